@@ -1,0 +1,83 @@
+//! `cohortdb import [KIND FILE]`: append-only catalog import; prints what each file added.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use cohortdb::Store;
+use cohortdb::catalog::{self, CatalogKind};
+
+use super::Global;
+use super::render::{FileBar, warn};
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The catalog kind: concepts, draft-templates, essay-templates, evaluation-templates,
+    /// llm-models, combo-mappings or replication. Without KIND and FILE, every file of the data
+    /// layout is imported.
+    #[arg(value_name = "KIND", requires = "file")]
+    kind: Option<String>,
+    /// The CSV file (bodies and descriptions are read from folders next to it).
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let progress = FileBar::new(global);
+    let report = match (&args.kind, &args.file) {
+        (Some(kind), Some(file)) => {
+            let Some(kind) = CatalogKind::parse(kind) else {
+                let names: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.name()).collect();
+                bail!(cohortdb::Error::usage(format!(
+                    "unknown catalog kind {kind:?} (expected one of: {})",
+                    names.join(", ")
+                )));
+            };
+            let mut store = Store::open(&global.db)?;
+            catalog::import_file(&mut store, kind, file, &progress)?
+        }
+        _ => {
+            let mut store = Store::open(&global.db)?;
+            catalog::import_all(&mut store, &global.data_root, &progress)?
+        }
+    };
+    for file in &report.files {
+        for warning in &file.warnings {
+            warn(global, warning);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for file in &report.files {
+        if file.present {
+            writeln!(
+                out,
+                "{:<21} {:>8} added {:>8} unchanged   {}",
+                file.kind.label(),
+                file.added,
+                file.unchanged,
+                file.path
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{:<21} skipped: {} not found",
+                file.kind.label(),
+                file.path
+            )?;
+        }
+    }
+    let batches = report.files.iter().filter(|f| f.batch_id.is_some()).count();
+    if report.added() == 0 {
+        writeln!(out, "nothing new: the store is unchanged")?;
+    } else {
+        writeln!(
+            out,
+            "imported {} rows in {batches} batch{}",
+            report.added(),
+            if batches == 1 { "" } else { "es" }
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,106 @@
+//! Everything the CLI shows besides results: progress bars and warnings on stderr.
+//! Bars appear only on a terminal and never with `--quiet`.
+
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Global;
+
+/// Files smaller than this get no bar: they are done before a bar would be seen.
+const BAR_MIN_BYTES: u64 = 8 << 20;
+/// Counts smaller than this get no bar.
+const BAR_MIN_ITEMS: u64 = 50_000;
+
+/// Prints a warning on stderr unless `--quiet`.
+pub fn warn(global: &Global, message: &str) {
+    if !global.quiet {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
+    }
+}
+
+fn bars_enabled(global: &Global) -> bool {
+    !global.quiet && std::io::stderr().is_terminal()
+}
+
+/// A byte-counting progress bar for reading files.
+pub struct FileBar {
+    enabled: bool,
+    bar: RefCell<Option<ProgressBar>>,
+}
+
+impl FileBar {
+    pub fn new(global: &Global) -> Self {
+        FileBar {
+            enabled: bars_enabled(global),
+            bar: RefCell::new(None),
+        }
+    }
+}
+
+impl cohortdb::catalog::Progress for FileBar {
+    fn start(&self, label: &str, total_bytes: u64) {
+        if !self.enabled || total_bytes < BAR_MIN_BYTES {
+            return;
+        }
+        let bar = ProgressBar::new(total_bytes);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>22} [{bar:30}] {bytes}/{total_bytes} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(label.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = self.bar.borrow().as_ref() {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// An item-counting progress bar (members written, files seeded).
+pub struct CountBar {
+    bar: Option<ProgressBar>,
+}
+
+impl CountBar {
+    pub fn new(global: &Global, label: &str, total: u64) -> Self {
+        if !bars_enabled(global) || total < BAR_MIN_ITEMS {
+            return CountBar { bar: None };
+        }
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>22} [{bar:30}] {pos}/{len} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(label.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        CountBar { bar: Some(bar) }
+    }
+
+    pub fn inc(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+}
+
+impl Drop for CountBar {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! A small CSV record reader shared by catalog import and `@file:` CSV includes.
+//!
+//! Why not the `csv` crate: it accepts an unterminated quoted field at end of input without an
+//! error, and reports the line of a CRLF-terminated record as the previous line. Both matter
+//! here: a truncated catalog must be refused (D9, issue 7), and every error must name the
+//! physical line (D7). This reader implements the dialect both inputs use (Python's `excel`
+//! dialect, which pandas also follows): `,` separates fields, `"` quotes, `""` inside quotes is
+//! one quote, records end at `\n`, `\r\n` or `\r`; like Python, a quote inside an unquoted field
+//! is literal, and text after a closing quote is appended to the field.
+//!
+//! It streams: memory is bounded by the longest record.
+
+use std::io::{BufRead, ErrorKind};
+
+/// One record: its fields as raw bytes and the physical line it starts on.
+#[derive(Debug, Default, Clone)]
+pub struct RawRecord {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    quoted: Vec<bool>,
+    /// 1-based physical line where the record starts.
+    pub line: u64,
+}
+
+impl RawRecord {
+    /// Number of fields (0 for a blank line).
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True for a blank line (no field at all).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The raw bytes of field `i`.
+    pub fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+
+    /// Whether field `i` was written in quotes.
+    pub fn was_quoted(&self, i: usize) -> bool {
+        self.quoted[i]
+    }
+
+    /// Iterates over the raw fields.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).map(move |i| self.field(i))
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+        self.quoted.clear();
+    }
+}
+
+/// Why a record could not be read.
+#[derive(Debug)]
+pub enum CsvError {
+    /// A quoted field was still open at the end of the input.
+    UnterminatedQuote {
+        /// The line where the open field starts.
+        line: u64,
+    },
+    /// Reading failed.
+    Io(std::io::Error),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    StartField,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Options for [`CsvReader`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dialect {
+    /// Turn `\r\n` and `\r` inside quoted fields into `\n` (Python's universal newlines, which
+    /// the reference applies to `@file:` includes by reading them as text first).
+    pub universal_newlines: bool,
+}
+
+/// Reads records from a buffered byte source. A UTF-8 byte-order mark at the start is skipped.
+pub struct CsvReader<R> {
+    inner: R,
+    dialect: Dialect,
+    /// The next physical line number.
+    line: u64,
+    /// A `\r` was the last byte consumed (so a following `\n` is part of the same line end).
+    after_cr: bool,
+    started: bool,
+    done: bool,
+}
+
+impl<R: BufRead> CsvReader<R> {
+    /// A reader over `inner`.
+    pub fn new(inner: R, dialect: Dialect) -> Self {
+        CsvReader {
+            inner,
+            dialect,
+            line: 1,
+            after_cr: false,
+            started: false,
+            done: false,
+        }
+    }
+
+    fn skip_bom(&mut self) -> Result<(), CsvError> {
+        self.started = true;
+        let buf = self.inner.fill_buf().map_err(CsvError::Io)?;
+        if buf.starts_with(b"\xEF\xBB\xBF") {
+            self.inner.consume(3);
+        } else if buf.len() < 3 && !buf.is_empty() && b"\xEF\xBB\xBF".starts_with(buf) {
+            // A BOM split across reads is vanishingly rare; read byte by byte to be exact.
+            let mut head = Vec::new();
+            while head.len() < 3 {
+                let chunk = self.inner.fill_buf().map_err(CsvError::Io)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                head.push(chunk[0]);
+                self.inner.consume(1);
+                if !b"\xEF\xBB\xBF".starts_with(&head) {
+                    break;
+                }
+            }
+            if head != b"\xEF\xBB\xBF" {
+                return Err(CsvError::Io(std::io::Error::new(
+                    ErrorKind::InvalidData,
+                    "unreadable start of file",
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the next record into `rec`. Returns `Ok(false)` at the end of the input.
+    /// A blank line yields a record with no fields.
+    pub fn read_record(&mut self, rec: &mut RawRecord) -> Result<bool, CsvError> {
+        if !self.started {
+            self.skip_bom()?;
+        }
+        rec.clear();
+        if self.done {
+            return Ok(false);
+        }
+        // Line bookkeeping is kept in locals while the input buffer is borrowed.
+        let mut line = self.line;
+        let mut after_cr = self.after_cr;
+        let result = self.read_into(rec, &mut line, &mut after_cr);
+        self.line = line;
+        self.after_cr = after_cr;
+        result
+    }
+
+    fn read_into(
+        &mut self,
+        rec: &mut RawRecord,
+        line: &mut u64,
+        after_cr: &mut bool,
+    ) -> Result<bool, CsvError> {
+        let universal = self.dialect.universal_newlines;
+        let mut state = State::StartField;
+        let mut field_quoted = false;
+        let mut seen_any = false;
+        let mut field_line = *line;
+        let mut record_line: Option<u64> = None;
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CsvError::Io(e)),
+            };
+            if buf.is_empty() {
+                self.done = true;
+                if state == State::Quoted {
+                    return Err(CsvError::UnterminatedQuote { line: field_line });
+                }
+                if !seen_any {
+                    return Ok(false);
+                }
+                rec.ends.push(rec.data.len());
+                rec.quoted.push(field_quoted);
+                rec.line = record_line.unwrap_or(*line);
+                return Ok(true);
+            }
+            let mut consumed = 0;
+            let mut finished = false;
+            for &b in buf {
+                consumed += 1;
+                // A `\n` right after a `\r` completes a CRLF line end that was already counted.
+                if *after_cr {
+                    *after_cr = false;
+                    if b == b'\n' {
+                        if state == State::Quoted && !universal {
+                            rec.data.push(b'\n');
+                        }
+                        continue;
+                    }
+                }
+                if record_line.is_none() {
+                    record_line = Some(*line);
+                }
+                let is_eol = b == b'\r' || b == b'\n';
+                if is_eol {
+                    *line += 1;
+                    *after_cr = b == b'\r';
+                }
+                match state {
+                    State::StartField => {
+                        field_line = *line;
+                        match b {
+                            b'"' => {
+                                state = State::Quoted;
+                                field_quoted = true;
+                                seen_any = true;
+                            }
+                            b',' => {
+                                rec.ends.push(rec.data.len());
+                                rec.quoted.push(false);
+                                seen_any = true;
+                            }
+                            b'\r' | b'\n' => {
+                                if seen_any {
+                                    rec.ends.push(rec.data.len());
+                                    rec.quoted.push(false);
+                                }
+                                finished = true;
+                            }
+                            _ => {
+                                rec.data.push(b);
+                                state = State::Unquoted;
+                                seen_any = true;
+                            }
+                        }
+                    }
+                    State::Unquoted => match b {
+                        b',' => {
+                            rec.ends.push(rec.data.len());
+                            rec.quoted.push(field_quoted);
+                            field_quoted = false;
+                            state = State::StartField;
+                        }
+                        b'\r' | b'\n' => {
+                            rec.ends.push(rec.data.len());
+                            rec.quoted.push(field_quoted);
+                            finished = true;
+                        }
+                        _ => rec.data.push(b),
+                    },
+                    State::Quoted => match b {
+                        b'"' => state = State::QuoteInQuoted,
+                        b'\r' if universal => rec.data.push(b'\n'),
+                        _ => rec.data.push(b),
+                    },
+                    State::QuoteInQuoted => match b {
+                        b'"' => {
+                            rec.data.push(b'"');
+                            state = State::Quoted;
+                        }
+                        b',' => {
+                            rec.ends.push(rec.data.len());
+                            rec.quoted.push(true);
+                            field_quoted = false;
+                            state = State::StartField;
+                        }
+                        b'\r' | b'\n' => {
+                            rec.ends.push(rec.data.len());
+                            rec.quoted.push(true);
+                            finished = true;
+                        }
+                        _ => {
+                            rec.data.push(b);
+                            state = State::Unquoted;
+                        }
+                    },
+                }
+                if finished {
+                    break;
+                }
+            }
+            self.inner.consume(consumed);
+            if finished {
+                rec.line = record_line.unwrap_or(*line);
+                return Ok(true);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(data: &str) -> Result<Vec<(u64, Vec<String>)>, String> {
+        let mut reader = CsvReader::new(data.as_bytes(), Dialect::default());
+        let mut rec = RawRecord::default();
+        let mut out = Vec::new();
+        loop {
+            match reader.read_record(&mut rec) {
+                Ok(true) => out.push((
+                    rec.line,
+                    rec.iter()
+                        .map(|f| String::from_utf8(f.to_vec()).unwrap())
+                        .collect(),
+                )),
+                Ok(false) => return Ok(out),
+                Err(CsvError::UnterminatedQuote { line }) => {
+                    return Err(format!("unterminated at {line}"));
+                }
+                Err(CsvError::Io(e)) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    fn fields(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_lf_crlf_and_mixed_line_ends_with_physical_lines() {
+        let got = read_all("a,b\r\n1,2\n3,4\r5,6").unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (1, fields(&["a", "b"])),
+                (2, fields(&["1", "2"])),
+                (3, fields(&["3", "4"])),
+                (4, fields(&["5", "6"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_fields_keep_commas_quotes_and_newlines() {
+        let got = read_all("a,b\n\"x, \"\"y\"\"\",\"multi\nline\"\nnext,1\n").unwrap();
+        assert_eq!(got[1], (2, fields(&["x, \"y\"", "multi\nline"])));
+        assert_eq!(got[2], (4, fields(&["next", "1"])));
+    }
+
+    #[test]
+    fn blank_lines_are_records_without_fields() {
+        let got = read_all("a\n\nb\n").unwrap();
+        assert_eq!(
+            got,
+            vec![(1, fields(&["a"])), (2, vec![]), (3, fields(&["b"]))]
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_an_error_naming_its_line() {
+        assert_eq!(
+            read_all("a,b\n1,\"x\n2,3\n").unwrap_err(),
+            "unterminated at 2"
+        );
+    }
+
+    #[test]
+    fn python_leniencies() {
+        // A quote inside an unquoted field is literal; text after a closing quote is appended.
+        let got = read_all("x\"y,\"a\" b\n").unwrap();
+        assert_eq!(got[0].1, fields(&["x\"y", "a b"]));
+        // Trailing empty field and quoted empty field.
+        let got = read_all("a,\n\"\"\n").unwrap();
+        assert_eq!(got, vec![(1, fields(&["a", ""])), (2, fields(&[""]))]);
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        let got = read_all("\u{feff}id\nx\n").unwrap();
+        assert_eq!(got[0].1, fields(&["id"]));
+    }
+
+    #[test]
+    fn universal_newlines_inside_quotes() {
+        let mut reader = CsvReader::new(
+            "\"a\r\nb\rc\"\n".as_bytes(),
+            Dialect {
+                universal_newlines: true,
+            },
+        );
+        let mut rec = RawRecord::default();
+        assert!(reader.read_record(&mut rec).unwrap());
+        assert_eq!(rec.field(0), b"a\nb\nc");
+    }
+}

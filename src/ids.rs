@@ -1,0 +1,465 @@
+//! Deterministic generation ids, exactly as the reference derives them (semantics §3.9, D1),
+//! and the Python string semantics they depend on (`str.strip`, `str.lower`, `int()`).
+//!
+//! Pure functions, no I/O.
+
+use std::fmt::Write as _;
+
+use blake2::Digest as _;
+use blake2::digest::consts::U10;
+
+/// A pipeline stage. The order of the variants is the order of membership.csv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Phase 1: a draft from a combo, a draft template and an LLM.
+    Draft,
+    /// Phase 2: an essay from a draft.
+    Essay,
+    /// Phase 3: an evaluation of an essay.
+    Evaluation,
+}
+
+impl Stage {
+    /// All stages in membership order.
+    pub const ALL: [Stage; 3] = [Stage::Draft, Stage::Essay, Stage::Evaluation];
+
+    /// The lowercase name used in files and ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Draft => "draft",
+            Stage::Essay => "essay",
+            Stage::Evaluation => "evaluation",
+        }
+    }
+
+    /// The gen_id prefix (`d_`, `e_`, `v_`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Stage::Draft => "d_",
+            Stage::Essay => "e_",
+            Stage::Evaluation => "v_",
+        }
+    }
+
+    /// Parses the exact lowercase stage name (`DRAFT` is not a stage, as in the reference).
+    pub fn parse(s: &str) -> Option<Stage> {
+        match s {
+            "draft" => Some(Stage::Draft),
+            "essay" => Some(Stage::Essay),
+            "evaluation" => Some(Stage::Evaluation),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Python's `str.isspace()`: Rust's `char::is_whitespace` plus the information separators
+/// U+001C–U+001F, which Python counts as whitespace and Rust does not (semantics §8 Q-UNI).
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` with no arguments.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Python's `str.lower()` (full Unicode lowercase mapping, final sigma included).
+pub fn py_lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// Python's `int(text)` for a string: surrounding whitespace, an optional sign, ASCII digits
+/// with single underscores between them. `"1.0"`, `""` and `"1_"` are rejected, as in Python.
+/// (Python also accepts non-ASCII decimal digits; no catalog or spec uses them, and they are
+/// rejected here.)
+pub fn py_int(text: &str) -> Option<i64> {
+    let s = py_strip(text);
+    let (negative, digits) = match s.as_bytes().first()? {
+        b'+' => (false, &s[1..]),
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
+        return None;
+    }
+    let mut value: i64 = 0;
+    let mut previous_underscore = false;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                value = value.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+                previous_underscore = false;
+            }
+            b'_' if !previous_underscore => previous_underscore = true,
+            _ => return None,
+        }
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// Writes `value` in base 36 (`0-9a-z`) without padding (`"0"` for zero).
+pub fn base36(mut value: u128) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    if value == 0 {
+        return "0".to_string();
+    }
+    let mut out = Vec::with_capacity(26);
+    while value > 0 {
+        out.push(DIGITS[(value % 36) as usize]);
+        value /= 36;
+    }
+    out.reverse();
+    // Only ASCII digits were pushed.
+    String::from_utf8(out).expect("base36 digits are ASCII")
+}
+
+/// Why a signature component was refused (semantics §3.9 "Normalising a text component").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureError {
+    /// A component is empty after trimming.
+    Empty {
+        /// The reference's field name (`combo_id`, `draft_template_id`, …).
+        field: &'static str,
+    },
+}
+
+impl std::fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignatureError::Empty { field } => write!(f, "{field} is empty"),
+        }
+    }
+}
+
+/// Normalises one text component: Python `str(value).strip()`, refused when empty, then
+/// `str.lower()`.
+pub fn normalize_component(field: &'static str, value: &str) -> Result<String, SignatureError> {
+    let stripped = py_strip(value);
+    if stripped.is_empty() {
+        return Err(SignatureError::Empty { field });
+    }
+    Ok(py_lower(stripped))
+}
+
+/// The canonical signature string of a generation: normalised text components and the
+/// replicate joined with `|` (semantics §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
+///
+/// `parts` are `(field name, value)` pairs in signature order.
+pub fn signature(parts: &[(&'static str, &str)], replicate: i64) -> Result<String, SignatureError> {
+    let mut out = String::with_capacity(64);
+    for (field, value) in parts {
+        out.push_str(&normalize_component(field, value)?);
+        out.push('|');
+    }
+    // Writing to a String cannot fail.
+    write!(out, "{replicate}").expect("write to String");
+    Ok(out)
+}
+
+/// The draft signature `(combo_id, draft_template_id, llm_model_id, replicate)`.
+pub fn draft_signature(
+    combo: &str,
+    template: &str,
+    llm: &str,
+    replicate: i64,
+) -> Result<String, SignatureError> {
+    signature(
+        &[
+            ("combo_id", combo),
+            ("draft_template_id", template),
+            ("llm_model_id", llm),
+        ],
+        replicate,
+    )
+}
+
+/// The essay signature `(draft_gen_id, essay_template_id, replicate)`; the essay LLM is not
+/// part of it (semantics §8 Q-ESSAYLLM, D2).
+pub fn essay_signature(
+    draft_gen_id: &str,
+    template: &str,
+    replicate: i64,
+) -> Result<String, SignatureError> {
+    signature(
+        &[
+            ("draft_gen_id", draft_gen_id),
+            ("essay_template_id", template),
+        ],
+        replicate,
+    )
+}
+
+/// The evaluation signature `(essay_gen_id, evaluation_template_id, llm_model_id, replicate)`.
+pub fn evaluation_signature(
+    essay_gen_id: &str,
+    template: &str,
+    llm: &str,
+    replicate: i64,
+) -> Result<String, SignatureError> {
+    signature(
+        &[
+            ("essay_gen_id", essay_gen_id),
+            ("evaluation_template_id", template),
+            ("llm_model_id", llm),
+        ],
+        replicate,
+    )
+}
+
+/// `compute_deterministic_gen_id(stage, signature, collision_index)`: BLAKE2b with a 10-byte
+/// digest over the canonical signature (plus `|collision:N`), read big-endian, in base 36,
+/// prefixed by stage, suffixed `-N` for a collision index N > 0.
+pub fn gen_id(stage: Stage, canonical_signature: &str, collision_index: u32) -> String {
+    let mut hasher = blake2::Blake2b::<U10>::new();
+    hasher.update(canonical_signature.as_bytes());
+    if collision_index > 0 {
+        hasher.update(format!("|collision:{collision_index}").as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut value: u128 = 0;
+    for byte in digest.iter() {
+        value = (value << 8) | u128::from(*byte);
+    }
+    let mut id = String::with_capacity(24);
+    id.push_str(stage.prefix());
+    id.push_str(&base36(value));
+    if collision_index > 0 {
+        write!(id, "-{collision_index}").expect("write to String");
+    }
+    id
+}
+
+/// How many collision indices the reference tries before giving up (attempts 0..=4).
+pub const MAX_COLLISION_ATTEMPTS: u32 = 5;
+
+/// True for ids of the legacy scheme (semantics §5.1): 16 base-36 characters, no stage prefix.
+pub fn is_legacy_gen_id(id: &str) -> bool {
+    id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blake2b80_hex(s: &str) -> String {
+        let mut hasher = blake2::Blake2b::<U10>::new();
+        hasher.update(s.as_bytes());
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    // Every vector of semantics §3.9.
+    #[test]
+    fn reference_vectors_hold() {
+        let cases = [
+            (
+                Stage::Draft,
+                "combo-1|draft-a|gen-model|1",
+                0,
+                "5f91242d74261501ccdc",
+                "d_21hnyjluy35totlo",
+            ),
+            (
+                Stage::Draft,
+                "combo-1|draft-a|gen-model|2",
+                0,
+                "18c7dbbde5784e4b10e9",
+                "d_j20xxjx46jf04bt",
+            ),
+            (
+                Stage::Essay,
+                "d_21hnyjluy35totlo|essay-x|1",
+                0,
+                "7bc6671947224a30b07d",
+                "e_2n6ko9fgp89xemwt",
+            ),
+            (
+                Stage::Evaluation,
+                "e_2n6ko9fgp89xemwt|eval-1|eval-model|1",
+                0,
+                "01f50cd7b103c256718d",
+                "v_1i6m1c7p4o18cct",
+            ),
+            (
+                Stage::Draft,
+                "combo|tpl|model|1",
+                0,
+                "fac59982971a244c4a0e",
+                "d_5cucb6yezk5z03ri",
+            ),
+            (
+                Stage::Draft,
+                "combo|tpl|model|1",
+                1,
+                "a893d6f77c15ff17ebc9",
+                "d_3lmvqkgnqsit2o5l-1",
+            ),
+            (
+                Stage::Draft,
+                "comboa|draft-tpl|gen-model|2",
+                0,
+                "ebb16b6c5b11dcb042b3",
+                "d_518wg2h1qoy8ycab",
+            ),
+            (
+                Stage::Draft,
+                "combo_v1_a|creative-synthesis-v10|gemini_25_pro|1",
+                0,
+                "edfec8716711bd3a0815",
+                "d_530mv6a462mquuj9",
+            ),
+        ];
+        for (stage, canonical, collision, hex, id) in cases {
+            let hashed = if collision > 0 {
+                format!("{canonical}|collision:{collision}")
+            } else {
+                canonical.to_string()
+            };
+            assert_eq!(blake2b80_hex(&hashed), hex, "{canonical}");
+            assert_eq!(gen_id(stage, canonical, collision), id, "{canonical}");
+        }
+    }
+
+    #[test]
+    fn signatures_normalise_like_the_reference() {
+        // semantics §6.10 D1.
+        let sig = draft_signature("ComboA", "Draft-Tpl", "Gen-Model", 2).unwrap();
+        assert_eq!(sig, "comboa|draft-tpl|gen-model|2");
+        assert_eq!(gen_id(Stage::Draft, &sig, 0), "d_518wg2h1qoy8ycab");
+        assert_eq!(
+            draft_signature(" x ", "", "m", 1),
+            Err(SignatureError::Empty {
+                field: "draft_template_id"
+            })
+        );
+    }
+
+    // semantics §6.9 B1: one draft, essay and evaluation.
+    #[test]
+    fn builder_vector_b1() {
+        let d = gen_id(
+            Stage::Draft,
+            &draft_signature("combo-1", "draft-tpl", "draft-llm", 1).unwrap(),
+            0,
+        );
+        assert_eq!(d, "d_4mo9abpjkxfv8d9u");
+        let e = gen_id(
+            Stage::Essay,
+            &essay_signature(&d, "essay-tpl", 1).unwrap(),
+            0,
+        );
+        assert_eq!(e, "e_2rr554791t6lo4zc");
+        let v = gen_id(
+            Stage::Evaluation,
+            &evaluation_signature(&e, "eval-tpl", "eval-llm", 1).unwrap(),
+            0,
+        );
+        assert_eq!(v, "v_nvlzt6yvsseas4z");
+    }
+
+    // semantics §3.17, second vector (test_cohort_membership_cartesian_multiple_replicates).
+    #[test]
+    fn multiple_replicates_vector() {
+        let d1 = gen_id(
+            Stage::Draft,
+            &draft_signature("combo-1", "draft-A", "gen-model", 1).unwrap(),
+            0,
+        );
+        let d2 = gen_id(
+            Stage::Draft,
+            &draft_signature("combo-1", "draft-A", "gen-model", 2).unwrap(),
+            0,
+        );
+        assert_eq!(
+            (d1.as_str(), d2.as_str()),
+            ("d_21hnyjluy35totlo", "d_j20xxjx46jf04bt")
+        );
+        let essays: Vec<String> = [(&d1, 1), (&d1, 2), (&d2, 1), (&d2, 2)]
+            .iter()
+            .map(|(d, r)| gen_id(Stage::Essay, &essay_signature(d, "essay-X", *r).unwrap(), 0))
+            .collect();
+        assert_eq!(
+            essays,
+            [
+                "e_2n6ko9fgp89xemwt",
+                "e_10l8p4ulo59x27ee",
+                "e_9043sjl0rrfodar",
+                "e_5d2q14uybbpoeskv"
+            ]
+        );
+        let evals: Vec<String> = essays
+            .iter()
+            .map(|e| {
+                gen_id(
+                    Stage::Evaluation,
+                    &evaluation_signature(e, "eval-1", "eval-model", 1).unwrap(),
+                    0,
+                )
+            })
+            .collect();
+        assert_eq!(
+            evals,
+            [
+                "v_1i6m1c7p4o18cct",
+                "v_jjl08urq4zf6s5z",
+                "v_dzzkgeelqfrt2v",
+                "v_2z74i2a7129f5j6i"
+            ]
+        );
+    }
+
+    #[test]
+    fn python_strip_includes_information_separators() {
+        assert_eq!(py_strip("\u{1c}\u{85} a b\u{3000}\t"), "a b");
+        assert_eq!(py_strip("\u{200b}x"), "\u{200b}x");
+    }
+
+    #[test]
+    fn python_int_accepts_what_python_accepts() {
+        assert_eq!(py_int(" 3 "), Some(3));
+        assert_eq!(py_int("+7"), Some(7));
+        assert_eq!(py_int("-2"), Some(-2));
+        assert_eq!(py_int("1_000"), Some(1000));
+        assert_eq!(py_int("007"), Some(7));
+        for bad in [
+            "",
+            " ",
+            "1.0",
+            "1__0",
+            "_1",
+            "1_",
+            "x",
+            "+",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert_eq!(py_int(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn base36_has_no_padding() {
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(35), "z");
+        assert_eq!(base36(36), "10");
+    }
+
+    #[test]
+    fn legacy_ids_are_recognised() {
+        assert!(is_legacy_gen_id("43ftibqi56628az1"));
+        assert!(!is_legacy_gen_id("d_21hnyjluy35totlo"));
+        assert!(!is_legacy_gen_id("d_j20xxjx46jf04b"));
+    }
+}

@@ -1,0 +1,28 @@
+//! cohortdb: an embedded SQLite catalog and cohort store for LLM experiment pipelines.
+//!
+//! Data flow:
+//! 1. [`catalog`] imports CSV catalogs append-only into the [`store`] (SQLite, migrations in
+//!    `migrations/`, every fixed statement in `sql/`).
+//! 2. [`spec`] loads a YAML/JSON spec with its `@file:` includes into a validated `Spec`, and
+//!    resolves its rules into a `Plan` (the reference semantics, `shared/reference/semantics.md`
+//!    §2).
+//! 3. [`compile`] turns a plan into SQL (tables of levels loaded with bound parameters, a
+//!    product ordered by the level ordinals) and streams the design rows as CSV or JSONL.
+//! 4. `cohort` groups design rows into draft/essay/evaluation members with the reference gen_ids
+//!    and writes an immutable, content-hashed record; `export` writes the canonical files and
+//!    `verify` proves a record reproduces.
+//!
+//! Nothing outside `main.rs` and `cli/` prints or exits.
+
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod csvread;
+pub mod error;
+pub mod ids;
+pub mod query;
+pub mod store;
+pub mod textfmt;
+
+pub use error::{Error, Location, Result};
+pub use store::Store;

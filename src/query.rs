@@ -1,0 +1,210 @@
+//! Read-only SQL for `cohortdb query`.
+//!
+//! Three independent guards, so a statement that slips past one is stopped by the next:
+//! 1. the connection is opened with `SQLITE_OPEN_READ_ONLY` and `PRAGMA query_only` (see
+//!    `Store::open_read_only`), so SQLite itself refuses to change the store file;
+//! 2. [`prepare_read_only`] accepts exactly one statement and only when SQLite reports it
+//!    read-only (`sqlite3_stmt_readonly`), which refuses `CREATE`, `VACUUM INTO`, writes and
+//!    pragma assignments before anything runs;
+//! 3. an authorizer denies `ATTACH`/`DETACH`, pragmas other than a read-only allow-list, and
+//!    calls of `load_extension` (extension loading is also never enabled).
+
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::{Connection, Statement};
+
+use crate::error::{DbContext, Error, Result};
+
+/// Pragmas whose argument names what to read (a table or index), never a new setting.
+const READ_PRAGMAS_WITH_ARGUMENT: &[&str] = &[
+    "table_info",
+    "table_xinfo",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "integrity_check",
+    "quick_check",
+];
+
+/// Pragmas that only read when given without a value (`pragma user_version = 7` writes).
+const READ_PRAGMAS: &[&str] = &[
+    "database_list",
+    "collation_list",
+    "function_list",
+    "table_list",
+    "user_version",
+    "schema_version",
+    "integrity_check",
+    "quick_check",
+    "page_count",
+    "page_size",
+    "freelist_count",
+    "encoding",
+    "compile_options",
+];
+
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
+        AuthAction::Pragma {
+            pragma_name,
+            pragma_value,
+        } => {
+            let name = pragma_name.to_ascii_lowercase();
+            let reads = READ_PRAGMAS_WITH_ARGUMENT.contains(&name.as_str())
+                || (pragma_value.is_none() && READ_PRAGMAS.contains(&name.as_str()));
+            if reads {
+                Authorization::Allow
+            } else {
+                Authorization::Deny
+            }
+        }
+        AuthAction::Function { function_name }
+            if function_name.eq_ignore_ascii_case("load_extension") =>
+        {
+            Authorization::Deny
+        }
+        AuthAction::Insert { .. }
+        | AuthAction::Update { .. }
+        | AuthAction::Delete { .. }
+        | AuthAction::CreateTable { .. }
+        | AuthAction::CreateTempTable { .. }
+        | AuthAction::CreateIndex { .. }
+        | AuthAction::CreateTempIndex { .. }
+        | AuthAction::CreateView { .. }
+        | AuthAction::CreateTempView { .. }
+        | AuthAction::CreateTrigger { .. }
+        | AuthAction::CreateTempTrigger { .. }
+        | AuthAction::CreateVtable { .. }
+        | AuthAction::DropTable { .. }
+        | AuthAction::DropTempTable { .. }
+        | AuthAction::DropIndex { .. }
+        | AuthAction::DropTempIndex { .. }
+        | AuthAction::DropView { .. }
+        | AuthAction::DropTempView { .. }
+        | AuthAction::DropTrigger { .. }
+        | AuthAction::DropTempTrigger { .. }
+        | AuthAction::DropVtable { .. }
+        | AuthAction::AlterTable { .. }
+        | AuthAction::Reindex { .. }
+        | AuthAction::Analyze { .. } => Authorization::Deny,
+        _ => Authorization::Allow,
+    }
+}
+
+/// Installs the read-only authorizer on `conn` (idempotent).
+pub fn install_guard(conn: &mut Connection) -> Result<()> {
+    conn.authorizer(Some(authorize)).db("install authorizer")
+}
+
+/// Prepares `sql` for `query`: exactly one statement, and one that does not write. The
+/// connection should come from `Store::open_read_only`, which also installs [`install_guard`].
+pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statement<'c>> {
+    let trimmed = sql.trim();
+    if trimmed.is_empty() {
+        return Err(Error::ReadOnly {
+            message: "query: the SQL statement is empty".into(),
+        });
+    }
+    let stmt = conn.prepare(trimmed).map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, Some(msg))
+            if f.code == rusqlite::ErrorCode::AuthorizationForStatementDenied =>
+        {
+            Error::ReadOnly {
+                message: format!("query is read-only: {msg}: {}", first_words(trimmed)),
+            }
+        }
+        rusqlite::Error::MultipleStatement => Error::ReadOnly {
+            message: "query runs exactly one SQL statement; remove the text after the first `;`"
+                .into(),
+        },
+        other => Error::Db {
+            query: "query",
+            source: other,
+        },
+    })?;
+    if !stmt.readonly() {
+        return Err(Error::ReadOnly {
+            message: format!(
+                "query is read-only; this statement would write: {}",
+                first_words(trimmed)
+            ),
+        });
+    }
+    Ok(stmt)
+}
+
+fn first_words(sql: &str) -> String {
+    let words: Vec<&str> = sql.split_whitespace().take(4).collect();
+    let mut text = words.join(" ");
+    if sql.split_whitespace().count() > 4 {
+        text.push_str(" …");
+    }
+    text
+}
+
+/// Runs `PRAGMA integrity_check` and returns its first line (`ok` for a sound store).
+pub fn integrity_check(conn: &Connection) -> Result<String> {
+    conn.query_row("pragma integrity_check", [], |r| r.get(0))
+        .db("pragma integrity_check")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn store_file() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::open(&path).unwrap());
+        (dir, path)
+    }
+
+    #[test]
+    fn writes_are_refused_before_they_run() {
+        let (dir, path) = store_file();
+        let store = Store::open_read_only(&path).unwrap();
+        let attach_target = dir.path().join("new.db");
+        let vacuum_target = dir.path().join("copy.db");
+        let attempts = [
+            "create table scratch(x)".to_string(),
+            "insert into import_batches values (1,'a','b','c','d','e',1)".to_string(),
+            "delete from catalog_llm_models".to_string(),
+            "drop view templates".to_string(),
+            format!("attach database '{}' as x", attach_target.display()),
+            format!("vacuum into '{}'", vacuum_target.display()),
+            "pragma journal_mode = delete".to_string(),
+            "pragma user_version = 7".to_string(),
+            "select load_extension('x')".to_string(),
+            "select 1; select 2".to_string(),
+            "create temp table t(x)".to_string(),
+        ];
+        for sql in attempts {
+            let result = prepare_read_only(store.conn(), &sql).and_then(|mut s| {
+                let mut rows = s.query([]).db("run")?;
+                while rows.next().db("step")?.is_some() {}
+                Ok(())
+            });
+            assert!(result.is_err(), "{sql} should be refused");
+        }
+        assert!(!attach_target.exists());
+        assert!(!vacuum_target.exists());
+    }
+
+    #[test]
+    fn reads_are_allowed() {
+        let (_dir, path) = store_file();
+        let store = Store::open_read_only(&path).unwrap();
+        for sql in [
+            "select count(*) from templates",
+            "pragma table_info(templates)",
+            "with x(a) as (select 1) select a from x",
+        ] {
+            let mut stmt = prepare_read_only(store.conn(), sql).unwrap();
+            let mut rows = stmt.query([]).unwrap();
+            while rows.next().unwrap().is_some() {}
+        }
+        assert_eq!(integrity_check(store.conn()).unwrap(), "ok");
+    }
+}

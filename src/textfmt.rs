@@ -1,0 +1,213 @@
+//! Byte-exact text formats shared by compile output, `query`, and exported files.
+//!
+//! * CSV fields as Python's `csv` module writes them with `QUOTE_MINIMAL` (semantics §2.10):
+//!   quoted only when the field holds a comma, a quote, `\r` or `\n`, or when it is the only
+//!   field of a record and empty.
+//! * JSON strings as Python's `json.dumps` writes them: `ensure_ascii=True` for JSONL rows
+//!   (`\uXXXX`, surrogate pairs above the BMP), `ensure_ascii=False` for manifest and metadata.
+
+use std::io::{self, Write};
+
+/// True when Python's csv writer would quote this field.
+pub fn csv_needs_quotes(field: &[u8]) -> bool {
+    field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
+/// Writes one CSV field. `lone` says the record has exactly one field (an empty lone field is
+/// written `""`, so the record is not a blank line).
+pub fn write_csv_field<W: Write + ?Sized>(out: &mut W, field: &[u8], lone: bool) -> io::Result<()> {
+    if csv_needs_quotes(field) {
+        out.write_all(b"\"")?;
+        let mut start = 0;
+        for (i, &b) in field.iter().enumerate() {
+            if b == b'"' {
+                out.write_all(&field[start..=i])?;
+                out.write_all(b"\"")?;
+                start = i + 1;
+            }
+        }
+        out.write_all(&field[start..])?;
+        out.write_all(b"\"")
+    } else if lone && field.is_empty() {
+        out.write_all(b"\"\"")
+    } else {
+        out.write_all(field)
+    }
+}
+
+/// Writes a whole CSV record with the given line ending.
+pub fn write_csv_record<W: Write + ?Sized, F: AsRef<[u8]>>(
+    out: &mut W,
+    fields: &[F],
+    line_end: &[u8],
+) -> io::Result<()> {
+    let lone = fields.len() == 1;
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_csv_field(out, field.as_ref(), lone)?;
+    }
+    out.write_all(line_end)
+}
+
+/// Appends `s` as a JSON string literal, escaped as Python's `json.dumps` does.
+pub fn push_json_str(out: &mut String, s: &str, ensure_ascii: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => push_u_escape(out, c as u32),
+            c if ensure_ascii && (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    push_u_escape(out, u32::from(*unit));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn push_u_escape(out: &mut String, unit: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[((unit >> shift) & 0xf) as usize] as char);
+    }
+}
+
+/// A JSON string literal (convenience over [`push_json_str`]).
+pub fn json_str(s: &str, ensure_ascii: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s, ensure_ascii);
+    out
+}
+
+/// A JSON value in the shape Python's `json.dumps(value, indent=2, ensure_ascii=False)`
+/// prints it: the layout of `manifest.json` and `metadata.json` (semantics §3.12, §3.14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PyJson {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A list.
+    List(Vec<PyJson>),
+    /// An object with keys in insertion order.
+    Object(Vec<(String, PyJson)>),
+}
+
+impl PyJson {
+    /// Renders with 2-space indentation, `": "` and `","` separators, raw UTF-8, no trailing
+    /// newline. Empty lists and objects print as `[]` and `{}`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, 0);
+        out
+    }
+
+    fn render_into(&self, out: &mut String, depth: usize) {
+        match self {
+            PyJson::Str(s) => push_json_str(out, s, false),
+            PyJson::Int(i) => out.push_str(&i.to_string()),
+            PyJson::List(items) if items.is_empty() => out.push_str("[]"),
+            PyJson::Object(items) if items.is_empty() => out.push_str("{}"),
+            PyJson::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline_indent(out, depth + 1);
+                    item.render_into(out, depth + 1);
+                }
+                newline_indent(out, depth);
+                out.push(']');
+            }
+            PyJson::Object(items) => {
+                out.push('{');
+                for (i, (key, value)) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline_indent(out, depth + 1);
+                    push_json_str(out, key, false);
+                    out.push_str(": ");
+                    value.render_into(out, depth + 1);
+                }
+                newline_indent(out, depth);
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn newline_indent(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(fields: &[&str]) -> String {
+        let mut out = Vec::new();
+        write_csv_record(&mut out, fields, b"\r\n").unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_minimally_like_python() {
+        assert_eq!(csv(&["a", "b"]), "a,b\r\n");
+        assert_eq!(
+            csv(&["a,b", "say \"hi\""]),
+            "\"a,b\",\"say \"\"hi\"\"\"\r\n"
+        );
+        assert_eq!(
+            csv(&["line\nbreak", " spaced "]),
+            "\"line\nbreak\", spaced \r\n"
+        );
+        assert_eq!(csv(&[""]), "\"\"\r\n");
+        assert_eq!(csv(&["", ""]), ",\r\n");
+        assert_eq!(csv(&[]), "\r\n");
+    }
+
+    #[test]
+    fn json_escapes_like_python() {
+        assert_eq!(
+            json_str("é\u{1F600}\"\\\n\u{1}", true),
+            "\"\\u00e9\\ud83d\\ude00\\\"\\\\\\n\\u0001\""
+        );
+        assert_eq!(json_str("é\u{7f}", false), "\"é\u{7f}\"");
+        assert_eq!(json_str("\u{7f}", true), "\"\\u007f\"");
+    }
+
+    #[test]
+    fn py_json_matches_indent_2() {
+        let value = PyJson::Object(vec![
+            (
+                "combos".into(),
+                PyJson::List(vec![PyJson::Str("c1".into())]),
+            ),
+            ("replication".into(), PyJson::Object(vec![])),
+            ("n".into(), PyJson::Int(2)),
+        ]);
+        assert_eq!(
+            value.render(),
+            "{\n  \"combos\": [\n    \"c1\"\n  ],\n  \"replication\": {},\n  \"n\": 2\n}"
+        );
+    }
+}
