@@ -17,10 +17,12 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod ids;
 pub mod query;
+pub mod spec;
 pub mod store;
 pub mod textfmt;
 

@@ -1,10 +1,13 @@
 //! The command line: clap types (their doc comments are the help text) and the dispatch.
 //! No logic lives here beyond turning arguments into library calls; see one file per command.
 
+mod compile;
+mod explain;
 mod import;
 mod init;
 mod query;
 mod render;
+mod sql;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +56,12 @@ pub enum Command {
     Init,
     /// Import catalogs append-only: every file of the data layout, or one KIND FILE.
     Import(import::ImportArgs),
+    /// Compile a spec into its design rows (CSV or JSONL), exactly as the reference does.
+    Compile(compile::CompileArgs),
+    /// Print the SQL a spec compiles to (values as ?N placeholders) and each table's rows.
+    Sql(sql::SqlArgs),
+    /// Show a spec's plan step by step: axes, each rule's effect, the row count, the columns.
+    Explain(explain::ExplainArgs),
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
 }
@@ -63,6 +72,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init => init::run(&global),
         Command::Import(args) => import::run(&global, args),
+        Command::Compile(args) => compile::run(&global, args),
+        Command::Sql(args) => sql::run(&global, args),
+        Command::Explain(args) => explain::run(&global, args),
         Command::Query(args) => query::run(&global, args),
     }
+}
+
+/// Loads and resolves a spec.
+fn load_plan(
+    path: &std::path::Path,
+) -> anyhow::Result<(cohortdb::spec::Spec, cohortdb::spec::Plan)> {
+    let spec = cohortdb::spec::load_path(path)?;
+    let plan = cohortdb::spec::resolve(&spec)?;
+    Ok((spec, plan))
+}
+
+/// Refuses a product larger than `--max-rows`, before any work (`explain` shows the count).
+fn check_max_rows(plan: &cohortdb::spec::Plan, max_rows: u128) -> anyhow::Result<()> {
+    let rows = plan.row_count();
+    if rows > max_rows {
+        return Err(cohortdb::Error::Usage {
+            message: format!("the spec's product has {rows} rows, more than --max-rows {max_rows}"),
+            detail: vec!["hint: `cohortdb explain SPEC` shows which axes and rules make it this large; raise --max-rows if it is intended".to_string()],
+        }
+        .into());
+    }
+    Ok(())
 }

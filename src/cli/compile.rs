@@ -1,0 +1,148 @@
+//! `cohortdb compile SPEC`: the design rows, byte-identical to the reference CLI's files
+//! (`--out`), or LF CSV on stdout. Needs no store: the SQL runs in an in-memory SQLite.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use cohortdb::Error;
+use cohortdb::compile;
+use cohortdb::compile::catalogs::Catalogs;
+use cohortdb::compile::output::{Format, RowWriter};
+
+use super::{Global, render::warn};
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The spec: a .yaml/.yml/.json file, or a folder holding config.yaml.
+    #[arg(value_name = "SPEC")]
+    spec: PathBuf,
+    /// Write the rows to this file (.csv or .jsonl), byte-identical to the reference CLI.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Output format; default from the --out suffix, else csv.
+    #[arg(long, value_parser = ["csv", "jsonl"])]
+    format: Option<String>,
+    /// Shuffle the rows exactly as the reference does (Python's random.Random(seed).shuffle);
+    /// default: the spec's output.seed.
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<i64>,
+    /// Print only the first N rows (stdout only).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    limit: Option<u64>,
+    /// A JSON catalog {axis: [values]}; every value of that axis must be in it (repeatable).
+    #[arg(long, value_name = "FILE.json")]
+    catalog: Vec<PathBuf>,
+    /// A CSV catalog AXIS=PATH[:COLUMN] (column default `id`; PATH may be @llm_models_csv,
+    /// @draft_templates_csv, … under --data-root) (repeatable).
+    #[arg(long = "catalog-csv", value_name = "AXIS=PATH[:COLUMN]")]
+    catalog_csv: Vec<String>,
+    /// Refuse specs whose product has more rows than this (checked before any work).
+    #[arg(long, value_name = "N", default_value_t = compile::DEFAULT_MAX_ROWS)]
+    max_rows: u128,
+}
+
+/// The output format: `--format`, else the file suffix, else csv.
+fn output_format(args: &CompileArgs) -> anyhow::Result<Format> {
+    if let Some(name) = &args.format {
+        return Ok(Format::parse(name).expect("clap restricts --format"));
+    }
+    let Some(out) = &args.out else {
+        return Ok(Format::Csv);
+    };
+    match out.extension().and_then(|e| e.to_str()) {
+        None => Ok(Format::Csv),
+        Some(ext) => Format::parse(ext).ok_or_else(|| {
+            Error::usage(format!(
+                "{}: unknown output format .{ext} (name the file .csv or .jsonl, or pass --format csv|jsonl)",
+                out.display()
+            ))
+            .into()
+        }),
+    }
+}
+
+pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
+    if args.out.is_some() && args.limit.is_some() {
+        return Err(
+            Error::usage("--limit prints to stdout; it cannot be combined with --out").into(),
+        );
+    }
+    let format = output_format(&args)?;
+    let (spec, plan) = super::load_plan(&args.spec)?;
+    let seed = args.seed.or(spec.output_seed);
+    super::check_max_rows(&plan, args.max_rows)?;
+    let mut catalogs = Catalogs::default();
+    for path in &args.catalog {
+        catalogs.add_json_file(path)?;
+    }
+    for arg in &args.catalog_csv {
+        catalogs.add_csv_arg(arg, &global.data_root)?;
+    }
+    catalogs.check(&plan)?;
+
+    match &args.out {
+        Some(out) => write_file(out, format, &plan, seed)?,
+        None => {
+            let stdout = std::io::stdout().lock();
+            let mut writer = RowWriter::new(
+                BufWriter::with_capacity(1 << 16, stdout),
+                format,
+                &plan,
+                b"\n",
+            );
+            let written = compile::write_design(&plan, seed, &mut writer, args.limit, "stdout")?;
+            writer.finish().map_err(|e| Error::io("stdout", e))?;
+            let total = plan.row_count();
+            if (written as u128) < total {
+                warn(
+                    global,
+                    &format!("showing {written} of {total} rows (--limit)"),
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to a temporary file beside `out` and renames it into place, so a failure never
+/// leaves a partial file.
+fn write_file(
+    out: &Path,
+    format: Format,
+    plan: &cohortdb::spec::Plan,
+    seed: Option<i64>,
+) -> anyhow::Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut writer = RowWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            format,
+            plan,
+            b"\r\n",
+        );
+        compile::write_design(plan, seed, &mut writer, None, &tmp.display().to_string())?;
+        let file = writer.finish().map_err(|e| Error::io(&tmp, e))?;
+        drop(
+            file.into_inner()
+                .map_err(|e| Error::io(&tmp, e.into_error()))?,
+        );
+        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

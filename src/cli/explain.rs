@@ -1,0 +1,105 @@
+//! `cohortdb explain SPEC`: the plan step by step (axes with their level counts, each rule with
+//! the axes and the row count after it, the final product and columns), computed without
+//! building a single row, so a user sees where the Cartesian growth comes from.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use cohortdb::spec::resolve::AxisOrigin;
+
+use super::Global;
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The spec: a .yaml/.yml/.json file, or a folder holding config.yaml.
+    #[arg(value_name = "SPEC")]
+    spec: PathBuf,
+}
+
+fn axes_line(axes: &[(String, usize)]) -> String {
+    if axes.is_empty() {
+        return "(no axes)".to_string();
+    }
+    axes.iter()
+        .map(|(n, c)| format!("{n}({c})"))
+        .collect::<Vec<_>>()
+        .join(" × ")
+}
+
+pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (spec, plan) = super::load_plan(&args.spec)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "spec: {}", spec.config_display)?;
+    writeln!(out)?;
+    writeln!(out, "axes as declared ({}):", spec.axes.len())?;
+    let width = spec.axes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for (axis, (_, distinct)) in spec.axes.iter().zip(&plan.declared) {
+        let origin = match &axis.derived_from {
+            Some(tuple) => format!("bound by tuple {tuple}"),
+            None => axis.at.yaml_path.clone().unwrap_or_default(),
+        };
+        let dupes = axis.levels.len() - distinct;
+        let dupes = if dupes > 0 {
+            format!(
+                " ({dupes} duplicate{} dropped)",
+                if dupes == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {:<width$}  {distinct:>6} level{}{dupes}   {origin}",
+            axis.name,
+            if *distinct == 1 { "" } else { "s" }
+        )?;
+    }
+    writeln!(
+        out,
+        "  product before rules: {} rows",
+        plan.declared
+            .iter()
+            .fold(1u128, |a, (_, c)| a.saturating_mul(*c as u128))
+    )?;
+    writeln!(out)?;
+    if plan.steps.is_empty() {
+        writeln!(out, "rules: none")?;
+    } else {
+        writeln!(out, "rules, in the order their sections are written (D3):")?;
+        for (i, step) in plan.steps.iter().enumerate() {
+            writeln!(
+                out,
+                "  {}. {}   ({})",
+                i + 1,
+                step.rule,
+                step.at.yaml_path.as_deref().unwrap_or("")
+            )?;
+            writeln!(out, "     axes: {}", axes_line(&step.axes))?;
+            writeln!(out, "     rows: {}", step.rows)?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "product (the last axis varies fastest):")?;
+    for axis in &plan.axes {
+        let kind = match axis.origin {
+            AxisOrigin::Declared => "axis",
+            AxisOrigin::Tie => "tie",
+            AxisOrigin::Pair => "pair",
+            AxisOrigin::Tuple => "tuple",
+        };
+        writeln!(
+            out,
+            "  {:<5} {} ({} levels)",
+            kind,
+            axis.name,
+            axis.levels.len()
+        )?;
+    }
+    writeln!(out, "  rows: {}", plan.row_count())?;
+    writeln!(out)?;
+    let columns: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
+    writeln!(out, "columns ({}): {}", columns.len(), columns.join(", "))?;
+    Ok(ExitCode::SUCCESS)
+}

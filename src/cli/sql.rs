@@ -1,0 +1,60 @@
+//! `cohortdb sql SPEC`: the statements the store runs for a spec, one clause a line, values as
+//! `?N` placeholders, then the row count of every table.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use cohortdb::compile::{self, Compiled};
+
+use super::Global;
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The spec: a .yaml/.yml/.json file, or a folder holding config.yaml.
+    #[arg(value_name = "SPEC")]
+    spec: PathBuf,
+    /// Show the seeded (shuffled) form of the product query.
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<i64>,
+}
+
+pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
+    let (spec, plan) = super::load_plan(&args.spec)?;
+    let seed = args.seed.or(spec.output_seed);
+    let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "-- cohortdb: the SQL for {}", spec.config_display)?;
+    writeln!(
+        out,
+        "-- Values are bound as ?N parameters when the tables are loaded; they never appear here."
+    )?;
+    for (i, create) in compiled.create_statements().iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "-- {} ({} levels)",
+            plan.axes[i].name,
+            plan.axes[i].levels.len()
+        )?;
+        writeln!(out, "{create};")?;
+        writeln!(out, "{};", compiled.insert_statement(i))?;
+    }
+    writeln!(out)?;
+    if let Some(seed) = seed {
+        writeln!(
+            out,
+            "-- shuffled with seed {seed}: ?1 = row count, ?2k+2 / ?2k+3 = stride / level count of axis k"
+        )?;
+    }
+    writeln!(out, "{};", compiled.select_statement())?;
+    writeln!(out)?;
+    writeln!(out, "-- rows per table:")?;
+    let width = plan.axes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    for (i, (name, count)) in compile::table_counts(&plan).iter().enumerate() {
+        writeln!(out, "--   t{i:<3} {name:<width$}  {count}")?;
+    }
+    writeln!(out, "-- product: {} rows", plan.row_count())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1073 @@
+//! YAML/JSON spec → [`Spec`] (semantics §2.2–§2.6), with cohortdb's strictness: unknown and
+//! duplicate keys are errors (D18), levels are strings or integers (D5), includes stay inside
+//! the spec folder (D6), a directory means its `config.yaml` (D19).
+//!
+//! The build order follows the reference, which fixes error precedence and axis order: axes in
+//! document order, then rules (includes resolved), then tuple-derived axes, then `output`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, parse_include};
+use super::node::{Node, parse_json, parse_yaml};
+use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
+use super::{AxisDecl, Bundle, Level, PairEntry, Rule, RuleKind, Spec, TupleItem, Value};
+use crate::error::{Error, Location, Result};
+
+/// The config file name inside a spec folder.
+pub const CONFIG_NAME: &str = "config.yaml";
+
+/// Loads a spec from a file, or from a folder holding `config.yaml` (D19).
+pub fn load_path(path: &Path) -> Result<Spec> {
+    let (dir, name) = if path.is_dir() {
+        (path.to_path_buf(), CONFIG_NAME.to_string())
+    } else {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::usage(format!("{}: not a spec file", path.display())))?
+            .to_string();
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        (parent.to_path_buf(), name)
+    };
+    let config = dir.join(&name);
+    if !config.is_file() {
+        return Err(Error::usage(format!(
+            "{}: spec file not found",
+            shown_path(&dir, &name)
+        )));
+    }
+    let source = FsSource::new(&dir)?;
+    Loader::new(&source, &name).load()
+}
+
+/// Loads a spec from a stored bundle (path → bytes); `label` names the bundle in messages.
+pub fn load_bundle(bundle: &Bundle, label: &str) -> Result<Spec> {
+    let source = BundleSource::new(&bundle.files, label);
+    Loader::new(&source, &bundle.config).load()
+}
+
+fn shown_path(dir: &Path, name: &str) -> String {
+    if dir == Path::new(".") {
+        name.to_string()
+    } else {
+        dir.join(name).display().to_string()
+    }
+}
+
+/// A path inside the document, built as the walk descends.
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// D5: a level must be a string or a 64-bit integer.
+fn scalar_value(node: &Node, at: &Location) -> Result<Value> {
+    let refuse = |message: String| Err(Error::spec(at.clone(), message));
+    match node {
+        Node::Str(s) => Ok(Value::Str(s.clone())),
+        Node::Int(i) => Ok(Value::Int(*i)),
+        Node::Bool(b) => refuse(format!(
+            "{b} is a boolean, not a level (levels are strings or integers, D5); write '{b}' in quotes \
+             if you mean the text"
+        )),
+        Node::Null => refuse(
+            "null is not a level (an empty YAML value is null, D5); write '' in quotes or remove the entry"
+                .to_string(),
+        ),
+        Node::Float(f) => refuse(format!(
+            "{f:?} is a float, not a level (levels are strings or integers, D5); write '{f:?}' in quotes"
+        )),
+        Node::BigInt(s) => refuse(format!(
+            "integer {s} is outside the signed 64-bit range (D5); write '{s}' in quotes"
+        )),
+        Node::Map(_) => refuse(format!("a mapping is not a level: {}", node.display())),
+        Node::Seq(_) => refuse(format!("a list is not a level here: {}", node.display())),
+    }
+}
+
+/// A pair side: a level, or a list of levels (a tuple, for a side that is a tuple axis).
+fn side_value(node: &Node, at: &Location) -> Result<Value> {
+    match node {
+        Node::Seq(items) => {
+            let values: Result<Vec<Value>> = items.iter().map(|n| scalar_value(n, at)).collect();
+            Ok(Value::Tuple(values?))
+        }
+        other => scalar_value(other, at),
+    }
+}
+
+fn string_list(node: &Node, at: &Location, what: &str) -> Result<Vec<String>> {
+    let Node::Seq(items) = node else {
+        return Err(Error::spec(
+            at.clone(),
+            format!(
+                "{what} must be a list of axis names, found {}",
+                node.display()
+            ),
+        ));
+    };
+    items
+        .iter()
+        .map(|n| match n {
+            Node::Str(s) => Ok(s.clone()),
+            other => Err(Error::spec(
+                at.clone(),
+                format!(
+                    "{what} must hold axis names (strings), found {}",
+                    other.display()
+                ),
+            )),
+        })
+        .collect()
+}
+
+struct Loader<'a> {
+    source: &'a dyn SpecSource,
+    config_rel: String,
+    config_shown: String,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(source: &'a dyn SpecSource, config_rel: &str) -> Self {
+        Loader {
+            source,
+            config_rel: config_rel.to_string(),
+            config_shown: source.display(config_rel),
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn at(&self, path: &str) -> Location {
+        Location::yaml(&self.config_shown, path)
+    }
+
+    fn err<T>(&self, path: &str, message: impl Into<String>) -> Result<T> {
+        Err(Error::spec(self.at(path), message))
+    }
+
+    fn err_hint<T>(
+        &self,
+        path: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Result<T> {
+        Err(Error::Spec {
+            loc: self.at(path),
+            message: message.into(),
+            detail: vec![format!("hint: {}", hint.into())],
+        })
+    }
+
+    fn read(&mut self, rel: &str, at: &Location) -> Result<Vec<u8>> {
+        let bytes = self.source.read(rel, at)?;
+        self.files.insert(rel.to_string(), bytes.clone());
+        Ok(bytes)
+    }
+
+    fn load(mut self) -> Result<Spec> {
+        let file_loc = Location::file(&self.config_shown);
+        let bytes = self.read(&self.config_rel.clone(), &file_loc)?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            Error::spec(
+                file_loc.clone(),
+                format!("the spec is not valid UTF-8 (at byte {})", e.valid_up_to()),
+            )
+        })?;
+        let ext = self
+            .config_rel
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let parsed = match ext.as_str() {
+            "yaml" | "yml" => parse_yaml(text).map(|n| {
+                if n == Node::Null {
+                    Node::Map(Vec::new())
+                } else {
+                    n
+                }
+            }),
+            "json" => parse_json(text),
+            _ => {
+                return Err(Error::spec(
+                    file_loc,
+                    format!(
+                        "unsupported spec format {:?}: a spec is a .yaml, .yml or .json file (TOML never worked)",
+                        if ext.is_empty() {
+                            String::new()
+                        } else {
+                            format!(".{ext}")
+                        }
+                    ),
+                ));
+            }
+        };
+        let root = parsed.map_err(|e| {
+            Error::spec(
+                Location {
+                    path: self.config_shown.clone(),
+                    line: e.line,
+                    column: e.column,
+                    yaml_path: None,
+                },
+                format!(
+                    "invalid {}: {}",
+                    if ext == "json" { "JSON" } else { "YAML" },
+                    e.message
+                ),
+            )
+        })?;
+        let Node::Map(entries) = &root else {
+            return self.err(
+                "",
+                format!(
+                    "the spec must be a mapping with axes, rules and output, found {}",
+                    root.kind()
+                ),
+            );
+        };
+        for (key, _) in entries {
+            match key.as_str() {
+                Some("axes" | "rules" | "output") => {}
+                Some("replicates") => {
+                    return self.err_hint(
+                        "replicates",
+                        "unknown top-level key \"replicates\": the replicates block was removed and silently did nothing in the old tool (D18)",
+                        "declare replicate axes instead, e.g. `draft_replicate: [1, 2]` under axes",
+                    );
+                }
+                _ => {
+                    return self.err_hint(
+                        &key.key_text(),
+                        format!("unknown top-level key {} (D18)", key.display()),
+                        "a spec has only the keys axes, rules and output",
+                    );
+                }
+            }
+        }
+
+        let mut axes = self.load_axes(root.get("axes"))?;
+        let rules = self.load_rules(root.get("rules"))?;
+        self.derive_tuple_axes(&rules, &mut axes)?;
+        let (field_order, output_seed) = self.load_output(root.get("output"), &axes)?;
+        Ok(Spec {
+            axes,
+            rules,
+            field_order,
+            output_seed,
+            bundle: Bundle {
+                config: self.config_rel.clone(),
+                files: std::mem::take(&mut self.files),
+            },
+            config_display: self.config_shown.clone(),
+        })
+    }
+
+    /// An inline list, or an `@file:` include that must produce a list.
+    fn list_or_include(&mut self, node: &Node, path: &str, what: &str) -> Result<Vec<Included>> {
+        match node {
+            Node::Seq(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Included {
+                    node: n.clone(),
+                    at: self.at(&index(path, i)),
+                })
+                .collect()),
+            Node::Str(s) if s.starts_with(FILE_PREFIX) => {
+                let written = &s[FILE_PREFIX.len()..];
+                let at = self.at(path);
+                let rel = normalize_include(written, &at)?;
+                check_extension(&rel, &at)?;
+                let shown = self.source.display(&rel);
+                let bytes = self.read(&rel, &at)?;
+                match parse_include(&rel, &shown, &bytes, &at)? {
+                    IncludeContent::List(items) => Ok(items),
+                    IncludeContent::NotAList(other) => self.err(
+                        path,
+                        format!(
+                            "{what}: @file:{written} must hold a list, found {}",
+                            other.kind()
+                        ),
+                    ),
+                }
+            }
+            other => self.err(
+                path,
+                format!(
+                    "{what} must be a list or an '@file:' string, found {}",
+                    other.display()
+                ),
+            ),
+        }
+    }
+
+    fn load_axes(&mut self, node: Option<&Node>) -> Result<Vec<AxisDecl>> {
+        let entries = match node {
+            None => return Ok(Vec::new()),
+            Some(Node::Map(entries)) => entries,
+            Some(other) => {
+                return self.err(
+                    "axes",
+                    format!(
+                        "axes must be a mapping of axis name to levels, found {}",
+                        other.display()
+                    ),
+                );
+            }
+        };
+        let mut axes = Vec::new();
+        for (key, payload) in entries {
+            let Node::Str(name) = key else {
+                return self.err(
+                    "axes",
+                    format!("axis names must be strings, found {}", key.display()),
+                );
+            };
+            let path = child("axes", name);
+            if let Node::Map(_) = payload {
+                if payload.get("levels").is_some() || payload.get("catalog_lookup").is_some() {
+                    return self.err_hint(
+                        &path,
+                        "the {levels: …, catalog_lookup: …} axis form was removed",
+                        "write the levels as a list, e.g. `draft_template: [draft-A, draft-B]`",
+                    );
+                }
+            }
+            let items = self.list_or_include(payload, &path, &format!("axis {name:?}"))?;
+            let levels = items
+                .iter()
+                .map(|item| {
+                    Ok(Level {
+                        value: scalar_value(&item.node, &item.at)?,
+                        at: item.at.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            axes.push(AxisDecl {
+                name: name.clone(),
+                levels,
+                derived_from: None,
+                at: self.at(&path),
+            });
+        }
+        Ok(axes)
+    }
+
+    fn load_rules(&mut self, node: Option<&Node>) -> Result<Vec<Rule>> {
+        let entries = match node {
+            None | Some(Node::Null) => return Ok(Vec::new()),
+            Some(Node::Map(entries)) => entries,
+            Some(Node::Seq(_)) => {
+                return self.err_hint(
+                    "rules",
+                    "rules must be a mapping of sections (subsets, ties, pairs, tuples), not a list",
+                    "the list form of rules was replaced on 2025-10-03; write e.g. `rules: {subsets: {draft_template: [draft-A]}}`",
+                );
+            }
+            Some(other) => {
+                return self.err(
+                    "rules",
+                    format!(
+                        "rules must be a mapping of sections, found {}",
+                        other.display()
+                    ),
+                );
+            }
+        };
+        let mut rules = Vec::new();
+        for (key, payload) in entries {
+            let section = key.key_text();
+            let path = child("rules", &section);
+            match key.as_str() {
+                Some("subsets") => self.load_subsets(payload, &path, &mut rules)?,
+                Some("ties") => self.load_ties(payload, &path, &mut rules)?,
+                Some("pairs") => self.load_pairs(payload, &path, &mut rules)?,
+                Some("tuples") => self.load_tuples(payload, &path, &mut rules)?,
+                _ => {
+                    return self.err_hint(
+                        &path,
+                        format!("unsupported rule section {}", key.display()),
+                        "rule sections are subsets, ties, pairs and tuples; they apply in the order written (D3)",
+                    );
+                }
+            }
+        }
+        Ok(rules)
+    }
+
+    fn section_entries<'n>(&self, payload: &'n Node, path: &str) -> Result<&'n [(Node, Node)]> {
+        match payload {
+            Node::Map(entries) => Ok(entries),
+            Node::Null => Ok(&[]),
+            other => self.err(
+                path,
+                format!("{path} must be a mapping, found {}", other.display()),
+            ),
+        }
+    }
+
+    fn rule_name(&self, key: &Node, path: &str, what: &str) -> Result<String> {
+        match key {
+            Node::Str(s) if !s.is_empty() => Ok(s.clone()),
+            other => self.err(
+                path,
+                format!(
+                    "{what} name must be a non-empty string, found {}",
+                    other.display()
+                ),
+            ),
+        }
+    }
+
+    fn check_keys(
+        &self,
+        payload: &[(Node, Node)],
+        path: &str,
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<()> {
+        for (key, _) in payload {
+            if !key.as_str().is_some_and(|k| allowed.contains(&k)) {
+                return self.err_hint(
+                    &child(path, &key.key_text()),
+                    format!("unknown key {} in {what} (D18)", key.display()),
+                    format!("{what} takes {}", allowed.join(", ")),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn load_subsets(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
+        for (key, keep) in self.section_entries(payload, path)?.to_vec() {
+            let Node::Str(axis) = &key else {
+                return self.err(
+                    path,
+                    format!(
+                        "a subset's key must be an axis name (string), found {}",
+                        key.display()
+                    ),
+                );
+            };
+            let rule_path = child(path, axis);
+            let items = self.list_or_include(&keep, &rule_path, &format!("subset of {axis:?}"))?;
+            let keep = items
+                .iter()
+                .map(|item| {
+                    let value = match &item.node {
+                        // A multi-column CSV include yields tuples, which can match a pair or
+                        // tuple axis; an inline YAML list cannot (it was unhashable).
+                        Node::Seq(parts) if !item.at.yaml_path.is_some() => Value::Tuple(
+                            parts
+                                .iter()
+                                .map(|p| scalar_value(p, &item.at))
+                                .collect::<Result<Vec<_>>>()?,
+                        ),
+                        other => scalar_value(other, &item.at)?,
+                    };
+                    Ok(Level {
+                        value,
+                        at: item.at.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            rules.push(Rule {
+                kind: RuleKind::Subset {
+                    axis: axis.clone(),
+                    keep,
+                },
+                at: self.at(&rule_path),
+            });
+        }
+        Ok(())
+    }
+
+    fn load_ties(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
+        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
+            let to = self.rule_name(&key, path, "a tie")?;
+            let rule_path = child(path, &to);
+            let axes_node = match &spec {
+                Node::Seq(_) => spec.clone(),
+                Node::Map(entries) => {
+                    if spec.get("to").is_some() {
+                        return self.err_hint(
+                            &child(&rule_path, "to"),
+                            "a tie payload must omit 'to'",
+                            "the mapping key is the tie's name (its canonical column)",
+                        );
+                    }
+                    self.check_keys(entries, &rule_path, &["axes"], "a tie")?;
+                    spec.get("axes").cloned().unwrap_or(Node::Seq(Vec::new()))
+                }
+                other => {
+                    return self.err(
+                        &rule_path,
+                        format!(
+                            "a tie must be a list of axis names or {{axes: [...]}}, found {}",
+                            other.display()
+                        ),
+                    );
+                }
+            };
+            let axes = string_list(&axes_node, &self.at(&rule_path), "a tie's axes")?;
+            if axes.is_empty() {
+                return self.err(&rule_path, "a tie needs at least one axis");
+            }
+            rules.push(Rule {
+                kind: RuleKind::Tie { to, axes },
+                at: self.at(&rule_path),
+            });
+        }
+        Ok(())
+    }
+
+    fn load_pairs(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
+        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
+            let name = self.rule_name(&key, path, "a pair")?;
+            let rule_path = child(path, &name);
+            let Node::Map(entries) = &spec else {
+                return self.err(
+                    &rule_path,
+                    format!(
+                        "pair {name:?} must be a mapping with left, right and allowed, found {}",
+                        spec.display()
+                    ),
+                );
+            };
+            self.check_keys(
+                entries,
+                &rule_path,
+                &["left", "right", "allowed", "balance"],
+                "a pair",
+            )?;
+            let side = |field: &str| -> Result<String> {
+                match spec.get(field) {
+                    Some(Node::Str(s)) => Ok(s.clone()),
+                    other => self.err(
+                        &child(&rule_path, field),
+                        format!(
+                            "pair {name:?} needs {field}: an axis name, found {}",
+                            other.map_or("nothing".to_string(), Node::display)
+                        ),
+                    ),
+                }
+            };
+            let (left, right) = (side("left")?, side("right")?);
+            let allowed_path = child(&rule_path, "allowed");
+            let allowed_node = spec.get("allowed").cloned().unwrap_or(Node::Null);
+            let items = self.list_or_include(
+                &allowed_node,
+                &allowed_path,
+                &format!("pair {name:?} allowed"),
+            )?;
+            if items.is_empty() {
+                return self.err(&allowed_path, format!("pair {name:?}: allowed is empty"));
+            }
+            let mut allowed = Vec::with_capacity(items.len());
+            for item in &items {
+                match &item.node {
+                    Node::Seq(parts) if parts.len() == 2 => allowed.push(PairEntry {
+                        left: side_value(&parts[0], &item.at)?,
+                        right: side_value(&parts[1], &item.at)?,
+                        at: item.at.clone(),
+                    }),
+                    other => {
+                        return Err(Error::spec(
+                            item.at.clone(),
+                            format!(
+                                "pair {name:?}: an allowed entry must be a [left, right] pair, found {}",
+                                other.display()
+                            ),
+                        ));
+                    }
+                }
+            }
+            let balance = match spec.get("balance") {
+                None | Some(Node::Null) => None,
+                Some(Node::Str(s)) => Some(s.clone()),
+                Some(other) => {
+                    return self.err(
+                        &child(&rule_path, "balance"),
+                        format!(
+                            "pair {name:?}: balance must be left, right or both, found {}",
+                            other.display()
+                        ),
+                    );
+                }
+            };
+            rules.push(Rule {
+                kind: RuleKind::Pair {
+                    name,
+                    left,
+                    right,
+                    allowed,
+                    balance,
+                },
+                at: self.at(&rule_path),
+            });
+        }
+        Ok(())
+    }
+
+    fn load_tuples(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
+        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
+            let name = self.rule_name(&key, path, "a tuple")?;
+            let rule_path = child(path, &name);
+            let Node::Map(entries) = &spec else {
+                return self.err(
+                    &rule_path,
+                    format!(
+                        "tuple {name:?} must be a mapping with axes and items, found {}",
+                        spec.display()
+                    ),
+                );
+            };
+            if spec.get("expand").is_some() {
+                return self.err_hint(
+                    &child(&rule_path, "expand"),
+                    format!("tuple {name:?}: expand was removed (deprecated in the old tool)"),
+                    "tuples always expand into their axes; delete the expand key",
+                );
+            }
+            self.check_keys(entries, &rule_path, &["axes", "items"], "a tuple")?;
+            let axes_path = child(&rule_path, "axes");
+            let axes = string_list(
+                spec.get("axes").unwrap_or(&Node::Null),
+                &self.at(&axes_path),
+                &format!("tuple {name:?} axes"),
+            )?;
+            if axes.is_empty() {
+                return self.err(
+                    &axes_path,
+                    format!("tuple {name:?} needs at least one axis"),
+                );
+            }
+            let items_path = child(&rule_path, "items");
+            let items_node = spec.get("items").cloned().unwrap_or(Node::Null);
+            let raw =
+                self.list_or_include(&items_node, &items_path, &format!("tuple {name:?} items"))?;
+            if raw.is_empty() {
+                return self.err(&items_path, format!("tuple {name:?}: items is empty"));
+            }
+            let mut items = Vec::with_capacity(raw.len());
+            for item in &raw {
+                match &item.node {
+                    Node::Seq(parts) if parts.len() == axes.len() => items.push(TupleItem {
+                        values: parts
+                            .iter()
+                            .map(|p| scalar_value(p, &item.at))
+                            .collect::<Result<Vec<_>>>()?,
+                        at: item.at.clone(),
+                    }),
+                    other => {
+                        return Err(Error::spec(
+                            item.at.clone(),
+                            format!(
+                                "tuple {name:?}: item {} does not match its {} axes [{}]",
+                                other.display(),
+                                axes.len(),
+                                axes.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            rules.push(Rule {
+                kind: RuleKind::Tuple { name, axes, items },
+                at: self.at(&rule_path),
+            });
+        }
+        Ok(())
+    }
+
+    /// Semantics §2.6: axes bound by tuples get their levels from the items, in first-seen
+    /// order across all tuples, and come after the explicit axes in order of first mention.
+    fn derive_tuple_axes(&self, rules: &[Rule], axes: &mut Vec<AxisDecl>) -> Result<()> {
+        let explicit: HashSet<String> = axes.iter().map(|a| a.name.clone()).collect();
+        for rule in rules {
+            let RuleKind::Tuple {
+                name,
+                axes: bound,
+                items,
+            } = &rule.kind
+            else {
+                continue;
+            };
+            for axis in bound {
+                if explicit.contains(axis) {
+                    let declared = axes
+                        .iter()
+                        .find(|a| &a.name == axis)
+                        .map(|a| a.at.to_string())
+                        .unwrap_or_default();
+                    return Err(Error::Spec {
+                        loc: rule.at.clone(),
+                        message: format!(
+                            "tuple {name:?} binds axis {axis:?}, which is also declared under axes ({declared}); \
+                             a tuple provides the levels of the axes it binds"
+                        ),
+                        detail: vec![format!("hint: remove {axis:?} from axes")],
+                    });
+                }
+                if !axes.iter().any(|a| &a.name == axis) {
+                    axes.push(AxisDecl {
+                        name: axis.clone(),
+                        levels: Vec::new(),
+                        derived_from: Some(name.clone()),
+                        at: rule.at.clone(),
+                    });
+                }
+            }
+            for item in items {
+                for (axis, value) in bound.iter().zip(&item.values) {
+                    let decl = axes
+                        .iter_mut()
+                        .find(|a| &a.name == axis)
+                        .expect("derived axis was just added");
+                    if !decl.levels.iter().any(|l| &l.value == value) {
+                        decl.levels.push(Level {
+                            value: value.clone(),
+                            at: item.at.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_output(
+        &self,
+        node: Option<&Node>,
+        axes: &[AxisDecl],
+    ) -> Result<(Vec<String>, Option<i64>)> {
+        let empty = Node::Map(Vec::new());
+        let node = node.unwrap_or(&empty);
+        let Node::Map(entries) = node else {
+            return self.err(
+                "output",
+                format!(
+                    "output must be a mapping with field_order, found {}",
+                    node.display()
+                ),
+            );
+        };
+        for (key, _) in entries {
+            match key.as_str() {
+                Some("field_order" | "seed") => {}
+                Some(
+                    k @ ("expand_ties" | "expand_pairs" | "keep_pair_axis" | "expand_tuples"
+                    | "keep_tuple_axis"),
+                ) => {
+                    return self.err_hint(
+                        &child("output", k),
+                        format!("output.{k} was removed (D18)"),
+                        "pairs, tuples and ties always expand into their axes",
+                    );
+                }
+                _ => {
+                    return self.err_hint(
+                        &child("output", &key.key_text()),
+                        format!("unknown key {} in output (D18)", key.display()),
+                        "output takes field_order and seed",
+                    );
+                }
+            }
+        }
+        let field_order = match node.get("field_order") {
+            Some(Node::Seq(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| match n {
+                    Node::Str(s) => Ok(s.clone()),
+                    other => self.err(
+                        &index("output.field_order", i),
+                        format!(
+                            "field_order names columns (strings), found {}",
+                            other.display()
+                        ),
+                    ),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            other => {
+                return self.err_hint(
+                    "output.field_order",
+                    format!(
+                        "output.field_order is required: a list of column names (it may be empty), found {}",
+                        other.map_or("nothing".to_string(), Node::display)
+                    ),
+                    "write `output: {field_order: []}` to keep the columns in axis order",
+                );
+            }
+        };
+        let known: HashSet<&str> = axes.iter().map(|a| a.name.as_str()).collect();
+        let missing: Vec<&String> = field_order
+            .iter()
+            .filter(|f| !known.contains(f.as_str()))
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
+            return self.err_hint(
+                "output.field_order",
+                format!("output.field_order names undefined field{} {}", if missing.len() > 1 { "s" } else { "" }, list.join(", ")),
+                "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
+            );
+        }
+        let seed = match node.get("seed") {
+            None | Some(Node::Null) => None,
+            Some(Node::Int(i)) => Some(*i),
+            Some(other) => {
+                return self.err(
+                    "output.seed",
+                    format!("output.seed must be an integer, found {}", other.display()),
+                );
+            }
+        };
+        Ok((field_order, seed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(name: &str, text: &str, extra: &[(&str, &str)]) -> Result<Spec> {
+        let mut files = BTreeMap::new();
+        files.insert(name.to_string(), text.as_bytes().to_vec());
+        for (n, t) in extra {
+            files.insert(n.to_string(), t.as_bytes().to_vec());
+        }
+        load_bundle(
+            &Bundle {
+                config: name.to_string(),
+                files,
+            },
+            "spec",
+        )
+    }
+
+    fn values(levels: &[Level]) -> Vec<Value> {
+        levels.iter().map(|l| l.value.clone()).collect()
+    }
+
+    fn s(x: &str) -> Value {
+        Value::Str(x.to_string())
+    }
+
+    // semantics §6.1 L1/L2: a JSON spec with CSV includes; the subset is not applied at load.
+    #[test]
+    fn l1_round_trip_file() {
+        let spec = load_text(
+            "spec.json",
+            r#"{"axes": {"draft_template": "@file:draft_levels.csv", "essay_model": ["llm-1"]},
+                "rules": {"subsets": {"draft_template": ["draft-A"]},
+                          "pairs": {"bundle": {"left": "draft_template", "right": "essay_model",
+                                               "allowed": "@file:allowed_pairs.csv"}}},
+                "output": {"field_order": ["draft_template", "essay_model"]}}"#,
+            &[
+                ("draft_levels.csv", "draft_template\ndraft-A\ndraft-B\n"),
+                (
+                    "allowed_pairs.csv",
+                    "draft_template,essay_model\ndraft-A,llm-1\n",
+                ),
+            ],
+        )
+        .unwrap();
+        let names: Vec<&str> = spec.axes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["draft_template", "essay_model"]);
+        assert_eq!(values(&spec.axes[0].levels), [s("draft-A"), s("draft-B")]);
+        assert!(
+            matches!(&spec.rules[0].kind, RuleKind::Subset { axis, keep } if axis == "draft_template" && values(keep) == [s("draft-A")])
+        );
+        match &spec.rules[1].kind {
+            RuleKind::Pair {
+                name,
+                left,
+                right,
+                allowed,
+                balance,
+            } => {
+                assert_eq!(
+                    (name.as_str(), left.as_str(), right.as_str()),
+                    ("bundle", "draft_template", "essay_model")
+                );
+                assert_eq!(
+                    (allowed[0].left.clone(), allowed[0].right.clone()),
+                    (s("draft-A"), s("llm-1"))
+                );
+                assert_eq!(*balance, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(spec.field_order, ["draft_template", "essay_model"]);
+        assert_eq!(spec.bundle.files.len(), 3);
+    }
+
+    // §6.1 L3, L6, L9, L10.
+    #[test]
+    fn loader_errors() {
+        let cases = [
+            (
+                "axes: {draft_template: not-a-list}\noutput: {field_order: []}\n",
+                "draft_template",
+            ),
+            ("axes: {a: [x]}\noutput: {}\n", "field_order is required"),
+            (
+                "rules: {}\noutput: {field_order: [draft_template]}\n",
+                "\"draft_template\"",
+            ),
+            (
+                "axes: {a: [x]}\nrules:\n  - subset: {axis: a, keep: [x]}\noutput: {field_order: []}\n",
+                "not a list",
+            ),
+            (
+                "axes: {flag: [true]}\noutput: {field_order: []}\n",
+                "axes.flag[0]",
+            ),
+            ("axes: {a: [1.5]}\noutput: {field_order: []}\n", "float"),
+            ("axes: {a: [~]}\noutput: {field_order: []}\n", "null"),
+            (
+                "axes: {a: [99999999999999999999]}\noutput: {field_order: []}\n",
+                "range",
+            ),
+            (
+                "axes: {a: [[x]]}\noutput: {field_order: []}\n",
+                "list is not a level",
+            ),
+            (
+                "replicates: {draft_template: 2}\noutput: {field_order: []}\n",
+                "replicate axes",
+            ),
+            (
+                "rule: {}\noutput: {field_order: []}\n",
+                "unknown top-level key",
+            ),
+            (
+                "axes: {a: [x]}\nrules: {zips: {z: [a]}}\noutput: {field_order: []}\n",
+                "zips",
+            ),
+            (
+                "axes: {a: [x]}\noutput: {field_order: [], expand_pairs: true}\n",
+                "removed",
+            ),
+            (
+                "axes: {a: [x]}\noutput: {field_order: [], seed: x}\n",
+                "seed",
+            ),
+            (
+                "axes: {a: [x]}\nrules: {tuples: {t: {axes: [b], items: [[1]], expand: true}}}\noutput: {field_order: []}\n",
+                "expand",
+            ),
+            (
+                "rules: {ties: {t: {axes: [a], to: b}}}\noutput: {field_order: []}\n",
+                "omit 'to'",
+            ),
+            (
+                "rules: {pairs: {p: {left: a, right: b, allowed: [[x, y]], extra: 1}}}\noutput: {field_order: []}\n",
+                "unknown key",
+            ),
+            (
+                "rules: {pairs: {p: {left: a, allowed: [[x, y]]}}}\noutput: {field_order: []}\n",
+                "needs right",
+            ),
+            (
+                "rules: {pairs: {p: {left: a, right: b, allowed: [[x]]}}}\noutput: {field_order: []}\n",
+                "[left, right]",
+            ),
+            (
+                "rules: {tuples: {t: {axes: [a, b], items: [[x]]}}}\noutput: {field_order: []}\n",
+                "does not match",
+            ),
+            (
+                "axes: {a: '@file:../x.csv'}\noutput: {field_order: []}\n",
+                "outside the spec folder",
+            ),
+            (
+                "axes: {a: '@file:missing.csv'}\noutput: {field_order: []}\n",
+                "missing.csv",
+            ),
+            (
+                "axes: {a: '@file:x.toml'}\noutput: {field_order: []}\n",
+                "unsupported include",
+            ),
+            ("axes: [a]\n", "axes must be a mapping"),
+            ("- a\n", "must be a mapping"),
+            (
+                "axes:\n  a: [x]\naxes:\n  b: [y]\noutput: {field_order: []}\n",
+                "duplicate key",
+            ),
+            ("axes: {a: [x]\n", "invalid YAML"),
+        ];
+        for (text, needle) in cases {
+            let err = load_text("config.yaml", text, &[]).expect_err(text);
+            let shown = format!("{err} {:?}", err.detail());
+            assert!(shown.contains(needle), "{text:?}: {shown}");
+        }
+    }
+
+    // §6.1 L7, L8.
+    #[test]
+    fn tuple_derived_axes() {
+        let spec = load_text(
+            "config.yaml",
+            "axes: {}\nrules:\n  tuples:\n    draft_bundle:\n      axes: [draft_template, draft_llm]\n      items: [[draft-A, llm-1], [draft-B, llm-2]]\noutput: {field_order: [draft_llm]}\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(values(&spec.axes[0].levels), [s("draft-A"), s("draft-B")]);
+        assert_eq!(values(&spec.axes[1].levels), [s("llm-1"), s("llm-2")]);
+        assert_eq!(spec.axes[1].derived_from.as_deref(), Some("draft_bundle"));
+        let err = load_text(
+            "config.yaml",
+            "axes: {draft_template: [draft-A]}\nrules:\n  tuples:\n    draft_bundle:\n      axes: [draft_template, draft_llm]\n      items: [[draft-A, llm-1]]\noutput: {field_order: []}\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("draft_template"));
+    }
+
+    // §6.1 L11: an inline pair stays a pair of strings.
+    #[test]
+    fn pair_rule_shortcut() {
+        let spec = load_text(
+            "config.yaml",
+            "axes: {left: [a], right: [b]}\nrules: {pairs: {bundle: {left: left, right: right, allowed: [[a, b]]}}}\noutput: {field_order: []}\n",
+            &[],
+        )
+        .unwrap();
+        assert!(
+            matches!(&spec.rules[0].kind, RuleKind::Pair { allowed, .. } if allowed[0].left == s("a") && allowed[0].right == s("b"))
+        );
+    }
+
+    #[test]
+    fn yaml_anchors_as_the_old_migrator_wrote_them_are_accepted() {
+        let spec = load_text(
+            "config.yaml",
+            "rules:\n  tuples:\n    rows:\n      axes: &id001\n      - a\n      - b\n      items: [[x, y]]\noutput:\n  field_order: *id001\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(spec.field_order, ["a", "b"]);
+    }
+
+    #[test]
+    fn empty_document_is_an_empty_spec_without_field_order() {
+        let err = load_text("config.yaml", "", &[]).unwrap_err();
+        assert!(err.to_string().contains("field_order"));
+        let spec = load_text("config.yaml", "output: {field_order: []}", &[]).unwrap();
+        assert!(spec.axes.is_empty() && spec.rules.is_empty());
+    }
+}

@@ -1,0 +1,303 @@
+//! The document tree a spec file (or a YAML/JSON include) parses into: ordered mappings, and a
+//! duplicate key is an error (D18), whether the parser is serde_yaml or serde_json.
+//!
+//! Scalars keep the type the parser gave them (D5 decides later which are acceptable levels).
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A parsed YAML/JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// `null`, `~`, or an empty value.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in i64.
+    Int(i64),
+    /// An integer outside the signed 64-bit range (kept as text for the error message).
+    BigInt(String),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The string inside a `Str`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up a string key in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A short description of the node's type, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Int(_) => "an integer",
+            Node::BigInt(_) => "an integer",
+            Node::Float(_) => "a float",
+            Node::Str(_) => "a string",
+            Node::Seq(_) => "a list",
+            Node::Map(_) => "a mapping",
+        }
+    }
+
+    /// The node as it would be written in YAML flow style, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Node::Null => "null".into(),
+            Node::Bool(b) => b.to_string(),
+            Node::Int(i) => i.to_string(),
+            Node::BigInt(s) => s.clone(),
+            Node::Float(f) => format!("{f:?}"),
+            Node::Str(s) => format!("{s:?}"),
+            Node::Seq(items) => {
+                let parts: Vec<String> = items.iter().map(Node::display).collect();
+                format!("[{}]", parts.join(", "))
+            }
+            Node::Map(entries) => {
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", k.display(), v.display()))
+                    .collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+        }
+    }
+
+    /// A key as text for paths and messages.
+    pub fn key_text(&self) -> String {
+        match self {
+            Node::Str(s) => s.clone(),
+            other => other.display(),
+        }
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML or JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Int(v))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Node, E> {
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or_else(|_| Node::BigInt(v.to_string())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or_else(|_| Node::BigInt(v.to_string())))
+    }
+
+    fn visit_u128<E>(self, v: u128) -> Result<Node, E> {
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or_else(|_| Node::BigInt(v.to_string())))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            if entries.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key {} (a key written twice silently kept the last value in the old \
+                     tool; cohortdb refuses it, D18)",
+                    key.display()
+                )));
+            }
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Node::Map(entries))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _data: A) -> Result<Node, A::Error> {
+        Err(de::Error::custom(
+            "YAML tags (`!name`) are not supported in specs",
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+/// Where a YAML/JSON parse error is, when the parser says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The parser's message, without its own position suffix.
+    pub message: String,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// 1-based column.
+    pub column: Option<u64>,
+}
+
+/// Parses YAML text. An empty document is `Null`.
+pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
+    match serde_yaml::from_str::<Node>(text) {
+        Ok(node) => Ok(node),
+        Err(e) => {
+            let location = e.location();
+            let mut message = e.to_string();
+            // serde_yaml appends " at line L column C"; the Location carries that instead.
+            if let Some(i) = message.find(" at line ") {
+                message.truncate(i);
+            }
+            Err(ParseError {
+                message,
+                line: location.as_ref().map(|l| l.line() as u64),
+                column: location.as_ref().map(|l| l.column() as u64),
+            })
+        }
+    }
+}
+
+/// Parses JSON text.
+pub fn parse_json(text: &str) -> Result<Node, ParseError> {
+    serde_json::from_str::<Node>(text).map_err(|e| {
+        let mut message = e.to_string();
+        if let Some(i) = message.find(" at line ") {
+            message.truncate(i);
+        }
+        ParseError {
+            message,
+            line: Some(e.line() as u64),
+            column: Some(e.column() as u64),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_keeps_order_and_types() {
+        let node = parse_yaml("b: [1, '1', x, 2.5, true, null]\na: {}\n").unwrap();
+        let Node::Map(entries) = &node else {
+            panic!("{node:?}")
+        };
+        assert_eq!(entries[0].0, Node::Str("b".into()));
+        assert_eq!(entries[1].0, Node::Str("a".into()));
+        assert_eq!(
+            node.get("b").unwrap(),
+            &Node::Seq(vec![
+                Node::Int(1),
+                Node::Str("1".into()),
+                Node::Str("x".into()),
+                Node::Float(2.5),
+                Node::Bool(true),
+                Node::Null
+            ])
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_in_yaml_and_json() {
+        let err = parse_yaml("axes:\n  a: [1]\naxes:\n  b: [2]\n").unwrap_err();
+        assert!(err.message.contains("duplicate key \"axes\""), "{err:?}");
+        assert!(err.line.is_some());
+        let err = parse_json("{\"a\": 1, \"a\": 2}").unwrap_err();
+        assert!(err.message.contains("duplicate key \"a\""), "{err:?}");
+    }
+
+    #[test]
+    fn yaml_1_1_oddities_stay_text() {
+        // D5: serde_yaml reads these as the text written.
+        let node = parse_yaml("[yes, on, '012', 1:30, 2025-01-01]").unwrap();
+        let Node::Seq(items) = node else { panic!() };
+        assert!(items.iter().all(|n| matches!(n, Node::Str(_))), "{items:?}");
+    }
+
+    #[test]
+    fn huge_integers_are_kept_for_the_message() {
+        let node = parse_yaml("[9223372036854775808]").unwrap();
+        assert!(matches!(&node, Node::Seq(v) if matches!(&v[0], Node::BigInt(_) | Node::Float(_))));
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+        let mut prev = "a";
+        for name in names {
+            bomb.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+            prev = name;
+        }
+        assert!(parse_yaml(&bomb).is_err());
+        let deep = "[".repeat(5000) + &"]".repeat(5000);
+        assert!(parse_yaml(&deep).is_err());
+        assert!(parse_json(&deep).is_err());
+    }
+}

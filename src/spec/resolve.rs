@@ -1,0 +1,904 @@
+//! [`Spec`] → [`Plan`]: apply the rules in order, exactly as the reference compiler does
+//! (semantics §2.7, D3, D4), and fix the output columns.
+//!
+//! Every design row of a spec has the same keys in the same order: expansion (§2.8) depends on
+//! which axes exist, never on their values. So the expansion is run once on a symbolic row whose
+//! values are "component `path` of final axis `i`", giving the output [`Column`]s; the compiler
+//! then only selects those components from the product.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Level, Rule, RuleKind, Spec, Value};
+use crate::error::{Error, Location, Result};
+
+/// What made a final axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxisOrigin {
+    /// Declared under `axes:` or derived from a tuple.
+    Declared,
+    /// The canonical axis of a tie.
+    Tie,
+    /// A pair (its levels are `(left, right)` tuples).
+    Pair,
+    /// A tuple (its levels are the items).
+    Tuple,
+}
+
+/// One axis of the final product, in product order (the last varies fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanAxis {
+    /// The axis name (a declared axis, a tie name, a pair name or a tuple name).
+    pub name: String,
+    /// Its de-duplicated levels, in order.
+    pub levels: Vec<Level>,
+    /// What made it.
+    pub origin: AxisOrigin,
+}
+
+/// One output column: component `path` of the levels of final axis `axis`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The column name (a row key).
+    pub name: String,
+    /// Index into [`Plan::axes`].
+    pub axis: usize,
+    /// Path inside the level value (empty for a plain axis, `[1]` for a pair's right side…).
+    pub path: Vec<usize>,
+    /// True when the values are tuples (written as Python reprs in CSV, arrays in JSONL).
+    pub composite: bool,
+}
+
+/// The state after one rule, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// `pair evaluation_bundle`, …
+    pub rule: String,
+    /// Where the rule is written.
+    pub at: Location,
+    /// The axes in product order with their level counts.
+    pub axes: Vec<(String, usize)>,
+    /// The product's row count.
+    pub rows: u128,
+}
+
+/// A resolved spec: what the compiler needs, and what `explain` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The final axes, in product order.
+    pub axes: Vec<PlanAxis>,
+    /// The output columns, in output order.
+    pub columns: Vec<Column>,
+    /// `output.field_order` as written.
+    pub field_order: Vec<String>,
+    /// The declared axes with their de-duplicated level counts, before any rule.
+    pub declared: Vec<(String, usize)>,
+    /// The state after each rule, in application order.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The number of design rows: the product of the level counts (saturating).
+    pub fn row_count(&self) -> u128 {
+        product(self.axes.iter().map(|a| a.levels.len()))
+    }
+
+    /// The distinct values of a column, in level order (what `--catalog` checks).
+    pub fn column_values(&self, column: &Column) -> Vec<Value> {
+        let mut seen = HashSet::new();
+        self.axes[column.axis]
+            .levels
+            .iter()
+            .filter_map(|l| l.value.at(&column.path))
+            .filter(|v| seen.insert((*v).clone()))
+            .cloned()
+            .collect()
+    }
+}
+
+fn product(counts: impl Iterator<Item = usize>) -> u128 {
+    counts.fold(1u128, |acc, n| acc.saturating_mul(n as u128))
+}
+
+/// An insertion-ordered map with Python dict semantics for the few operations used here.
+#[derive(Debug, Clone)]
+struct OrderedMap<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V: Clone> OrderedMap<V> {
+    fn get(&self, key: &str) -> Option<&V> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// `d[key] = value`: replaces in place, or appends.
+    fn set(&mut self, key: &str, value: V) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key.to_string(), value)),
+        }
+    }
+
+    /// `d.setdefault(key, value)`.
+    fn set_default(&mut self, key: &str, value: V) {
+        if self.get(key).is_none() {
+            self.entries.push((key.to_string(), value));
+        }
+    }
+}
+
+struct State<'a> {
+    axis_order: Vec<String>,
+    levels: HashMap<String, Vec<Level>>,
+    origin: HashMap<String, AxisOrigin>,
+    tie_back: OrderedMap<String>,
+    pair_meta: OrderedMap<(String, String)>,
+    tuple_meta: OrderedMap<Vec<String>>,
+    /// Which rule removed an axis, to explain "axis missing" errors.
+    consumed_by: HashMap<String, String>,
+    spec: &'a Spec,
+}
+
+fn dedupe(levels: &[Level]) -> Vec<Level> {
+    let mut seen: HashSet<&Value> = HashSet::new();
+    levels
+        .iter()
+        .filter(|l| seen.insert(&l.value))
+        .cloned()
+        .collect()
+}
+
+fn list(values: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    let parts: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Resolves a spec's rules into a plan (semantics §2.7–§2.8).
+pub fn resolve(spec: &Spec) -> Result<Plan> {
+    let mut state = State {
+        axis_order: spec.axes.iter().map(|a| a.name.clone()).collect(),
+        levels: spec
+            .axes
+            .iter()
+            .map(|a| (a.name.clone(), dedupe(&a.levels)))
+            .collect(),
+        origin: spec
+            .axes
+            .iter()
+            .map(|a| (a.name.clone(), AxisOrigin::Declared))
+            .collect(),
+        tie_back: OrderedMap::default(),
+        pair_meta: OrderedMap::default(),
+        tuple_meta: OrderedMap::default(),
+        consumed_by: HashMap::new(),
+        spec,
+    };
+    let declared = state.snapshot();
+    let mut steps = Vec::with_capacity(spec.rules.len());
+    for rule in &spec.rules {
+        match &rule.kind {
+            RuleKind::Subset { axis, keep } => state.subset(rule, axis, keep)?,
+            RuleKind::Tie { to, axes } => state.tie(rule, to, axes)?,
+            RuleKind::Pair {
+                name,
+                left,
+                right,
+                allowed,
+                balance,
+            } => state.pair(rule, name, left, right, allowed, balance.as_deref())?,
+            RuleKind::Tuple { name, axes, items } => state.tuple(rule, name, axes, items)?,
+        }
+        let axes = state.snapshot();
+        steps.push(Step {
+            rule: rule.label(),
+            at: rule.at.clone(),
+            rows: product(axes.iter().map(|a| a.1)),
+            axes,
+        });
+    }
+    let axes: Vec<PlanAxis> = state
+        .axis_order
+        .iter()
+        .map(|name| PlanAxis {
+            name: name.clone(),
+            levels: state.levels[name].clone(),
+            origin: state
+                .origin
+                .get(name)
+                .copied()
+                .unwrap_or(AxisOrigin::Declared),
+        })
+        .collect();
+    let columns = expand_columns(&axes, &state, &spec.field_order)?;
+    Ok(Plan {
+        axes,
+        columns,
+        field_order: spec.field_order.clone(),
+        declared,
+        steps,
+    })
+}
+
+impl State<'_> {
+    fn snapshot(&self) -> Vec<(String, usize)> {
+        self.axis_order
+            .iter()
+            .map(|n| (n.clone(), self.levels.get(n).map_or(0, Vec::len)))
+            .collect()
+    }
+
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.axis_order.iter().position(|n| n == name)
+    }
+
+    fn remove_axis(&mut self, name: &str, by: &Rule) {
+        self.levels.remove(name);
+        self.axis_order.retain(|n| n != name);
+        self.consumed_by.insert(name.to_string(), by.label());
+    }
+
+    fn missing(&self, rule: &Rule, axis: &str) -> Error {
+        let mut detail = Vec::new();
+        if let Some(by) = self.consumed_by.get(axis) {
+            detail.push(format!(
+                "hint: {axis:?} was consumed by {by}, which applies earlier: rules apply in the order \
+                 their sections are written (D3)"
+            ));
+        } else if self.spec.axes.iter().all(|a| a.name != axis) {
+            detail.push(format!(
+                "hint: axes at this point: {}",
+                self.axis_order.join(", ")
+            ));
+        }
+        Error::Spec {
+            loc: rule.at.clone(),
+            message: format!(
+                "{}: axis {axis:?} does not exist at this point",
+                rule.label()
+            ),
+            detail,
+        }
+    }
+
+    /// The reference crashes or silently corrupts rows when a rule's new axis name collides
+    /// with an axis that survives it; refuse instead.
+    fn check_new_name(&self, rule: &Rule, name: &str, consumed: &[&str]) -> Result<()> {
+        if self.levels.contains_key(name) && !consumed.contains(&name) {
+            return Err(Error::spec(
+                rule.at.clone(),
+                format!(
+                    "{}: the name {name:?} is already an axis; choose another name",
+                    rule.label()
+                ),
+            ));
+        }
+        if consumed.contains(&name) {
+            return Err(Error::spec(
+                rule.at.clone(),
+                format!(
+                    "{}: the name {name:?} is one of the axes it replaces; choose another name",
+                    rule.label()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    // semantics §2.7.1
+    fn subset(&mut self, rule: &Rule, axis: &str, keep: &[Level]) -> Result<()> {
+        let Some(current) = self.levels.get(axis) else {
+            return Err(self.missing(rule, axis));
+        };
+        let keep_set: HashSet<&Value> = keep.iter().map(|l| &l.value).collect();
+        let filtered: Vec<Level> = current
+            .iter()
+            .filter(|l| keep_set.contains(&l.value))
+            .cloned()
+            .collect();
+        if filtered.is_empty() {
+            return Err(Error::spec(
+                rule.at.clone(),
+                format!(
+                    "{}: the subset keeps none of the levels of {axis:?} (levels {}, keep {})",
+                    rule.label(),
+                    list(current.iter().map(|l| &l.value)),
+                    list(keep.iter().map(|l| &l.value))
+                ),
+            ));
+        }
+        self.levels.insert(axis.to_string(), filtered);
+        Ok(())
+    }
+
+    // semantics §2.7.2
+    fn tie(&mut self, rule: &Rule, to: &str, names: &[String]) -> Result<()> {
+        for name in names {
+            if !self.levels.contains_key(name) {
+                return Err(self.missing(rule, name));
+            }
+        }
+        let base = &self.levels[&names[0]];
+        let others: Vec<HashSet<&Value>> = names[1..]
+            .iter()
+            .map(|n| self.levels[n].iter().map(|l| &l.value).collect())
+            .collect();
+        let intersection: Vec<Level> = base
+            .iter()
+            .filter(|l| others.iter().all(|s| s.contains(&l.value)))
+            .cloned()
+            .collect();
+        if intersection.is_empty() {
+            let shown: Vec<String> = names
+                .iter()
+                .map(|n| format!("{n} {}", list(self.levels[n].iter().map(|l| &l.value))))
+                .collect();
+            return Err(Error::spec(
+                rule.at.clone(),
+                format!(
+                    "{}: the tied axes have no level in common: {}",
+                    rule.label(),
+                    shown.join(" vs ")
+                ),
+            ));
+        }
+        let first_index = names
+            .iter()
+            .filter_map(|n| self.index_of(n))
+            .min()
+            .unwrap_or(0);
+        let is_new = !self.axis_order.iter().any(|n| n == to);
+        self.levels.insert(to.to_string(), intersection);
+        if is_new {
+            self.axis_order.insert(first_index, to.to_string());
+            self.origin.insert(to.to_string(), AxisOrigin::Tie);
+        }
+        self.tie_back.set_default(to, to.to_string());
+        for name in names {
+            self.tie_back.set(name, to.to_string());
+            if name != to {
+                self.remove_axis(name, rule);
+            }
+        }
+        Ok(())
+    }
+
+    fn resolved(&self, name: &str) -> String {
+        self.tie_back
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    // semantics §2.7.3
+    #[allow(clippy::too_many_arguments)]
+    fn pair(
+        &mut self,
+        rule: &Rule,
+        name: &str,
+        left: &str,
+        right: &str,
+        allowed: &[super::PairEntry],
+        balance: Option<&str>,
+    ) -> Result<()> {
+        if left == right {
+            return Err(Error::spec(
+                rule.at.clone(),
+                format!(
+                    "{}: left and right are both {left:?}; they must differ",
+                    rule.label()
+                ),
+            ));
+        }
+        let (left_resolved, right_resolved) = (self.resolved(left), self.resolved(right));
+        for axis in [&left_resolved, &right_resolved] {
+            if !self.levels.contains_key(axis.as_str()) {
+                return Err(self.missing(rule, axis));
+            }
+        }
+        let left_domain: HashSet<&Value> = self.levels[&left_resolved]
+            .iter()
+            .map(|l| &l.value)
+            .collect();
+        let right_domain: HashSet<&Value> = self.levels[&right_resolved]
+            .iter()
+            .map(|l| &l.value)
+            .collect();
+        let mut pairs: Vec<Level> = Vec::new();
+        for entry in allowed {
+            for (side, value, domain, axis) in [
+                ("left", &entry.left, &left_domain, &left_resolved),
+                ("right", &entry.right, &right_domain, &right_resolved),
+            ] {
+                if !domain.contains(value) {
+                    return Err(Error::Spec {
+                        loc: entry.at.clone(),
+                        message: format!(
+                            "{}: [{}, {}] is outside the domain: {side} value {value} is not a level of {axis:?}",
+                            rule.label(),
+                            entry.left,
+                            entry.right
+                        ),
+                        detail: vec![format!(
+                            "{axis} levels: {}",
+                            list(self.levels[axis.as_str()].iter().map(|l| &l.value))
+                        )],
+                    });
+                }
+            }
+            let value = Value::Tuple(vec![entry.left.clone(), entry.right.clone()]);
+            if !pairs.iter().any(|p| p.value == value) {
+                pairs.push(Level {
+                    value,
+                    at: entry.at.clone(),
+                });
+            }
+        }
+        if let Some(balance) = balance.filter(|b| !b.is_empty()) {
+            let sides: &[usize] = match balance {
+                "left" => &[0],
+                "right" => &[1],
+                "both" => &[0, 1],
+                other => {
+                    return Err(Error::spec(
+                        rule.at.clone(),
+                        format!(
+                            "{}: balance must be left, right or both, found {other:?}",
+                            rule.label()
+                        ),
+                    ));
+                }
+            };
+            for &side in sides {
+                let mut counts: Vec<(Value, usize)> = Vec::new();
+                for pair in &pairs {
+                    let Value::Tuple(parts) = &pair.value else {
+                        unreachable!("pair levels are tuples")
+                    };
+                    match counts.iter_mut().find(|(v, _)| *v == parts[side]) {
+                        Some(entry) => entry.1 += 1,
+                        None => counts.push((parts[side].clone(), 1)),
+                    }
+                }
+                let distinct: HashSet<usize> = counts.iter().map(|c| c.1).collect();
+                if distinct.len() > 1 {
+                    counts.sort();
+                    let side_name = if side == 0 { "left" } else { "right" };
+                    let shown: Vec<String> =
+                        counts.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+                    return Err(Error::Spec {
+                        loc: rule.at.clone(),
+                        message: format!(
+                            "{}: pair imbalance on {side_name}: {}",
+                            rule.label(),
+                            shown.join(", ")
+                        ),
+                        detail: vec![format!(
+                            "hint: balance: {balance} requires every {side_name} value that appears in allowed to appear equally often"
+                        )],
+                    });
+                }
+            }
+        }
+        self.check_new_name(
+            rule,
+            name,
+            &[left_resolved.as_str(), right_resolved.as_str()],
+        )?;
+        let left_index = self
+            .index_of(&left_resolved)
+            .expect("levels and axis order agree");
+        let right_index = self
+            .index_of(&right_resolved)
+            .expect("levels and axis order agree");
+        let insert_at = left_index.min(right_index);
+        self.remove_axis(&left_resolved, rule);
+        if right_resolved != left_resolved {
+            self.remove_axis(&right_resolved, rule);
+        }
+        self.levels.insert(name.to_string(), pairs);
+        self.origin.insert(name.to_string(), AxisOrigin::Pair);
+        self.pair_meta
+            .set(name, (left.to_string(), right.to_string()));
+        let at = insert_at.min(self.axis_order.len());
+        self.axis_order.insert(at, name.to_string());
+        Ok(())
+    }
+
+    // semantics §2.7.4
+    fn tuple(
+        &mut self,
+        rule: &Rule,
+        name: &str,
+        axes: &[String],
+        items: &[super::TupleItem],
+    ) -> Result<()> {
+        let resolved: Vec<String> = axes.iter().map(|a| self.resolved(a)).collect();
+        for (raw, res) in axes.iter().zip(&resolved) {
+            if !self.levels.contains_key(res.as_str()) {
+                return Err(self.missing(rule, raw));
+            }
+        }
+        let domains: Vec<HashSet<&Value>> = resolved
+            .iter()
+            .map(|r| self.levels[r].iter().map(|l| &l.value).collect())
+            .collect();
+        let mut canonical: Vec<Level> = Vec::new();
+        for item in items {
+            for (i, value) in item.values.iter().enumerate() {
+                if !domains[i].contains(value) {
+                    return Err(Error::Spec {
+                        loc: item.at.clone(),
+                        message: format!(
+                            "{}: value {value} of item {} is not a level of {:?}",
+                            rule.label(),
+                            list(&item.values),
+                            axes[i]
+                        ),
+                        detail: vec![format!(
+                            "{} levels at this point: {}",
+                            axes[i],
+                            list(self.levels[&resolved[i]].iter().map(|l| &l.value))
+                        )],
+                    });
+                }
+            }
+            let value = Value::Tuple(item.values.clone());
+            if !canonical.iter().any(|c| c.value == value) {
+                canonical.push(Level {
+                    value,
+                    at: item.at.clone(),
+                });
+            }
+        }
+        let consumed: Vec<&str> = resolved.iter().map(String::as_str).collect();
+        self.check_new_name(rule, name, &consumed)?;
+        let insert_at = resolved
+            .iter()
+            .filter_map(|r| self.index_of(r))
+            .min()
+            .unwrap_or(0);
+        self.levels.insert(name.to_string(), canonical);
+        self.origin.insert(name.to_string(), AxisOrigin::Tuple);
+        self.axis_order.insert(insert_at, name.to_string());
+        self.tuple_meta.set(name, axes.to_vec());
+        let unique: Vec<String> = {
+            let mut seen = HashSet::new();
+            resolved
+                .into_iter()
+                .filter(|r| seen.insert(r.clone()))
+                .collect()
+        };
+        for res in unique {
+            self.remove_axis(&res, rule);
+        }
+        Ok(())
+    }
+}
+
+/// A symbolic row value: component `path` of final axis `axis`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sym {
+    axis: usize,
+    path: Vec<usize>,
+}
+
+fn arity(axes: &[PlanAxis], sym: &Sym) -> Option<usize> {
+    match axes[sym.axis].levels.first()?.value.at(&sym.path)? {
+        Value::Tuple(items) => Some(items.len()),
+        _ => None,
+    }
+}
+
+/// Semantics §2.8, on a symbolic row: pairs expand, then tuples, then ties; then
+/// `field_order` columns come first.
+fn expand_columns(
+    axes: &[PlanAxis],
+    state: &State<'_>,
+    field_order: &[String],
+) -> Result<Vec<Column>> {
+    let mut row: OrderedMap<Sym> = OrderedMap::default();
+    for (i, axis) in axes.iter().enumerate() {
+        row.set(
+            &axis.name,
+            Sym {
+                axis: i,
+                path: Vec::new(),
+            },
+        );
+    }
+    let internal = |what: &str| {
+        Error::spec(
+            Location::file(&state.spec.config_display),
+            format!("{what}: the rules nest pairs and tuples in a way cohortdb cannot expand"),
+        )
+    };
+    let mut to_delete: Vec<String> = Vec::new();
+    for (name, (left, right)) in &state.pair_meta.entries {
+        let Some(sym) = row.get(name).cloned() else {
+            continue;
+        };
+        if arity(axes, &sym).is_some_and(|n| n != 2) {
+            return Err(internal(&format!("pair {name}")));
+        }
+        let mut l = sym.clone();
+        l.path.push(0);
+        let mut r = sym;
+        r.path.push(1);
+        row.set(left, l);
+        row.set(right, r);
+        to_delete.push(name.clone());
+    }
+    row.entries.retain(|(k, _)| !to_delete.contains(k));
+    to_delete.clear();
+    for (name, parts) in &state.tuple_meta.entries {
+        let Some(sym) = row.get(name).cloned() else {
+            continue;
+        };
+        if arity(axes, &sym).is_some_and(|n| n != parts.len()) {
+            return Err(internal(&format!("tuple {name}")));
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let mut s = sym.clone();
+            s.path.push(i);
+            row.set(part, s);
+        }
+        to_delete.push(name.clone());
+    }
+    row.entries.retain(|(k, _)| !to_delete.contains(k));
+    for (original, canonical) in &state.tie_back.entries {
+        if original == canonical {
+            continue;
+        }
+        if let Some(sym) = row.get(canonical).cloned() {
+            if row.get(original).is_none() {
+                row.set(original, sym);
+            }
+        }
+    }
+    let mut ordered: Vec<(String, Sym)> = Vec::with_capacity(row.entries.len());
+    for field in field_order {
+        if ordered.iter().any(|(k, _)| k == field) {
+            continue;
+        }
+        if let Some(sym) = row.get(field) {
+            ordered.push((field.clone(), sym.clone()));
+        }
+    }
+    for (key, sym) in row.entries {
+        if !ordered.iter().any(|(k, _)| *k == key) {
+            ordered.push((key, sym));
+        }
+    }
+    Ok(ordered
+        .into_iter()
+        .map(|(name, sym)| {
+            let composite = arity(axes, &sym).is_some();
+            Column {
+                name,
+                axis: sym.axis,
+                path: sym.path,
+                composite,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::spec::{Bundle, load_bundle};
+
+    fn plan(text: &str) -> Result<Plan> {
+        let mut files = BTreeMap::new();
+        files.insert("config.yaml".to_string(), text.as_bytes().to_vec());
+        resolve(&load_bundle(
+            &Bundle {
+                config: "config.yaml".into(),
+                files,
+            },
+            "spec",
+        )?)
+    }
+
+    /// The rows a plan describes, computed naively (odometer order), as `key=value` strings.
+    fn rows(plan: &Plan) -> Vec<String> {
+        let mut out = Vec::new();
+        let counts: Vec<usize> = plan.axes.iter().map(|a| a.levels.len()).collect();
+        if counts.contains(&0) {
+            return out;
+        }
+        let mut idx = vec![0usize; counts.len()];
+        loop {
+            let cells: Vec<String> = plan
+                .columns
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}={}",
+                        c.name,
+                        plan.axes[c.axis].levels[idx[c.axis]]
+                            .value
+                            .at(&c.path)
+                            .unwrap()
+                            .py_str()
+                    )
+                })
+                .collect();
+            out.push(cells.join(" "));
+            let mut k = counts.len();
+            loop {
+                if k == 0 {
+                    return out;
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < counts[k] {
+                    break;
+                }
+                idx[k] = 0;
+            }
+        }
+    }
+
+    // semantics §6.2 C1
+    #[test]
+    fn c1_cartesian_dedupes_levels() {
+        let p = plan("axes: {draft_template: [draft-A, draft-A], essay_model: [llm-1, llm-2]}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "draft_template=draft-A essay_model=llm-1",
+                "draft_template=draft-A essay_model=llm-2"
+            ]
+        );
+    }
+
+    // C2, C4, C5 and the subset keeping axis order.
+    #[test]
+    fn subsets() {
+        let p = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {draft_template: [draft-A]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(rows(&p), ["draft_template=draft-A"]);
+        let err = plan("axes: {draft_template: [draft-A, draft-B]}\nrules: {subsets: {draft_template: [missing]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("draft_template"));
+        let p =
+            plan("axes: {a: [x, y, z]}\nrules: {subsets: {a: [z, x]}}\noutput: {field_order: []}")
+                .unwrap();
+        assert_eq!(rows(&p), ["a=x", "a=z"]);
+        let err =
+            plan("axes: {a: [x]}\nrules: {subsets: {missing: [x]}}\noutput: {field_order: []}")
+                .unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+
+    // C6, C7, C8, C9 and the worked example of §2.7.2.
+    #[test]
+    fn ties() {
+        let p = plan("axes: {dt: [draft-A, draft-B, draft-C], et: [draft-B, draft-C, draft-D]}\nrules: {ties: {dt: [dt, et]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(rows(&p), ["dt=draft-B et=draft-B", "dt=draft-C et=draft-C"]);
+        let p = plan("axes: {draft_template: [d1, d2], essay_template: [d1, d3]}\nrules: {ties: {paired_templates: [draft_template, essay_template]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            ["paired_templates=d1 draft_template=d1 essay_template=d1"]
+        );
+        let err = plan("axes: {draft_template: [d1]}\nrules: {ties: {t: [draft_template, missing]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("\"missing\""));
+        let err = plan("axes: {a: [d1, d2], b: [d3, d4]}\nrules: {ties: {t: [a, b]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("no level in common"));
+        let p = plan("axes: {p: [1], a: [x], q: [2], b: [x]}\nrules: {ties: {t: [b, a]}}\noutput: {field_order: []}").unwrap();
+        let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["p", "t", "q", "b", "a"]);
+        // A tie named after one of its axes keeps that axis in place (§2.7 ad-hoc example).
+        let p = plan("axes: {draft_template: [d1, d2], essay_template: [d2, d1, d3]}\nrules: {ties: {essay_template: [draft_template, essay_template]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "essay_template=d1 draft_template=d1",
+                "essay_template=d2 draft_template=d2"
+            ]
+        );
+        let p = plan("axes: {draft_template: [d1, d2], essay_template: [d2, d1, d3]}\nrules: {ties: {dt: {axes: [draft_template, essay_template]}}}\noutput: {field_order: [draft_template, essay_template]}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "draft_template=d1 essay_template=d1 dt=d1",
+                "draft_template=d2 essay_template=d2 dt=d2"
+            ]
+        );
+    }
+
+    // C10, C11, C12, C13 and the pair placement example of §2.11.
+    #[test]
+    fn pairs() {
+        let p = plan("axes: {dt: [d1, d2], et: [e1, e2]}\nrules: {pairs: {p: {left: dt, right: et, allowed: [[d1, e1], [d2, e2], [d1, e1]]}}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(rows(&p), ["dt=d1 et=e1", "dt=d2 et=e2"]);
+        let err = plan("axes: {dt: [d1, d2], et: [e1, e2]}\nrules: {pairs: {p: {left: dt, right: et, allowed: [[d1, e1], [d2, e2], [d2, e1]], balance: left}}}\noutput: {field_order: []}").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("imbalance on left: \"d1\" ×1, \"d2\" ×2"),
+            "{err}"
+        );
+        let p = plan("axes: {draft_template: [d1, d2], essay_template: [d1, d2], eval_template: [e1, e2]}\nrules:\n  ties: {paired: [draft_template, essay_template]}\n  pairs: {p: {left: draft_template, right: eval_template, allowed: [[d1, e1], [d2, e2]]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "draft_template=d1 eval_template=e1",
+                "draft_template=d2 eval_template=e2"
+            ]
+        );
+        let err = plan("axes: {dt: [d1], et: [e1]}\nrules: {pairs: {p: {left: dt, right: et, allowed: [[d1, missing]]}}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("\"missing\""));
+        let p = plan("axes: {a: [a1, a2], m: [m1, m2], b: [b1, b2]}\nrules: {pairs: {p: {left: b, right: a, allowed: [[b2, a1], [b1, a2]]}}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "m=m1 b=b2 a=a1",
+                "m=m2 b=b2 a=a1",
+                "m=m1 b=b1 a=a2",
+                "m=m2 b=b1 a=a2"
+            ]
+        );
+        let err = plan("axes: {a: [x], b: [y]}\nrules: {pairs: {p: {left: a, right: b, allowed: [[x, y]], balance: sideways}}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("balance"));
+        // An empty balance disables the check (semantics §8 Q-BALANCE).
+        assert!(plan("axes: {dt: [d1, d2], et: [e1, e2]}\nrules: {pairs: {p: {left: dt, right: et, allowed: [[d1, e1], [d2, e2], [d2, e1]], balance: ''}}}\noutput: {field_order: []}").is_ok());
+    }
+
+    // C14, C15 and a pair over a tuple axis.
+    #[test]
+    fn tuples() {
+        let p = plan("rules: {tuples: {t: {axes: [essay_template, essay_llm], items: [[e1, mA], [e2, mB], [e1, mA]]}}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "essay_template=e1 essay_llm=mA",
+                "essay_template=e2 essay_llm=mB"
+            ]
+        );
+        let p = plan("axes: {draft_template: [d1, d2]}\nrules:\n  tuples: {bundle: {axes: [essay_template, essay_llm], items: [[x, m1], [y, m2]]}}\n  pairs: {p: {left: draft_template, right: bundle, allowed: [[d1, [x, m1]], [d2, [y, m2]]]}}\noutput: {field_order: []}").unwrap();
+        assert_eq!(
+            rows(&p),
+            [
+                "draft_template=d1 essay_template=x essay_llm=m1",
+                "draft_template=d2 essay_template=y essay_llm=m2"
+            ]
+        );
+        // Pairs before the tuple they reference: the tuple axis does not exist yet (Q-ORDER).
+        let err = plan("axes: {draft_template: [d1]}\nrules:\n  pairs: {p: {left: draft_template, right: bundle, allowed: [[d1, [x, m1]]]}}\n  tuples: {bundle: {axes: [essay_template, essay_llm], items: [[x, m1]]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(
+            err.to_string().contains("\"bundle\" does not exist"),
+            "{err}"
+        );
+        // Two tuples sharing an axis: the second finds it consumed.
+        let err = plan("rules: {tuples: {t1: {axes: [a, b], items: [[x, y]]}, t2: {axes: [a, c], items: [[x, z]]}}}\noutput: {field_order: []}").unwrap_err();
+        assert!(
+            err.detail()
+                .iter()
+                .any(|d| d.contains("consumed by tuple t1")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn no_axes_is_one_empty_row_and_an_empty_axis_is_zero_rows() {
+        let p = plan("output: {field_order: []}").unwrap();
+        assert_eq!(p.row_count(), 1);
+        assert!(p.columns.is_empty());
+        let p = plan("axes: {a: [x], b: []}\noutput: {field_order: []}").unwrap();
+        assert_eq!(p.row_count(), 0);
+    }
+
+    #[test]
+    fn colliding_rule_names_are_refused() {
+        let err = plan("axes: {a: [x], b: [y], c: [z]}\nrules: {pairs: {c: {left: a, right: b, allowed: [[x, y]]}}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("already an axis"), "{err}");
+    }
+}

@@ -1,0 +1,190 @@
+//! Where spec files come from: the spec folder on disk, or a stored bundle (verify).
+//!
+//! Every path is relative to the spec folder and must stay inside it (D6): absolute paths,
+//! `..` that leaves the folder, and symlinks that point outside are refused, so the stored
+//! bundle always holds every file the spec reads.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Location, Result};
+
+/// Reads the files of a spec bundle.
+pub trait SpecSource {
+    /// The bytes of `rel` (a normalised path inside the spec folder, `/`-separated). `at` is
+    /// where the spec refers to the file, for the error message.
+    fn read(&self, rel: &str, at: &Location) -> Result<Vec<u8>>;
+    /// How to name `rel` to the user (`spec/items/x.csv`).
+    fn display(&self, rel: &str) -> String;
+}
+
+/// Normalises an include path written in a spec: relative, `/`-separated, no `.` or `..`
+/// components, not leaving the spec folder.
+pub fn normalize_include(written: &str, at: &Location) -> Result<String> {
+    let refuse = |why: &str| {
+        Err(Error::Spec {
+            loc: at.clone(),
+            message: format!("@file:{written}: {why}"),
+            detail: vec![
+                "hint: keep every included file inside the spec folder, so the stored bundle can \
+                 reproduce the cohort (D6)"
+                    .to_string(),
+            ],
+        })
+    };
+    if written.is_empty() {
+        return refuse("the path is empty");
+    }
+    let path = Path::new(written);
+    if path.is_absolute() || written.starts_with('/') || written.starts_with('\\') {
+        return refuse("absolute paths are not allowed; the file is outside the spec folder");
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => match part.to_str() {
+                Some(p) => parts.push(p.to_string()),
+                None => return refuse("the path is not valid UTF-8"),
+            },
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    return refuse("`..` leads outside the spec folder");
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return refuse(
+                    "absolute paths are not allowed; the file is outside the spec folder",
+                );
+            }
+        }
+    }
+    if parts.is_empty() {
+        return refuse("the path names the spec folder itself, not a file");
+    }
+    Ok(parts.join("/"))
+}
+
+/// A spec folder on disk.
+pub struct FsSource {
+    /// The folder as the user named it (for messages).
+    dir: PathBuf,
+    /// The folder with symlinks resolved (for the containment check).
+    canonical: PathBuf,
+}
+
+impl FsSource {
+    /// A source reading from `dir`.
+    pub fn new(dir: &Path) -> Result<FsSource> {
+        let canonical = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+        Ok(FsSource {
+            dir: dir.to_path_buf(),
+            canonical,
+        })
+    }
+}
+
+impl SpecSource for FsSource {
+    fn read(&self, rel: &str, at: &Location) -> Result<Vec<u8>> {
+        let full = self.dir.join(rel);
+        let shown = self.display(rel);
+        let resolved = match full.canonicalize() {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::spec(
+                    at.clone(),
+                    format!("included file {shown} does not exist"),
+                ));
+            }
+            Err(e) => return Err(Error::io(&full, e)),
+        };
+        if !resolved.starts_with(&self.canonical) {
+            return Err(Error::Spec {
+                loc: at.clone(),
+                message: format!(
+                    "included file {shown} is a symlink pointing outside the spec folder (to {})",
+                    resolved.display()
+                ),
+                detail: vec!["hint: copy the file into the spec folder (D6)".to_string()],
+            });
+        }
+        if resolved.is_dir() {
+            return Err(Error::spec(
+                at.clone(),
+                format!("included path {shown} is a directory, not a file"),
+            ));
+        }
+        std::fs::read(&resolved).map_err(|e| Error::io(&full, e))
+    }
+
+    fn display(&self, rel: &str) -> String {
+        self.dir.join(rel).display().to_string()
+    }
+}
+
+/// A stored bundle: path → bytes.
+pub struct BundleSource<'a> {
+    files: &'a BTreeMap<String, Vec<u8>>,
+    label: String,
+}
+
+impl<'a> BundleSource<'a> {
+    /// A source over `files`; `label` prefixes paths in messages (e.g. `stored spec of c1`).
+    pub fn new(files: &'a BTreeMap<String, Vec<u8>>, label: impl Into<String>) -> Self {
+        BundleSource {
+            files,
+            label: label.into(),
+        }
+    }
+}
+
+impl SpecSource for BundleSource<'_> {
+    fn read(&self, rel: &str, at: &Location) -> Result<Vec<u8>> {
+        self.files.get(rel).cloned().ok_or_else(|| {
+            Error::spec(
+                at.clone(),
+                format!("included file {} is not in the bundle", self.display(rel)),
+            )
+        })
+    }
+
+    fn display(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_paths_are_normalised_and_confined() {
+        let at = Location::file("c.yaml");
+        assert_eq!(
+            normalize_include("items/x.csv", &at).unwrap(),
+            "items/x.csv"
+        );
+        assert_eq!(normalize_include("./items/../x.csv", &at).unwrap(), "x.csv");
+        for bad in ["../outside.csv", "/etc/passwd", "a/../../b.csv", "", "."] {
+            assert!(normalize_include(bad, &at).is_err(), "{bad}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_may_not_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("spec");
+        std::fs::create_dir_all(spec.join("items")).unwrap();
+        std::fs::write(dir.path().join("outside.csv"), "x\n1\n").unwrap();
+        std::fs::write(spec.join("items/real.csv"), "x\n1\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside.csv"), spec.join("out.csv")).unwrap();
+        std::os::unix::fs::symlink(spec.join("items/real.csv"), spec.join("in.csv")).unwrap();
+        let source = FsSource::new(&spec).unwrap();
+        let at = Location::file("c.yaml");
+        assert!(source.read("out.csv", &at).is_err());
+        assert_eq!(source.read("in.csv", &at).unwrap(), b"x\n1\n");
+        assert!(source.read("items", &at).is_err());
+        assert!(source.read("missing.csv", &at).is_err());
+    }
+}
