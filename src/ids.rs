@@ -104,19 +104,44 @@ pub fn py_int(text: &str) -> Option<i64> {
 }
 
 /// Writes `value` in base 36 (`0-9a-z`) without padding (`"0"` for zero).
-pub fn base36(mut value: u128) -> String {
-    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    if value == 0 {
-        return "0".to_string();
+pub fn base36(value: u128) -> String {
+    let mut out = String::with_capacity(26);
+    push_base36(&mut out, value);
+    out
+}
+
+const BASE36_DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+/// 36^12, the largest power of 36 below 2^64 whose digits fit a u64 chunk.
+const CHUNK: u64 = 4_738_381_338_321_616_896;
+
+fn push_base36(out: &mut String, value: u128) {
+    // u128 division is slow; split once into u64 chunks of 12 digits.
+    let mut chunks = [0u64; 3];
+    let mut n = 0;
+    let mut rest = value;
+    loop {
+        chunks[n] = (rest % u128::from(CHUNK)) as u64;
+        rest /= u128::from(CHUNK);
+        n += 1;
+        if rest == 0 {
+            break;
+        }
     }
-    let mut out = Vec::with_capacity(26);
-    while value > 0 {
-        out.push(DIGITS[(value % 36) as usize]);
-        value /= 36;
+    let mut buf = [0u8; 36];
+    let mut len = 0;
+    for (k, chunk) in chunks[..n].iter().enumerate() {
+        let mut c = *chunk;
+        let last = k + 1 == n;
+        let mut digits = 0;
+        while c > 0 || (!last && digits < 12) || (last && digits == 0) {
+            buf[len] = BASE36_DIGITS[(c % 36) as usize];
+            len += 1;
+            c /= 36;
+            digits += 1;
+        }
     }
-    out.reverse();
-    // Only ASCII digits were pushed.
-    String::from_utf8(out).expect("base36 digits are ASCII")
+    buf[..len].reverse();
+    out.push_str(std::str::from_utf8(&buf[..len]).expect("base36 digits are ASCII"));
 }
 
 /// Why a signature component was refused (semantics §3.9 "Normalising a text component").
@@ -228,7 +253,7 @@ pub fn gen_id(stage: Stage, canonical_signature: &str, collision_index: u32) -> 
     }
     let mut id = String::with_capacity(24);
     id.push_str(stage.prefix());
-    id.push_str(&base36(value));
+    push_base36(&mut id, value);
     if collision_index > 0 {
         write!(id, "-{collision_index}").expect("write to String");
     }
@@ -454,6 +479,17 @@ mod tests {
         assert_eq!(base36(0), "0");
         assert_eq!(base36(35), "z");
         assert_eq!(base36(36), "10");
+        assert_eq!(base36(u128::from(CHUNK)), "1000000000000");
+        assert_eq!(base36(u128::from(CHUNK) - 1), "zzzzzzzzzzzz");
+        let big: u128 = (1 << 80) - 1;
+        let mut naive = Vec::new();
+        let mut v = big;
+        while v > 0 {
+            naive.push(BASE36_DIGITS[(v % 36) as usize]);
+            v /= 36;
+        }
+        naive.reverse();
+        assert_eq!(base36(big), String::from_utf8(naive).unwrap());
     }
 
     #[test]

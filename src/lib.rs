@@ -17,11 +17,13 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod cohort;
 pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod ids;
 pub mod query;
+pub mod record;
 pub mod spec;
 pub mod store;
 pub mod textfmt;

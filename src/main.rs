@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             let _ = writeln!(stderr, "error: {err:#}");
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
-                    let _ = writeln!(stderr, "{line}");
+                    let _ = writeln!(stderr, "  {line}");
                 }
             }
             ExitCode::from(2)

@@ -1,6 +1,8 @@
 //! The command line: clap types (their doc comments are the help text) and the dispatch.
 //! No logic lives here beyond turning arguments into library calls; see one file per command.
 
+mod build;
+mod cohorts;
 mod compile;
 mod explain;
 mod import;
@@ -62,6 +64,11 @@ pub enum Command {
     Sql(sql::SqlArgs),
     /// Show a spec's plan step by step: axes, each rule's effect, the row count, the columns.
     Explain(explain::ExplainArgs),
+    /// Build a cohort: validate against the catalogs, derive members with reference gen_ids,
+    /// and store an immutable, content-hashed record.
+    Build(build::BuildArgs),
+    /// List the stored cohorts.
+    Cohorts,
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
 }
@@ -75,6 +82,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compile(args) => compile::run(&global, args),
         Command::Sql(args) => sql::run(&global, args),
         Command::Explain(args) => explain::run(&global, args),
+        Command::Build(args) => build::run(&global, args),
+        Command::Cohorts => cohorts::run(&global),
         Command::Query(args) => query::run(&global, args),
     }
 }

@@ -53,19 +53,62 @@ pub fn insert_row(i: usize, columns: usize) -> String {
     format!("insert into {} ({names}) values ({params})", table_name(i))
 }
 
-/// The product query. `select` lists `(table, column, alias)`; `tables` is the number of final
-/// axes. Unseeded, the tables are cross-joined in axis order and ordered by their ords, which
-/// SQLite satisfies by the nested loops themselves (no sort: each table is scanned by its
-/// integer primary key; a test pins this). Seeded, a recursive CTE walks the output positions
-/// in order (its queue is first-in first-out) and each table is looked up by the ord that the
-/// shuffled product index gives it: `ord = idx / stride % count`, where `?1` is the row count,
-/// `?2k+2` axis k's stride and `?2k+3` its level count. `CROSS JOIN` fixes the loop order
-/// (the CTE outermost), so rows come out in position order without a sort; a test pins this
-/// too.
-pub fn select(select: &[(usize, usize, String)], tables: usize, seeded: bool) -> String {
+/// One projected column of the product query: the first non-null of `sources`
+/// (`(table, column)` pairs), else `default`; `alias` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projection {
+    /// `(table, column)` candidates, in priority order.
+    pub sources: Vec<(usize, usize)>,
+    /// The value when every source is null (or when there is none).
+    pub default: Option<i64>,
+    /// The column alias.
+    pub alias: String,
+}
+
+fn projection_expr(p: &Projection) -> String {
+    let mut parts: Vec<String> = p
+        .sources
+        .iter()
+        .map(|(t, c)| format!("{}.c{c}", table_name(*t)))
+        .collect();
+    if let Some(d) = p.default {
+        parts.push(d.to_string());
+    }
+    match parts.len() {
+        0 => "null".to_string(),
+        1 => parts.remove(0),
+        _ => format!("coalesce({})", parts.join(", ")),
+    }
+}
+
+/// The product query. `tables` is the number of final axes. Unseeded, the tables are
+/// cross-joined in axis order and ordered by their ords, which SQLite satisfies by the nested
+/// loops themselves (no sort: each table is scanned by its integer primary key; a test pins
+/// this). Seeded, a recursive CTE walks the output positions in order (its queue is
+/// first-in first-out) and each table is looked up by the ord that the shuffled product index
+/// gives it: `ord = idx / stride % count`, where `?1` is the row count, `?2k+2` axis k's
+/// stride and `?2k+3` its level count. `CROSS JOIN` fixes the loop order (the CTE outermost),
+/// so rows come out in position order without a sort; a test pins this too.
+pub fn select(projections: &[Projection], tables: usize, seeded: bool) -> String {
     if tables == 0 {
         // No axes: the empty product has exactly one (empty) row.
-        return "select 1".to_string();
+        let mut sql = String::from("select");
+        if projections.is_empty() {
+            sql.push_str(" 1");
+        }
+        for (n, p) in projections.iter().enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "\n  {} as {}",
+                projection_expr(p),
+                quote_ident(&p.alias)
+            )
+            .expect("write to String");
+        }
+        return sql;
     }
     let mut sql = String::new();
     if seeded {
@@ -75,18 +118,18 @@ pub fn select(select: &[(usize, usize, String)], tables: usize, seeded: bool) ->
         );
     }
     sql.push_str("select");
-    if select.is_empty() {
+    if projections.is_empty() {
         sql.push_str("\n  1");
     }
-    for (n, (table, column, alias)) in select.iter().enumerate() {
+    for (n, p) in projections.iter().enumerate() {
         if n > 0 {
             sql.push(',');
         }
         write!(
             sql,
-            "\n  {}.c{column} as {}",
-            table_name(*table),
-            quote_ident(alias)
+            "\n  {} as {}",
+            projection_expr(p),
+            quote_ident(&p.alias)
         )
         .expect("write to String");
     }
@@ -137,11 +180,22 @@ mod tests {
             "create temp table t2 (ord integer primary key, c0, c1)"
         );
         assert_eq!(insert_row(0, 1), "insert into t0 (ord, c0) values (?1, ?2)");
-        let sql = select(&[(0, 0, "a".into()), (1, 0, "b".into())], 2, false);
+        let p = |t: usize, alias: &str| Projection {
+            sources: vec![(t, 0)],
+            default: None,
+            alias: alias.into(),
+        };
+        let sql = select(&[p(0, "a"), p(1, "b")], 2, false);
         assert_eq!(
             sql,
             "select\n  t0.c0 as \"a\",\n  t1.c0 as \"b\"\nfrom t0\ncross join t1\norder by t0.ord, t1.ord"
         );
         assert_eq!(select(&[], 0, true), "select 1");
+        let rep = Projection {
+            sources: vec![(0, 1), (2, 0)],
+            default: Some(1),
+            alias: "rep".into(),
+        };
+        assert_eq!(projection_expr(&rep), "coalesce(t0.c1, t2.c0, 1)");
     }
 }

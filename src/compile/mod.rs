@@ -34,17 +34,41 @@ pub enum Form {
     Json,
 }
 
-/// One selected column: component `path` of final axis `axis`, carried as `kind`.
+/// One source of a selected column: component `path` of final axis `axis`, carried as `kind`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection<K> {
-    /// The alias in the select list (an output column or role name).
-    pub alias: String,
+pub struct Source<K> {
     /// Index into [`Plan::axes`].
     pub axis: usize,
     /// Path inside the level value.
     pub path: Vec<usize>,
     /// What the table column holds for each level.
     pub kind: K,
+}
+
+/// One column of the product query: the first non-null of its sources, else `default`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection<K> {
+    /// The alias in the select list (an output column or role name).
+    pub alias: String,
+    /// Candidate sources in priority order (one for compile output).
+    pub sources: Vec<Source<K>>,
+    /// The value when every source is null.
+    pub default: Option<i64>,
+}
+
+impl<K> Selection<K> {
+    /// A column with one source.
+    pub fn single(alias: &str, axis: usize, path: &[usize], kind: K) -> Self {
+        Selection {
+            alias: alias.to_string(),
+            sources: vec![Source {
+                axis,
+                path: path.to_vec(),
+                kind,
+            }],
+            default: None,
+        }
+    }
 }
 
 /// The component columns of one axis table.
@@ -59,8 +83,8 @@ pub struct TableLayout<K> {
 pub struct Compiled<K> {
     /// One table per final axis, in axis order.
     pub tables: Vec<TableLayout<K>>,
-    /// Per selection: `(table, column, alias)`.
-    pub select: Vec<(usize, usize, String)>,
+    /// The projected columns.
+    pub select: Vec<emit::Projection>,
     /// Whether the product is shuffled.
     pub seeded: bool,
 }
@@ -77,19 +101,29 @@ impl<K: Clone + PartialEq> Compiled<K> {
             .collect();
         let mut select = Vec::with_capacity(selections.len());
         for s in selections {
-            let table = &mut tables[s.axis];
-            let column = match table
-                .columns
-                .iter()
-                .position(|(p, k)| *p == s.path && *k == s.kind)
-            {
-                Some(c) => c,
-                None => {
-                    table.columns.push((s.path.clone(), s.kind.clone()));
-                    table.columns.len() - 1
-                }
-            };
-            select.push((s.axis, column, s.alias.clone()));
+            let mut sources = Vec::with_capacity(s.sources.len());
+            for source in &s.sources {
+                let table = &mut tables[source.axis];
+                let column = match table
+                    .columns
+                    .iter()
+                    .position(|(p, k)| *p == source.path && *k == source.kind)
+                {
+                    Some(c) => c,
+                    None => {
+                        table
+                            .columns
+                            .push((source.path.clone(), source.kind.clone()));
+                        table.columns.len() - 1
+                    }
+                };
+                sources.push((source.axis, column));
+            }
+            select.push(emit::Projection {
+                sources,
+                default: s.default,
+                alias: s.alias.clone(),
+            });
         }
         Compiled {
             tables,
@@ -125,20 +159,20 @@ pub fn output_selections(plan: &Plan) -> Vec<Selection<Form>> {
     for column in &plan.columns {
         if column.composite {
             for kind in [Form::Repr, Form::Json] {
-                out.push(Selection {
-                    alias: column.name.clone(),
-                    axis: column.axis,
-                    path: column.path.clone(),
+                out.push(Selection::single(
+                    &column.name,
+                    column.axis,
+                    &column.path,
                     kind,
-                });
+                ));
             }
         } else {
-            out.push(Selection {
-                alias: column.name.clone(),
-                axis: column.axis,
-                path: column.path.clone(),
-                kind: Form::Value,
-            });
+            out.push(Selection::single(
+                &column.name,
+                column.axis,
+                &column.path,
+                Form::Value,
+            ));
         }
     }
     out
@@ -159,12 +193,13 @@ pub fn output_cell(form: &Form, value: &Value) -> SqlValue {
 }
 
 /// Creates and fills the axis tables on `conn` (temp tables, so any connection works, even
-/// one on a read-only store). `cell` turns a component value into what the column holds.
+/// one on a read-only store). `cell` turns a component value (and where its level was written)
+/// into what the column holds.
 pub fn load_tables<K: Clone + PartialEq>(
     conn: &Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
-    mut cell: impl FnMut(&K, &Value) -> Result<SqlValue>,
+    mut cell: impl FnMut(&K, &Value, &crate::error::Location) -> Result<SqlValue>,
 ) -> Result<()> {
     for (i, table) in compiled.tables.iter().enumerate() {
         conn.execute(&emit::drop_table(i), [])
@@ -185,7 +220,7 @@ pub fn load_tables<K: Clone + PartialEq>(
                         format!("level {} has no component {path:?}", level.value),
                     )
                 })?;
-                params.push(cell(kind, value)?);
+                params.push(cell(kind, value, &level.at)?);
             }
             insert
                 .execute(rusqlite::params_from_iter(params.iter()))
@@ -209,13 +244,21 @@ pub fn prepare_product<'c, K: Clone + PartialEq>(
     compiled: &Compiled<K>,
     seed: Option<i64>,
 ) -> Result<Statement<'c>> {
+    prepare_product_into(conn, plan, compiled, seed, "")
+}
+
+/// [`prepare_product`] with `prefix` (e.g. `insert into t (…)`) before the product query.
+pub fn prepare_product_into<'c, K: Clone + PartialEq>(
+    conn: &'c Connection,
+    plan: &Plan,
+    compiled: &Compiled<K>,
+    seed: Option<i64>,
+    prefix: &str,
+) -> Result<Statement<'c>> {
+    let sql = format!("{prefix}{}", compiled.select_statement());
     let seed = match seed {
         Some(seed) if compiled.seeded && !plan.axes.is_empty() => seed,
-        _ => {
-            return conn
-                .prepare(&compiled.select_statement())
-                .db("product query");
-        }
+        _ => return conn.prepare(&sql).db("product query"),
     };
     let rows = plan.row_count();
     if rows > MAX_SHUFFLED_ROWS {
@@ -238,9 +281,7 @@ pub fn prepare_product<'c, K: Clone + PartialEq>(
         },
     )
     .db("register shuffled_index")?;
-    let mut stmt = conn
-        .prepare(&compiled.select_statement())
-        .db("product query")?;
+    let mut stmt = conn.prepare(&sql).db("product query")?;
     stmt.raw_bind_parameter(1, rows as i64)
         .db("bind row count")?;
     let counts: Vec<u128> = plan.axes.iter().map(|a| a.levels.len() as u128).collect();
@@ -274,7 +315,7 @@ pub fn write_design<W: std::io::Write>(
         compiled.select.len(),
         |sender| {
             let conn = Connection::open_in_memory().db("open in-memory SQLite")?;
-            load_tables(&conn, plan, &compiled, |k, v| Ok(output_cell(k, v)))?;
+            load_tables(&conn, plan, &compiled, |k, v, _| Ok(output_cell(k, v)))?;
             let mut stmt = prepare_product(&conn, plan, &compiled, seed)?;
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next().db("product query")? {
@@ -330,7 +371,7 @@ mod tests {
     fn run(plan: &Plan, seed: Option<i64>) -> (Vec<Vec<String>>, String) {
         let conn = Connection::open_in_memory().unwrap();
         let compiled = Compiled::new(plan, &output_selections(plan), seed.is_some());
-        load_tables(&conn, plan, &compiled, |k, v| Ok(output_cell(k, v))).unwrap();
+        load_tables(&conn, plan, &compiled, |k, v, _| Ok(output_cell(k, v))).unwrap();
         let mut stmt = prepare_product(&conn, plan, &compiled, seed).unwrap();
         let n = stmt.column_count();
         let mut rows = stmt.raw_query();

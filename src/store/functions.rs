@@ -6,6 +6,7 @@
 //!   An empty part is an error.
 //! * `gen_id(stage, signature[, collision_index])`: BLAKE2b-80 → base 36 with the stage
 //!   prefix, and `-N` for a collision index N > 0.
+//! * `gen_signature_digest(signature)`: the 16-byte BLAKE3 digest the registry keeps.
 //!
 //! Both are deterministic, so SQLite may use them in indexes and factor calls out of loops.
 
@@ -20,17 +21,35 @@ fn user_error(message: String) -> rusqlite::Error {
     rusqlite::Error::UserFunctionError(message.into())
 }
 
-fn text_arg(ctx: &Context<'_>, index: usize) -> rusqlite::Result<String> {
+/// Appends argument `index` to `out` as a normalised signature component: Python-trimmed and
+/// lowercased (an integer argument is written in decimal). Returns false when it is empty.
+fn push_component(ctx: &Context<'_>, index: usize, out: &mut String) -> rusqlite::Result<bool> {
+    let start = out.len();
     match ctx.get_raw(index) {
-        ValueRef::Text(t) => Ok(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Integer(i) => Ok(i.to_string()),
-        ValueRef::Null => Err(user_error(format!("argument {} is NULL", index + 1))),
-        other => Err(user_error(format!(
-            "argument {} must be text, found {:?}",
-            index + 1,
-            other.data_type()
-        ))),
+        ValueRef::Text(t) => {
+            let text = std::str::from_utf8(t)
+                .map_err(|e| user_error(format!("argument {}: {e}", index + 1)))?;
+            let stripped = ids::py_strip(text);
+            if stripped.is_ascii() {
+                out.extend(stripped.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                out.push_str(&ids::py_lower(stripped));
+            }
+        }
+        ValueRef::Integer(i) => {
+            use std::fmt::Write as _;
+            write!(out, "{i}").expect("write to String");
+        }
+        ValueRef::Null => return Err(user_error(format!("argument {} is NULL", index + 1))),
+        other => {
+            return Err(user_error(format!(
+                "argument {} must be text, found {:?}",
+                index + 1,
+                other.data_type()
+            )));
+        }
     }
+    Ok(out.len() > start)
 }
 
 fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
@@ -46,35 +65,67 @@ fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
             .ok_or_else(|| user_error("replicate must be an integer".into()))?,
         _ => return Err(user_error("replicate must be an integer".into())),
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for i in 0..n - 1 {
-        let part = text_arg(ctx, i)?;
-        let normalized = ids::normalize_component("part", &part)
-            .map_err(|_| user_error(format!("signature part {} is empty", i + 1)))?;
-        out.push_str(&normalized);
+        if !push_component(ctx, i, &mut out)? {
+            return Err(user_error(format!("signature part {} is empty", i + 1)));
+        }
         out.push('|');
     }
-    out.push_str(&replicate.to_string());
+    use std::fmt::Write as _;
+    write!(out, "{replicate}").expect("write to String");
     Ok(out)
 }
 
 fn gen_id(ctx: &Context<'_>) -> rusqlite::Result<String> {
-    let stage_text = text_arg(ctx, 0)?;
-    let stage = Stage::parse(&stage_text)
-        .ok_or_else(|| user_error(format!("unknown stage {stage_text:?}")))?;
-    let signature = text_arg(ctx, 1)?;
+    let stage = match ctx.get_raw(0) {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(Stage::parse),
+        _ => None,
+    }
+    .ok_or_else(|| user_error(format!("unknown stage {:?}", ctx.get_raw(0))))?;
+    let signature = match ctx.get_raw(1) {
+        ValueRef::Text(t) => {
+            std::str::from_utf8(t).map_err(|e| user_error(format!("signature: {e}")))?
+        }
+        other => {
+            return Err(user_error(format!(
+                "signature must be text, found {:?}",
+                other.data_type()
+            )));
+        }
+    };
     let collision = if ctx.len() > 2 {
         let c: i64 = ctx.get(2)?;
         u32::try_from(c).map_err(|_| user_error(format!("bad collision index {c}")))?
     } else {
         0
     };
-    Ok(ids::gen_id(stage, &signature, collision))
+    Ok(ids::gen_id(stage, signature, collision))
+}
+
+/// The registry's signature digest: the first 16 bytes of BLAKE3 over the signature text.
+pub fn signature_digest(signature: &str) -> [u8; 16] {
+    let hash = blake3::hash(signature.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&hash.as_bytes()[..16]);
+    out
+}
+
+fn gen_signature_digest(ctx: &Context<'_>) -> rusqlite::Result<Vec<u8>> {
+    match ctx.get_raw(0) {
+        ValueRef::Text(t) => Ok(signature_digest(&String::from_utf8_lossy(t)).to_vec()),
+        other => Err(user_error(format!(
+            "gen_signature_digest needs text, found {:?}",
+            other.data_type()
+        ))),
+    }
 }
 
 /// Registers cohortdb's SQL functions on `conn`.
 pub(crate) fn register(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("gen_signature_digest", 1, flags, gen_signature_digest)
+        .db("register gen_signature_digest")?;
     conn.create_scalar_function("gen_signature", -1, flags, gen_signature)
         .db("register gen_signature")?;
     conn.create_scalar_function("gen_id", -1, flags, gen_id)

@@ -3,7 +3,7 @@
 //!
 //! This module knows nothing about catalogs, specs or cohorts; it must not print.
 
-pub(crate) mod functions;
+pub mod functions;
 pub(crate) mod migrate;
 pub(crate) mod queries;
 

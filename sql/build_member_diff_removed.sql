@@ -1,0 +1,6 @@
+-- Stored members a rebuild would drop, per stage.   ?1 cohort_no.   Caller: cohort::build.
+select stage, count(*)
+from (select stage, gen_id from cohort_members where cohort_no = ?1
+      except
+      select stage, gen_id from temp.m)
+group by stage

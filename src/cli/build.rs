@@ -1,0 +1,74 @@
+//! `cohortdb build COHORT_ID`: compile, validate, derive the members with reference gen_ids,
+//! and store the immutable record. Prints the counts and the content hash.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use cohortdb::Store;
+use cohortdb::cohort::{self, BuildStatus, CohortId};
+
+use super::Global;
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The cohort id (1–128 letters, digits, '.', '_', '-'); it names cohorts/<id>/.
+    #[arg(value_name = "COHORT_ID")]
+    cohort_id: String,
+    /// The spec (file or folder); default <data-root>/cohorts/<COHORT_ID>/spec/config.yaml.
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// Shuffle the design rows as the reference does; default: the spec's output.seed.
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<i64>,
+    /// Refuse specs whose product has more rows than this (checked before any work).
+    #[arg(long, value_name = "N", default_value_t = cohortdb::compile::DEFAULT_MAX_ROWS)]
+    max_rows: u128,
+}
+
+pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    // D11: the id is checked before anything is read or written.
+    let id = CohortId::parse(&args.cohort_id)?;
+    let spec_path = args.spec.unwrap_or_else(|| {
+        global
+            .data_root
+            .join("cohorts")
+            .join(id.as_str())
+            .join("spec")
+            .join("config.yaml")
+    });
+    let (spec, plan) = super::load_plan(&spec_path)?;
+    super::check_max_rows(&plan, args.max_rows)?;
+    let seed = args.seed.or(spec.output_seed);
+    let mut store = Store::open(&global.db)?;
+    let report = cohort::build(&mut store, &id, &spec, seed)?;
+    let mut out = std::io::stdout().lock();
+    match report.status {
+        BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
+        BuildStatus::Unchanged { formatting_only } => {
+            writeln!(
+                out,
+                "cohort {}: unchanged (same content hash; nothing written)",
+                report.cohort_id
+            )?;
+            if formatting_only {
+                writeln!(
+                    out,
+                    "note: the spec files differ from the stored bundle only in formatting; the stored bundle is kept"
+                )?;
+            }
+        }
+    }
+    let [d, e, v] = report.counts;
+    writeln!(out, "  drafts        {d}")?;
+    writeln!(out, "  essays        {e}")?;
+    writeln!(out, "  evaluations   {v}")?;
+    writeln!(
+        out,
+        "  content hash  {}:{}",
+        cohortdb::record::SCHEME,
+        report.content_hash
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,311 @@
+//! The canonical, versioned byte encoding a cohort's content hash is computed over (D12),
+//! documented byte by byte in `docs/hashing.md`.
+//!
+//! Primitives: a string is its UTF-8 length as u64 little-endian then its bytes; integers are
+//! 8 bytes little-endian (two's complement); an optional value is `0x00`, or `0x01` then the
+//! value; a level value is `0x01` + i64 (integer), `0x02` + string, or `0x03` + u64 count +
+//! values (tuple). Each component is hashed on its own with BLAKE3, starting with its domain
+//! string (`cohortdb-v1/spec`, …); the content hash is BLAKE3 over the domain
+//! `cohortdb-v1/cohort`, the cohort id, and the four component digests.
+
+use std::fmt;
+
+use crate::spec::{RuleKind, Spec, Value};
+
+/// The hash scheme stored in every record.
+pub const SCHEME: &str = "cohortdb-v1";
+
+/// A BLAKE3 digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentHash(pub [u8; 32]);
+
+impl ContentHash {
+    /// Lowercase hex.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses 64 hex digits.
+    pub fn from_hex(text: &str) -> Option<ContentHash> {
+        if text.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, chunk) in text.as_bytes().chunks(2).enumerate() {
+            let s = std::str::from_utf8(chunk).ok()?;
+            out[i] = u8::from_str_radix(s, 16).ok()?;
+        }
+        Some(ContentHash(out))
+    }
+}
+
+impl fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Streams the canonical encoding into BLAKE3. Small writes are gathered in a buffer first:
+/// a member is a dozen writes of a few bytes, and BLAKE3's per-call cost would dominate.
+pub struct Encoder {
+    hasher: Buffered,
+}
+
+struct Buffered {
+    hasher: blake3::Hasher,
+    buf: Vec<u8>,
+}
+
+impl Buffered {
+    const FLUSH_AT: usize = 1 << 16;
+
+    fn update(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::FLUSH_AT {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+        }
+    }
+
+    fn finalize(mut self) -> blake3::Hash {
+        self.hasher.update(&self.buf);
+        self.hasher.finalize()
+    }
+}
+
+impl Encoder {
+    /// An encoder for one component; the domain string comes first.
+    pub fn new(domain: &str) -> Self {
+        let mut e = Encoder {
+            hasher: Buffered {
+                hasher: blake3::Hasher::new(),
+                buf: Vec::with_capacity(Buffered::FLUSH_AT + 4096),
+            },
+        };
+        e.str(domain);
+        e
+    }
+
+    /// A u64, little-endian.
+    pub fn u64(&mut self, n: u64) {
+        self.hasher.update(&n.to_le_bytes());
+    }
+
+    /// An i64, little-endian two's complement.
+    pub fn i64(&mut self, n: i64) {
+        self.hasher.update(&n.to_le_bytes());
+    }
+
+    /// A length-prefixed byte string.
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.hasher.update(b);
+    }
+
+    /// A length-prefixed UTF-8 string.
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    /// An optional string.
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => {
+                self.hasher.update(&[0]);
+            }
+            Some(s) => {
+                self.hasher.update(&[1]);
+                self.str(s);
+            }
+        }
+    }
+
+    /// An optional integer.
+    pub fn opt_i64(&mut self, n: Option<i64>) {
+        match n {
+            None => {
+                self.hasher.update(&[0]);
+            }
+            Some(n) => {
+                self.hasher.update(&[1]);
+                self.i64(n);
+            }
+        }
+    }
+
+    /// One tag byte.
+    pub fn tag(&mut self, t: u8) {
+        self.hasher.update(&[t]);
+    }
+
+    /// A 32-byte digest (no length prefix).
+    pub fn digest(&mut self, h: &ContentHash) {
+        self.hasher.update(&h.0);
+    }
+
+    /// A level value.
+    pub fn value(&mut self, v: &Value) {
+        match v {
+            Value::Int(i) => {
+                self.tag(1);
+                self.i64(*i);
+            }
+            Value::Str(s) => {
+                self.tag(2);
+                self.str(s);
+            }
+            Value::Tuple(items) => {
+                self.tag(3);
+                self.u64(items.len() as u64);
+                for item in items {
+                    self.value(item);
+                }
+            }
+        }
+    }
+
+    /// A list of strings.
+    pub fn str_list<S: AsRef<str>>(&mut self, items: &[S]) {
+        self.u64(items.len() as u64);
+        for item in items {
+            self.str(item.as_ref());
+        }
+    }
+
+    /// The digest.
+    pub fn finish(self) -> ContentHash {
+        ContentHash(*self.hasher.finalize().as_bytes())
+    }
+}
+
+/// The canonical form of a loaded spec: its explicit axes in order with their levels as
+/// written, its rules in application order, `field_order`, and the effective seed. Comments,
+/// quoting, layout, the order of keys whose order means nothing, and whether values were
+/// inline or included do not change it (D12).
+pub fn spec_hash(spec: &Spec, seed: Option<i64>) -> ContentHash {
+    let mut e = Encoder::new("cohortdb-v1/spec");
+    let explicit: Vec<_> = spec
+        .axes
+        .iter()
+        .filter(|a| a.derived_from.is_none())
+        .collect();
+    e.u64(explicit.len() as u64);
+    for axis in explicit {
+        e.str(&axis.name);
+        e.u64(axis.levels.len() as u64);
+        for level in &axis.levels {
+            e.value(&level.value);
+        }
+    }
+    e.u64(spec.rules.len() as u64);
+    for rule in &spec.rules {
+        match &rule.kind {
+            RuleKind::Subset { axis, keep } => {
+                e.tag(1);
+                e.str(axis);
+                e.u64(keep.len() as u64);
+                for level in keep {
+                    e.value(&level.value);
+                }
+            }
+            RuleKind::Tie { to, axes } => {
+                e.tag(2);
+                e.str(to);
+                e.str_list(axes);
+            }
+            RuleKind::Pair {
+                name,
+                left,
+                right,
+                allowed,
+                balance,
+            } => {
+                e.tag(3);
+                e.str(name);
+                e.str(left);
+                e.str(right);
+                e.u64(allowed.len() as u64);
+                for entry in allowed {
+                    e.value(&entry.left);
+                    e.value(&entry.right);
+                }
+                e.opt_str(balance.as_deref());
+            }
+            RuleKind::Tuple { name, axes, items } => {
+                e.tag(4);
+                e.str(name);
+                e.str_list(axes);
+                e.u64(items.len() as u64);
+                for item in items {
+                    e.u64(item.values.len() as u64);
+                    for value in &item.values {
+                        e.value(value);
+                    }
+                }
+            }
+        }
+    }
+    e.str_list(&spec.field_order);
+    e.opt_i64(seed);
+    e.finish()
+}
+
+/// The content hash of a cohort from its component digests.
+pub fn content_hash(
+    cohort_id: &str,
+    spec: &ContentHash,
+    members: &ContentHash,
+    manifest: &ContentHash,
+    catalog: &ContentHash,
+) -> ContentHash {
+    let mut e = Encoder::new("cohortdb-v1/cohort");
+    e.str(cohort_id);
+    for digest in [spec, members, manifest, catalog] {
+        e.digest(digest);
+    }
+    e.finish()
+}
+
+/// The manifest component: the exact bytes of `manifest.json`.
+pub fn manifest_hash(manifest_json: &str) -> ContentHash {
+    let mut e = Encoder::new("cohortdb-v1/manifest");
+    e.str(manifest_json);
+    e.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_is_fixed() {
+        // Pins the primitive layout: changing it changes every stored hash.
+        let mut e = Encoder::new("d");
+        e.str("ab");
+        e.i64(-1);
+        e.opt_str(None);
+        e.value(&Value::Tuple(vec![Value::Int(1), Value::Str("x".into())]));
+        let mut expected = Vec::new();
+        expected.extend(1u64.to_le_bytes());
+        expected.extend(b"d");
+        expected.extend(2u64.to_le_bytes());
+        expected.extend(b"ab");
+        expected.extend((-1i64).to_le_bytes());
+        expected.push(0);
+        expected.push(3);
+        expected.extend(2u64.to_le_bytes());
+        expected.push(1);
+        expected.extend(1i64.to_le_bytes());
+        expected.push(2);
+        expected.extend(1u64.to_le_bytes());
+        expected.extend(b"x");
+        assert_eq!(e.finish().0, *blake3::hash(&expected).as_bytes());
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let h = manifest_hash("{}");
+        assert_eq!(ContentHash::from_hex(&h.to_hex()), Some(h));
+        assert_eq!(ContentHash::from_hex("xyz"), None);
+    }
+}
