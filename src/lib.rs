@@ -21,12 +21,14 @@ pub mod cohort;
 pub mod compile;
 pub mod csvread;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod query;
 pub mod record;
 pub mod spec;
 pub mod store;
 pub mod textfmt;
+pub mod verify;
 
 pub use error::{Error, Location, Result};
 pub use store::Store;

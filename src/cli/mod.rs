@@ -5,11 +5,13 @@ mod build;
 mod cohorts;
 mod compile;
 mod explain;
+mod export;
 mod import;
 mod init;
 mod query;
 mod render;
 mod sql;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +69,11 @@ pub enum Command {
     /// Build a cohort: validate against the catalogs, derive members with reference gen_ids,
     /// and store an immutable, content-hashed record.
     Build(build::BuildArgs),
+    /// Write a stored cohort's canonical files: membership.csv, manifest.json, spec/,
+    /// cohort.lock.json, and the members' metadata.json under gens/.
+    Export(export::ExportArgs),
+    /// Prove a stored cohort reproduces from its hash, and that its exported files are intact.
+    Verify(verify::VerifyArgs),
     /// List the stored cohorts.
     Cohorts,
     /// Run one read-only SQL statement against the store.
@@ -83,6 +90,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sql(args) => sql::run(&global, args),
         Command::Explain(args) => explain::run(&global, args),
         Command::Build(args) => build::run(&global, args),
+        Command::Export(args) => export::run(&global, args),
+        Command::Verify(args) => verify::run(&global, args),
         Command::Cohorts => cohorts::run(&global),
         Command::Query(args) => query::run(&global, args),
     }

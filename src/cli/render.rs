@@ -69,15 +69,25 @@ impl cohortdb::catalog::Progress for FileBar {
     }
 }
 
-/// An item-counting progress bar (members written, files seeded).
-pub struct CountBar {
-    bar: Option<ProgressBar>,
+/// A progress bar for metadata.json files written by export (thread-safe).
+pub struct MetadataBar {
+    enabled: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
 }
 
-impl CountBar {
-    pub fn new(global: &Global, label: &str, total: u64) -> Self {
-        if !bars_enabled(global) || total < BAR_MIN_ITEMS {
-            return CountBar { bar: None };
+impl MetadataBar {
+    pub fn new(global: &Global) -> Self {
+        MetadataBar {
+            enabled: bars_enabled(global),
+            bar: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl cohortdb::export::ExportProgress for MetadataBar {
+    fn start(&self, total: u64) {
+        if !self.enabled || total < BAR_MIN_ITEMS {
+            return;
         }
         let bar = ProgressBar::new(total);
         bar.set_style(
@@ -85,22 +95,28 @@ impl CountBar {
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
-        bar.set_message(label.to_string());
+        bar.set_message("metadata.json");
         bar.enable_steady_tick(Duration::from_millis(200));
-        CountBar { bar: Some(bar) }
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
     }
 
-    pub fn inc(&self, n: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(n);
+    fn advance(&self, n: u64) {
+        if let Ok(slot) = self.bar.lock() {
+            if let Some(bar) = slot.as_ref() {
+                bar.inc(n);
+            }
         }
     }
 }
 
-impl Drop for CountBar {
+impl Drop for MetadataBar {
     fn drop(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
         }
     }
 }

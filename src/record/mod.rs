@@ -228,3 +228,150 @@ pub fn write(
 pub fn stage_names() -> [&'static str; 3] {
     Stage::ALL.map(Stage::as_str)
 }
+
+/// A stored cohort's members, held compactly: gen_ids in one buffer, values as ids into the
+/// cohort's value texts.
+#[derive(Debug, Default)]
+pub struct Members {
+    ids: String,
+    /// Per member: end offset of its gen_id in `ids`.
+    ends: Vec<u32>,
+    rows: Vec<MemberRow>,
+    texts: [Vec<String>; 7],
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MemberRow {
+    stage: u8,
+    parent: Option<u32>,
+    combo: u32,
+    template: u32,
+    llm: u32,
+    replicate: i64,
+}
+
+/// One member, borrowed from [`Members`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member<'a> {
+    /// The stage.
+    pub stage: Stage,
+    /// The gen_id.
+    pub gen_id: &'a str,
+    /// The parent's gen_id (essays and evaluations).
+    pub parent_gen_id: Option<&'a str>,
+    /// The combo (a draft's own, or its draft's).
+    pub combo_id: &'a str,
+    /// The template.
+    pub template_id: &'a str,
+    /// The LLM.
+    pub llm_model_id: &'a str,
+    /// The replicate index.
+    pub replicate: i64,
+}
+
+impl Member<'_> {
+    /// The signature the gen_id was derived from (semantics §3.9).
+    pub fn signature(&self) -> Option<String> {
+        let parent = self.parent_gen_id.unwrap_or_default();
+        match self.stage {
+            Stage::Draft => crate::ids::draft_signature(
+                self.combo_id,
+                self.template_id,
+                self.llm_model_id,
+                self.replicate,
+            ),
+            Stage::Essay => crate::ids::essay_signature(parent, self.template_id, self.replicate),
+            Stage::Evaluation => crate::ids::evaluation_signature(
+                parent,
+                self.template_id,
+                self.llm_model_id,
+                self.replicate,
+            ),
+        }
+        .ok()
+    }
+}
+
+impl Members {
+    /// How many members.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn gen_id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.ids[start..self.ends[i] as usize]
+    }
+
+    /// Member `i` (its ordinal).
+    pub fn get(&self, i: usize) -> Member<'_> {
+        let row = self.rows[i];
+        let stage = Stage::ALL[row.stage as usize];
+        let s = row.stage as usize;
+        Member {
+            stage,
+            gen_id: self.gen_id(i),
+            parent_gen_id: row.parent.map(|p| self.gen_id(p as usize)),
+            combo_id: &self.texts[0][row.combo as usize],
+            template_id: &self.texts[2 * s + 1][row.template as usize],
+            llm_model_id: &self.texts[2 * s + 2][row.llm as usize],
+            replicate: row.replicate,
+        }
+    }
+
+    /// Every member in membership order.
+    pub fn iter(&self) -> impl Iterator<Item = Member<'_>> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
+/// Loads a stored cohort's members in membership order.
+pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
+    let mut members = Members::default();
+    let mut stmt = conn
+        .prepare(queries::COHORT_VALUES_SELECT)
+        .db("cohort_values_select")?;
+    let mut rows = stmt.query([record.cohort_no]).db("cohort_values_select")?;
+    while let Some(r) = rows.next().db("cohort_values_select")? {
+        let role: i64 = r.get(0).db("cohort_values_select")?;
+        let vid: i64 = r.get(1).db("cohort_values_select")?;
+        let text: String = r.get(2).db("cohort_values_select")?;
+        let list = &mut members.texts[role as usize];
+        if list.len() <= vid as usize {
+            list.resize(vid as usize + 1, String::new());
+        }
+        list[vid as usize] = text;
+    }
+    let total: u64 = record.counts.iter().sum();
+    members.rows.reserve(total as usize);
+    members.ends.reserve(total as usize);
+    members.ids.reserve(total as usize * 18);
+    let mut stmt = conn
+        .prepare(queries::COHORT_MEMBERS_SELECT)
+        .db("cohort_members_select")?;
+    let mut rows = stmt.query([record.cohort_no]).db("cohort_members_select")?;
+    while let Some(r) = rows.next().db("cohort_members_select")? {
+        let gen_id = r.get_ref(2).db("cohort_members_select")?;
+        members.ids.push_str(
+            gen_id
+                .as_str()
+                .map_err(|e| crate::Error::usage(format!("a stored gen_id is not text: {e}")))?,
+        );
+        members.ends.push(members.ids.len() as u32);
+        let parent: Option<i64> = r.get(3).db("cohort_members_select")?;
+        members.rows.push(MemberRow {
+            stage: r.get::<_, i64>(1).db("cohort_members_select")? as u8,
+            parent: parent.map(|p| p as u32),
+            combo: r.get::<_, i64>(4).db("cohort_members_select")? as u32,
+            template: r.get::<_, i64>(5).db("cohort_members_select")? as u32,
+            llm: r.get::<_, i64>(6).db("cohort_members_select")? as u32,
+            replicate: r.get(7).db("cohort_members_select")?,
+        });
+    }
+    Ok(members)
+}

@@ -1,0 +1,117 @@
+//! `cohortdb verify COHORT_ID | --all`: recompute from the stored spec and catalogs, check the
+//! export folder; exit 1 when anything differs.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use cohortdb::Store;
+use cohortdb::cohort::CohortId;
+use cohortdb::verify::{self, Finding, VerifyOptions, VerifyReport};
+
+use super::Global;
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The cohort id (or --all).
+    #[arg(
+        value_name = "COHORT_ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    cohort_id: Option<String>,
+    /// Verify every stored cohort, going on past failures.
+    #[arg(long)]
+    all: bool,
+    /// The export folder to check; default <data-root>/cohorts/<COHORT_ID>.
+    #[arg(long, value_name = "DIR", conflicts_with = "all")]
+    dir: Option<PathBuf>,
+    /// Where metadata.json files are; default <data-root>/gens.
+    #[arg(long, value_name = "DIR")]
+    gens_root: Option<PathBuf>,
+    /// Check only the store (recompute the content hash), not the export folder.
+    #[arg(long)]
+    store_only: bool,
+}
+
+fn print(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()> {
+    writeln!(out, "cohort {}", report.cohort_id)?;
+    for finding in &report.findings {
+        match finding {
+            Finding::Ok(text) => writeln!(out, "  ok        {text}")?,
+            Finding::Note(text) => writeln!(out, "  note      {text}")?,
+            Finding::Difference(text) => writeln!(out, "  DIFFERS   {text}")?,
+        }
+    }
+    writeln!(
+        out,
+        "  result: {}",
+        if report.matches() { "ok" } else { "DIFFERS" }
+    )
+}
+
+pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let gens_root = args
+        .gens_root
+        .clone()
+        .unwrap_or_else(|| global.data_root.join("gens"));
+    let ids: Vec<CohortId> = if args.all {
+        let store = Store::open_read_only(&global.db)?;
+        cohortdb::record::list(store.conn())?
+            .into_iter()
+            .map(|s| CohortId::parse(&s.cohort_id))
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![CohortId::parse(
+            args.cohort_id.as_deref().unwrap_or_default(),
+        )?]
+    };
+    // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
+    let store = Store::open_existing(&global.db)?;
+    let mut out = std::io::stdout().lock();
+    let (mut differs, mut errors) = (0, 0);
+    for id in &ids {
+        let options = VerifyOptions {
+            dir: args
+                .dir
+                .clone()
+                .unwrap_or_else(|| global.data_root.join("cohorts").join(id.as_str())),
+            gens_root: gens_root.clone(),
+            store_only: args.store_only,
+        };
+        match verify::verify(store.conn(), id, &options) {
+            Ok(report) => {
+                if !report.matches() {
+                    differs += 1;
+                }
+                print(&mut out, &report)?;
+            }
+            Err(e) if args.all => {
+                errors += 1;
+                writeln!(out, "cohort {id}\n  ERROR     {e}")?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if args.all {
+        writeln!(
+            out,
+            "{} cohorts: {} ok, {differs} differ, {errors} failed",
+            ids.len(),
+            ids.len() - differs - errors
+        )?;
+        if errors > 0 {
+            out.flush()?;
+            bail!(cohortdb::Error::usage(format!(
+                "verify --all: {errors} cohort(s) could not be verified"
+            )));
+        }
+    }
+    Ok(if differs > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
