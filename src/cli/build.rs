@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
 use cohortdb::cohort::{self, BuildStatus, CohortId};
 
 use super::Global;
@@ -41,8 +40,9 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&spec_path)?;
     super::check_max_rows(&plan, args.max_rows)?;
     let seed = args.seed.or(spec.output_seed);
-    let mut store = Store::open(&global.db)?;
-    let report = cohort::build(&mut store, &id, &spec, seed)?;
+    let report = super::with_new_or_existing_store(global, |store| {
+        Ok(cohort::build(store, &id, &spec, seed)?)
+    })?;
     let mut out = std::io::stdout().lock();
     match report.status {
         BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
-use cohortdb::Store;
 use cohortdb::catalog::{self, CatalogKind};
 
 use super::Global;
@@ -35,13 +34,13 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
                     names.join(", ")
                 )));
             };
-            let mut store = Store::open(&global.db)?;
-            catalog::import_file(&mut store, kind, file, &progress)?
+            super::with_new_or_existing_store(global, |store| {
+                Ok(catalog::import_file(store, kind, file, &progress)?)
+            })?
         }
-        _ => {
-            let mut store = Store::open(&global.db)?;
-            catalog::import_all(&mut store, &global.data_root, &progress)?
-        }
+        _ => super::with_new_or_existing_store(global, |store| {
+            Ok(catalog::import_all(store, &global.data_root, &progress)?)
+        })?,
     };
     for file in &report.files {
         for warning in &file.warnings {

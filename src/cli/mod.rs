@@ -97,6 +97,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Opens the store for a writing command and runs `f`. When the command fails and the store
+/// file did not exist before it, the file is removed again: a refused first command leaves
+/// nothing behind.
+fn with_new_or_existing_store<T>(
+    global: &Global,
+    f: impl FnOnce(&mut cohortdb::Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let existed = global.db.exists();
+    let result = cohortdb::Store::open(&global.db)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut store| f(&mut store));
+    if result.is_err() && !existed {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = global.db.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    result
+}
+
 /// Loads and resolves a spec.
 fn load_plan(
     path: &std::path::Path,

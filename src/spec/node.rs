@@ -212,13 +212,53 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
             if let Some(i) = message.find(" at line ") {
                 message.truncate(i);
             }
+            let mut line = location.as_ref().map(|l| l.line() as u64);
+            let mut column = location.as_ref().map(|l| l.column() as u64);
+            // For a duplicate key, serde_yaml points at the start of the mapping; point at the
+            // second occurrence of the key instead when the text shows it plainly.
+            if let Some(key) = duplicate_key(&message) {
+                if let Some((l, c)) = second_key_line(text, &key) {
+                    line = Some(l);
+                    column = Some(c);
+                }
+            }
             Err(ParseError {
                 message,
-                line: location.as_ref().map(|l| l.line() as u64),
-                column: location.as_ref().map(|l| l.column() as u64),
+                line,
+                column,
             })
         }
     }
+}
+
+/// The key named by our duplicate-key message.
+fn duplicate_key(message: &str) -> Option<String> {
+    let rest = message.split("duplicate key ").nth(1)?;
+    let quoted = rest.strip_prefix('"')?;
+    let end = quoted.find("\" (")?;
+    Some(quoted[..end].to_string())
+}
+
+/// The (line, column) of the second line that starts (after indentation or `- `) with `key:`,
+/// at the same indentation as the first.
+fn second_key_line(text: &str, key: &str) -> Option<(u64, u64)> {
+    let mut first_indent = None;
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start_matches([' ', '-']);
+        let indent = line.len() - trimmed.len();
+        let Some(after) = trimmed.strip_prefix(key) else {
+            continue;
+        };
+        if !after.trim_start().starts_with(':') {
+            continue;
+        }
+        match first_indent {
+            None => first_indent = Some(indent),
+            Some(i) if i == indent => return Some((n as u64 + 1, indent as u64 + 1)),
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// Parses JSON text.
@@ -265,7 +305,9 @@ mod tests {
     fn duplicate_keys_are_errors_in_yaml_and_json() {
         let err = parse_yaml("axes:\n  a: [1]\naxes:\n  b: [2]\n").unwrap_err();
         assert!(err.message.contains("duplicate key \"axes\""), "{err:?}");
-        assert!(err.line.is_some());
+        assert_eq!((err.line, err.column), (Some(3), Some(1)));
+        let err = parse_yaml("axes:\n  a: [1]\n  b: [2]\n  a: [3]\n").unwrap_err();
+        assert_eq!(err.line, Some(4), "{err:?}");
         let err = parse_json("{\"a\": 1, \"a\": 2}").unwrap_err();
         assert!(err.message.contains("duplicate key \"a\""), "{err:?}");
     }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on the bundled example data: import the catalogs, build the `pilot` cohort,
+# export its files, verify it, and query its membership. Works on a copy of examples/data under
+# target/example, so the repository stays clean and every run starts fresh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin cohortdb
+work=target/example
+rm -rf "$work"
+mkdir -p "$work"
+cp -R examples/data "$work/data"
+export COHORTDB_DB="$work/cohorts.db" COHORTDB_DATA_ROOT="$work/data"
+cohortdb=target/release/cohortdb
+set -x
+"$cohortdb" import
+"$cohortdb" build pilot
+"$cohortdb" export pilot
+"$cohortdb" verify pilot
+"$cohortdb" query "select stage, count(*) as members from membership where cohort_id = 'pilot' group by stage order by min(ordinal)" --format table

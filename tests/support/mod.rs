@@ -1,0 +1,156 @@
+//! Helpers for the CLI integration tests: a sandbox folder holding a copy of the fixture data
+//! root, a store inside it, and the real `cohortdb` binary run with that folder as cwd
+//! (like xsv's `Workdir` and ripgrep's `Dir`).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A sandbox: `<tmp>/data` (a copy of tests/fixtures/data unless empty) and `<tmp>/store.db`.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The fixture folder of the repository.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+impl Sandbox {
+    /// A sandbox with the fixture data root.
+    pub fn new() -> Sandbox {
+        let sandbox = Sandbox::empty();
+        copy_tree(&fixtures().join("data"), &sandbox.path("data"));
+        sandbox
+    }
+
+    /// A sandbox without data.
+    pub fn empty() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A path inside the sandbox.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The store file.
+    pub fn db(&self) -> PathBuf {
+        self.path("store.db")
+    }
+
+    /// `cohortdb` with the sandbox as cwd and its store and data root.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("cohortdb").unwrap();
+        cmd.current_dir(self.dir.path())
+            .env("COHORTDB_DB", self.db())
+            .env("COHORTDB_DATA_ROOT", self.path("data"))
+            .env_remove("RUST_BACKTRACE")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs `cohortdb args…`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// Runs and asserts exit 0; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cohortdb {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and asserts exit 2 with an `error:` first line and no panic; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "cohortdb {args:?}: expected exit 2\nstdout:\n{}\nstderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            stderr.starts_with("error: "),
+            "first line must be `error: …`:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+        stderr
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// Reads a file as text.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// A digest of every table's content in the store (to prove a failed command changed
+    /// nothing). Missing store → "no store".
+    pub fn store_digest(&self) -> String {
+        if !self.db().exists() {
+            return "no store".into();
+        }
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        let mut tables: Vec<String> = conn
+            .prepare("select name from sqlite_master where type = 'table' order by name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        tables.sort();
+        let mut hasher = blake3::Hasher::new();
+        for table in tables {
+            hasher.update(table.as_bytes());
+            let mut stmt = conn
+                .prepare(&format!("select * from \"{table}\" order by 1, 2"))
+                .unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..n {
+                    hasher.update(format!("{:?}|", row.get_ref(i).unwrap()).as_bytes());
+                }
+                hasher.update(b"\n");
+            }
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+
+    /// `cohortdb query SQL --format csv`, as text.
+    pub fn query(&self, sql: &str) -> String {
+        self.ok(&["query", sql, "--format", "csv"])
+    }
+}
