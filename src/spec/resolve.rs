@@ -698,8 +698,15 @@ mod tests {
     use crate::spec::{Bundle, load_bundle};
 
     fn plan(text: &str) -> Result<Plan> {
+        plan_with(text, &[])
+    }
+
+    fn plan_with(text: &str, extra: &[(&str, &str)]) -> Result<Plan> {
         let mut files = BTreeMap::new();
         files.insert("config.yaml".to_string(), text.as_bytes().to_vec());
+        for (name, content) in extra {
+            files.insert(name.to_string(), content.as_bytes().to_vec());
+        }
         resolve(&load_bundle(
             &Bundle {
                 config: "config.yaml".into(),
@@ -884,6 +891,76 @@ mod tests {
                 .iter()
                 .any(|d| d.contains("consumed by tuple t1")),
             "{err:?}"
+        );
+    }
+
+    // semantics §6.2 C3a, C3b, C15 (the reachable forms of the compiler's own checks).
+    #[test]
+    fn subset_and_tuple_errors() {
+        let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {draft_template: not-list}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("must be a list"), "{err}");
+        let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {1: [draft-A]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("axis name (string)"), "{err}");
+        // A subset on a tuple-bound axis before the tuple: the tuple finds a value outside it.
+        let err = plan("rules:\n  subsets: {essay_llm: [mA]}\n  tuples: {t: {axes: [essay_template, essay_llm], items: [[e1, mA], [e2, wrong]]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "value \"wrong\" of item [\"e2\", \"wrong\"] is not a level of \"essay_llm\""
+            ),
+            "{err}"
+        );
+    }
+
+    // semantics §6.4: the reference's fixture shapes, written anew here, give its row counts.
+    #[test]
+    fn reference_fixture_shapes() {
+        let baseline = plan_with(
+            "axes:\n  draft_template: '@file:d.csv'\n  essay_template: [copy-v1]\n  evaluation_template: [e1, e2]\n  evaluation_llm: [m1, m2]\nrules:\n  pairs:\n    evaluation_bundle: {left: evaluation_template, right: evaluation_llm, allowed: '@file:p.csv'}\noutput: {field_order: [draft_template, essay_template]}",
+            &[("d.csv", "draft_template\nd1\nd2\nd3\n"), ("p.csv", "evaluation_template,evaluation_llm\ne1,m1\ne1,m2\ne2,m1\ne2,m2\n")],
+        )
+        .unwrap();
+        assert_eq!(baseline.row_count(), 12);
+        let dual = plan_with(
+            "axes:\n  draft_template: [creative, applied]\n  draft_llm: [g]\n  draft_template_replicate: ['1', '2']\n  evaluation_template: [v]\n  evaluation_llm: [s]\nrules:\n  tuples:\n    essay_bundle: {axes: [essay_template, essay_llm], items: '@file:b.csv'}\n  pairs:\n    draft_essay_pair:\n      left: draft_template\n      right: essay_bundle\n      allowed: [[creative, [essay-llm, s]], [applied, [essay-copy, s]]]\noutput: {field_order: [draft_template, draft_llm, draft_template_replicate, essay_template, essay_llm, evaluation_template, evaluation_llm]}",
+            &[("b.csv", "essay_template,essay_llm\nessay-llm,s\nessay-copy,s\n")],
+        )
+        .unwrap();
+        assert_eq!(dual.row_count(), 4);
+        let rep = dual
+            .columns
+            .iter()
+            .find(|c| c.name == "draft_template_replicate")
+            .unwrap();
+        assert_eq!(
+            dual.column_values(rep),
+            [Value::Str("1".into()), Value::Str("2".into())]
+        );
+        let curated = plan_with(
+            "axes: {}\nrules:\n  tuples:\n    curated_bundle: {axes: [draft_template, essay_template, evaluation_template, evaluation_llm], items: '@file:c.csv'}\noutput: {field_order: []}",
+            &[("c.csv", "draft_template,essay_template,evaluation_template,evaluation_llm\nd1,e1,verify-v1,m\nd2,e2,verify-v1,m\n")],
+        )
+        .unwrap();
+        assert_eq!(curated.row_count(), 2);
+        let eval = curated
+            .columns
+            .iter()
+            .find(|c| c.name == "evaluation_template")
+            .unwrap();
+        assert_eq!(
+            curated.column_values(eval),
+            [Value::Str("verify-v1".into())]
+        );
+        let evals: Vec<String> = (1..=11).map(|i| format!("eval-{i}")).collect();
+        let alignment = plan(&format!(
+            "axes:\n  combo_id: [c1, c2, c3]\n  evaluation_template: [{}]\n  evaluation_llm: [g]\n  evaluation_replicate: ['1', '2']\n  draft_replicate: ['1', '2']\nrules:\n  tuples:\n    draft_essay_alignment: {{axes: [draft_template, essay_template], items: [[cs-v10, cs-v10], [cs-v7, copy-v1]]}}\n    generation_alignment: {{axes: [draft_llm, essay_llm], items: [[g, g], [d, d]]}}\noutput: {{field_order: [combo_id]}}",
+            evals.join(", ")
+        ))
+        .unwrap();
+        assert_eq!(alignment.row_count(), 528);
+        assert_eq!(
+            alignment.axes.last().unwrap().name,
+            "generation_alignment",
+            "tuples of derived axes sit last"
         );
     }
 
