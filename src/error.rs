@@ -16,9 +16,9 @@ pub struct Location {
     /// The file as the user named it (or as it is stored in a bundle).
     pub path: String,
     /// 1-based line, when known.
-    pub line: Option<u64>,
+    pub line: Option<u32>,
     /// 1-based column, when known.
-    pub column: Option<u64>,
+    pub column: Option<u32>,
     /// Path inside a structured document, e.g. `rules.pairs.p.allowed[1]`.
     pub yaml_path: Option<String>,
 }
@@ -35,7 +35,7 @@ impl Location {
     /// A line of a file.
     pub fn line(path: impl AsRef<Path>, line: u64) -> Self {
         Location {
-            line: Some(line),
+            line: Some(narrow(line)),
             ..Location::file(path)
         }
     }
@@ -43,8 +43,17 @@ impl Location {
     /// A line and column of a file.
     pub fn line_col(path: impl AsRef<Path>, line: u64, column: u64) -> Self {
         Location {
-            line: Some(line),
-            column: Some(column),
+            line: Some(narrow(line)),
+            column: Some(narrow(column)),
+            ..Location::file(path)
+        }
+    }
+
+    /// A position reported by a parser (line and column when it knows them).
+    pub fn position(path: impl AsRef<Path>, line: Option<u64>, column: Option<u64>) -> Self {
+        Location {
+            line: line.map(narrow),
+            column: column.map(narrow),
             ..Location::file(path)
         }
     }
@@ -77,6 +86,11 @@ impl fmt::Display for Location {
         }
         Ok(())
     }
+}
+
+/// Lines and columns are kept as u32 (keeps `Error` small); larger values saturate.
+fn narrow(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Every way a cohortdb operation can fail.

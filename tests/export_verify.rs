@@ -183,7 +183,8 @@ fn export_never_destroys() {
 
 #[test]
 fn verify_passes_then_fails_on_every_kind_of_tampering() {
-    let tamper: &[(&str, &dyn Fn(&Sandbox), &str)] = &[
+    type Tamper<'a> = (&'a str, &'a dyn Fn(&Sandbox), &'a str);
+    let tamper: &[Tamper] = &[
         (
             "membership",
             &|s| {

@@ -521,12 +521,12 @@ fn import_one(
             continue;
         }
         let mut texts: Vec<&str> = Vec::with_capacity(rec.len());
-        for i in 0..rec.len() {
+        for (i, name) in header.iter().enumerate() {
             match field_text(&rec, i) {
                 Ok(t) if t.contains('\0') => {
                     problems.add(
                         Location::line_col(path, line, i as u64 + 1),
-                        format!("column {:?} contains a NUL byte", header[i]),
+                        format!("column {name:?} contains a NUL byte"),
                     );
                     continue 'rows;
                 }
@@ -534,7 +534,7 @@ fn import_one(
                 Err(()) => {
                     problems.add(
                         Location::line_col(path, line, i as u64 + 1),
-                        format!("column {:?} is not valid UTF-8", header[i]),
+                        format!("column {name:?} is not valid UTF-8"),
                     );
                     continue 'rows;
                 }
@@ -665,7 +665,7 @@ fn import_one(
             None => report.unchanged += 1,
             Some(diff) => {
                 let key_text = row.keys.join(", ");
-                let (loc, what) = match diff.column.and_then(|c| position(c)) {
+                let (loc, what) = match diff.column.and_then(&position) {
                     Some(p) => (
                         Location::line_col(path, line, p as u64 + 1),
                         diff.label.clone(),

@@ -103,20 +103,16 @@ impl cohortdb::export::ExportProgress for MetadataBar {
     }
 
     fn advance(&self, n: u64) {
-        if let Ok(slot) = self.bar.lock() {
-            if let Some(bar) = slot.as_ref() {
-                bar.inc(n);
-            }
+        if let Some(bar) = self.bar.lock().ok().as_ref().and_then(|slot| slot.as_ref()) {
+            bar.inc(n);
         }
     }
 }
 
 impl Drop for MetadataBar {
     fn drop(&mut self) {
-        if let Ok(mut slot) = self.bar.lock() {
-            if let Some(bar) = slot.take() {
-                bar.finish_and_clear();
-            }
+        if let Some(bar) = self.bar.lock().ok().and_then(|mut slot| slot.take()) {
+            bar.finish_and_clear();
         }
     }
 }

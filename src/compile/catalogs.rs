@@ -37,12 +37,7 @@ impl Catalogs {
             .map_err(|_| Error::usage(format!("{shown}: the catalog is not valid UTF-8")))?;
         let node = parse_json(text).map_err(|e| {
             Error::spec(
-                Location {
-                    path: shown.clone(),
-                    line: e.line,
-                    column: e.column,
-                    yaml_path: None,
-                },
+                Location::position(&shown, e.line, e.column),
                 format!("invalid JSON: {}", e.message),
             )
         })?;

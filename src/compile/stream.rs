@@ -87,11 +87,10 @@ impl Batch {
     }
 
     fn rows(&self) -> usize {
-        if self.width == 0 {
-            self.slots.len()
-        } else {
-            self.slots.len() / self.width
-        }
+        self.slots
+            .len()
+            .checked_div(self.width)
+            .unwrap_or(self.slots.len())
     }
 
     fn full(&self) -> bool {

@@ -83,12 +83,7 @@ pub fn parse_include(
         "yaml" | "yml" => {
             let node = parse_yaml(text(bytes, shown)?).map_err(|e| {
                 Error::spec(
-                    Location {
-                        path: shown.to_string(),
-                        line: e.line,
-                        column: e.column,
-                        yaml_path: None,
-                    },
+                    Location::position(shown, e.line, e.column),
                     format!("invalid YAML: {}", e.message),
                 )
             })?;
@@ -97,12 +92,7 @@ pub fn parse_include(
         "json" => {
             let node = parse_json(text(bytes, shown)?).map_err(|e| {
                 Error::spec(
-                    Location {
-                        path: shown.to_string(),
-                        line: e.line,
-                        column: e.column,
-                        yaml_path: None,
-                    },
+                    Location::position(shown, e.line, e.column),
                     format!("invalid JSON: {}", e.message),
                 )
             })?;

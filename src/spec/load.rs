@@ -215,12 +215,7 @@ impl<'a> Loader<'a> {
         };
         let root = parsed.map_err(|e| {
             Error::spec(
-                Location {
-                    path: self.config_shown.clone(),
-                    line: e.line,
-                    column: e.column,
-                    yaml_path: None,
-                },
+                Location::position(&self.config_shown, e.line, e.column),
                 format!(
                     "invalid {}: {}",
                     if ext == "json" { "JSON" } else { "YAML" },
@@ -336,14 +331,14 @@ impl<'a> Loader<'a> {
                 );
             };
             let path = child("axes", name);
-            if let Node::Map(_) = payload {
-                if payload.get("levels").is_some() || payload.get("catalog_lookup").is_some() {
-                    return self.err_hint(
-                        &path,
-                        "the {levels: …, catalog_lookup: …} axis form was removed",
-                        "write the levels as a list, e.g. `draft_template: [draft-A, draft-B]`",
-                    );
-                }
+            if matches!(payload, Node::Map(_))
+                && (payload.get("levels").is_some() || payload.get("catalog_lookup").is_some())
+            {
+                return self.err_hint(
+                    &path,
+                    "the {levels: …, catalog_lookup: …} axis form was removed",
+                    "write the levels as a list, e.g. `draft_template: [draft-A, draft-B]`",
+                );
             }
             let items = self.list_or_include(payload, &path, &format!("axis {name:?}"))?;
             let levels = items
@@ -469,7 +464,7 @@ impl<'a> Loader<'a> {
                     let value = match &item.node {
                         // A multi-column CSV include yields tuples, which can match a pair or
                         // tuple axis; an inline YAML list cannot (it was unhashable).
-                        Node::Seq(parts) if !item.at.yaml_path.is_some() => Value::Tuple(
+                        Node::Seq(parts) if item.at.yaml_path.is_none() => Value::Tuple(
                             parts
                                 .iter()
                                 .map(|p| scalar_value(p, &item.at))

@@ -216,11 +216,11 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
             let mut column = location.as_ref().map(|l| l.column() as u64);
             // For a duplicate key, serde_yaml points at the start of the mapping; point at the
             // second occurrence of the key instead when the text shows it plainly.
-            if let Some(key) = duplicate_key(&message) {
-                if let Some((l, c)) = second_key_line(text, &key) {
-                    line = Some(l);
-                    column = Some(c);
-                }
+            if let Some((l, c)) =
+                duplicate_key(&message).and_then(|key| second_key_line(text, &key))
+            {
+                line = Some(l);
+                column = Some(c);
             }
             Err(ParseError {
                 message,

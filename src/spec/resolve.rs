@@ -656,10 +656,8 @@ fn expand_columns(
         if original == canonical {
             continue;
         }
-        if let Some(sym) = row.get(canonical).cloned() {
-            if row.get(original).is_none() {
-                row.set(original, sym);
-            }
+        if let (Some(sym), None) = (row.get(canonical).cloned(), row.get(original)) {
+            row.set(original, sym);
         }
     }
     let mut ordered: Vec<(String, Sym)> = Vec::with_capacity(row.entries.len());
