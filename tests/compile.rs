@@ -418,3 +418,44 @@ fn explain_shows_each_rule_and_the_row_count() {
         assert!(out.contains(needle), "{needle}\n{out}");
     }
 }
+
+/// docs/spec-dsl.md quotes golden cases after `<!-- example: NAME -->`: a yaml block that must
+/// be the case's config and a text block that must be its expected CSV (LF line ends).
+#[test]
+fn the_dsl_reference_quotes_the_golden_cases_exactly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/spec-dsl.md")).unwrap();
+    let mut checked = 0;
+    for part in doc.split("<!-- example: ").skip(1) {
+        let (name, rest) = part.split_once(" -->").unwrap();
+        let yaml = rest
+            .split("```yaml\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let csv = rest
+            .split("```text\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let case = root.join("tests/compile").join(name);
+        assert_eq!(
+            yaml,
+            std::fs::read_to_string(case.join("spec/config.yaml")).unwrap(),
+            "{name}: config"
+        );
+        assert_eq!(
+            csv,
+            std::fs::read_to_string(case.join("expected.csv"))
+                .unwrap()
+                .replace("\r\n", "\n"),
+            "{name}: output"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "the examples were not found");
+}

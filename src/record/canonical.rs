@@ -309,3 +309,58 @@ mod tests {
         assert_eq!(ContentHash::from_hex("xyz"), None);
     }
 }
+/// The worked example of docs/hashing.md, pinned.
+#[cfg(test)]
+mod documented_example {
+    use super::*;
+
+    #[test]
+    fn the_worked_example_in_the_docs_holds() {
+        use std::collections::BTreeMap;
+        let mut files = BTreeMap::new();
+        files.insert(
+            "config.yaml".to_string(),
+            b"axes: {a: [x, 1]}\noutput: {field_order: []}\n".to_vec(),
+        );
+        let spec = crate::spec::load_bundle(
+            &crate::spec::Bundle {
+                config: "config.yaml".into(),
+                files,
+            },
+            "s",
+        )
+        .unwrap();
+        let spec = spec_hash(&spec, None);
+        assert_eq!(
+            spec.to_hex(),
+            "f37ee46dbc0c15bf06d7c3bd508d1076d3d1e25eaad71699f76fc7350337e5e0"
+        );
+        let manifest = manifest_hash("{}");
+        assert_eq!(
+            manifest.to_hex(),
+            "001c71c095a304395b2f3c932bcd10e44dc795ae62334302f56e0888775fdb0c"
+        );
+        let mut e = Encoder::new("cohortdb-v1/members");
+        e.u64(1);
+        crate::cohort::members::encode_member(
+            &mut e,
+            "draft",
+            "d_21hnyjluy35totlo",
+            None,
+            "combo-1",
+            "draft-A",
+            "gen-model",
+            1,
+        );
+        let members = e.finish();
+        assert_eq!(
+            members.to_hex(),
+            "b96cfc10426316bf2de4ad4232ad48d54ae6bfb52469d6921566449437cdaf07"
+        );
+        let content = content_hash("demo", &spec, &members, &manifest, &manifest);
+        assert_eq!(
+            content.to_hex(),
+            "77ba29f2cd071fec2a5a4297726561ff5d37d9c6a916947c68e466cd99d6b530"
+        );
+    }
+}
