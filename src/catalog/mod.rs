@@ -74,8 +74,10 @@ impl CatalogKind {
         }
     }
 
-    /// Parses a command-line kind name.
+    /// Parses a command-line kind name; `_` is accepted for `-` (`combo_mappings`, as the
+    /// file and the view are named).
     pub fn parse(name: &str) -> Option<CatalogKind> {
+        let name = name.replace('_', "-");
         CatalogKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
@@ -214,5 +216,9 @@ mod tests {
             assert_eq!(CatalogKind::parse(kind.name()), Some(kind));
         }
         assert_eq!(CatalogKind::parse("templates"), None);
+        assert_eq!(
+            CatalogKind::parse("combo_mappings"),
+            Some(CatalogKind::ComboMappings)
+        );
     }
 }

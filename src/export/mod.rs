@@ -92,13 +92,19 @@ pub struct Stored {
     pub bundle: Bundle,
     /// Template modes by (stage, template_id).
     pub modes: BTreeMap<(String, String), String>,
-    /// The members.
+    /// The members (empty when loaded without them).
     pub members: Members,
 }
 
 impl Stored {
     /// Loads a stored cohort, or says it does not exist.
     pub fn load(conn: &Connection, id: &CohortId) -> Result<Stored> {
+        Stored::load_with(conn, id, true)
+    }
+
+    /// Loads a stored cohort, with its members only when `with_members` (a store-only verify
+    /// recomputes them and needs only the record).
+    pub fn load_with(conn: &Connection, id: &CohortId, with_members: bool) -> Result<Stored> {
         let record = record::load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
             message: format!("no cohort {:?} in the store", id.as_str()),
             detail: vec![
@@ -108,7 +114,11 @@ impl Stored {
         })?;
         let bundle = record::load_bundle(conn, &record)?;
         let modes = record::load_modes(conn, record.cohort_no)?;
-        let members = record::load_members(conn, &record)?;
+        let members = if with_members {
+            record::load_members(conn, &record)?
+        } else {
+            Members::default()
+        };
         Ok(Stored {
             record,
             bundle,

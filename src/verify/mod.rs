@@ -57,7 +57,7 @@ impl VerifyReport {
 
 /// Verifies cohort `id`.
 pub fn verify(conn: &Connection, id: &CohortId, options: &VerifyOptions) -> Result<VerifyReport> {
-    let stored = Stored::load(conn, id)?;
+    let stored = Stored::load_with(conn, id, !options.store_only)?;
     let mut findings = Vec::new();
     check_store(conn, id, &stored, &mut findings)?;
     if !options.store_only {
