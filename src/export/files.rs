@@ -4,15 +4,17 @@
 //! byte (semantics §3.12–§3.14, D13); `cohort.lock.json` is cohortdb's own (CLI.md).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{ExportProgress, Stored};
 use crate::error::{Error, IoContext, Result};
-use crate::ids::{self, Stage};
+use crate::ids::Stage;
 use crate::record::Member;
 use crate::record::{Members, Record, SCHEME};
 use crate::spec::Bundle;
 use crate::textfmt::PyJson;
+
+pub use crate::gens::{metadata_path, metadata_signature};
 
 /// The membership file.
 pub const MEMBERSHIP_NAME: &str = "membership.csv";
@@ -59,70 +61,6 @@ pub fn metadata_json(cohort_id: &str, member: &Member<'_>, mode: &str) -> String
     optional("llm_model_id", member.llm_model_id);
     fields.push(("replicate".into(), PyJson::Int(member.replicate)));
     PyJson::Object(fields).render()
-}
-
-/// Where a member's metadata lives.
-pub fn metadata_path(gens_root: &Path, stage: Stage, gen_id: &str) -> PathBuf {
-    gens_root
-        .join(stage.as_str())
-        .join(gen_id)
-        .join("metadata.json")
-}
-
-fn json_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-        _ => None,
-    }
-}
-
-/// The signature a metadata.json describes (`signature_from_metadata`, semantics §3.9), or
-/// `None` when the file is not readable as metadata of that stage.
-pub fn metadata_signature(stage: Stage, bytes: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let obj = value.as_object()?;
-    let field = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| obj.get(*n).filter(|v| !v.is_null()).and_then(json_text))
-    };
-    let replicate = match obj.get("replicate") {
-        None | Some(serde_json::Value::Null) => 1,
-        Some(serde_json::Value::String(s)) => {
-            let t = ids::py_strip(s);
-            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            t.parse().ok()?
-        }
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f.trunc() as i64))?,
-        Some(serde_json::Value::Bool(b)) => i64::from(*b),
-        Some(_) => return None,
-    };
-    match stage {
-        Stage::Draft => ids::draft_signature(
-            &field(&["combo_id"])?,
-            &field(&["template_id"])?,
-            &field(&["llm_model_id"])?,
-            replicate,
-        ),
-        Stage::Essay => ids::essay_signature(
-            &field(&["parent_gen_id"])?,
-            &field(&["template_id", "essay_template"])?,
-            replicate,
-        ),
-        Stage::Evaluation => ids::evaluation_signature(
-            &field(&["parent_gen_id"])?,
-            &field(&["template_id", "evaluation_template"])?,
-            &field(&["llm_model_id"])?,
-            replicate,
-        ),
-    }
-    .ok()
 }
 
 /// `cohort.lock.json`: a pure function of the record (no time, no paths of this machine): the
@@ -247,41 +185,4 @@ pub fn write_metadata(
         }
         result
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_signatures_follow_the_reference() {
-        // semantics §6.10 D6, D7.
-        let draft = br#"{"combo_id": "Combo-1", "template_id": "Draft-Alpha", "llm_model_id": "Model-X", "replicate": "3"}"#;
-        assert_eq!(
-            metadata_signature(Stage::Draft, draft).as_deref(),
-            Some("combo-1|draft-alpha|model-x|3")
-        );
-        let eval = br#"{"parent_gen_id": "essay123", "template_id": "Eval-Temp", "llm_model_id": "Eval-Model", "replicate": 1}"#;
-        assert_eq!(
-            metadata_signature(Stage::Evaluation, eval).as_deref(),
-            Some("essay123|eval-temp|eval-model|1")
-        );
-        let essay = br#"{"parent_gen_id": "d_x", "essay_template": "E", "replicate": null}"#;
-        assert_eq!(
-            metadata_signature(Stage::Essay, essay).as_deref(),
-            Some("d_x|e|1")
-        );
-        assert_eq!(metadata_signature(Stage::Draft, b"not json"), None);
-        assert_eq!(
-            metadata_signature(Stage::Draft, br#"{"combo_id": "c"}"#),
-            None
-        );
-        assert_eq!(
-            metadata_signature(
-                Stage::Draft,
-                br#"{"combo_id": "c", "template_id": "t", "llm_model_id": "m", "replicate": "x"}"#
-            ),
-            None
-        );
-    }
 }

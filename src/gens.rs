@@ -1,0 +1,217 @@
+//! Reading `gens/<stage>/<gen_id>/metadata.json` files: the fields the reference reads from
+//! them (semantics §3.9 `signature_from_metadata`, §5.1, §5.2), shared by `export` and `verify`
+//! (is an existing file this member's?) and `migrate` (what generation does a file describe?).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::ids::{self, Stage};
+
+/// Where a generation's metadata lives under a gens root.
+pub fn metadata_path(gens_root: &Path, stage: Stage, gen_id: &str) -> PathBuf {
+    gens_root
+        .join(stage.as_str())
+        .join(gen_id)
+        .join("metadata.json")
+}
+
+/// The fields of one metadata.json, each trimmed (Python `str(value).strip()`), absent when
+/// missing, null or empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenMeta {
+    /// `combo_id` (drafts).
+    pub combo_id: Option<String>,
+    /// `template_id`, falling back to `<stage>_template` (older files).
+    pub template_id: Option<String>,
+    /// `parent_gen_id` (essays and evaluations).
+    pub parent_gen_id: Option<String>,
+    /// `llm_model_id`.
+    pub llm_model_id: Option<String>,
+    /// `replicate`: missing or null is 1; an all-digit string, a number or a bool is its
+    /// integer value (semantics §3.9).
+    pub replicate: i64,
+}
+
+/// Why a metadata file could not be read as metadata.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetaError {
+    /// Not JSON.
+    #[error("not valid JSON ({0})")]
+    Json(String),
+    /// JSON, but not an object.
+    #[error("not a JSON object")]
+    NotObject,
+    /// `replicate` is neither missing, null, an integer, nor an all-digit string.
+    #[error("\"replicate\" is {0}, not an integer")]
+    Replicate(String),
+}
+
+/// A JSON scalar as Python's `str()` shows it; `None` for null, arrays and objects.
+fn json_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        _ => None,
+    }
+}
+
+/// The first of `names` with a non-empty value (Python `a or b`), trimmed; `None` when that is
+/// empty after trimming.
+fn field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    let text = names
+        .iter()
+        .find_map(|n| obj.get(*n).and_then(json_text).filter(|t| !t.is_empty()))?;
+    let trimmed = ids::py_strip(&text);
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+fn replicate(obj: &Map<String, Value>) -> Result<i64, MetaError> {
+    let bad = |v: &Value| MetaError::Replicate(v.to_string());
+    match obj.get("replicate") {
+        None | Some(Value::Null) => Ok(1),
+        Some(v @ Value::String(s)) => {
+            let t = ids::py_strip(s);
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(v));
+            }
+            t.parse().map_err(|_| bad(v))
+        }
+        Some(v @ Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && f.abs() < 9.0e18)
+                    .map(|f| f.trunc() as i64)
+            })
+            .ok_or_else(|| bad(v)),
+        Some(Value::Bool(b)) => Ok(i64::from(*b)),
+        Some(v) => Err(bad(v)),
+    }
+}
+
+impl GenMeta {
+    /// Parses the bytes of a stage's metadata.json.
+    pub fn parse(stage: Stage, bytes: &[u8]) -> Result<GenMeta, MetaError> {
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| MetaError::Json(e.to_string()))?;
+        let obj = value.as_object().ok_or(MetaError::NotObject)?;
+        let fallback = format!("{}_template", stage.as_str());
+        Ok(GenMeta {
+            combo_id: field(obj, &["combo_id"]),
+            template_id: field(obj, &["template_id", &fallback]),
+            parent_gen_id: field(obj, &["parent_gen_id"]),
+            llm_model_id: field(obj, &["llm_model_id"]),
+            replicate: replicate(obj)?,
+        })
+    }
+
+    /// The signature the file describes (`signature_from_metadata`), or `None` when a field
+    /// the stage's signature needs is missing.
+    pub fn signature(&self, stage: Stage) -> Option<String> {
+        let rep = self.replicate;
+        match stage {
+            Stage::Draft => ids::draft_signature(
+                self.combo_id.as_deref()?,
+                self.template_id.as_deref()?,
+                self.llm_model_id.as_deref()?,
+                rep,
+            ),
+            Stage::Essay => ids::essay_signature(
+                self.parent_gen_id.as_deref()?,
+                self.template_id.as_deref()?,
+                rep,
+            ),
+            Stage::Evaluation => ids::evaluation_signature(
+                self.parent_gen_id.as_deref()?,
+                self.template_id.as_deref()?,
+                self.llm_model_id.as_deref()?,
+                rep,
+            ),
+        }
+        .ok()
+    }
+}
+
+/// The signature a metadata.json describes, or `None` when the file is not readable as
+/// metadata of that stage.
+pub fn metadata_signature(stage: Stage, bytes: &[u8]) -> Option<String> {
+    GenMeta::parse(stage, bytes).ok()?.signature(stage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_signatures_follow_the_reference() {
+        let draft = br#"{"stage": "draft", "combo_id": " Combo-1 ", "template_id": "Draft-A", "llm_model_id": "m", "replicate": "2"}"#;
+        assert_eq!(
+            metadata_signature(Stage::Draft, draft).as_deref(),
+            Some("combo-1|draft-a|m|2")
+        );
+        let eval = br#"{"parent_gen_id": "e_1", "evaluation_template": "t", "llm_model_id": "m"}"#;
+        assert_eq!(
+            metadata_signature(Stage::Evaluation, eval).as_deref(),
+            Some("e_1|t|m|1")
+        );
+        let essay = br#"{"parent_gen_id": "d_1", "template_id": "", "essay_template": "x", "replicate": 2.0}"#;
+        assert_eq!(
+            metadata_signature(Stage::Essay, essay).as_deref(),
+            Some("d_1|x|2")
+        );
+        assert_eq!(metadata_signature(Stage::Draft, b"not json"), None);
+        assert_eq!(
+            metadata_signature(Stage::Draft, br#"{"combo_id": "c"}"#),
+            None
+        );
+        assert_eq!(
+            metadata_signature(
+                Stage::Draft,
+                br#"{"combo_id": "c", "template_id": "t", "llm_model_id": "m", "replicate": "x"}"#
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn reference_test_vectors_hold() {
+        // semantics §6.10 D6, D7.
+        let draft = br#"{"combo_id": "Combo-1", "template_id": "Draft-Alpha", "llm_model_id": "Model-X", "replicate": "3"}"#;
+        assert_eq!(
+            metadata_signature(Stage::Draft, draft).as_deref(),
+            Some("combo-1|draft-alpha|model-x|3")
+        );
+        let eval = br#"{"parent_gen_id": "essay123", "template_id": "Eval-Temp", "llm_model_id": "Eval-Model", "replicate": 1}"#;
+        assert_eq!(
+            metadata_signature(Stage::Evaluation, eval).as_deref(),
+            Some("essay123|eval-temp|eval-model|1")
+        );
+    }
+
+    #[test]
+    fn fields_are_trimmed_and_typed_like_python_str() {
+        let meta = GenMeta::parse(
+            Stage::Draft,
+            br#"{"combo_id": 7, "template_id": "  ", "llm_model_id": true, "replicate": null}"#,
+        )
+        .expect("an object parses");
+        assert_eq!(meta.combo_id.as_deref(), Some("7"));
+        assert_eq!(meta.template_id, None, "whitespace only is empty");
+        assert_eq!(meta.llm_model_id.as_deref(), Some("True"));
+        assert_eq!(meta.replicate, 1);
+        assert_eq!(
+            GenMeta::parse(Stage::Draft, b"[1]"),
+            Err(MetaError::NotObject)
+        );
+        assert_eq!(
+            GenMeta::parse(Stage::Draft, br#"{"replicate": [1]}"#),
+            Err(MetaError::Replicate("[1]".into()))
+        );
+        assert_eq!(
+            GenMeta::parse(Stage::Draft, br#"{"replicate": " 3 "}"#).map(|m| m.replicate),
+            Ok(3)
+        );
+    }
+}
