@@ -152,6 +152,15 @@ pub enum Error {
         /// Further problems found in the same pass, and hints.
         detail: Vec<String>,
     },
+    /// A data file other than a catalog or spec (membership.csv, a metadata.json, a curated
+    /// list) is invalid.
+    #[error("{loc}: {message}")]
+    Data {
+        /// Where the problem is.
+        loc: Location,
+        /// What is wrong, naming the offending value.
+        message: String,
+    },
     /// A command-line value is invalid (a bad cohort id, a bad flag combination, …).
     #[error("{message}")]
     Usage {

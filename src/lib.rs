@@ -24,6 +24,7 @@ pub mod error;
 pub mod export;
 pub mod gens;
 pub mod ids;
+pub mod migrate;
 pub mod query;
 pub mod record;
 pub mod spec;

@@ -75,6 +75,17 @@ impl ImportReport {
     }
 }
 
+/// How legacy selection flags (`active`, `for_generation`, `for_evaluation`) are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LegacyFlags {
+    /// A catalog with one is refused, pointing at `migrate` and `strip-active` (D9).
+    #[default]
+    Refuse,
+    /// The columns are left out, as `catalog strip-active` would write the file. Only for
+    /// scratch stores (`migrate --check`), never for the user's store.
+    Ignore,
+}
+
 /// Imports every catalog file of the data layout under `data_root` in one transaction.
 /// Missing files are reported as skipped.
 pub fn import_all(
@@ -82,11 +93,21 @@ pub fn import_all(
     data_root: &Path,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
+    import_all_with(store, data_root, progress, LegacyFlags::Refuse)
+}
+
+/// [`import_all`], with a choice of how legacy selection flags are treated.
+pub fn import_all_with(
+    store: &mut Store,
+    data_root: &Path,
+    progress: &dyn Progress,
+    flags: LegacyFlags,
+) -> Result<ImportReport> {
     let files: Vec<(CatalogKind, PathBuf)> = CatalogKind::ALL
         .iter()
         .map(|&k| (k, k.layout_path(data_root)))
         .collect();
-    import_files(store, &files, progress)
+    import_files(store, &files, progress, flags)
 }
 
 /// Imports one file as catalog `kind` (CLI `import KIND FILE`). Bodies and descriptions are
@@ -103,13 +124,19 @@ pub fn import_file(
             path.display()
         )));
     }
-    import_files(store, &[(kind, path.to_path_buf())], progress)
+    import_files(
+        store,
+        &[(kind, path.to_path_buf())],
+        progress,
+        LegacyFlags::Refuse,
+    )
 }
 
 fn import_files(
     store: &mut Store,
     files: &[(CatalogKind, PathBuf)],
     progress: &dyn Progress,
+    flags: LegacyFlags,
 ) -> Result<ImportReport> {
     let tx = store.write_transaction()?;
     let mut next_batch: i64 = tx
@@ -119,7 +146,7 @@ fn import_files(
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let mut report = ImportReport::default();
     for (kind, path) in files {
-        let file_report = import_one(&tx, *kind, path, next_batch, &now, progress)?;
+        let file_report = import_one(&tx, *kind, path, next_batch, &now, progress, flags)?;
         if file_report.batch_id.is_some() {
             next_batch += 1;
         }
@@ -391,6 +418,7 @@ fn import_one(
     batch_id: i64,
     now: &str,
     progress: &dyn Progress,
+    flags: LegacyFlags,
 ) -> Result<KindReport> {
     let display = path.display().to_string();
     let mut report = KindReport {
@@ -463,7 +491,7 @@ fn import_one(
         })?;
         header.push(name.to_string());
     }
-    check_header(kind, path, &header)?;
+    check_header(kind, path, &header, flags)?;
     let position = |name: &str| header.iter().position(|h| h == name);
     let key_pos: Vec<usize> = kind
         .key_columns()
@@ -478,8 +506,15 @@ fn import_one(
         .chain(kind.content_columns())
         .copied()
         .collect();
+    let is_flag = |i: usize| {
+        flags == LegacyFlags::Ignore && LEGACY_FLAG_COLUMNS.contains(&header[i].as_str())
+    };
     let extra_pos: Vec<usize> = (0..header.len())
-        .filter(|&i| !known.contains(header[i].as_str()))
+        .filter(|&i| !known.contains(header[i].as_str()) && !is_flag(i))
+        .collect();
+    let stored_header: Vec<&String> = (0..header.len())
+        .filter(|&i| !is_flag(i))
+        .map(|i| &header[i])
         .collect();
 
     let stage_param: Option<&str> = kind.stage().map(Stage::as_str);
@@ -712,7 +747,7 @@ fn import_one(
         report.warnings = orphan_warnings(kind, &base, &ids, &csv_name);
     }
     if report.added > 0 {
-        let header_json = serde_json::to_string(&header).expect("string list serialises");
+        let header_json = serde_json::to_string(&stored_header).expect("string list serialises");
         let source = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         conn.execute(
             queries::BATCH_INSERT,
@@ -740,7 +775,12 @@ fn batch_source(conn: &Connection, batch_id: i64) -> Result<String> {
     Ok(source.unwrap_or_else(|| format!("batch {batch_id}")))
 }
 
-fn check_header(kind: CatalogKind, path: &Path, header: &[String]) -> Result<()> {
+fn check_header(
+    kind: CatalogKind,
+    path: &Path,
+    header: &[String],
+    flags: LegacyFlags,
+) -> Result<()> {
     let mut seen: HashSet<&str> = HashSet::new();
     for (i, name) in header.iter().enumerate() {
         let loc = Location::line_col(path, 1, i as u64 + 1);
@@ -759,7 +799,7 @@ fn check_header(kind: CatalogKind, path: &Path, header: &[String]) -> Result<()>
                 format!("column {name:?} appears twice in the header"),
             ));
         }
-        if LEGACY_FLAG_COLUMNS.contains(&name.as_str()) {
+        if flags == LegacyFlags::Refuse && LEGACY_FLAG_COLUMNS.contains(&name.as_str()) {
             let root_hint = path
                 .parent()
                 .and_then(|p| {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use crate::ids::Stage;
 use crate::store::queries;
 
-pub use import::{ImportReport, KindReport, Progress, import_all, import_file};
+pub use import::{
+    ImportReport, KindReport, LegacyFlags, Progress, import_all, import_all_with, import_file,
+};
 
 /// One kind of catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,12 +2,14 @@
 //! No logic lives here beyond turning arguments into library calls; see one file per command.
 
 mod build;
+mod catalog;
 mod cohorts;
 mod compile;
 mod explain;
 mod export;
 mod import;
 mod init;
+mod migrate;
 mod query;
 mod render;
 mod sql;
@@ -78,6 +80,13 @@ pub enum Command {
     Cohorts,
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
+    /// Turn legacy cohorts into specs: from a membership.csv, or from active flags and curated
+    /// lists; `--check` proves the spec reproduces the members.
+    #[command(subcommand)]
+    Migrate(migrate::MigrateCommand),
+    /// Maintain catalog files (`strip-active`).
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 /// Runs a parsed command line.
@@ -94,6 +103,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&global, args),
         Command::Cohorts => cohorts::run(&global),
         Command::Query(args) => query::run(&global, args),
+        Command::Migrate(command) => migrate::run(&global, command),
+        Command::Catalog(command) => catalog::run(&global, command),
     }
 }
 

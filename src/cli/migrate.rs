@@ -1,0 +1,184 @@
+//! `cohortdb migrate membership|legacy COHORT_ID`: write a spec that reproduces a legacy cohort,
+//! and with `--check` prove it by a scratch build (D17, semantics §5).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use cohortdb::cohort::CohortId;
+use cohortdb::migrate::{self, Migration, Options, legacy::LegacySettings};
+
+use super::Global;
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// From cohorts/<COHORT_ID>/membership.csv and the members' gens/*/metadata.json: one tuple
+    /// over items/cohort_rows.csv, in membership order.
+    Membership(CommonArgs),
+    /// From legacy catalogs (active, for_generation, for_evaluation flags), replication_config.csv
+    /// and 2_tasks/ curated lists: axes and tuples that express the same cohort.
+    Legacy(LegacyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The cohort id.
+    #[arg(value_name = "COHORT_ID")]
+    cohort_id: String,
+    /// The spec folder to write; default <data-root>/cohorts/<COHORT_ID>/spec.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Build the written spec in a scratch store (nothing stored) and compare its (stage,
+    /// gen_id) members with the source; exit 1 if they differ.
+    #[arg(long)]
+    check: bool,
+    /// Replace an existing spec folder.
+    #[arg(long)]
+    force: bool,
+    /// Write the spec even though some members cannot keep their gen_id (legacy random ids);
+    /// gen_id_map.csv in the spec folder maps old ids to new ones.
+    #[arg(long)]
+    allow_new_ids: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LegacyArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// How many active concepts the legacy single combo took (ExperimentConfig.k_max).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(i64).range(1..))]
+    k_max: i64,
+    /// The description level of the legacy single combo.
+    #[arg(long, value_name = "LEVEL", default_value = "paragraph", value_parser = ["sentence", "paragraph", "article"])]
+    description_level: String,
+}
+
+pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode> {
+    let (common, kind) = match &command {
+        MigrateCommand::Membership(common) => (common, "membership"),
+        MigrateCommand::Legacy(args) => (&args.common, "legacy"),
+    };
+    let id = CohortId::parse(&common.cohort_id)?;
+    let root = &global.data_root;
+    let options = Options {
+        out: common
+            .out
+            .clone()
+            .unwrap_or_else(|| root.join("cohorts").join(id.as_str()).join("spec")),
+        force: common.force,
+        allow_new_ids: common.allow_new_ids,
+    };
+    let migration = match &command {
+        MigrateCommand::Membership(_) => migrate::membership::migrate(root, &id, &options)?,
+        MigrateCommand::Legacy(args) => {
+            let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+            let settings = LegacySettings {
+                k_max: args.k_max,
+                description_level: args.description_level.clone(),
+                now: now.trim_end_matches('Z').to_string(),
+            };
+            migrate::legacy::migrate(root, &id, &options, &settings)?
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    print_migration(&mut out, &id, kind, &migration)?;
+    if !common.check {
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.flush()?;
+    let report =
+        migrate::check(root, &migration.out, &id, &migration.expected).with_context(|| {
+            format!(
+                "--check: building {} with the catalogs of {}",
+                migration.out.display(),
+                root.display()
+            )
+        })?;
+    writeln!(
+        out,
+        "check: the spec built in a scratch store from the catalogs of {} (nothing stored)",
+        root.display()
+    )?;
+    let [d, e, v] = report.rebuilt;
+    writeln!(
+        out,
+        "  {:<10} {d} drafts, {e} essays, {v} evaluations",
+        "built"
+    )?;
+    let total = migration.expected.len();
+    if report.passed() {
+        let order = match report.order_differs_at {
+            None => "in the same order".to_string(),
+            Some(i) => format!("but in another order from member {}", i + 1),
+        };
+        let renamed = if migration.renamed.is_empty() {
+            String::new()
+        } else {
+            format!(" (with {} new gen_ids)", migration.renamed.len())
+        };
+        writeln!(
+            out,
+            "  {:<10} the same {total} (stage, gen_id) members as {}{renamed}, {order}",
+            "ok", migration.source
+        )?;
+        writeln!(out, "  result: ok")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "  {:<10} {} members only in {}, {} only in the build",
+        "differs",
+        report.missing.len(),
+        migration.source,
+        report.extra.len()
+    )?;
+    const SHOWN: usize = 20;
+    for (sign, list) in [("-", &report.missing), ("+", &report.extra)] {
+        for (stage, gen_id) in list.iter().take(SHOWN) {
+            writeln!(out, "    {sign} {:<10} {gen_id}", stage.as_str())?;
+        }
+        if list.len() > SHOWN {
+            writeln!(out, "    {sign} … and {} more", list.len() - SHOWN)?;
+        }
+    }
+    writeln!(out, "  result: differs")?;
+    Ok(ExitCode::from(1))
+}
+
+fn print_migration(
+    out: &mut impl Write,
+    id: &CohortId,
+    kind: &str,
+    migration: &Migration,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "cohort {id}: spec written to {} (migrate {kind})",
+        migration.out.display()
+    )?;
+    for (path, what) in &migration.files {
+        writeln!(out, "  {path:<24} {what}")?;
+    }
+    let [d, e, v] = migration.counts;
+    writeln!(
+        out,
+        "  {:<24} {d} drafts, {e} essays, {v} evaluations (from {})",
+        "members", migration.source
+    )?;
+    if !migration.renamed.is_empty() {
+        writeln!(
+            out,
+            "  {:<24} {} members get new gen_ids (--allow-new-ids); {} maps them",
+            "new gen_ids",
+            migration.renamed.len(),
+            migrate::GEN_ID_MAP_NAME
+        )?;
+    }
+    for note in &migration.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! `migrate membership` (semantics §5.2, D17 a): a cohort that exists as
+//! `cohorts/<id>/membership.csv` and its members' `metadata.json` becomes one tuple over
+//! `items/cohort_rows.csv` — each row an evaluation with its essay and draft — in membership
+//! order, so the rebuilt membership.csv is the same line for line.
+//!
+//! Differences from the reference tool, each for a reason: rows keep membership order (the tool
+//! sorted their string forms, so the rebuilt order differed); no explicit axes (the current
+//! loader refuses the tool's output); a missing metadata field is an error naming the file (the
+//! tool wrote the string `None`), except the essay LLM, where `None` is the reference's own
+//! whitelisted value for essays without one (semantics §8 Q-NONE).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::{
+    AXIS_ORDER, Chains, Draft, Essay, Evaluation, GEN_ID_MAP_NAME, Migration, Options, draft_id,
+    essay_id, evaluation_id, gen_id_map, items_csv, read_table, refuse_renames, shown,
+    write_spec_dir, yaml_comment, yaml_flow,
+};
+use crate::cohort::CohortId;
+use crate::cohort::roles::NONE_ESSAY_LLM;
+use crate::error::{Error, Location, Result};
+use crate::gens::{GenMeta, metadata_path};
+use crate::ids::{self, Stage};
+
+/// The items file the migrated spec's tuple reads.
+pub const ITEMS_PATH: &str = "items/cohort_rows.csv";
+
+/// One line of membership.csv.
+struct Line {
+    stage: Stage,
+    gen_id: String,
+    line: u64,
+}
+
+/// A member's metadata, read.
+struct Read {
+    meta: GenMeta,
+    path: PathBuf,
+    line: u64,
+}
+
+/// Reads `stage,gen_id` lines (other columns, as in the wide table of semantics §5.5, are
+/// ignored). Repeated lines are dropped; returns how many.
+fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
+    let table = read_table(path, || {
+        Error::usage(format!(
+            "{}: no such file; `migrate membership` reads a cohort's membership.csv",
+            path.display()
+        ))
+    })?;
+    let (Some(stage_col), Some(id_col)) = (table.column("stage"), table.column("gen_id")) else {
+        let missing: Vec<&str> = ["gen_id", "stage"]
+            .into_iter()
+            .filter(|c| table.column(c).is_none())
+            .collect();
+        return Err(Error::Data {
+            loc: Location::line(path, 1),
+            message: format!("membership.csv missing columns: {missing:?}"),
+        });
+    };
+    let mut lines = Vec::with_capacity(table.rows.len());
+    let mut seen: HashSet<(Stage, String)> = HashSet::new();
+    let mut repeated = 0;
+    for (line, row) in table.rows {
+        let loc = |col: usize| Location::line_col(path, line, col as u64 + 1);
+        let stage_text = &row[stage_col];
+        let stage = Stage::parse(ids::py_strip(stage_text)).ok_or_else(|| Error::Data {
+            loc: loc(stage_col),
+            message: format!("unknown stage {stage_text:?} (expected draft, essay or evaluation)"),
+        })?;
+        let gen_id = ids::py_strip(&row[id_col]).to_string();
+        if gen_id.is_empty() {
+            return Err(Error::Data {
+                loc: loc(id_col),
+                message: format!("missing value for {}.gen_id", stage.as_str()),
+            });
+        }
+        if gen_id.contains(['/', '\\']) || gen_id == "." || gen_id == ".." {
+            return Err(Error::Data {
+                loc: loc(id_col),
+                message: format!("gen_id {gen_id:?} is not a folder name under gens/"),
+            });
+        }
+        if !seen.insert((stage, gen_id.clone())) {
+            repeated += 1;
+            continue;
+        }
+        lines.push(Line {
+            stage,
+            gen_id,
+            line,
+        });
+    }
+    Ok((lines, repeated))
+}
+
+fn read_meta(gens_root: &Path, line: &Line) -> Result<Read> {
+    let path = metadata_path(gens_root, line.stage, &line.gen_id);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Data {
+                loc: Location::file(&path),
+                message: format!(
+                    "metadata missing for {} gen_id {} (membership.csv line {})",
+                    line.stage.as_str(),
+                    line.gen_id,
+                    line.line
+                ),
+            }
+        } else {
+            Error::io(&path, e)
+        }
+    })?;
+    let meta = GenMeta::parse(line.stage, &bytes).map_err(|e| Error::Data {
+        loc: Location::file(&path),
+        message: e.to_string(),
+    })?;
+    Ok(Read {
+        meta,
+        path,
+        line: line.line,
+    })
+}
+
+/// A required metadata field.
+fn required(read: &Read, value: &Option<String>, key: &str) -> Result<String> {
+    value.clone().ok_or_else(|| Error::Data {
+        loc: Location::file(&read.path),
+        message: format!("no {key:?} value (membership.csv line {})", read.line),
+    })
+}
+
+/// The parent of a member, which must be in the membership.
+fn parent<'a>(
+    read: &Read,
+    stage: Stage,
+    gen_id: &str,
+    parents: &'a HashMap<String, usize>,
+    parent_stage: Stage,
+) -> Result<(&'a usize, String)> {
+    let parent_id = required(read, &read.meta.parent_gen_id, "parent_gen_id")?;
+    let index = parents.get(&parent_id).ok_or_else(|| Error::Data {
+        loc: Location::file(&read.path),
+        message: format!(
+            "{} {gen_id} (membership.csv line {}): its parent {} {parent_id} is not in the membership",
+            stage.as_str(),
+            read.line,
+            parent_stage.as_str(),
+        ),
+    })?;
+    Ok((index, parent_id))
+}
+
+/// Reads the cohort as chains: every evaluation with its essay and draft.
+fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Result<Chains> {
+    let (lines, repeated) = read_membership(membership)?;
+    if repeated > 0 {
+        notes.push(format!(
+            "{repeated} repeated line{} of membership.csv dropped (a cohort lists each generation once)",
+            if repeated == 1 { "" } else { "s" }
+        ));
+    }
+    let gens_root = data_root.join("gens");
+    let mut chains = Chains::default();
+    let mut draft_index: HashMap<String, usize> = HashMap::new();
+    let mut essay_index: HashMap<String, usize> = HashMap::new();
+    let mut evaluations: Vec<(&Line, Read)> = Vec::new();
+    let mut essay_reads: Vec<(&Line, Read)> = Vec::new();
+    let mut none_llm = 0usize;
+    for line in &lines {
+        let read = read_meta(&gens_root, line)?;
+        match line.stage {
+            Stage::Draft => {
+                let combo = required(&read, &read.meta.combo_id, "combo_id")?;
+                let template = required(&read, &read.meta.template_id, "template_id")?;
+                let llm = required(&read, &read.meta.llm_model_id, "llm_model_id")?;
+                let rep = read.meta.replicate;
+                let rebuilt = draft_id(&combo, &template, &llm, rep)?;
+                draft_index.insert(line.gen_id.clone(), chains.drafts.len());
+                chains.drafts.push(Draft {
+                    combo,
+                    template,
+                    llm,
+                    rep,
+                    gen_id: line.gen_id.clone(),
+                    rebuilt,
+                });
+            }
+            Stage::Essay => essay_reads.push((line, read)),
+            Stage::Evaluation => evaluations.push((line, read)),
+        }
+    }
+    for (line, read) in essay_reads {
+        let (&draft, _) = parent(
+            &read,
+            Stage::Essay,
+            &line.gen_id,
+            &draft_index,
+            Stage::Draft,
+        )?;
+        let template = required(&read, &read.meta.template_id, "template_id")?;
+        let llm = read.meta.llm_model_id.clone().unwrap_or_else(|| {
+            none_llm += 1;
+            NONE_ESSAY_LLM.to_string()
+        });
+        let rep = read.meta.replicate;
+        let rebuilt = essay_id(&chains.drafts[draft].rebuilt, &template, rep)?;
+        essay_index.insert(line.gen_id.clone(), chains.essays.len());
+        chains.essays.push(Essay {
+            draft,
+            template,
+            llm,
+            rep,
+            gen_id: line.gen_id.clone(),
+            rebuilt,
+        });
+    }
+    if none_llm > 0 {
+        notes.push(format!(
+            "{none_llm} essay{} without an llm_model_id: essay_llm is the literal \"None\" the reference accepts for them",
+            if none_llm == 1 { "" } else { "s" }
+        ));
+    }
+    if evaluations.is_empty() {
+        return Err(Error::Data {
+            loc: Location::file(membership),
+            message: "cohort has no evaluation rows; a migrated spec describes evaluations with their essays and drafts".to_string(),
+        });
+    }
+    for (line, read) in evaluations {
+        let (&essay, _) = parent(
+            &read,
+            Stage::Evaluation,
+            &line.gen_id,
+            &essay_index,
+            Stage::Essay,
+        )?;
+        let template = required(&read, &read.meta.template_id, "template_id")?;
+        let llm = required(&read, &read.meta.llm_model_id, "llm_model_id")?;
+        let rep = read.meta.replicate;
+        let rebuilt = evaluation_id(&chains.essays[essay].rebuilt, &template, &llm, rep)?;
+        chains.evaluations.push(Evaluation {
+            essay,
+            template,
+            llm,
+            rep,
+            gen_id: line.gen_id.clone(),
+            rebuilt,
+        });
+    }
+    refuse_orphans(&chains)?;
+    Ok(chains)
+}
+
+/// Drafts and essays that no evaluation reaches cannot be rows of the tuple; refused rather
+/// than dropped.
+fn refuse_orphans(chains: &Chains) -> Result<()> {
+    let mut essay_used = vec![false; chains.essays.len()];
+    for v in &chains.evaluations {
+        essay_used[v.essay] = true;
+    }
+    let mut draft_used = vec![false; chains.drafts.len()];
+    for (e, used) in chains.essays.iter().zip(&essay_used) {
+        if *used {
+            draft_used[e.draft] = true;
+        }
+    }
+    let orphans: Vec<String> = chains
+        .drafts
+        .iter()
+        .zip(&draft_used)
+        .filter(|(_, used)| !**used)
+        .map(|(d, _)| format!("draft {}", d.gen_id))
+        .chain(
+            chains
+                .essays
+                .iter()
+                .zip(&essay_used)
+                .filter(|(_, used)| !**used)
+                .map(|(e, _)| format!("essay {}", e.gen_id)),
+        )
+        .collect();
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let mut detail: Vec<String> = orphans.iter().take(10).cloned().collect();
+    if orphans.len() > 10 {
+        detail.push(format!("… and {} more", orphans.len() - 10));
+    }
+    detail.push(
+        "hint: each row of a migrated spec is one evaluation with its essay and draft; add their \
+         evaluations to membership.csv, or remove these lines if the cohort should not hold them"
+            .to_string(),
+    );
+    detail.push("nothing was written".to_string());
+    Err(Error::refused(
+        format!(
+            "{} member{} of the membership {} no evaluation, so a migrated spec would drop {}",
+            orphans.len(),
+            if orphans.len() == 1 { "" } else { "s" },
+            if orphans.len() == 1 { "has" } else { "have" },
+            if orphans.len() == 1 { "it" } else { "them" },
+        ),
+        detail,
+    ))
+}
+
+/// `config.yaml` of a migrated membership.
+fn config(id: &CohortId, membership: &str, rows: usize, renamed: usize) -> String {
+    let axes = yaml_flow(AXIS_ORDER.map(str::to_string));
+    let mut out = String::new();
+    yaml_comment(
+        &mut out,
+        &format!("Written by `cohortdb migrate membership {id}` from {membership}."),
+    );
+    yaml_comment(
+        &mut out,
+        &format!(
+            "Each of the {rows} rows of {ITEMS_PATH} is one evaluation with its essay and draft,"
+        ),
+    );
+    yaml_comment(
+        &mut out,
+        "in membership order: a build reproduces membership.csv line for line.",
+    );
+    if renamed > 0 {
+        yaml_comment(
+            &mut out,
+            &format!(
+                "{renamed} members get new gen_ids (legacy or unreproducible ids): see {GEN_ID_MAP_NAME}."
+            ),
+        );
+    }
+    out.push_str("rules:\n  tuples:\n    cohort_rows:\n");
+    out.push_str(&format!("      axes: {axes}\n"));
+    out.push_str(&format!("      items: \"@file:{ITEMS_PATH}\"\n"));
+    out.push_str(&format!("output:\n  field_order: {axes}\n"));
+    out
+}
+
+/// Writes the spec of cohort `id`'s membership into `options.out`.
+pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Migration> {
+    let membership = data_root
+        .join("cohorts")
+        .join(id.as_str())
+        .join("membership.csv");
+    let mut notes = Vec::new();
+    let chains = chains(data_root, &membership, &mut notes)?;
+    let shown_membership = shown(data_root, &membership);
+    let mut migration = Migration::new(&options.out, &chains, "membership.csv".to_string());
+    migration.notes = notes;
+    if !migration.renamed.is_empty() && !options.allow_new_ids {
+        return Err(refuse_renames(&migration.renamed));
+    }
+    let rows: Vec<Vec<String>> = chains
+        .evaluations
+        .iter()
+        .map(|v| {
+            let e = &chains.essays[v.essay];
+            let d = &chains.drafts[e.draft];
+            vec![
+                d.combo.clone(),
+                d.template.clone(),
+                d.llm.clone(),
+                d.rep.to_string(),
+                e.template.clone(),
+                e.llm.clone(),
+                e.rep.to_string(),
+                v.template.clone(),
+                v.llm.clone(),
+                v.rep.to_string(),
+            ]
+        })
+        .collect();
+    let mut files = vec![
+        (
+            "config.yaml".to_string(),
+            config(id, &shown_membership, rows.len(), migration.renamed.len()).into_bytes(),
+        ),
+        (ITEMS_PATH.to_string(), items_csv(&AXIS_ORDER, &rows)),
+    ];
+    migration.files = vec![
+        (
+            "config.yaml".to_string(),
+            "one tuple, no explicit axes".to_string(),
+        ),
+        (
+            ITEMS_PATH.to_string(),
+            format!("{} rows, one per evaluation", rows.len()),
+        ),
+    ];
+    if !migration.renamed.is_empty() {
+        files.push((GEN_ID_MAP_NAME.to_string(), gen_id_map(&migration.renamed)));
+        migration.files.push((
+            GEN_ID_MAP_NAME.to_string(),
+            format!("{} old → new gen_ids", migration.renamed.len()),
+        ));
+    }
+    write_spec_dir(&options.out, &files, options.force)?;
+    Ok(migration)
+}

@@ -1,0 +1,649 @@
+//! `cohortdb migrate` (D17, semantics §5): what legacy users have — a cohort that exists only as
+//! `membership.csv` plus `gens/*/metadata.json`, or catalogs with `active` flags and curated
+//! lists — becomes a spec bundle the current loader accepts, and `--check` proves that building
+//! it reproduces the same (stage, gen_id) members.
+//!
+//! Both migrations first describe the source cohort as [`Chains`] (every evaluation with its
+//! essay and draft, and the values their gen_ids derive from), then write a spec whose build
+//! yields those chains. A member whose gen_id the build cannot reproduce (a legacy random id, or
+//! metadata that derives another id) is named before anything is written.
+
+pub mod combos;
+pub mod flags;
+pub mod legacy;
+pub mod membership;
+pub mod strip;
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::import::NoProgress;
+use crate::catalog::{LegacyFlags, import_all_with};
+use crate::cohort::{self, CohortId};
+use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
+use crate::error::{Error, IoContext, Location, Result};
+use crate::ids::{self, Stage};
+use crate::record;
+use crate::store::Store;
+
+/// The ten columns of a migrated cohort row, in the reference tool's `AXIS_ORDER`
+/// (semantics §5.2).
+pub const AXIS_ORDER: [&str; 10] = [
+    "combo_id",
+    "draft_template",
+    "draft_llm",
+    "draft_replicate",
+    "essay_template",
+    "essay_llm",
+    "essay_replicate",
+    "evaluation_template",
+    "evaluation_llm",
+    "evaluation_replicate",
+];
+
+/// The file that maps old gen_ids to new ones when `--allow-new-ids` lets members change id.
+pub const GEN_ID_MAP_NAME: &str = "gen_id_map.csv";
+
+/// Options both migrations take.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The spec folder to write.
+    pub out: PathBuf,
+    /// Replace an existing spec folder.
+    pub force: bool,
+    /// Write the spec even when some members cannot keep their gen_id.
+    pub allow_new_ids: bool,
+}
+
+/// A draft of the source cohort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub combo: String,
+    pub template: String,
+    pub llm: String,
+    pub rep: i64,
+    /// Its gen_id in the source.
+    pub gen_id: String,
+    /// The gen_id a build of the migrated spec derives for it.
+    pub rebuilt: String,
+}
+
+/// An essay of the source cohort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Essay {
+    /// Index into [`Chains::drafts`].
+    pub draft: usize,
+    pub template: String,
+    pub llm: String,
+    pub rep: i64,
+    pub gen_id: String,
+    pub rebuilt: String,
+}
+
+/// An evaluation of the source cohort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Evaluation {
+    /// Index into [`Chains::essays`].
+    pub essay: usize,
+    pub template: String,
+    pub llm: String,
+    pub rep: i64,
+    pub gen_id: String,
+    pub rebuilt: String,
+}
+
+/// A source cohort as draft → essay → evaluation chains, each list in creation order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chains {
+    pub drafts: Vec<Draft>,
+    pub essays: Vec<Essay>,
+    pub evaluations: Vec<Evaluation>,
+}
+
+fn id_of(
+    stage: Stage,
+    signature: std::result::Result<String, ids::SignatureError>,
+) -> Result<String> {
+    signature
+        .map(|sig| ids::gen_id(stage, &sig, 0))
+        .map_err(|e| Error::usage(format!("a {} signature is invalid: {e}", stage.as_str())))
+}
+
+/// The deterministic draft id (collision index 0).
+pub(crate) fn draft_id(combo: &str, template: &str, llm: &str, rep: i64) -> Result<String> {
+    id_of(
+        Stage::Draft,
+        ids::draft_signature(combo, template, llm, rep),
+    )
+}
+
+/// The deterministic essay id.
+pub(crate) fn essay_id(draft: &str, template: &str, rep: i64) -> Result<String> {
+    id_of(Stage::Essay, ids::essay_signature(draft, template, rep))
+}
+
+/// The deterministic evaluation id.
+pub(crate) fn evaluation_id(essay: &str, template: &str, llm: &str, rep: i64) -> Result<String> {
+    id_of(
+        Stage::Evaluation,
+        ids::evaluation_signature(essay, template, llm, rep),
+    )
+}
+
+/// Why a member cannot keep its gen_id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenameReason {
+    /// A legacy random id (16 base-36 characters, no prefix; semantics §5.1).
+    LegacyId,
+    /// Its parent's id changes, and its own derives from it.
+    ParentRenamed,
+    /// Its values derive another id (edited metadata, or a collision suffix).
+    ValuesDiffer,
+}
+
+impl RenameReason {
+    fn describe(self) -> &'static str {
+        match self {
+            RenameReason::LegacyId => "a legacy id, not derived from its values",
+            RenameReason::ParentRenamed => "its parent's id changes",
+            RenameReason::ValuesDiffer => "its metadata derives another id",
+        }
+    }
+}
+
+/// A member whose gen_id a build of the migrated spec does not reproduce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renamed {
+    /// The stage.
+    pub stage: Stage,
+    /// Its id in the source.
+    pub old: String,
+    /// The id a build gives it.
+    pub new: String,
+    /// Why.
+    pub reason: RenameReason,
+}
+
+fn reason(gen_id: &str, parent_renamed: bool) -> RenameReason {
+    if ids::is_legacy_gen_id(gen_id) {
+        RenameReason::LegacyId
+    } else if parent_renamed {
+        RenameReason::ParentRenamed
+    } else {
+        RenameReason::ValuesDiffer
+    }
+}
+
+impl Chains {
+    /// The members in membership order (drafts, essays, evaluations, each in creation order),
+    /// without repeats, as `(stage, source gen_id, rebuilt gen_id)`.
+    pub(crate) fn members(&self) -> Vec<(Stage, &str, &str)> {
+        let mut seen: HashSet<(Stage, &str)> = HashSet::new();
+        let drafts = self
+            .drafts
+            .iter()
+            .map(|d| (Stage::Draft, d.gen_id.as_str(), d.rebuilt.as_str()));
+        let essays = self
+            .essays
+            .iter()
+            .map(|e| (Stage::Essay, e.gen_id.as_str(), e.rebuilt.as_str()));
+        let evaluations = self
+            .evaluations
+            .iter()
+            .map(|v| (Stage::Evaluation, v.gen_id.as_str(), v.rebuilt.as_str()));
+        drafts
+            .chain(essays)
+            .chain(evaluations)
+            .filter(|(stage, id, _)| seen.insert((*stage, id)))
+            .collect()
+    }
+
+    /// Members per stage.
+    pub(crate) fn counts(&self) -> [u64; 3] {
+        let mut counts = [0u64; 3];
+        for (stage, _, _) in self.members() {
+            counts[stage as usize] += 1;
+        }
+        counts
+    }
+
+    /// The members whose gen_id a build does not reproduce, in membership order.
+    pub(crate) fn renamed(&self) -> Vec<Renamed> {
+        let mut seen: HashSet<(Stage, String)> = HashSet::new();
+        let mut out = Vec::new();
+        let mut push = |stage: Stage, old: &str, new: &str, parent_renamed: bool| {
+            if old != new && seen.insert((stage, old.to_string())) {
+                out.push(Renamed {
+                    stage,
+                    old: old.to_string(),
+                    new: new.to_string(),
+                    reason: reason(old, parent_renamed),
+                });
+            }
+        };
+        let draft_renamed = |d: &Draft| d.gen_id != d.rebuilt;
+        for d in &self.drafts {
+            push(Stage::Draft, &d.gen_id, &d.rebuilt, false);
+        }
+        for e in &self.essays {
+            let parent = draft_renamed(&self.drafts[e.draft]);
+            push(Stage::Essay, &e.gen_id, &e.rebuilt, parent);
+        }
+        for v in &self.evaluations {
+            let essay = &self.essays[v.essay];
+            push(
+                Stage::Evaluation,
+                &v.gen_id,
+                &v.rebuilt,
+                essay.gen_id != essay.rebuilt,
+            );
+        }
+        out
+    }
+}
+
+/// The refusal when members cannot keep their ids and `--allow-new-ids` was not given.
+pub(crate) fn refuse_renames(renamed: &[Renamed]) -> Error {
+    let mut detail: Vec<String> = renamed
+        .iter()
+        .take(10)
+        .map(|r| {
+            format!(
+                "{} {} would become {} ({})",
+                r.stage.as_str(),
+                r.old,
+                r.new,
+                r.reason.describe()
+            )
+        })
+        .collect();
+    if renamed.len() > 10 {
+        detail.push(format!("… and {} more", renamed.len() - 10));
+    }
+    detail.push(format!(
+        "hint: a build derives every gen_id from its values (semantics §3.9); --allow-new-ids writes \
+         the spec anyway, with {GEN_ID_MAP_NAME} mapping each old id to its new one"
+    ));
+    detail.push("nothing was written".to_string());
+    Error::refused(
+        format!(
+            "{} member{} cannot keep {} gen_id in a rebuilt cohort",
+            renamed.len(),
+            if renamed.len() == 1 { "" } else { "s" },
+            if renamed.len() == 1 { "its" } else { "their" },
+        ),
+        detail,
+    )
+}
+
+/// `gen_id_map.csv`: `stage,old_gen_id,new_gen_id`, one line per renamed member.
+pub(crate) fn gen_id_map(renamed: &[Renamed]) -> Vec<u8> {
+    let mut out = String::from("stage,old_gen_id,new_gen_id\n");
+    for r in renamed {
+        let _ = writeln!(out, "{},{},{}", r.stage.as_str(), r.old, r.new);
+    }
+    out.into_bytes()
+}
+
+/// What a migration wrote.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The spec folder.
+    pub out: PathBuf,
+    /// The files written into it (relative paths), with a short description each.
+    pub files: Vec<(String, String)>,
+    /// Source members per stage.
+    pub counts: [u64; 3],
+    /// The source members, in membership order, as the ids a build gives them.
+    pub expected: Vec<(Stage, String)>,
+    /// Members whose gen_id changes (only with `--allow-new-ids`).
+    pub renamed: Vec<Renamed>,
+    /// What the user should know: approximations, fallbacks, files changed outside the spec.
+    pub notes: Vec<String>,
+    /// What the source members are, for the check's report (e.g. `membership.csv`).
+    pub source: String,
+}
+
+impl Migration {
+    fn new(out: &Path, chains: &Chains, source: String) -> Migration {
+        Migration {
+            out: out.to_path_buf(),
+            files: Vec::new(),
+            counts: chains.counts(),
+            expected: chains
+                .members()
+                .into_iter()
+                .map(|(stage, _, rebuilt)| (stage, rebuilt.to_string()))
+                .collect(),
+            renamed: chains.renamed(),
+            notes: Vec::new(),
+            source,
+        }
+    }
+}
+
+/// A YAML double-quoted scalar: `"` and `\` escaped, control and line-separator characters as
+/// `\uXXXX`, everything else raw UTF-8.
+pub(crate) fn yaml_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A YAML flow sequence of already-rendered scalars.
+pub(crate) fn yaml_flow<I: IntoIterator<Item = String>>(items: I) -> String {
+    format!("[{}]", items.into_iter().collect::<Vec<_>>().join(", "))
+}
+
+/// A comment line (control characters in `text` shown as `?`, so it stays one line).
+pub(crate) fn yaml_comment(out: &mut String, text: &str) {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    let _ = writeln!(out, "# {clean}");
+}
+
+/// A CSV items file: a header and one record per row, LF line ends, minimal quoting.
+pub(crate) fn items_csv<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let write = |out: &mut Vec<u8>, fields: &[&[u8]]| {
+        crate::textfmt::write_csv_record(out, fields, b"\n").expect("writing to a Vec cannot fail");
+    };
+    let head: Vec<&[u8]> = header.iter().map(|h| h.as_bytes()).collect();
+    write(&mut out, &head);
+    for row in rows {
+        let fields: Vec<&[u8]> = row.iter().map(AsRef::as_ref).collect();
+        write(&mut out, &fields);
+    }
+    out
+}
+
+/// Refuses an existing spec folder unless `force` (checked before any other write).
+pub(crate) fn ensure_writable(out: &Path, force: bool) -> Result<()> {
+    if out.exists() && !force {
+        return Err(Error::refused(
+            format!("spec directory already exists: {}", out.display()),
+            vec![
+                "hint: --force replaces it; --out DIR writes elsewhere".to_string(),
+                "nothing was written".to_string(),
+            ],
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a spec folder as a whole: the files go to a sibling temporary folder first, which
+/// then replaces `out` (refused when `out` exists, unless `force`).
+pub(crate) fn write_spec_dir(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
+    ensure_writable(out, force)?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).at(parent)?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "spec".to_string());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).at(&tmp)?;
+    }
+    let result = (|| {
+        for (path, bytes) in files {
+            let target = tmp.join(path);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).at(dir)?;
+            }
+            std::fs::write(&target, bytes).at(&target)?;
+        }
+        if out.exists() {
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            std::fs::rename(out, &old).at(out)?;
+            std::fs::rename(&tmp, out).at(out)?;
+            std::fs::remove_dir_all(&old).at(&old)
+        } else {
+            std::fs::rename(&tmp, out).at(out)
+        }
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// What `--check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Members of the scratch build per stage.
+    pub rebuilt: [u64; 3],
+    /// Source members the build lacks.
+    pub missing: Vec<(Stage, String)>,
+    /// Built members the source lacks.
+    pub extra: Vec<(Stage, String)>,
+    /// With the same members: the first position where the order differs.
+    pub order_differs_at: Option<usize>,
+}
+
+impl CheckReport {
+    /// True when the build has exactly the source's members.
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// `--check`: builds the spec in `spec_dir` into a scratch store in memory — the catalogs of
+/// `data_root` imported with legacy flags left out, nothing of the user's store or files
+/// touched — and compares its members with `expected`.
+pub fn check(
+    data_root: &Path,
+    spec_dir: &Path,
+    id: &CohortId,
+    expected: &[(Stage, String)],
+) -> Result<CheckReport> {
+    let mut store = Store::open_in_memory()?;
+    import_all_with(&mut store, data_root, &NoProgress, LegacyFlags::Ignore)?;
+    let spec = crate::spec::load_path(spec_dir)?;
+    cohort::build(&mut store, id, &spec, None)?;
+    let conn = store.conn();
+    let stored = record::load(conn, id.as_str())?
+        .ok_or_else(|| Error::usage("the scratch build stored no record"))?;
+    let members = record::load_members(conn, &stored)?;
+    let built: Vec<(Stage, &str)> = members.iter().map(|m| (m.stage, m.gen_id)).collect();
+    let built_set: HashSet<(Stage, &str)> = built.iter().copied().collect();
+    let expected_set: HashSet<(Stage, &str)> =
+        expected.iter().map(|(s, id)| (*s, id.as_str())).collect();
+    let missing: Vec<(Stage, String)> = expected
+        .iter()
+        .filter(|(s, id)| !built_set.contains(&(*s, id.as_str())))
+        .cloned()
+        .collect();
+    let extra: Vec<(Stage, String)> = built
+        .iter()
+        .filter(|m| !expected_set.contains(m))
+        .map(|(s, id)| (*s, (*id).to_string()))
+        .collect();
+    let order_differs_at = if missing.is_empty() && extra.is_empty() {
+        built
+            .iter()
+            .zip(expected)
+            .position(|(b, (s, id))| b.0 != *s || b.1 != id)
+    } else {
+        None
+    };
+    Ok(CheckReport {
+        rebuilt: stored.counts,
+        missing,
+        extra,
+        order_differs_at,
+    })
+}
+
+/// A small CSV file read whole: its header (names trimmed) and its non-blank rows with their
+/// line numbers, short rows padded with empty fields.
+pub(crate) struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// The index of column `name`.
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// Reads a CSV file as a [`Table`]; `missing` is the error for a file that does not exist.
+pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result<Table> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut reader = CsvReader::new(std::io::BufReader::new(file), Dialect::default());
+    let mut rec = RawRecord::default();
+    let mut read = |rec: &mut RawRecord| {
+        reader.read_record(rec).map_err(|e| match e {
+            CsvError::UnterminatedQuote { line } => Error::Data {
+                loc: Location::line(path, line),
+                message: "a quoted field is never closed (unterminated quote)".to_string(),
+            },
+            CsvError::Io(e) => Error::io(path, e),
+        })
+    };
+    let fields = |rec: &RawRecord| -> Result<Vec<String>> {
+        (0..rec.len())
+            .map(|i| {
+                std::str::from_utf8(rec.field(i))
+                    .map(str::to_string)
+                    .map_err(|_| Error::Data {
+                        loc: Location::line_col(path, rec.line, i as u64 + 1),
+                        message: "not valid UTF-8".to_string(),
+                    })
+            })
+            .collect()
+    };
+    if !read(&mut rec)? || rec.is_empty() {
+        return Err(Error::Data {
+            loc: Location::line(path, 1),
+            message: "no header line".to_string(),
+        });
+    }
+    let header: Vec<String> = fields(&rec)?.iter().map(|h| h.trim().to_string()).collect();
+    let mut rows = Vec::new();
+    while read(&mut rec)? {
+        if rec.is_empty() {
+            continue;
+        }
+        let mut row = fields(&rec)?;
+        if row.len() < header.len() {
+            row.resize(header.len(), String::new());
+        }
+        rows.push((rec.line, row));
+    }
+    Ok(Table { header, rows })
+}
+
+/// Where `cohorts/<id>/...` paths are shown from: relative to the data root.
+pub(crate) fn shown(data_root: &Path, path: &Path) -> String {
+    path.strip_prefix(data_root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_strings_are_quoted_and_escaped() {
+        assert_eq!(yaml_str("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(yaml_str("ü\n"), "\"ü\\u000a\"");
+        assert_eq!(yaml_flow(["x", "y"].map(yaml_str)), r#"["x", "y"]"#);
+    }
+
+    #[test]
+    fn renames_say_why() {
+        let draft = |gen_id: &str, rebuilt: &str| Draft {
+            combo: "c".into(),
+            template: "t".into(),
+            llm: "m".into(),
+            rep: 1,
+            gen_id: gen_id.into(),
+            rebuilt: rebuilt.into(),
+        };
+        let chains = Chains {
+            drafts: vec![
+                draft("43ftibqi56628az1", "d_new"),
+                draft("d_same", "d_same"),
+            ],
+            essays: vec![
+                Essay {
+                    draft: 0,
+                    template: "e".into(),
+                    llm: "m".into(),
+                    rep: 1,
+                    gen_id: "e_old".into(),
+                    rebuilt: "e_new".into(),
+                },
+                Essay {
+                    draft: 1,
+                    template: "e".into(),
+                    llm: "m".into(),
+                    rep: 1,
+                    gen_id: "e_edited".into(),
+                    rebuilt: "e_other".into(),
+                },
+            ],
+            evaluations: Vec::new(),
+        };
+        let reasons: Vec<RenameReason> = chains.renamed().iter().map(|r| r.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                RenameReason::LegacyId,
+                RenameReason::ParentRenamed,
+                RenameReason::ValuesDiffer
+            ]
+        );
+        assert_eq!(chains.counts(), [2, 2, 0]);
+        let map = String::from_utf8(gen_id_map(&chains.renamed())).expect("utf-8");
+        assert!(map.starts_with("stage,old_gen_id,new_gen_id\ndraft,43ftibqi56628az1,d_new\n"));
+    }
+
+    #[test]
+    fn an_existing_spec_folder_is_kept_unless_forced() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let out = dir.path().join("spec");
+        let files = vec![("config.yaml".to_string(), b"axes: {}\n".to_vec())];
+        write_spec_dir(&out, &files, false).expect("writes a new folder");
+        std::fs::write(out.join("extra.txt"), "x").expect("write");
+        let err = write_spec_dir(&out, &files, false).expect_err("exists");
+        assert!(err.to_string().starts_with("spec directory already exists"));
+        write_spec_dir(&out, &files, true).expect("forced");
+        assert!(
+            !out.join("extra.txt").exists(),
+            "the old folder was replaced"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, ["spec"], "no temporary folders are left");
+    }
+}
