@@ -8,6 +8,17 @@
 
 use std::io::{self, Write};
 
+/// `n` and a noun, plural unless `n` is 1: `count(1, "row")` is `1 row`, `count(2, "row")`
+/// `2 rows`. For report lines; nouns here take a plain `s`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// True when Python's csv writer would quote this field.
 pub fn csv_needs_quotes(field: &[u8]) -> bool {
     field
@@ -162,6 +173,13 @@ fn newline_indent(out: &mut String, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(0u64, "row"), "0 rows");
+        assert_eq!(count(1u64, "draft"), "1 draft");
+        assert_eq!(count(3u64, "level"), "3 levels");
+    }
 
     fn csv(fields: &[&str]) -> String {
         let mut out = Vec::new();

@@ -67,7 +67,7 @@ pub fn run(global: &Global, command: CatalogCommand) -> anyhow::Result<ExitCode>
     }
     writeln!(
         out,
-        "hint: a cohort spec now says which rows a cohort uses; `cohortdb migrate legacy COHORT_ID` on the originals writes one from these flags"
+        "hint: which rows a cohort uses now belongs in its spec; `cohortdb migrate legacy COHORT_ID`, run before stripping, writes one from these flags"
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::Args;
 use cohortdb::spec::resolve::AxisOrigin;
 
+use cohortdb::textfmt::count;
+
 use super::Global;
 
 #[derive(Debug, Args)]
@@ -91,10 +93,10 @@ pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
         };
         writeln!(
             out,
-            "  {:<5} {} ({} levels)",
+            "  {:<5} {} ({})",
             kind,
             axis.name,
-            axis.levels.len()
+            count(axis.levels.len() as u64, "level")
         )?;
     }
     writeln!(out, "  rows: {}", plan.row_count())?;

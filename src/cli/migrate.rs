@@ -11,6 +11,8 @@ use clap::{Args, Subcommand};
 use cohortdb::cohort::CohortId;
 use cohortdb::migrate::{self, Migration, Options, legacy::LegacySettings};
 
+use cohortdb::textfmt::count;
+
 use super::Global;
 
 #[derive(Debug, Subcommand)]
@@ -102,12 +104,7 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
         "check: the spec built in a scratch store from the catalogs of {} (nothing stored)",
         root.display()
     )?;
-    let [d, e, v] = report.rebuilt;
-    writeln!(
-        out,
-        "  {:<10} {d} drafts, {e} essays, {v} evaluations",
-        "built"
-    )?;
+    writeln!(out, "  {:<10} {}", "built", stages(report.rebuilt))?;
     let total = migration.expected.len();
     if report.passed() {
         let order = match report.order_differs_at {
@@ -117,21 +114,23 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
         let renamed = if migration.renamed.is_empty() {
             String::new()
         } else {
-            format!(" (with {} new gen_ids)", migration.renamed.len())
+            format!(" (with {})", count(migration.renamed.len() as u64, "new gen_id"))
         };
         writeln!(
             out,
-            "  {:<10} the same {total} (stage, gen_id) members as {}{renamed}, {order}",
-            "ok", migration.source
+            "  {:<10} the same {} as {}{renamed}, {order}",
+            "ok",
+            count(total as u64, "member"),
+            migration.source
         )?;
         writeln!(out, "  result: ok")?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(
         out,
-        "  {:<10} {} members only in {}, {} only in the build",
+        "  {:<10} {} only in {}, {} only in the build",
         "differs",
-        report.missing.len(),
+        count(report.missing.len() as u64, "member"),
         migration.source,
         report.extra.len()
     )?;
@@ -148,6 +147,16 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
     Ok(ExitCode::from(1))
 }
 
+/// `2 drafts, 1 essay, 8 evaluations`.
+fn stages([d, e, v]: [u64; 3]) -> String {
+    format!(
+        "{}, {}, {}",
+        count(d, "draft"),
+        count(e, "essay"),
+        count(v, "evaluation")
+    )
+}
+
 fn print_migration(
     out: &mut impl Write,
     id: &CohortId,
@@ -162,18 +171,19 @@ fn print_migration(
     for (path, what) in &migration.files {
         writeln!(out, "  {path:<24} {what}")?;
     }
-    let [d, e, v] = migration.counts;
     writeln!(
         out,
-        "  {:<24} {d} drafts, {e} essays, {v} evaluations (from {})",
-        "members", migration.source
+        "  {:<24} {} (from {})",
+        "members",
+        stages(migration.counts),
+        migration.source
     )?;
     if !migration.renamed.is_empty() {
         writeln!(
             out,
-            "  {:<24} {} members get new gen_ids (--allow-new-ids); {} maps them",
+            "  {:<24} {} with new gen_ids (--allow-new-ids); {} maps them",
             "new gen_ids",
-            migration.renamed.len(),
+            count(migration.renamed.len() as u64, "member"),
             migrate::GEN_ID_MAP_NAME
         )?;
     }

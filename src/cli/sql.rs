@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::Args;
 use cohortdb::compile::{self, Compiled};
 
+use cohortdb::textfmt::count;
+
 use super::Global;
 
 #[derive(Debug, Args)]
@@ -34,9 +36,9 @@ pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
         writeln!(
             out,
-            "-- {} ({} levels)",
+            "-- {} ({})",
             plan.axes[i].name,
-            plan.axes[i].levels.len()
+            count(plan.axes[i].levels.len() as u64, "level")
         )?;
         writeln!(out, "{create};")?;
         writeln!(out, "{};", compiled.insert_statement(i))?;

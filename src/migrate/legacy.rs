@@ -33,6 +33,7 @@ use crate::cohort::CohortId;
 use crate::error::{Error, Location, Result};
 use crate::gens::{GenMeta, metadata_path};
 use crate::ids::{self, Stage};
+use crate::textfmt::count;
 
 /// Settings of the legacy flow that lived in code, not files (semantics §5.1 "Combos").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -954,7 +955,7 @@ pub fn migrate(
                     .filter(|b| **b == b'\n')
                     .count()
                     .saturating_sub(1);
-                format!("{lines} rows")
+                count(lines as u64, "row")
             };
             (path.clone(), what)
         })

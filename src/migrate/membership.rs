@@ -22,6 +22,7 @@ use crate::cohort::roles::NONE_ESSAY_LLM;
 use crate::error::{Error, Location, Result};
 use crate::gens::{GenMeta, metadata_path};
 use crate::ids::{self, Stage};
+use crate::textfmt::count;
 
 /// The items file the migrated spec's tuple reads.
 pub const ITEMS_PATH: &str = "items/cohort_rows.csv";
@@ -387,14 +388,14 @@ pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Mig
         ),
         (
             ITEMS_PATH.to_string(),
-            format!("{} rows, one per evaluation", rows.len()),
+            format!("{}, one per evaluation", count(rows.len() as u64, "row")),
         ),
     ];
     if !migration.renamed.is_empty() {
         files.push((GEN_ID_MAP_NAME.to_string(), gen_id_map(&migration.renamed)));
         migration.files.push((
             GEN_ID_MAP_NAME.to_string(),
-            format!("{} old → new gen_ids", migration.renamed.len()),
+            format!("{} old → new", count(migration.renamed.len() as u64, "gen_id")),
         ));
     }
     write_spec_dir(&options.out, &files, options.force)?;
