@@ -108,8 +108,17 @@ pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statemen
     }
     let stmt = conn.prepare(trimmed).map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, Some(msg))
-            if f.code == rusqlite::ErrorCode::AuthorizationForStatementDenied =>
+            if f.code == rusqlite::ErrorCode::AuthorizationForStatementDenied
+                || msg.starts_with("not authorized") =>
         {
+            // A denied function (load_extension) reports a plain error with this text.
+            let msg = msg.split(" in ").next().unwrap_or(&msg).to_string();
+            Error::ReadOnly {
+                message: format!("query is read-only: {msg}: {}", first_words(trimmed)),
+            }
+        }
+        rusqlite::Error::SqlInputError { msg, .. } if msg.starts_with("not authorized") => {
+            let msg = msg.split(" in ").next().unwrap_or(&msg).to_string();
             Error::ReadOnly {
                 message: format!("query is read-only: {msg}: {}", first_words(trimmed)),
             }

@@ -180,7 +180,10 @@ fn legacy_selection_columns_are_refused_with_the_way_out() {
         };
         s.write(file, format!("template_id,id,{column}\nt,t,True\n"));
         let err = s.fails(&["import"]);
-        assert!(err.contains(&format!("\"{column}\" column")), "{err}");
+        assert!(
+            err.contains(&format!("selection column \"{column}\"")),
+            "{err}"
+        );
         assert!(
             err.contains("cohortdb migrate legacy") && err.contains("strip-active"),
             "{err}"

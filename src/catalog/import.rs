@@ -814,7 +814,7 @@ fn check_header(
             return Err(Error::Catalog {
                 loc,
                 message: format!(
-                    "the catalog has an {name:?} column: selection flags are not catalog data (D9); \
+                    "the catalog has the selection column {name:?}: selection flags are not catalog data (D9); \
                      a cohort spec says which rows a cohort uses"
                 ),
                 detail: vec![

@@ -114,7 +114,10 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
         let renamed = if migration.renamed.is_empty() {
             String::new()
         } else {
-            format!(" (with {})", count(migration.renamed.len() as u64, "new gen_id"))
+            format!(
+                " (with {})",
+                count(migration.renamed.len() as u64, "new gen_id")
+            )
         };
         writeln!(
             out,

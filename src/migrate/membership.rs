@@ -395,7 +395,10 @@ pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Mig
         files.push((GEN_ID_MAP_NAME.to_string(), gen_id_map(&migration.renamed)));
         migration.files.push((
             GEN_ID_MAP_NAME.to_string(),
-            format!("{} old → new", count(migration.renamed.len() as u64, "gen_id")),
+            format!(
+                "{} old → new",
+                count(migration.renamed.len() as u64, "gen_id")
+            ),
         ));
     }
     write_spec_dir(&options.out, &files, options.force)?;

@@ -201,8 +201,73 @@ pub struct ParseError {
     pub column: Option<u64>,
 }
 
+/// The deepest nesting of flow collections (`[`, `{`) handed to the YAML parser. serde_yaml
+/// refuses documents nested deeper than 128 levels, but only after libyaml has scanned the whole
+/// text, which takes time quadratic in the flow depth (100,000 `[` take 40 s, 100,000 `{a: `
+/// 80 s); such text is refused here first, in linear time.
+pub const MAX_FLOW_DEPTH: usize = 1000;
+
+/// Refuses text whose flow collections nest deeper than [`MAX_FLOW_DEPTH`]. A scan of the
+/// characters that skips quoted scalars and comments; brackets inside plain scalars or block
+/// scalars may count too, which only matters for text with a thousand of them unclosed.
+fn check_flow_depth(text: &str) -> Result<(), ParseError> {
+    let (mut depth, mut line, mut column) = (0usize, 1u64, 0u64);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            line += 1;
+            column = 0;
+            comment = false;
+            prev = ' ';
+            continue;
+        }
+        match quote {
+            _ if comment => {}
+            Some('\'') if c == '\'' => {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    column += 1;
+                } else {
+                    quote = None;
+                }
+            }
+            Some('"') if c == '\\' => {
+                chars.next();
+                column += 1;
+            }
+            Some('"') if c == '"' => quote = None,
+            Some(_) => {}
+            None => match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '\'' | '"' if prev.is_whitespace() || "[{,:-".contains(prev) => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Err(ParseError {
+                            message: format!(
+                                "flow collections ([ ] or {{ }}) nested more than {MAX_FLOW_DEPTH} levels deep"
+                            ),
+                            line: Some(line),
+                            column: Some(column),
+                        });
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    Ok(())
+}
+
 /// Parses YAML text. An empty document is `Null`.
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
+    check_flow_depth(text)?;
     match serde_yaml::from_str::<Node>(text) {
         Ok(node) => Ok(node),
         Err(e) => {
@@ -279,6 +344,35 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_the_parser_sees_it() {
+        let deep = format!(
+            "axes:\n  x: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let started = std::time::Instant::now();
+        let err = parse_yaml(&deep).expect_err("too deep");
+        assert!(
+            err.message.contains("nested more than 1000 levels"),
+            "{err:?}"
+        );
+        assert_eq!((err.line, err.column), (Some(2), Some(1006)));
+        // Linear: far from the parser's 40 s (a generous bound, not a benchmark).
+        assert!(started.elapsed().as_secs() < 5);
+        // Brackets in quotes and comments do not count; the parser's own limit still applies.
+        let quoted = format!(
+            "a: '{}'\nb: \"{}\" # {}\n",
+            "[".repeat(5000),
+            "{".repeat(5000),
+            "[".repeat(5000)
+        );
+        assert!(parse_yaml(&quoted).is_ok());
+        let err =
+            parse_yaml(&format!("a: {}{}", "[".repeat(200), "]".repeat(200))).expect_err("deep");
+        assert!(err.message.contains("recursion limit exceeded"), "{err:?}");
+    }
 
     #[test]
     fn yaml_keeps_order_and_types() {

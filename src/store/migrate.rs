@@ -11,24 +11,48 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
+/// How many times a migration run is retried while another process is migrating the same store.
+const MAX_ATTEMPTS: u32 = 10;
+
 /// Applies every pending migration and returns the schema version afterwards.
+///
+/// Two processes opening a new store at once both see the migrations pending; the one that
+/// commits second fails (`table … already exists`). Refinery applies each migration and its
+/// history row in one transaction, so a failed attempt leaves nothing half-applied: when the
+/// recorded version moved during the attempt, another process did the work, and the run is
+/// retried from the new version.
 pub(crate) fn run(conn: &mut Connection, path: &str) -> Result<u32> {
-    let report = embedded::migrations::runner()
-        .set_abort_divergent(true)
-        .set_abort_missing(true)
-        .run(conn)
-        .map_err(|e| Error::Migrate {
-            path: path.to_string(),
-            message: e.to_string(),
-        })?;
-    let applied = report
-        .applied_migrations()
-        .iter()
-        .map(|m| m.version())
-        .max();
-    match applied {
-        Some(v) => Ok(v as u32),
-        None => current_version(conn, path),
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // A store another process is creating may not have the history table yet.
+        let before = current_version(conn, path).unwrap_or(0);
+        let outcome = embedded::migrations::runner()
+            .set_abort_divergent(true)
+            .set_abort_missing(true)
+            .run(conn);
+        match outcome {
+            Ok(report) => {
+                let applied = report
+                    .applied_migrations()
+                    .iter()
+                    .map(|m| m.version())
+                    .max();
+                return match applied {
+                    Some(v) => Ok(v as u32),
+                    None => current_version(conn, path),
+                };
+            }
+            Err(e) => {
+                let moved = current_version(conn, path).is_ok_and(|now| now > before);
+                if !moved || attempt >= MAX_ATTEMPTS {
+                    return Err(Error::Migrate {
+                        path: path.to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
     }
 }
 

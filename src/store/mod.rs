@@ -19,6 +19,24 @@ pub use migrate::latest_version;
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Switches the store to WAL. Switching a new file needs an exclusive lock, for which SQLite
+/// does not wait (it returns "database is locked" at once to avoid deadlocks), so two processes
+/// creating one store at the same moment retry here; a store already in WAL mode needs no lock.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let mut attempt = 0u64;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "wal") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
+            {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10 * attempt.min(10)));
+            }
+            other => return other.db("pragma journal_mode"),
+        }
+    }
+}
+
 /// An open cohortdb store.
 pub struct Store {
     conn: Connection,
@@ -36,8 +54,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
         // WAL lets readers run while a writer commits; NORMAL sync is durable across process
         // crashes (not power loss of the last commit), the usual WAL trade-off.
-        conn.pragma_update(None, "journal_mode", "wal")
-            .db("pragma journal_mode")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "normal")
             .db("pragma synchronous")?;
         conn.pragma_update(None, "foreign_keys", "on")

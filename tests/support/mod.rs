@@ -40,6 +40,22 @@ impl Sandbox {
         sandbox
     }
 
+    /// A sandbox with the fixture data root already imported and cohort `alpha` built — a
+    /// populated store to prove failed commands leave untouched. Prepared once per test binary
+    /// and copied.
+    pub fn baseline() -> Sandbox {
+        static TEMPLATE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let template = TEMPLATE.get_or_init(|| {
+            let sandbox = Sandbox::new();
+            sandbox.ok(&["import"]);
+            sandbox.ok(&["build", "alpha"]);
+            sandbox.dir
+        });
+        let sandbox = Sandbox::empty();
+        copy_tree(template.path(), sandbox.dir.path());
+        sandbox
+    }
+
     /// A sandbox without data.
     pub fn empty() -> Sandbox {
         Sandbox {
@@ -59,7 +75,12 @@ impl Sandbox {
 
     /// `cohortdb` with the sandbox as cwd and its store and data root.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("cohortdb").unwrap();
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`Sandbox::cmd`] as a plain `std::process::Command` (to spawn, kill or wait on it).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cohortdb"));
         cmd.current_dir(self.dir.path())
             .env("COHORTDB_DB", self.db())
             .env("COHORTDB_DATA_ROOT", self.path("data"))
