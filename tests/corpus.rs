@@ -843,7 +843,10 @@ fn accepted_symlinked_include_inside_the_spec_folder() {
 
 /// Runs the binary and returns its peak resident memory in KiB (wait4's ru_maxrss).
 #[cfg(unix)]
-#[allow(clippy::zombie_processes, reason = "the child is reaped by wait4, not Child::wait")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, not Child::wait"
+)]
 fn peak_kib(sandbox: &Sandbox, args: &[&str]) -> u64 {
     let child = sandbox
         .std_cmd()

@@ -4,22 +4,7 @@
 
 mod support;
 
-use std::path::Path;
-
-use support::{Sandbox, fixtures};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use support::{Sandbox, copy_tree, fixtures};
 
 /// A sandbox whose data root is the legacy base root plus a mode's overlay.
 fn legacy(mode: Option<&str>) -> Sandbox {

@@ -702,22 +702,8 @@ fn spec_files(
         }
         Mode::CuratedEssays => {
             let axes = &AXIS_ORDER[..7];
-            let rows: Vec<Vec<String>> = chains
-                .essays
-                .iter()
-                .map(|e| {
-                    let d = &chains.drafts[e.draft];
-                    vec![
-                        d.combo.clone(),
-                        d.template.clone(),
-                        d.llm.clone(),
-                        d.rep.to_string(),
-                        e.template.clone(),
-                        e.llm.clone(),
-                        e.rep.to_string(),
-                    ]
-                })
-                .collect();
+            let rows: Vec<Vec<String>> =
+                chains.essays.iter().map(|e| chains.essay_row(e)).collect();
             files.push(("items/essays.csv".to_string(), items_csv(axes, &rows)));
             out.push_str("rules:\n  tuples:\n");
             out.push_str("    # The curated essays with their drafts, from their metadata.\n");

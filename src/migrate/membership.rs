@@ -357,22 +357,7 @@ pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Mig
     let rows: Vec<Vec<String>> = chains
         .evaluations
         .iter()
-        .map(|v| {
-            let e = &chains.essays[v.essay];
-            let d = &chains.drafts[e.draft];
-            vec![
-                d.combo.clone(),
-                d.template.clone(),
-                d.llm.clone(),
-                d.rep.to_string(),
-                e.template.clone(),
-                e.llm.clone(),
-                e.rep.to_string(),
-                v.template.clone(),
-                v.llm.clone(),
-                v.rep.to_string(),
-            ]
-        })
+        .map(|v| chains.evaluation_row(v))
         .collect();
     let mut files = vec![
         (

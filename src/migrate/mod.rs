@@ -199,6 +199,27 @@ impl Chains {
             .collect()
     }
 
+    /// An essay with its draft: the first seven values of [`AXIS_ORDER`].
+    pub(crate) fn essay_row(&self, e: &Essay) -> Vec<String> {
+        let d = &self.drafts[e.draft];
+        vec![
+            d.combo.clone(),
+            d.template.clone(),
+            d.llm.clone(),
+            d.rep.to_string(),
+            e.template.clone(),
+            e.llm.clone(),
+            e.rep.to_string(),
+        ]
+    }
+
+    /// An evaluation with its essay and draft: the ten values of [`AXIS_ORDER`].
+    pub(crate) fn evaluation_row(&self, v: &Evaluation) -> Vec<String> {
+        let mut row = self.essay_row(&self.essays[v.essay]);
+        row.extend([v.template.clone(), v.llm.clone(), v.rep.to_string()]);
+        row
+    }
+
     /// Members per stage.
     pub(crate) fn counts(&self) -> [u64; 3] {
         let mut counts = [0u64; 3];

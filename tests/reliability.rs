@@ -1,0 +1,357 @@
+//! Crash safety and concurrent writers (issue 7), through the real binary.
+//!
+//! Crash tests kill `import`, `build` and `export` with SIGKILL at fractions of their measured
+//! running time and check that the store passes `PRAGMA integrity_check`, that each command
+//! left everything or nothing, and that running it again completes the work. They take a while
+//! in a debug build, so they are `#[ignore]`d in the default run; `.ci/run` runs them
+//! (`cargo test -- --ignored`).
+
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::Sandbox;
+
+/// When, as fractions of a full run, the crash tests kill the process.
+const KILL_POINTS: [f64; 8] = [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.97];
+
+/// Runs `args` to completion (exit 0) and returns how long it took.
+fn timed(sandbox: &Sandbox, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    sandbox.ok(args);
+    started.elapsed()
+}
+
+/// Starts `args`, sends SIGKILL after `delay`, and reaps it; true when it was still running.
+fn kill_after(sandbox: &Sandbox, args: &[&str], delay: Duration) -> bool {
+    let mut child = sandbox
+        .std_cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let running = child.try_wait().unwrap().is_none();
+    // Child::kill is SIGKILL on unix: no destructor, no rollback code of ours runs.
+    child.kill().ok();
+    child.wait().unwrap();
+    running
+}
+
+fn open(sandbox: &Sandbox) -> rusqlite::Connection {
+    rusqlite::Connection::open(sandbox.db()).unwrap()
+}
+
+fn integrity(sandbox: &Sandbox) -> String {
+    open(sandbox)
+        .query_row("pragma integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn count(sandbox: &Sandbox, sql: &str) -> i64 {
+    open(sandbox).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn remove_store(sandbox: &Sandbox) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = sandbox.db().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// A combo catalog of `rows` rows (one concept per combo).
+fn big_combo_catalog(rows: usize) -> String {
+    let mut text = String::from("combo_id,version,concept_id,description_level,k_max,created_at\n");
+    for i in 0..rows {
+        text.push_str(&format!("combo-{i},v1,concept-{},paragraph,1,\n", i % 97));
+    }
+    text
+}
+
+#[test]
+#[ignore = "slow (kills a large import at 8 points); run by .ci/run"]
+fn an_import_killed_at_any_point_leaves_all_rows_or_none() {
+    const ROWS: usize = 200_000;
+    let sandbox = Sandbox::empty();
+    sandbox.write("data/combo_mappings.csv", big_combo_catalog(ROWS));
+    let full = timed(&sandbox, &["import"]);
+    let mut interrupted = 0;
+    for point in KILL_POINTS {
+        remove_store(&sandbox);
+        let running = kill_after(&sandbox, &["import"], full.mul_f64(point));
+        interrupted += usize::from(running);
+        if !sandbox.db().exists() {
+            continue; // killed before the store file was created
+        }
+        assert_eq!(integrity(&sandbox), "ok", "kill at {point}");
+        let rows = count(&sandbox, "select count(*) from combo_mappings");
+        let batches = count(&sandbox, "select count(*) from import_batches");
+        assert!(
+            (rows, batches) == (0, 0) || (rows, batches) == (ROWS as i64, 1),
+            "kill at {point}: {rows} rows in {batches} batches"
+        );
+        sandbox.ok(&["import"]);
+        assert_eq!(
+            count(&sandbox, "select count(*) from combo_mappings"),
+            ROWS as i64
+        );
+    }
+    assert!(
+        interrupted >= 4,
+        "only {interrupted} kills landed mid-import"
+    );
+}
+
+/// A spec of 80 drafts, 800 essays and 40,000 evaluations over the fixture catalogs.
+const BIG_SPEC: &str = "axes:
+  combo_id: [combo-1, combo-2]
+  draft_template: [draft-A, draft-B]
+  draft_llm: [gen-a, gen-b]
+  draft_replicate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+  essay_template: [essay-X]
+  essay_llm: [gen-a]
+  essay_replicate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+  evaluation_template: [eval-1, eval-2]
+  evaluation_llm: [judge]
+  evaluation_replicate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]
+output: {field_order: []}
+";
+const BIG_MEMBERS: i64 = 80 + 800 + 40_000;
+
+fn with_big_spec() -> Sandbox {
+    let sandbox = Sandbox::baseline();
+    sandbox.write("data/cohorts/big/spec/config.yaml", BIG_SPEC);
+    sandbox
+}
+
+#[test]
+#[ignore = "slow (kills a large build at 8 points); run by .ci/run"]
+fn a_build_killed_at_any_point_stores_the_whole_cohort_or_nothing() {
+    let full = timed(&with_big_spec(), &["build", "big"]);
+    let mut interrupted = 0;
+    for point in KILL_POINTS {
+        let sandbox = with_big_spec();
+        let registry = count(&sandbox, "select count(*) from gen_ids");
+        let running = kill_after(&sandbox, &["build", "big"], full.mul_f64(point));
+        interrupted += usize::from(running);
+        assert_eq!(integrity(&sandbox), "ok", "kill at {point}");
+        let records = count(
+            &sandbox,
+            "select count(*) from cohorts where cohort_id = 'big'",
+        );
+        let members = count(
+            &sandbox,
+            "select count(*) from membership where cohort_id = 'big'",
+        );
+        let new_ids = count(&sandbox, "select count(*) from gen_ids") - registry;
+        assert!(
+            (records, members, new_ids) == (0, 0, 0)
+                || (records, members, new_ids) == (1, BIG_MEMBERS, BIG_MEMBERS),
+            "kill at {point}: {records} records, {members} members, {new_ids} new gen_ids"
+        );
+        sandbox.ok(&["build", "big"]);
+        sandbox.ok(&["verify", "big", "--store-only"]);
+    }
+    assert!(
+        interrupted >= 4,
+        "only {interrupted} kills landed mid-build"
+    );
+}
+
+/// Every file under `dir`, relative.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+#[ignore = "slow (kills a large export at 8 points); run by .ci/run"]
+fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() {
+    let reference = with_big_spec();
+    reference.ok(&["build", "big"]);
+    let full = timed(&reference, &["export", "big"]);
+    let expected: Vec<(String, Vec<u8>)> = ["membership.csv", "manifest.json", "cohort.lock.json"]
+        .iter()
+        .map(|name| {
+            let path = reference.path(&format!("data/cohorts/big/{name}"));
+            (name.to_string(), std::fs::read(path).unwrap())
+        })
+        .collect();
+
+    let sandbox = with_big_spec();
+    sandbox.ok(&["build", "big"]);
+    let mut interrupted = 0;
+    for point in KILL_POINTS {
+        interrupted += usize::from(kill_after(
+            &sandbox,
+            &["export", "big"],
+            full.mul_f64(point),
+        ));
+        for (name, bytes) in &expected {
+            let path = sandbox.path(&format!("data/cohorts/big/{name}"));
+            if let Ok(found) = std::fs::read(&path) {
+                assert_eq!(&found, bytes, "kill at {point}: {name} is incomplete");
+            }
+        }
+        let gens = sandbox.path("data/gens");
+        if gens.exists() {
+            for file in files(&gens) {
+                if file.ends_with("/metadata.json") {
+                    let text = std::fs::read_to_string(gens.join(&file)).unwrap();
+                    assert!(
+                        text.starts_with('{') && text.ends_with('}'),
+                        "kill at {point}: {file} is incomplete: {text:?}"
+                    );
+                    serde_json::from_str::<serde_json::Value>(&text).unwrap();
+                } else {
+                    // Only the hidden temporary file of a write in progress.
+                    assert!(file.ends_with("/.metadata.json.tmp"), "{file}");
+                }
+            }
+        }
+    }
+    assert!(
+        interrupted >= 4,
+        "only {interrupted} kills landed mid-export"
+    );
+    sandbox.ok(&["export", "big"]);
+    sandbox.ok(&["verify", "big"]);
+    let leftovers: Vec<String> = files(&sandbox.path("data"))
+        .into_iter()
+        .filter(|f| f.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// Runs each command list in its own thread at the same time; returns each list's outputs.
+fn concurrently(sandbox: &Sandbox, scripts: &[&[&[&str]]]) -> Vec<Vec<std::process::Output>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = scripts
+            .iter()
+            .map(|script| {
+                scope.spawn(move || {
+                    script
+                        .iter()
+                        .map(|args| sandbox.std_cmd().args(*args).output().unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn assert_all_ok(outputs: &[Vec<std::process::Output>]) {
+    for output in outputs.iter().flatten() {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn two_writers_importing_and_building_different_cohorts_both_succeed() {
+    for _ in 0..3 {
+        let sandbox = Sandbox::new();
+        sandbox.write("more/llm_models.csv", "id,model\nextra-llm,vendor/extra\n");
+        sandbox.write(
+            "data/cohorts/beta/spec/config.yaml",
+            BIG_SPEC.replace("[judge]", "[extra-llm]"),
+        );
+        let outputs = concurrently(
+            &sandbox,
+            &[
+                &[&["import"], &["build", "alpha"]],
+                &[
+                    &["import", "llm-models", "more/llm_models.csv"],
+                    &["import"],
+                    &["build", "beta"],
+                ],
+            ],
+        );
+        assert_all_ok(&outputs);
+        assert_eq!(integrity(&sandbox), "ok");
+        assert_eq!(count(&sandbox, "select count(*) from cohorts"), 2);
+        assert_eq!(
+            count(
+                &sandbox,
+                "select count(*) from membership where cohort_id = 'beta'"
+            ),
+            BIG_MEMBERS
+        );
+        sandbox.ok(&["verify", "--all", "--store-only"]);
+    }
+}
+
+#[test]
+fn two_writers_building_the_same_cohort_end_with_one_record() {
+    for _ in 0..3 {
+        let sandbox = with_big_spec();
+        let outputs = concurrently(&sandbox, &[&[&["build", "big"]], &[&["build", "big"]]]);
+        assert_all_ok(&outputs);
+        let said: Vec<String> = outputs
+            .iter()
+            .flatten()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        assert!(said.contains(&"cohort big: built".to_string()), "{said:?}");
+        assert!(
+            said.iter().any(|s| s.starts_with("cohort big: unchanged")),
+            "{said:?}"
+        );
+        assert_eq!(
+            count(
+                &sandbox,
+                "select count(*) from cohorts where cohort_id = 'big'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &sandbox,
+                "select count(*) from membership where cohort_id = 'big'"
+            ),
+            BIG_MEMBERS
+        );
+    }
+}
+
+#[test]
+fn processes_creating_one_store_at_once_all_succeed() {
+    for _ in 0..5 {
+        let sandbox = Sandbox::new();
+        let outputs = concurrently(
+            &sandbox,
+            &[&[&["init"]], &[&["init"]], &[&["import"]], &[&["import"]]],
+        );
+        assert_all_ok(&outputs);
+        assert_eq!(integrity(&sandbox), "ok");
+        let version = count(&sandbox, "select max(version) from refinery_schema_history");
+        assert_eq!(version, i64::from(cohortdb::store::latest_version()));
+        assert_eq!(count(&sandbox, "select count(*) from import_batches"), 7);
+    }
+}
