@@ -1,22 +1,31 @@
 -- Members whose gen_id an earlier cohort issued for the same signature but with other values
 -- (D2 across cohorts: another essay LLM, another spelling, …): the first few, and how many.
 -- ?1 the building cohort's cohort_no.   Caller: cohort::build.
+--
+-- The join order is forced (CROSS JOIN, a materialized CTE): each member probes the registry
+-- by gen_id, and only the hits are expanded. Left to the planner without statistics, it drove
+-- the join from the earlier cohort's members and scanned the new ones per row — quadratic.
+with hits as materialized (
+    select m.rowid as seq, g.cohort_no, g.ordinal, g.signature_digest
+    from temp.m as m
+    cross join gen_ids as g on g.gen_id = m.gen_id
+    where g.cohort_no < ?1
+)
 select x.gen_id, rr.cohort_id,
        ip.gen_id, ic.text, it.text, il.text, im.replicate,
        x.parent_gen_id, x.combo_id, x.template_id, x.llm_model_id, x.replicate,
        count(*) over ()
-from gen_ids as g
-join temp.member_rows as x on x.gen_id = g.gen_id
-join cohort_records as rr on rr.cohort_no = g.cohort_no
-join cohort_members as im on im.cohort_no = g.cohort_no and im.ordinal = g.ordinal
+from hits as h
+cross join temp.member_rows as x on x.seq = h.seq
+cross join cohort_members as im on im.cohort_no = h.cohort_no and im.ordinal = h.ordinal
+cross join cohort_records as rr on rr.cohort_no = h.cohort_no
 left join cohort_members as ip on ip.cohort_no = im.cohort_no and ip.ordinal = im.parent
-join cohort_values as ic on ic.cohort_no = im.cohort_no and ic.role = 0 and ic.vid = im.combo
-join cohort_values as it
+cross join cohort_values as ic on ic.cohort_no = im.cohort_no and ic.role = 0 and ic.vid = im.combo
+cross join cohort_values as it
   on it.cohort_no = im.cohort_no and it.role = 2 * im.stage + 1 and it.vid = im.template
-join cohort_values as il
+cross join cohort_values as il
   on il.cohort_no = im.cohort_no and il.role = 2 * im.stage + 2 and il.vid = im.llm
-where g.cohort_no < ?1
-  and g.signature_digest = gen_signature_digest(x.signature)
+where h.signature_digest = gen_signature_digest(x.signature)
   and (im.stage <> x.stage_no or ip.gen_id is not x.parent_gen_id or ic.text <> x.combo_id
        or it.text <> x.template_id or il.text <> x.llm_model_id or im.replicate <> x.replicate)
 order by x.ordinal

@@ -706,7 +706,21 @@ pub fn compute(
 
     conn.execute(queries::BUILD_MEMBER_DRAFT_INSERT, [])
         .db("build_member_draft_insert")?;
-    resolve_collisions(conn, Stage::Draft, 0, cohort_no, cohort)?;
+    // Only earlier cohorts' gen_ids can collide; without any, the registry join (a probe per
+    // member) is skipped.
+    let any_earlier: bool = conn
+        .query_row(queries::BUILD_REGISTRY_ANY_EARLIER, [cohort_no], |r| {
+            r.get(0)
+        })
+        .db("build_registry_any_earlier")?;
+    let resolve_collisions = |stage: Stage, stage_no: i64| {
+        if any_earlier {
+            resolve_collisions(conn, stage, stage_no, cohort_no, cohort)
+        } else {
+            Ok(())
+        }
+    };
+    resolve_collisions(Stage::Draft, 0)?;
     let (essay_insert, eval_insert) = if packing.is_some() {
         (
             queries::BUILD_MEMBER_ESSAY_INSERT_PACKED,
@@ -720,10 +734,10 @@ pub fn compute(
     };
     conn.execute(essay_insert, [plan_counts.0])
         .db("build_member_essay_insert")?;
-    resolve_collisions(conn, Stage::Essay, 1, cohort_no, cohort)?;
+    resolve_collisions(Stage::Essay, 1)?;
     conn.execute(eval_insert, [plan_counts.0 + plan_counts.1, plan_counts.0])
         .db("build_member_eval_insert")?;
-    resolve_collisions(conn, Stage::Evaluation, 2, cohort_no, cohort)?;
+    resolve_collisions(Stage::Evaluation, 2)?;
 
     let counts = [
         plan_counts.0 as u64,
