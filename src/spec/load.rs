@@ -725,14 +725,26 @@ impl<'a> Loader<'a> {
                     });
                 }
             }
+            // Each bound axis's position and the levels it has so far (a set: an items file
+            // can hold millions of rows).
+            let positions: Vec<usize> = bound
+                .iter()
+                .map(|axis| {
+                    axes.iter()
+                        .position(|a| &a.name == axis)
+                        .expect("derived axis was just added")
+                })
+                .collect();
+            let mut seen: Vec<HashSet<Value>> = positions
+                .iter()
+                .map(|&p| axes[p].levels.iter().map(|l| l.value.clone()).collect())
+                .collect();
             for item in items {
-                for (axis, value) in bound.iter().zip(&item.values) {
-                    let decl = axes
-                        .iter_mut()
-                        .find(|a| &a.name == axis)
-                        .expect("derived axis was just added");
-                    if !decl.levels.iter().any(|l| &l.value == value) {
-                        decl.levels.push(Level {
+                for ((&position, seen), value) in positions.iter().zip(&mut seen).zip(&item.values)
+                {
+                    if !seen.contains(value) {
+                        seen.insert(value.clone());
+                        axes[position].levels.push(Level {
                             value: value.clone(),
                             at: item.at.clone(),
                         });

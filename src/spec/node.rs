@@ -3,6 +3,7 @@
 //!
 //! Scalars keep the type the parser gave them (D5 decides later which are acceptable levels).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -163,8 +164,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries: Vec<(Node, Node)> = Vec::new();
+        // String keys (nearly all) are checked through a set, so a mapping of many keys stays
+        // linear; other keys are compared one by one (NaN is never a duplicate, as in YAML).
+        let mut strings: HashSet<String> = HashSet::new();
         while let Some(key) = map.next_key::<Node>()? {
-            if entries.iter().any(|(k, _)| *k == key) {
+            let duplicate = match &key {
+                Node::Str(text) => !strings.insert(text.clone()),
+                other => entries.iter().any(|(k, _)| k == other),
+            };
+            if duplicate {
                 return Err(de::Error::custom(format_args!(
                     "duplicate key {} (a key written twice silently kept the last value in the old \
                      tool; cohortdb refuses it, D18)",
@@ -404,6 +412,10 @@ mod tests {
         assert_eq!(err.line, Some(4), "{err:?}");
         let err = parse_json("{\"a\": 1, \"a\": 2}").unwrap_err();
         assert!(err.message.contains("duplicate key \"a\""), "{err:?}");
+        // Non-string keys are compared too; a string and a number that read alike are distinct.
+        let err = parse_yaml("{1: a, x: b, 1: c}").unwrap_err();
+        assert!(err.message.contains("duplicate key 1"), "{err:?}");
+        assert!(parse_yaml("{1: a, '1': b}").is_ok());
     }
 
     #[test]

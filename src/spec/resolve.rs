@@ -6,7 +6,7 @@
 //! values are "component `path` of final axis `i`", giving the output [`Column`]s; the compiler
 //! then only selects those components from the product.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Level, Rule, RuleKind, Spec, Value};
 use crate::error::{Error, Location, Result};
@@ -411,6 +411,7 @@ impl State<'_> {
             .map(|l| &l.value)
             .collect();
         let mut pairs: Vec<Level> = Vec::new();
+        let mut seen: HashSet<(&Value, &Value)> = HashSet::new();
         for entry in allowed {
             for (side, value, domain, axis) in [
                 ("left", &entry.left, &left_domain, &left_resolved),
@@ -432,10 +433,9 @@ impl State<'_> {
                     });
                 }
             }
-            let value = Value::Tuple(vec![entry.left.clone(), entry.right.clone()]);
-            if !pairs.iter().any(|p| p.value == value) {
+            if seen.insert((&entry.left, &entry.right)) {
                 pairs.push(Level {
-                    value,
+                    value: Value::Tuple(vec![entry.left.clone(), entry.right.clone()]),
                     at: entry.at.clone(),
                 });
             }
@@ -456,19 +456,16 @@ impl State<'_> {
                 }
             };
             for &side in sides {
-                let mut counts: Vec<(Value, usize)> = Vec::new();
+                // Sorted by value, for the message.
+                let mut counts: BTreeMap<&Value, usize> = BTreeMap::new();
                 for pair in &pairs {
                     let Value::Tuple(parts) = &pair.value else {
                         unreachable!("pair levels are tuples")
                     };
-                    match counts.iter_mut().find(|(v, _)| *v == parts[side]) {
-                        Some(entry) => entry.1 += 1,
-                        None => counts.push((parts[side].clone(), 1)),
-                    }
+                    *counts.entry(&parts[side]).or_default() += 1;
                 }
-                let distinct: HashSet<usize> = counts.iter().map(|c| c.1).collect();
+                let distinct: HashSet<usize> = counts.values().copied().collect();
                 if distinct.len() > 1 {
-                    counts.sort();
                     let side_name = if side == 0 { "left" } else { "right" };
                     let shown: Vec<String> =
                         counts.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
@@ -530,6 +527,7 @@ impl State<'_> {
             .map(|r| self.levels[r].iter().map(|l| &l.value).collect())
             .collect();
         let mut canonical: Vec<Level> = Vec::new();
+        let mut seen: HashSet<&[Value]> = HashSet::new();
         for item in items {
             for (i, value) in item.values.iter().enumerate() {
                 if !domains[i].contains(value) {
@@ -549,10 +547,9 @@ impl State<'_> {
                     });
                 }
             }
-            let value = Value::Tuple(item.values.clone());
-            if !canonical.iter().any(|c| c.value == value) {
+            if seen.insert(&item.values) {
                 canonical.push(Level {
-                    value,
+                    value: Value::Tuple(item.values.clone()),
                     at: item.at.clone(),
                 });
             }
