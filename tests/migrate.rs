@@ -347,6 +347,17 @@ fn disk_probing_the_spec_cannot_express_is_said_and_checked() {
 }
 
 #[test]
+fn an_earlier_legacy_membership_points_at_migrate_membership() {
+    let sandbox = legacy(None);
+    sandbox.write("data/cohorts/pilot/membership.csv", "stage,gen_id\n");
+    let out = sandbox.ok(&["migrate", "legacy", "pilot"]);
+    assert!(
+        out.contains("cohorts/pilot/membership.csv exists: the legacy flow already ran for this cohort; `cohortdb migrate membership pilot` reproduces exactly what it produced"),
+        "{out}"
+    );
+}
+
+#[test]
 fn legacy_errors_name_the_file_and_the_value() {
     let sandbox = legacy(Some("curated-drafts"));
     sandbox.write("data/2_tasks/selected_essays.txt", "e_x\n");

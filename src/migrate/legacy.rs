@@ -848,6 +848,16 @@ pub fn migrate(
             curated_essays(&gens, &essays_list, &listed, &mut sim.chains)?;
         }
     }
+    let earlier = root
+        .join("cohorts")
+        .join(id.as_str())
+        .join("membership.csv");
+    if earlier.exists() {
+        notes.push(format!(
+            "{} exists: the legacy flow already ran for this cohort; `cohortdb migrate membership {id}` reproduces exactly what it produced",
+            shown(root, &earlier)
+        ));
+    }
     let index = index_evaluations(&gens, &mut notes)?;
     sim.evaluations(&index)?;
     let Simulation {
