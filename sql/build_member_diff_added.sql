@@ -1,5 +1,5 @@
 -- Members a rebuild would add compared with the stored record, per stage.   ?1 cohort_no.
--- Caller: cohort::build (the "what changed" summary).
+-- Caller: cohort::members::member_diff (what build and verify say changed).
 select stage, count(*)
 from (select stage, gen_id from temp.m
       except

@@ -205,7 +205,10 @@ fn selections(plan: &Plan, cohort: &str) -> Result<Vec<Selection<RoleCell>>> {
         }
     };
     let mut t = text.into_iter();
-    let mut next = || t.next().expect("seven text roles");
+    let mut next = || {
+        t.next()
+            .expect("one text selection per text role, seven in all")
+    };
     Ok(vec![
         next(),
         next(),
@@ -238,7 +241,7 @@ fn load(conn: &Connection, plan: &Plan, compiled: &Compiled<RoleCell>) -> Result
                 Value::Int(i) if *i >= 1 => SqlValue::Integer(*i),
                 Value::Str(s) if ids::py_strip(s).is_empty() => SqlValue::Null,
                 Value::Str(s) if ids::py_int(s).is_some_and(|i| i >= 1) => {
-                    SqlValue::Integer(ids::py_int(s).expect("just parsed"))
+                    SqlValue::Integer(ids::py_int(s).expect("the match guard parsed it"))
                 }
                 other => {
                     problems.push((column.clone(), other.to_string(), at.clone()));
@@ -306,7 +309,7 @@ fn check_design(conn: &Connection, loaded: &Loaded, plan: &Plan, cohort: &str) -
         let value = reps
             .into_iter()
             .find(|v| *v < 1)
-            .expect("one replicate is below 1");
+            .expect("the query selects a row with a replicate below 1");
         let (column, text, at) = if value < SENTINEL / 2 {
             loaded.replicate_problems[(value - SENTINEL) as usize].clone()
         } else {
@@ -356,7 +359,9 @@ fn validate_catalogs(
             let exists: bool = match *role {
                 roles::COMBO => combo.query_row(params![text, last_batch], |r| r.get(0)),
                 r if roles::template_stage(r).is_some() => {
-                    let stage = roles::template_stage(r).expect("checked").as_str();
+                    let stage = roles::template_stage(r)
+                        .expect("the match guard checked it is a template role")
+                        .as_str();
                     template.query_row(params![stage, text, last_batch], |r| r.get(0))
                 }
                 roles::ESSAY_LLM if text == NONE_ESSAY_LLM => Ok(true),
@@ -524,6 +529,32 @@ fn check_duplicates(conn: &Connection, entries: &[RegistryEntry], cohort: &str) 
         ),
         detail,
     })
+}
+
+/// How the computed members (in the temp tables of [`compute`]) differ from stored cohort
+/// `cohort_no`'s, per stage (draft, essay, evaluation): gen_ids added and gen_ids dropped.
+pub fn member_diff(conn: &Connection, cohort_no: i64) -> Result<[(u64, u64); 3]> {
+    let mut diff = [(0, 0); 3];
+    for (sql, added) in [
+        (queries::BUILD_MEMBER_DIFF_ADDED, true),
+        (queries::BUILD_MEMBER_DIFF_REMOVED, false),
+    ] {
+        let mut stmt = conn.prepare(sql).db("member diff")?;
+        let mut rows = stmt.query([cohort_no]).db("member diff")?;
+        while let Some(row) = rows.next().db("member diff")? {
+            let stage: i64 = row.get(0).db("member diff")?;
+            let count: i64 = row.get(1).db("member diff")?;
+            // The stage column is constrained to 0, 1, 2 in both tables.
+            if let Some(slot) = diff.get_mut(stage as usize) {
+                if added {
+                    slot.0 = count as u64;
+                } else {
+                    slot.1 = count as u64;
+                }
+            }
+        }
+    }
+    Ok(diff)
 }
 
 /// D1: a registered gen_id with another signature moves the member to the next collision index,

@@ -155,32 +155,14 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
         format!("stored content hash {}", existing.content_hash),
         format!("new content hash    {}", computed.hashes.content.to_hex()),
     ];
-    let per_stage = |sql: &str| -> Result<Vec<(i64, i64)>> {
-        let mut stmt = conn.prepare(sql).db("build member diff")?;
-        let rows = stmt
-            .query_map([existing.cohort_no], |r| Ok((r.get(0)?, r.get(1)?)))
-            .db("build member diff")?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .db("build member diff")
-    };
-    let added = per_stage(queries::BUILD_MEMBER_DIFF_ADDED)?;
-    let removed = per_stage(queries::BUILD_MEMBER_DIFF_REMOVED)?;
-    for (no, stage) in record::stage_names().iter().enumerate() {
-        let a = added
-            .iter()
-            .find(|(s, _)| *s == no as i64)
-            .map_or(0, |x| x.1);
-        let r = removed
-            .iter()
-            .find(|(s, _)| *s == no as i64)
-            .map_or(0, |x| x.1);
+    let diff = members::member_diff(conn, existing.cohort_no)?;
+    for (stage, (a, r)) in record::stage_names().iter().zip(diff) {
         if a > 0 || r > 0 {
             detail.push(format!("{stage} members: {a} added, {r} removed"));
         }
     }
     if existing.members_hash != computed.hashes.members.to_hex()
-        && added.is_empty()
-        && removed.is_empty()
+        && diff.iter().all(|&(a, r)| a == 0 && r == 0)
     {
         detail.push("members: the same gen_ids, but their order or values differ".to_string());
     }

@@ -81,6 +81,22 @@ fn projection_expr(p: &Projection) -> String {
     }
 }
 
+/// Appends the select list: one `expr as "alias"` line per projection.
+fn push_projections(sql: &mut String, projections: &[Projection]) {
+    for (n, p) in projections.iter().enumerate() {
+        if n > 0 {
+            sql.push(',');
+        }
+        write!(
+            sql,
+            "\n  {} as {}",
+            projection_expr(p),
+            quote_ident(&p.alias)
+        )
+        .expect("write to String");
+    }
+}
+
 /// The product query. `tables` is the number of final axes. Unseeded, the tables are
 /// cross-joined in axis order and ordered by their ords, which SQLite satisfies by the nested
 /// loops themselves (no sort: each table is scanned by its integer primary key; a test pins
@@ -96,18 +112,7 @@ pub fn select(projections: &[Projection], tables: usize, seeded: bool) -> String
         if projections.is_empty() {
             sql.push_str(" 1");
         }
-        for (n, p) in projections.iter().enumerate() {
-            if n > 0 {
-                sql.push(',');
-            }
-            write!(
-                sql,
-                "\n  {} as {}",
-                projection_expr(p),
-                quote_ident(&p.alias)
-            )
-            .expect("write to String");
-        }
+        push_projections(&mut sql, projections);
         return sql;
     }
     let mut sql = String::new();
@@ -121,18 +126,7 @@ pub fn select(projections: &[Projection], tables: usize, seeded: bool) -> String
     if projections.is_empty() {
         sql.push_str("\n  1");
     }
-    for (n, p) in projections.iter().enumerate() {
-        if n > 0 {
-            sql.push(',');
-        }
-        write!(
-            sql,
-            "\n  {} as {}",
-            projection_expr(p),
-            quote_ident(&p.alias)
-        )
-        .expect("write to String");
-    }
+    push_projections(&mut sql, projections);
     if seeded {
         sql.push_str("\nfrom shuffled");
         for t in 0..tables {

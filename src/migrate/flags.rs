@@ -326,6 +326,62 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// Records as `crate::csvread` reads them: (line, field texts), or `None` on an error.
+    fn by_csvread(bytes: &[u8]) -> Option<Vec<(u64, Vec<String>)>> {
+        use crate::csvread::{CsvReader, Dialect, RawRecord};
+        let mut reader = CsvReader::new(bytes, Dialect::default());
+        let mut rec = RawRecord::default();
+        let mut out = Vec::new();
+        while reader.read_record(&mut rec).ok()? {
+            let fields = rec
+                .iter()
+                .map(|f| String::from_utf8(f.to_vec()).ok())
+                .collect::<Option<Vec<_>>>()?;
+            out.push((rec.line, fields));
+        }
+        Some(out)
+    }
+
+    /// Records as this module splits them: (line, field texts), or `None` on an error.
+    fn by_split(bytes: &[u8]) -> Option<Vec<(u64, Vec<String>)>> {
+        let path = Path::new("t.csv");
+        let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let records = split_records(bytes, start, path).ok()?;
+        records
+            .iter()
+            .map(|r| {
+                let fields = r
+                    .fields
+                    .iter()
+                    .map(|&(a, b)| field_text(&bytes[a..b], || Location::file(path)).ok())
+                    .collect::<Option<Vec<_>>>()?;
+                Some((r.line, fields))
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        // This module splits records itself (it needs byte spans, which the streaming reader
+        // does not keep); both must read every input alike: the same records, fields, lines
+        // and refusals.
+        #[test]
+        fn records_split_exactly_as_the_csv_reader_reads_them(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "bc", ",", "\"", "\"\"", "\r", "\n", "\r\n", "é", " "]),
+                0..40,
+            ),
+            bom in proptest::bool::ANY,
+        ) {
+            let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            bytes.extend(parts.concat().into_bytes());
+            proptest::prop_assert_eq!(by_split(&bytes), by_csvread(&bytes), "{:?}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
     fn read_bytes_as(bytes: &[u8]) -> Result<FlaggedCatalog> {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("t.csv");

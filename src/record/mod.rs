@@ -89,16 +89,21 @@ pub fn load(conn: &Connection, cohort_id: &str) -> Result<Option<Record>> {
             last_batch: r.get(8)?,
             spec_config: r.get(9)?,
             manifest: r.get(10)?,
-            counts: [
-                r.get::<_, i64>(11)? as u64,
-                r.get::<_, i64>(12)? as u64,
-                r.get::<_, i64>(13)? as u64,
-            ],
+            counts: stage_counts(r, 11)?,
             created_at: r.get(14)?,
         })
     })
     .optional()
     .db("record_select")
+}
+
+/// The draft, essay and evaluation counts in columns `first..first + 3` of a record row.
+fn stage_counts(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[u64; 3]> {
+    Ok([
+        r.get::<_, i64>(first)? as u64,
+        r.get::<_, i64>(first + 1)? as u64,
+        r.get::<_, i64>(first + 2)? as u64,
+    ])
 }
 
 /// Every stored cohort, by id.
@@ -109,11 +114,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Summary>> {
             Ok(Summary {
                 cohort_id: r.get(0)?,
                 content_hash: r.get(1)?,
-                counts: [
-                    r.get::<_, i64>(2)? as u64,
-                    r.get::<_, i64>(3)? as u64,
-                    r.get::<_, i64>(4)? as u64,
-                ],
+                counts: stage_counts(r, 2)?,
                 created_at: r.get(5)?,
             })
         })

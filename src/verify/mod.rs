@@ -12,7 +12,6 @@ use crate::error::{DbContext, Error, Result};
 use crate::export::{
     self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, Stored, metadata_path, metadata_signature,
 };
-use crate::store::queries;
 
 /// What to check besides the store.
 #[derive(Debug, Clone)]
@@ -125,25 +124,9 @@ fn check_store(
         ));
     }
     if h.members.to_hex() != record.members_hash {
-        let per_stage = |sql: &str| -> Result<Vec<(i64, i64)>> {
-            let mut stmt = tx.prepare(sql).db("member diff")?;
-            let rows = stmt
-                .query_map([record.cohort_no], |r| Ok((r.get(0)?, r.get(1)?)))
-                .db("member diff")?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().db("member diff")
-        };
-        let added = per_stage(queries::BUILD_MEMBER_DIFF_ADDED)?;
-        let removed = per_stage(queries::BUILD_MEMBER_DIFF_REMOVED)?;
+        let diff = members::member_diff(&tx, record.cohort_no)?;
         let mut parts = Vec::new();
-        for (no, stage) in crate::record::stage_names().iter().enumerate() {
-            let a = added
-                .iter()
-                .find(|(s, _)| *s == no as i64)
-                .map_or(0, |x| x.1);
-            let r = removed
-                .iter()
-                .find(|(s, _)| *s == no as i64)
-                .map_or(0, |x| x.1);
+        for (stage, (a, r)) in crate::record::stage_names().iter().zip(diff) {
             if a > 0 || r > 0 {
                 parts.push(format!("{stage}: {a} would be added, {r} dropped"));
             }
