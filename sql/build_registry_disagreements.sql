@@ -11,10 +11,11 @@ with hits as materialized (
     cross join gen_ids as g on g.gen_id = m.gen_id
     where g.cohort_no < ?1
 )
-select x.gen_id, rr.cohort_id,
-       ip.gen_id, ic.text, it.text, il.text, im.replicate,
+select x.gen_id, rr.cohort_id as other_cohort,
+       ip.gen_id as their_parent, ic.text as their_combo, it.text as their_template,
+       il.text as their_llm, im.replicate as their_replicate,
        x.parent_gen_id, x.combo_id, x.template_id, x.llm_model_id, x.replicate,
-       count(*) over ()
+       count(*) over () as total
 from hits as h
 cross join temp.member_rows as x on x.seq = h.seq
 cross join cohort_members as im on im.cohort_no = h.cohort_no and im.ordinal = h.ordinal

@@ -58,6 +58,123 @@ impl std::fmt::Display for Stage {
     }
 }
 
+/// A text field of a plan entry (semantics §3.4), named instead of numbered. The order of the
+/// variants is the `temp.design` column order and the `role` number stored in the cohort
+/// value tables ([`Role::index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The combo id.
+    Combo,
+    /// The draft template.
+    DraftTemplate,
+    /// The draft LLM.
+    DraftLlm,
+    /// The essay template.
+    EssayTemplate,
+    /// The essay LLM.
+    EssayLlm,
+    /// The evaluation template.
+    EvaluationTemplate,
+    /// The evaluation LLM.
+    EvaluationLlm,
+}
+
+impl Role {
+    /// All roles, in column order.
+    pub const ALL: [Role; 7] = [
+        Role::Combo,
+        Role::DraftTemplate,
+        Role::DraftLlm,
+        Role::EssayTemplate,
+        Role::EssayLlm,
+        Role::EvaluationTemplate,
+        Role::EvaluationLlm,
+    ];
+
+    /// The role's number in the store's value tables and in `temp.design`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The role with number `index`.
+    pub fn from_index(index: usize) -> Option<Role> {
+        Role::ALL.get(index).copied()
+    }
+
+    /// The template role of a stage.
+    pub fn template(stage: Stage) -> Role {
+        match stage {
+            Stage::Draft => Role::DraftTemplate,
+            Stage::Essay => Role::EssayTemplate,
+            Stage::Evaluation => Role::EvaluationTemplate,
+        }
+    }
+
+    /// The LLM role of a stage.
+    pub fn llm(stage: Stage) -> Role {
+        match stage {
+            Stage::Draft => Role::DraftLlm,
+            Stage::Essay => Role::EssayLlm,
+            Stage::Evaluation => Role::EvaluationLlm,
+        }
+    }
+
+    /// The stage of a template role (`None` for the combo and the LLMs).
+    pub fn template_stage(self) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| Role::template(*s) == self)
+    }
+}
+
+/// A cohort id (D11): 1–128 characters of `[A-Za-z0-9._-]`, starting with a letter or digit.
+/// Checked before anything is read or written, so it is always a safe folder name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CohortId(String);
+
+impl CohortId {
+    /// Validates a cohort id.
+    pub fn parse(text: &str) -> crate::error::Result<CohortId> {
+        let bytes = text.as_bytes();
+        let ok = !bytes.is_empty()
+            && bytes.len() <= 128
+            && bytes[0].is_ascii_alphanumeric()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            return Ok(CohortId(text.to_string()));
+        }
+        let shown: String = if text.chars().count() > 60 {
+            format!(
+                "{}… ({} characters)",
+                text.chars().take(60).collect::<String>(),
+                text.chars().count()
+            )
+        } else {
+            text.to_string()
+        };
+        Err(crate::error::Error::Usage {
+            message: format!("invalid cohort id {shown:?}"),
+            detail: vec![
+                "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit \
+                 (D11); it names the folder cohorts/<id>/"
+                    .to_string(),
+            ],
+        })
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CohortId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Python's `str.isspace()`: Rust's `char::is_whitespace` plus the information separators
 /// U+001C–U+001F, which Python counts as whitespace and Rust does not (semantics §8 Q-UNI).
 pub fn is_py_space(c: char) -> bool {
@@ -172,18 +289,68 @@ pub fn normalize_component(field: &'static str, value: &str) -> Result<String, S
     Ok(py_lower(stripped))
 }
 
+/// The one formatter of the canonical signature string (semantics §3.9 step 2): components
+/// joined with `|`, then the decimal replicate, e.g. `combo-1|draft-a|gen-model|1`. Used by
+/// [`signature`], by the build (whose components are normalised already) and by the
+/// `gen_signature` SQL function.
+pub struct SignatureWriter<'a> {
+    out: &'a mut String,
+}
+
+impl<'a> SignatureWriter<'a> {
+    /// Starts a signature in `out` (cleared first).
+    pub fn new(out: &'a mut String) -> Self {
+        out.clear();
+        SignatureWriter { out }
+    }
+
+    /// Appends a component that is normalised already (trimmed and lowercased).
+    pub fn normalized(&mut self, part: &str) {
+        self.out.push_str(part);
+        self.out.push('|');
+    }
+
+    /// Appends a raw text component, normalised here (Python-trimmed, lowercased; an ASCII
+    /// text is lowercased in place). Returns false, appending nothing, when it is empty.
+    pub fn component(&mut self, value: &str) -> bool {
+        let stripped = py_strip(value);
+        if stripped.is_empty() {
+            return false;
+        }
+        if stripped.is_ascii() {
+            self.out
+                .extend(stripped.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.out.push_str(&py_lower(stripped));
+        }
+        self.out.push('|');
+        true
+    }
+
+    /// Appends an integer component in decimal.
+    pub fn integer(&mut self, value: i64) {
+        write!(self.out, "{value}|").expect("writing to a String cannot fail");
+    }
+
+    /// Ends the signature with the replicate.
+    pub fn finish(self, replicate: i64) {
+        write!(self.out, "{replicate}").expect("writing to a String cannot fail");
+    }
+}
+
 /// The canonical signature string of a generation: normalised text components and the
 /// replicate joined with `|` (semantics §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
 ///
 /// `parts` are `(field name, value)` pairs in signature order.
 pub fn signature(parts: &[(&'static str, &str)], replicate: i64) -> Result<String, SignatureError> {
     let mut out = String::with_capacity(64);
+    let mut writer = SignatureWriter::new(&mut out);
     for (field, value) in parts {
-        out.push_str(&normalize_component(field, value)?);
-        out.push('|');
+        if !writer.component(value) {
+            return Err(SignatureError::Empty { field });
+        }
     }
-    // Writing to a String cannot fail.
-    write!(out, "{replicate}").expect("write to String");
+    writer.finish(replicate);
     Ok(out)
 }
 
@@ -273,6 +440,54 @@ pub fn is_legacy_gen_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cohort_ids_are_plain_names() {
+        for ok in ["spec-cohort", "c1", "A.b_c-9", &"x".repeat(128)] {
+            assert!(CohortId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "../spec-cohort",
+            "spec cohort",
+            "a/b",
+            ".hidden",
+            "-x",
+            "a\0b",
+            &"x".repeat(129),
+            &"y".repeat(1000),
+            "é",
+        ] {
+            assert!(CohortId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_are_numbered_in_column_order() {
+        for (i, role) in Role::ALL.iter().enumerate() {
+            assert_eq!(role.index(), i);
+            assert_eq!(Role::from_index(i), Some(*role));
+        }
+        assert_eq!(Role::from_index(7), None);
+        for stage in Stage::ALL {
+            assert_eq!(Role::template(stage).template_stage(), Some(stage));
+            assert_eq!(Role::llm(stage).template_stage(), None);
+        }
+        assert_eq!(Role::Combo.template_stage(), None);
+    }
+
+    #[test]
+    fn the_signature_writer_joins_normalised_parts() {
+        let mut out = String::from("stale");
+        let mut w = SignatureWriter::new(&mut out);
+        assert!(w.component(" Combo-1 "));
+        w.normalized("draft-a");
+        assert!(!w.component(" \u{1f} "), "empty after Python strip");
+        w.integer(-3);
+        assert!(w.component("ΣΑΣ"));
+        w.finish(2);
+        assert_eq!(out, "combo-1|draft-a|-3|σας|2");
+    }
     use super::*;
 
     fn blake2b80_hex(s: &str) -> String {

@@ -29,9 +29,9 @@ use super::{
 };
 use crate::catalog::CatalogKind;
 use crate::catalog::import::parse_replicates;
-use crate::cohort::CohortId;
+use crate::ids::CohortId;
 use crate::error::{Error, Location, Result};
-use crate::gens::{GenMeta, metadata_path};
+use crate::layout::{GenMeta, metadata_path};
 use crate::ids::{self, Stage};
 use crate::textfmt::count;
 

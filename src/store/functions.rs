@@ -15,41 +15,10 @@ use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 
 use crate::error::{DbContext, Result};
-use crate::ids::{self, Stage};
+use crate::ids::{self, SignatureWriter, Stage};
 
 fn user_error(message: String) -> rusqlite::Error {
     rusqlite::Error::UserFunctionError(message.into())
-}
-
-/// Appends argument `index` to `out` as a normalised signature component: Python-trimmed and
-/// lowercased (an integer argument is written in decimal). Returns false when it is empty.
-fn push_component(ctx: &Context<'_>, index: usize, out: &mut String) -> rusqlite::Result<bool> {
-    let start = out.len();
-    match ctx.get_raw(index) {
-        ValueRef::Text(t) => {
-            let text = std::str::from_utf8(t)
-                .map_err(|e| user_error(format!("argument {}: {e}", index + 1)))?;
-            let stripped = ids::py_strip(text);
-            if stripped.is_ascii() {
-                out.extend(stripped.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-            } else {
-                out.push_str(&ids::py_lower(stripped));
-            }
-        }
-        ValueRef::Integer(i) => {
-            use std::fmt::Write as _;
-            write!(out, "{i}").expect("write to String");
-        }
-        ValueRef::Null => return Err(user_error(format!("argument {} is NULL", index + 1))),
-        other => {
-            return Err(user_error(format!(
-                "argument {} must be text, found {:?}",
-                index + 1,
-                other.data_type()
-            )));
-        }
-    }
-    Ok(out.len() > start)
 }
 
 fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
@@ -66,14 +35,28 @@ fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
         _ => return Err(user_error("replicate must be an integer".into())),
     };
     let mut out = String::with_capacity(64);
+    let mut writer = SignatureWriter::new(&mut out);
     for i in 0..n - 1 {
-        if !push_component(ctx, i, &mut out)? {
-            return Err(user_error(format!("signature part {} is empty", i + 1)));
+        match ctx.get_raw(i) {
+            ValueRef::Text(t) => {
+                let text = std::str::from_utf8(t)
+                    .map_err(|e| user_error(format!("argument {}: {e}", i + 1)))?;
+                if !writer.component(text) {
+                    return Err(user_error(format!("signature part {} is empty", i + 1)));
+                }
+            }
+            ValueRef::Integer(v) => writer.integer(v),
+            ValueRef::Null => return Err(user_error(format!("argument {} is NULL", i + 1))),
+            other => {
+                return Err(user_error(format!(
+                    "argument {} must be text, found {:?}",
+                    i + 1,
+                    other.data_type()
+                )));
+            }
         }
-        out.push('|');
     }
-    use std::fmt::Write as _;
-    write!(out, "{replicate}").expect("write to String");
+    writer.finish(replicate);
     Ok(out)
 }
 
