@@ -219,3 +219,192 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
     })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::design::tests::plan_of;
+    use super::*;
+    use crate::ids::Role;
+
+    struct Quiet;
+
+    impl crate::catalog::Progress for Quiet {
+        fn start(&self, _: &str, _: u64) {}
+        fn advance(&self, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    /// An in-memory store with the catalogs of the integration-test data root.
+    fn store() -> Store {
+        let mut store = Store::open_in_memory().expect("an in-memory store");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
+        crate::catalog::import_all(&mut store, &root, &Quiet)
+            .expect("the fixture catalogs import");
+        store
+    }
+
+    const SPEC: &str = "axes:\n  combo_id: [combo-1, combo-2]\n  draft_template: [draft-A]\n  \
+        draft_llm: [gen-a]\n  draft_replicate: [1, 2]\n  essay_template: [essay-X]\n  \
+        essay_llm: [gen-a]\n  evaluation_template: [eval-1, eval-2]\n  evaluation_llm: [judge]\n";
+
+    fn options(conn: &Connection, force_columns: bool) -> BuildOptions {
+        BuildOptions {
+            seed: None,
+            last_batch: record::last_batch(conn).expect("a batch"),
+            cohort_no: record::next_cohort_no(conn).expect("a cohort number"),
+            collect_registry: true,
+            force_columns,
+        }
+    }
+
+    fn computed(store: &Store, text: &str, force_columns: bool) -> Result<Computed> {
+        let (spec, plan) = plan_of(text);
+        let conn = store.conn();
+        compute(conn, "t", &spec, &plan, &options(conn, force_columns))
+    }
+
+    #[test]
+    fn packed_and_column_keyed_plans_compute_the_same_cohort() {
+        let store = store();
+        let packed = computed(&store, SPEC, false).expect("the packed plan builds");
+        let columns = computed(&store, SPEC, true).expect("the column-keyed plan builds");
+        assert_eq!(packed.counts, [4, 4, 8]);
+        assert_eq!(packed, columns);
+    }
+
+    #[test]
+    fn members_stage_issues_reference_ids_in_order() {
+        let store = store();
+        let conn = store.conn();
+        let (_, plan) = plan_of(SPEC);
+        let design = design::design(conn, "t", &plan, None).expect("the design builds");
+        for force_columns in [false, true] {
+            let counts = members::plan_entries(conn, &design, force_columns).expect("plan");
+            assert_eq!(counts.per_stage(), [4, 4, 8]);
+            assert_eq!(counts.packed, !force_columns);
+            let used = members::used_values(conn).expect("used values");
+            assert_eq!(used.texts(&design, Role::EvaluationTemplate), ["eval-1", "eval-2"]);
+            assert_eq!(used.vids(Role::EssayLlm).len(), 1);
+            members::issue_gen_ids(conn, &counts, 1, "t").expect("gen_ids");
+            let (_, registry) = members::digest(conn, &counts, &design).expect("digest");
+            assert_eq!(registry.len(), 16);
+            assert!(registry.windows(2).all(|w| w[0].gen_id() <= w[1].gen_id()));
+            let first_draft = registry
+                .iter()
+                .find(|e| e.ordinal == 0)
+                .expect("the first member");
+            let signature = crate::ids::draft_signature("combo-1", "draft-A", "gen-a", 1)
+                .expect("a valid signature");
+            assert_eq!(
+                first_draft.gen_id(),
+                crate::ids::gen_id(crate::ids::Stage::Draft, &signature, 0)
+            );
+            conn.execute_batch("drop table temp.m; drop table temp.plan_draft; drop table temp.plan_essay; drop table temp.plan_eval")
+                .expect("the next round starts clean");
+            conn.execute_batch(
+                "create temp table m (stage integer not null, parent integer, combo integer not null, \
+                 template integer not null, llm integer not null, rep integer not null, \
+                 collision integer not null default 0, gen_id text not null)",
+            )
+            .expect("the member table is recreated");
+        }
+    }
+
+    #[test]
+    fn an_empty_plan_is_refused() {
+        let counts = members::PlanCounts {
+            drafts: 0,
+            essays: 0,
+            evaluations: 0,
+            packed: true,
+        };
+        let err = checks::check_not_empty(&counts, "t").expect_err("empty");
+        assert!(err.to_string().contains("(D15)"), "{err}");
+        let counts = members::PlanCounts { drafts: 1, ..counts };
+        assert!(checks::check_not_empty(&counts, "t").is_ok());
+    }
+
+    #[test]
+    fn ids_missing_from_the_catalogs_are_refused_together() {
+        let store = store();
+        let text = SPEC.replace("judge]", "judge, nobody]");
+        let err = computed(&store, &text, false).expect_err("nobody is not an LLM");
+        let detail = err.detail().join("\n");
+        assert!(err.to_string().contains("1 id the spec uses is not in"), "{err}");
+        assert!(detail.contains("evaluation LLMs (1): \"nobody\""), "{detail}");
+    }
+
+    #[test]
+    fn essays_differing_only_in_their_llm_share_a_gen_id() {
+        let store = store();
+        let text = SPEC.replace("essay_llm: [gen-a]", "essay_llm: [gen-a, judge]");
+        let err = computed(&store, &text, false).expect_err("D2");
+        let text = err.to_string();
+        assert!(text.contains("8 essay plan entries would share 4 gen_ids"), "{text}");
+        assert!(err.detail().iter().any(|l| l.contains("does not include essay_llm")));
+    }
+
+    #[test]
+    fn a_reused_gen_id_must_agree_with_the_registry() {
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let first = CohortId::parse("first").expect("a valid id");
+        build(&mut store, &first, &spec, &plan, None).expect("the first cohort builds");
+        let (spec, plan) = plan_of(&SPEC.replace("essay_llm: [gen-a]", "essay_llm: [judge]"));
+        let second = CohortId::parse("second").expect("a valid id");
+        let err = build(&mut store, &second, &spec, &plan, None).expect_err("D2 across cohorts");
+        assert!(
+            err.to_string()
+                .contains("4 members reuse gen_ids that earlier cohorts issued"),
+            "{err}"
+        );
+        assert!(
+            err.detail()[0].contains("llm_model_id gen-a (cohort first) vs judge here"),
+            "{:?}",
+            err.detail()
+        );
+        let listed = record::list(store.conn()).expect("the records");
+        assert_eq!(listed.len(), 1, "nothing of the second cohort was stored");
+    }
+
+    #[test]
+    fn manifest_stage_lists_allowlists_and_modes() {
+        let store = store();
+        let computed = computed(&store, SPEC, false).expect("builds");
+        assert!(
+            computed.manifest.starts_with("{\n  \"combos\": [\n    \"combo-1\",\n    \"combo-2\"\n  ],"),
+            "{}",
+            computed.manifest
+        );
+        assert!(computed.manifest.contains("\"evaluation\": 2"), "{}", computed.manifest);
+        let modes: Vec<(&str, &str)> = computed
+            .modes
+            .iter()
+            .map(|(_, t, m)| (t.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(
+            modes,
+            [("draft-A", "llm"), ("essay-X", "llm"), ("eval-1", "llm"), ("eval-2", "llm")]
+        );
+    }
+
+    #[test]
+    fn a_changed_result_under_an_existing_id_is_refused_with_what_changed() {
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let id = CohortId::parse("c").expect("a valid id");
+        let report = build(&mut store, &id, &spec, &plan, None).expect("builds");
+        assert_eq!(report.status, BuildStatus::Created);
+        let again = build(&mut store, &id, &spec, &plan, None).expect("unchanged");
+        assert_eq!(
+            again.status,
+            BuildStatus::Unchanged {
+                formatting_only: false
+            }
+        );
+        let err = build(&mut store, &id, &spec, &plan, Some(7)).expect_err("D14");
+        let detail = err.detail().join("\n");
+        assert!(detail.contains("seed: None stored, Some(7) now"), "{detail}");
+        assert!(detail.contains("spec: its content changed"), "{detail}");
+    }
+}

@@ -322,10 +322,26 @@ pub fn catalog_hash(
     last_batch: i64,
 ) -> Result<ContentHash> {
     let mut e = Encoder::new("cohortdb-v1/catalog");
-    let opt = |r: &rusqlite::Row<'_>, name: &str| -> rusqlite::Result<Option<String>> {
-        r.get(name)
-    };
+    hash_templates(&mut e, conn, texts, last_batch)?;
+    hash_llms(&mut e, conn, texts, last_batch)?;
+    let concept_ids = hash_combos(&mut e, conn, texts, last_batch)?;
+    hash_concepts(&mut e, conn, &concept_ids, last_batch)?;
+    hash_replication(&mut e, conn, last_batch)?;
+    Ok(e.finish())
+}
 
+/// An optional text column.
+fn opt(r: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<Option<String>> {
+    r.get(name)
+}
+
+/// The template rows of the templates the plan uses, by stage.
+fn hash_templates(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<()> {
     e.str("templates");
     let mut template = conn
         .prepare(queries::CATALOG_TEMPLATE_ROW)
@@ -349,7 +365,16 @@ pub fn catalog_hash(
             })
             .db("catalog_template_row")?;
     }
+    Ok(())
+}
 
+/// The LLM rows of every LLM the plan uses, by id.
+fn hash_llms(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<()> {
     e.str("llm_models");
     let mut llm_ids: Vec<String> = Stage::ALL
         .into_iter()
@@ -388,7 +413,16 @@ pub fn catalog_hash(
         }
         e.opt_str(extra.as_deref());
     }
+    Ok(())
+}
 
+/// The concept rows of the combos the plan uses; returns the concept ids they name, sorted.
+fn hash_combos(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<Vec<String>> {
     e.str("combo_mappings");
     let mut combo = conn
         .prepare(queries::CATALOG_COMBO_ROWS)
@@ -422,11 +456,20 @@ pub fn catalog_hash(
         }
         e.opt_str(extra.as_deref());
     }
-
-    e.str("concepts");
-    let mut concept_ids: Vec<&String> = combo_rows.iter().map(|(_, cols, _)| &cols[0]).collect();
+    let mut concept_ids: Vec<String> = combo_rows.into_iter().map(|(_, [c, ..], _)| c).collect();
     concept_ids.sort();
     concept_ids.dedup();
+    Ok(concept_ids)
+}
+
+/// The concept rows that exist of `concept_ids`.
+fn hash_concepts(
+    e: &mut Encoder,
+    conn: &Connection,
+    concept_ids: &[String],
+    last_batch: i64,
+) -> Result<()> {
+    e.str("concepts");
     let mut concept = conn
         .prepare(queries::CATALOG_CONCEPT_ROW)
         .db("catalog_concept_row")?;
@@ -460,7 +503,11 @@ pub fn catalog_hash(
             e.opt_str(d.as_deref());
         }
     }
+    Ok(())
+}
 
+/// The replication rows, in import order.
+fn hash_replication(e: &mut Encoder, conn: &Connection, last_batch: i64) -> Result<()> {
     e.str("replication");
     let mut stmt = conn
         .prepare(queries::CATALOG_REPLICATION_ROWS)
@@ -478,7 +525,7 @@ pub fn catalog_hash(
         e.str(replicates);
         e.opt_str(extra.as_deref());
     }
-    Ok(e.finish())
+    Ok(())
 }
 
 #[cfg(test)]
