@@ -1,6 +1,6 @@
 -- Members whose gen_id an earlier cohort issued for the same signature but with other values
 -- (D2 across cohorts: another essay LLM, another spelling, …): the first few, and how many.
--- ?1 the building cohort's cohort_no.   Caller: cohort::build.
+-- ?1 the building cohort's cohort_no.   Caller: cohort::checks::check_registry_agreement.
 --
 -- The join order is forced (CROSS JOIN, a materialized CTE): each member probes the registry
 -- by gen_id, and only the hits are expanded. Left to the planner without statistics, it drove
