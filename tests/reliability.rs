@@ -246,7 +246,11 @@ fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() 
     let before = temporary(&sandbox);
     sandbox.ok(&["export", "big"]);
     sandbox.ok(&["verify", "big"]);
-    assert_eq!(temporary(&sandbox), before, "the completing export left temporary files");
+    assert_eq!(
+        temporary(&sandbox),
+        before,
+        "the completing export left temporary files"
+    );
 }
 
 /// Runs each command list in its own thread at the same time; returns each list's outputs.

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::Error;
-use cohortdb::compile;
 use cohortdb::catalog::allowlist::Catalogs;
+use cohortdb::compile;
 use cohortdb::compile::output::{Format, RowWriter};
 
 use super::{Global, render::warn};

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::Store;
-use cohortdb::ids::CohortId;
 use cohortdb::export::{self, ExportOptions, FileOutcome};
+use cohortdb::ids::CohortId;
 
 use super::Global;
 use super::render::{MetadataBar, warn};

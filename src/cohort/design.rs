@@ -358,7 +358,10 @@ pub(crate) mod tests {
         let (_, plan) = plan_of("axes:\n  combo_id: [c1]\n");
         let err = design(store.conn(), "t", &plan, None).expect_err("fields are missing");
         let text = err.to_string();
-        assert!(text.contains("lack 6 fields") && text.contains("draft_template"), "{text}");
+        assert!(
+            text.contains("lack 6 fields") && text.contains("draft_template"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -367,7 +370,10 @@ pub(crate) mod tests {
         let (_, plan) = plan_of(&spec_text("  draft_replicate: [1, x]\n"));
         let err = design(store.conn(), "t", &plan, None).expect_err("x is no replicate");
         let text = err.to_string();
-        assert!(text.contains("design row 2: draft_replicate \"x\" is not a replicate index"), "{text}");
+        assert!(
+            text.contains("design row 2: draft_replicate \"x\" is not a replicate index"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -376,6 +382,9 @@ pub(crate) mod tests {
         let (_, plan) = plan_of(&spec_text("").replace("essay_llm: [m1]", "essay_llm: [' ']"));
         let err = design(store.conn(), "t", &plan, None).expect_err("essay_llm is blank");
         let text = err.to_string();
-        assert!(text.contains("design row 1 has no value for essay_llm"), "{text}");
+        assert!(
+            text.contains("design row 1 has no value for essay_llm"),
+            "{text}"
+        );
     }
 }

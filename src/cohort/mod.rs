@@ -185,9 +185,7 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
             detail.push(format!("{stage} members: {a} added, {r} removed"));
         }
     }
-    if hashes.members
-        && diff.iter().all(|&(a, r)| a == 0 && r == 0)
-    {
+    if hashes.members && diff.iter().all(|&(a, r)| a == 0 && r == 0) {
         detail.push("members: the same gen_ids, but their order or values differ".to_string());
     }
     if hashes.spec {
@@ -219,7 +217,6 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::design::tests::plan_of;
@@ -238,8 +235,7 @@ mod tests {
     fn store() -> Store {
         let mut store = Store::open_in_memory().expect("an in-memory store");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
-        crate::catalog::import_all(&mut store, &root, &Quiet)
-            .expect("the fixture catalogs import");
+        crate::catalog::import_all(&mut store, &root, &Quiet).expect("the fixture catalogs import");
         store
     }
 
@@ -283,7 +279,10 @@ mod tests {
             assert_eq!(counts.per_stage(), [4, 4, 8]);
             assert_eq!(counts.packed, !force_columns);
             let used = members::used_values(conn).expect("used values");
-            assert_eq!(used.texts(&design, Role::EvaluationTemplate), ["eval-1", "eval-2"]);
+            assert_eq!(
+                used.texts(&design, Role::EvaluationTemplate),
+                ["eval-1", "eval-2"]
+            );
             assert_eq!(used.vids(Role::EssayLlm).len(), 1);
             members::issue_gen_ids(conn, &counts, 1, "t").expect("gen_ids");
             let (_, registry) = members::digest(conn, &counts, &design).expect("digest");
@@ -320,7 +319,10 @@ mod tests {
         };
         let err = checks::check_not_empty(&counts, "t").expect_err("empty");
         assert!(err.to_string().contains("(D15)"), "{err}");
-        let counts = members::PlanCounts { drafts: 1, ..counts };
+        let counts = members::PlanCounts {
+            drafts: 1,
+            ..counts
+        };
         assert!(checks::check_not_empty(&counts, "t").is_ok());
     }
 
@@ -330,8 +332,14 @@ mod tests {
         let text = SPEC.replace("judge]", "judge, nobody]");
         let err = computed(&store, &text, false).expect_err("nobody is not an LLM");
         let detail = err.detail().join("\n");
-        assert!(err.to_string().contains("1 id the spec uses is not in"), "{err}");
-        assert!(detail.contains("evaluation LLMs (1): \"nobody\""), "{detail}");
+        assert!(
+            err.to_string().contains("1 id the spec uses is not in"),
+            "{err}"
+        );
+        assert!(
+            detail.contains("evaluation LLMs (1): \"nobody\""),
+            "{detail}"
+        );
     }
 
     #[test]
@@ -340,8 +348,15 @@ mod tests {
         let text = SPEC.replace("essay_llm: [gen-a]", "essay_llm: [gen-a, judge]");
         let err = computed(&store, &text, false).expect_err("D2");
         let text = err.to_string();
-        assert!(text.contains("8 essay plan entries would share 4 gen_ids"), "{text}");
-        assert!(err.detail().iter().any(|l| l.contains("does not include essay_llm")));
+        assert!(
+            text.contains("8 essay plan entries would share 4 gen_ids"),
+            "{text}"
+        );
+        assert!(
+            err.detail()
+                .iter()
+                .any(|l| l.contains("does not include essay_llm"))
+        );
     }
 
     #[test]
@@ -372,11 +387,17 @@ mod tests {
         let store = store();
         let computed = computed(&store, SPEC, false).expect("builds");
         assert!(
-            computed.manifest.starts_with("{\n  \"combos\": [\n    \"combo-1\",\n    \"combo-2\"\n  ],"),
+            computed
+                .manifest
+                .starts_with("{\n  \"combos\": [\n    \"combo-1\",\n    \"combo-2\"\n  ],"),
             "{}",
             computed.manifest
         );
-        assert!(computed.manifest.contains("\"evaluation\": 2"), "{}", computed.manifest);
+        assert!(
+            computed.manifest.contains("\"evaluation\": 2"),
+            "{}",
+            computed.manifest
+        );
         let modes: Vec<(&str, &str)> = computed
             .modes
             .iter()
@@ -384,7 +405,12 @@ mod tests {
             .collect();
         assert_eq!(
             modes,
-            [("draft-A", "llm"), ("essay-X", "llm"), ("eval-1", "llm"), ("eval-2", "llm")]
+            [
+                ("draft-A", "llm"),
+                ("essay-X", "llm"),
+                ("eval-1", "llm"),
+                ("eval-2", "llm")
+            ]
         );
     }
 
@@ -404,7 +430,10 @@ mod tests {
         );
         let err = build(&mut store, &id, &spec, &plan, Some(7)).expect_err("D14");
         let detail = err.detail().join("\n");
-        assert!(detail.contains("seed: None stored, Some(7) now"), "{detail}");
+        assert!(
+            detail.contains("seed: None stored, Some(7) now"),
+            "{detail}"
+        );
         assert!(detail.contains("spec: its content changed"), "{detail}");
     }
 }

@@ -76,8 +76,7 @@ pub fn write_with<E: From<Error>>(
     let mut tmp = temp_beside(path)?;
     let shown: PathBuf = tmp.path().to_path_buf();
     write(tmp.as_file_mut(), &shown)?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(path, e.error))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
@@ -127,7 +126,12 @@ mod tests {
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .expect("the test folder exists")
-            .map(|e| e.expect("a readable entry").file_name().to_string_lossy().to_string())
+            .map(|e| {
+                e.expect("a readable entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .to_string()
+            })
             .collect();
         v.sort();
         v
@@ -168,7 +172,8 @@ mod tests {
         let path = dir.path().join("out.csv");
         std::fs::write(&path, b"old").expect("seeded");
         let failed = write_with(&path, |file, _| -> Result<()> {
-            file.write_all(b"partial").expect("a temp file takes writes");
+            file.write_all(b"partial")
+                .expect("a temp file takes writes");
             Err(Error::usage("stop"))
         });
         assert!(failed.is_err());

@@ -233,4 +233,3 @@ pub fn write(
 pub fn stage_names() -> [&'static str; 3] {
     Stage::ALL.map(Stage::as_str)
 }
-

@@ -75,7 +75,6 @@ pub struct Hashes {
     pub content: ContentHash,
 }
 
-
 /// Which stored digests a recomputation differs in (D12): the one comparison of stored and
 /// recomputed hashes that `build` (D14) and `verify` report from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

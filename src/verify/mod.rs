@@ -569,7 +569,12 @@ fn check_metadata(stored: &Stored, gens_root: &Path, findings: &mut Vec<Finding>
     if !scan.conflicts.is_empty() {
         findings.push(Finding::MetadataForeign {
             count: scan.conflicts.len(),
-            sample: scan.conflicts.iter().take(3).map(|c| c.path.clone()).collect(),
+            sample: scan
+                .conflicts
+                .iter()
+                .take(3)
+                .map(|c| c.path.clone())
+                .collect(),
         });
     }
     if scan.missing.is_empty() && scan.conflicts.is_empty() {
