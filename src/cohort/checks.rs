@@ -52,12 +52,15 @@ pub fn validate_catalogs(
         for vid in used.vids(role) {
             let text = design.text(role, *vid);
             let exists: bool = match (role, role.template_stage()) {
-                (Role::Combo, _) => combo.query_row(params![text, last_batch], |r| r.get(0)),
-                (_, Some(stage)) => {
-                    template.query_row(params![stage.as_str(), text, last_batch], |r| r.get(0))
+                (Role::Combo, _) => {
+                    combo.query_row(params![text, last_batch], |r| r.get("present"))
                 }
+                (_, Some(stage)) => template
+                    .query_row(params![stage.as_str(), text, last_batch], |r| {
+                        r.get("present")
+                    }),
                 (Role::EssayLlm, _) if text == NONE_ESSAY_LLM => Ok(true),
-                _ => llm.query_row(params![text, last_batch], |r| r.get(0)),
+                _ => llm.query_row(params![text, last_batch], |r| r.get("present")),
             }
             .db("catalog exists")?;
             if !exists {

@@ -182,7 +182,7 @@ pub fn issue_gen_ids(
     // member) is skipped.
     let any_earlier: bool = conn
         .query_row(queries::BUILD_REGISTRY_ANY_EARLIER, [cohort_no], |r| {
-            r.get(0)
+            r.get("any_earlier")
         })
         .db("build_registry_any_earlier")?;
     let resolve = |stage: Stage| {
@@ -234,7 +234,9 @@ fn resolve_collisions(conn: &Connection, stage: Stage, cohort_no: i64, cohort: &
         for attempt in (collision as u32 + 1)..ids::MAX_COLLISION_ATTEMPTS {
             let candidate = ids::gen_id(stage, &signature, attempt);
             let held_by_other: Option<bool> = lookup
-                .query_row(params![candidate, signature, cohort_no], |r| r.get(0))
+                .query_row(params![candidate, signature, cohort_no], |r| {
+                    r.get("held_by_other")
+                })
                 .optional()
                 .db("build_registry_lookup")?;
             if held_by_other != Some(true) {

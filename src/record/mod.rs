@@ -72,7 +72,7 @@ pub fn last_batch(conn: &Connection) -> Result<i64> {
 
 /// The cohort_no the next record gets.
 pub fn next_cohort_no(conn: &Connection) -> Result<i64> {
-    conn.query_row(queries::RECORD_NEXT_NO, [], |r| r.get(0))
+    conn.query_row(queries::RECORD_NEXT_NO, [], |r| r.get("cohort_no"))
         .db("record_next_no")
 }
 

@@ -246,8 +246,14 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
         );
         members.ends.push(members.ids.len() as u32);
         let parent: Option<i64> = r.get("parent").db("cohort_members_select")?;
+        let stage: i64 = r.get("stage").db("cohort_members_select")?;
+        if !(0..Stage::ALL.len() as i64).contains(&stage) {
+            return Err(Error::usage(format!(
+                "the store holds a member of unknown stage {stage}"
+            )));
+        }
         members.rows.push(MemberRow {
-            stage: r.get::<_, i64>("stage").db("cohort_members_select")? as u8,
+            stage: stage as u8,
             parent: parent.map(|p| p as u32),
             combo: r.get::<_, i64>("combo").db("cohort_members_select")? as u32,
             template: r.get::<_, i64>("template").db("cohort_members_select")? as u32,

@@ -585,3 +585,95 @@ fn check_metadata(stored: &Stored, gens_root: &Path, findings: &mut Vec<Finding>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: Finding) -> (Severity, String) {
+        (f.severity(), f.to_string())
+    }
+
+    #[test]
+    fn findings_render_as_the_cli_shows_them() {
+        let file = PathBuf::from("out/membership.csv");
+        assert_eq!(
+            text(Finding::StoreReproduces {
+                content_hash: "ab".into(),
+                last_batch: 3
+            }),
+            (
+                Severity::Ok,
+                "store: content hash ab reproduces from the stored spec and the catalogs as of import batch 3"
+                    .into()
+            )
+        );
+        assert_eq!(
+            text(Finding::MembersDiffer { changes: vec![] }),
+            (
+                Severity::Difference,
+                "store: members differ (the same gen_ids, but their order or values differ)".into()
+            )
+        );
+        assert_eq!(
+            Finding::MembersDiffer {
+                changes: vec![StageChange {
+                    stage: "essay",
+                    added: 2,
+                    dropped: 1
+                }]
+            }
+            .to_string(),
+            "store: members differ (essay: 2 would be added, 1 dropped)"
+        );
+        assert_eq!(
+            Finding::MembershipDiffers {
+                file: file.clone(),
+                change: MembershipChange::Rows {
+                    added: 1,
+                    added_sample: vec!["draft,d_x".into()],
+                    removed: 4,
+                    removed_sample: vec!["a".into(), "b".into(), "c".into()],
+                },
+            }
+            .to_string(),
+            "out/membership.csv: differs from the record: 1 row(s) not in the record (draft,d_x); \
+             4 row(s) of the record missing (a; b; c)"
+        );
+        assert_eq!(
+            Finding::MembershipDiffers {
+                file,
+                change: MembershipChange::Reordered
+            }
+            .to_string(),
+            "out/membership.csv: differs from the record: the same rows in another order"
+        );
+        let sample: Vec<PathBuf> = ["a", "b", "c"].iter().map(PathBuf::from).collect();
+        assert_eq!(
+            Finding::MetadataMissing { count: 5, sample }.to_string(),
+            "metadata: 5 member(s) have no metadata.json: a, b, c, and 2 more"
+        );
+        assert_eq!(
+            text(Finding::SpecFormattingOnly {
+                file: "spec/config.yaml".into()
+            }),
+            (
+                Severity::Note,
+                "spec/config.yaml: differs only in formatting (same canonical spec, D12)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_report_matches_only_without_differences() {
+        let mut report = VerifyReport {
+            cohort_id: "c".into(),
+            findings: vec![Finding::NotExported { dir: "d".into() }],
+        };
+        assert!(report.matches());
+        report.findings.push(Finding::ManifestDiffers);
+        assert!(!report.matches());
+        let json = serde_json::to_string(&report.findings[1]).expect("findings serialize");
+        assert_eq!(json, r#"{"kind":"manifest_differs"}"#);
+    }
+}
