@@ -29,14 +29,28 @@ fn name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// A builder for hidden temporary names `.BASE.XXXXXX<suffix>`. Files and folders get the
+/// permissions `File::create` and `create_dir` would give them (0o666 / 0o777 less the umask),
+/// not `tempfile`'s owner-only default: exported files are read by other tools and users.
+fn builder<'a>(prefix: &'a str, suffix: &'a str, folder: bool) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if folder { 0o777 } else { 0o666 };
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
+    builder
+}
+
 /// A new, exclusively created temporary file beside `path`.
 fn temp_beside(path: &Path) -> Result<NamedTempFile> {
     let dir = folder(path);
-    tempfile::Builder::new()
-        .prefix(&format!(".{}.", name(path)))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .at(dir)
+    let prefix = format!(".{}.", name(path));
+    builder(&prefix, ".tmp", false).tempfile_in(dir).at(dir)
 }
 
 fn filled(path: &Path, bytes: &[u8]) -> Result<NamedTempFile> {
@@ -90,9 +104,8 @@ pub fn write_dir(out: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         n if n.is_empty() => "spec".to_string(),
         n => n,
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{base}."))
-        .suffix(".tmp")
+    let prefix = format!(".{base}.");
+    let tmp = builder(&prefix, ".tmp", true)
         .tempdir_in(parent)
         .at(parent)?;
     for (path, bytes) in files {
@@ -104,9 +117,7 @@ pub fn write_dir(out: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     }
     if out.exists() {
         // The old folder moves into a second unique folder, removed when it is dropped.
-        let old = tempfile::Builder::new()
-            .prefix(&format!(".{base}."))
-            .suffix(".old")
+        let old = builder(&prefix, ".old", true)
             .tempdir_in(parent)
             .at(parent)?;
         std::fs::rename(out, old.path().join(&base)).at(out)?;
@@ -145,6 +156,27 @@ mod tests {
         write_atomic(&path, b"two").expect("second write");
         assert_eq!(std::fs::read(&path).expect("written"), b"two");
         assert_eq!(names(&dir.path().join("sub")), ["a.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_and_folders_get_the_usual_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mode = |p: &Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").expect("written");
+        let atomic = dir.path().join("atomic");
+        write_atomic(&atomic, b"x").expect("written");
+        assert_eq!(mode(&atomic), mode(&plain));
+        let fresh = dir.path().join("fresh");
+        assert!(write_new(&fresh, b"x").expect("written"));
+        assert_eq!(mode(&fresh), mode(&plain));
+        let plain_dir = dir.path().join("plain-dir");
+        std::fs::create_dir(&plain_dir).expect("created");
+        let spec = dir.path().join("spec");
+        write_dir(&spec, &[("a".into(), b"x".to_vec())]).expect("written");
+        assert_eq!(mode(&spec), mode(&plain_dir));
     }
 
     #[test]
