@@ -1,5 +1,5 @@
-//! Deterministic generation ids, exactly as the reference derives them (semantics §3.9, D1),
-//! and the Python string semantics they depend on (`str.strip`, `str.lower`, `int()`).
+//! Deterministic generation ids, exactly as the reference derives them (docs/reference.md §3.9,
+//! D1), and the Python string semantics they depend on (`str.strip`, `str.lower`, `int()`).
 //!
 //! Pure functions, no I/O.
 
@@ -58,8 +58,8 @@ impl std::fmt::Display for Stage {
     }
 }
 
-/// A text field of a plan entry (semantics §3.4), named instead of numbered. The order of the
-/// variants is the `temp.design` column order and the `role` number stored in the cohort
+/// A text field of a plan entry (docs/reference.md §3.4), named instead of numbered. The order of
+/// the variants is the `temp.design` column order and the `role` number stored in the cohort
 /// value tables ([`Role::index`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,7 +176,7 @@ impl std::fmt::Display for CohortId {
 }
 
 /// Python's `str.isspace()`: Rust's `char::is_whitespace` plus the information separators
-/// U+001C–U+001F, which Python counts as whitespace and Rust does not (semantics §8 Q-UNI).
+/// U+001C–U+001F, which Python counts as whitespace and Rust does not (docs/reference.md §8 Q-UNI).
 pub fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
@@ -261,7 +261,7 @@ fn push_base36(out: &mut String, value: u128) {
     out.push_str(std::str::from_utf8(&buf[..len]).expect("base36 digits are ASCII"));
 }
 
-/// Why a signature component was refused (semantics §3.9 "Normalising a text component").
+/// Why a signature component was refused (docs/reference.md §3.9 "Normalising a text component").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureError {
     /// A component is empty after trimming.
@@ -289,7 +289,7 @@ pub fn normalize_component(field: &'static str, value: &str) -> Result<String, S
     Ok(py_lower(stripped))
 }
 
-/// The one formatter of the canonical signature string (semantics §3.9 step 2): components
+/// The one formatter of the canonical signature string (docs/reference.md §3.9 step 2): components
 /// joined with `|`, then the decimal replicate, e.g. `combo-1|draft-a|gen-model|1`. Used by
 /// [`signature`], by the build (whose components are normalised already) and by the
 /// `gen_signature` SQL function.
@@ -339,7 +339,7 @@ impl<'a> SignatureWriter<'a> {
 }
 
 /// The canonical signature string of a generation: normalised text components and the
-/// replicate joined with `|` (semantics §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
+/// replicate joined with `|` (docs/reference.md §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
 ///
 /// `parts` are `(field name, value)` pairs in signature order.
 pub fn signature(parts: &[(&'static str, &str)], replicate: i64) -> Result<String, SignatureError> {
@@ -372,7 +372,7 @@ pub fn draft_signature(
 }
 
 /// The essay signature `(draft_gen_id, essay_template_id, replicate)`; the essay LLM is not
-/// part of it (semantics §8 Q-ESSAYLLM, D2).
+/// part of it (docs/reference.md §8 Q-ESSAYLLM, D2).
 pub fn essay_signature(
     draft_gen_id: &str,
     template: &str,
@@ -430,7 +430,8 @@ pub fn gen_id(stage: Stage, canonical_signature: &str, collision_index: u32) -> 
 /// How many collision indices the reference tries before giving up (attempts 0..=4).
 pub const MAX_COLLISION_ATTEMPTS: u32 = 5;
 
-/// True for ids of the legacy scheme (semantics §5.1): 16 base-36 characters, no stage prefix.
+/// True for ids of the legacy scheme (docs/reference.md §5.1): 16 base-36 characters, no stage
+/// prefix.
 pub fn is_legacy_gen_id(id: &str) -> bool {
     id.len() == 16
         && id
@@ -500,7 +501,7 @@ mod tests {
             .collect()
     }
 
-    // Every vector of semantics §3.9.
+    // Every vector of docs/reference.md §3.9.
     #[test]
     fn reference_vectors_hold() {
         let cases = [
@@ -574,7 +575,7 @@ mod tests {
 
     #[test]
     fn signatures_normalise_like_the_reference() {
-        // semantics §6.10 D1.
+        // docs/reference.md §6.10 D1.
         let sig = draft_signature("ComboA", "Draft-Tpl", "Gen-Model", 2).unwrap();
         assert_eq!(sig, "comboa|draft-tpl|gen-model|2");
         assert_eq!(gen_id(Stage::Draft, &sig, 0), "d_518wg2h1qoy8ycab");
@@ -586,7 +587,7 @@ mod tests {
         );
     }
 
-    // semantics §6.9 B1: one draft, essay and evaluation.
+    // docs/reference.md §6.9 B1: one draft, essay and evaluation.
     #[test]
     fn builder_vector_b1() {
         let d = gen_id(
@@ -609,7 +610,8 @@ mod tests {
         assert_eq!(v, "v_nvlzt6yvsseas4z");
     }
 
-    // semantics §3.17, second vector (test_cohort_membership_cartesian_multiple_replicates).
+    // docs/reference.md §3.17, second vector
+    // (test_cohort_membership_cartesian_multiple_replicates).
     #[test]
     fn multiple_replicates_vector() {
         let d1 = gen_id(

@@ -1,5 +1,5 @@
-//! The fields a cohort reads from each design row (semantics §3.4): seven text roles, each the
-//! first of its candidate columns that is present and non-empty, and three replicate indices.
+//! The fields a cohort reads from each design row (docs/reference.md §3.4): seven text roles, each
+//! the first of its candidate columns that is present and non-empty, and three replicate indices.
 
 use crate::catalog::CatalogKind;
 use crate::ids::{Role, Stage};
@@ -63,7 +63,7 @@ pub const TEXT_ROLES: [TextRole; 7] = [
     },
 ];
 
-/// The replicate columns of each stage, in priority order (semantics §3.4).
+/// The replicate columns of each stage, in priority order (docs/reference.md §3.4).
 pub const REPLICATE_CANDIDATES: [(Stage, &[&str]); 3] = [
     (
         Stage::Draft,
@@ -100,7 +100,7 @@ pub fn catalog_of(role: Role) -> CatalogKind {
     }
 }
 
-/// The literal essay LLM of copy-mode essays, always accepted (semantics §8 Q-NONE, D16).
+/// The literal essay LLM of copy-mode essays, always accepted (docs/reference.md §8 Q-NONE, D16).
 pub const NONE_ESSAY_LLM: &str = "None";
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub const LOCK_NAME: &str = "cohort.lock.json";
 /// The lock file format version.
 pub const LOCK_FORMAT: &str = "cohortdb-lock-1";
 
-/// `membership.csv`: `stage,gen_id`, LF line ends, a trailing newline (semantics §3.13).
+/// `membership.csv`: `stage,gen_id`, LF line ends, a trailing newline (docs/reference.md §3.13).
 pub fn membership_csv(members: &Members) -> Vec<u8> {
     let mut out = Vec::with_capacity(members.len() * 32 + 16);
     out.extend_from_slice(b"stage,gen_id\n");
@@ -30,8 +30,8 @@ pub fn membership_csv(members: &Members) -> Vec<u8> {
     out
 }
 
-/// `gens/<stage>/<gen_id>/metadata.json` of a member (semantics §3.12): keys in the reference's
-/// order, optional ones only when non-empty, 2-space indent, no trailing newline.
+/// `gens/<stage>/<gen_id>/metadata.json` of a member (docs/reference.md §3.12): keys in the
+/// reference's order, optional ones only when non-empty, 2-space indent, no trailing newline.
 pub fn metadata_json(cohort_id: &str, member: &Member<'_>, mode: &str) -> String {
     let mut fields: Vec<(String, PyJson)> = vec![
         ("stage".into(), PyJson::Str(member.stage.as_str().into())),

@@ -32,7 +32,7 @@ pub struct GenMeta {
     /// `llm_model_id`.
     pub llm_model_id: Option<String>,
     /// `replicate`: missing or null is 1; an all-digit string, a number or a bool is its
-    /// integer value (semantics §3.9).
+    /// integer value (docs/reference.md §3.9).
     pub replicate: i64,
 }
 
@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn reference_test_vectors_hold() {
-        // semantics §6.10 D6, D7.
+        // docs/reference.md §6.10 D6, D7.
         let draft = br#"{"combo_id": "Combo-1", "template_id": "Draft-Alpha", "llm_model_id": "Model-X", "replicate": "3"}"#;
         assert_eq!(
             metadata_signature(Stage::Draft, draft).as_deref(),

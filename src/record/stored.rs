@@ -56,7 +56,8 @@ impl Stored {
         })
     }
 
-    /// The mode metadata records for a member's template (semantics §3.6; `llm` by default).
+    /// The mode metadata records for a member's template (docs/reference.md §3.6; `llm` by
+    /// default).
     pub fn mode(&self, stage: Stage, template: &str) -> &str {
         self.modes
             .get(&(stage.as_str().to_string(), template.to_string()))
@@ -140,7 +141,7 @@ pub struct Member<'a> {
 }
 
 impl Member<'_> {
-    /// The signature the gen_id was derived from (semantics §3.9).
+    /// The signature the gen_id was derived from (docs/reference.md §3.9).
     pub fn signature(&self) -> Option<String> {
         let parent = self.parent_gen_id.unwrap_or_default();
         match self.stage {

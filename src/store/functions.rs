@@ -1,5 +1,5 @@
 //! SQL functions cohortdb registers on every connection it opens, so the build's SQL and any
-//! user query can compute reference gen_ids (semantics §3.9):
+//! user query can compute reference gen_ids (docs/reference.md §3.9):
 //!
 //! * `gen_signature(part, …, replicate)`: the canonical signature string — each text part
 //!   trimmed (Python whitespace) and lowercased, joined with `|`, then the integer replicate.
