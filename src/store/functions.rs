@@ -141,4 +141,24 @@ mod tests {
         let err = conn.query_row("select gen_signature('', 1)", [], |r| r.get::<_, String>(0));
         assert!(err.is_err());
     }
+
+    proptest::proptest! {
+        /// The SQL function and the Rust signature are one formatter: they agree on any text.
+        #[test]
+        fn sql_and_rust_signatures_agree(
+            a in "[ \\tA-Za-zΣσ0-9_.-]{0,8}",
+            b in "[ \\tA-Za-zΣσ0-9_.-]{0,8}",
+            replicate in -3i64..1000,
+        ) {
+            let conn = Connection::open_in_memory().expect("an in-memory database");
+            register(&conn).expect("the functions register");
+            let sql: rusqlite::Result<String> = conn.query_row(
+                "select gen_signature(?1, ?2, ?3)",
+                rusqlite::params![a, b, replicate],
+                |r| r.get(0),
+            );
+            let rust = ids::signature(&[("a", &a), ("b", &b)], replicate);
+            proptest::prop_assert_eq!(sql.ok(), rust.ok());
+        }
+    }
 }
