@@ -54,8 +54,6 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile> {
 }
 
 fn filled(path: &Path, bytes: &[u8]) -> Result<NamedTempFile> {
-    let dir = folder(path);
-    std::fs::create_dir_all(dir).at(dir)?;
     let mut tmp = temp_beside(path)?;
     let shown = tmp.path().to_path_buf();
     tmp.write_all(bytes).at(&shown)?;
@@ -65,6 +63,8 @@ fn filled(path: &Path, bytes: &[u8]) -> Result<NamedTempFile> {
 /// Writes `bytes` to `path` atomically, replacing an existing file (creating the folder if
 /// needed).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder(path);
+    std::fs::create_dir_all(dir).at(dir)?;
     filled(path, bytes)?
         .persist(path)
         .map(drop)
@@ -72,7 +72,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically unless `path` exists: write-once files (metadata.json,
-/// D1) are never replaced. Returns false, writing nothing, when `path` already exists.
+/// D1) are never replaced. Returns false, writing nothing, when `path` already exists. The
+/// folder must exist (export creates a million of them once each; no check per file).
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
     match filled(path, bytes)?.persist_noclobber(path) {
         Ok(_) => Ok(true),
