@@ -273,8 +273,9 @@ mod tests {
         let store = store();
         let conn = store.conn();
         let (_, plan) = plan_of(SPEC);
-        let design = design::design(conn, "t", &plan, None).expect("the design builds");
         for force_columns in [false, true] {
+            // Each design starts from fresh scratch tables.
+            let design = design::design(conn, "t", &plan, None).expect("the design builds");
             let counts = members::plan_entries(conn, &design, force_columns).expect("plan");
             assert_eq!(counts.per_stage(), [4, 4, 8]);
             assert_eq!(counts.packed, !force_columns);
@@ -298,14 +299,6 @@ mod tests {
                 first_draft.gen_id(),
                 crate::ids::gen_id(crate::ids::Stage::Draft, &signature, 0)
             );
-            conn.execute_batch("drop table temp.m; drop table temp.plan_draft; drop table temp.plan_essay; drop table temp.plan_eval")
-                .expect("the next round starts clean");
-            conn.execute_batch(
-                "create temp table m (stage integer not null, parent integer, combo integer not null, \
-                 template integer not null, llm integer not null, rep integer not null, \
-                 collision integer not null default 0, gen_id text not null)",
-            )
-            .expect("the member table is recreated");
         }
     }
 
