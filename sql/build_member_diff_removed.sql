@@ -1,6 +1,6 @@
 -- Stored members a rebuild would drop, per stage.   ?1 cohort_no.
 -- Caller: cohort::members::member_diff (what build and verify say changed).
-select stage, count(*)
+select stage, count(*) as members
 from (select stage, gen_id from cohort_members where cohort_no = ?1
       except
       select stage, gen_id from temp.m)

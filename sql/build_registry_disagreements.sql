@@ -1,6 +1,6 @@
 -- Members whose gen_id an earlier cohort issued for the same signature but with other values
 -- (D2 across cohorts: another essay LLM, another spelling, …): the first few, and how many.
--- ?1 the building cohort's cohort_no.   Caller: cohort::build.
+-- ?1 the building cohort's cohort_no.   Caller: cohort::checks::check_registry_agreement.
 --
 -- The join order is forced (CROSS JOIN, a materialized CTE): each member probes the registry
 -- by gen_id, and only the hits are expanded. Left to the planner without statistics, it drove
@@ -11,10 +11,11 @@ with hits as materialized (
     cross join gen_ids as g on g.gen_id = m.gen_id
     where g.cohort_no < ?1
 )
-select x.gen_id, rr.cohort_id,
-       ip.gen_id, ic.text, it.text, il.text, im.replicate,
+select x.gen_id, rr.cohort_id as other_cohort,
+       ip.gen_id as their_parent, ic.text as their_combo, it.text as their_template,
+       il.text as their_llm, im.replicate as their_replicate,
        x.parent_gen_id, x.combo_id, x.template_id, x.llm_model_id, x.replicate,
-       count(*) over ()
+       count(*) over () as total
 from hits as h
 cross join temp.member_rows as x on x.seq = h.seq
 cross join cohort_members as im on im.cohort_no = h.cohort_no and im.ordinal = h.ordinal

@@ -1,6 +1,6 @@
 -- The distinct role-value ids the plan uses, per role (for catalog validation and the
 -- manifest).   No parameters.   Caller: cohort::members.
-select distinct 0, combo from temp.plan_draft
+select distinct 0 as role, combo as vid from temp.plan_draft
 union select distinct 1, template from temp.plan_draft
 union select distinct 2, llm from temp.plan_draft
 union select distinct 3, template from temp.plan_essay

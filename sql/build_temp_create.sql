@@ -1,6 +1,6 @@
 -- The scratch tables of one build or verify, in the temp schema (never written to the store
 -- file; gone when the connection closes). Runs as a batch; no parameters.
--- Caller: cohort::members::prepare.
+-- Caller: cohort::design.
 drop view if exists temp.member_rows;
 drop table if exists temp.design;
 drop table if exists temp.role_text;

@@ -1,3 +1,3 @@
 -- Whether a combo id is in the catalog as of a batch.   ?1 combo_id  ?2 last batch_id.
--- Caller: cohort::validate.
-select exists (select 1 from catalog_combo_mappings where combo_id = ?1 and batch_id <= ?2)
+-- Caller: cohort::checks::validate_catalogs.
+select exists (select 1 from catalog_combo_mappings where combo_id = ?1 and batch_id <= ?2) as present

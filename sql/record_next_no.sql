@@ -1,2 +1,2 @@
 -- The cohort_no the next record gets.   No parameters.   Caller: cohort::build.
-select coalesce(max(cohort_no), 0) + 1 from cohort_records
+select coalesce(max(cohort_no), 0) + 1 as cohort_no from cohort_records

@@ -1,5 +1,5 @@
-//! Deterministic generation ids, exactly as the reference derives them (semantics §3.9, D1),
-//! and the Python string semantics they depend on (`str.strip`, `str.lower`, `int()`).
+//! Deterministic generation ids, exactly as the reference derives them (docs/reference.md §3.9,
+//! D1), and the Python string semantics they depend on (`str.strip`, `str.lower`, `int()`).
 //!
 //! Pure functions, no I/O.
 
@@ -58,8 +58,125 @@ impl std::fmt::Display for Stage {
     }
 }
 
+/// A text field of a plan entry (docs/reference.md §3.4), named instead of numbered. The order of
+/// the variants is the `temp.design` column order and the `role` number stored in the cohort
+/// value tables ([`Role::index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The combo id.
+    Combo,
+    /// The draft template.
+    DraftTemplate,
+    /// The draft LLM.
+    DraftLlm,
+    /// The essay template.
+    EssayTemplate,
+    /// The essay LLM.
+    EssayLlm,
+    /// The evaluation template.
+    EvaluationTemplate,
+    /// The evaluation LLM.
+    EvaluationLlm,
+}
+
+impl Role {
+    /// All roles, in column order.
+    pub const ALL: [Role; 7] = [
+        Role::Combo,
+        Role::DraftTemplate,
+        Role::DraftLlm,
+        Role::EssayTemplate,
+        Role::EssayLlm,
+        Role::EvaluationTemplate,
+        Role::EvaluationLlm,
+    ];
+
+    /// The role's number in the store's value tables and in `temp.design`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The role with number `index`.
+    pub fn from_index(index: usize) -> Option<Role> {
+        Role::ALL.get(index).copied()
+    }
+
+    /// The template role of a stage.
+    pub fn template(stage: Stage) -> Role {
+        match stage {
+            Stage::Draft => Role::DraftTemplate,
+            Stage::Essay => Role::EssayTemplate,
+            Stage::Evaluation => Role::EvaluationTemplate,
+        }
+    }
+
+    /// The LLM role of a stage.
+    pub fn llm(stage: Stage) -> Role {
+        match stage {
+            Stage::Draft => Role::DraftLlm,
+            Stage::Essay => Role::EssayLlm,
+            Stage::Evaluation => Role::EvaluationLlm,
+        }
+    }
+
+    /// The stage of a template role (`None` for the combo and the LLMs).
+    pub fn template_stage(self) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| Role::template(*s) == self)
+    }
+}
+
+/// A cohort id (D11): 1–128 characters of `[A-Za-z0-9._-]`, starting with a letter or digit.
+/// Checked before anything is read or written, so it is always a safe folder name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CohortId(String);
+
+impl CohortId {
+    /// Validates a cohort id.
+    pub fn parse(text: &str) -> crate::error::Result<CohortId> {
+        let bytes = text.as_bytes();
+        let ok = !bytes.is_empty()
+            && bytes.len() <= 128
+            && bytes[0].is_ascii_alphanumeric()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            return Ok(CohortId(text.to_string()));
+        }
+        let shown: String = if text.chars().count() > 60 {
+            format!(
+                "{}… ({} characters)",
+                text.chars().take(60).collect::<String>(),
+                text.chars().count()
+            )
+        } else {
+            text.to_string()
+        };
+        Err(crate::error::Error::Usage {
+            message: format!("invalid cohort id {shown:?}"),
+            detail: vec![
+                "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit \
+                 (D11); it names the folder cohorts/<id>/"
+                    .to_string(),
+            ],
+        })
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CohortId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Python's `str.isspace()`: Rust's `char::is_whitespace` plus the information separators
-/// U+001C–U+001F, which Python counts as whitespace and Rust does not (semantics §8 Q-UNI).
+/// U+001C–U+001F, which Python counts as whitespace and Rust does not (docs/reference.md §8 Q-UNI).
 pub fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
@@ -144,7 +261,7 @@ fn push_base36(out: &mut String, value: u128) {
     out.push_str(std::str::from_utf8(&buf[..len]).expect("base36 digits are ASCII"));
 }
 
-/// Why a signature component was refused (semantics §3.9 "Normalising a text component").
+/// Why a signature component was refused (docs/reference.md §3.9 "Normalising a text component").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureError {
     /// A component is empty after trimming.
@@ -172,18 +289,68 @@ pub fn normalize_component(field: &'static str, value: &str) -> Result<String, S
     Ok(py_lower(stripped))
 }
 
+/// The one formatter of the canonical signature string (docs/reference.md §3.9 step 2): components
+/// joined with `|`, then the decimal replicate, e.g. `combo-1|draft-a|gen-model|1`. Used by
+/// [`signature`], by the build (whose components are normalised already) and by the
+/// `gen_signature` SQL function.
+pub struct SignatureWriter<'a> {
+    out: &'a mut String,
+}
+
+impl<'a> SignatureWriter<'a> {
+    /// Starts a signature in `out` (cleared first).
+    pub fn new(out: &'a mut String) -> Self {
+        out.clear();
+        SignatureWriter { out }
+    }
+
+    /// Appends a component that is normalised already (trimmed and lowercased).
+    pub fn normalized(&mut self, part: &str) {
+        self.out.push_str(part);
+        self.out.push('|');
+    }
+
+    /// Appends a raw text component, normalised here (Python-trimmed, lowercased; an ASCII
+    /// text is lowercased in place). Returns false, appending nothing, when it is empty.
+    pub fn component(&mut self, value: &str) -> bool {
+        let stripped = py_strip(value);
+        if stripped.is_empty() {
+            return false;
+        }
+        if stripped.is_ascii() {
+            self.out
+                .extend(stripped.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.out.push_str(&py_lower(stripped));
+        }
+        self.out.push('|');
+        true
+    }
+
+    /// Appends an integer component in decimal.
+    pub fn integer(&mut self, value: i64) {
+        write!(self.out, "{value}|").expect("writing to a String cannot fail");
+    }
+
+    /// Ends the signature with the replicate.
+    pub fn finish(self, replicate: i64) {
+        write!(self.out, "{replicate}").expect("writing to a String cannot fail");
+    }
+}
+
 /// The canonical signature string of a generation: normalised text components and the
-/// replicate joined with `|` (semantics §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
+/// replicate joined with `|` (docs/reference.md §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
 ///
 /// `parts` are `(field name, value)` pairs in signature order.
 pub fn signature(parts: &[(&'static str, &str)], replicate: i64) -> Result<String, SignatureError> {
     let mut out = String::with_capacity(64);
+    let mut writer = SignatureWriter::new(&mut out);
     for (field, value) in parts {
-        out.push_str(&normalize_component(field, value)?);
-        out.push('|');
+        if !writer.component(value) {
+            return Err(SignatureError::Empty { field });
+        }
     }
-    // Writing to a String cannot fail.
-    write!(out, "{replicate}").expect("write to String");
+    writer.finish(replicate);
     Ok(out)
 }
 
@@ -205,7 +372,7 @@ pub fn draft_signature(
 }
 
 /// The essay signature `(draft_gen_id, essay_template_id, replicate)`; the essay LLM is not
-/// part of it (semantics §8 Q-ESSAYLLM, D2).
+/// part of it (docs/reference.md §8 Q-ESSAYLLM, D2).
 pub fn essay_signature(
     draft_gen_id: &str,
     template: &str,
@@ -263,7 +430,8 @@ pub fn gen_id(stage: Stage, canonical_signature: &str, collision_index: u32) -> 
 /// How many collision indices the reference tries before giving up (attempts 0..=4).
 pub const MAX_COLLISION_ATTEMPTS: u32 = 5;
 
-/// True for ids of the legacy scheme (semantics §5.1): 16 base-36 characters, no stage prefix.
+/// True for ids of the legacy scheme (docs/reference.md §5.1): 16 base-36 characters, no stage
+/// prefix.
 pub fn is_legacy_gen_id(id: &str) -> bool {
     id.len() == 16
         && id
@@ -273,6 +441,54 @@ pub fn is_legacy_gen_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cohort_ids_are_plain_names() {
+        for ok in ["spec-cohort", "c1", "A.b_c-9", &"x".repeat(128)] {
+            assert!(CohortId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "../spec-cohort",
+            "spec cohort",
+            "a/b",
+            ".hidden",
+            "-x",
+            "a\0b",
+            &"x".repeat(129),
+            &"y".repeat(1000),
+            "é",
+        ] {
+            assert!(CohortId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_are_numbered_in_column_order() {
+        for (i, role) in Role::ALL.iter().enumerate() {
+            assert_eq!(role.index(), i);
+            assert_eq!(Role::from_index(i), Some(*role));
+        }
+        assert_eq!(Role::from_index(7), None);
+        for stage in Stage::ALL {
+            assert_eq!(Role::template(stage).template_stage(), Some(stage));
+            assert_eq!(Role::llm(stage).template_stage(), None);
+        }
+        assert_eq!(Role::Combo.template_stage(), None);
+    }
+
+    #[test]
+    fn the_signature_writer_joins_normalised_parts() {
+        let mut out = String::from("stale");
+        let mut w = SignatureWriter::new(&mut out);
+        assert!(w.component(" Combo-1 "));
+        w.normalized("draft-a");
+        assert!(!w.component(" \u{1f} "), "empty after Python strip");
+        w.integer(-3);
+        assert!(w.component("ΣΑΣ"));
+        w.finish(2);
+        assert_eq!(out, "combo-1|draft-a|-3|σας|2");
+    }
     use super::*;
 
     fn blake2b80_hex(s: &str) -> String {
@@ -285,7 +501,7 @@ mod tests {
             .collect()
     }
 
-    // Every vector of semantics §3.9.
+    // Every vector of docs/reference.md §3.9.
     #[test]
     fn reference_vectors_hold() {
         let cases = [
@@ -359,7 +575,7 @@ mod tests {
 
     #[test]
     fn signatures_normalise_like_the_reference() {
-        // semantics §6.10 D1.
+        // docs/reference.md §6.10 D1.
         let sig = draft_signature("ComboA", "Draft-Tpl", "Gen-Model", 2).unwrap();
         assert_eq!(sig, "comboa|draft-tpl|gen-model|2");
         assert_eq!(gen_id(Stage::Draft, &sig, 0), "d_518wg2h1qoy8ycab");
@@ -371,7 +587,7 @@ mod tests {
         );
     }
 
-    // semantics §6.9 B1: one draft, essay and evaluation.
+    // docs/reference.md §6.9 B1: one draft, essay and evaluation.
     #[test]
     fn builder_vector_b1() {
         let d = gen_id(
@@ -394,7 +610,8 @@ mod tests {
         assert_eq!(v, "v_nvlzt6yvsseas4z");
     }
 
-    // semantics §3.17, second vector (test_cohort_membership_cartesian_multiple_replicates).
+    // docs/reference.md §3.17, second vector
+    // (test_cohort_membership_cartesian_multiple_replicates).
     #[test]
     fn multiple_replicates_vector() {
         let d1 = gen_id(

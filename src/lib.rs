@@ -8,11 +8,13 @@
 //!    §2).
 //! 3. [`compile`] turns a plan into SQL (tables of levels loaded with bound parameters, a
 //!    product ordered by the level ordinals) and streams the design rows as CSV or JSONL.
-//! 4. `cohort` groups design rows into draft/essay/evaluation members with the reference gen_ids
-//!    and writes an immutable, content-hashed record; `export` writes the canonical files and
-//!    `verify` proves a record reproduces.
+//! 4. [`cohort`] builds in stages (design → members → checks → manifest) the draft/essay/
+//!    evaluation members with the reference gen_ids; [`record`] hashes and stores them as an
+//!    immutable, content-hashed record; [`export`] writes the canonical files (formats and the
+//!    atomic writer in [`layout`]) and [`verify`] proves a record reproduces.
 //!
-//! Nothing outside `main.rs` and `cli/` prints or exits.
+//! Modules import only downward (`docs/architecture.md`). Nothing outside `main.rs` and `cli/`
+//! prints or exits.
 
 #![warn(missing_docs)]
 
@@ -22,8 +24,8 @@ pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod export;
-pub mod gens;
 pub mod ids;
+pub mod layout;
 pub mod migrate;
 pub mod query;
 pub mod record;

@@ -2,8 +2,10 @@
 //! layout (CLI.md), and its append-only identity.
 //!
 //! Values are text exactly as in the file (D9): no type inference, `01` stays `01`, `None` is
-//! an ordinary string. This module owns the kinds and their columns; [`import`] owns writing.
+//! an ordinary string. This module owns the kinds and their columns; [`import`] owns writing;
+//! [`allowlist`] checks compiled rows against `compile --catalog` files (D8).
 
+pub mod allowlist;
 pub mod import;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::cohort::{self, BuildStatus, CohortId};
+use cohortdb::cohort::{self, BuildStatus};
+use cohortdb::ids::CohortId;
 
 use super::Global;
 
@@ -39,9 +40,9 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     });
     let (spec, plan) = super::load_plan(&spec_path)?;
     super::check_max_rows(&plan, args.max_rows)?;
-    let seed = args.seed.or(spec.output_seed);
+    let seed = spec.effective_seed(args.seed);
     let report = super::with_new_or_existing_store(global, |store| {
-        Ok(cohort::build(store, &id, &spec, seed)?)
+        Ok(cohort::build(store, &id, &spec, &plan, seed)?)
     })?;
     let mut out = std::io::stdout().lock();
     match report.status {

@@ -1,15 +1,14 @@
 //! `cohortdb compile SPEC`: the design rows, byte-identical to the reference CLI's files
 //! (`--out`), or LF CSV on stdout. Needs no store: the SQL runs in an in-memory SQLite.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::Error;
+use cohortdb::catalog::allowlist::Catalogs;
 use cohortdb::compile;
-use cohortdb::compile::catalogs::Catalogs;
 use cohortdb::compile::output::{Format, RowWriter};
 
 use super::{Global, render::warn};
@@ -72,7 +71,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     }
     let format = output_format(&args)?;
     let (spec, plan) = super::load_plan(&args.spec)?;
-    let seed = args.seed.or(spec.output_seed);
+    let seed = spec.effective_seed(args.seed);
     super::check_max_rows(&plan, args.max_rows)?;
     let mut catalogs = Catalogs::default();
     for path in &args.catalog {
@@ -107,25 +106,15 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to a temporary file beside `out` and renames it into place, so a failure never
-/// leaves a partial file.
+/// Streams the rows through the atomic writer (`layout::write_with`): a temporary file beside
+/// `out` renamed into place, so a failure never leaves a partial file.
 fn write_file(
     out: &Path,
     format: Format,
     plan: &cohortdb::spec::Plan,
     seed: Option<i64>,
 ) -> anyhow::Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    cohortdb::layout::write_with(out, |file, tmp| -> anyhow::Result<()> {
         let mut writer = RowWriter::new(
             BufWriter::with_capacity(1 << 20, file),
             format,
@@ -133,16 +122,10 @@ fn write_file(
             b"\r\n",
         );
         compile::write_design(plan, seed, &mut writer, None, &tmp.display().to_string())?;
-        let file = writer.finish().map_err(|e| Error::io(&tmp, e))?;
-        drop(
-            file.into_inner()
-                .map_err(|e| Error::io(&tmp, e.into_error()))?,
-        );
-        std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        let buffered = writer.finish().map_err(|e| Error::io(tmp, e))?;
+        buffered
+            .into_inner()
+            .map_err(|e| Error::io(tmp, e.into_error()))?;
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    })
 }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::Store;
-use cohortdb::cohort::CohortId;
 use cohortdb::export::{self, ExportOptions, FileOutcome};
+use cohortdb::ids::CohortId;
 
 use super::Global;
 use super::render::{MetadataBar, warn};
@@ -46,7 +46,7 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let report = export::export(store.conn(), &id, &options, &progress)?;
     drop(progress);
     for note in &report.notes {
-        warn(global, note);
+        warn(global, &note.to_string());
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "cohort {} exported to {}", id, report.out.display())?;

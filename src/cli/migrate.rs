@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use cohortdb::cohort::CohortId;
+use cohortdb::ids::CohortId;
 use cohortdb::migrate::{self, Migration, Options, legacy::LegacySettings};
 
 use cohortdb::textfmt::count;

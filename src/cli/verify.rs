@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use cohortdb::Store;
-use cohortdb::cohort::CohortId;
-use cohortdb::verify::{self, Finding, VerifyOptions, VerifyReport};
+use cohortdb::ids::CohortId;
+use cohortdb::verify::{self, Severity, VerifyOptions, VerifyReport};
 
 use super::Global;
 
@@ -39,10 +39,14 @@ pub struct VerifyArgs {
 fn print(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()> {
     writeln!(out, "cohort {}", report.cohort_id)?;
     for finding in &report.findings {
-        match finding {
-            Finding::Ok(text) => writeln!(out, "  ok        {text}")?,
-            Finding::Note(text) => writeln!(out, "  note      {text}")?,
-            Finding::Difference(text) => writeln!(out, "  DIFFERS   {text}")?,
+        let label = match finding.severity() {
+            Severity::Ok => "ok",
+            Severity::Note => "note",
+            Severity::Difference => "DIFFERS",
+        };
+        writeln!(out, "  {label:<9} {finding}")?;
+        for line in finding.detail() {
+            writeln!(out, "  {label:<9}   {line}")?;
         }
     }
     writeln!(

@@ -1,76 +1,101 @@
 //! Cohort build (CLI.md `build`): a spec becomes an immutable, content-hashed record of its
-//! draft / essay / evaluation members with the reference gen_ids (semantics §3, D1, D2,
-//! D10–D16).
+//! draft / essay / evaluation members with the reference gen_ids (docs/reference.md §3,
+//! docs/decisions.md D1, D2, D10–D16).
 //!
-//! Everything is computed in the temp schema first ([`members::compute`]); the store is written
-//! only when the cohort is new, in the command's one transaction.
+//! The build runs in stages, each a function over the temp schema of the store's connection:
+//! [`design`] (the design rows and their checks) → [`members`] (plan entries, gen_ids,
+//! collisions) → [`checks`] (D15 empty, D16 catalogs, D2 shared gen_ids) → [`manifest`]
+//! (`manifest.json` and template modes). [`compute`] runs them in that order and hashes the
+//! result (`record::canonical`); the store is written only when the cohort is new, in the
+//! command's one transaction ([`build`]).
 
+pub mod checks;
+pub mod design;
+pub mod manifest;
 pub mod members;
 pub mod roles;
 
-use std::fmt;
 use std::time::SystemTime;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
 use crate::error::{DbContext, Error, Result};
-use crate::record::{self, Record};
-use crate::spec::{Spec, resolve};
-use crate::store::{Store, queries};
+use crate::record::canonical;
+use crate::record::{self, Computed, Hashes, Record};
+use crate::spec::{Plan, Spec};
+use crate::store::Store;
 
-pub use members::{Computed, Hashes};
+pub use crate::ids::CohortId;
 
-/// A cohort id (D11): 1–128 characters of `[A-Za-z0-9._-]`, starting with a letter or digit.
-/// Checked before anything is read or written, so it is always a safe folder name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CohortId(String);
-
-impl CohortId {
-    /// Validates a cohort id.
-    pub fn parse(text: &str) -> Result<CohortId> {
-        let bytes = text.as_bytes();
-        let ok = !bytes.is_empty()
-            && bytes.len() <= 128
-            && bytes[0].is_ascii_alphanumeric()
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if ok {
-            return Ok(CohortId(text.to_string()));
-        }
-        let shown: String = if text.chars().count() > 60 {
-            format!(
-                "{}… ({} characters)",
-                text.chars().take(60).collect::<String>(),
-                text.chars().count()
-            )
-        } else {
-            text.to_string()
-        };
-        Err(Error::Usage {
-            message: format!("invalid cohort id {shown:?}"),
-            detail: vec![
-                "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit \
-                 (D11); it names the folder cohorts/<id>/"
-                    .to_string(),
-            ],
-        })
-    }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// How to compute a cohort: the inputs a build or a verify fixes besides the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// The effective shuffle seed (`--seed`, else `output.seed`, D8).
+    pub seed: Option<i64>,
+    /// The newest import batch the catalogs are read as of.
+    pub last_batch: i64,
+    /// The cohort's build number: registry entries of earlier cohorts are consulted.
+    pub cohort_no: i64,
+    /// Also return the registry entries (a build stores them; verify does not need them).
+    pub collect_registry: bool,
+    /// Key the plan tables by their columns even when a packed key fits (tests of that path).
+    pub force_columns: bool,
 }
 
-impl fmt::Display for CohortId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// Computes a cohort's members, manifest, modes and hashes in temp tables on `conn`, stage by
+/// stage; the first refusal stops it.
+pub fn compute(
+    conn: &Connection,
+    cohort: &str,
+    spec: &Spec,
+    plan: &Plan,
+    options: &BuildOptions,
+) -> Result<Computed> {
+    let design = design::design(conn, cohort, plan, options.seed)?;
+    let counts = members::plan_entries(conn, &design, options.force_columns)?;
+    checks::check_not_empty(&counts, cohort)?;
+    let used = members::used_values(conn)?;
+    checks::validate_catalogs(conn, &design, &used, options.last_batch, cohort)?;
+    members::issue_gen_ids(conn, &counts, options.cohort_no, cohort)?;
+    let manifest = manifest::manifest(conn, &design, &used, options.last_batch, cohort)?;
+    let modes = manifest::modes(conn, &design, &used, options.last_batch)?;
+    let spec_hash = canonical::spec_hash(spec, options.seed);
+    let (members_hash, mut registry) = members::digest(conn, &counts, &design)?;
+    checks::check_duplicates(conn, &registry, cohort)?;
+    if !options.collect_registry {
+        registry = Vec::new();
     }
+    let manifest_hash = canonical::manifest_hash(&manifest);
+    let texts = |role| used.texts(&design, role);
+    let catalog_hash = canonical::catalog_hash(conn, &texts, options.last_batch)?;
+    let content = canonical::content_hash(
+        cohort,
+        &spec_hash,
+        &members_hash,
+        &manifest_hash,
+        &catalog_hash,
+    );
+    Ok(Computed {
+        counts: counts.per_stage(),
+        manifest,
+        modes,
+        seed: options.seed,
+        last_batch: options.last_batch,
+        cohort_no: options.cohort_no,
+        hashes: Hashes {
+            spec: spec_hash,
+            members: members_hash,
+            manifest: manifest_hash,
+            catalog: catalog_hash,
+            content,
+        },
+        registry,
+    })
 }
 
 /// What `build` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum BuildStatus {
     /// A new record was written.
     Created,
@@ -83,7 +108,7 @@ pub enum BuildStatus {
 }
 
 /// The result of `build`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BuildReport {
     /// The cohort.
     pub cohort_id: String,
@@ -95,15 +120,16 @@ pub struct BuildReport {
     pub content_hash: String,
 }
 
-/// Builds cohort `id` from `spec` (the effective `seed` is `--seed`, else `output.seed`, D8).
-/// One transaction: either the whole record is written, or nothing.
+/// Builds cohort `id` from `spec` and its resolved `plan` (the effective `seed` is `--seed`,
+/// else `output.seed`, D8: [`Spec::effective_seed`]). One transaction: either the whole record
+/// is written, or nothing.
 pub fn build(
     store: &mut Store,
     id: &CohortId,
     spec: &Spec,
+    plan: &Plan,
     seed: Option<i64>,
 ) -> Result<BuildReport> {
-    let plan = resolve(spec)?;
     let tx = store.write_transaction()?;
     let last_batch = record::last_batch(&tx)?;
     let existing = record::load(&tx, id.as_str())?;
@@ -112,17 +138,14 @@ pub fn build(
         Some(record) => record.cohort_no,
         None => record::next_cohort_no(&tx)?,
     };
-    let computed = members::compute(
-        &tx,
-        id.as_str(),
-        spec,
-        &plan,
+    let options = BuildOptions {
         seed,
         last_batch,
         cohort_no,
-        true,
-        false,
-    )?;
+        collect_registry: true,
+        force_columns: false,
+    };
+    let computed = compute(&tx, id.as_str(), spec, plan, &options)?;
     let content_hash = computed.hashes.content.to_hex();
     if let Some(existing) = existing {
         if existing.content_hash == content_hash {
@@ -137,7 +160,7 @@ pub fn build(
         }
         return Err(changed(&tx, &existing, &computed)?);
     }
-    check_registry_agreement(&tx, id, cohort_no)?;
+    checks::check_registry_agreement(&tx, id, cohort_no)?;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     record::write(&tx, id.as_str(), &computed, &spec.bundle, &now)?;
     tx.commit().db("commit build")?;
@@ -155,18 +178,17 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
         format!("stored content hash {}", existing.content_hash),
         format!("new content hash    {}", computed.hashes.content.to_hex()),
     ];
+    let hashes = computed.hashes.compare(existing);
     let diff = members::member_diff(conn, existing.cohort_no)?;
     for (stage, (a, r)) in record::stage_names().iter().zip(diff) {
         if a > 0 || r > 0 {
             detail.push(format!("{stage} members: {a} added, {r} removed"));
         }
     }
-    if existing.members_hash != computed.hashes.members.to_hex()
-        && diff.iter().all(|&(a, r)| a == 0 && r == 0)
-    {
+    if hashes.members && diff.iter().all(|&(a, r)| a == 0 && r == 0) {
         detail.push("members: the same gen_ids, but their order or values differ".to_string());
     }
-    if existing.spec_hash != computed.hashes.spec.to_hex() {
+    if hashes.spec {
         detail.push("spec: its content changed (not only its formatting)".to_string());
     }
     if existing.seed != computed.seed {
@@ -175,10 +197,10 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
             existing.seed, computed.seed
         ));
     }
-    if existing.manifest_hash != computed.hashes.manifest.to_hex() {
+    if hashes.manifest {
         detail.push("manifest: changed".to_string());
     }
-    if existing.catalog_hash != computed.hashes.catalog.to_hex() {
+    if hashes.catalog {
         detail.push("catalog rows the cohort references: changed".to_string());
     }
     detail.push(format!(
@@ -195,99 +217,216 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
     })
 }
 
-/// D2 across cohorts: a member whose gen_id an earlier cohort registered must agree with it on
-/// everything the registry holds (stage, parent, combo, template, LLM, replicate).
-fn check_registry_agreement(conn: &Connection, id: &CohortId, cohort_no: i64) -> Result<()> {
-    let mut stmt = conn
-        .prepare(queries::BUILD_REGISTRY_DISAGREEMENTS)
-        .db("build_registry_disagreements")?;
-    type Row = (
-        String,
-        String,
-        [Option<String>; 4],
-        i64,
-        [Option<String>; 4],
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = stmt
-        .query_map(params![cohort_no], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
-                r.get(6)?,
-                [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
-                r.get(11)?,
-                r.get(12)?,
-            ))
-        })
-        .db("build_registry_disagreements")?
-        .collect::<rusqlite::Result<_>>()
-        .db("build_registry_disagreements")?;
-    let Some(first) = rows.first() else {
-        return Ok(());
-    };
-    let names = ["parent_gen_id", "combo_id", "template_id", "llm_model_id"];
-    let mut detail = Vec::new();
-    for (gen_id, other, theirs, their_rep, ours, our_rep, _) in &rows {
-        let mut diffs: Vec<String> = (0..4)
-            .filter(|i| theirs[*i] != ours[*i])
-            .map(|i| {
-                format!(
-                    "{} {} (cohort {other}) vs {} here",
-                    names[i],
-                    theirs[i].as_deref().unwrap_or("none"),
-                    ours[i].as_deref().unwrap_or("none")
-                )
-            })
-            .collect();
-        if their_rep != our_rep {
-            diffs.push(format!(
-                "replicate {their_rep} (cohort {other}) vs {our_rep} here"
-            ));
-        }
-        detail.push(format!("{gen_id}: {}", diffs.join("; ")));
-    }
-    detail.push(
-        "hint: the gen_id names one generation; reusing it would run it with the earlier cohort's values \
-         and silently ignore this cohort's (D2). The essay id does not include essay_llm, and ids ignore \
-         letter case"
-            .to_string(),
-    );
-    Err(Error::Refused {
-        message: format!(
-            "cohort {:?}: {} member{} reuse gen_ids that earlier cohorts issued with different values",
-            id.as_str(),
-            first.6,
-            if first.6 == 1 { "" } else { "s" }
-        ),
-        detail,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::design::tests::plan_of;
     use super::*;
+    use crate::ids::Role;
+
+    struct Quiet;
+
+    impl crate::catalog::Progress for Quiet {
+        fn start(&self, _: &str, _: u64) {}
+        fn advance(&self, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    /// An in-memory store with the catalogs of the integration-test data root.
+    fn store() -> Store {
+        let mut store = Store::open_in_memory().expect("an in-memory store");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
+        crate::catalog::import_all(&mut store, &root, &Quiet).expect("the fixture catalogs import");
+        store
+    }
+
+    const SPEC: &str = "axes:\n  combo_id: [combo-1, combo-2]\n  draft_template: [draft-A]\n  \
+        draft_llm: [gen-a]\n  draft_replicate: [1, 2]\n  essay_template: [essay-X]\n  \
+        essay_llm: [gen-a]\n  evaluation_template: [eval-1, eval-2]\n  evaluation_llm: [judge]\n";
+
+    fn options(conn: &Connection, force_columns: bool) -> BuildOptions {
+        BuildOptions {
+            seed: None,
+            last_batch: record::last_batch(conn).expect("a batch"),
+            cohort_no: record::next_cohort_no(conn).expect("a cohort number"),
+            collect_registry: true,
+            force_columns,
+        }
+    }
+
+    fn computed(store: &Store, text: &str, force_columns: bool) -> Result<Computed> {
+        let (spec, plan) = plan_of(text);
+        let conn = store.conn();
+        compute(conn, "t", &spec, &plan, &options(conn, force_columns))
+    }
 
     #[test]
-    fn cohort_ids_are_plain_names() {
-        for ok in ["spec-cohort", "c1", "A.b_c-9", &"x".repeat(128)] {
-            assert!(CohortId::parse(ok).is_ok(), "{ok}");
+    fn packed_and_column_keyed_plans_compute_the_same_cohort() {
+        let store = store();
+        let packed = computed(&store, SPEC, false).expect("the packed plan builds");
+        let columns = computed(&store, SPEC, true).expect("the column-keyed plan builds");
+        assert_eq!(packed.counts, [4, 4, 8]);
+        assert_eq!(packed, columns);
+    }
+
+    #[test]
+    fn members_stage_issues_reference_ids_in_order() {
+        let store = store();
+        let conn = store.conn();
+        let (_, plan) = plan_of(SPEC);
+        for force_columns in [false, true] {
+            // Each design starts from fresh scratch tables.
+            let design = design::design(conn, "t", &plan, None).expect("the design builds");
+            let counts = members::plan_entries(conn, &design, force_columns).expect("plan");
+            assert_eq!(counts.per_stage(), [4, 4, 8]);
+            assert_eq!(counts.packed, !force_columns);
+            let used = members::used_values(conn).expect("used values");
+            assert_eq!(
+                used.texts(&design, Role::EvaluationTemplate),
+                ["eval-1", "eval-2"]
+            );
+            assert_eq!(used.vids(Role::EssayLlm).len(), 1);
+            members::issue_gen_ids(conn, &counts, 1, "t").expect("gen_ids");
+            let (_, registry) = members::digest(conn, &counts, &design).expect("digest");
+            assert_eq!(registry.len(), 16);
+            assert!(registry.windows(2).all(|w| w[0].gen_id() <= w[1].gen_id()));
+            let first_draft = registry
+                .iter()
+                .find(|e| e.ordinal == 0)
+                .expect("the first member");
+            let signature = crate::ids::draft_signature("combo-1", "draft-A", "gen-a", 1)
+                .expect("a valid signature");
+            assert_eq!(
+                first_draft.gen_id(),
+                crate::ids::gen_id(crate::ids::Stage::Draft, &signature, 0)
+            );
         }
-        for bad in [
-            "",
-            "../spec-cohort",
-            "spec cohort",
-            "a/b",
-            ".hidden",
-            "-x",
-            "a\0b",
-            &"x".repeat(129),
-            &"y".repeat(1000),
-            "é",
-        ] {
-            assert!(CohortId::parse(bad).is_err(), "{bad:?}");
-        }
+    }
+
+    #[test]
+    fn an_empty_plan_is_refused() {
+        let counts = members::PlanCounts {
+            drafts: 0,
+            essays: 0,
+            evaluations: 0,
+            packed: true,
+        };
+        let err = checks::check_not_empty(&counts, "t").expect_err("empty");
+        assert!(err.to_string().contains("(D15)"), "{err}");
+        let counts = members::PlanCounts {
+            drafts: 1,
+            ..counts
+        };
+        assert!(checks::check_not_empty(&counts, "t").is_ok());
+    }
+
+    #[test]
+    fn ids_missing_from_the_catalogs_are_refused_together() {
+        let store = store();
+        let text = SPEC.replace("judge]", "judge, nobody]");
+        let err = computed(&store, &text, false).expect_err("nobody is not an LLM");
+        let detail = err.detail().join("\n");
+        assert!(
+            err.to_string().contains("1 id the spec uses is not in"),
+            "{err}"
+        );
+        assert!(
+            detail.contains("evaluation LLMs (1): \"nobody\""),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn essays_differing_only_in_their_llm_share_a_gen_id() {
+        let store = store();
+        let text = SPEC.replace("essay_llm: [gen-a]", "essay_llm: [gen-a, judge]");
+        let err = computed(&store, &text, false).expect_err("D2");
+        let text = err.to_string();
+        assert!(
+            text.contains("8 essay plan entries would share 4 gen_ids"),
+            "{text}"
+        );
+        assert!(
+            err.detail()
+                .iter()
+                .any(|l| l.contains("does not include essay_llm"))
+        );
+    }
+
+    #[test]
+    fn a_reused_gen_id_must_agree_with_the_registry() {
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let first = CohortId::parse("first").expect("a valid id");
+        build(&mut store, &first, &spec, &plan, None).expect("the first cohort builds");
+        let (spec, plan) = plan_of(&SPEC.replace("essay_llm: [gen-a]", "essay_llm: [judge]"));
+        let second = CohortId::parse("second").expect("a valid id");
+        let err = build(&mut store, &second, &spec, &plan, None).expect_err("D2 across cohorts");
+        assert!(
+            err.to_string()
+                .contains("4 members reuse gen_ids that earlier cohorts issued"),
+            "{err}"
+        );
+        assert!(
+            err.detail()[0].contains("llm_model_id gen-a (cohort first) vs judge here"),
+            "{:?}",
+            err.detail()
+        );
+        let listed = record::list(store.conn()).expect("the records");
+        assert_eq!(listed.len(), 1, "nothing of the second cohort was stored");
+    }
+
+    #[test]
+    fn manifest_stage_lists_allowlists_and_modes() {
+        let store = store();
+        let computed = computed(&store, SPEC, false).expect("builds");
+        assert!(
+            computed
+                .manifest
+                .starts_with("{\n  \"combos\": [\n    \"combo-1\",\n    \"combo-2\"\n  ],"),
+            "{}",
+            computed.manifest
+        );
+        assert!(
+            computed.manifest.contains("\"evaluation\": 2"),
+            "{}",
+            computed.manifest
+        );
+        let modes: Vec<(&str, &str)> = computed
+            .modes
+            .iter()
+            .map(|(_, t, m)| (t.as_str(), m.as_str()))
+            .collect();
+        assert_eq!(
+            modes,
+            [
+                ("draft-A", "llm"),
+                ("essay-X", "llm"),
+                ("eval-1", "llm"),
+                ("eval-2", "llm")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_result_under_an_existing_id_is_refused_with_what_changed() {
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let id = CohortId::parse("c").expect("a valid id");
+        let report = build(&mut store, &id, &spec, &plan, None).expect("builds");
+        assert_eq!(report.status, BuildStatus::Created);
+        let again = build(&mut store, &id, &spec, &plan, None).expect("unchanged");
+        assert_eq!(
+            again.status,
+            BuildStatus::Unchanged {
+                formatting_only: false
+            }
+        );
+        let err = build(&mut store, &id, &spec, &plan, Some(7)).expect_err("D14");
+        let detail = err.detail().join("\n");
+        assert!(
+            detail.contains("seed: None stored, Some(7) now"),
+            "{detail}"
+        );
+        assert!(detail.contains("spec: its content changed"), "{detail}");
     }
 }

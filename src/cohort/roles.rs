@@ -1,8 +1,8 @@
-//! The fields a cohort reads from each design row (semantics §3.4): seven text roles, each the
-//! first of its candidate columns that is present and non-empty, and three replicate indices.
+//! The fields a cohort reads from each design row (docs/reference.md §3.4): seven text roles, each
+//! the first of its candidate columns that is present and non-empty, and three replicate indices.
 
 use crate::catalog::CatalogKind;
-use crate::ids::Stage;
+use crate::ids::{Role, Stage};
 
 /// A text field of a plan entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,64 +13,57 @@ pub struct TextRole {
     pub candidates: &'static [&'static str],
     /// What the catalog check calls this kind of id.
     pub label: &'static str,
+    /// Its column in `temp.design`.
+    pub column: &'static str,
 }
 
-/// The seven text roles, in `temp.design` column order (their index is the `role` of
-/// `temp.role_text`).
+/// The seven text roles, in [`Role`] order (`TEXT_ROLES[role.index()]` describes `role`).
 pub const TEXT_ROLES: [TextRole; 7] = [
     TextRole {
         name: "combo_id",
         candidates: &["combo_id", "combo"],
         label: "combos",
+        column: "combo",
     },
     TextRole {
         name: "draft_template",
         candidates: &["draft_template"],
         label: "draft templates",
+        column: "draft_template",
     },
     TextRole {
         name: "draft_llm",
         candidates: &["draft_llm", "draft_model", "generation_llm"],
         label: "draft LLMs",
+        column: "draft_llm",
     },
     TextRole {
         name: "essay_template",
         candidates: &["essay_template"],
         label: "essay templates",
+        column: "essay_template",
     },
     TextRole {
         name: "essay_llm",
         candidates: &["essay_llm"],
         label: "essay LLMs",
+        column: "essay_llm",
     },
     TextRole {
         name: "evaluation_template",
         candidates: &["evaluation_template"],
         label: "evaluation templates",
+        column: "evaluation_template",
     },
     TextRole {
         name: "evaluation_llm",
         candidates: &["evaluation_llm"],
         label: "evaluation LLMs",
+        column: "evaluation_llm",
     },
 ];
 
-/// Role indices.
-pub const COMBO: usize = 0;
-/// Draft template role.
-pub const DRAFT_TEMPLATE: usize = 1;
-/// Draft LLM role.
-pub const DRAFT_LLM: usize = 2;
-/// Essay template role.
-pub const ESSAY_TEMPLATE: usize = 3;
-/// Essay LLM role.
-pub const ESSAY_LLM: usize = 4;
-/// Evaluation template role.
-pub const EVALUATION_TEMPLATE: usize = 5;
-/// Evaluation LLM role.
-pub const EVALUATION_LLM: usize = 6;
-
-/// The replicate columns of each stage, in priority order (semantics §3.4).
+/// The replicate columns of each stage, in priority order (docs/reference.md §3.4).
 pub const REPLICATE_CANDIDATES: [(Stage, &[&str]); 3] = [
     (
         Stage::Draft,
@@ -91,26 +84,37 @@ pub const REPLICATE_CANDIDATES: [(Stage, &[&str]); 3] = [
     ),
 ];
 
-/// The template catalog of a template role.
-pub fn template_stage(role: usize) -> Option<Stage> {
-    match role {
-        DRAFT_TEMPLATE => Some(Stage::Draft),
-        ESSAY_TEMPLATE => Some(Stage::Essay),
-        EVALUATION_TEMPLATE => Some(Stage::Evaluation),
-        _ => None,
-    }
+/// The description of a role.
+pub fn text_role(role: Role) -> &'static TextRole {
+    &TEXT_ROLES[role.index()]
 }
 
 /// The catalog a role's ids must exist in.
-pub fn catalog_of(role: usize) -> CatalogKind {
+pub fn catalog_of(role: Role) -> CatalogKind {
     match role {
-        COMBO => CatalogKind::ComboMappings,
-        DRAFT_TEMPLATE => CatalogKind::DraftTemplates,
-        ESSAY_TEMPLATE => CatalogKind::EssayTemplates,
-        EVALUATION_TEMPLATE => CatalogKind::EvaluationTemplates,
-        _ => CatalogKind::LlmModels,
+        Role::Combo => CatalogKind::ComboMappings,
+        Role::DraftTemplate => CatalogKind::DraftTemplates,
+        Role::EssayTemplate => CatalogKind::EssayTemplates,
+        Role::EvaluationTemplate => CatalogKind::EvaluationTemplates,
+        Role::DraftLlm | Role::EssayLlm | Role::EvaluationLlm => CatalogKind::LlmModels,
     }
 }
 
-/// The literal essay LLM of copy-mode essays, always accepted (semantics §8 Q-NONE, D16).
+/// The literal essay LLM of copy-mode essays, always accepted (docs/reference.md §8 Q-NONE, D16).
 pub const NONE_ESSAY_LLM: &str = "None";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_is_described_in_order() {
+        for role in Role::ALL {
+            let described = text_role(role);
+            assert_eq!(described.candidates[0], described.name, "{role:?}");
+        }
+        assert_eq!(text_role(Role::EssayLlm).column, "essay_llm");
+        assert_eq!(catalog_of(Role::EvaluationLlm), CatalogKind::LlmModels);
+        assert_eq!(catalog_of(Role::EssayTemplate), CatalogKind::EssayTemplates);
+    }
+}

@@ -8,7 +8,6 @@
 //!
 //! The same plan always gives the same SQL text. Rows are streamed from SQLite, never held.
 
-pub mod catalogs;
 pub mod emit;
 pub mod output;
 pub mod shuffle;

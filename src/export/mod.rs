@@ -3,27 +3,21 @@
 //!
 //! Export never destroys: everything is checked before anything is written; generated files
 //! that differ stop it unless forced; spec files and metadata files are never overwritten.
-//! Every file is written to a temporary file in its folder and renamed into place, so a reader
-//! (or an interrupted export) only ever sees complete files. `cohort.lock.json` is written
-//! last: its presence says the export completed.
+//! Every file goes through the one atomic writer (`layout::atomic`), so a reader (or an
+//! interrupted export) only ever sees complete files. `cohort.lock.json` is written last: its
+//! presence says the export completed.
+//!
+//! A thin command over `record` (the stored cohort) and `layout` (the file formats, the
+//! metadata scan, the writer).
 
-pub mod files;
-
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::cohort::CohortId;
-use crate::error::{Error, Result};
-use crate::ids::Stage;
-use crate::record::{self, Members, Record};
-use crate::spec::Bundle;
-
-pub use files::{
-    LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, lock_json, membership_csv, metadata_json,
-    metadata_path, metadata_signature, write_atomic,
-};
+use crate::error::{Error, IoContext, Result};
+use crate::ids::{CohortId, Stage};
+use crate::layout::{self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, metadata_json, write_atomic};
+use crate::record::{Stored, compare_spec};
 
 /// Where and how to export.
 #[derive(Debug, Clone)]
@@ -37,7 +31,8 @@ pub struct ExportOptions {
 }
 
 /// What happened to one generated file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FileOutcome {
     /// It did not exist and was written.
     Written,
@@ -47,8 +42,31 @@ pub enum FileOutcome {
     Replaced,
 }
 
+/// Something worth knowing about an export that did not stop it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExportNote {
+    /// A spec file on disk differs from the stored one only in formatting; it was left alone.
+    FormattingOnly {
+        /// The spec file.
+        path: PathBuf,
+    },
+}
+
+impl std::fmt::Display for ExportNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportNote::FormattingOnly { path } => write!(
+                f,
+                "{} differs from the stored spec only in formatting; left alone (D12)",
+                path.display()
+            ),
+        }
+    }
+}
+
 /// What an export did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExportReport {
     /// The cohort folder.
     pub out: PathBuf,
@@ -65,7 +83,7 @@ pub struct ExportReport {
     /// metadata.json files that already existed with the member's signature.
     pub metadata_present: u64,
     /// Notes for the user (formatting-only differences).
-    pub notes: Vec<String>,
+    pub notes: Vec<ExportNote>,
 }
 
 /// Receives export progress (metadata files written).
@@ -84,153 +102,46 @@ impl ExportProgress for NoExportProgress {
     fn advance(&self, _: u64) {}
 }
 
-/// A stored cohort with everything export and verify need.
-pub struct Stored {
-    /// The record.
-    pub record: Record,
-    /// The spec bundle.
-    pub bundle: Bundle,
-    /// Template modes by (stage, template_id).
-    pub modes: BTreeMap<(String, String), String>,
-    /// The members (empty when loaded without them).
-    pub members: Members,
-}
-
-impl Stored {
-    /// Loads a stored cohort, or says it does not exist.
-    pub fn load(conn: &Connection, id: &CohortId) -> Result<Stored> {
-        Stored::load_with(conn, id, true)
-    }
-
-    /// Loads a stored cohort, with its members only when `with_members` (a store-only verify
-    /// recomputes them and needs only the record).
-    pub fn load_with(conn: &Connection, id: &CohortId, with_members: bool) -> Result<Stored> {
-        let record = record::load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
-            message: format!("no cohort {:?} in the store", id.as_str()),
-            detail: vec![
-                "hint: `cohortdb cohorts` lists the stored cohorts; `cohortdb build` stores one"
-                    .to_string(),
-            ],
-        })?;
-        let bundle = record::load_bundle(conn, &record)?;
-        let modes = record::load_modes(conn, record.cohort_no)?;
-        let members = if with_members {
-            record::load_members(conn, &record)?
-        } else {
-            Members::default()
-        };
-        Ok(Stored {
-            record,
-            bundle,
-            modes,
-            members,
-        })
-    }
-
-    /// The mode metadata records for a member's template (semantics §3.6; `llm` by default).
-    pub fn mode(&self, stage: Stage, template: &str) -> &str {
-        self.modes
-            .get(&(stage.as_str().to_string(), template.to_string()))
-            .map_or("llm", String::as_str)
-    }
-
-    /// `membership.csv`, `manifest.json` and the stored spec files, by their path in the cohort
-    /// folder, and the lock file over them.
-    pub fn generated(&self) -> (Vec<u8>, String) {
-        let membership = membership_csv(&self.members);
-        let lock = lock_json(&self.record, &membership, &self.bundle);
-        (membership, lock)
-    }
-}
-
-/// Whether the spec files in `dir` have the stored bundle's canonical form: files missing on
-/// disk count as the stored ones. Returns the paths whose bytes differ, and whether the canonical
-/// form still matches.
-pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> {
-    let mut merged = stored.bundle.files.clone();
-    let mut differing = Vec::new();
-    for (path, bytes) in &stored.bundle.files {
-        let on_disk = dir.join(path);
-        match std::fs::read(&on_disk) {
-            Ok(found) if found == *bytes => {}
-            Ok(found) => {
-                differing.push(path.clone());
-                merged.insert(path.clone(), found);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&on_disk, e)),
-        }
-    }
-    if differing.is_empty() {
-        return Ok((differing, true));
-    }
-    let bundle = Bundle {
-        config: stored.bundle.config.clone(),
-        files: merged,
-    };
-    let same = match crate::spec::load_bundle(&bundle, &dir.display().to_string()) {
-        Ok(spec) => {
-            crate::record::canonical::spec_hash(&spec, stored.record.seed).to_hex()
-                == stored.record.spec_hash
-        }
-        Err(_) => false,
-    };
-    Ok((differing, same))
-}
-
 /// Checks every member's existing metadata.json: returns the ordinals of members without one,
 /// and the number present with the member's signature. A file with another signature (or one
 /// that cannot be read as metadata) is an error before anything is written (D1).
 fn check_metadata(stored: &Stored, gens_root: &Path) -> Result<(Vec<u32>, u64)> {
-    let mut missing = Vec::new();
-    let mut present = 0u64;
-    let mut conflicts = Vec::new();
-    let mut conflict_count = 0usize;
-    for (i, member) in stored.members.iter().enumerate() {
-        let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let theirs = metadata_signature(member.stage, &bytes);
-                if theirs.is_some() && theirs == member.signature() {
-                    present += 1;
-                } else {
-                    conflict_count += 1;
-                    if conflicts.len() < 5 {
-                        conflicts.push(format!(
-                            "{}: {}",
-                            path.display(),
-                            match theirs {
-                                Some(sig) => format!(
-                                    "signature {sig:?}, but the member's is {:?}",
-                                    member.signature().unwrap_or_default()
-                                ),
-                                None =>
-                                    "not readable as metadata (invalid JSON or fields)".to_string(),
-                            }
-                        ));
-                    }
+    let scan = layout::metadata::scan(&stored.members, gens_root)?;
+    if scan.conflicts.is_empty() {
+        return Ok((scan.missing, scan.present));
+    }
+    let count = scan.conflicts.len();
+    let mut detail: Vec<String> = scan
+        .conflicts
+        .iter()
+        .take(5)
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.path.display(),
+                match &c.found {
+                    Some(sig) => format!(
+                        "signature {sig:?}, but the member's is {:?}",
+                        c.expected.as_deref().unwrap_or_default()
+                    ),
+                    None => "not readable as metadata (invalid JSON or fields)".to_string(),
                 }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(i as u32),
-            Err(e) => return Err(Error::io(&path, e)),
-        }
-    }
-    if conflict_count > 0 {
-        conflicts.push(
-            "hint: a gen_id names one generation; an existing metadata.json for another signature is never \
-             overwritten (D1). Move it aside if it is stale, or export to another --gens-root"
-                .to_string(),
-        );
-        return Err(Error::Refused {
-            message: format!(
-                "{conflict_count} existing metadata.json file{} under {} belong to other generations; nothing was written",
-                if conflict_count == 1 { "" } else { "s" },
-                gens_root.display()
-            ),
-            detail: conflicts,
-        });
-    }
-    Ok((missing, present))
+            )
+        })
+        .collect();
+    detail.push(
+        "hint: a gen_id names one generation; an existing metadata.json for another signature is never \
+         overwritten (D1). Move it aside if it is stale, or export to another --gens-root"
+            .to_string(),
+    );
+    Err(Error::Refused {
+        message: format!(
+            "{count} existing metadata.json file{} under {} belong to other generations; nothing was written",
+            if count == 1 { "" } else { "s" },
+            gens_root.display()
+        ),
+        detail,
+    })
 }
 
 /// Exports cohort `id` from the store.
@@ -241,7 +152,7 @@ pub fn export(
     progress: &dyn ExportProgress,
 ) -> Result<ExportReport> {
     let stored = Stored::load(conn, id)?;
-    let (membership, lock) = stored.generated();
+    let (membership, lock) = layout::generated(&stored);
     let generated: [(&str, &[u8]); 3] = [
         (MEMBERSHIP_NAME, &membership),
         (MANIFEST_NAME, stored.record.manifest.as_bytes()),
@@ -301,7 +212,7 @@ pub fn export(
 
     // 2. Write: metadata, spec files, generated files, and the lock last.
     progress.start(missing.len() as u64);
-    files::write_metadata(&stored, &options.gens_root, &missing, progress)?;
+    write_metadata(&stored, &options.gens_root, &missing, progress)?;
     let mut report = ExportReport {
         out: options.out.clone(),
         gens_root: options.gens_root.clone(),
@@ -317,10 +228,9 @@ pub fn export(
         if target.exists() {
             report.spec_unchanged += 1;
             if spec_differing.contains(path) {
-                report.notes.push(format!(
-                    "{} differs from the stored spec only in formatting; left alone (D12)",
-                    target.display()
-                ));
+                report
+                    .notes
+                    .push(ExportNote::FormattingOnly { path: target });
             }
         } else {
             write_atomic(&target, bytes)?;
@@ -334,4 +244,80 @@ pub fn export(
     }
     report.files = outcomes;
     Ok(report)
+}
+
+/// Writes the metadata.json of every member in `ordinals` (which have none yet), on two threads:
+/// creating a million small files is bound by system calls, which run in parallel.
+fn write_metadata(
+    stored: &Stored,
+    gens_root: &Path,
+    ordinals: &[u32],
+    progress: &dyn ExportProgress,
+) -> Result<()> {
+    if ordinals.is_empty() {
+        return Ok(());
+    }
+    for stage in Stage::ALL {
+        let dir = gens_root.join(stage.as_str());
+        std::fs::create_dir_all(&dir).at(&dir)?;
+    }
+    let cohort_id = stored.record.cohort_id.as_str();
+    let write_one = |ordinal: u32| -> Result<()> {
+        let member = stored.members.get(ordinal as usize);
+        let dir = gens_root.join(member.stage.as_str()).join(member.gen_id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+        let json = metadata_json(
+            cohort_id,
+            &member,
+            stored.mode(member.stage, member.template_id),
+        );
+        let target = dir.join("metadata.json");
+        if layout::write_new(&target, json.as_bytes())? {
+            return Ok(());
+        }
+        // Written meanwhile (another export of this cohort): fine when it is the same file;
+        // metadata is never replaced (D1).
+        if std::fs::read(&target).at(&target)? == json.as_bytes() {
+            return Ok(());
+        }
+        Err(Error::refused(
+            format!(
+                "{}: another metadata.json appeared during the export; it was left alone",
+                target.display()
+            ),
+            vec![],
+        ))
+    };
+    let half = ordinals.len().div_ceil(2);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = ordinals
+            .chunks(half.max(1))
+            .map(|chunk| {
+                scope.spawn(|| -> Result<()> {
+                    for (i, ordinal) in chunk.iter().enumerate() {
+                        write_one(*ordinal)?;
+                        if i % 1024 == 1023 {
+                            progress.advance(1024);
+                        }
+                    }
+                    progress.advance((chunk.len() % 1024) as u64);
+                    Ok(())
+                })
+            })
+            .collect();
+        let mut result = Ok(());
+        for worker in workers {
+            let outcome = worker
+                .join()
+                .unwrap_or_else(|_| Err(Error::usage("a metadata writer thread panicked")));
+            if result.is_ok() {
+                result = outcome;
+            }
+        }
+        result
+    })
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::flags::read_bytes;
 use crate::csvread::{CsvReader, Dialect, RawRecord};
 use crate::error::{Error, Location, Result};
-use crate::export::files::write_atomic;
+use crate::layout::write_atomic;
 
 /// The columns of `combo_mappings.csv`, in the reference's order.
 pub const COMBO_COLUMNS: [&str; 6] = [

@@ -29,10 +29,10 @@ use super::{
 };
 use crate::catalog::CatalogKind;
 use crate::catalog::import::parse_replicates;
-use crate::cohort::CohortId;
 use crate::error::{Error, Location, Result};
-use crate::gens::{GenMeta, metadata_path};
+use crate::ids::CohortId;
 use crate::ids::{self, Stage};
+use crate::layout::{GenMeta, metadata_path};
 use crate::textfmt::count;
 
 /// Settings of the legacy flow that lived in code, not files (semantics §5.1 "Combos").

@@ -17,11 +17,11 @@ use super::{
     essay_id, evaluation_id, gen_id_map, items_csv, read_table, refuse_renames, shown,
     write_spec_dir, yaml_comment, yaml_flow,
 };
-use crate::cohort::CohortId;
 use crate::cohort::roles::NONE_ESSAY_LLM;
 use crate::error::{Error, Location, Result};
-use crate::gens::{GenMeta, metadata_path};
+use crate::ids::CohortId;
 use crate::ids::{self, Stage};
+use crate::layout::{GenMeta, metadata_path};
 use crate::textfmt::count;
 
 /// The items file the migrated spec's tuple reads.

@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::import::NoProgress;
 use crate::catalog::{LegacyFlags, import_all_with};
-use crate::cohort::{self, CohortId};
+use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, IoContext, Location, Result};
+use crate::error::{Error, Location, Result};
+use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::record;
 use crate::store::Store;
@@ -406,44 +407,12 @@ pub(crate) fn ensure_writable(out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes a spec folder as a whole: the files go to a sibling temporary folder first, which
-/// then replaces `out` (refused when `out` exists, unless `force`).
+/// Writes a spec folder as a whole through the atomic writer (`layout::write_dir`): the files
+/// go to a unique temporary sibling folder first, which then replaces `out` (refused when `out`
+/// exists, unless `force`).
 pub(crate) fn write_spec_dir(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
     ensure_writable(out, force)?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).at(parent)?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "spec".to_string());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).at(&tmp)?;
-    }
-    let result = (|| {
-        for (path, bytes) in files {
-            let target = tmp.join(path);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).at(dir)?;
-            }
-            std::fs::write(&target, bytes).at(&target)?;
-        }
-        if out.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(out, &old).at(out)?;
-            std::fs::rename(&tmp, out).at(out)?;
-            std::fs::remove_dir_all(&old).at(&old)
-        } else {
-            std::fs::rename(&tmp, out).at(out)
-        }
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    crate::layout::write_dir(out, files)
 }
 
 /// What `--check` found.
@@ -478,7 +447,8 @@ pub fn check(
     let mut store = Store::open_in_memory()?;
     import_all_with(&mut store, data_root, &NoProgress, LegacyFlags::Ignore)?;
     let spec = crate::spec::load_path(spec_dir)?;
-    cohort::build(&mut store, id, &spec, None)?;
+    let plan = crate::spec::resolve(&spec)?;
+    cohort::build(&mut store, id, &spec, &plan, None)?;
     let conn = store.conn();
     let stored = record::load(conn, id.as_str())?
         .ok_or_else(|| Error::usage("the scratch build stored no record"))?;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::flags::{FLAGGED_KINDS, FlagColumn, read_kind};
 use crate::catalog::CatalogKind;
 use crate::error::{Error, Result};
-use crate::export::files::write_atomic;
+use crate::layout::write_atomic;
 
 /// What one flag column selected.
 #[derive(Debug, Clone, PartialEq, Eq)]

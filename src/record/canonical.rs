@@ -7,10 +7,19 @@
 //! values (tuple). Each component is hashed on its own with BLAKE3, starting with its domain
 //! string (`cohortdb-v1/spec`, …); the content hash is BLAKE3 over the domain
 //! `cohortdb-v1/cohort`, the cohort id, and the four component digests.
+//!
+//! All five domains are computed here: [`spec_hash`], [`MembersHasher`], [`manifest_hash`],
+//! [`catalog_hash`] and [`content_hash`].
 
 use std::fmt;
 
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::stored::Member;
+use crate::error::{DbContext, Result};
+use crate::ids::{Role, Stage};
 use crate::spec::{RuleKind, Spec, Value};
+use crate::store::queries;
 
 /// The hash scheme stored in every record.
 pub const SCHEME: &str = "cohortdb-v1";
@@ -273,6 +282,252 @@ pub fn manifest_hash(manifest_json: &str) -> ContentHash {
     e.finish()
 }
 
+/// The members component (D12): the member count, then each member in membership order —
+/// stage, gen_id, parent (optional), combo, template, LLM, replicate.
+pub struct MembersHasher {
+    e: Encoder,
+}
+
+impl MembersHasher {
+    /// Starts the members digest of `total` members.
+    pub fn new(total: u64) -> Self {
+        let mut e = Encoder::new("cohortdb-v1/members");
+        e.u64(total);
+        MembersHasher { e }
+    }
+
+    /// Adds the next member.
+    pub fn member(&mut self, m: &Member<'_>) {
+        let e = &mut self.e;
+        e.str(m.stage.as_str());
+        e.str(m.gen_id);
+        e.opt_str(m.parent_gen_id);
+        e.str(m.combo_id);
+        e.str(m.template_id);
+        e.str(m.llm_model_id);
+        e.i64(m.replicate);
+    }
+
+    /// The members digest.
+    pub fn finish(self) -> ContentHash {
+        self.e.finish()
+    }
+}
+
+/// The referenced catalog rows (D12): templates, LLMs, combos with their concept rows, the
+/// concepts that exist, and the replication rows, each in a fixed order.
+pub fn catalog_hash(
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<ContentHash> {
+    let mut e = Encoder::new("cohortdb-v1/catalog");
+    hash_templates(&mut e, conn, texts, last_batch)?;
+    hash_llms(&mut e, conn, texts, last_batch)?;
+    let concept_ids = hash_combos(&mut e, conn, texts, last_batch)?;
+    hash_concepts(&mut e, conn, &concept_ids, last_batch)?;
+    hash_replication(&mut e, conn, last_batch)?;
+    Ok(e.finish())
+}
+
+/// An optional text column.
+fn opt(r: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<Option<String>> {
+    r.get(name)
+}
+
+/// The template rows of the templates the plan uses, by stage.
+fn hash_templates(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<()> {
+    e.str("templates");
+    let mut template = conn
+        .prepare(queries::CATALOG_TEMPLATE_ROW)
+        .db("catalog_template_row")?;
+    let mut templates: Vec<(Stage, String)> = Vec::new();
+    for stage in Stage::ALL {
+        templates.extend(texts(Role::template(stage)).into_iter().map(|t| (stage, t)));
+    }
+    e.u64(templates.len() as u64);
+    for (stage, id) in &templates {
+        e.str(stage.as_str());
+        e.str(id);
+        template
+            .query_row(params![stage.as_str(), id, last_batch], |r| {
+                for column in ["template_name", "description", "parser", "generator"] {
+                    e.str(&r.get::<_, String>(column)?);
+                }
+                e.opt_str(opt(r, "extra")?.as_deref());
+                e.opt_str(opt(r, "body")?.as_deref());
+                Ok(())
+            })
+            .db("catalog_template_row")?;
+    }
+    Ok(())
+}
+
+/// The LLM rows of every LLM the plan uses, by id.
+fn hash_llms(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<()> {
+    e.str("llm_models");
+    let mut llm_ids: Vec<String> = Stage::ALL
+        .into_iter()
+        .flat_map(|stage| texts(Role::llm(stage)))
+        .collect();
+    llm_ids.sort();
+    llm_ids.dedup();
+    let mut llm = conn
+        .prepare(queries::CATALOG_LLM_ROW)
+        .db("catalog_llm_row")?;
+    let mut llm_rows: Vec<(String, [String; 4], Option<String>)> = Vec::new();
+    for id in &llm_ids {
+        let row = llm
+            .query_row(params![id, last_batch], |r| {
+                Ok((
+                    [
+                        r.get("model")?,
+                        r.get("provider")?,
+                        r.get("display_name")?,
+                        r.get("specialization")?,
+                    ],
+                    opt(r, "extra")?,
+                ))
+            })
+            .optional()
+            .db("catalog_llm_row")?;
+        if let Some((cols, extra)) = row {
+            llm_rows.push((id.clone(), cols, extra));
+        }
+    }
+    e.u64(llm_rows.len() as u64);
+    for (id, cols, extra) in &llm_rows {
+        e.str(id);
+        for c in cols {
+            e.str(c);
+        }
+        e.opt_str(extra.as_deref());
+    }
+    Ok(())
+}
+
+/// The concept rows of the combos the plan uses; returns the concept ids they name, sorted.
+fn hash_combos(
+    e: &mut Encoder,
+    conn: &Connection,
+    texts: &dyn Fn(Role) -> Vec<String>,
+    last_batch: i64,
+) -> Result<Vec<String>> {
+    e.str("combo_mappings");
+    let mut combo = conn
+        .prepare(queries::CATALOG_COMBO_ROWS)
+        .db("catalog_combo_rows")?;
+    let mut combo_rows: Vec<(String, [String; 5], Option<String>)> = Vec::new();
+    for id in texts(Role::Combo) {
+        let rows = combo
+            .query_map(params![id, last_batch], |r| {
+                Ok((
+                    [
+                        r.get("concept_id")?,
+                        r.get("version")?,
+                        r.get("description_level")?,
+                        r.get("k_max")?,
+                        r.get("created_at")?,
+                    ],
+                    opt(r, "extra")?,
+                ))
+            })
+            .db("catalog_combo_rows")?;
+        for row in rows {
+            let (cols, extra) = row.db("catalog_combo_rows")?;
+            combo_rows.push((id.clone(), cols, extra));
+        }
+    }
+    e.u64(combo_rows.len() as u64);
+    for (id, cols, extra) in &combo_rows {
+        e.str(id);
+        for c in cols {
+            e.str(c);
+        }
+        e.opt_str(extra.as_deref());
+    }
+    let mut concept_ids: Vec<String> = combo_rows.into_iter().map(|(_, [c, ..], _)| c).collect();
+    concept_ids.sort();
+    concept_ids.dedup();
+    Ok(concept_ids)
+}
+
+/// The concept rows that exist of `concept_ids`.
+fn hash_concepts(
+    e: &mut Encoder,
+    conn: &Connection,
+    concept_ids: &[String],
+    last_batch: i64,
+) -> Result<()> {
+    e.str("concepts");
+    let mut concept = conn
+        .prepare(queries::CATALOG_CONCEPT_ROW)
+        .db("catalog_concept_row")?;
+    type ConceptRow = (String, Option<String>, [Option<String>; 3]);
+    let mut concepts: Vec<(&String, ConceptRow)> = Vec::new();
+    for id in concept_ids {
+        let row = concept
+            .query_row(params![id, last_batch], |r| {
+                Ok((
+                    r.get("name")?,
+                    opt(r, "extra")?,
+                    [
+                        opt(r, "description_sentence")?,
+                        opt(r, "description_paragraph")?,
+                        opt(r, "description_article")?,
+                    ],
+                ))
+            })
+            .optional()
+            .db("catalog_concept_row")?;
+        if let Some(row) = row {
+            concepts.push((id, row));
+        }
+    }
+    e.u64(concepts.len() as u64);
+    for (id, (name, extra, descriptions)) in &concepts {
+        e.str(id);
+        e.str(name);
+        e.opt_str(extra.as_deref());
+        for d in descriptions {
+            e.opt_str(d.as_deref());
+        }
+    }
+    Ok(())
+}
+
+/// The replication rows, in import order.
+fn hash_replication(e: &mut Encoder, conn: &Connection, last_batch: i64) -> Result<()> {
+    e.str("replication");
+    let mut stmt = conn
+        .prepare(queries::CATALOG_REPLICATION_ROWS)
+        .db("catalog_replication_rows")?;
+    let rows: Vec<(String, String, Option<String>)> = stmt
+        .query_map([last_batch], |r| {
+            Ok((r.get("stage")?, r.get("replicates")?, opt(r, "extra")?))
+        })
+        .db("catalog_replication_rows")?
+        .collect::<rusqlite::Result<_>>()
+        .db("catalog_replication_rows")?;
+    e.u64(rows.len() as u64);
+    for (stage, replicates, extra) in &rows {
+        e.str(stage);
+        e.str(replicates);
+        e.opt_str(extra.as_deref());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,19 +595,17 @@ mod documented_example {
             manifest.to_hex(),
             "001c71c095a304395b2f3c932bcd10e44dc795ae62334302f56e0888775fdb0c"
         );
-        let mut e = Encoder::new("cohortdb-v1/members");
-        e.u64(1);
-        crate::cohort::members::encode_member(
-            &mut e,
-            "draft",
-            "d_21hnyjluy35totlo",
-            None,
-            "combo-1",
-            "draft-A",
-            "gen-model",
-            1,
-        );
-        let members = e.finish();
+        let mut hasher = MembersHasher::new(1);
+        hasher.member(&crate::record::Member {
+            stage: crate::ids::Stage::Draft,
+            gen_id: "d_21hnyjluy35totlo",
+            parent_gen_id: None,
+            combo_id: "combo-1",
+            template_id: "draft-A",
+            llm_model_id: "gen-model",
+            replicate: 1,
+        });
+        let members = hasher.finish();
         assert_eq!(
             members.to_hex(),
             "b96cfc10426316bf2de4ad4232ad48d54ae6bfb52469d6921566449437cdaf07"

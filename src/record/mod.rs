@@ -2,18 +2,21 @@
 //! the schema's triggers refuse any UPDATE or DELETE.
 
 pub mod canonical;
+pub mod new;
+pub mod stored;
 
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::cohort::members::Computed;
 use crate::error::{DbContext, Result};
 use crate::ids::Stage;
 use crate::spec::Bundle;
 use crate::store::queries;
 
 pub use canonical::{ContentHash, SCHEME};
+pub use new::{Computed, HashDiff, Hashes, RegistryEntry};
+pub use stored::{Member, Members, Stored, compare_spec, load_members};
 
 /// A stored cohort record (without its members).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +72,7 @@ pub fn last_batch(conn: &Connection) -> Result<i64> {
 
 /// The cohort_no the next record gets.
 pub fn next_cohort_no(conn: &Connection) -> Result<i64> {
-    conn.query_row(queries::RECORD_NEXT_NO, [], |r| r.get(0))
+    conn.query_row(queries::RECORD_NEXT_NO, [], |r| r.get("cohort_no"))
         .db("record_next_no")
 }
 
@@ -77,33 +80,30 @@ pub fn next_cohort_no(conn: &Connection) -> Result<i64> {
 pub fn load(conn: &Connection, cohort_id: &str) -> Result<Option<Record>> {
     conn.query_row(queries::RECORD_SELECT, [cohort_id], |r| {
         Ok(Record {
-            cohort_no: r.get(0)?,
+            cohort_no: r.get("cohort_no")?,
             cohort_id: cohort_id.to_string(),
-            scheme: r.get(1)?,
-            content_hash: r.get(2)?,
-            spec_hash: r.get(3)?,
-            members_hash: r.get(4)?,
-            manifest_hash: r.get(5)?,
-            catalog_hash: r.get(6)?,
-            seed: r.get(7)?,
-            last_batch: r.get(8)?,
-            spec_config: r.get(9)?,
-            manifest: r.get(10)?,
-            counts: stage_counts(r, 11)?,
-            created_at: r.get(14)?,
+            scheme: r.get("hash_scheme")?,
+            content_hash: r.get("content_hash")?,
+            spec_hash: r.get("spec_hash")?,
+            members_hash: r.get("members_hash")?,
+            manifest_hash: r.get("manifest_hash")?,
+            catalog_hash: r.get("catalog_hash")?,
+            seed: r.get("seed")?,
+            last_batch: r.get("last_batch_id")?,
+            spec_config: r.get("spec_config")?,
+            manifest: r.get("manifest")?,
+            counts: stage_counts(r)?,
+            created_at: r.get("created_at")?,
         })
     })
     .optional()
     .db("record_select")
 }
 
-/// The draft, essay and evaluation counts in columns `first..first + 3` of a record row.
-fn stage_counts(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[u64; 3]> {
-    Ok([
-        r.get::<_, i64>(first)? as u64,
-        r.get::<_, i64>(first + 1)? as u64,
-        r.get::<_, i64>(first + 2)? as u64,
-    ])
+/// The `drafts`, `essays` and `evaluations` counts of a record row.
+fn stage_counts(r: &rusqlite::Row<'_>) -> rusqlite::Result<[u64; 3]> {
+    let count = |name: &str| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(name)? as u64) };
+    Ok([count("drafts")?, count("essays")?, count("evaluations")?])
 }
 
 /// Every stored cohort, by id.
@@ -112,10 +112,10 @@ pub fn list(conn: &Connection) -> Result<Vec<Summary>> {
     let rows = stmt
         .query_map([], |r| {
             Ok(Summary {
-                cohort_id: r.get(0)?,
-                content_hash: r.get(1)?,
-                counts: stage_counts(r, 2)?,
-                created_at: r.get(5)?,
+                cohort_id: r.get("cohort_id")?,
+                content_hash: r.get("content_hash")?,
+                counts: stage_counts(r)?,
+                created_at: r.get("created_at")?,
             })
         })
         .db("record_list")?;
@@ -128,7 +128,9 @@ pub fn load_bundle(conn: &Connection, record: &Record) -> Result<Bundle> {
         .prepare(queries::RECORD_SPEC_FILES_SELECT)
         .db("record_spec_files_select")?;
     let files: BTreeMap<String, Vec<u8>> = stmt
-        .query_map([record.cohort_no], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([record.cohort_no], |r| {
+            Ok((r.get("path")?, r.get("content")?))
+        })
         .db("record_spec_files_select")?
         .collect::<rusqlite::Result<_>>()
         .db("record_spec_files_select")?;
@@ -144,7 +146,9 @@ pub fn load_modes(conn: &Connection, cohort_no: i64) -> Result<BTreeMap<(String,
         .prepare(queries::RECORD_TEMPLATE_MODES_SELECT)
         .db("record_template_modes_select")?;
     let modes = stmt
-        .query_map([cohort_no], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+        .query_map([cohort_no], |r| {
+            Ok(((r.get("stage")?, r.get("template_id")?), r.get("mode")?))
+        })
         .db("record_template_modes_select")?
         .collect::<rusqlite::Result<_>>()
         .db("record_template_modes_select")?;
@@ -228,151 +232,4 @@ pub fn write(
 /// Stage names in membership order, for reports.
 pub fn stage_names() -> [&'static str; 3] {
     Stage::ALL.map(Stage::as_str)
-}
-
-/// A stored cohort's members, held compactly: gen_ids in one buffer, values as ids into the
-/// cohort's value texts.
-#[derive(Debug, Default)]
-pub struct Members {
-    ids: String,
-    /// Per member: end offset of its gen_id in `ids`.
-    ends: Vec<u32>,
-    rows: Vec<MemberRow>,
-    texts: [Vec<String>; 7],
-}
-
-#[derive(Debug, Clone, Copy)]
-struct MemberRow {
-    stage: u8,
-    parent: Option<u32>,
-    combo: u32,
-    template: u32,
-    llm: u32,
-    replicate: i64,
-}
-
-/// One member, borrowed from [`Members`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Member<'a> {
-    /// The stage.
-    pub stage: Stage,
-    /// The gen_id.
-    pub gen_id: &'a str,
-    /// The parent's gen_id (essays and evaluations).
-    pub parent_gen_id: Option<&'a str>,
-    /// The combo (a draft's own, or its draft's).
-    pub combo_id: &'a str,
-    /// The template.
-    pub template_id: &'a str,
-    /// The LLM.
-    pub llm_model_id: &'a str,
-    /// The replicate index.
-    pub replicate: i64,
-}
-
-impl Member<'_> {
-    /// The signature the gen_id was derived from (semantics §3.9).
-    pub fn signature(&self) -> Option<String> {
-        let parent = self.parent_gen_id.unwrap_or_default();
-        match self.stage {
-            Stage::Draft => crate::ids::draft_signature(
-                self.combo_id,
-                self.template_id,
-                self.llm_model_id,
-                self.replicate,
-            ),
-            Stage::Essay => crate::ids::essay_signature(parent, self.template_id, self.replicate),
-            Stage::Evaluation => crate::ids::evaluation_signature(
-                parent,
-                self.template_id,
-                self.llm_model_id,
-                self.replicate,
-            ),
-        }
-        .ok()
-    }
-}
-
-impl Members {
-    /// How many members.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    fn gen_id(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.ids[start..self.ends[i] as usize]
-    }
-
-    /// Member `i` (its ordinal).
-    pub fn get(&self, i: usize) -> Member<'_> {
-        let row = self.rows[i];
-        let stage = Stage::ALL[row.stage as usize];
-        let s = row.stage as usize;
-        Member {
-            stage,
-            gen_id: self.gen_id(i),
-            parent_gen_id: row.parent.map(|p| self.gen_id(p as usize)),
-            combo_id: &self.texts[0][row.combo as usize],
-            template_id: &self.texts[2 * s + 1][row.template as usize],
-            llm_model_id: &self.texts[2 * s + 2][row.llm as usize],
-            replicate: row.replicate,
-        }
-    }
-
-    /// Every member in membership order.
-    pub fn iter(&self) -> impl Iterator<Item = Member<'_>> {
-        (0..self.len()).map(move |i| self.get(i))
-    }
-}
-
-/// Loads a stored cohort's members in membership order.
-pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
-    let mut members = Members::default();
-    let mut stmt = conn
-        .prepare(queries::COHORT_VALUES_SELECT)
-        .db("cohort_values_select")?;
-    let mut rows = stmt.query([record.cohort_no]).db("cohort_values_select")?;
-    while let Some(r) = rows.next().db("cohort_values_select")? {
-        let role: i64 = r.get(0).db("cohort_values_select")?;
-        let vid: i64 = r.get(1).db("cohort_values_select")?;
-        let text: String = r.get(2).db("cohort_values_select")?;
-        let list = &mut members.texts[role as usize];
-        if list.len() <= vid as usize {
-            list.resize(vid as usize + 1, String::new());
-        }
-        list[vid as usize] = text;
-    }
-    let total: u64 = record.counts.iter().sum();
-    members.rows.reserve(total as usize);
-    members.ends.reserve(total as usize);
-    members.ids.reserve(total as usize * 18);
-    let mut stmt = conn
-        .prepare(queries::COHORT_MEMBERS_SELECT)
-        .db("cohort_members_select")?;
-    let mut rows = stmt.query([record.cohort_no]).db("cohort_members_select")?;
-    while let Some(r) = rows.next().db("cohort_members_select")? {
-        let gen_id = r.get_ref(2).db("cohort_members_select")?;
-        members.ids.push_str(
-            gen_id
-                .as_str()
-                .map_err(|e| crate::Error::usage(format!("a stored gen_id is not text: {e}")))?,
-        );
-        members.ends.push(members.ids.len() as u32);
-        let parent: Option<i64> = r.get(3).db("cohort_members_select")?;
-        members.rows.push(MemberRow {
-            stage: r.get::<_, i64>(1).db("cohort_members_select")? as u8,
-            parent: parent.map(|p| p as u32),
-            combo: r.get::<_, i64>(4).db("cohort_members_select")? as u32,
-            template: r.get::<_, i64>(5).db("cohort_members_select")? as u32,
-            llm: r.get::<_, i64>(6).db("cohort_members_select")? as u32,
-            replicate: r.get(7).db("cohort_members_select")?,
-        });
-    }
-    Ok(members)
 }

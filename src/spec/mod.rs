@@ -150,3 +150,11 @@ pub struct Spec {
     /// The config file as named to the user.
     pub config_display: String,
 }
+
+impl Spec {
+    /// The effective shuffle seed: `--seed` when given, else `output.seed` (D8). The one place
+    /// this rule lives; `build`, `compile` and `sql` use it.
+    pub fn effective_seed(&self, cli_seed: Option<i64>) -> Option<i64> {
+        cli_seed.or(self.output_seed)
+    }
+}

@@ -1,5 +1,5 @@
 //! SQL functions cohortdb registers on every connection it opens, so the build's SQL and any
-//! user query can compute reference gen_ids (semantics §3.9):
+//! user query can compute reference gen_ids (docs/reference.md §3.9):
 //!
 //! * `gen_signature(part, …, replicate)`: the canonical signature string — each text part
 //!   trimmed (Python whitespace) and lowercased, joined with `|`, then the integer replicate.
@@ -15,41 +15,10 @@ use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 
 use crate::error::{DbContext, Result};
-use crate::ids::{self, Stage};
+use crate::ids::{self, SignatureWriter, Stage};
 
 fn user_error(message: String) -> rusqlite::Error {
     rusqlite::Error::UserFunctionError(message.into())
-}
-
-/// Appends argument `index` to `out` as a normalised signature component: Python-trimmed and
-/// lowercased (an integer argument is written in decimal). Returns false when it is empty.
-fn push_component(ctx: &Context<'_>, index: usize, out: &mut String) -> rusqlite::Result<bool> {
-    let start = out.len();
-    match ctx.get_raw(index) {
-        ValueRef::Text(t) => {
-            let text = std::str::from_utf8(t)
-                .map_err(|e| user_error(format!("argument {}: {e}", index + 1)))?;
-            let stripped = ids::py_strip(text);
-            if stripped.is_ascii() {
-                out.extend(stripped.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-            } else {
-                out.push_str(&ids::py_lower(stripped));
-            }
-        }
-        ValueRef::Integer(i) => {
-            use std::fmt::Write as _;
-            write!(out, "{i}").expect("write to String");
-        }
-        ValueRef::Null => return Err(user_error(format!("argument {} is NULL", index + 1))),
-        other => {
-            return Err(user_error(format!(
-                "argument {} must be text, found {:?}",
-                index + 1,
-                other.data_type()
-            )));
-        }
-    }
-    Ok(out.len() > start)
 }
 
 fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
@@ -66,14 +35,28 @@ fn gen_signature(ctx: &Context<'_>) -> rusqlite::Result<String> {
         _ => return Err(user_error("replicate must be an integer".into())),
     };
     let mut out = String::with_capacity(64);
+    let mut writer = SignatureWriter::new(&mut out);
     for i in 0..n - 1 {
-        if !push_component(ctx, i, &mut out)? {
-            return Err(user_error(format!("signature part {} is empty", i + 1)));
+        match ctx.get_raw(i) {
+            ValueRef::Text(t) => {
+                let text = std::str::from_utf8(t)
+                    .map_err(|e| user_error(format!("argument {}: {e}", i + 1)))?;
+                if !writer.component(text) {
+                    return Err(user_error(format!("signature part {} is empty", i + 1)));
+                }
+            }
+            ValueRef::Integer(v) => writer.integer(v),
+            ValueRef::Null => return Err(user_error(format!("argument {} is NULL", i + 1))),
+            other => {
+                return Err(user_error(format!(
+                    "argument {} must be text, found {:?}",
+                    i + 1,
+                    other.data_type()
+                )));
+            }
         }
-        out.push('|');
     }
-    use std::fmt::Write as _;
-    write!(out, "{replicate}").expect("write to String");
+    writer.finish(replicate);
     Ok(out)
 }
 
@@ -157,5 +140,25 @@ mod tests {
         assert_eq!(collided, "d_3lmvqkgnqsit2o5l-1");
         let err = conn.query_row("select gen_signature('', 1)", [], |r| r.get::<_, String>(0));
         assert!(err.is_err());
+    }
+
+    proptest::proptest! {
+        /// The SQL function and the Rust signature are one formatter: they agree on any text.
+        #[test]
+        fn sql_and_rust_signatures_agree(
+            a in "[ \\tA-Za-zΣσ0-9_.-]{0,8}",
+            b in "[ \\tA-Za-zΣσ0-9_.-]{0,8}",
+            replicate in -3i64..1000,
+        ) {
+            let conn = Connection::open_in_memory().expect("an in-memory database");
+            register(&conn).expect("the functions register");
+            let sql: rusqlite::Result<String> = conn.query_row(
+                "select gen_signature(?1, ?2, ?3)",
+                rusqlite::params![a, b, replicate],
+                |r| r.get(0),
+            );
+            let rust = ids::signature(&[("a", &a), ("b", &b)], replicate);
+            proptest::prop_assert_eq!(sql.ok(), rust.ok());
+        }
     }
 }

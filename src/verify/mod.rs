@@ -3,15 +3,17 @@
 //! prints.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use serde::Serialize;
 
-use crate::cohort::{CohortId, members};
+use crate::cohort::{self, BuildOptions, members};
 use crate::error::{DbContext, Error, Result};
-use crate::export::{
-    self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, Stored, metadata_path, metadata_signature,
-};
+use crate::ids::{CohortId, Stage};
+use crate::layout::{self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, metadata_path};
+use crate::record::{Stored, compare_spec};
 
 /// What to check besides the store.
 #[derive(Debug, Clone)]
@@ -24,19 +26,313 @@ pub struct VerifyOptions {
     pub store_only: bool,
 }
 
-/// One line of a verify report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Finding {
+/// How a finding counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
     /// Something that matches.
-    Ok(String),
+    Ok,
     /// Something worth knowing that is not a difference.
-    Note(String),
+    Note,
     /// A difference: verify exits 1.
-    Difference(String),
+    Difference,
+}
+
+/// Members added and dropped in one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StageChange {
+    /// The stage.
+    pub stage: &'static str,
+    /// gen_ids the recomputation adds.
+    pub added: u64,
+    /// gen_ids it drops.
+    pub dropped: u64,
+}
+
+/// How `membership.csv` on disk differs from the record's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MembershipChange {
+    /// Rows were added or removed (at least one of the two).
+    Rows {
+        /// Rows on disk the record lacks.
+        added: usize,
+        /// The first few of them.
+        added_sample: Vec<String>,
+        /// Rows of the record missing on disk.
+        removed: usize,
+        /// The first few of them.
+        removed_sample: Vec<String>,
+    },
+    /// The same rows in another order.
+    Reordered,
+    /// The same distinct rows, but some repeated or with other line ends.
+    RepeatedOrLineEnds,
+}
+
+/// One line of a verify report: one variant per kind of check and outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// The content hash reproduces from the stored spec and the catalogs.
+    StoreReproduces {
+        /// The content hash.
+        content_hash: String,
+        /// The import batch the catalogs were read as of.
+        last_batch: i64,
+    },
+    /// Recomputing failed: the error and its detail lines.
+    StoreNotRecomputable {
+        /// The error.
+        error: String,
+        /// Its detail lines.
+        detail: Vec<String>,
+    },
+    /// The recomputed content hash differs.
+    ContentHashDiffers {
+        /// The stored hash.
+        expected: String,
+        /// The recomputed hash.
+        actual: String,
+    },
+    /// The stored spec's canonical form changed.
+    SpecChanged,
+    /// The members differ (per stage; empty: same gen_ids, other order or values).
+    MembersDiffer {
+        /// Stages with added or dropped gen_ids.
+        changes: Vec<StageChange>,
+    },
+    /// The manifest differs.
+    ManifestDiffers,
+    /// The referenced catalog rows differ from build time.
+    CatalogDiffers,
+    /// The export folder has no lock file: only the store was checked.
+    NotExported {
+        /// The export folder.
+        dir: PathBuf,
+    },
+    /// An exported file matches the record.
+    FileMatches {
+        /// The file.
+        file: PathBuf,
+    },
+    /// An expected file is missing.
+    FileMissing {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The lock file differs from the record's.
+    LockDiffers {
+        /// The lock file.
+        file: PathBuf,
+    },
+    /// A generated file differs from the record's bytes.
+    FileDiffers {
+        /// The file.
+        file: PathBuf,
+        /// BLAKE3 of the record's bytes.
+        expected: String,
+        /// BLAKE3 of the bytes on disk.
+        actual: String,
+    },
+    /// `membership.csv` differs from the record's.
+    MembershipDiffers {
+        /// The file.
+        file: PathBuf,
+        /// How.
+        change: MembershipChange,
+    },
+    /// A spec file is identical to the stored one.
+    SpecIdentical {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A spec file differs only in formatting (same canonical spec, D12).
+    SpecFormattingOnly {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A spec file differs from the stored one.
+    SpecDiffers {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Members without a metadata.json.
+    MetadataMissing {
+        /// How many.
+        count: usize,
+        /// The first few files.
+        sample: Vec<PathBuf>,
+    },
+    /// metadata.json files describing another generation than their member's.
+    MetadataForeign {
+        /// How many.
+        count: usize,
+        /// The first few files.
+        sample: Vec<PathBuf>,
+    },
+    /// Every member's metadata.json has its signature.
+    MetadataMatches {
+        /// How many.
+        count: u64,
+        /// The generations root.
+        gens_root: PathBuf,
+    },
+}
+
+impl Finding {
+    /// Whether it matches, is a note, or is a difference.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Finding::StoreReproduces { .. }
+            | Finding::FileMatches { .. }
+            | Finding::SpecIdentical { .. }
+            | Finding::MetadataMatches { .. } => Severity::Ok,
+            Finding::NotExported { .. } | Finding::SpecFormattingOnly { .. } => Severity::Note,
+            _ => Severity::Difference,
+        }
+    }
+
+    /// Further lines shown under the finding (the detail of an error).
+    pub fn detail(&self) -> &[String] {
+        match self {
+            Finding::StoreNotRecomputable { detail, .. } => detail,
+            _ => &[],
+        }
+    }
+}
+
+/// Up to three paths, then how many more.
+fn sample_list(sample: &[PathBuf], count: usize) -> String {
+    let mut shown = sample
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if count > sample.len() {
+        shown.push_str(&format!(", and {} more", count - sample.len()));
+    }
+    shown
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::StoreReproduces {
+                content_hash,
+                last_batch,
+            } => write!(
+                f,
+                "store: content hash {content_hash} reproduces from the stored spec and the catalogs as of import batch {last_batch}"
+            ),
+            Finding::StoreNotRecomputable { error, .. } => write!(
+                f,
+                "store: the cohort no longer recomputes from its stored spec: {error}"
+            ),
+            Finding::ContentHashDiffers { expected, actual } => write!(
+                f,
+                "store: the recomputed content hash {actual} differs from the stored {expected}"
+            ),
+            Finding::SpecChanged => f.write_str("store: the stored spec's canonical form changed"),
+            Finding::MembersDiffer { changes } => {
+                let parts: Vec<String> = if changes.is_empty() {
+                    vec!["the same gen_ids, but their order or values differ".to_string()]
+                } else {
+                    changes
+                        .iter()
+                        .map(|c| {
+                            format!("{}: {} would be added, {} dropped", c.stage, c.added, c.dropped)
+                        })
+                        .collect()
+                };
+                write!(f, "store: members differ ({})", parts.join("; "))
+            }
+            Finding::ManifestDiffers => f.write_str("store: the manifest differs"),
+            Finding::CatalogDiffers => f.write_str(
+                "store: catalog rows the cohort references differ from what they were at build time (changed behind \
+                 the store's back?)",
+            ),
+            Finding::NotExported { dir } => write!(
+                f,
+                "export: not exported ({} has no {LOCK_NAME}); only the store was checked",
+                dir.display()
+            ),
+            Finding::FileMatches { file } => write!(f, "{}: matches the record", file.display()),
+            Finding::FileMissing { file } => write!(f, "{}: missing", file.display()),
+            Finding::LockDiffers { file } => {
+                write!(f, "{}: differs from the record's lock file", file.display())
+            }
+            Finding::FileDiffers {
+                file,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{}: differs from the record (BLAKE3 {actual}, expected {expected})",
+                file.display()
+            ),
+            Finding::MembershipDiffers { file, change } => {
+                let what = match change {
+                    MembershipChange::Rows {
+                        added,
+                        added_sample,
+                        removed,
+                        removed_sample,
+                    } => {
+                        let mut what = Vec::new();
+                        if *added > 0 {
+                            what.push(format!(
+                                "{added} row(s) not in the record ({})",
+                                added_sample.join("; ")
+                            ));
+                        }
+                        if *removed > 0 {
+                            what.push(format!(
+                                "{removed} row(s) of the record missing ({})",
+                                removed_sample.join("; ")
+                            ));
+                        }
+                        what.join("; ")
+                    }
+                    MembershipChange::Reordered => "the same rows in another order".to_string(),
+                    MembershipChange::RepeatedOrLineEnds => {
+                        "rows repeated or line endings changed".to_string()
+                    }
+                };
+                write!(f, "{}: differs from the record: {what}", file.display())
+            }
+            Finding::SpecIdentical { file } => {
+                write!(f, "{}: identical to the stored spec", file.display())
+            }
+            Finding::SpecFormattingOnly { file } => write!(
+                f,
+                "{}: differs only in formatting (same canonical spec, D12)",
+                file.display()
+            ),
+            Finding::SpecDiffers { file } => {
+                write!(f, "{}: differs from the stored spec", file.display())
+            }
+            Finding::MetadataMissing { count, sample } => write!(
+                f,
+                "metadata: {count} member(s) have no metadata.json: {}",
+                sample_list(sample, *count)
+            ),
+            Finding::MetadataForeign { count, sample } => write!(
+                f,
+                "metadata: {count} metadata.json file(s) describe another generation than the member's: {}",
+                sample_list(sample, *count)
+            ),
+            Finding::MetadataMatches { count, gens_root } => write!(
+                f,
+                "metadata: all {count} metadata.json files under {} have their member's signature",
+                gens_root.display()
+            ),
+        }
+    }
 }
 
 /// What verify found for one cohort.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     /// The cohort.
     pub cohort_id: String,
@@ -50,7 +346,7 @@ impl VerifyReport {
         !self
             .findings
             .iter()
-            .any(|f| matches!(f, Finding::Difference(_)))
+            .any(|f| f.severity() == Severity::Difference)
     }
 }
 
@@ -69,7 +365,7 @@ pub fn verify(conn: &Connection, id: &CohortId, options: &VerifyOptions) -> Resu
 }
 
 /// Recomputes the cohort from its stored bundle against the catalogs as of its last import
-/// batch, in scratch tables, and compares the content hash.
+/// batch, in scratch tables, and compares the digests.
 fn check_store(
     conn: &Connection,
     id: &CohortId,
@@ -79,77 +375,60 @@ fn check_store(
     let record = &stored.record;
     let tx = conn.unchecked_transaction().db("begin verify")?;
     let label = format!("stored spec of {}", id.as_str());
+    let options = BuildOptions {
+        seed: record.seed,
+        last_batch: record.last_batch,
+        cohort_no: record.cohort_no,
+        collect_registry: false,
+        force_columns: false,
+    };
     let outcome = crate::spec::load_bundle(&stored.bundle, &label).and_then(|spec| {
         let plan = crate::spec::resolve(&spec)?;
-        members::compute(
-            &tx,
-            id.as_str(),
-            &spec,
-            &plan,
-            record.seed,
-            record.last_batch,
-            record.cohort_no,
-            false,
-            false,
-        )
+        cohort::compute(&tx, id.as_str(), &spec, &plan, &options)
     });
     let computed = match outcome {
         Ok(c) => c,
         Err(e) => {
-            findings.push(Finding::Difference(format!(
-                "store: the cohort no longer recomputes from its stored spec: {e}"
-            )));
-            for line in e.detail() {
-                findings.push(Finding::Difference(format!("  {line}")));
-            }
+            findings.push(Finding::StoreNotRecomputable {
+                error: e.to_string(),
+                detail: e.detail().to_vec(),
+            });
             return Ok(());
         }
     };
-    let h = &computed.hashes;
-    if h.content.to_hex() == record.content_hash {
-        findings.push(Finding::Ok(format!(
-            "store: content hash {} reproduces from the stored spec and the catalogs as of import batch {}",
-            record.content_hash, record.last_batch
-        )));
+    let diff = computed.hashes.compare(record);
+    if !diff.content {
+        findings.push(Finding::StoreReproduces {
+            content_hash: record.content_hash.clone(),
+            last_batch: record.last_batch,
+        });
         return Ok(());
     }
-    findings.push(Finding::Difference(format!(
-        "store: the recomputed content hash {} differs from the stored {}",
-        h.content.to_hex(),
-        record.content_hash
-    )));
-    if h.spec.to_hex() != record.spec_hash {
-        findings.push(Finding::Difference(
-            "store: the stored spec's canonical form changed".to_string(),
-        ));
+    findings.push(Finding::ContentHashDiffers {
+        expected: record.content_hash.clone(),
+        actual: computed.hashes.content.to_hex(),
+    });
+    if diff.spec {
+        findings.push(Finding::SpecChanged);
     }
-    if h.members.to_hex() != record.members_hash {
-        let diff = members::member_diff(&tx, record.cohort_no)?;
-        let mut parts = Vec::new();
-        for (stage, (a, r)) in crate::record::stage_names().iter().zip(diff) {
-            if a > 0 || r > 0 {
-                parts.push(format!("{stage}: {a} would be added, {r} dropped"));
-            }
-        }
-        if parts.is_empty() {
-            parts.push("the same gen_ids, but their order or values differ".to_string());
-        }
-        findings.push(Finding::Difference(format!(
-            "store: members differ ({})",
-            parts.join("; ")
-        )));
+    if diff.members {
+        let changes = Stage::ALL
+            .into_iter()
+            .zip(members::member_diff(&tx, record.cohort_no)?)
+            .filter(|(_, (a, r))| *a > 0 || *r > 0)
+            .map(|(stage, (added, dropped))| StageChange {
+                stage: stage.as_str(),
+                added,
+                dropped,
+            })
+            .collect();
+        findings.push(Finding::MembersDiffer { changes });
     }
-    if h.manifest.to_hex() != record.manifest_hash {
-        findings.push(Finding::Difference(
-            "store: the manifest differs".to_string(),
-        ));
+    if diff.manifest {
+        findings.push(Finding::ManifestDiffers);
     }
-    if h.catalog.to_hex() != record.catalog_hash {
-        findings.push(Finding::Difference(
-            "store: catalog rows the cohort references differ from what they were at build time (changed behind \
-             the store's back?)"
-                .to_string(),
-        ));
+    if diff.catalog {
+        findings.push(Finding::CatalogDiffers);
     }
     Ok(())
 }
@@ -164,25 +443,16 @@ fn check_export(
     let lock_bytes = match std::fs::read(&lock_path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::Note(format!(
-                "export: not exported ({} has no {LOCK_NAME}); only the store was checked",
-                dir.display()
-            )));
+            findings.push(Finding::NotExported { dir: dir.clone() });
             return Ok(());
         }
         Err(e) => return Err(Error::io(&lock_path, e)),
     };
-    let (membership, lock) = stored.generated();
+    let (membership, lock) = layout::generated(stored);
     if lock_bytes == lock.as_bytes() {
-        findings.push(Finding::Ok(format!(
-            "{}: matches the record",
-            lock_path.display()
-        )));
+        findings.push(Finding::FileMatches { file: lock_path });
     } else {
-        findings.push(Finding::Difference(format!(
-            "{}: differs from the record's lock file",
-            lock_path.display()
-        )));
+        findings.push(Finding::LockDiffers { file: lock_path });
     }
     check_membership(&dir.join(MEMBERSHIP_NAME), &membership, findings)?;
     check_file(
@@ -191,42 +461,36 @@ fn check_export(
         findings,
     )?;
     let spec_dir = dir.join("spec");
-    let (differing, same) = export::compare_spec(&spec_dir, stored)?;
+    let (differing, same) = compare_spec(&spec_dir, stored)?;
     for path in stored.bundle.files.keys() {
-        let shown = spec_dir.join(path).display().to_string();
-        if !spec_dir.join(path).exists() {
-            findings.push(Finding::Difference(format!("{shown}: missing")));
+        let file = spec_dir.join(path);
+        findings.push(if !file.exists() {
+            Finding::FileMissing { file }
         } else if !differing.contains(path) {
-            findings.push(Finding::Ok(format!(
-                "{shown}: identical to the stored spec"
-            )));
+            Finding::SpecIdentical { file }
         } else if same {
-            findings.push(Finding::Note(format!(
-                "{shown}: differs only in formatting (same canonical spec, D12)"
-            )));
+            Finding::SpecFormattingOnly { file }
         } else {
-            findings.push(Finding::Difference(format!(
-                "{shown}: differs from the stored spec"
-            )));
-        }
+            Finding::SpecDiffers { file }
+        });
     }
     check_metadata(stored, &options.gens_root, findings)
 }
 
 fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
     match std::fs::read(path) {
-        Ok(found) if found == expected => findings.push(Finding::Ok(format!(
-            "{}: matches the record",
-            path.display()
-        ))),
-        Ok(found) => findings.push(Finding::Difference(format!(
-            "{}: differs from the record (BLAKE3 {}, expected {})",
-            path.display(),
-            blake3::hash(&found).to_hex(),
-            blake3::hash(expected).to_hex()
-        ))),
+        Ok(found) if found == expected => findings.push(Finding::FileMatches {
+            file: path.to_path_buf(),
+        }),
+        Ok(found) => findings.push(Finding::FileDiffers {
+            file: path.to_path_buf(),
+            expected: blake3::hash(expected).to_hex().to_string(),
+            actual: blake3::hash(&found).to_hex().to_string(),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::Difference(format!("{}: missing", path.display())));
+            findings.push(Finding::FileMissing {
+                file: path.to_path_buf(),
+            });
         }
         Err(e) => return Err(Error::io(path, e)),
     }
@@ -238,16 +502,17 @@ fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -
     let found = match std::fs::read(path) {
         Ok(found) => found,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::Difference(format!("{}: missing", path.display())));
+            findings.push(Finding::FileMissing {
+                file: path.to_path_buf(),
+            });
             return Ok(());
         }
         Err(e) => return Err(Error::io(path, e)),
     };
     if found == expected {
-        findings.push(Finding::Ok(format!(
-            "{}: matches the record",
-            path.display()
-        )));
+        findings.push(Finding::FileMatches {
+            file: path.to_path_buf(),
+        });
         return Ok(());
     }
     let lines = |b: &[u8]| -> Vec<String> {
@@ -261,88 +526,154 @@ fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -
     let want_set: HashSet<&String> = want.iter().collect();
     let added: Vec<&String> = have.iter().filter(|l| !want_set.contains(l)).collect();
     let removed: Vec<&String> = want.iter().filter(|l| !have_set.contains(l)).collect();
-    let sample = |rows: &[&String]| {
-        rows.iter()
-            .take(3)
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let mut what = Vec::new();
-    if !added.is_empty() {
-        what.push(format!(
-            "{} row(s) not in the record ({})",
-            added.len(),
-            sample(&added)
-        ));
-    }
-    if !removed.is_empty() {
-        what.push(format!(
-            "{} row(s) of the record missing ({})",
-            removed.len(),
-            sample(&removed)
-        ));
-    }
-    if added.is_empty() && removed.is_empty() {
-        what.push(if have.len() == want.len() {
-            "the same rows in another order".to_string()
+    let sample = |rows: &[&String]| rows.iter().take(3).map(|r| r.to_string()).collect();
+    let change = if added.is_empty() && removed.is_empty() {
+        if have.len() == want.len() {
+            MembershipChange::Reordered
         } else {
-            "rows repeated or line endings changed".to_string()
-        });
-    }
-    findings.push(Finding::Difference(format!(
-        "{}: differs from the record: {}",
-        path.display(),
-        what.join("; ")
-    )));
+            MembershipChange::RepeatedOrLineEnds
+        }
+    } else {
+        MembershipChange::Rows {
+            added: added.len(),
+            added_sample: sample(&added),
+            removed: removed.len(),
+            removed_sample: sample(&removed),
+        }
+    };
+    findings.push(Finding::MembershipDiffers {
+        file: path.to_path_buf(),
+        change,
+    });
     Ok(())
 }
 
 fn check_metadata(stored: &Stored, gens_root: &Path, findings: &mut Vec<Finding>) -> Result<()> {
-    let (mut missing, mut wrong, mut ok) = (Vec::new(), Vec::new(), 0u64);
-    for member in stored.members.iter() {
-        let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let sig = metadata_signature(member.stage, &bytes);
-                if sig.is_some() && sig == member.signature() {
-                    ok += 1;
-                } else {
-                    wrong.push(path.display().to_string());
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                missing.push(path.display().to_string())
-            }
-            Err(e) => return Err(Error::io(&path, e)),
-        }
-    }
-    let list = |paths: &[String]| {
-        let mut shown = paths.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-        if paths.len() > 3 {
-            shown.push_str(&format!(", and {} more", paths.len() - 3));
-        }
-        shown
+    let scan = layout::metadata::scan(&stored.members, gens_root)?;
+    let paths = |ordinals: &[u32]| -> Vec<PathBuf> {
+        ordinals
+            .iter()
+            .take(3)
+            .map(|o| {
+                let m = stored.members.get(*o as usize);
+                metadata_path(gens_root, m.stage, m.gen_id)
+            })
+            .collect()
     };
-    if !missing.is_empty() {
-        findings.push(Finding::Difference(format!(
-            "metadata: {} member(s) have no metadata.json: {}",
-            missing.len(),
-            list(&missing)
-        )));
+    if !scan.missing.is_empty() {
+        findings.push(Finding::MetadataMissing {
+            count: scan.missing.len(),
+            sample: paths(&scan.missing),
+        });
     }
-    if !wrong.is_empty() {
-        findings.push(Finding::Difference(format!(
-            "metadata: {} metadata.json file(s) describe another generation than the member's: {}",
-            wrong.len(),
-            list(&wrong)
-        )));
+    if !scan.conflicts.is_empty() {
+        findings.push(Finding::MetadataForeign {
+            count: scan.conflicts.len(),
+            sample: scan
+                .conflicts
+                .iter()
+                .take(3)
+                .map(|c| c.path.clone())
+                .collect(),
+        });
     }
-    if missing.is_empty() && wrong.is_empty() {
-        findings.push(Finding::Ok(format!(
-            "metadata: all {ok} metadata.json files under {} have their member's signature",
-            gens_root.display()
-        )));
+    if scan.missing.is_empty() && scan.conflicts.is_empty() {
+        findings.push(Finding::MetadataMatches {
+            count: scan.present,
+            gens_root: gens_root.to_path_buf(),
+        });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: Finding) -> (Severity, String) {
+        (f.severity(), f.to_string())
+    }
+
+    #[test]
+    fn findings_render_as_the_cli_shows_them() {
+        let file = PathBuf::from("out/membership.csv");
+        assert_eq!(
+            text(Finding::StoreReproduces {
+                content_hash: "ab".into(),
+                last_batch: 3
+            }),
+            (
+                Severity::Ok,
+                "store: content hash ab reproduces from the stored spec and the catalogs as of import batch 3"
+                    .into()
+            )
+        );
+        assert_eq!(
+            text(Finding::MembersDiffer { changes: vec![] }),
+            (
+                Severity::Difference,
+                "store: members differ (the same gen_ids, but their order or values differ)".into()
+            )
+        );
+        assert_eq!(
+            Finding::MembersDiffer {
+                changes: vec![StageChange {
+                    stage: "essay",
+                    added: 2,
+                    dropped: 1
+                }]
+            }
+            .to_string(),
+            "store: members differ (essay: 2 would be added, 1 dropped)"
+        );
+        assert_eq!(
+            Finding::MembershipDiffers {
+                file: file.clone(),
+                change: MembershipChange::Rows {
+                    added: 1,
+                    added_sample: vec!["draft,d_x".into()],
+                    removed: 4,
+                    removed_sample: vec!["a".into(), "b".into(), "c".into()],
+                },
+            }
+            .to_string(),
+            "out/membership.csv: differs from the record: 1 row(s) not in the record (draft,d_x); \
+             4 row(s) of the record missing (a; b; c)"
+        );
+        assert_eq!(
+            Finding::MembershipDiffers {
+                file,
+                change: MembershipChange::Reordered
+            }
+            .to_string(),
+            "out/membership.csv: differs from the record: the same rows in another order"
+        );
+        let sample: Vec<PathBuf> = ["a", "b", "c"].iter().map(PathBuf::from).collect();
+        assert_eq!(
+            Finding::MetadataMissing { count: 5, sample }.to_string(),
+            "metadata: 5 member(s) have no metadata.json: a, b, c, and 2 more"
+        );
+        assert_eq!(
+            text(Finding::SpecFormattingOnly {
+                file: "spec/config.yaml".into()
+            }),
+            (
+                Severity::Note,
+                "spec/config.yaml: differs only in formatting (same canonical spec, D12)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_report_matches_only_without_differences() {
+        let mut report = VerifyReport {
+            cohort_id: "c".into(),
+            findings: vec![Finding::NotExported { dir: "d".into() }],
+        };
+        assert!(report.matches());
+        report.findings.push(Finding::ManifestDiffers);
+        assert!(!report.matches());
+        let json = serde_json::to_string(&report.findings[1]).expect("findings serialize");
+        assert_eq!(json, r#"{"kind":"manifest_differs"}"#);
+    }
 }

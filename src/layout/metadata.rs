@@ -1,12 +1,15 @@
 //! Reading `gens/<stage>/<gen_id>/metadata.json` files: the fields the reference reads from
-//! them (semantics §3.9 `signature_from_metadata`, §5.1, §5.2), shared by `export` and `verify`
-//! (is an existing file this member's?) and `migrate` (what generation does a file describe?).
+//! them (docs/reference.md §3.9 `signature_from_metadata`, §5.1, §5.2), used by `migrate` (what
+//! generation does a file describe?), and the one scan of a cohort's metadata files that
+//! `export` and `verify` share ([`scan`]: is each existing file this member's?).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::error::{Error, Result};
 use crate::ids::{self, Stage};
+use crate::record::Members;
 
 /// Where a generation's metadata lives under a gens root.
 pub fn metadata_path(gens_root: &Path, stage: Stage, gen_id: &str) -> PathBuf {
@@ -29,7 +32,7 @@ pub struct GenMeta {
     /// `llm_model_id`.
     pub llm_model_id: Option<String>,
     /// `replicate`: missing or null is 1; an all-digit string, a number or a bool is its
-    /// integer value (semantics §3.9).
+    /// integer value (docs/reference.md §3.9).
     pub replicate: i64,
 }
 
@@ -140,6 +143,57 @@ pub fn metadata_signature(stage: Stage, bytes: &[u8]) -> Option<String> {
     GenMeta::parse(stage, bytes).ok()?.signature(stage)
 }
 
+/// A metadata.json that exists but does not describe its member's generation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Conflict {
+    /// The file.
+    pub path: PathBuf,
+    /// The signature the file describes (`None`: not readable as metadata).
+    pub found: Option<String>,
+    /// The member's signature.
+    pub expected: Option<String>,
+}
+
+/// The state of a cohort's metadata.json files under a gens root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Ordinals of the members without a metadata.json.
+    pub missing: Vec<u32>,
+    /// How many exist with their member's signature.
+    pub present: u64,
+    /// Files that exist with another signature, or unreadable, in membership order.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Reads every member's metadata.json under `gens_root` and sorts them into missing, present
+/// (the member's signature) and conflicting. An I/O error other than "not found" stops it.
+pub fn scan(members: &Members, gens_root: &Path) -> Result<Scan> {
+    let mut out = Scan::default();
+    for (i, member) in members.iter().enumerate() {
+        let path = metadata_path(gens_root, member.stage, member.gen_id);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let found = metadata_signature(member.stage, &bytes);
+                let expected = member.signature();
+                if found.is_some() && found == expected {
+                    out.present += 1;
+                } else {
+                    out.conflicts.push(Conflict {
+                        path,
+                        found,
+                        expected,
+                    });
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                out.missing.push(u32::try_from(i).unwrap_or(u32::MAX))
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +231,7 @@ mod tests {
 
     #[test]
     fn reference_test_vectors_hold() {
-        // semantics §6.10 D6, D7.
+        // docs/reference.md §6.10 D6, D7.
         let draft = br#"{"combo_id": "Combo-1", "template_id": "Draft-Alpha", "llm_model_id": "Model-X", "replicate": "3"}"#;
         assert_eq!(
             metadata_signature(Stage::Draft, draft).as_deref(),

@@ -1,0 +1,17 @@
+//! Files on disk: the formats of the exported files ([`files`]: membership, manifest, metadata
+//! and lock), reading and scanning `gens/<stage>/<gen_id>/metadata.json` ([`metadata`]), and the
+//! one atomic writer ([`atomic`]) that export, migrate and `compile --out` use.
+//!
+//! Sits above `record` (it renders and checks a stored cohort) and below `cohort`, `export`,
+//! `verify` and `migrate` (docs/architecture.md).
+
+pub mod atomic;
+pub mod files;
+pub mod metadata;
+
+pub use atomic::{write_atomic, write_dir, write_new, write_with};
+pub use files::{
+    LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, membership_csv,
+    metadata_json,
+};
+pub use metadata::{GenMeta, MetaError, metadata_path, metadata_signature};
