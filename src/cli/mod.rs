@@ -5,6 +5,7 @@ mod build;
 mod catalog;
 mod cohorts;
 mod compile;
+mod completions;
 mod explain;
 mod export;
 mod import;
@@ -12,7 +13,9 @@ mod init;
 mod migrate;
 mod query;
 mod render;
+mod show;
 mod sql;
+mod status;
 mod verify;
 
 use std::path::PathBuf;
@@ -87,6 +90,16 @@ pub enum Command {
     /// Maintain catalog files (`strip-active`).
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// What is stale: spec folders edited since the build, exports missing or differing from
+    /// the record, newer cohorts sharing gen_ids. Exit 0 when current, 1 when anything is stale.
+    Status(status::StatusArgs),
+    /// A stored cohort: its record, its stored spec (`--spec`, `--spec-out DIR`) and a balance
+    /// table of members per level of each axis.
+    Show(show::ShowArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page cohortdb(1) in roff.
+    Man,
 }
 
 /// Runs a parsed command line.
@@ -105,6 +118,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Query(args) => query::run(&global, args),
         Command::Migrate(command) => migrate::run(&global, command),
         Command::Catalog(command) => catalog::run(&global, command),
+        Command::Status(args) => status::run(&global, args),
+        Command::Show(args) => show::run(&global, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
     }
 }
 

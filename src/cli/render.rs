@@ -116,3 +116,45 @@ impl Drop for MetadataBar {
         }
     }
 }
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    #[default]
+    Text,
+    /// One JSON document (schemas under docs/schema/).
+    Json,
+}
+
+/// `--format text|json` and `--json`, on every command that prints a report.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArgs {
+    /// Print the report as text (default) or as one JSON document (docs/schema/).
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    format: ReportFormat,
+    /// Same as `--format json`.
+    #[arg(long)]
+    json: bool,
+}
+
+impl FormatArgs {
+    /// True when the report goes out as JSON.
+    pub fn is_json(&self) -> bool {
+        self.json || self.format == ReportFormat::Json
+    }
+}
+
+/// Prints `value` as one pretty JSON document on stdout, with a trailing newline.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// True when stdout is a terminal and `NO_COLOR` is unset or empty (https://no-color.org).
+pub fn colour_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

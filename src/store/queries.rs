@@ -81,6 +81,9 @@ queries! {
     RECORD_SPEC_FILES_SELECT => "record_spec_files_select.sql",
     RECORD_TEMPLATE_MODE_INSERT => "record_template_mode_insert.sql",
     RECORD_TEMPLATE_MODES_SELECT => "record_template_modes_select.sql",
+    SHOW_MEMBER_AXES => "show_member_axes.sql",
+    STATUS_MEMBERSHIP_LINES => "status_membership_lines.sql",
+    STATUS_NEWER_SHARING => "status_newer_sharing.sql",
 }
 
 #[cfg(test)]
