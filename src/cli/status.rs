@@ -31,7 +31,8 @@ fn print(out: &mut impl Write, report: &StatusReport) -> std::io::Result<()> {
             writeln!(out, "{}: ok", cohort.cohort_id)?;
         }
         for stale in &cohort.stale {
-            writeln!(out, "{}: {stale}", cohort.cohort_id)?;
+            let note = if stale.is_note() { "note: " } else { "" };
+            writeln!(out, "{}: {note}{stale}", cohort.cohort_id)?;
             if let Stale::SpecChanged { changes, .. } = stale {
                 for change in changes {
                     writeln!(out, "    {change}")?;

@@ -55,13 +55,21 @@ pub enum Stale {
         file: PathBuf,
     },
     /// A newer cohort reuses gen_ids this cohort registered first (D2): their generations are
-    /// shared, so regenerating one changes both.
+    /// shared, so regenerating one changes both. A note: it does not make the cohort stale
+    /// (nothing is to be fixed; the store is append-only).
     SharedGenIds {
         /// The newer cohort.
         cohort_id: String,
         /// How many gen_ids.
         shared: u64,
     },
+}
+
+impl Stale {
+    /// True for information that does not make a cohort stale ([`Stale::SharedGenIds`]).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Stale::SharedGenIds { .. })
+    }
 }
 
 impl std::fmt::Display for Stale {
@@ -110,14 +118,16 @@ impl std::fmt::Display for Stale {
 pub struct CohortStatus {
     /// The cohort.
     pub cohort_id: String,
-    /// Everything that is not current; empty when the cohort is.
+    /// True when nothing is stale (notes aside).
+    pub current: bool,
+    /// Everything that is not current, and notes ([`Stale::is_note`]).
     pub stale: Vec<Stale>,
 }
 
 impl CohortStatus {
-    /// True when nothing is stale.
+    /// True when nothing is stale (notes aside).
     pub fn is_current(&self) -> bool {
-        self.stale.is_empty()
+        self.current
     }
 }
 
@@ -151,6 +161,7 @@ pub fn cohort_status(
     stale.extend(newer_sharing(conn, &stored)?);
     Ok(CohortStatus {
         cohort_id: id.as_str().to_string(),
+        current: stale.iter().all(Stale::is_note),
         stale,
     })
 }
@@ -291,14 +302,16 @@ fn newer_sharing(conn: &Connection, stored: &Stored) -> Result<Vec<Stale>> {
 /// What `status` found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatusReport {
+    /// True when every cohort checked is current.
+    pub current: bool,
     /// One entry per cohort checked, by id.
     pub cohorts: Vec<CohortStatus>,
 }
 
 impl StatusReport {
-    /// True when every cohort is current.
+    /// True when every cohort checked is current.
     pub fn is_current(&self) -> bool {
-        self.cohorts.iter().all(CohortStatus::is_current)
+        self.current
     }
 }
 
@@ -316,9 +329,12 @@ pub fn status(
     } else {
         ids.to_vec()
     };
-    let cohorts = ids
+    let cohorts: Vec<CohortStatus> = ids
         .iter()
         .map(|id| cohort_status(conn, id, options))
         .collect::<Result<_>>()?;
-    Ok(StatusReport { cohorts })
+    Ok(StatusReport {
+        current: cohorts.iter().all(CohortStatus::is_current),
+        cohorts,
+    })
 }

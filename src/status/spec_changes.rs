@@ -256,9 +256,10 @@ mod tests {
     use crate::spec::{Bundle, load_bundle};
 
     fn spec(yaml: &str) -> Spec {
+        let yaml = format!("{yaml}output: {{field_order: []}}\n");
         let bundle = Bundle {
             config: "config.yaml".into(),
-            files: [("config.yaml".to_string(), yaml.as_bytes().to_vec())].into(),
+            files: [("config.yaml".to_string(), yaml.into_bytes())].into(),
         };
         load_bundle(&bundle, "test").expect("the test spec is valid")
     }
