@@ -80,7 +80,7 @@ pub enum Command {
     /// Prove a stored cohort reproduces from its hash, and that its exported files are intact.
     Verify(verify::VerifyArgs),
     /// List the stored cohorts.
-    Cohorts,
+    Cohorts(render::FormatArgs),
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
     /// Turn legacy cohorts into specs: from a membership.csv, or from active flags and curated
@@ -114,7 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(&global, args),
         Command::Export(args) => export::run(&global, args),
         Command::Verify(args) => verify::run(&global, args),
-        Command::Cohorts => cohorts::run(&global),
+        Command::Cohorts(format) => cohorts::run(&global, &format),
         Command::Query(args) => query::run(&global, args),
         Command::Migrate(command) => migrate::run(&global, command),
         Command::Catalog(command) => catalog::run(&global, command),

@@ -158,3 +158,6 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn colour_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+/// Members per stage in JSON reports: `{"draft": n, "essay": n, "evaluation": n}`.
+pub type StageCountsJson = cohortdb::show::StageCounts;
