@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cohort;
 pub mod compile;
 pub mod csvread;
+pub mod diff;
 pub mod error;
 pub mod export;
 pub mod ids;

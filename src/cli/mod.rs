@@ -6,6 +6,7 @@ mod catalog;
 mod cohorts;
 mod compile;
 mod completions;
+mod diff;
 mod explain;
 mod export;
 mod import;
@@ -96,6 +97,9 @@ pub enum Command {
     /// A stored cohort: its record, its stored spec (`--spec`, `--spec-out DIR`) and a balance
     /// table of members per level of each axis.
     Show(show::ShowArgs),
+    /// What differs between two cohorts (stored ids or spec folders): members added and removed
+    /// per stage, spec changes, referenced catalog rows. Exit 0 when identical, 1 when not.
+    Diff(diff::DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page cohortdb(1) in roff.
@@ -120,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog(command) => catalog::run(&global, command),
         Command::Status(args) => status::run(&global, args),
         Command::Show(args) => show::run(&global, args),
+        Command::Diff(args) => diff::run(&global, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }
