@@ -18,6 +18,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::roles::{self, NONE_ESSAY_LLM, REPLICATE_CANDIDATES, TEXT_ROLES};
+use crate::compile::shuffle::Seed;
 use crate::compile::{self, Compiled, Selection, Source};
 use crate::error::{DbContext, Error, Location, Result};
 use crate::ids::{self, Stage};
@@ -36,7 +37,7 @@ pub struct Computed {
     /// Template modes: `(stage, template_id, mode)`.
     pub modes: Vec<(Stage, String, String)>,
     /// The effective shuffle seed.
-    pub seed: Option<i64>,
+    pub seed: Option<Seed>,
     /// The newest import batch the computation saw.
     pub last_batch: i64,
     /// The cohort's build number: registry entries of earlier cohorts were consulted.
@@ -650,7 +651,7 @@ pub fn compute(
     cohort: &str,
     spec: &Spec,
     plan: &Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
     last_batch: i64,
     cohort_no: i64,
     collect_registry: bool,
@@ -809,7 +810,7 @@ pub fn compute(
         counts,
         manifest,
         modes,
-        seed,
+        seed: seed.cloned(),
         last_batch,
         cohort_no,
         hashes: Hashes {

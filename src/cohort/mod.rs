@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use rusqlite::{Connection, params};
 
+use crate::compile::shuffle::Seed;
 use crate::error::{DbContext, Error, Result};
 use crate::record::{self, Record};
 use crate::spec::{Spec, resolve};
@@ -101,7 +102,7 @@ pub fn build(
     store: &mut Store,
     id: &CohortId,
     spec: &Spec,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> Result<BuildReport> {
     let plan = resolve(spec)?;
     let tx = store.write_transaction()?;

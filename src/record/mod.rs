@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::cohort::members::Computed;
+use crate::compile::shuffle::Seed;
 use crate::error::{DbContext, Result};
 use crate::ids::Stage;
 use crate::spec::Bundle;
@@ -35,7 +36,7 @@ pub struct Record {
     /// The referenced catalog rows' digest.
     pub catalog_hash: String,
     /// The effective shuffle seed.
-    pub seed: Option<i64>,
+    pub seed: Option<Seed>,
     /// The newest import batch the build saw.
     pub last_batch: i64,
     /// The config file inside the bundle.

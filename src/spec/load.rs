@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, parse_include};
-use super::node::{Node, parse_json, parse_yaml};
+use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
 use super::{AxisDecl, Bundle, Level, PairEntry, Rule, RuleKind, Spec, TupleItem, Value};
+use crate::compile::shuffle::Seed;
 use crate::error::{Error, Location, Result};
 
 /// The config file name inside a spec folder.
@@ -255,7 +256,13 @@ impl<'a> Loader<'a> {
         let mut axes = self.load_axes(root.get("axes"))?;
         let rules = self.load_rules(root.get("rules"))?;
         self.derive_tuple_axes(&rules, &mut axes)?;
-        let (field_order, output_seed) = self.load_output(root.get("output"), &axes)?;
+        // An integer seed beyond 128 bits parsed as a float; its own text is the seed (D23).
+        let seed_text = match root.get("output").and_then(|o| o.get("seed")) {
+            Some(Node::Float(_)) if ext != "json" => yaml_output_seed_text(text),
+            _ => None,
+        };
+        let (field_order, output_seed) =
+            self.load_output(root.get("output"), &axes, seed_text)?;
         Ok(Spec {
             axes,
             rules,
@@ -759,7 +766,8 @@ impl<'a> Loader<'a> {
         &self,
         node: Option<&Node>,
         axes: &[AxisDecl],
-    ) -> Result<(Vec<String>, Option<i64>)> {
+        seed_text: Option<String>,
+    ) -> Result<(Vec<String>, Option<Seed>)> {
         let empty = Node::Map(Vec::new());
         let node = node.unwrap_or(&empty);
         let Node::Map(entries) = node else {
@@ -832,15 +840,34 @@ impl<'a> Loader<'a> {
                 "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
             );
         }
-        let seed = match node.get("seed") {
+        // D23: any integer; also a quoted one, the only exact way to write a seed beyond 64
+        // bits in JSON (whose parser reads such a number as a float).
+        let text = match node.get("seed") {
             None | Some(Node::Null) => None,
-            Some(Node::Int(i)) => Some(*i),
+            Some(Node::Int(i)) => return Ok((field_order, Some(Seed::from(*i)))),
+            Some(Node::BigInt(s) | Node::Str(s)) => Some(s.clone()),
+            Some(Node::Float(_)) if seed_text.is_some() => seed_text,
+            Some(other @ Node::Float(_)) => {
+                return self.err_hint(
+                    "output.seed",
+                    format!(
+                        "output.seed must be an integer, found {} (a float)",
+                        other.display()
+                    ),
+                    "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
+                );
+            }
             Some(other) => {
                 return self.err(
                     "output.seed",
                     format!("output.seed must be an integer, found {}", other.display()),
                 );
             }
+        };
+        let seed = match text.map(|t| t.parse::<Seed>()) {
+            None => None,
+            Some(Ok(seed)) => Some(seed),
+            Some(Err(e)) => return self.err("output.seed", format!("output.seed: {e}")),
         };
         Ok((field_order, seed))
     }

@@ -15,6 +15,7 @@ pub mod value;
 
 use std::collections::BTreeMap;
 
+use crate::compile::shuffle::Seed;
 use crate::error::Location;
 
 pub use load::{load_bundle, load_path};
@@ -144,7 +145,7 @@ pub struct Spec {
     /// `output.field_order`.
     pub field_order: Vec<String>,
     /// `output.seed` (D8).
-    pub output_seed: Option<i64>,
+    pub output_seed: Option<Seed>,
     /// Every file the spec read.
     pub bundle: Bundle,
     /// The config file as named to the user.

@@ -86,7 +86,7 @@ fn check_store(
             id.as_str(),
             &spec,
             &plan,
-            record.seed,
+            record.seed.as_ref(),
             record.last_batch,
             record.cohort_no,
             false,
