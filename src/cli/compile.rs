@@ -94,7 +94,8 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
                 &plan,
                 b"\n",
             );
-            let written = compile::write_design(&plan, seed.as_ref(), &mut writer, args.limit, "stdout")?;
+            let written =
+                compile::write_design(&plan, seed.as_ref(), &mut writer, args.limit, "stdout")?;
             writer.finish().map_err(|e| Error::io("stdout", e))?;
             let total = plan.row_count();
             if (written as u128) < total {

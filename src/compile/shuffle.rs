@@ -152,9 +152,7 @@ impl Seed {
         // Nine decimal digits at a time, most significant first: words = words·10^k + chunk.
         for chunk in digits.as_bytes().chunks(9) {
             let scale = 10u64.pow(chunk.len() as u32);
-            let mut carry = chunk
-                .iter()
-                .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+            let mut carry = chunk.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
             for word in &mut words {
                 // (2³²−1)·10⁹ + carry < 2⁶⁴, and the new carry stays below 2³².
                 let v = u64::from(*word) * scale + carry;
@@ -343,15 +341,42 @@ mod tests {
     #[test]
     fn seeds_of_any_size_shuffle_as_python_does() {
         let cases: &[(&str, [u32; 12])] = &[
-            ("9223372036854775807", [11, 1, 6, 9, 4, 3, 0, 8, 7, 2, 10, 5]),
-            ("9223372036854775808", [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8]),
-            ("-9223372036854775808", [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8]),
-            ("-9223372036854775809", [0, 4, 5, 6, 8, 3, 9, 1, 7, 10, 2, 11]),
-            ("18446744073709551615", [1, 8, 6, 9, 2, 11, 4, 7, 10, 5, 3, 0]),
-            ("18446744073709551616", [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11]),
-            ("-18446744073709551616", [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11]),
-            ("18446744073709551617", [11, 5, 3, 10, 9, 8, 2, 7, 0, 4, 6, 1]),
-            ("79228162514264337593543950341", [6, 8, 4, 5, 0, 10, 3, 7, 9, 11, 2, 1]),
+            (
+                "9223372036854775807",
+                [11, 1, 6, 9, 4, 3, 0, 8, 7, 2, 10, 5],
+            ),
+            (
+                "9223372036854775808",
+                [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8],
+            ),
+            (
+                "-9223372036854775808",
+                [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8],
+            ),
+            (
+                "-9223372036854775809",
+                [0, 4, 5, 6, 8, 3, 9, 1, 7, 10, 2, 11],
+            ),
+            (
+                "18446744073709551615",
+                [1, 8, 6, 9, 2, 11, 4, 7, 10, 5, 3, 0],
+            ),
+            (
+                "18446744073709551616",
+                [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+            ),
+            (
+                "-18446744073709551616",
+                [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+            ),
+            (
+                "18446744073709551617",
+                [11, 5, 3, 10, 9, 8, 2, 7, 0, 4, 6, 1],
+            ),
+            (
+                "79228162514264337593543950341",
+                [6, 8, 4, 5, 0, 10, 3, 7, 9, 11, 2, 1],
+            ),
             (
                 "1234567890123456789012345678901234567890",
                 [11, 9, 0, 7, 5, 2, 8, 10, 4, 3, 6, 1],
@@ -377,10 +402,7 @@ mod tests {
         assert_eq!(seed("-42").to_mt_key(), [42]);
         assert_eq!(seed("4294967296").to_mt_key(), [0, 1]);
         assert_eq!(seed("18446744073709551616").to_mt_key(), [0, 0, 1]);
-        assert_eq!(
-            seed("-9223372036854775809").to_mt_key(),
-            [1, 0x8000_0000]
-        );
+        assert_eq!(seed("-9223372036854775809").to_mt_key(), [1, 0x8000_0000]);
         // 2¹²⁸ − 1: four full words.
         assert_eq!(
             seed("340282366920938463463374607431768211455").to_mt_key(),
@@ -419,14 +441,22 @@ mod tests {
 
     #[test]
     fn malformed_seeds_are_refused_with_the_reason() {
-        for bad in ["", "-", "+", "1.0", "1e3", " 1", "1_000", "0x10", "--1", "abc"] {
+        for bad in [
+            "", "-", "+", "1.0", "1e3", " 1", "1_000", "0x10", "--1", "abc",
+        ] {
             let err = bad.parse::<Seed>().expect_err(bad);
-            assert!(matches!(err, SeedError::NotAnInteger { .. }), "{bad:?}: {err:?}");
+            assert!(
+                matches!(err, SeedError::NotAnInteger { .. }),
+                "{bad:?}: {err:?}"
+            );
             assert!(err.to_string().contains("is not an integer"), "{err}");
         }
         for bad in ["٣", "１２", "-٤٢"] {
             let err = bad.parse::<Seed>().expect_err(bad);
-            assert!(matches!(err, SeedError::NonAsciiDigit { .. }), "{bad:?}: {err:?}");
+            assert!(
+                matches!(err, SeedError::NonAsciiDigit { .. }),
+                "{bad:?}: {err:?}"
+            );
         }
         let long = "9".repeat(MAX_SEED_DIGITS + 1);
         assert_eq!(

@@ -445,13 +445,21 @@ mod tests {
     fn the_output_seed_text_is_read_as_written() {
         let big = "123456789012345678901234567890123456789012345";
         let node = parse_yaml(&format!("output: {{seed: {big}}}")).unwrap();
-        assert!(matches!(node.get("output").unwrap().get("seed"), Some(Node::Float(_))));
+        assert!(matches!(
+            node.get("output").unwrap().get("seed"),
+            Some(Node::Float(_))
+        ));
         assert_eq!(
-            yaml_output_seed_text(&format!("axes: {{a: [x]}}\noutput:\n  field_order: [a]\n  seed: -{big}\n"))
-                .as_deref(),
+            yaml_output_seed_text(&format!(
+                "axes: {{a: [x]}}\noutput:\n  field_order: [a]\n  seed: -{big}\n"
+            ))
+            .as_deref(),
             Some(format!("-{big}").as_str())
         );
-        assert_eq!(yaml_output_seed_text("output: {seed: '7'}").as_deref(), Some("7"));
+        assert_eq!(
+            yaml_output_seed_text("output: {seed: '7'}").as_deref(),
+            Some("7")
+        );
         assert_eq!(yaml_output_seed_text("output: {field_order: []}"), None);
         assert_eq!(yaml_output_seed_text("axes: {}"), None);
     }
