@@ -245,7 +245,18 @@ fn load(conn: &Connection, plan: &Plan, compiled: &Compiled<RoleCell>) -> Result
                     SqlValue::Integer(ids::py_int(s).expect("the match guard parsed it"))
                 }
                 other => {
-                    problems.push((column.clone(), other.to_string(), at.clone()));
+                    // D22: say what the reference's int() made of non-ASCII digits.
+                    let shown = match other {
+                        Value::Str(s) => crate::spec::value::python_int_of_unicode_digits(s)
+                            .map(|n| {
+                                format!(
+                                    "{other} (the reference's int() read this as {n}; write {n}, D22)"
+                                )
+                            }),
+                        _ => None,
+                    };
+                    let shown = shown.unwrap_or_else(|| other.to_string());
+                    problems.push((column.clone(), shown, at.clone()));
                     SqlValue::Integer(SENTINEL + problems.len() as i64 - 1)
                 }
             },
