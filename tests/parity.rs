@@ -108,7 +108,7 @@ fn output_seed_may_be_any_integer_in_yaml_or_a_quoted_one_in_json() {
     s.write("frac.yaml", TWELVE.replace("[a]}", "[a], seed: 2.5}"));
     let err = s.fails(&["compile", "frac.yaml"]);
     assert!(
-        err.contains("frac.yaml: output.seed: \"2.5\" is not an integer"),
+        err.contains("frac.yaml: output.seed: output.seed must be an integer, found 2.5"),
         "{err}"
     );
 }

@@ -12,7 +12,7 @@ use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, par
 use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
 use super::{AxisDecl, Bundle, Level, PairEntry, Rule, RuleKind, Spec, TupleItem, Value};
-use crate::compile::shuffle::Seed;
+use crate::compile::shuffle::{Seed, SeedError};
 use crate::error::{Error, Location, Result};
 
 /// The config file name inside a spec folder.
@@ -871,12 +871,12 @@ impl<'a> Loader<'a> {
         }
         // D23: any integer; also a quoted one, the only exact way to write a seed beyond 64
         // bits in JSON (whose parser reads such a number as a float).
-        let text = match node.get("seed") {
-            None | Some(Node::Null) => None,
-            Some(Node::Int(i)) => return Ok((field_order, Some(Seed::from(*i)))),
-            Some(Node::BigInt(s) | Node::Str(s)) => Some(s.clone()),
-            Some(Node::Float(_)) if seed_text.is_some() => seed_text,
-            Some(other @ Node::Float(_)) => {
+        let (text, shown) = match (node.get("seed"), seed_text) {
+            (None | Some(Node::Null), _) => return Ok((field_order, None)),
+            (Some(Node::Int(i)), _) => return Ok((field_order, Some(Seed::from(*i)))),
+            (Some(node @ (Node::BigInt(s) | Node::Str(s))), _) => (s.clone(), node.display()),
+            (Some(Node::Float(_)), Some(raw)) => (raw.clone(), raw),
+            (Some(other @ Node::Float(_)), None) => {
                 return self.err_hint(
                     "output.seed",
                     format!(
@@ -886,19 +886,24 @@ impl<'a> Loader<'a> {
                     "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
                 );
             }
-            Some(other) => {
+            (Some(other), _) => {
                 return self.err(
                     "output.seed",
                     format!("output.seed must be an integer, found {}", other.display()),
                 );
             }
         };
-        let seed = match text.map(|t| t.parse::<Seed>()) {
-            None => None,
-            Some(Ok(seed)) => Some(seed),
-            Some(Err(e)) => return self.err("output.seed", e.to_string()),
+        let seed = match text.parse::<Seed>() {
+            Ok(seed) => seed,
+            Err(SeedError::NotAnInteger { .. }) => {
+                return self.err(
+                    "output.seed",
+                    format!("output.seed must be an integer, found {shown}"),
+                );
+            }
+            Err(e) => return self.err("output.seed", format!("output.seed: {e}")),
         };
-        Ok((field_order, seed))
+        Ok((field_order, Some(seed)))
     }
 }
 
@@ -1059,12 +1064,12 @@ mod tests {
             (
                 "config.yaml",
                 "output: {field_order: [], seed: 1.5}",
-                "output.seed: \"1.5\" is not an integer",
+                "output.seed must be an integer, found 1.5",
             ),
             (
                 "config.yaml",
                 "output: {field_order: [], seed: 1e400}",
-                ": output.seed: \"1e400\" is not an integer",
+                "output.seed must be an integer, found 1e400",
             ),
             (
                 "config.yaml",
