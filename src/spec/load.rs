@@ -1069,7 +1069,7 @@ mod tests {
             (
                 "config.yaml",
                 "output: {field_order: [], seed: 1e400}",
-                "output.seed must be an integer, found 1e400",
+                "output.seed must be an integer, found \"1e400\"",
             ),
             (
                 "config.yaml",
