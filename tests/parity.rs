@@ -253,6 +253,17 @@ fn a_replication_row_of_an_unknown_stage_says_the_reference_dropped_it() {
         "{err}"
     );
     assert_eq!(s.store_digest(), before);
+    s.write(
+        "data/1_raw/replication_config.csv",
+        "stage,replicates\ndraft,2\nessay,0\n",
+    );
+    let err = s.fails(&["import"]);
+    assert!(
+        err.contains("replication_config.csv:3:2: \"0\" is not a replicate count")
+            && err.contains("the reference silently dropped this row, D21"),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
 }
 
 #[test]

@@ -389,7 +389,8 @@ fn replication_problem(column: &str, value: &str) -> Option<String> {
              dropped this row, D21)"
         )),
         "replicates" if parse_replicates(value).is_none() => Some(format!(
-            "{value:?} is not a replicate count (expected an integer of at least 1)"
+            "{value:?} is not a replicate count (expected an integer of at least 1; the reference \
+             silently dropped this row, D21)"
         )),
         _ => None,
     }
