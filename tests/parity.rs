@@ -259,7 +259,7 @@ fn a_replication_row_of_an_unknown_stage_says_the_reference_dropped_it() {
     );
     let err = s.fails(&["import"]);
     assert!(
-        err.contains("replication_config.csv:3:2: \"0\" is not a replicate count")
+        err.contains("replication_config.csv:3:2: replicates \"0\" is not a replicate count")
             && err.contains("the reference silently dropped this row, D21"),
         "{err}"
     );

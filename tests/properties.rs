@@ -216,3 +216,49 @@ proptest! {
         prop_assert_ne!(spec_hash(&load(&yaml(&g, 0)), Some(&Seed::from(g.seed.unwrap_or(0).wrapping_add(1)))), base);
     }
 }
+
+/// The 32-bit words of `m`, least significant first, `[0]` for zero.
+fn words_of(mut m: u128) -> Vec<u32> {
+    let mut words = Vec::new();
+    while m > 0 {
+        words.push(m as u32);
+        m >>= 32;
+    }
+    if words.is_empty() {
+        words.push(0);
+    }
+    words
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    // docs/decisions.md D23: any integer is a seed; however it is written (sign, leading zeros),
+    // its canonical text and its MT key are those of the number.
+    #[test]
+    fn seeds_of_any_size_parse_to_their_number(n in any::<i128>(), zeros in 0usize..4, plus in any::<bool>()) {
+        let digits = format!("{}{}", "0".repeat(zeros), n.unsigned_abs());
+        let sign = if n < 0 { "-" } else if plus { "+" } else { "" };
+        let seed: Seed = format!("{sign}{digits}").parse().unwrap();
+        prop_assert_eq!(seed.to_string(), n.to_string());
+        prop_assert_eq!(seed.to_mt_key(), words_of(n.unsigned_abs()));
+        prop_assert_eq!(seed.as_i64(), i64::try_from(n).ok());
+        if let Ok(small) = i64::try_from(n) {
+            prop_assert_eq!(seed, Seed::from(small));
+        }
+    }
+
+    // A seed in output.seed is the same seed written as a YAML integer or as a quoted string:
+    // the spec hash does not see the quoting (D12).
+    #[test]
+    fn a_quoted_output_seed_hashes_as_the_integer(n in any::<i128>()) {
+        let spec = |seed: String| load(&format!("axes: {{a: [x]}}\noutput: {{field_order: [], seed: {seed}}}\n"));
+        let plain = spec(n.to_string());
+        let quoted = spec(format!("'{n}'"));
+        prop_assert_eq!(plain.output_seed.clone(), Some(n.to_string().parse::<Seed>().unwrap()));
+        prop_assert_eq!(
+            spec_hash(&plain, plain.output_seed.as_ref()),
+            spec_hash(&quoted, quoted.output_seed.as_ref())
+        );
+    }
+}
