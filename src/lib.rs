@@ -29,6 +29,7 @@ pub mod layout;
 pub mod migrate;
 pub mod query;
 pub mod record;
+pub mod seed;
 pub mod spec;
 pub mod store;
 pub mod textfmt;

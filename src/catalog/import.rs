@@ -385,10 +385,12 @@ fn orphan_warnings(
 fn replication_problem(column: &str, value: &str) -> Option<String> {
     match column {
         "stage" if Stage::parse(value).is_none() => Some(format!(
-            "{value:?} is not a stage (expected draft, essay or evaluation)"
+            "{value:?} is not a stage (expected draft, essay or evaluation; the reference silently \
+             dropped this row, D21)"
         )),
         "replicates" if parse_replicates(value).is_none() => Some(format!(
-            "{value:?} is not a replicate count (expected an integer of at least 1)"
+            "{value:?} is not a replicate count (expected an integer of at least 1; the reference \
+             silently dropped this row, D21)"
         )),
         _ => None,
     }

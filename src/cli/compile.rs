@@ -10,6 +10,7 @@ use cohortdb::Error;
 use cohortdb::catalog::allowlist::Catalogs;
 use cohortdb::compile;
 use cohortdb::compile::output::{Format, RowWriter};
+use cohortdb::seed::Seed;
 
 use super::{Global, render::warn};
 
@@ -25,9 +26,9 @@ pub struct CompileArgs {
     #[arg(long, value_parser = ["csv", "jsonl"])]
     format: Option<String>,
     /// Shuffle the rows exactly as the reference does (Python's random.Random(seed).shuffle);
-    /// default: the spec's output.seed.
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<i64>,
+    /// any integer, of any size; default: the spec's output.seed.
+    #[arg(long, allow_negative_numbers = true, value_name = "INTEGER")]
+    seed: Option<Seed>,
     /// Print only the first N rows (stdout only).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
@@ -71,7 +72,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     }
     let format = output_format(&args)?;
     let (spec, plan) = super::load_plan(&args.spec)?;
-    let seed = spec.effective_seed(args.seed);
+    let seed = spec.effective_seed(args.seed.clone());
     super::check_max_rows(&plan, args.max_rows)?;
     let mut catalogs = Catalogs::default();
     for path in &args.catalog {
@@ -83,7 +84,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     catalogs.check(&plan)?;
 
     match &args.out {
-        Some(out) => write_file(out, format, &plan, seed)?,
+        Some(out) => write_file(out, format, &plan, seed.as_ref())?,
         None => {
             let stdout = std::io::stdout().lock();
             let mut writer = RowWriter::new(
@@ -92,7 +93,8 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
                 &plan,
                 b"\n",
             );
-            let written = compile::write_design(&plan, seed, &mut writer, args.limit, "stdout")?;
+            let written =
+                compile::write_design(&plan, seed.as_ref(), &mut writer, args.limit, "stdout")?;
             writer.finish().map_err(|e| Error::io("stdout", e))?;
             let total = plan.row_count();
             if (written as u128) < total {
@@ -112,7 +114,7 @@ fn write_file(
     out: &Path,
     format: Format,
     plan: &cohortdb::spec::Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> anyhow::Result<()> {
     cohortdb::layout::write_with(out, |file, tmp| -> anyhow::Result<()> {
         let mut writer = RowWriter::new(

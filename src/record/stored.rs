@@ -92,7 +92,7 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     };
     let same = match crate::spec::load_bundle(&bundle, &dir.display().to_string()) {
         Ok(spec) => {
-            super::canonical::spec_hash(&spec, stored.record.seed).to_hex()
+            super::canonical::spec_hash(&spec, stored.record.seed.as_ref()).to_hex()
                 == stored.record.spec_hash
         }
         Err(_) => false,

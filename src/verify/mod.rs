@@ -376,7 +376,7 @@ fn check_store(
     let tx = conn.unchecked_transaction().db("begin verify")?;
     let label = format!("stored spec of {}", id.as_str());
     let options = BuildOptions {
-        seed: record.seed,
+        seed: record.seed.clone(),
         last_batch: record.last_batch,
         cohort_no: record.cohort_no,
         collect_registry: false,
