@@ -22,6 +22,7 @@ pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod export;
+pub mod fsutil;
 pub mod gens;
 pub mod ids;
 pub mod migrate;

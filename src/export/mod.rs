@@ -151,7 +151,7 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     let mut differing = Vec::new();
     for (path, bytes) in &stored.bundle.files {
         let on_disk = dir.join(path);
-        match std::fs::read(&on_disk) {
+        match crate::fsutil::read_regular(&on_disk) {
             Ok(found) if found == *bytes => {}
             Ok(found) => {
                 differing.push(path.clone());
@@ -188,7 +188,7 @@ fn check_metadata(stored: &Stored, gens_root: &Path) -> Result<(Vec<u32>, u64)> 
     let mut conflict_count = 0usize;
     for (i, member) in stored.members.iter().enumerate() {
         let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match std::fs::read(&path) {
+        match crate::fsutil::read_regular(&path) {
             Ok(bytes) => {
                 let theirs = metadata_signature(member.stage, &bytes);
                 if theirs.is_some() && theirs == member.signature() {
@@ -253,7 +253,7 @@ pub fn export(
     let mut differing = Vec::new();
     for (name, bytes) in &generated {
         let path = options.out.join(name);
-        match std::fs::read(&path) {
+        match crate::fsutil::read_regular(&path) {
             Ok(found) if found == *bytes => {
                 outcomes.push((name.to_string(), FileOutcome::Unchanged))
             }

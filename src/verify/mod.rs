@@ -161,7 +161,7 @@ fn check_export(
 ) -> Result<()> {
     let dir = &options.dir;
     let lock_path = dir.join(LOCK_NAME);
-    let lock_bytes = match std::fs::read(&lock_path) {
+    let lock_bytes = match crate::fsutil::read_regular(&lock_path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             findings.push(Finding::Note(format!(
@@ -214,7 +214,7 @@ fn check_export(
 }
 
 fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_regular(path) {
         Ok(found) if found == expected => findings.push(Finding::Ok(format!(
             "{}: matches the record",
             path.display()
@@ -235,7 +235,7 @@ fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Resu
 
 /// membership.csv, with which rows were added, removed or reordered when it differs.
 fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    let found = match std::fs::read(path) {
+    let found = match crate::fsutil::read_regular(path) {
         Ok(found) => found,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             findings.push(Finding::Difference(format!("{}: missing", path.display())));
@@ -302,7 +302,7 @@ fn check_metadata(stored: &Stored, gens_root: &Path, findings: &mut Vec<Finding>
     let (mut missing, mut wrong, mut ok) = (Vec::new(), Vec::new(), 0u64);
     for member in stored.members.iter() {
         let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match std::fs::read(&path) {
+        match crate::fsutil::read_regular(&path) {
             Ok(bytes) => {
                 let sig = metadata_signature(member.stage, &bytes);
                 if sig.is_some() && sig == member.signature() {
