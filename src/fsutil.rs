@@ -262,7 +262,9 @@ mod tests {
         std::fs::write(&path, b"id\nx\n").unwrap();
         assert_eq!(read_regular(&path).unwrap(), b"id\nx\n");
         assert_eq!(
-            read_regular(&dir.path().join("missing")).unwrap_err().kind(),
+            read_regular(&dir.path().join("missing"))
+                .unwrap_err()
+                .kind(),
             io::ErrorKind::NotFound
         );
     }

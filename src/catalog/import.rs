@@ -117,7 +117,7 @@ pub fn import_file(
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
-    if !path.is_file() {
+    if !path.exists() {
         return Err(Error::usage(format!(
             "{}: no such catalog file",
             path.display()

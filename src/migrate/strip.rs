@@ -84,7 +84,8 @@ pub fn strip_active(data_root: &Path, backup: bool) -> Result<Vec<Stripped>> {
     let mut report = Vec::new();
     for (kind, catalog, backup_to) in plans {
         if let Some(b) = &backup_to {
-            let original = crate::fsutil::read_regular(&catalog.path).map_err(|e| Error::io(&catalog.path, e))?;
+            let original = crate::fsutil::read_regular(&catalog.path)
+                .map_err(|e| Error::io(&catalog.path, e))?;
             write_atomic(b, &original)?;
         }
         write_atomic(&catalog.path, &catalog.stripped)?;

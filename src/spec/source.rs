@@ -251,7 +251,10 @@ mod tests {
         let err = source.read("linked.csv", &at).unwrap_err().to_string();
         assert!(err.contains("linked.csv has 2 hard links"), "{err}");
         let err = source.read("pipe.csv", &at).unwrap_err().to_string();
-        assert!(err.contains("pipe.csv is a FIFO, not a regular file"), "{err}");
+        assert!(
+            err.contains("pipe.csv is a FIFO, not a regular file"),
+            "{err}"
+        );
         // Once the other name is gone, the file is an ordinary single-link file.
         std::fs::remove_file(dir.path().join("outside.csv")).unwrap();
         assert_eq!(source.read("linked.csv", &at).unwrap(), b"x\n1\n");
