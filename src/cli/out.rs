@@ -9,21 +9,30 @@
 
 use std::io::{self, StdoutLock, Write};
 
-/// The process's standard output, locked, with a closed pipe treated as "nobody reads".
-pub struct Stdout {
-    inner: StdoutLock<'static>,
+/// A writer where a closed pipe means "nobody reads": the first `BrokenPipe` is swallowed and
+/// everything after it discarded; other errors pass through.
+pub struct PipeOut<W> {
+    inner: W,
     closed: bool,
 }
 
+/// The process's standard output, locked, for a command's report.
+pub type Stdout = PipeOut<StdoutLock<'static>>;
+
 /// Locks standard output for a command's report.
 pub fn stdout() -> Stdout {
-    Stdout {
-        inner: io::stdout().lock(),
-        closed: false,
-    }
+    PipeOut::new(io::stdout().lock())
 }
 
-impl Stdout {
+impl<W: Write> PipeOut<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        PipeOut {
+            inner,
+            closed: false,
+        }
+    }
+
     fn swallow_closed<T>(&mut self, result: io::Result<T>, discarded: T) -> io::Result<T> {
         match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
@@ -35,7 +44,7 @@ impl Stdout {
     }
 }
 
-impl Write for Stdout {
+impl<W: Write> Write for PipeOut<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.closed {
             return Ok(buf.len());
@@ -50,5 +59,62 @@ impl Write for Stdout {
         }
         let result = self.inner.flush();
         self.swallow_closed(result, ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accepts `room` bytes, then fails every write with `kind`.
+    struct Failing {
+        room: usize,
+        kind: io::ErrorKind,
+        got: Vec<u8>,
+        calls_after_full: usize,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.got.len() >= self.room {
+                self.calls_after_full += 1;
+                return Err(io::Error::from(self.kind));
+            }
+            let n = buf.len().min(self.room - self.got.len());
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn failing(kind: io::ErrorKind) -> PipeOut<Failing> {
+        PipeOut::new(Failing {
+            room: 4,
+            kind,
+            got: Vec::new(),
+            calls_after_full: 0,
+        })
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_the_output_not_the_command() {
+        let mut out = failing(io::ErrorKind::BrokenPipe);
+        for _ in 0..3 {
+            writeln!(out, "line").unwrap();
+        }
+        out.flush().unwrap();
+        assert_eq!(out.inner.got, b"line");
+        // After the first EPIPE nothing more is sent to the closed pipe.
+        assert_eq!(out.inner.calls_after_full, 1);
+    }
+
+    #[test]
+    fn other_write_errors_still_fail() {
+        let mut out = failing(io::ErrorKind::StorageFull);
+        let err = writeln!(out, "more than four bytes").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
     }
 }
