@@ -24,6 +24,7 @@ pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod export;
+pub mod fsutil;
 pub mod ids;
 pub mod layout;
 pub mod migrate;

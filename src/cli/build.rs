@@ -46,7 +46,7 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let report = super::with_new_or_existing_store(global, |store| {
         Ok(cohort::build(store, &id, &spec, &plan, seed.as_ref())?)
     })?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     match report.status {
         BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
         BuildStatus::Unchanged { formatting_only } => {

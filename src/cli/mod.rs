@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod init;
 mod migrate;
+mod out;
 mod query;
 mod render;
 mod sql;

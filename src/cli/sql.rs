@@ -27,7 +27,7 @@ pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&args.spec)?;
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "-- cohortdb: the SQL for {}", spec.config_display)?;
     writeln!(
         out,

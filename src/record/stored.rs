@@ -73,7 +73,7 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     let mut differing = Vec::new();
     for (path, bytes) in &stored.bundle.files {
         let on_disk = dir.join(path);
-        match std::fs::read(&on_disk) {
+        match crate::fsutil::read_regular(&on_disk) {
             Ok(found) if found == *bytes => {}
             Ok(found) => {
                 differing.push(path.clone());

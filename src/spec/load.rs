@@ -35,6 +35,17 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         (parent.to_path_buf(), name)
     };
     let config = dir.join(&name);
+    if let Some(meta) = std::fs::metadata(&config)
+        .ok()
+        .filter(|m| !m.is_file() && !m.is_dir())
+    {
+        // A FIFO, socket or device: refused at once, never read.
+        return Err(Error::usage(format!(
+            "{}: {}",
+            shown_path(&dir, &name),
+            crate::fsutil::not_regular(meta.file_type())
+        )));
+    }
     if !config.is_file() {
         return Err(Error::usage(format!(
             "{}: spec file not found",
