@@ -1,6 +1,10 @@
 //! The `cohortdb` binary: parse arguments, run, map the outcome to an exit status.
-//! 0 success · 1 a check found a difference (`verify`) · 2 any error. A closed stdout (broken
-//! pipe) is not an error.
+//! 0 success · 1 a check found a difference (`verify`) · 2 any error.
+//!
+//! The status is decided by the work, never by whether printing succeeded: commands print
+//! through `cli::out::stdout()`, which swallows a closed pipe and lets the command run on to
+//! its real outcome, so an error that reaches here is a real failure (exit 2), even when the
+//! reader of stdout has gone away (docs/reliability.md, "Pipes, special files and links").
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,9 +18,6 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {err:#}");
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
@@ -27,15 +28,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<cohortdb::Error>()
-                .is_some_and(cohortdb::Error::is_broken_pipe)
-    })
 }

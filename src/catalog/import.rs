@@ -7,7 +7,6 @@
 //! leaves the store untouched. Never UPDATE or DELETE (the schema's triggers refuse both).
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -118,7 +117,7 @@ pub fn import_file(
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
-    if !path.is_file() {
+    if !path.exists() {
         return Err(Error::usage(format!(
             "{}: no such catalog file",
             path.display()
@@ -257,7 +256,7 @@ impl<R: Read> Read for CountingReader<'_, R> {
 }
 
 fn hash_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).at(path)?;
+    let mut file = crate::fsutil::open_regular(path).at(path)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -299,7 +298,7 @@ fn key_problem(kind: CatalogKind, value: &str) -> Option<String> {
 }
 
 fn read_attachment(path: &Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_regular(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(Some(text)),
             Err(e) => Err(Error::catalog(
@@ -385,10 +384,12 @@ fn orphan_warnings(
 fn replication_problem(column: &str, value: &str) -> Option<String> {
     match column {
         "stage" if Stage::parse(value).is_none() => Some(format!(
-            "{value:?} is not a stage (expected draft, essay or evaluation)"
+            "{value:?} is not a stage (expected draft, essay or evaluation; the reference silently \
+             dropped this row, D21)"
         )),
         "replicates" if parse_replicates(value).is_none() => Some(format!(
-            "{value:?} is not a replicate count (expected an integer of at least 1)"
+            "{value:?} is not a replicate count (expected an integer of at least 1; the reference \
+             silently dropped this row, D21)"
         )),
         _ => None,
     }
@@ -441,7 +442,7 @@ fn import_one(
     }
     report.present = true;
     let digest = hash_file(path)?;
-    let file = File::open(path).at(path)?;
+    let file = crate::fsutil::open_regular(path).at(path)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     progress.start(kind.label(), total);
     let counting = CountingReader {

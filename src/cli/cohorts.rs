@@ -39,7 +39,7 @@ pub fn run(global: &Global, format: &FormatArgs) -> anyhow::Result<ExitCode> {
         })?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     if cohorts.is_empty() {
         writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)")?;
         return Ok(ExitCode::SUCCESS);

@@ -18,7 +18,7 @@ pub struct CompletionsArgs {
 /// Prints the completion script for a shell.
 pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     clap_complete::generate(args.shell, &mut command, "cohortdb", &mut out);
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -27,7 +27,7 @@ pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
 /// Prints the man page cohortdb(1) (roff): the global options and the SUBCOMMANDS section
 /// listing every command; `cohortdb COMMAND --help` has each command's options.
 pub fn man() -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)

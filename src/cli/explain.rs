@@ -32,7 +32,7 @@ fn axes_line(axes: &[(String, usize)]) -> String {
 
 pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&args.spec)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "spec: {}", spec.config_display)?;
     writeln!(out)?;
     writeln!(out, "axes as declared ({}):", spec.axes.len())?;

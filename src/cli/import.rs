@@ -47,7 +47,7 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
             warn(global, warning);
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     for file in &report.files {
         if file.present {
             writeln!(

@@ -12,6 +12,7 @@ mod export;
 mod import;
 mod init;
 mod migrate;
+mod out;
 mod query;
 mod render;
 mod show;

@@ -68,7 +68,7 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
         query: "query",
         source: e,
     })?;
-    let stdout = std::io::stdout().lock();
+    let stdout = super::out::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let mut line = String::new();
     let mut table: Vec<Vec<String>> = Vec::new();

@@ -147,7 +147,7 @@ impl FormatArgs {
 
 /// Prints `value` as one pretty JSON document on stdout, with a trailing newline.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     out.flush()?;

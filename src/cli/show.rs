@@ -36,11 +36,7 @@ fn print(out: &mut impl Write, r: &ShowReport, colour: bool) -> std::io::Result<
     writeln!(out, "content hash  {}:{}", r.hash_scheme, r.content_hash)?;
     writeln!(out, "spec hash     {}", r.spec_hash)?;
     writeln!(out, "import batch  {}", r.import_batch)?;
-    writeln!(
-        out,
-        "seed          {}",
-        r.seed.map_or("none".to_string(), |s| s.to_string())
-    )?;
+    writeln!(out, "seed          {}", r.seed.as_deref().unwrap_or("none"))?;
     writeln!(out, "built         {}", r.created_at)?;
     writeln!(
         out,
@@ -97,7 +93,7 @@ pub fn run(global: &Global, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(&global.db)?;
     if args.spec || args.spec_out.is_some() {
         let bundle = show::stored_bundle(store.conn(), &id)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = super::out::stdout();
         if let Some(dir) = &args.spec_out {
             for path in show::write_spec_bundle(&bundle, dir)? {
                 writeln!(out, "wrote {}", path.display())?;
@@ -118,7 +114,7 @@ pub fn run(global: &Global, args: ShowArgs) -> anyhow::Result<ExitCode> {
     if args.format.is_json() {
         print_json(&report)?;
     } else {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::out::stdout();
         print(&mut out, &report, colour_stdout())?;
         out.flush()?;
     }

@@ -57,7 +57,7 @@ pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
     if args.format.is_json() {
         print_json(&report)?;
     } else {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::out::stdout();
         print(&mut out, &report)?;
         out.flush()?;
     }

@@ -126,7 +126,7 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let json = args.format.is_json();
     let mut reports = Vec::new();
     let mut failures = Vec::new();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     let (mut differs, mut errors) = (0, 0);
     for id in &ids {
         let options = VerifyOptions {

@@ -21,6 +21,7 @@ use rusqlite::{Connection, Statement};
 
 use crate::error::{DbContext, Error, Result};
 use crate::spec::{Plan, Value};
+use shuffle::Seed;
 
 /// What a component column carries, in compile output.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -241,7 +242,7 @@ pub fn prepare_product<'c, K: Clone + PartialEq>(
     conn: &'c Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> Result<Statement<'c>> {
     prepare_product_into(conn, plan, compiled, seed, "")
 }
@@ -251,7 +252,7 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
     conn: &'c Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
     prefix: &str,
 ) -> Result<Statement<'c>> {
     let sql = format!("{prefix}{}", compiled.select_statement());
@@ -300,7 +301,7 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
 /// number of rows written.
 pub fn write_design<W: std::io::Write>(
     plan: &Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
     writer: &mut output::RowWriter<W>,
     limit: Option<u64>,
     out: &str,
@@ -368,6 +369,8 @@ mod tests {
     }
 
     fn run(plan: &Plan, seed: Option<i64>) -> (Vec<Vec<String>>, String) {
+        let seed = seed.map(Seed::from);
+        let seed = seed.as_ref();
         let conn = Connection::open_in_memory().unwrap();
         let compiled = Compiled::new(plan, &output_selections(plan), seed.is_some());
         load_tables(&conn, plan, &compiled, |k, v, _| Ok(output_cell(k, v))).unwrap();

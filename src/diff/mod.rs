@@ -111,7 +111,7 @@ pub struct DiffReport {
 struct Loaded {
     members: Members,
     spec: Spec,
-    seed: Option<i64>,
+    seed: Option<crate::seed::Seed>,
     catalog_hash: String,
 }
 
@@ -120,7 +120,7 @@ fn loaded_record(conn: &Connection, record: &Record, label: &str) -> Result<Load
     Ok(Loaded {
         members: load_members(conn, record)?,
         spec: crate::spec::load_bundle(&bundle, label)?,
-        seed: record.seed,
+        seed: record.seed.clone(),
         catalog_hash: record.catalog_hash.clone(),
     })
 }
@@ -219,7 +219,7 @@ fn load_side(
                 .ok_or_else(|| Error::usage("the scratch store was just created"))?;
             let id = CohortId::parse(slot)?;
             let seed = spec.effective_seed(None);
-            crate::cohort::build(store, &id, &spec, &plan, seed)?;
+            crate::cohort::build(store, &id, &spec, &plan, seed.as_ref())?;
             let record = crate::record::load(store.conn(), slot)?
                 .ok_or_else(|| Error::usage("the scratch build stored no record"))?;
             let mut loaded = loaded_record(store.conn(), &record, &path.display().to_string())?;
@@ -291,7 +291,12 @@ pub fn diff(
             removed: removed_counts[i],
         })
         .collect();
-    let changes = spec_changes(&left.spec, left.seed, &right.spec, right.seed);
+    let changes = spec_changes(
+        &left.spec,
+        left.seed.as_ref(),
+        &right.spec,
+        right.seed.as_ref(),
+    );
     let catalog_digest_differs = left.catalog_hash != right.catalog_hash;
     let identical = changes.is_empty()
         && !catalog_digest_differs

@@ -499,7 +499,7 @@ impl Table {
 
 /// Reads a CSV file as a [`Table`]; `missing` is the error for a file that does not exist.
 pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result<Table> {
-    let file = match std::fs::File::open(path) {
+    let file = match crate::fsutil::open_regular(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
         Err(e) => return Err(Error::io(path, e)),

@@ -88,8 +88,8 @@ pub struct ShowReport {
     pub spec_hash: String,
     /// The newest import batch the build saw.
     pub import_batch: i64,
-    /// The effective shuffle seed (D8), if any.
-    pub seed: Option<i64>,
+    /// The effective shuffle seed (D8), if any, as decimal text (seeds have any size).
+    pub seed: Option<String>,
     /// When it was built.
     pub created_at: String,
     /// Members per stage.
@@ -135,7 +135,7 @@ pub fn show(conn: &Connection, id: &CohortId) -> Result<ShowReport> {
         content_hash: record.content_hash.clone(),
         spec_hash: record.spec_hash.clone(),
         import_batch: record.last_batch,
-        seed: record.seed,
+        seed: record.seed.as_ref().map(|s| s.as_str().to_string()),
         created_at: record.created_at.clone(),
         counts: record.counts.into(),
         spec_files,

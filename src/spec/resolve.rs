@@ -894,8 +894,8 @@ mod tests {
     fn subset_and_tuple_errors() {
         let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {draft_template: not-list}}\noutput: {field_order: []}").unwrap_err();
         assert!(err.to_string().contains("must be a list"), "{err}");
-        let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {1: [draft-A]}}\noutput: {field_order: []}").unwrap_err();
-        assert!(err.to_string().contains("axis name (string)"), "{err}");
+        let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {true: [draft-A]}}\noutput: {field_order: []}").unwrap_err();
+        assert!(err.to_string().contains("must be an axis name"), "{err}");
         // A subset on a tuple-bound axis before the tuple: the tuple finds a value outside it.
         let err = plan("rules:\n  subsets: {essay_llm: [mA]}\n  tuples: {t: {axes: [essay_template, essay_llm], items: [[e1, mA], [e2, wrong]]}}\noutput: {field_order: []}").unwrap_err();
         assert!(

@@ -182,9 +182,11 @@ fn spec_status(dir: &Path, stored: &Stored) -> Result<Option<Stale>> {
         Ok(new) => (
             spec_changes(
                 &old,
-                stored.record.seed,
+                stored.record.seed.as_ref(),
                 &new,
-                new.effective_seed(None).or(stored.record.seed),
+                new.effective_seed(None)
+                    .or(stored.record.seed.clone())
+                    .as_ref(),
             ),
             None,
         ),

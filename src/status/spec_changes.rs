@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::seed::Seed;
 use crate::spec::{RuleKind, Spec, Value};
 
 /// One difference between an old and a new spec.
@@ -62,12 +63,12 @@ pub enum SpecChange {
         /// The new order.
         new: Vec<String>,
     },
-    /// The effective shuffle seed differs (D8).
+    /// The effective shuffle seed differs (D8); seeds of any size, as decimal text.
     Seed {
         /// The old seed.
-        old: Option<i64>,
+        old: Option<String>,
         /// The new seed.
-        new: Option<i64>,
+        new: Option<String>,
     },
 }
 
@@ -93,7 +94,7 @@ impl std::fmt::Display for SpecChange {
                 new.join(", ")
             ),
             SpecChange::Seed { old, new } => {
-                let show = |s: &Option<i64>| s.map_or("none".to_string(), |s| s.to_string());
+                let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".to_string());
                 write!(f, "seed {} -> {}", show(old), show(new))
             }
         }
@@ -156,9 +157,9 @@ fn rule_shape(kind: &RuleKind) -> String {
 /// when they mean the same. Axes in the order the specs declare them, then rules, output, seed.
 pub fn spec_changes(
     old: &Spec,
-    old_seed: Option<i64>,
+    old_seed: Option<&Seed>,
     new: &Spec,
-    new_seed: Option<i64>,
+    new_seed: Option<&Seed>,
 ) -> Vec<SpecChange> {
     let mut changes = Vec::new();
     let names = |s: &Spec| -> Vec<String> {
@@ -243,8 +244,8 @@ pub fn spec_changes(
     }
     if old_seed != new_seed {
         changes.push(SpecChange::Seed {
-            old: old_seed,
-            new: new_seed,
+            old: old_seed.map(|s| s.as_str().to_string()),
+            new: new_seed.map(|s| s.as_str().to_string()),
         });
     }
     changes
@@ -276,7 +277,8 @@ mod tests {
     #[test]
     fn levels_axes_rules_and_seed_are_named() {
         let new = "axes:\n  a: [x, y, z]\n  c: [q]\nrules:\n  subsets:\n    a: [y]\n";
-        let changes = spec_changes(&spec(BASE), None, &spec(new), Some(7));
+        let seven: Seed = "7".parse().expect("a valid seed");
+        let changes = spec_changes(&spec(BASE), None, &spec(new), Some(&seven));
         let text: Vec<String> = changes.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
