@@ -11,7 +11,7 @@ use cohortdb::ids::CohortId;
 use cohortdb::seed::Seed;
 
 use super::Global;
-use super::render::{FormatArgs, StageCountsJson, print_json};
+use super::render::{FormatArgs, Spinner, StageCountsJson, print_json};
 
 /// `build --format json` (docs/schema/build.schema.json).
 #[derive(serde::Serialize)]
@@ -59,9 +59,11 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&spec_path)?;
     super::check_max_rows(&plan, args.max_rows)?;
     let seed = spec.effective_seed(args.seed);
+    let spinner = Spinner::start(global, format!("building {id}"));
     let report = super::with_new_or_existing_store(global, |store| {
         Ok(cohort::build(store, &id, &spec, &plan, seed.as_ref())?)
     })?;
+    drop(spinner);
     if args.format.is_json() {
         let (status, formatting_only) = match report.status {
             BuildStatus::Created => ("created", false),

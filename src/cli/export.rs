@@ -44,7 +44,7 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
     };
     let store = Store::open_read_only(&global.db)?;
-    let progress = MetadataBar::new(global);
+    let progress = MetadataBar::new(global, id.as_str());
     let report = export::export(store.conn(), &id, &options, &progress)?;
     drop(progress);
     if args.format.is_json() {

@@ -12,7 +12,7 @@ use cohortdb::ids::CohortId;
 use cohortdb::verify::{self, Severity, VerifyOptions, VerifyReport};
 
 use super::Global;
-use super::render::{FormatArgs, print_json};
+use super::render::{FormatArgs, Spinner, print_json};
 
 /// A finding in `verify --format json`: its severity and text beside its typed fields.
 #[derive(serde::Serialize)]
@@ -137,7 +137,10 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             gens_root: gens_root.clone(),
             store_only: args.store_only,
         };
-        match verify::verify(store.conn(), id, &options) {
+        let spinner = Spinner::start(global, format!("verifying {id}"));
+        let result = verify::verify(store.conn(), id, &options);
+        drop(spinner);
+        match result {
             Ok(report) => {
                 if !report.matches() {
                     differs += 1;

@@ -202,7 +202,7 @@ fn spec_status(dir: &Path, stored: &Stored) -> Result<Option<Stale>> {
 
 /// BLAKE3 of a file, streamed; `None` when it does not exist.
 fn hash_file(path: &Path) -> Result<Option<blake3::Hash>> {
-    let mut file = match std::fs::File::open(path) {
+    let mut file = match crate::fsutil::open_regular(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
