@@ -369,6 +369,39 @@ mod tests {
         assert_eq!(got, vec![(1, fields(&["a", ""])), (2, fields(&[""]))]);
     }
 
+    /// Why we keep this reader rather than the `csv` crate (a dev-dependency for this test
+    /// only): on the same bytes, the crate accepts a truncated file's open quote as a complete
+    /// field, and it skips blank lines, which import must see (a blank header line before rows
+    /// is refused rather than read as if the next line were the header, D9).
+    #[test]
+    fn the_csv_crate_reads_these_cases_differently() {
+        let truncated = "id,name\nm1,\"never closed\n";
+        let mut theirs = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(truncated.as_bytes());
+        let records: Vec<csv::StringRecord> = theirs
+            .records()
+            .collect::<Result<_, _>>()
+            .expect("the csv crate reads a truncated file without an error");
+        assert_eq!(records[1].get(1), Some("never closed\n"));
+        assert_eq!(read_all(truncated).unwrap_err(), "unterminated at 2");
+
+        let blank = "id\n\nx\n";
+        let mut theirs = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(blank.as_bytes());
+        let records: Vec<csv::StringRecord> = theirs
+            .records()
+            .collect::<Result<_, _>>()
+            .expect("the csv crate reads blank lines");
+        assert_eq!(records.len(), 2, "the blank line is not a record");
+        let ours = read_all(blank).unwrap();
+        assert_eq!(
+            ours,
+            vec![(1, fields(&["id"])), (2, vec![]), (3, fields(&["x"]))]
+        );
+    }
+
     #[test]
     fn bom_is_skipped() {
         let got = read_all("\u{feff}id\nx\n").unwrap();
