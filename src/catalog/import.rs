@@ -7,10 +7,10 @@
 //! leaves the store untouched. Never UPDATE or DELETE (the schema's triggers refuse both).
 
 //!
-//! Each file goes through three steps: [`reading`] streams its records (and finds the body and
-//! description files next to it), [`validating`] checks the header and turns each record into a
-//! row or a problem, and [`storing`] inserts the row with prepared statements or compares it with
-//! the stored one. [`import_one`] drives them for one file.
+//! Each file goes through three steps: `reading` streams its records (and finds the body and
+//! description files next to it), `validating` checks the header and turns each record into a
+//! row or a problem, and `storing` inserts the row with prepared statements or compares it with
+//! the stored one. `import_one` drives them for one file.
 
 mod reading;
 mod storing;
