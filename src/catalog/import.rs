@@ -1,11 +1,10 @@
-//! Append-only catalog import (D9, CLI.md `import`).
+//! Append-only catalog import (docs/decisions.md D9; docs/cli.md `import`).
 //!
 //! One write transaction per command. For each row: identical content is skipped, a new key is
 //! inserted, a changed row is refused with file, line, column, old and new value. Problems are
 //! collected (up to [`MAX_ERRORS`]) so the user can fix them in one pass; any problem rolls the
 //! whole command back. A file that adds rows is recorded as a batch; one that adds nothing
 //! leaves the store untouched. Never UPDATE or DELETE (the schema's triggers refuse both).
-
 //!
 //! Each file goes through three steps: `reading` streams its records (and finds the body and
 //! description files next to it), `validating` checks the header and turns each record into a

@@ -10,7 +10,6 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, params_from_iter}
 use super::validating::Row;
 use crate::catalog::CatalogKind;
 use crate::error::{DbContext, Result};
-use crate::ids::Stage;
 use crate::store::queries;
 
 /// The hint given with a row that changes a stored one.
@@ -95,7 +94,7 @@ impl<'c> Writer<'c> {
     fn bind_keys(&mut self, row: &Row) {
         self.params.clear();
         if let Some(stage) = self.kind.stage() {
-            self.params.push(Stage::as_str(stage).to_string().into());
+            self.params.push(stage.as_str().to_string().into());
         }
         self.params
             .extend(row.keys.iter().map(|k| k.clone().into()));
