@@ -1,5 +1,5 @@
 //! The SQLite store: opening it (pragmas, migrations, SQL functions) and handing out
-//! connections. Every SQL text lives in `sql/` (see [`queries`]) or `migrations/`.
+//! connections. Every SQL text lives in `sql/` (see `queries`) or `migrations/`.
 //!
 //! This module knows nothing about catalogs, specs or cohorts; it must not print.
 
