@@ -51,11 +51,14 @@ fn a_built_but_unexported_cohort_is_stale_and_export_makes_it_current() {
     let (code, out) = status(&s, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with("alpha: not exported (no cohort.lock.json in "),
+        out.starts_with("catalogs: ok\nalpha: not exported (no cohort.lock.json in "),
         "{out}"
     );
     s.ok(&["export", "alpha", "-q"]);
-    assert_eq!(status(&s, &[]), (0, "alpha: ok\n".to_string()));
+    assert_eq!(
+        status(&s, &[]),
+        (0, "catalogs: ok\nalpha: ok\n".to_string())
+    );
     assert_eq!(status(&s, &["alpha"]), (0, "alpha: ok\n".to_string()));
     let (code, json) = status_json(&s);
     assert_eq!(code, 0);
@@ -76,7 +79,7 @@ fn an_edited_spec_file_is_shown_with_what_it_changes_until_restored() {
     );
     let (code, out) = status(&s, &[]);
     assert_eq!(code, 1);
-    let lines: Vec<&str> = out.lines().collect();
+    let lines: Vec<&str> = out.lines().skip(1).collect();
     assert!(
         lines[0].starts_with("alpha: spec changed in ") && lines[0].ends_with("spec: config.yaml"),
         "{out}"
@@ -103,6 +106,64 @@ fn an_edited_spec_file_is_shown_with_what_it_changes_until_restored() {
     let (code, out) = status(&s, &[]);
     assert_eq!(code, 1);
     assert!(out.contains("items/essays.csv"), "{out}");
+}
+
+#[test]
+fn catalog_rows_not_yet_imported_or_refused_are_shown_until_imported_or_restored() {
+    let s = exported();
+    let models = s.read("data/1_raw/llm_models.csv");
+    s.write(
+        "data/1_raw/llm_models.csv",
+        format!("{models}gen-c,vendor/gen-c,vendor,Gen C,general\n"),
+    );
+    let concepts = s.read("data/1_raw/concepts_metadata.csv");
+    s.write(
+        "data/1_raw/concepts_metadata.csv",
+        concepts.replace("Tidal Forces", "Tidal Force"),
+    );
+    let before = s.store_digest();
+    let (code, out) = status(&s, &[]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("catalog concepts (")
+            && lines[0].contains("concepts_metadata.csv): an import would refuse it: ")
+            && lines[0].contains("concepts row \"tides\" changed: column \"name\""),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("    hint: catalog rows are append-only (D9)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("llm_models.csv): 1 row not yet imported\nalpha: ok\n"),
+        "{out}"
+    );
+    // Naming cohorts checks only them.
+    assert_eq!(status(&s, &["alpha"]), (0, "alpha: ok\n".to_string()));
+    let (_, json) = status_json(&s);
+    let catalogs = json["catalogs"].as_array().unwrap();
+    let state = |kind: &str| {
+        catalogs
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .map(|c| c["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(state("concepts").as_deref(), Some("refused"));
+    assert_eq!(state("llm-models").as_deref(), Some("new_rows"));
+    assert_eq!(state("draft-templates").as_deref(), Some("current"));
+    assert_eq!(
+        catalogs.iter().find(|c| c["kind"] == "llm-models").unwrap()["rows"],
+        1
+    );
+    assert_eq!(s.store_digest(), before, "status imports nothing");
+    // The matching fixes: restore the changed row, import the new one.
+    s.write("data/1_raw/concepts_metadata.csv", concepts);
+    s.ok(&["import", "-q"]);
+    assert_eq!(
+        status(&s, &[]),
+        (0, "catalogs: ok\nalpha: ok\n".to_string())
+    );
 }
 
 #[test]
@@ -172,7 +233,9 @@ fn a_newer_overlapping_cohort_is_a_note_on_the_older_one() {
     assert_eq!(code, 0, "a note does not make a cohort stale");
     assert_eq!(
         out,
-        format!("alpha: ok\nalpha: note: newer cohort beta shares {shared} gen_ids\nbeta: ok\n")
+        format!(
+            "catalogs: ok\nalpha: ok\nalpha: note: newer cohort beta shares {shared} gen_ids\nbeta: ok\n"
+        )
     );
     let (_, json) = status_json(&s);
     assert_eq!(

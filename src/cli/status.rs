@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use clap::Args;
 use cohortdb::Store;
 use cohortdb::ids::CohortId;
-use cohortdb::status::{self, Stale, StatusOptions, StatusReport};
+use cohortdb::status::{self, CatalogState, Stale, StatusOptions, StatusReport};
 
 use super::Global;
 use super::render::{FormatArgs, print_json};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The cohorts to check; default every stored cohort.
+    /// The cohorts to check; default every stored cohort and the catalog files.
     #[arg(value_name = "COHORT_ID")]
     cohort_ids: Vec<String>,
     #[command(flatten)]
@@ -23,6 +23,17 @@ pub struct StatusArgs {
 }
 
 fn print(out: &mut impl Write, report: &StatusReport) -> std::io::Result<()> {
+    if !report.catalogs.is_empty() && report.catalogs.iter().all(|c| c.is_current()) {
+        writeln!(out, "catalogs: ok")?;
+    }
+    for catalog in report.catalogs.iter().filter(|c| !c.is_current()) {
+        writeln!(out, "{catalog}")?;
+        if let CatalogState::Refused { detail, .. } = &catalog.state {
+            for line in detail {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
     if report.cohorts.is_empty() {
         return writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
     }
@@ -53,7 +64,7 @@ pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let options = StatusOptions {
         data_root: global.data_root.clone(),
     };
-    let report = status::status(store.conn(), &ids, &options)?;
+    let report = status::status(store.conn(), &global.db, &ids, &options)?;
     if args.format.is_json() {
         print_json(&report)?;
     } else {

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{Error, Result};
 use crate::ids::{CohortId, Stage};
 use crate::record::{Members, Record, load_bundle, load_members};
 use crate::spec::Spec;
 use crate::status::{SpecChange, spec_changes};
-use crate::store::{Store, queries};
+use crate::store::Store;
 
 /// One side of a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,64 +125,6 @@ fn loaded_record(conn: &Connection, record: &Record, label: &str) -> Result<Load
     })
 }
 
-/// `file:` URI of a path, opened read-only (percent-encoding what a URI reserves).
-fn read_only_uri(path: &Path) -> Result<String> {
-    let text = path
-        .to_str()
-        .ok_or_else(|| Error::usage(format!("{}: the store path is not UTF-8", path.display())))?;
-    let mut uri = String::from("file:");
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                uri.push(b as char)
-            }
-            _ => uri.push_str(&format!("%{b:02X}")),
-        }
-    }
-    uri.push_str("?mode=ro");
-    Ok(uri)
-}
-
-/// A scratch in-memory store with a copy of the catalog rows of the store at `db`.
-fn scratch_store(db: &Path) -> Result<Store> {
-    let scratch = Store::open_in_memory()?;
-    let conn = scratch.conn();
-    let abs = std::path::absolute(db).map_err(|e| Error::io(db, e))?;
-    conn.execute(queries::DIFF_ATTACH_SOURCE, [read_only_uri(&abs)?])
-        .db("diff_attach_source")?;
-    for (name, sql) in [
-        (
-            "diff_copy_import_batches",
-            queries::DIFF_COPY_IMPORT_BATCHES,
-        ),
-        (
-            "diff_copy_catalog_concepts",
-            queries::DIFF_COPY_CATALOG_CONCEPTS,
-        ),
-        (
-            "diff_copy_catalog_templates",
-            queries::DIFF_COPY_CATALOG_TEMPLATES,
-        ),
-        (
-            "diff_copy_catalog_llm_models",
-            queries::DIFF_COPY_CATALOG_LLM_MODELS,
-        ),
-        (
-            "diff_copy_catalog_combo_mappings",
-            queries::DIFF_COPY_CATALOG_COMBO_MAPPINGS,
-        ),
-        (
-            "diff_copy_catalog_replication",
-            queries::DIFF_COPY_CATALOG_REPLICATION,
-        ),
-    ] {
-        conn.execute(sql, []).db(name)?;
-    }
-    conn.execute(queries::DIFF_DETACH_SOURCE, [])
-        .db("diff_detach_source")?;
-    Ok(scratch)
-}
-
 /// Loads one side: a stored cohort from `conn`, or a spec built into `scratch` (created on
 /// first use from the store at `db`).
 fn load_side(
@@ -212,7 +154,7 @@ fn load_side(
                 )));
             }
             if scratch.is_none() {
-                *scratch = Some(scratch_store(db)?);
+                *scratch = Some(crate::status::scratch::with_catalogs_of(db)?);
             }
             let store = scratch
                 .as_mut()
@@ -311,17 +253,4 @@ pub fn diff(
         added,
         removed,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn store_paths_become_read_only_uris() {
-        assert_eq!(
-            read_only_uri(Path::new("/a b/c?d#e%.db")).expect("UTF-8"),
-            "file:/a%20b/c%3Fd%23e%25.db?mode=ro"
-        );
-    }
 }

@@ -8,6 +8,7 @@
 //! against the record, by hash; and newer cohorts that reuse gen_ids this one registered (D2).
 //! A sibling of `export` and `verify` (docs/architecture.md).
 
+pub mod scratch;
 pub mod spec_changes;
 
 use std::io::Read;
@@ -301,13 +302,119 @@ fn newer_sharing(conn: &Connection, stored: &Stored) -> Result<Vec<Stale>> {
         .db("status_newer_sharing")
 }
 
+/// What an import of one catalog file would do now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CatalogState {
+    /// Every row is imported.
+    Current,
+    /// An import would add rows.
+    NewRows {
+        /// How many.
+        rows: u64,
+    },
+    /// An import would refuse the file (rows changed since their import, D9, or rows that
+    /// do not validate).
+    Refused {
+        /// The importer's message.
+        error: String,
+        /// Its detail lines (each problem, hints).
+        detail: Vec<String>,
+    },
+}
+
+/// The status of one catalog file of the data layout.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogStatus {
+    /// The catalog kind (`concepts`, `llm-models`, …).
+    pub kind: String,
+    /// The file.
+    pub path: PathBuf,
+    /// What an import would do.
+    #[serde(flatten)]
+    pub state: CatalogState,
+}
+
+impl CatalogStatus {
+    /// True when an import would change nothing.
+    pub fn is_current(&self) -> bool {
+        self.state == CatalogState::Current
+    }
+}
+
+impl std::fmt::Display for CatalogStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "catalog {} ({}): ", self.kind, self.path.display())?;
+        match &self.state {
+            CatalogState::Current => write!(f, "ok"),
+            CatalogState::NewRows { rows } => write!(
+                f,
+                "{rows} row{} not yet imported",
+                if *rows == 1 { "" } else { "s" }
+            ),
+            CatalogState::Refused { error, .. } => write!(f, "an import would refuse it: {error}"),
+        }
+    }
+}
+
+/// What an import of each catalog file under `data_root` would do, found by importing them,
+/// one file at a time, into a scratch copy of the store's catalogs (the importer's own reading,
+/// validating and storing steps; the store at `db` is only read). Absent files are left out.
+pub fn catalog_status(db: &Path, data_root: &Path) -> Result<Vec<CatalogStatus>> {
+    let mut out = Vec::new();
+    // One scratch store for all files: a refused file's import rolls back, as it would in the
+    // store, and the next file sees the rows the earlier ones would add.
+    let mut scratch = None;
+    for kind in crate::catalog::CatalogKind::ALL {
+        let path = kind.layout_path(data_root);
+        if !path.exists() {
+            continue;
+        }
+        if scratch.is_none() {
+            scratch = Some(scratch::with_catalogs_of(db)?);
+        }
+        let Some(scratch) = scratch.as_mut() else {
+            continue;
+        };
+        let state = match crate::catalog::import::import_file(
+            scratch,
+            kind,
+            &path,
+            &crate::catalog::import::NoProgress,
+        ) {
+            Ok(report) if report.added() == 0 => CatalogState::Current,
+            Ok(report) => CatalogState::NewRows {
+                rows: report.added(),
+            },
+            Err(e) => CatalogState::Refused {
+                error: e.to_string(),
+                // The importer's closing line is about its own transaction, not this check.
+                detail: e
+                    .detail()
+                    .iter()
+                    .filter(|line| line.as_str() != "nothing was imported")
+                    .cloned()
+                    .collect(),
+            },
+        };
+        out.push(CatalogStatus {
+            kind: kind.name().to_string(),
+            path,
+            state,
+        });
+    }
+    Ok(out)
+}
+
 /// What `status` found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatusReport {
-    /// True when every cohort checked is current.
+    /// True when every cohort and catalog checked is current.
     pub current: bool,
     /// One entry per cohort checked, by id.
     pub cohorts: Vec<CohortStatus>,
+    /// The catalog files of the data layout (checked when no cohort id is given).
+    pub catalogs: Vec<CatalogStatus>,
 }
 
 impl StatusReport {
@@ -317,12 +424,19 @@ impl StatusReport {
     }
 }
 
-/// Checks the cohorts `ids`, or every stored cohort when `ids` is empty.
+/// Checks the cohorts `ids`; or, when `ids` is empty, every stored cohort and the catalog
+/// files (`db` is the store's file, copied from for the catalog check).
 pub fn status(
     conn: &Connection,
+    db: &Path,
     ids: &[CohortId],
     options: &StatusOptions,
 ) -> Result<StatusReport> {
+    let catalogs = if ids.is_empty() {
+        catalog_status(db, &options.data_root)?
+    } else {
+        Vec::new()
+    };
     let ids: Vec<CohortId> = if ids.is_empty() {
         crate::record::list(conn)?
             .into_iter()
@@ -336,7 +450,9 @@ pub fn status(
         .map(|id| cohort_status(conn, id, options))
         .collect::<Result<_>>()?;
     Ok(StatusReport {
-        current: cohorts.iter().all(CohortStatus::is_current),
+        current: cohorts.iter().all(CohortStatus::is_current)
+            && catalogs.iter().all(CatalogStatus::is_current),
         cohorts,
+        catalogs,
     })
 }
