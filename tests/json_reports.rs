@@ -91,3 +91,47 @@ fn errors_stay_on_stderr_with_json() {
     }
     s.fails(&["status", "--format", "yaml"]);
 }
+
+#[test]
+fn import_reports_each_file_and_explain_the_plan() {
+    let s = Sandbox::new();
+    let first = validate("import.schema.json", &s.ok(&["import", "--json"]));
+    assert!(first["added"].as_u64().unwrap() > 0);
+    let models = first["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "llm-models")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (models["added"].as_u64(), models["present"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let again = validate("import.schema.json", &s.ok(&["import", "--format", "json"]));
+    assert_eq!(again["added"], 0);
+    assert!(
+        again["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["batch_id"].is_null())
+    );
+    let one = validate(
+        "import.schema.json",
+        &s.ok(&[
+            "import",
+            "llm-models",
+            "data/1_raw/llm_models.csv",
+            "--json",
+        ]),
+    );
+    assert_eq!(one["files"].as_array().unwrap().len(), 1);
+    let plan = validate(
+        "explain.schema.json",
+        &s.ok(&["explain", "data/cohorts/alpha/spec", "--json"]),
+    );
+    assert_eq!(plan["rows"], 16);
+    assert_eq!(plan["rows_before_rules"], 32);
+    assert_eq!(plan["steps"].as_array().unwrap().len(), 2);
+}
