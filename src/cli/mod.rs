@@ -1,6 +1,7 @@
 //! The command line: clap types (their doc comments are the help text) and the dispatch.
 //! No logic lives here beyond turning arguments into library calls; see one file per command.
 
+mod backup;
 mod build;
 mod catalog;
 mod cohorts;
@@ -80,6 +81,8 @@ pub enum Command {
     Cohorts,
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
+    /// Copy the store, consistently and while in use, to a new self-contained file.
+    Backup(backup::BackupArgs),
     /// Turn legacy cohorts into specs: from a membership.csv, or from active flags and curated
     /// lists; `--check` proves the spec reproduces the members.
     #[command(subcommand)]
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&global, args),
         Command::Cohorts => cohorts::run(&global),
         Command::Query(args) => query::run(&global, args),
+        Command::Backup(args) => backup::run(&global, args),
         Command::Migrate(command) => migrate::run(&global, command),
         Command::Catalog(command) => catalog::run(&global, command),
     }

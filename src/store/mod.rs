@@ -315,7 +315,8 @@ fn connect(path: &Path, mode: Mode) -> Result<Connection> {
         )
     })?;
     conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
-    if mode != Mode::Write {
+    // `verify` needs temporary tables, which `query_only` forbids; it commits nothing.
+    if mode == Mode::Read {
         conn.pragma_update(None, "query_only", "on")
             .db("pragma query_only")?;
     }

@@ -95,6 +95,8 @@ fn check_store(
     });
     let computed = match outcome {
         Ok(c) => c,
+        // A store that cannot be read is an error, not a difference (docs/reliability.md).
+        Err(e @ (Error::Db { .. } | Error::BadStore { .. })) => return Err(e),
         Err(e) => {
             findings.push(Finding::Difference(format!(
                 "store: the cohort no longer recomputes from its stored spec: {e}"
