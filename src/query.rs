@@ -272,7 +272,10 @@ mod tests {
         )
         .unwrap();
         let err = stmt.query_row([], |r| r.get::<_, i64>(0)).unwrap_err();
-        assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted));
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::OperationInterrupted)
+        );
         assert_eq!(*reason.lock().unwrap(), Some(Stop::Interrupted));
     }
 }

@@ -191,31 +191,47 @@ pub fn capped_debug(value: &str) -> String {
     }
 }
 
-/// The first invisible character of an id (docs/decisions.md D9, D20): a control character or a
-/// Unicode format character (general category `Cf`: U+FEFF, U+200B, U+202E, …), with its
-/// 1-based character position.
-pub fn first_invisible(id: &str) -> Option<(usize, char)> {
+/// True for a Unicode format character (general category `Cf`: U+00AD, U+200B, U+202E,
+/// U+2060, U+FEFF, U+E0001, …).
+pub fn is_format_char(c: char) -> bool {
     use unicode_general_category::{GeneralCategory, get_general_category};
-    id.chars().enumerate().find_map(|(i, c)| {
-        (c.is_control() || get_general_category(c) == GeneralCategory::Format).then_some((i + 1, c))
-    })
+    get_general_category(c) == GeneralCategory::Format
 }
 
-/// The D20 message for an id holding an invisible character, or `None` for a visible id:
-/// `"a\u{200b}b" holds the invisible character U+200B at character 2`.
+/// The first invisible character of an id (docs/decisions.md D9, D20): a control character or
+/// a format character ([`is_format_char`]), with its 1-based character position.
+pub fn first_invisible(id: &str) -> Option<(usize, char)> {
+    id.chars()
+        .enumerate()
+        .find_map(|(i, c)| (c.is_control() || is_format_char(c)).then_some((i + 1, c)))
+}
+
+/// The first format character of a value ([`is_format_char`]), with its 1-based position.
+pub fn first_format_char(value: &str) -> Option<(usize, char)> {
+    value
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| is_format_char(c).then_some((i + 1, c)))
+}
+
+/// The D20 message for `id` holding the invisible character `c` at `position`:
+/// `"a\u{200b}b" holds an invisible format character U+200B at character 2 (…)`.
+pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
+    let kind = if c.is_control() {
+        "a control character"
+    } else {
+        "an invisible format character"
+    };
+    format!(
+        "{} holds {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
+        capped_debug(id),
+        u32::from(c)
+    )
+}
+
+/// [`invisible_message`] for the first invisible character of `id`, or `None`.
 pub fn invisible_problem(id: &str) -> Option<String> {
-    first_invisible(id).map(|(position, c)| {
-        let kind = if c.is_control() {
-            "a control character"
-        } else {
-            "an invisible format character"
-        };
-        format!(
-            "{} holds {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
-            capped_debug(id),
-            u32::from(c)
-        )
-    })
+    first_invisible(id).map(|found| invisible_message(id, found))
 }
 
 #[cfg(test)]
@@ -303,8 +319,15 @@ mod tests {
         }
         for id in ["abc", "é-ü", "日本", "a b", "\u{2028}x"] {
             // U+2028 is a separator (Zl), not Cf: visible checks of D9 cover it elsewhere.
-            assert!(first_invisible(id).is_none() || id.contains('\u{2028}'), "{id:?}");
+            assert!(
+                first_invisible(id).is_none() || id.contains('\u{2028}'),
+                "{id:?}"
+            );
         }
-        assert!(invisible_problem("a\u{200b}").unwrap().contains("U+200B at character 2"));
+        assert!(
+            invisible_problem("a\u{200b}")
+                .unwrap()
+                .contains("U+200B at character 2")
+        );
     }
 }

@@ -133,12 +133,14 @@ fn with_new_or_existing_store<T>(
     result
 }
 
-/// Loads and resolves a spec.
+/// Loads and resolves a spec; refuses a product of more axes than one SQLite join holds
+/// (before `explain`, `compile`, `sql` or `build` writes anything).
 fn load_plan(
     path: &std::path::Path,
 ) -> anyhow::Result<(cohortdb::spec::Spec, cohortdb::spec::Plan)> {
     let spec = cohortdb::spec::load_path(path)?;
     let plan = cohortdb::spec::resolve(&spec)?;
+    cohortdb::compile::check_axes(&plan)?;
     Ok((spec, plan))
 }
 

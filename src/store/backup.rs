@@ -53,7 +53,8 @@ fn copy_to(store: &Store, tmp: &Path, dest: &Path) -> Result<BackupReport> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE;
-    let mut copy = Connection::open_with_flags(file_uri(tmp, "")?, flags).db("create backup file")?;
+    let mut copy =
+        Connection::open_with_flags(file_uri(tmp, "")?, flags).db("create backup file")?;
     {
         let backup = rusqlite::backup::Backup::new(store.conn(), &mut copy).db("backup")?;
         backup
@@ -114,7 +115,15 @@ mod tests {
         let raw = Connection::open(&path).unwrap();
         raw.execute(
             crate::store::queries::BATCH_INSERT,
-            rusqlite::params![1, "concepts", "a.csv", "b3", "[]", "2026-01-01T00:00:00Z", 1],
+            rusqlite::params![
+                1,
+                "concepts",
+                "a.csv",
+                "b3",
+                "[]",
+                "2026-01-01T00:00:00Z",
+                1
+            ],
         )
         .unwrap();
         drop(raw);
@@ -124,8 +133,14 @@ mod tests {
         assert_eq!(report.schema_version, crate::store::latest_version());
         assert!(!with_suffix(&dest, "-wal").exists());
         let copy = Store::open_read_only(&dest).unwrap();
-        let src_batches: i64 = store.conn().query_row("select count(*) from import_batches", [], |r| r.get(0)).unwrap();
-        let copy_batches: i64 = copy.conn().query_row("select count(*) from import_batches", [], |r| r.get(0)).unwrap();
+        let src_batches: i64 = store
+            .conn()
+            .query_row("select count(*) from import_batches", [], |r| r.get(0))
+            .unwrap();
+        let copy_batches: i64 = copy
+            .conn()
+            .query_row("select count(*) from import_batches", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(src_batches, copy_batches);
         let err = backup(&store, &dest).unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");

@@ -197,9 +197,13 @@ mod tests {
         let path = dir.path().join("s.db");
         create_at_version(&path, latest_version() - 1).unwrap();
         let mut conn = Connection::open(&path).unwrap();
-        conn.execute_batch("create table cohort_records(x)").unwrap();
+        conn.execute_batch("create table cohort_records(x)")
+            .unwrap();
         let err = run(&mut conn, "s.db").unwrap_err();
         assert!(matches!(err, Error::Migrate { .. }), "{err}");
-        assert_eq!(current_version(&mut conn, "s.db").unwrap(), latest_version() - 1);
+        assert_eq!(
+            current_version(&mut conn, "s.db").unwrap(),
+            latest_version() - 1
+        );
     }
 }

@@ -344,7 +344,12 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
              --db at the store, or at a new file name to create one",
         ));
     }
-    let recorded = migrate::current_version(&mut conn, &display)?;
+    let recorded = migrate::current_version(&mut conn, &display).map_err(|e| {
+        bad(
+            &path,
+            format!("cannot read the store's schema history ({e}); restore it from a backup"),
+        )
+    })?;
     let latest = migrate::latest_version();
     if recorded > latest {
         return Err(bad(
@@ -452,8 +457,12 @@ fn create(path: &Path) -> Result<()> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE;
-        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags)
-            .map_err(|e| bad(path, format!("cannot create the store: {}", crate::error::sqlite_text(&e))))?;
+        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags).map_err(|e| {
+            bad(
+                path,
+                format!("cannot create the store: {}", crate::error::sqlite_text(&e)),
+            )
+        })?;
         crash::install(&mut conn);
         set_wal(&conn)?;
         conn.pragma_update(None, "foreign_keys", "on")
