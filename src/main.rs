@@ -18,10 +18,12 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {}", message(&err));
+            let cap =
+                |text: &str| cohortdb::textfmt::capped_to(text, cohortdb::textfmt::MESSAGE_CHARS);
+            let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
-                    let _ = writeln!(stderr, "  {line}");
+                    let _ = writeln!(stderr, "  {}", cap(line));
                 }
             }
             ExitCode::from(2)

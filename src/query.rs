@@ -183,10 +183,8 @@ pub fn install_limits(
             } else {
                 None
             };
-            if why.is_some() {
-                if let Ok(mut slot) = seen.lock() {
-                    slot.get_or_insert(why.unwrap_or(Stop::Interrupted));
-                }
+            if let (Some(why), Ok(mut slot)) = (why, seen.lock()) {
+                slot.get_or_insert(why);
             }
             why.is_some()
         }),

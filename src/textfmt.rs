@@ -177,11 +177,20 @@ pub const ECHO_CHARS: usize = 200;
 /// else its first [`ECHO_CHARS`] and `… (N bytes)`. Every message that repeats user input or
 /// store text goes through here, so a 100 MB line cannot become 100 MB on stderr.
 pub fn capped(value: &str) -> String {
-    match value.char_indices().nth(ECHO_CHARS) {
+    capped_to(value, ECHO_CHARS)
+}
+
+/// [`capped`] with another bound: `main` caps each whole message line at
+/// [`MESSAGE_CHARS`] as a last guard for values a message echoes without [`capped`].
+pub fn capped_to(value: &str, chars: usize) -> String {
+    match value.char_indices().nth(chars) {
         None => value.to_string(),
         Some((end, _)) => format!("{}… ({} bytes)", &value[..end], value.len()),
     }
 }
+
+/// The longest error line `main` prints, in characters.
+pub const MESSAGE_CHARS: usize = 2000;
 
 /// `{value:?}` (Rust debug quoting, escapes visible), capped like [`capped`].
 pub fn capped_debug(value: &str) -> String {

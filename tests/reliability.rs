@@ -371,14 +371,21 @@ fn crash_at_write(sandbox: &Sandbox, args: &[&str], n: u32) -> bool {
     if status.success() {
         return false;
     }
-    assert_ne!(status.code(), Some(2), "{args:?} failed instead of crashing at write {n}");
+    assert_ne!(
+        status.code(),
+        Some(2),
+        "{args:?} failed instead of crashing at write {n}"
+    );
     true
 }
 
 /// After a crash: every command either works or refuses with exit 2 and a way out, and the
 /// store (when there is one) is sound.
 fn every_command_opens_or_refuses_with_a_way_out(sandbox: &Sandbox, n: u32) {
-    for args in [&["cohorts"][..], &["query", "select count(*) from cohort_records"]] {
+    for args in [
+        &["cohorts"][..],
+        &["query", "select count(*) from cohort_records"],
+    ] {
         let out = sandbox.run(args);
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -427,8 +434,15 @@ fn an_upgrade_killed_at_every_write_leaves_the_old_schema_or_the_new_one() {
         crashes += 1;
         every_command_opens_or_refuses_with_a_way_out(&sandbox, n);
         let version: i64 = count(&sandbox, "select max(version) from refinery_schema_history");
-        assert!(version == i64::from(latest) - 1 || version == i64::from(latest), "write {n}");
-        assert!(sandbox.ok(&["init"]).contains(&format!("schema version: {latest}")));
+        assert!(
+            version == i64::from(latest) - 1 || version == i64::from(latest),
+            "write {n}"
+        );
+        assert!(
+            sandbox
+                .ok(&["init"])
+                .contains(&format!("schema version: {latest}"))
+        );
         sandbox.ok(&["import"]);
         sandbox.ok(&["build", "alpha"]);
         assert!(n < 50, "the crash hook never let init finish");
@@ -447,7 +461,11 @@ fn a_migration_applied_without_its_history_row_is_recovered_by_a_writer() {
         .unwrap();
     let err = sandbox.fails(&["cohorts"]);
     assert!(err.contains("run `cohortdb init` to migrate it"), "{err}");
-    assert!(sandbox.ok(&["init"]).contains(&format!("schema version: {latest}")));
+    assert!(
+        sandbox
+            .ok(&["init"])
+            .contains(&format!("schema version: {latest}"))
+    );
     sandbox.ok(&["import"]);
     sandbox.ok(&["build", "alpha"]);
     assert!(sandbox.ok(&["cohorts"]).contains("alpha"));

@@ -113,12 +113,12 @@ struct LevelCounts(std::collections::BTreeMap<usize, u32>);
 impl LevelCounts {
     /// One axis's count changes from `before` to `after` (`None`: absent).
     fn replace(&mut self, before: Option<usize>, after: Option<usize>) {
-        if let Some(b) = before {
-            if let Some(m) = self.0.get_mut(&b) {
-                *m -= 1;
-                if *m == 0 {
-                    self.0.remove(&b);
-                }
+        if let Some(b) = before
+            && let Some(m) = self.0.get_mut(&b)
+        {
+            *m -= 1;
+            if *m == 0 {
+                self.0.remove(&b);
             }
         }
         if let Some(a) = after {
@@ -1051,5 +1051,40 @@ mod tests {
     fn colliding_rule_names_are_refused() {
         let err = plan("axes: {a: [x], b: [y], c: [z]}\nrules: {pairs: {c: {left: a, right: b, allowed: [[x, y]]}}}\noutput: {field_order: []}").unwrap_err();
         assert!(err.to_string().contains("already an axis"), "{err}");
+    }
+
+    #[test]
+    fn level_counts_multiply_like_the_axes() {
+        let mut counts = LevelCounts::default();
+        for n in [3, 3, 2, 3] {
+            counts.replace(None, Some(n));
+        }
+        assert_eq!(counts.product(), 54);
+        counts.replace(Some(3), Some(1));
+        assert_eq!(counts.product(), 18);
+        counts.replace(Some(2), None);
+        assert_eq!(counts.product(), 9);
+        counts.replace(None, Some(0));
+        assert_eq!(counts.product(), 0);
+        let mut big = LevelCounts::default();
+        for _ in 0..200 {
+            big.replace(None, Some(1 << 20));
+        }
+        assert_eq!(big.product(), u128::MAX);
+    }
+
+    #[test]
+    fn steps_name_what_each_rule_changed_and_the_rows_after_it() {
+        let p = plan(
+            "axes: {a: [x, y, z], b: [u, v], c: [p, q]}\nrules:\n  subsets: {a: [x, y]}\n  pairs: {ab: {left: a, right: b, allowed: [[x, u], [y, v]]}}\noutput: {field_order: []}",
+        )
+        .unwrap();
+        assert_eq!(p.steps[0].changed, vec![("a".to_string(), 2)]);
+        assert_eq!(p.steps[0].rows, 8);
+        assert_eq!(p.steps[0].axis_count, 3);
+        assert_eq!(p.steps[1].changed, vec![("ab".to_string(), 2)]);
+        assert_eq!(p.steps[1].removed, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(p.steps[1].rows, 4);
+        assert_eq!(p.steps[1].rows, p.row_count());
     }
 }

@@ -531,6 +531,19 @@ mod tests {
     }
 
     #[test]
+    fn the_immutable_uri_of_an_odd_path_opens_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a b?c#d%e:f.db");
+        drop(Store::open(&path).unwrap());
+        let flags = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn =
+            Connection::open_with_flags(file_uri(&path, "immutable=1").unwrap(), flags).unwrap();
+        assert!(migrate::has_history(&conn).unwrap());
+        drop(conn);
+        assert!(!with_suffix(&path, "-shm").exists());
+    }
+
+    #[test]
     fn readers_leave_no_wal_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
