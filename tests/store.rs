@@ -454,3 +454,99 @@ fn error_messages_are_bounded_and_say_each_cause_once() {
     let err = sandbox.fails(&["--db", "dir.db", "cohorts"]);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Runs the binary at `bin` as an unprivileged user: directly when not root, through
+/// `setpriv` as `nobody` when root (root may write any folder). `None` when that is impossible.
+#[cfg(unix)]
+fn run_unprivileged(bin: &Path, cwd: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(bin);
+        cmd
+    } else {
+        std::process::Command::new(bin)
+    };
+    let out = cmd
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("COHORTDB_DB")
+        .env_remove("COHORTDB_DATA_ROOT")
+        .output()
+        .ok()?;
+    Some(out)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_in_a_read_only_folder_serves_every_reader() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::baseline();
+    let base = sandbox.path("");
+    let ro = sandbox.path("ro");
+    let out = sandbox.path("out");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    std::fs::rename(sandbox.db(), ro.join("s.db")).unwrap();
+    let bin = sandbox.path("cohortdb");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("cohortdb"), &bin).unwrap();
+    let mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(&base, 0o755);
+    mode(&out, 0o777);
+    mode(&ro.join("s.db"), 0o444);
+    mode(&ro, 0o555);
+    let before = bytes(&ro.join("s.db"));
+    let data = sandbox.path("data");
+    let data = data.to_str().unwrap();
+    let runs: &[&[&str]] = &[
+        &["--db", "ro/s.db", "cohorts"],
+        &[
+            "--db",
+            "ro/s.db",
+            "query",
+            "select count(*) as n from cohorts",
+        ],
+        &["--db", "ro/s.db", "verify", "alpha", "--store-only"],
+        &["--db", "ro/s.db", "backup", "out/b.db"],
+        &[
+            "--db",
+            "ro/s.db",
+            "--data-root",
+            data,
+            "export",
+            "alpha",
+            "--out",
+            "out/alpha",
+            "--gens-root",
+            "out/gens",
+        ],
+    ];
+    for args in runs {
+        let Some(result) = run_unprivileged(&bin, &base, args) else {
+            eprintln!("skipped: cannot run without privileges here (no setpriv)");
+            return;
+        };
+        assert!(
+            result.status.success(),
+            "{args:?}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+    let writer = run_unprivileged(
+        &bin,
+        &base,
+        &["--db", "ro/s.db", "--data-root", data, "import"],
+    )
+    .unwrap();
+    assert_eq!(writer.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&writer.stderr).contains("read-only"),
+        "{writer:?}"
+    );
+    assert_eq!(bytes(&ro.join("s.db")), before);
+    assert!(!ro.join("s.db-wal").exists() && !ro.join("s.db-shm").exists());
+    mode(&ro, 0o755);
+}

@@ -299,6 +299,13 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 fn connect(path: &Path, mode: Mode) -> Result<Connection> {
     let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let can_write = writable(path) && writable(&folder(path));
+    if mode == Mode::Write && !can_write {
+        return Err(bad(
+            path,
+            "the store or its folder is read-only; commands that write (init, import, build) \
+             need write access to both (reading commands work on a read-only store)",
+        ));
+    }
     let (flags, params) = match mode {
         Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
         Mode::Read | Mode::Scratch if can_write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
