@@ -224,7 +224,7 @@ pub fn first_format_char(value: &str) -> Option<(usize, char)> {
 }
 
 /// The D20 message for `id` holding the invisible character `c` at `position`:
-/// `"a\u{200b}b" holds an invisible format character U+200B at character 2 (…)`.
+/// `"a\u{200b}b" contains an invisible format character U+200B at character 2 (…)`.
 pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
     let kind = if c.is_control() {
         "a control character"
@@ -232,7 +232,7 @@ pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
         "an invisible format character"
     };
     format!(
-        "{} holds {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
+        "{} contains {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
         capped_debug(id),
         u32::from(c)
     )
