@@ -1,8 +1,9 @@
 //! Read-only SQL for `cohortdb query`.
 //!
 //! Three independent guards, so a statement that slips past one is stopped by the next:
-//! 1. the connection is opened with `SQLITE_OPEN_READ_ONLY` and `PRAGMA query_only` (see
-//!    `Store::open_read_only`), so SQLite itself refuses to change the store file;
+//! 1. the connection has `PRAGMA query_only` on (see `Store::open_read_only`; it is also opened
+//!    `SQLITE_OPEN_READ_ONLY` where the store is not writable), so SQLite itself refuses to
+//!    change the store file;
 //! 2. [`prepare_read_only`] accepts exactly one statement and only when SQLite reports it
 //!    read-only (`sqlite3_stmt_readonly`), which refuses `CREATE`, `VACUUM INTO`, writes and
 //!    pragma assignments before anything runs;
