@@ -376,12 +376,14 @@ fn a_product_of_more_axes_than_one_join_is_refused_before_any_output() {
         vec!["compile", spec.as_str(), "--seed", "7"],
         vec!["sql", spec.as_str()],
         vec!["explain", spec.as_str()],
+        vec!["build", "wide", "--spec", spec.as_str()],
     ] {
         let out = sandbox.run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?} printed before refusing");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("100 axes"), "{stderr}");
+        assert!(!sandbox.db().exists(), "{args:?} created a store");
     }
 }
 
