@@ -20,7 +20,7 @@ pub struct BackupArgs {
 pub fn run(global: &Global, args: BackupArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(&global.db)?;
     let report = cohortdb::store::backup::backup(&store, &args.dest)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(
         out,
         "backup: {} ({} bytes, schema version {}, {})",
