@@ -45,7 +45,11 @@ struct DeclaredJson<'a> {
 struct StepJson<'a> {
     rule: &'a str,
     at: Option<&'a str>,
-    axes: Vec<AxisJson<'a>>,
+    /// The axes the rule created or changed, with their level counts after it.
+    changed: Vec<AxisJson<'a>>,
+    /// The axes the rule consumed.
+    removed: &'a [String],
+    axis_count: usize,
     rows: u128,
 }
 
@@ -111,7 +115,9 @@ fn print_json_plan(spec: &cohortdb::spec::Spec, plan: &cohortdb::spec::Plan) -> 
             .map(|step| StepJson {
                 rule: &step.rule,
                 at: step.at.yaml_path.as_deref(),
-                axes: axes_json(&step.axes),
+                changed: axes_json(&step.changed),
+                removed: &step.removed,
+                axis_count: step.axis_count,
                 rows: step.rows,
             })
             .collect(),
@@ -131,7 +137,7 @@ fn print_json_plan(spec: &cohortdb::spec::Spec, plan: &cohortdb::spec::Plan) -> 
 
 fn axes_line(axes: &[(String, usize)]) -> String {
     if axes.is_empty() {
-        return "(no axes)".to_string();
+        return "(none)".to_string();
     }
     axes.iter()
         .map(|(n, c)| format!("{n}({c})"))
@@ -191,7 +197,11 @@ pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
                 step.rule,
                 step.at.yaml_path.as_deref().unwrap_or("")
             )?;
-            writeln!(out, "     axes: {}", axes_line(&step.axes))?;
+            writeln!(out, "     changes: {}", axes_line(&step.changed))?;
+            if !step.removed.is_empty() {
+                writeln!(out, "     consumes: {}", step.removed.join(", "))?;
+            }
+            writeln!(out, "     axes: {}", step.axis_count)?;
             writeln!(out, "     rows: {}", step.rows)?;
         }
     }

@@ -211,25 +211,27 @@ impl Layout {
     }
 }
 
-/// Checks a key value: non-empty, no surrounding whitespace, no control characters (D9); for
-/// keys that name files, a plain file name.
+/// Checks a key value: non-empty, no surrounding whitespace, no control or format characters
+/// (docs/decisions.md D9, D20); for keys that name files, a plain file name.
 fn key_problem(kind: CatalogKind, value: &str) -> Option<String> {
     if value.is_empty() {
         return Some("is empty".to_string());
     }
     if value.starts_with(is_py_space) || value.ends_with(is_py_space) {
         return Some(format!(
-            "{value:?} has leading or trailing whitespace (the reference trimmed it silently; fix the file)"
+            "{} has leading or trailing whitespace (the reference trimmed it silently; fix the file)",
+            crate::textfmt::capped_debug(value)
         ));
     }
-    if value.chars().any(char::is_control) {
-        return Some(format!("{value:?} contains a control character"));
+    if let Some(problem) = crate::textfmt::invisible_problem(value) {
+        return Some(problem);
     }
     if kind.keys_are_file_names()
         && (value.contains('/') || value.contains('\\') || value == "." || value == "..")
     {
         return Some(format!(
-            "{value:?} is not a plain file name (bodies and descriptions are found by id)"
+            "{} is not a plain file name (bodies and descriptions are found by id)",
+            crate::textfmt::capped_debug(value)
         ));
     }
     None
