@@ -81,6 +81,7 @@ queries! {
     RECORD_SPEC_FILE_INSERT => "record_spec_file_insert.sql",
     RECORD_SPEC_FILES_SELECT => "record_spec_files_select.sql",
     RECORD_TEMPLATE_MODE_INSERT => "record_template_mode_insert.sql",
+    QUERY_REAL_TEXT => "query_real_text.sql",
     RECORD_TEMPLATE_MODES_SELECT => "record_template_modes_select.sql",
     DIFF_ATTACH_SOURCE => "diff_attach_source.sql",
     DIFF_COPY_CATALOG_COMBO_MAPPINGS => "diff_copy_catalog_combo_mappings.sql",
