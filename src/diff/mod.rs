@@ -3,7 +3,7 @@
 //! holds a copy of the real store's catalog rows (attached read-only; nothing is written to the
 //! store or to a file). Members are matched by stage and gen_id (docs/reference.md §3.9):
 //! a member only in B is added, one only in A removed, each with the axis values that explain
-//! it. The specs are compared with [`crate::status::spec_changes`], the referenced catalog rows
+//! it. The specs are compared with [`crate::status::spec_changes()`], the referenced catalog rows
 //! by their digest (docs/hashing.md): the report says whether it differs, not which rows.
 //!
 //! A spec built in the scratch store sees no earlier cohorts, so its gen_ids carry collision
