@@ -55,8 +55,8 @@ pub enum Stale {
         /// The file.
         file: PathBuf,
     },
-    /// A newer cohort has members with gen_ids this cohort has too (D2): their generations
-    /// are shared, so regenerating one changes both. A note: it does not make the cohort stale
+    /// A newer cohort reuses gen_ids this cohort registered first (D2): their generations are
+    /// shared, so regenerating one changes both. A note: it does not make the cohort stale
     /// (nothing is to be fixed; the store is append-only).
     SharedGenIds {
         /// The newer cohort.
@@ -285,73 +285,21 @@ fn export_status(conn: &Connection, dir: &Path, stored: &Stored) -> Result<Vec<S
     Ok(stale)
 }
 
-/// Newer cohorts sharing gen_ids with this one (D2), with how many. One pass over this
-/// cohort's gen_ids into a set, one pass over the newer cohorts' members in primary-key order:
-/// no random registry lookups, memory bounded by this cohort's gen_ids.
+/// Newer cohorts reusing gen_ids this cohort registered first.
 fn newer_sharing(conn: &Connection, stored: &Stored) -> Result<Vec<Stale>> {
-    let no = stored.record.cohort_no;
-    let mut newer = conn
-        .prepare(queries::STATUS_NEWER_GEN_IDS)
-        .db("status_newer_gen_ids")?;
-    let mut rows = newer.query([no]).db("status_newer_gen_ids")?;
-    let Some(first) = rows.next().db("status_newer_gen_ids")? else {
-        return Ok(Vec::new());
-    };
-    fn text<'r>(r: &'r rusqlite::Row<'_>) -> Result<&'r str> {
-        r.get_ref("gen_id")
-            .db("status gen_id")?
-            .as_str()
-            .map_err(|e| Error::usage(format!("a stored gen_id is not text: {e}")))
-    }
-    // This cohort's gen_ids, in one buffer.
-    let mut ids = String::new();
-    let mut ends: Vec<usize> = Vec::new();
-    let mut own = conn
-        .prepare(queries::STATUS_MEMBER_GEN_IDS)
-        .db("status_member_gen_ids")?;
-    let mut own_rows = own.query([no]).db("status_member_gen_ids")?;
-    while let Some(r) = own_rows.next().db("status_member_gen_ids")? {
-        ids.push_str(text(r)?);
-        ends.push(ids.len());
-    }
-    let mut set: std::collections::HashSet<&str> =
-        std::collections::HashSet::with_capacity(ends.len());
-    let mut start = 0;
-    for &end in &ends {
-        set.insert(&ids[start..end]);
-        start = end;
-    }
-    let mut numbers = conn
-        .prepare(queries::STATUS_COHORT_NUMBERS)
-        .db("status_cohort_numbers")?;
-    let names: std::collections::HashMap<i64, String> = numbers
-        .query_map([], |r| Ok((r.get("cohort_no")?, r.get("cohort_id")?)))
-        .db("status_cohort_numbers")?
-        .collect::<rusqlite::Result<_>>()
-        .db("status_cohort_numbers")?;
-    let mut counts: Vec<(i64, u64)> = Vec::new();
-    let mut tally = |cohort_no: i64, gen_id: &str| {
-        if set.contains(gen_id) {
-            match counts.last_mut() {
-                Some((n, c)) if *n == cohort_no => *c += 1,
-                _ => counts.push((cohort_no, 1)),
-            }
-        }
-    };
-    tally(
-        first.get("cohort_no").db("status_newer_gen_ids")?,
-        text(first)?,
-    );
-    while let Some(r) = rows.next().db("status_newer_gen_ids")? {
-        tally(r.get("cohort_no").db("status_newer_gen_ids")?, text(r)?);
-    }
-    Ok(counts
-        .into_iter()
-        .map(|(n, shared)| Stale::SharedGenIds {
-            cohort_id: names.get(&n).cloned().unwrap_or_else(|| format!("#{n}")),
-            shared,
+    let mut stmt = conn
+        .prepare(queries::STATUS_NEWER_SHARING)
+        .db("status_newer_sharing")?;
+    let rows = stmt
+        .query_map([stored.record.cohort_no], |r| {
+            Ok(Stale::SharedGenIds {
+                cohort_id: r.get("cohort_id")?,
+                shared: r.get::<_, i64>("shared")? as u64,
+            })
         })
-        .collect())
+        .db("status_newer_sharing")?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .db("status_newer_sharing")
 }
 
 /// What an import of one catalog file would do now.

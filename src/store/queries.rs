@@ -93,9 +93,7 @@ queries! {
     DIFF_DETACH_SOURCE => "diff_detach_source.sql",
     SHOW_MEMBER_AXES => "show_member_axes.sql",
     STATUS_MEMBERSHIP_LINES => "status_membership_lines.sql",
-    STATUS_COHORT_NUMBERS => "status_cohort_numbers.sql",
-    STATUS_MEMBER_GEN_IDS => "status_member_gen_ids.sql",
-    STATUS_NEWER_GEN_IDS => "status_newer_gen_ids.sql",
+    STATUS_NEWER_SHARING => "status_newer_sharing.sql",
 }
 
 #[cfg(test)]
