@@ -6,6 +6,12 @@
 use std::fmt;
 use std::path::Path;
 
+mod store;
+mod usage;
+
+pub use store::{MigrationFailure, StoreProblem};
+pub use usage::{ReadOnlyError, UsageError};
+
 /// Where in the user's input something is: a file, optionally a line and column, optionally a
 /// YAML/JSON path inside the file (`axes.flag[0]`).
 ///
@@ -93,10 +99,13 @@ fn narrow(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Every way a cohortdb operation can fail.
+/// Every way a cohortdb operation can fail: one variant per failure family, each carrying its
+/// data; [`Display`](fmt::Display) renders the first line, [`Error::detail`] and
+/// [`Error::hints`] the lines after it.
 ///
-/// Variants caused by user input carry a [`Location`] or name the offending value; the
-/// optional `detail` lines (lists, side-by-side pairs, hints) are printed after the first line.
+/// A cause (the OS's, SQLite's or refinery's error) is kept as the variant's `source` and its
+/// text appears once, in the first line; `main.rs` does not print the chain below a library
+/// error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -118,22 +127,24 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
-    /// Applying the schema migrations failed.
-    #[error("store {path}: schema migration failed: {message}")]
+    /// Applying the schema migrations, or reading the schema version, failed.
+    #[error("store {path}: schema migration failed: {failure}")]
     Migrate {
         /// The store file.
         path: String,
-        /// Refinery's message.
-        message: String,
+        /// What failed, with refinery's error as its source.
+        #[source]
+        failure: MigrationFailure,
     },
     /// The store file cannot be used: empty, another format or application, damaged, or written
     /// by a newer cohortdb. Nothing was changed.
-    #[error("store {path}: {message}")]
+    #[error("store {path}: {problem}")]
     BadStore {
         /// The store file.
         path: String,
-        /// What is wrong and the way out.
-        message: String,
+        /// What is wrong, and the way out.
+        #[source]
+        problem: StoreProblem,
     },
     /// The store file does not exist (a read-only command was run before anything was stored).
     #[error("no store at {path}: run `cohortdb import` (or `cohortdb init`) first")]
@@ -170,39 +181,125 @@ pub enum Error {
         /// What is wrong, naming the offending value.
         message: String,
     },
-    /// A command-line value is invalid (a bad cohort id, a bad flag combination, …).
+    /// A command-line value or combination, or a file named on the command line, cannot be
+    /// used.
+    #[error(transparent)]
+    Argument(UsageError),
+    /// A statement given to `query` would write, or is not a single statement.
+    #[error(transparent)]
+    ReadOnly(ReadOnlyError),
+    /// An invariant the code relies on did not hold: a bug (or a store changed behind
+    /// cohortdb's back), never a user mistake.
+    #[error("internal error: {invariant}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    Internal {
+        /// The invariant that broke.
+        invariant: &'static str,
+        /// What was found instead.
+        detail: String,
+    },
+    /// Transitional: a usage error as a finished sentence. Kept only for modules not yet
+    /// converted to [`Error::Argument`]; to be removed.
+    #[doc(hidden)]
     #[error("{message}")]
     Usage {
-        /// What is wrong, naming the value.
+        /// The sentence.
         message: String,
-        /// Hints.
+        /// Lines after it.
         detail: Vec<String>,
     },
-    /// A build, export or other write was refused; nothing was written.
+    /// Transitional: a refusal as a finished sentence (a build, export or other write was
+    /// refused; nothing was written). Kept only for modules not yet converted; to be removed.
+    #[doc(hidden)]
     #[error("{message}")]
     Refused {
-        /// Why, naming the cohort and what differs.
+        /// The sentence.
         message: String,
-        /// Lists and side-by-side comparisons.
+        /// Lines after it.
         detail: Vec<String>,
-    },
-    /// A statement given to `query` would write, or is not a single statement.
-    #[error("{message}")]
-    ReadOnly {
-        /// What was refused.
-        message: String,
     },
 }
 
+impl From<UsageError> for Error {
+    fn from(e: UsageError) -> Self {
+        Error::Argument(e)
+    }
+}
+
+impl From<ReadOnlyError> for Error {
+    fn from(e: ReadOnlyError) -> Self {
+        Error::ReadOnly(e)
+    }
+}
+
 impl Error {
-    /// The lines to print after the first `error: …` line.
-    pub fn detail(&self) -> &[String] {
+    /// The lines to print after the first `error: …` line and before the hints: lists,
+    /// side-by-side pairs, explanations.
+    pub fn detail(&self) -> Vec<String> {
         match self {
             Error::Spec { detail, .. }
             | Error::Catalog { detail, .. }
             | Error::Usage { detail, .. }
-            | Error::Refused { detail, .. } => detail,
-            _ => &[],
+            | Error::Refused { detail, .. } => detail.clone(),
+            Error::Argument(e) => e.detail(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the user can do about it, one hint a line (printed as `hint: …` after the detail).
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::Argument(e) => e.hints(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error's kind as a stable snake_case name (for a JSON error output or a binding's
+    /// exception class), without matching every variant.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::Db { .. } => "db",
+            Error::Migrate { .. } => "migration",
+            Error::BadStore { .. } => "bad_store",
+            Error::NoStore { .. } => "no_store",
+            Error::Spec { .. } => "spec",
+            Error::Catalog { .. } => "catalog",
+            Error::Data { .. } => "data",
+            Error::Argument(_) | Error::Usage { .. } => "usage",
+            Error::ReadOnly(_) => "read_only",
+            Error::Internal { .. } => "internal",
+            Error::Refused { .. } => "refused",
+        }
+    }
+
+    /// Where in the user's input the problem is, when the error knows.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Error::Spec { loc, .. } | Error::Catalog { loc, .. } | Error::Data { loc, .. } => {
+                Some(loc.clone())
+            }
+            Error::Io { path, .. }
+            | Error::Migrate { path, .. }
+            | Error::BadStore { path, .. }
+            | Error::NoStore { path } => Some(Location::file(path)),
+            Error::Argument(e) => e.file().map(Location::file),
+            _ => None,
+        }
+    }
+
+    /// The offending value, when the error names one.
+    pub fn value(&self) -> Option<String> {
+        match self {
+            Error::Argument(e) => e.value(),
+            _ => None,
+        }
+    }
+
+    /// A broken invariant (see [`Error::Internal`]).
+    pub fn internal(invariant: &'static str, detail: impl Into<String>) -> Self {
+        Error::Internal {
+            invariant,
+            detail: detail.into(),
         }
     }
 
@@ -224,7 +321,8 @@ impl Error {
         }
     }
 
-    /// A usage error without detail lines.
+    /// Transitional (see [`Error::Usage`]); to be removed.
+    #[doc(hidden)]
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -232,7 +330,8 @@ impl Error {
         }
     }
 
-    /// A refusal with detail lines.
+    /// Transitional (see [`Error::Refused`]); to be removed.
+    #[doc(hidden)]
     pub fn refused(message: impl Into<String>, detail: Vec<String>) -> Self {
         Error::Refused {
             message: message.into(),
@@ -245,6 +344,14 @@ impl Error {
         Error::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    /// A store that cannot be used.
+    pub fn bad_store(path: impl AsRef<Path>, problem: StoreProblem) -> Self {
+        Error::BadStore {
+            path: path.as_ref().display().to_string(),
+            problem,
         }
     }
 
