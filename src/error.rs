@@ -184,7 +184,7 @@ pub enum Error {
     /// A command-line value or combination, or a file named on the command line, cannot be
     /// used.
     #[error(transparent)]
-    Argument(UsageError),
+    Argument(Box<UsageError>),
     /// A statement given to `query` would write, or is not a single statement.
     #[error(transparent)]
     ReadOnly(ReadOnlyError),
@@ -221,7 +221,7 @@ pub enum Error {
 
 impl From<UsageError> for Error {
     fn from(e: UsageError) -> Self {
-        Error::Argument(e)
+        Error::Argument(Box::new(e))
     }
 }
 

@@ -129,9 +129,9 @@ pub enum UsageError {
     #[error("the spec's product has {rows} rows, more than --max-rows {max_rows}")]
     TooManyRows {
         /// The product's rows.
-        rows: u64,
+        rows: u128,
         /// The limit.
-        max_rows: u64,
+        max_rows: u128,
     },
     /// The product has more axes than one SQLite join can hold.
     #[error(
@@ -148,9 +148,9 @@ pub enum UsageError {
     #[error("cannot shuffle {rows} rows (at most {max})")]
     TooManyShuffledRows {
         /// The rows to shuffle.
-        rows: u64,
+        rows: u128,
         /// The limit.
-        max: u64,
+        max: u128,
     },
     /// `backup` to a file that exists.
     #[error("backup: {path} already exists; name a new file (a backup never overwrites)")]

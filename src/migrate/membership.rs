@@ -18,7 +18,7 @@ use super::{
     write_spec_dir, yaml_comment, yaml_flow,
 };
 use crate::cohort::roles::NONE_ESSAY_LLM;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::layout::{GenMeta, metadata_path};
@@ -45,10 +45,10 @@ struct Read {
 /// ignored). Repeated lines are dropped; returns how many.
 fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
     let table = read_table(path, || {
-        Error::usage(format!(
-            "{}: no such file; `migrate membership` reads a cohort's membership.csv",
-            path.display()
-        ))
+        UsageError::NoMembershipFile {
+            path: path.display().to_string(),
+        }
+        .into()
     })?;
     let (Some(stage_col), Some(id_col)) = (table.column("stage"), table.column("gen_id")) else {
         let missing: Vec<&str> = ["gen_id", "stage"]

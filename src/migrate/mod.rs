@@ -22,7 +22,7 @@ use crate::catalog::import::NoProgress;
 use crate::catalog::{LegacyFlags, import_all_with};
 use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::record;
@@ -108,7 +108,13 @@ fn id_of(
 ) -> Result<String> {
     signature
         .map(|sig| ids::gen_id(stage, &sig, 0))
-        .map_err(|e| Error::usage(format!("a {} signature is invalid: {e}", stage.as_str())))
+        .map_err(|e| {
+            UsageError::BadSignature {
+                stage,
+                reason: e.to_string(),
+            }
+            .into()
+        })
 }
 
 /// The deterministic draft id (collision index 0).
@@ -450,8 +456,12 @@ pub fn check(
     let plan = crate::spec::resolve(&spec)?;
     cohort::build(&mut store, id, &spec, &plan, None)?;
     let conn = store.conn();
-    let stored = record::load(conn, id.as_str())?
-        .ok_or_else(|| Error::usage("the scratch build stored no record"))?;
+    let stored = record::load(conn, id.as_str())?.ok_or_else(|| {
+        Error::internal(
+            "a scratch build stores its record",
+            format!("no record for {id}"),
+        )
+    })?;
     let members = record::load_members(conn, &stored)?;
     let built: Vec<(Stage, &str)> = members.iter().map(|m| (m.stage, m.gen_id)).collect();
     let built_set: HashSet<(Stage, &str)> = built.iter().copied().collect();

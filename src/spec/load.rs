@@ -12,7 +12,7 @@ use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, par
 use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
 use super::{AxisDecl, Bundle, Level, Spec, Value};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, UsageError};
 
 mod output;
 mod rules;
@@ -28,7 +28,9 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::usage(format!("{}: not a spec file", path.display())))?
+            .ok_or_else(|| UsageError::NotASpecFile {
+                path: path.display().to_string(),
+            })?
             .to_string();
         let parent = path
             .parent()
@@ -42,17 +44,17 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         .filter(|m| !m.is_file() && !m.is_dir())
     {
         // A FIFO, socket or device: refused at once, never read.
-        return Err(Error::usage(format!(
-            "{}: {}",
-            shown_path(&dir, &name),
-            crate::fsutil::not_regular(meta.file_type())
-        )));
+        return Err(UsageError::SpecNotRegular {
+            path: shown_path(&dir, &name),
+            what: crate::fsutil::kind_name(meta.file_type()).to_string(),
+        }
+        .into());
     }
     if !config.is_file() {
-        return Err(Error::usage(format!(
-            "{}: spec file not found",
-            shown_path(&dir, &name)
-        )));
+        return Err(UsageError::SpecNotFound {
+            path: shown_path(&dir, &name),
+        }
+        .into());
     }
     let source = FsSource::new(&dir)?;
     Loader::new(&source, &name).load()
