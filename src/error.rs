@@ -6,9 +6,13 @@
 use std::fmt;
 use std::path::Path;
 
+mod build;
 mod store;
 mod usage;
 
+pub use build::{
+    BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
+};
 pub use store::{MigrationFailure, StoreProblem};
 pub use usage::{ReadOnlyError, UsageError};
 
@@ -185,6 +189,9 @@ pub enum Error {
     /// used.
     #[error(transparent)]
     Argument(Box<UsageError>),
+    /// A build was refused; nothing was stored.
+    #[error(transparent)]
+    Build(Box<BuildError>),
     /// A statement given to `query` would write, or is not a single statement.
     #[error(transparent)]
     ReadOnly(ReadOnlyError),
@@ -225,6 +232,12 @@ impl From<UsageError> for Error {
     }
 }
 
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Self {
+        Error::Build(Box::new(e))
+    }
+}
+
 impl From<ReadOnlyError> for Error {
     fn from(e: ReadOnlyError) -> Self {
         Error::ReadOnly(e)
@@ -241,6 +254,7 @@ impl Error {
             | Error::Usage { detail, .. }
             | Error::Refused { detail, .. } => detail.clone(),
             Error::Argument(e) => e.detail(),
+            Error::Build(e) => e.detail(),
             _ => Vec::new(),
         }
     }
@@ -249,6 +263,7 @@ impl Error {
     pub fn hints(&self) -> Vec<String> {
         match self {
             Error::Argument(e) => e.hints(),
+            Error::Build(e) => e.hints(),
             _ => Vec::new(),
         }
     }
@@ -267,6 +282,7 @@ impl Error {
             Error::Data { .. } => "data",
             Error::Argument(_) | Error::Usage { .. } => "usage",
             Error::ReadOnly(_) => "read_only",
+            Error::Build(_) => "build",
             Error::Internal { .. } => "internal",
             Error::Refused { .. } => "refused",
         }
@@ -291,6 +307,7 @@ impl Error {
     pub fn value(&self) -> Option<String> {
         match self {
             Error::Argument(e) => e.value(),
+            Error::Build(e) => Some(e.cohort.clone()),
             _ => None,
         }
     }

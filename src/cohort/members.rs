@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::design::Design;
-use crate::error::{DbContext, Error, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Result};
 use crate::ids::{self, Role, SignatureWriter, Stage};
 use crate::record::canonical::{ContentHash, MembersHasher};
 use crate::record::{Member, RegistryEntry};
@@ -245,13 +245,14 @@ fn resolve_collisions(conn: &Connection, stage: Stage, cohort_no: i64, cohort: &
             }
         }
         let Some(attempt) = chosen else {
-            return Err(Error::refused(
-                format!(
-                    "cohort {cohort:?}: every gen_id candidate of the {stage} signature {signature:?} is taken \
-                     by another signature (deterministic_id_collision)"
-                ),
-                vec![],
-            ));
+            return Err(BuildError {
+                cohort: cohort.to_string(),
+                kind: BuildErrorKind::IdCandidatesTaken {
+                    stage,
+                    signature: signature.to_string(),
+                },
+            }
+            .into());
         };
         conn.execute(
             queries::BUILD_MEMBER_SET_COLLISION,
