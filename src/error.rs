@@ -444,4 +444,219 @@ mod tests {
         );
         assert_eq!(Location::yaml("c.yaml", "").to_string(), "c.yaml");
     }
+
+    /// The first line, detail and hints as `main.rs` prints them.
+    fn printed(err: &Error) -> Vec<String> {
+        let mut lines = vec![format!("error: {err}")];
+        lines.extend(err.detail().into_iter().map(|l| format!("  {l}")));
+        lines.extend(err.hints().into_iter().map(|h| format!("  hint: {h}")));
+        lines
+    }
+
+    #[test]
+    fn store_problems_render_once_with_the_way_out() {
+        let err = Error::bad_store("s.db", StoreProblem::Empty);
+        assert_eq!(
+            err.to_string(),
+            "store s.db: the file is empty (0 bytes), not a cohortdb store; remove it if a failed \
+             command left it, or point --db at the store"
+        );
+        assert_eq!(err.kind_name(), "bad_store");
+        assert_eq!(err.location(), Some(Location::file("s.db")));
+        let newer = Error::bad_store(
+            "s.db",
+            StoreProblem::Newer {
+                version: 9,
+                latest: 4,
+            },
+        );
+        assert!(
+            newer
+                .to_string()
+                .ends_with("schema version 9, newer than this cohortdb knows (4); use the cohortdb that wrote it, or a newer one"),
+            "{newer}"
+        );
+        let outdated = Error::Migrate {
+            path: "s.db".into(),
+            failure: MigrationFailure::Outdated {
+                recorded: 1,
+                latest: 3,
+            },
+        };
+        assert_eq!(
+            outdated.to_string(),
+            "store s.db: schema migration failed: the store has schema version 1 but this \
+             cohortdb needs 3; run `cohortdb init` to migrate it"
+        );
+        assert_eq!(outdated.kind_name(), "migration");
+    }
+
+    #[test]
+    fn a_migration_failure_keeps_its_source() {
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(1),
+            Some("table x already exists".into()),
+        );
+        let err = Error::Migrate {
+            path: "s.db".into(),
+            failure: MigrationFailure::Schema { source: sqlite },
+        };
+        let text = err.to_string();
+        assert_eq!(text.matches("table x already exists").count(), 1, "{text}");
+        let failure = std::error::Error::source(&err).expect("the failure is the source");
+        let cause = failure.source().expect("SQLite's error is kept");
+        assert!(cause.to_string().contains("table x already exists"));
+    }
+
+    #[test]
+    fn usage_errors_carry_their_value_detail_and_hints() {
+        let err = crate::ids::CohortId::parse("a/b").expect_err("a slash is refused");
+        assert_eq!(
+            printed(&err),
+            [
+                "error: invalid cohort id \"a/b\"",
+                "  a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit (D11); it names the folder cohorts/<id>/",
+            ]
+        );
+        assert_eq!(err.kind_name(), "usage");
+        assert_eq!(err.value().as_deref(), Some("a/b"));
+        let err = Error::from(UsageError::TooManyRows {
+            rows: 10,
+            max_rows: 5,
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: the spec's product has 10 rows, more than --max-rows 5",
+                "  hint: `cohortdb explain SPEC` shows which axes and rules make it this large; raise --max-rows if it is intended",
+            ]
+        );
+        assert_eq!(err.value().as_deref(), Some("10"));
+        let err = Error::from(UsageError::NothingToImport {
+            root: "data".into(),
+            is_dir: false,
+            expected: vec!["data/1_raw/concepts_metadata.csv".into()],
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: nothing to import: the data root data is not a folder",
+                "  expected at least one of: data/1_raw/concepts_metadata.csv",
+                "  hint: pass --data-root DIR (or COHORTDB_DATA_ROOT), or `import KIND FILE`",
+            ]
+        );
+        assert_eq!(err.location(), Some(Location::file("data")));
+    }
+
+    #[test]
+    fn read_only_refusals_render_the_statement() {
+        let err = Error::from(ReadOnlyError::Writes {
+            statement: "delete from x".into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "query is read-only; this statement would write: delete from x"
+        );
+        assert_eq!(err.kind_name(), "read_only");
+    }
+
+    #[test]
+    fn build_refusals_list_then_hint() {
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::MissingCatalogIds {
+                groups: vec![MissingIds {
+                    role: "evaluation LLMs",
+                    ids: (0..12)
+                        .map(|i| MissingId {
+                            value: format!("m{i}"),
+                            at: "c.yaml: axes".into(),
+                        })
+                        .collect(),
+                }],
+                not_imported: vec!["LLM models"],
+            },
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: cohort \"c1\": 12 ids the spec uses are not in the imported catalogs (D16)"
+        );
+        assert!(lines[1].starts_with("  evaluation LLMs (12): \"m0\" (c.yaml: axes), "));
+        assert!(lines[1].ends_with(", and 2 more"), "{}", lines[1]);
+        assert_eq!(lines[2], "  note: no LLM models have been imported");
+        assert!(lines[3].starts_with("  hint: import the missing rows"));
+        assert_eq!(err.kind_name(), "build");
+        assert_eq!(err.value().as_deref(), Some("c1"));
+
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::CollidingEntries {
+                stage: crate::ids::Stage::Draft,
+                entries: 2,
+                shared_ids: 1,
+                shared: vec![SharedId {
+                    gen_id: "d1".into(),
+                    first: "combo A".into(),
+                    others: vec!["combo a".into()],
+                }],
+                llm_differs: false,
+                case_differs: true,
+            },
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[..3],
+            [
+                "error: cohort \"c1\": 2 draft plan entries would share 1 gen_id; a build never collapses them silently (D2)",
+                "  d1: combo A",
+                "      vs combo a",
+            ]
+        );
+        assert!(lines[3].starts_with("  hint: gen_ids lowercase their components"));
+
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::RecordChanged {
+                changes: vec!["spec: its content changed (not only its formatting)".into()],
+            },
+        });
+        assert_eq!(
+            printed(&err)[0],
+            "error: cohort \"c1\" already exists with different content; nothing was written"
+        );
+        assert!(printed(&err)[2].contains("`cohortdb build c1-v2 --spec …`"));
+    }
+
+    #[test]
+    fn internal_errors_name_the_invariant() {
+        let err = Error::internal("a stored member's stage is 0, 1 or 2", "found 7");
+        assert_eq!(
+            err.to_string(),
+            "internal error: a stored member's stage is 0, 1 or 2 (found 7)"
+        );
+        assert_eq!(err.kind_name(), "internal");
+        assert!(err.detail().is_empty() && err.hints().is_empty());
+    }
+
+    #[test]
+    fn io_and_db_errors_print_their_cause_once() {
+        let err = Error::io(
+            "a.csv",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(err.to_string(), "a.csv: gone");
+        let err = Error::Db {
+            query: "catalog_insert",
+            source: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(19),
+                Some("UNIQUE constraint failed: t.x".into()),
+            ),
+        };
+        assert_eq!(
+            err.to_string(),
+            "store: catalog_insert: UNIQUE constraint failed: t.x"
+        );
+        assert_eq!(err.kind_name(), "db");
+    }
 }
