@@ -136,6 +136,49 @@ pub enum BuildErrorKind {
         /// Its signature.
         signature: String,
     },
+    /// The compiled rows lack columns every cohort row needs (docs/reference.md §3.4).
+    #[error(
+        "the spec's rows lack {} field{} every cohort row needs: {}",
+        fields.len(),
+        plural(fields.len()),
+        fields.iter().map(|(name, candidates)| format!("{name} (a column named {})", candidates.join(" or "))).collect::<Vec<_>>().join(", ")
+    )]
+    MissingFields {
+        /// Each missing field with the column names that would supply it.
+        fields: Vec<(&'static str, &'static [&'static str])>,
+        /// The compiled rows' columns.
+        columns: Vec<String>,
+    },
+    /// A design row has no value for a field (its columns are empty there).
+    #[error(
+        "design row {row} has no value for {field} (its column{} {} {} empty there)",
+        plural(columns.len()),
+        columns.join(", "),
+        if columns.len() == 1 { "is" } else { "are" }
+    )]
+    EmptyField {
+        /// The design row.
+        row: i64,
+        /// The field.
+        field: &'static str,
+        /// Its columns present in the rows.
+        columns: Vec<&'static str>,
+    },
+    /// A design row's replicate is not an integer of at least 1.
+    #[error(
+        "design row {row}: {column} {value} is not a replicate index (an integer of at least 1){}",
+        at.as_ref().map(|at| format!(", at {at}")).unwrap_or_default()
+    )]
+    BadReplicate {
+        /// The design row.
+        row: i64,
+        /// The replicate column.
+        column: String,
+        /// The value as written.
+        value: String,
+        /// Where the spec writes it, when known.
+        at: Option<crate::error::Location>,
+    },
     /// D10: the replication config lacks a stage.
     #[error(
         "the imported replication config has no row for stage {} (the manifest copies it for \
@@ -229,6 +272,14 @@ impl BuildError {
                 })
                 .collect(),
             BuildErrorKind::RecordChanged { changes } => changes.clone(),
+            BuildErrorKind::MissingFields { columns, .. } => vec![format!(
+                "the compiled rows have the columns: {}",
+                if columns.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    columns.join(", ")
+                }
+            )],
             _ => Vec::new(),
         }
     }
@@ -278,6 +329,14 @@ impl BuildError {
                  `cohortdb build {}-v2 --spec …`",
                 self.cohort
             )],
+            BuildErrorKind::MissingFields { .. } => vec![
+                "a cohort needs a combo, a draft template and LLM, an essay template and LLM, and an \
+                 evaluation template and LLM in every row (semantics §3.4)"
+                    .into(),
+            ],
+            BuildErrorKind::EmptyField { .. } => vec![
+                "every row needs a non-empty value for each cohort field (semantics §3.4)".into(),
+            ],
             BuildErrorKind::NoReplicationRow { .. } => vec![
                 "import a replication_config.csv with draft, essay and evaluation rows".into(),
             ],
