@@ -105,28 +105,13 @@ impl Catalogs {
                 .filter(|v| !allowed.contains(v))
                 .collect();
             if !missing.is_empty() {
-                problems.push(format!(
-                    "{axis}: {} (catalog: {})",
-                    missing
-                        .iter()
-                        .map(|m| format!("{m:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    sources.join(", ")
-                ));
+                problems.push((axis.clone(), missing, sources.clone()));
             }
         }
         if problems.is_empty() {
             return Ok(());
         }
-        Err(Error::refused(
-            format!(
-                "compiled rows use values missing from the catalogs ({} column{})",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            ),
-            problems,
-        ))
+        Err(UsageError::NotInCatalogs { columns: problems }.into())
     }
 }
 

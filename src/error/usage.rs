@@ -52,6 +52,16 @@ pub enum UsageError {
         /// The compiled rows' columns.
         columns: Vec<String>,
     },
+    /// Compiled rows use values the `--catalog`/`--catalog-csv` lists lack.
+    #[error(
+        "compiled rows use values missing from the catalogs ({} column{})",
+        columns.len(),
+        if columns.len() == 1 { "" } else { "s" }
+    )]
+    NotInCatalogs {
+        /// Per column: the axis, its values missing from the lists, and the lists' files.
+        columns: Vec<(String, Vec<String>, Vec<String>)>,
+    },
     /// A `--catalog-csv` file that is not UTF-8.
     #[error("{path}: the catalog is not valid UTF-8")]
     CatalogNotUtf8 {
@@ -195,6 +205,17 @@ impl UsageError {
             UsageError::NothingToImport { expected, .. } => {
                 vec![format!("expected at least one of: {}", expected.join(", "))]
             }
+            UsageError::NotInCatalogs { columns } => columns
+                .iter()
+                .map(|(axis, missing, sources)| {
+                    let missing: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
+                    format!(
+                        "{axis}: {} (catalog: {})",
+                        missing.join(", "),
+                        sources.join(", ")
+                    )
+                })
+                .collect(),
             _ => Vec::new(),
         }
     }
