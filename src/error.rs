@@ -7,12 +7,14 @@ use std::fmt;
 use std::path::Path;
 
 mod build;
+mod migrate;
 mod store;
 mod usage;
 
 pub use build::{
     BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
 };
+pub use migrate::{MigrateError, RenamedId};
 pub use store::{MigrationFailure, StoreProblem};
 pub use usage::{ReadOnlyError, UsageError};
 
@@ -189,6 +191,9 @@ pub enum Error {
     /// used.
     #[error(transparent)]
     Argument(Box<UsageError>),
+    /// `migrate` or `catalog strip-active` refused to write; nothing was written.
+    #[error(transparent)]
+    Migration(MigrateError),
     /// A build was refused; nothing was stored.
     #[error(transparent)]
     Build(Box<BuildError>),
@@ -232,6 +237,12 @@ impl From<UsageError> for Error {
     }
 }
 
+impl From<MigrateError> for Error {
+    fn from(e: MigrateError) -> Self {
+        Error::Migration(e)
+    }
+}
+
 impl From<BuildError> for Error {
     fn from(e: BuildError) -> Self {
         Error::Build(Box::new(e))
@@ -255,6 +266,7 @@ impl Error {
             | Error::Refused { detail, .. } => detail.clone(),
             Error::Argument(e) => e.detail(),
             Error::Build(e) => e.detail(),
+            Error::Migration(e) => e.detail(),
             _ => Vec::new(),
         }
     }
@@ -264,6 +276,7 @@ impl Error {
         match self {
             Error::Argument(e) => e.hints(),
             Error::Build(e) => e.hints(),
+            Error::Migration(e) => e.hints(),
             _ => Vec::new(),
         }
     }
@@ -283,6 +296,7 @@ impl Error {
             Error::Argument(_) | Error::Usage { .. } => "usage",
             Error::ReadOnly(_) => "read_only",
             Error::Build(_) => "build",
+            Error::Migration(_) => "migrate_refused",
             Error::Internal { .. } => "internal",
             Error::Refused { .. } => "refused",
         }
@@ -299,6 +313,7 @@ impl Error {
             | Error::BadStore { path, .. }
             | Error::NoStore { path } => Some(Location::file(path)),
             Error::Argument(e) => e.file().map(Location::file),
+            Error::Migration(e) => e.file().map(Location::file),
             _ => None,
         }
     }
@@ -626,6 +641,24 @@ mod tests {
             "error: cohort \"c1\" already exists with different content; nothing was written"
         );
         assert!(printed(&err)[2].contains("`cohortdb build c1-v2 --spec …`"));
+    }
+
+    #[test]
+    fn migration_refusals_list_say_nothing_was_written_then_hint() {
+        let err = Error::from(MigrateError::Orphans {
+            members: (0..12).map(|i| format!("draft d{i}")).collect(),
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: 12 members of the membership have no evaluation, so a migrated spec would drop them"
+        );
+        assert_eq!(lines[1], "  draft d0");
+        assert_eq!(lines[11], "  … and 2 more");
+        assert_eq!(lines[12], "  nothing was written");
+        assert!(lines[13].starts_with("  hint: each row of a migrated spec"));
+        assert_eq!(lines.len(), 14);
+        assert_eq!(err.kind_name(), "migrate_refused");
     }
 
     #[test]

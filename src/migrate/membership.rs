@@ -18,7 +18,7 @@ use super::{
     write_spec_dir, yaml_comment, yaml_flow,
 };
 use crate::cohort::roles::NONE_ESSAY_LLM;
-use crate::error::{Error, Location, Result, UsageError};
+use crate::error::{Error, Location, MigrateError, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::layout::{GenMeta, metadata_path};
@@ -285,26 +285,7 @@ fn refuse_orphans(chains: &Chains) -> Result<()> {
     if orphans.is_empty() {
         return Ok(());
     }
-    let mut detail: Vec<String> = orphans.iter().take(10).cloned().collect();
-    if orphans.len() > 10 {
-        detail.push(format!("… and {} more", orphans.len() - 10));
-    }
-    detail.push(
-        "hint: each row of a migrated spec is one evaluation with its essay and draft; add their \
-         evaluations to membership.csv, or remove these lines if the cohort should not hold them"
-            .to_string(),
-    );
-    detail.push("nothing was written".to_string());
-    Err(Error::refused(
-        format!(
-            "{} member{} of the membership {} no evaluation, so a migrated spec would drop {}",
-            orphans.len(),
-            if orphans.len() == 1 { "" } else { "s" },
-            if orphans.len() == 1 { "has" } else { "have" },
-            if orphans.len() == 1 { "it" } else { "them" },
-        ),
-        detail,
-    ))
+    Err(MigrateError::Orphans { members: orphans }.into())
 }
 
 /// `config.yaml` of a migrated membership.

@@ -22,7 +22,7 @@ use crate::catalog::import::NoProgress;
 use crate::catalog::{LegacyFlags, import_all_with};
 use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result, UsageError};
+use crate::error::{Error, Location, MigrateError, RenamedId, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::record;
@@ -273,36 +273,19 @@ impl Chains {
 
 /// The refusal when members cannot keep their ids and `--allow-new-ids` was not given.
 pub(crate) fn refuse_renames(renamed: &[Renamed]) -> Error {
-    let mut detail: Vec<String> = renamed
-        .iter()
-        .take(10)
-        .map(|r| {
-            format!(
-                "{} {} would become {} ({})",
-                r.stage.as_str(),
-                r.old,
-                r.new,
-                r.reason.describe()
-            )
-        })
-        .collect();
-    if renamed.len() > 10 {
-        detail.push(format!("… and {} more", renamed.len() - 10));
+    MigrateError::RenamedIds {
+        renamed: renamed
+            .iter()
+            .map(|r| RenamedId {
+                stage: r.stage,
+                old: r.old.clone(),
+                new: r.new.clone(),
+                reason: r.reason.describe(),
+            })
+            .collect(),
+        map_name: GEN_ID_MAP_NAME,
     }
-    detail.push(format!(
-        "hint: a build derives every gen_id from its values (semantics §3.9); --allow-new-ids writes \
-         the spec anyway, with {GEN_ID_MAP_NAME} mapping each old id to its new one"
-    ));
-    detail.push("nothing was written".to_string());
-    Error::refused(
-        format!(
-            "{} member{} cannot keep {} gen_id in a rebuilt cohort",
-            renamed.len(),
-            if renamed.len() == 1 { "" } else { "s" },
-            if renamed.len() == 1 { "its" } else { "their" },
-        ),
-        detail,
-    )
+    .into()
 }
 
 /// `gen_id_map.csv`: `stage,old_gen_id,new_gen_id`, one line per renamed member.
@@ -402,13 +385,10 @@ pub(crate) fn items_csv<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> Vec
 /// Refuses an existing spec folder unless `force` (checked before any other write).
 pub(crate) fn ensure_writable(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !force {
-        return Err(Error::refused(
-            format!("spec directory already exists: {}", out.display()),
-            vec![
-                "hint: --force replaces it; --out DIR writes elsewhere".to_string(),
-                "nothing was written".to_string(),
-            ],
-        ));
+        return Err(MigrateError::SpecDirExists {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     Ok(())
 }
