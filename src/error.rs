@@ -1,12 +1,16 @@
 //! The library's one error type and the `Location` every user-caused error carries.
 //!
-//! Nothing here prints or exits: `main.rs` prints `error: {err}` and then [`Error::detail`]
-//! lines, and maps every error to exit status 2.
+//! Each failure family is a variant carrying its data (`store`, `usage`, `build` and `migrate`
+//! hold the families' enums); the text is rendered from the data by `Display`. Nothing here
+//! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
+//! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
+//! (docs/architecture.md, "Errors").
 
 use std::fmt;
 use std::path::Path;
 
 mod build;
+mod data;
 mod migrate;
 mod store;
 mod usage;
@@ -14,6 +18,7 @@ mod usage;
 pub use build::{
     BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
 };
+pub use data::{DataError, DataErrorKind, ListLine};
 pub use migrate::{MigrateError, RenamedId};
 pub use store::{MigrationFailure, StoreProblem};
 pub use usage::{ReadOnlyError, UsageError};
@@ -180,13 +185,8 @@ pub enum Error {
     },
     /// A data file other than a catalog or spec (membership.csv, a metadata.json, a curated
     /// list) is invalid.
-    #[error("{loc}: {message}")]
-    Data {
-        /// Where the problem is.
-        loc: Location,
-        /// What is wrong, naming the offending value.
-        message: String,
-    },
+    #[error(transparent)]
+    Data(Box<DataError>),
     /// A command-line value or combination, or a file named on the command line, cannot be
     /// used.
     #[error(transparent)]
@@ -292,7 +292,7 @@ impl Error {
             Error::NoStore { .. } => "no_store",
             Error::Spec { .. } => "spec",
             Error::Catalog { .. } => "catalog",
-            Error::Data { .. } => "data",
+            Error::Data(_) => "data",
             Error::Argument(_) | Error::Usage { .. } => "usage",
             Error::ReadOnly(_) => "read_only",
             Error::Build(_) => "build",
@@ -305,9 +305,8 @@ impl Error {
     /// Where in the user's input the problem is, when the error knows.
     pub fn location(&self) -> Option<Location> {
         match self {
-            Error::Spec { loc, .. } | Error::Catalog { loc, .. } | Error::Data { loc, .. } => {
-                Some(loc.clone())
-            }
+            Error::Spec { loc, .. } | Error::Catalog { loc, .. } => Some(loc.clone()),
+            Error::Data(e) => Some(e.loc.clone()),
             Error::Io { path, .. }
             | Error::Migrate { path, .. }
             | Error::BadStore { path, .. }
@@ -323,8 +322,14 @@ impl Error {
         match self {
             Error::Argument(e) => e.value(),
             Error::Build(e) => Some(e.cohort.clone()),
+            Error::Data(e) => e.kind.value(),
             _ => None,
         }
+    }
+
+    /// A data file problem (see [`Error::Data`]).
+    pub fn data(loc: Location, kind: DataErrorKind) -> Self {
+        Error::Data(Box::new(DataError { loc, kind }))
     }
 
     /// A broken invariant (see [`Error::Internal`]).
@@ -659,6 +664,43 @@ mod tests {
         assert!(lines[13].starts_with("  hint: each row of a migrated spec"));
         assert_eq!(lines.len(), 14);
         assert_eq!(err.kind_name(), "migrate_refused");
+    }
+
+    #[test]
+    fn data_errors_render_their_location_and_value() {
+        let err = Error::data(
+            Location::line_col("m.csv", 3, 2),
+            DataErrorKind::UnknownStage {
+                value: "drat".into(),
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "m.csv:3:2: unknown stage \"drat\" (expected draft, essay or evaluation)"
+        );
+        assert_eq!(err.kind_name(), "data");
+        assert_eq!(err.location(), Some(Location::line_col("m.csv", 3, 2)));
+        assert_eq!(err.value().as_deref(), Some("drat"));
+        let err = Error::data(
+            Location::file("gens/essay/e1/metadata.json"),
+            DataErrorKind::EssayMetadataMissing {
+                id: "e1".into(),
+                at: ListLine {
+                    list: "2_tasks/selected_essays.txt".into(),
+                    line: 4,
+                },
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "gens/essay/e1/metadata.json: essay_metadata_missing: essay e1 \
+             (2_tasks/selected_essays.txt:4) has no metadata"
+        );
+        let err = Error::data(
+            Location::file("l.txt"),
+            DataErrorKind::NotUtf8 { at_byte: Some(7) },
+        );
+        assert_eq!(err.to_string(), "l.txt: not valid UTF-8 (at byte 7)");
     }
 
     #[test]

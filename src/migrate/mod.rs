@@ -22,7 +22,7 @@ use crate::catalog::import::NoProgress;
 use crate::catalog::{LegacyFlags, import_all_with};
 use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, MigrateError, RenamedId, Result, UsageError};
+use crate::error::{DataErrorKind, Error, Location, MigrateError, RenamedId, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::record;
@@ -498,10 +498,9 @@ pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result
     let mut rec = RawRecord::default();
     let mut read = |rec: &mut RawRecord| {
         reader.read_record(rec).map_err(|e| match e {
-            CsvError::UnterminatedQuote { line } => Error::Data {
-                loc: Location::line(path, line),
-                message: "a quoted field is never closed (unterminated quote)".to_string(),
-            },
+            CsvError::UnterminatedQuote { line } => {
+                Error::data(Location::line(path, line), DataErrorKind::UnterminatedQuote)
+            }
             CsvError::Io(e) => Error::io(path, e),
         })
     };
@@ -510,18 +509,20 @@ pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result
             .map(|i| {
                 std::str::from_utf8(rec.field(i))
                     .map(str::to_string)
-                    .map_err(|_| Error::Data {
-                        loc: Location::line_col(path, rec.line, i as u64 + 1),
-                        message: "not valid UTF-8".to_string(),
+                    .map_err(|_| {
+                        Error::data(
+                            Location::line_col(path, rec.line, i as u64 + 1),
+                            DataErrorKind::NotUtf8 { at_byte: None },
+                        )
                     })
             })
             .collect()
     };
     if !read(&mut rec)? || rec.is_empty() {
-        return Err(Error::Data {
-            loc: Location::line(path, 1),
-            message: "no header line".to_string(),
-        });
+        return Err(Error::data(
+            Location::line(path, 1),
+            DataErrorKind::NoHeader,
+        ));
     }
     let header: Vec<String> = fields(&rec)?.iter().map(|h| h.trim().to_string()).collect();
     let mut rows = Vec::new();

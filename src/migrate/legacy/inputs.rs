@@ -9,7 +9,7 @@ use super::super::flags::require_selected;
 use super::super::read_table;
 use crate::catalog::CatalogKind;
 use crate::catalog::import::parse_replicates;
-use crate::error::{Error, Location, Result};
+use crate::error::{DataErrorKind, Error, Location, Result};
 use crate::ids::{self, Stage};
 
 use super::{LegacySettings, Mode};
@@ -96,9 +96,13 @@ pub(super) fn read_list(
     shown_path: &str,
 ) -> Result<Vec<(u64, String)>> {
     let text = crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(text).map_err(|e| Error::Data {
-        loc: Location::file(path),
-        message: format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+    let text = String::from_utf8(text).map_err(|e| {
+        Error::data(
+            Location::file(path),
+            DataErrorKind::NotUtf8 {
+                at_byte: Some(e.utf8_error().valid_up_to()),
+            },
+        )
     })?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -109,10 +113,12 @@ pub(super) fn read_list(
             continue;
         }
         if id.contains(['/', '\\']) || id == "." || id == ".." {
-            return Err(Error::Data {
-                loc: Location::line(path, n as u64 + 1),
-                message: format!("gen_id {id:?} is not a folder name under gens/"),
-            });
+            return Err(Error::data(
+                Location::line(path, n as u64 + 1),
+                DataErrorKind::NotAFolderName {
+                    value: id.to_string(),
+                },
+            ));
         }
         if seen.insert(id.to_string()) {
             out.push((n as u64 + 1, id.to_string()));
@@ -121,10 +127,7 @@ pub(super) fn read_list(
         }
     }
     if out.is_empty() {
-        return Err(Error::Data {
-            loc: Location::file(path),
-            message: "lists no gen_id".to_string(),
-        });
+        return Err(Error::data(Location::file(path), DataErrorKind::EmptyList));
     }
     if repeated > 0 {
         notes.push(format!("{shown_path}: {repeated} repeated id(s) ignored"));
@@ -146,9 +149,8 @@ pub(super) fn cartesian_combos(root: &Path, settings: &LegacySettings) -> Result
         let table = read_table(&selected, || {
             Error::io(&selected, std::io::ErrorKind::NotFound.into())
         })?;
-        let col = table.column("combo_id").ok_or_else(|| Error::Data {
-            loc: Location::line(&selected, 1),
-            message: "no \"combo_id\" column".to_string(),
+        let col = table.column("combo_id").ok_or_else(|| {
+            Error::data(Location::line(&selected, 1), DataErrorKind::NoComboColumn)
         })?;
         let mut seen = HashSet::new();
         let ids: Vec<String> = table
@@ -158,10 +160,10 @@ pub(super) fn cartesian_combos(root: &Path, settings: &LegacySettings) -> Result
             .filter(|id| !id.is_empty() && seen.insert(id.clone()))
             .collect();
         if ids.is_empty() {
-            return Err(Error::Data {
-                loc: Location::file(&selected),
-                message: "selects no combo".to_string(),
-            });
+            return Err(Error::data(
+                Location::file(&selected),
+                DataErrorKind::NoComboSelected,
+            ));
         }
         return Ok(Combos {
             ids,

@@ -26,7 +26,7 @@ use super::{
     refuse_renames, shown, write_spec_dir, yaml_comment,
 };
 use crate::catalog::CatalogKind;
-use crate::error::{Error, Location, Result};
+use crate::error::{DataErrorKind, Error, Location, Result};
 use crate::ids::CohortId;
 use crate::textfmt::count;
 
@@ -87,10 +87,10 @@ fn detect_mode(root: &Path) -> Result<Lists> {
     let drafts = tasks.join("selected_drafts.txt");
     let mode = match (essays.exists(), drafts.exists()) {
         (true, true) => {
-            return Err(Error::Data {
-                loc: Location::file(&tasks),
-                message: "both selected_essays.txt and selected_drafts.txt exist (multiple_curated_inputs); the legacy flow refused this too — keep one".to_string(),
-            });
+            return Err(Error::data(
+                Location::file(&tasks),
+                DataErrorKind::BothCuratedLists,
+            ));
         }
         (true, false) => Mode::CuratedEssays,
         (false, true) => Mode::CuratedDrafts,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::super::{Chains, Draft, Essay, Evaluation, draft_id, essay_id, evaluation_id};
-use crate::error::{Error, Location, Result};
+use crate::error::{DataErrorKind, Error, ListLine, Location, Result};
 use crate::ids::Stage;
 use crate::layout::{GenMeta, metadata_path};
 
@@ -207,12 +207,15 @@ impl Simulation<'_> {
 pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Result<Draft> {
     let path = metadata_path(gens, Stage::Draft, id);
     let meta = read_meta(&path, Stage::Draft, || {
-        format!(
-            "draft_metadata_missing: draft {id} ({}:{line}) has no metadata",
-            list.display()
-        )
+        DataErrorKind::DraftMetadataMissing {
+            id: id.to_string(),
+            at: ListLine {
+                list: list.display().to_string(),
+                line,
+            },
+        }
     })?;
-    let missing: Vec<&str> = [
+    let missing: Vec<&'static str> = [
         ("combo_id", &meta.combo_id),
         ("template_id", &meta.template_id),
         ("llm_model_id", &meta.llm_model_id),
@@ -222,10 +225,10 @@ pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Re
     .map(|(k, _)| *k)
     .collect();
     if !missing.is_empty() {
-        return Err(Error::Data {
-            loc: Location::file(&path),
-            message: format!("missing_draft_metadata: no value for {missing:?}"),
-        });
+        return Err(Error::data(
+            Location::file(&path),
+            DataErrorKind::MissingDraftMetadata { fields: missing },
+        ));
     }
     let (combo, template, llm) = (
         meta.combo_id.unwrap_or_default(),
@@ -246,22 +249,17 @@ pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Re
 pub(super) fn read_meta(
     path: &Path,
     stage: Stage,
-    missing: impl FnOnce() -> String,
+    missing: impl FnOnce() -> DataErrorKind,
 ) -> Result<GenMeta> {
     let bytes = match crate::fsutil::read_regular(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::Data {
-                loc: Location::file(path),
-                message: missing(),
-            });
+            return Err(Error::data(Location::file(path), missing()));
         }
         Err(e) => return Err(Error::io(path, e)),
     };
-    GenMeta::parse(stage, &bytes).map_err(|e| Error::Data {
-        loc: Location::file(path),
-        message: e.to_string(),
-    })
+    GenMeta::parse(stage, &bytes)
+        .map_err(|source| Error::data(Location::file(path), DataErrorKind::Metadata { source }))
 }
 
 /// Mode A: each listed essay with its draft, from their metadata (semantics §5.1 "Mode A").
@@ -275,35 +273,37 @@ pub(super) fn curated_essays(
     for (line, id) in ids {
         let path = metadata_path(gens, Stage::Essay, id);
         let meta = read_meta(&path, Stage::Essay, || {
-            if metadata_path(gens, Stage::Draft, id).exists() {
-                format!(
-                    "curated_essay_is_draft: {id} ({}:{line}) is a draft, not an essay",
-                    list.display()
-                )
+            let at = ListLine {
+                list: list.display().to_string(),
+                line: *line,
+            };
+            let id = id.clone();
+            if metadata_path(gens, Stage::Draft, &id).exists() {
+                DataErrorKind::CuratedEssayIsDraft { id, at }
             } else {
-                format!(
-                    "essay_metadata_missing: essay {id} ({}:{line}) has no metadata",
-                    list.display()
-                )
+                DataErrorKind::EssayMetadataMissing { id, at }
             }
         })?;
-        let no = |what: &str| Error::Data {
-            loc: Location::file(&path),
-            message: format!("{what}: no value"),
+        let no = |code, field| {
+            Error::data(
+                Location::file(&path),
+                DataErrorKind::EssayMissing { code, field },
+            )
         };
         let template = meta
             .template_id
             .clone()
-            .ok_or_else(|| no("essay_missing_template: template_id"))?;
+            .ok_or_else(|| no("essay_missing_template", "template_id"))?;
         let parent = meta
             .parent_gen_id
             .clone()
-            .ok_or_else(|| no("essay_missing_parent: parent_gen_id"))?;
+            .ok_or_else(|| no("essay_missing_parent", "parent_gen_id"))?;
         let draft_path = metadata_path(gens, Stage::Draft, &parent);
         let draft_meta = read_meta(&draft_path, Stage::Draft, || {
-            format!(
-                "draft_parent_metadata_missing: the draft {parent} of essay {id} has no metadata"
-            )
+            DataErrorKind::ParentMetadataMissing {
+                parent: parent.clone(),
+                essay: id.clone(),
+            }
         })?;
         let draft_llm = draft_meta
             .llm_model_id
@@ -313,7 +313,7 @@ pub(super) fn curated_essays(
             .llm_model_id
             .clone()
             .or(draft_meta.llm_model_id.clone());
-        let missing: Vec<&str> = [
+        let missing: Vec<&'static str> = [
             ("combo_id", draft_meta.combo_id.is_none()),
             ("draft template_id", draft_meta.template_id.is_none()),
             ("llm_model_id", draft_llm.is_none()),
@@ -323,12 +323,13 @@ pub(super) fn curated_essays(
         .map(|(k, _)| *k)
         .collect();
         if !missing.is_empty() {
-            return Err(Error::Data {
-                loc: Location::file(&draft_path),
-                message: format!(
-                    "missing_metadata_for_tasks of essay {id}: no value for {missing:?}"
-                ),
-            });
+            return Err(Error::data(
+                Location::file(&draft_path),
+                DataErrorKind::MissingTaskMetadata {
+                    essay: id.clone(),
+                    fields: missing,
+                },
+            ));
         }
         let di = match drafts.get(&parent) {
             Some(&di) => di,
