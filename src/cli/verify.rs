@@ -182,9 +182,9 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     if errors > 0 {
-        bail!(cohortdb::Error::usage(format!(
-            "verify --all: {errors} cohort(s) could not be verified"
-        )));
+        bail!(cohortdb::Error::from(
+            cohortdb::UsageError::VerifyAllFailed { count: errors }
+        ));
     }
     Ok(if differs > 0 {
         ExitCode::from(1)
