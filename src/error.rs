@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::Path;
 
 mod build;
+mod catalog;
 mod data;
 mod migrate;
 mod spec;
@@ -19,6 +20,7 @@ mod usage;
 pub use build::{
     BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
 };
+pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
 pub use data::{DataError, DataErrorKind, ListLine};
 pub use migrate::{MigrateError, RenamedId};
 pub use spec::{SpecError, SpecErrorKind};
@@ -169,15 +171,8 @@ pub enum Error {
     #[error(transparent)]
     Spec(Box<SpecError>),
     /// A catalog file is invalid, or importing it would change stored rows.
-    #[error("{loc}: {message}")]
-    Catalog {
-        /// Where the problem is (file, line, column).
-        loc: Location,
-        /// What is wrong.
-        message: String,
-        /// Further problems found in the same pass, and hints.
-        detail: Vec<String>,
-    },
+    #[error(transparent)]
+    Catalog(Box<CatalogError>),
     /// A data file other than a catalog or spec (membership.csv, a metadata.json, a curated
     /// list) is invalid.
     #[error(transparent)]
@@ -261,10 +256,9 @@ impl Error {
     /// side-by-side pairs, explanations.
     pub fn detail(&self) -> Vec<String> {
         match self {
-            Error::Catalog { detail, .. }
-            | Error::Usage { detail, .. }
-            | Error::Refused { detail, .. } => detail.clone(),
+            Error::Usage { detail, .. } | Error::Refused { detail, .. } => detail.clone(),
             Error::Spec(e) => e.kind.detail(),
+            Error::Catalog(e) => e.kind.detail(),
             Error::Argument(e) => e.detail(),
             Error::Build(e) => e.detail(),
             Error::Migration(e) => e.detail(),
@@ -276,6 +270,7 @@ impl Error {
     pub fn hints(&self) -> Vec<String> {
         match self {
             Error::Spec(e) => e.kind.hints(),
+            Error::Catalog(e) => e.kind.hints(),
             Error::Argument(e) => e.hints(),
             Error::Build(e) => e.hints(),
             Error::Migration(e) => e.hints(),
@@ -293,7 +288,7 @@ impl Error {
             Error::BadStore { .. } => "bad_store",
             Error::NoStore { .. } => "no_store",
             Error::Spec(_) => "spec",
-            Error::Catalog { .. } => "catalog",
+            Error::Catalog(_) => "catalog",
             Error::Data(_) => "data",
             Error::Argument(_) | Error::Usage { .. } => "usage",
             Error::ReadOnly(_) => "read_only",
@@ -308,7 +303,7 @@ impl Error {
     pub fn location(&self) -> Option<Location> {
         match self {
             Error::Spec(e) => Some(e.loc.clone()),
-            Error::Catalog { loc, .. } => Some(loc.clone()),
+            Error::Catalog(e) => Some(e.loc.clone()),
             Error::Data(e) => Some(e.loc.clone()),
             Error::Io { path, .. }
             | Error::Migrate { path, .. }
@@ -327,6 +322,7 @@ impl Error {
             Error::Build(e) => Some(e.cohort.clone()),
             Error::Data(e) => e.kind.value(),
             Error::Spec(e) => e.kind.value(),
+            Error::Catalog(e) => e.kind.value(),
             _ => None,
         }
     }
@@ -349,13 +345,9 @@ impl Error {
         Error::Spec(Box::new(SpecError { loc, kind }))
     }
 
-    /// A catalog error without detail lines.
-    pub fn catalog(loc: Location, message: impl Into<String>) -> Self {
-        Error::Catalog {
-            loc,
-            message: message.into(),
-            detail: Vec::new(),
-        }
+    /// A catalog problem (see [`Error::Catalog`]).
+    pub fn catalog(loc: Location, kind: CatalogErrorKind) -> Self {
+        Error::Catalog(Box::new(CatalogError { loc, kind }))
     }
 
     /// Transitional (see [`Error::Usage`]); to be removed.
@@ -834,6 +826,121 @@ mod tests {
                  appear equally often",
             ]
         );
+    }
+
+    #[test]
+    fn catalog_errors_list_row_problems_then_say_nothing_was_imported_then_hint() {
+        let err = Error::catalog(
+            Location::line_col("llm.csv", 3, 2),
+            CatalogErrorKind::Rows {
+                first: RowProblem::Changed {
+                    label: "llm models",
+                    key: "m".into(),
+                    what: "column \"model\"".into(),
+                    old: "\"gpt\"".into(),
+                    source_file: "/data/llm.csv".into(),
+                    line: 2,
+                    new: "\"gpt-2\"".into(),
+                },
+                more: vec![
+                    (
+                        Location::line("llm.csv", 4),
+                        RowProblem::FieldCount {
+                            found: 1,
+                            expected: 2,
+                        },
+                    ),
+                    (
+                        Location::line_col("llm.csv", 5, 1),
+                        RowProblem::KeyWhitespace {
+                            column: "id".into(),
+                            value: " m".into(),
+                        },
+                    ),
+                ],
+                stopped_after: None,
+            },
+        );
+        assert_eq!(
+            printed(&err),
+            [
+                "error: llm.csv:3:2: llm models row \"m\" changed: column \"model\" is \"gpt\" in \
+                 the store (imported from /data/llm.csv:2) but \"gpt-2\" here",
+                "  llm.csv:4: row has 1 fields but the header has 2",
+                "  llm.csv:5:1: id \" m\" has leading or trailing whitespace (the reference \
+                 trimmed it silently; fix the file)",
+                "  nothing was imported",
+                &format!("  hint: {CHANGED_HINT}"),
+            ]
+        );
+        assert_eq!(err.kind_name(), "catalog");
+        assert_eq!(err.location(), Some(Location::line_col("llm.csv", 3, 2)));
+        assert_eq!(err.value().as_deref(), Some("m"));
+
+        let err = Error::catalog(
+            Location::line_col("data/1_raw/llm_models.csv", 1, 3),
+            CatalogErrorKind::SelectionColumn {
+                name: "active".into(),
+                root: "data".into(),
+            },
+        );
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: data/1_raw/llm_models.csv:1:3: the catalog has the selection column \
+             \"active\": selection flags are not catalog data (D9); a cohort spec says which rows \
+             a cohort uses"
+        );
+        assert_eq!(
+            lines[2],
+            "  hint: `cohortdb catalog strip-active data` rewrites the catalogs without them \
+             (keeping *.legacy.csv copies)"
+        );
+        assert_eq!(err.value().as_deref(), Some("active"));
+
+        for (kind, text) in [
+            (
+                CatalogErrorKind::MissingColumns {
+                    missing: vec!["id"],
+                    label: "llm models",
+                    header: vec!["model".into(), "provider".into()],
+                },
+                "missing required column \"id\" for llm models (found: model, provider)",
+            ),
+            (
+                CatalogErrorKind::MissingColumns {
+                    missing: vec!["stage", "replicates"],
+                    label: "replication",
+                    header: vec![],
+                },
+                "missing required columns \"stage\", \"replicates\" for replication (found: )",
+            ),
+            (
+                CatalogErrorKind::UnterminatedQuote { truncated: true },
+                "a quoted field is never closed (unterminated quote); the file may be truncated",
+            ),
+            (
+                CatalogErrorKind::UnterminatedQuote { truncated: false },
+                "a quoted field is never closed (unterminated quote)",
+            ),
+            (
+                CatalogErrorKind::ComboCollision {
+                    id: "combo_v1_x".into(),
+                    concepts: ["a".to_string()].into_iter().collect(),
+                    level: "paragraph".into(),
+                    k_max: "2".into(),
+                    wanted: ["b".to_string()].into_iter().collect(),
+                    wanted_level: "sentence".into(),
+                    wanted_k_max: 3,
+                },
+                "combo combo_v1_x already exists for concepts {\"a\"} (paragraph, k_max 2), not \
+                 for {\"b\"} (sentence, k_max 3) (combo_collision)",
+            ),
+        ] {
+            let err = Error::catalog(Location::line("c.csv", 1), kind);
+            assert_eq!(err.to_string(), format!("c.csv:1: {text}"));
+            assert!(err.detail().is_empty() && err.hints().is_empty());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::CatalogKind;
 use crate::csvread::{CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result, SpecErrorKind, UsageError};
+use crate::error::{CatalogErrorKind, Error, Location, Result, SpecErrorKind, UsageError};
 use crate::spec::Plan;
 use crate::spec::node::{Node, parse_json};
 
@@ -179,12 +179,7 @@ fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
     let file = crate::fsutil::open_regular(path).map_err(|e| Error::io(path, e))?;
     let mut reader = CsvReader::new(std::io::BufReader::new(file), Dialect::default());
     let mut rec = RawRecord::default();
-    let bad = |line: u64| {
-        Error::catalog(
-            Location::line(path, line),
-            "unreadable CSV (invalid UTF-8 or an unterminated quote)",
-        )
-    };
+    let bad = |line: u64| Error::catalog(Location::line(path, line), CatalogErrorKind::Unreadable);
     let has_header = reader.read_record(&mut rec).map_err(|_| bad(1))?;
     let header: Vec<String> = if has_header {
         rec.iter()
@@ -196,7 +191,10 @@ fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
     let Some(index) = header.iter().position(|h| h == column) else {
         return Err(Error::catalog(
             Location::line(path, 1),
-            format!("no column {column:?} (columns: {})", header.join(", ")),
+            CatalogErrorKind::NoSuchColumn {
+                column: column.to_string(),
+                header,
+            },
         ));
     };
     let mut values = Vec::new();
