@@ -1,7 +1,7 @@
 //! The library's one error type and the `Location` every user-caused error carries.
 //!
-//! Each failure family is a variant carrying its data (`store`, `usage`, `build` and `migrate`
-//! hold the families' enums); the text is rendered from the data by `Display`. Nothing here
+//! Each failure family is a variant carrying its data (`store`, `usage`, `build`, `migrate`,
+//! `data`, `spec` and `catalog` hold the families' enums); the text is rendered from the data by `Display`. Nothing here
 //! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
 //! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
 //! (docs/architecture.md, "Errors").
