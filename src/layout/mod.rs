@@ -14,4 +14,6 @@ pub use files::{
     LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, membership_csv,
     metadata_json,
 };
-pub use metadata::{GenMeta, MetaError, metadata_path, metadata_signature};
+pub use metadata::{
+    FieldCheck, GenMeta, MetaError, compare_fields, metadata_path, metadata_signature,
+};
