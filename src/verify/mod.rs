@@ -139,6 +139,12 @@ pub enum Finding {
         /// The file.
         file: PathBuf,
     },
+    /// The export folder exists but has no lock file: never exported there, or the export did
+    /// not finish (the lock is written last).
+    LockMissing {
+        /// The lock file.
+        file: PathBuf,
+    },
     /// The lock file differs from the record's.
     LockDiffers {
         /// The lock file.
@@ -292,6 +298,11 @@ impl fmt::Display for Finding {
             ),
             Finding::FileMatches { file } => write!(f, "{}: matches the record", file.display()),
             Finding::FileMissing { file } => write!(f, "{}: missing", file.display()),
+            Finding::LockMissing { file } => write!(
+                f,
+                "{}: missing — not exported, or the export did not finish (`cohortdb export` completes it)",
+                file.display()
+            ),
             Finding::LockDiffers { file } => {
                 write!(f, "{}: differs from the record's lock file", file.display())
             }
@@ -542,7 +553,7 @@ fn check_export(
         }
         Ok(_) => findings.push(Finding::LockDiffers { file: lock_path }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::FileMissing { file: lock_path })
+            findings.push(Finding::LockMissing { file: lock_path })
         }
         Err(e) => return Err(Error::io(&lock_path, e)),
     }
