@@ -143,6 +143,23 @@ pub fn load_bundle(conn: &Connection, record: &Record) -> Result<Bundle> {
     })
 }
 
+/// The stored spec files of a record whose `blake3` column is not the BLAKE3 of their content.
+pub fn spec_digest_mismatches(conn: &Connection, cohort_no: i64) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare(queries::RECORD_SPEC_FILES_SELECT)
+        .db("record_spec_files_select")?;
+    let mut rows = stmt.query([cohort_no]).db("record_spec_files_select")?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().db("record_spec_files_select")? {
+        let content: Vec<u8> = r.get("content").db("record_spec_files_select")?;
+        let digest: String = r.get("blake3").db("record_spec_files_select")?;
+        if blake3::hash(&content).to_hex().as_str() != digest {
+            out.push(r.get("path").db("record_spec_files_select")?);
+        }
+    }
+    Ok(out)
+}
+
 /// The stored template modes of a record: `(stage, template_id) → mode`.
 pub fn load_modes(conn: &Connection, cohort_no: i64) -> Result<BTreeMap<(String, String), String>> {
     let mut stmt = conn

@@ -24,6 +24,8 @@ pub struct Stored {
     pub modes: BTreeMap<(String, String), String>,
     /// The members (empty when loaded without them).
     pub members: Members,
+    /// Spec files whose stored BLAKE3 column is not the digest of their stored content.
+    pub spec_digest_mismatches: Vec<String>,
 }
 
 impl Stored {
@@ -49,11 +51,13 @@ impl Stored {
         } else {
             Members::default()
         };
+        let spec_digest_mismatches = super::spec_digest_mismatches(conn, record.cohort_no)?;
         Ok(Stored {
             record,
             bundle,
             modes,
             members,
+            spec_digest_mismatches,
         })
     }
 
@@ -96,6 +100,12 @@ pub enum RowDiff {
     ManifestHash,
     /// The record's component digests do not give its content hash.
     ContentHash,
+    /// The stored spec bundle does not load, or its canonical form is not the record's spec
+    /// digest.
+    Spec {
+        /// Why (the loader's error), or `None` when it loads with another canonical form.
+        error: Option<String>,
+    },
     /// The record names another hash scheme than this version computes.
     Scheme {
         /// The stored scheme.
@@ -139,6 +149,10 @@ impl fmt::Display for RowDiff {
             RowDiff::ContentHash => {
                 f.write_str("the record's component digests do not give its content hash")
             }
+            RowDiff::Spec { error: Some(e) } => write!(f, "the stored spec bundle does not load: {e}"),
+            RowDiff::Spec { error: None } => f.write_str(
+                "the stored spec bundle's canonical form is not the record's spec digest",
+            ),
             RowDiff::Scheme { stored } => write!(
                 f,
                 "the record's hash scheme is {stored:?}; this version computes {:?}",
@@ -161,7 +175,8 @@ impl fmt::Display for RowDiff {
 
 impl Stored {
     /// Re-hashes what the store holds for the record — its members (with their values), its
-    /// manifest, its counts, its template modes against `expected_modes` — and compares each
+    /// manifest, its counts, its spec bundle's canonical form, its template modes against
+    /// `expected_modes` — and compares each
     /// with the record's digests. One streaming pass over the members; empty when every stored
     /// row is part of the canonical record.
     pub fn check_rows(&self, expected_modes: &BTreeMap<(String, String), String>) -> Vec<RowDiff> {
@@ -175,11 +190,22 @@ impl Stored {
         let (problems, count) = self.members.problems();
         let mut sample = problems.to_vec();
         let mut count = count;
+        let (unused, unused_count) = self.members.unused_values();
+        count += unused_count;
+        sample.extend(
+            unused
+                .into_iter()
+                .map(|(role, vid)| RowProblem::UnusedValue { role, vid }),
+        );
         for path in self.bundle.files.keys() {
             if !is_plain_relative(path) {
                 count += 1;
                 sample.push(RowProblem::UnsafeSpecPath { path: path.clone() });
             }
+        }
+        for path in &self.spec_digest_mismatches {
+            count += 1;
+            sample.push(RowProblem::SpecFileDigest { path: path.clone() });
         }
         if count > 0 {
             diffs.push(RowDiff::Rows { count, sample });
@@ -202,6 +228,18 @@ impl Stored {
                 record: record.counts,
                 stored: counts,
             });
+        }
+        let label = format!("stored spec of {}", record.cohort_id);
+        match crate::spec::load_bundle(&self.bundle, &label) {
+            Ok(spec) => {
+                let hash = super::canonical::spec_hash(&spec, record.seed.as_ref());
+                if hash.to_hex() != record.spec_hash {
+                    diffs.push(RowDiff::Spec { error: None });
+                }
+            }
+            Err(e) => diffs.push(RowDiff::Spec {
+                error: Some(e.to_string()),
+            }),
         }
         let manifest = super::canonical::manifest_hash(&record.manifest);
         if manifest.to_hex() != record.manifest_hash {
@@ -415,6 +453,18 @@ pub enum RowProblem {
         /// The stored value id.
         vid: i64,
     },
+    /// A value row no member refers to.
+    UnusedValue {
+        /// The role number.
+        role: i64,
+        /// The value id.
+        vid: i64,
+    },
+    /// A spec file whose stored BLAKE3 is not the digest of its stored content.
+    SpecFileDigest {
+        /// The stored path.
+        path: String,
+    },
     /// A spec file path that is not a plain relative path inside the bundle.
     UnsafeSpecPath {
         /// The stored path.
@@ -449,6 +499,14 @@ impl fmt::Display for RowProblem {
                 f,
                 "cohort_values role {role} vid {vid}: out of sequence"
             ),
+            RowProblem::UnusedValue { role, vid } => write!(
+                f,
+                "cohort_values role {role} vid {vid}: no member refers to it"
+            ),
+            RowProblem::SpecFileDigest { path } => write!(
+                f,
+                "cohort_spec_files path {path:?}: its stored BLAKE3 is not its content's"
+            ),
             RowProblem::UnsafeSpecPath { path } => write!(
                 f,
                 "cohort_spec_files path {path:?}: not a plain relative path"
@@ -468,6 +526,36 @@ impl Members {
     /// Whether member `i`'s gen_id follows the gen_id grammar (a path may be built from it).
     pub fn is_safe(&self, i: usize) -> bool {
         self.rows.get(i).is_some_and(|r| r.safe)
+    }
+
+    /// Value rows no member refers to, as `(role, vid)` (the first few) and how many in all: a
+    /// build stores exactly the values its members use.
+    pub fn unused_values(&self) -> (Vec<(i64, i64)>, u64) {
+        let mut used: [Vec<bool>; 7] = std::array::from_fn(|r| vec![false; self.texts[r].len()]);
+        let mut mark = |role: Role, vid: u32| {
+            if let Some(flag) = used[role.index()].get_mut(vid as usize) {
+                *flag = true;
+            }
+        };
+        for row in &self.rows {
+            let stage = Stage::ALL[row.stage as usize];
+            mark(Role::Combo, row.combo);
+            mark(Role::template(stage), row.template);
+            mark(Role::llm(stage), row.llm);
+        }
+        let mut sample = Vec::new();
+        let mut count = 0u64;
+        for (role, flags) in used.iter().enumerate() {
+            for (vid, used) in flags.iter().enumerate() {
+                if !used {
+                    count += 1;
+                    if sample.len() < MAX_PROBLEMS {
+                        sample.push((role as i64, vid as i64));
+                    }
+                }
+            }
+        }
+        (sample, count)
     }
 
     /// The rows that cannot belong to a canonical record (the first few) and how many in all.
