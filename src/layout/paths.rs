@@ -104,7 +104,12 @@ pub fn check_writable_root(root: &Path, flag: &str) -> Result<()> {
                     crate::fsutil::kind_name(m.file_type())
                 )));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
                 if !at.pop() || at.as_os_str().is_empty() {
                     at = PathBuf::from(".");
                 }
