@@ -445,7 +445,8 @@ impl<'a> GenId<'a> {
         };
         let base36 = |s: &str| {
             (1..=26).contains(&s.len())
-                && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
         };
         let index = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
         (base36(digits) && collision.is_none_or(index)).then_some(GenId(text))
@@ -476,7 +477,9 @@ mod tests {
     fn gen_ids_are_checked_against_their_grammar() {
         assert!(GenId::parse(Stage::Draft, "d_3rdru73r8ppaqlsz").is_some());
         assert!(GenId::parse(Stage::Essay, "e_tx3ey0d11lgtnog-2").is_some());
-        assert!(GenId::parse(Stage::Evaluation, &gen_id(Stage::Evaluation, "a|b|c|1", 4)).is_some());
+        assert!(
+            GenId::parse(Stage::Evaluation, &gen_id(Stage::Evaluation, "a|b|c|1", 4)).is_some()
+        );
         for bad in [
             "e_tx3ey0d11lgtnog",
             "d_",

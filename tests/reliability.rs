@@ -383,13 +383,27 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
     let cohorts = ["alpha", "beta", "gamma", "delta"];
     for (i, id) in cohorts.iter().enumerate().skip(1) {
         let seed = (i + 2).to_string();
-        s.ok(&["build", id, "--spec", "data/cohorts/alpha/spec", "--seed", &seed]);
+        s.ok(&[
+            "build",
+            id,
+            "--spec",
+            "data/cohorts/alpha/spec",
+            "--seed",
+            &seed,
+        ]);
     }
     // What each cohort's export writes alone: metadata naming it as origin.
     let mut alone: Vec<(String, std::collections::BTreeMap<String, Vec<u8>>)> = Vec::new();
     for id in cohorts {
         let gens = format!("alone/{id}/gens");
-        s.ok(&["export", id, "--out", &format!("alone/{id}/out"), "--gens-root", &gens]);
+        s.ok(&[
+            "export",
+            id,
+            "--out",
+            &format!("alone/{id}/out"),
+            "--gens-root",
+            &gens,
+        ]);
         let root = s.path(&gens);
         let bytes = files(&root)
             .into_iter()
@@ -402,11 +416,23 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
     }
     for round in 0..20 {
         let gens = format!("round{round}/gens");
-        let outs: Vec<String> = cohorts.iter().map(|id| format!("round{round}/{id}")).collect();
+        let outs: Vec<String> = cohorts
+            .iter()
+            .map(|id| format!("round{round}/{id}"))
+            .collect();
         let args: Vec<Vec<&str>> = cohorts
             .iter()
             .zip(&outs)
-            .map(|(id, out)| vec!["export", *id, "--out", out.as_str(), "--gens-root", gens.as_str()])
+            .map(|(id, out)| {
+                vec![
+                    "export",
+                    *id,
+                    "--out",
+                    out.as_str(),
+                    "--gens-root",
+                    gens.as_str(),
+                ]
+            })
             .collect();
         let scripts: Vec<Vec<&[&str]>> = args.iter().map(|a| vec![a.as_slice()]).collect();
         let scripts: Vec<&[&[&str]]> = scripts.iter().map(Vec::as_slice).collect();
@@ -415,18 +441,30 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
         let written = files(&root);
         // The first export to take the gens root's lock wrote every file: all of them are that
         // cohort's bytes, exactly as when it runs alone first.
-        let first = alone
-            .iter()
-            .find(|(_, bytes)| bytes.keys().cloned().collect::<Vec<_>>() == written
-                && bytes.iter().all(|(f, b)| std::fs::read(root.join(f)).unwrap() == *b));
+        let first = alone.iter().find(|(_, bytes)| {
+            bytes.keys().cloned().collect::<Vec<_>>() == written
+                && bytes
+                    .iter()
+                    .all(|(f, b)| std::fs::read(root.join(f)).unwrap() == *b)
+        });
         assert!(
             first.is_some(),
             "round {round}: the metadata files match no sequential order"
         );
         for id in cohorts.iter().filter(|_| round % 10 == 9) {
             let (code, out) = {
-                let o = s.run(&["verify", id, "--dir", &format!("round{round}/{id}"), "--gens-root", &gens]);
-                (o.status.code(), String::from_utf8_lossy(&o.stdout).to_string())
+                let o = s.run(&[
+                    "verify",
+                    id,
+                    "--dir",
+                    &format!("round{round}/{id}"),
+                    "--gens-root",
+                    &gens,
+                ]);
+                (
+                    o.status.code(),
+                    String::from_utf8_lossy(&o.stdout).to_string(),
+                )
             };
             assert_eq!(code, Some(0), "round {round}: {out}");
         }

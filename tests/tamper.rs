@@ -58,16 +58,27 @@ fn files(dir: &std::path::Path) -> Vec<String> {
 fn verify_and_export_refuse(s: &Sandbox, case: &str, expect: &str) {
     let (code, out) = code_out(s, &["verify", "alpha"]);
     assert_eq!(code, 1, "{case}: verify\n{out}");
-    assert!(out.contains(expect), "{case}: verify names {expect:?}\n{out}");
+    assert!(
+        out.contains(expect),
+        "{case}: verify names {expect:?}\n{out}"
+    );
     let (code, out) = code_out(
         s,
         &[
-            "export", "alpha", "--out", "fresh/out", "--gens-root", "fresh/gens",
+            "export",
+            "alpha",
+            "--out",
+            "fresh/out",
+            "--gens-root",
+            "fresh/gens",
         ],
     );
     assert_eq!(code, 2, "{case}: export\n{out}");
     assert!(out.contains("nothing was written"), "{case}: export\n{out}");
-    assert!(files(&s.path("fresh")).is_empty(), "{case}: export wrote files");
+    assert!(
+        files(&s.path("fresh")).is_empty(),
+        "{case}: export wrote files"
+    );
 }
 
 #[test]
@@ -228,7 +239,9 @@ fn edit(s: &Sandbox, rel: &str, from: &str, to: &str) {
 #[test]
 fn every_field_of_every_exported_file_kind_is_checked() {
     let base = exported();
-    let draft = base.query("select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1");
+    let draft = base.query(
+        "select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1",
+    );
     let draft = draft.lines().nth(1).unwrap().to_string();
     let essay = base.query(
         "select gen_id from membership where cohort_id = 'alpha' and template_id = 'essay-Y' limit 1",
@@ -241,37 +254,155 @@ fn every_field_of_every_exported_file_kind_is_checked() {
     let membership = "data/cohorts/alpha/membership.csv";
     // (file, text to replace, replacement, what verify names)
     let cases: Vec<(String, String, String, String)> = vec![
-        (d.clone(), "\"stage\": \"draft\"".into(), "\"stage\": \"essay\"".into(), "stage is \"essay\"".into()),
-        (d.clone(), format!("\"gen_id\": \"{draft}\""), "\"gen_id\": \"d_x\"".into(), "gen_id is \"d_x\"".into()),
-        (d.clone(), "\"mode\": \"llm\"".into(), "\"mode\": \"copy\"".into(), "mode is \"copy\"".into()),
-        (d.clone(), "\"template_id\": \"draft-A\"".into(), "\"template_id\": \"draft-a\"".into(), "template_id is \"draft-a\"".into()),
-        (d.clone(), "\"combo_id\": \"combo-".into(), "\"combo_id\": \"Combo-".into(), "combo_id is \"Combo-".into()),
-        (d.clone(), "\"llm_model_id\": \"gen-a\"".into(), "\"llm_model_id\": \"gen-b\"".into(), "llm_model_id is \"gen-b\"".into()),
-        (d.clone(), "\"replicate\": 1".into(), "\"replicate\": \"1\"".into(), "replicate is \"1\"".into()),
-        (d.clone(), "\"replicate\": 1".into(), "\"replicate\": 1,\n  \"extra\": 2".into(), "extra is 2, the record's is (missing)".into()),
-        (d.clone(), "\"origin_cohort_id\": \"alpha\"".into(), "\"origin_cohort_id\": \"nobody\"".into(), "\"nobody\" is not a stored cohort".into()),
-        (d.clone(), "\"origin_cohort_id\": \"alpha\",".into(), "".into(), "origin_cohort_id is (missing)".into()),
+        (
+            d.clone(),
+            "\"stage\": \"draft\"".into(),
+            "\"stage\": \"essay\"".into(),
+            "stage is \"essay\"".into(),
+        ),
+        (
+            d.clone(),
+            format!("\"gen_id\": \"{draft}\""),
+            "\"gen_id\": \"d_x\"".into(),
+            "gen_id is \"d_x\"".into(),
+        ),
+        (
+            d.clone(),
+            "\"mode\": \"llm\"".into(),
+            "\"mode\": \"copy\"".into(),
+            "mode is \"copy\"".into(),
+        ),
+        (
+            d.clone(),
+            "\"template_id\": \"draft-A\"".into(),
+            "\"template_id\": \"draft-a\"".into(),
+            "template_id is \"draft-a\"".into(),
+        ),
+        (
+            d.clone(),
+            "\"combo_id\": \"combo-".into(),
+            "\"combo_id\": \"Combo-".into(),
+            "combo_id is \"Combo-".into(),
+        ),
+        (
+            d.clone(),
+            "\"llm_model_id\": \"gen-a\"".into(),
+            "\"llm_model_id\": \"gen-b\"".into(),
+            "llm_model_id is \"gen-b\"".into(),
+        ),
+        (
+            d.clone(),
+            "\"replicate\": 1".into(),
+            "\"replicate\": \"1\"".into(),
+            "replicate is \"1\"".into(),
+        ),
+        (
+            d.clone(),
+            "\"replicate\": 1".into(),
+            "\"replicate\": 1,\n  \"extra\": 2".into(),
+            "extra is 2, the record's is (missing)".into(),
+        ),
+        (
+            d.clone(),
+            "\"origin_cohort_id\": \"alpha\"".into(),
+            "\"origin_cohort_id\": \"nobody\"".into(),
+            "\"nobody\" is not a stored cohort".into(),
+        ),
+        (
+            d.clone(),
+            "\"origin_cohort_id\": \"alpha\",".into(),
+            "".into(),
+            "origin_cohort_id is (missing)".into(),
+        ),
         (d.clone(), "{".into(), "[".into(), "not valid JSON".into()),
-        (e.clone(), "\"mode\": \"copy\"".into(), "\"mode\": \"llm\"".into(), "mode is \"llm\"".into()),
-        (e.clone(), "\"parent_gen_id\": \"d_".into(), "\"parent_gen_id\": \"d_0".into(), "parent_gen_id is \"d_0".into()),
-        (lock.into(), "\"format\": \"cohortdb-lock-1\"".into(), "\"format\": \"x\"".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"hash_scheme\": \"cohortdb-v1\"".into(), "\"hash_scheme\": \"x\"".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"cohort_id\": \"alpha\"".into(), "\"cohort_id\": \"beta\"".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"content_hash\": \"".into(), "\"content_hash\": \"0".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"spec_hash\": \"".into(), "\"spec_hash\": \"0".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"draft\": 4".into(), "\"draft\": 5".into(), "cohort.lock.json: differs".into()),
-        (lock.into(), "\"manifest.json\": \"".into(), "\"manifest.json\": \"0".into(), "cohort.lock.json: differs".into()),
-        (manifest.into(), "\"evaluation\": 2".into(), "\"evaluation\": 3".into(), "manifest.json: differs from the record".into()),
-        (membership.into(), format!("draft,{draft}\n"), "".into(), "1 row(s) of the record missing".into()),
-        (membership.into(), "stage,gen_id\n".into(), "stage,gen_id\r\n".into(), "membership.csv: differs".into()),
-        ("data/cohorts/alpha/spec/items/essays.csv".into(), "essay-X".into(), "essay-Z".into(), "essays.csv: differs from the stored spec".into()),
+        (
+            e.clone(),
+            "\"mode\": \"copy\"".into(),
+            "\"mode\": \"llm\"".into(),
+            "mode is \"llm\"".into(),
+        ),
+        (
+            e.clone(),
+            "\"parent_gen_id\": \"d_".into(),
+            "\"parent_gen_id\": \"d_0".into(),
+            "parent_gen_id is \"d_0".into(),
+        ),
+        (
+            lock.into(),
+            "\"format\": \"cohortdb-lock-1\"".into(),
+            "\"format\": \"x\"".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"hash_scheme\": \"cohortdb-v1\"".into(),
+            "\"hash_scheme\": \"x\"".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"cohort_id\": \"alpha\"".into(),
+            "\"cohort_id\": \"beta\"".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"content_hash\": \"".into(),
+            "\"content_hash\": \"0".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"spec_hash\": \"".into(),
+            "\"spec_hash\": \"0".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"draft\": 4".into(),
+            "\"draft\": 5".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            lock.into(),
+            "\"manifest.json\": \"".into(),
+            "\"manifest.json\": \"0".into(),
+            "cohort.lock.json: differs".into(),
+        ),
+        (
+            manifest.into(),
+            "\"evaluation\": 2".into(),
+            "\"evaluation\": 3".into(),
+            "manifest.json: differs from the record".into(),
+        ),
+        (
+            membership.into(),
+            format!("draft,{draft}\n"),
+            "".into(),
+            "1 row(s) of the record missing".into(),
+        ),
+        (
+            membership.into(),
+            "stage,gen_id\n".into(),
+            "stage,gen_id\r\n".into(),
+            "membership.csv: differs".into(),
+        ),
+        (
+            "data/cohorts/alpha/spec/items/essays.csv".into(),
+            "essay-X".into(),
+            "essay-Z".into(),
+            "essays.csv: differs from the stored spec".into(),
+        ),
     ];
     for (file, from, to, expect) in &cases {
         let s = exported();
         edit(&s, file, from, to);
         let (code, out) = code_out(&s, &["verify", "alpha"]);
         assert_eq!(code, 1, "{file}: {from:?} -> {to:?}\n{out}");
-        assert!(out.contains(expect.as_str()), "{file}: {from:?} -> {to:?}: expected {expect:?}\n{out}");
+        assert!(
+            out.contains(expect.as_str()),
+            "{file}: {from:?} -> {to:?}: expected {expect:?}\n{out}"
+        );
     }
 }
 
@@ -279,29 +410,58 @@ fn every_field_of_every_exported_file_kind_is_checked() {
 fn an_origin_naming_another_stored_cohort_must_hold_the_gen_id() {
     let s = exported();
     // beta shares alpha's gen_ids (same spec, another order); gamma holds none of them.
-    s.ok(&["build", "beta", "--spec", "data/cohorts/alpha/spec", "--seed", "3"]);
+    s.ok(&[
+        "build",
+        "beta",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
     s.write(
         "other/config.yaml",
         s.read("data/cohorts/alpha/spec/config.yaml"),
     );
-    let draft = s.query("select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1");
+    let draft = s.query(
+        "select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1",
+    );
     let draft = draft.lines().nth(1).unwrap().to_string();
     let file = format!("data/gens/draft/{draft}/metadata.json");
-    edit(&s, &file, "\"origin_cohort_id\": \"alpha\"", "\"origin_cohort_id\": \"beta\"");
+    edit(
+        &s,
+        &file,
+        "\"origin_cohort_id\": \"alpha\"",
+        "\"origin_cohort_id\": \"beta\"",
+    );
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 0, "beta holds the gen_id\n{out}");
     assert!(out.contains("1 name an earlier cohort"), "{out}");
     // An id that is a stored cohort without this gen_id.
-    s.ok(&["build", "solo", "--spec", "data/cohorts/alpha/spec", "--seed", "3"]);
+    s.ok(&[
+        "build",
+        "solo",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
     sql(
         &s,
         "drop trigger cohort_records_no_update; update cohort_records set cohort_id = 'renamed' where cohort_id = 'solo'",
     )
     .unwrap();
-    edit(&s, &file, "\"origin_cohort_id\": \"beta\"", "\"origin_cohort_id\": \"renamed-x\"");
+    edit(
+        &s,
+        &file,
+        "\"origin_cohort_id\": \"beta\"",
+        "\"origin_cohort_id\": \"renamed-x\"",
+    );
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("\"renamed-x\" is not a stored cohort"), "{out}");
+    assert!(
+        out.contains("\"renamed-x\" is not a stored cohort"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -310,7 +470,10 @@ fn nothing_is_skipped_silently() {
     let s = Sandbox::baseline();
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("not exported") && out.contains("result: DIFFERS"), "{out}");
+    assert!(
+        out.contains("not exported") && out.contains("result: DIFFERS"),
+        "{out}"
+    );
     let (code, out) = code_out(&s, &["verify", "alpha", "--store-only"]);
     assert_eq!(code, 0, "{out}");
 
@@ -319,7 +482,10 @@ fn nothing_is_skipped_silently() {
     std::fs::remove_file(s.path("data/cohorts/alpha/cohort.lock.json")).unwrap();
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("cohort.lock.json: missing — not exported, or the export did not finish"), "{out}");
+    assert!(
+        out.contains("cohort.lock.json: missing — not exported, or the export did not finish"),
+        "{out}"
+    );
 
     // An empty gens folder.
     let s = exported();
@@ -331,13 +497,22 @@ fn nothing_is_skipped_silently() {
 
     // Mistyped folders the user named: errors.
     let err = s.fails(&["verify", "alpha", "--dir", "data/cohorts/alhpa"]);
-    assert!(err.contains("--dir data/cohorts/alhpa: no such folder"), "{err}");
+    assert!(
+        err.contains("--dir data/cohorts/alhpa: no such folder"),
+        "{err}"
+    );
     let err = s.fails(&["verify", "alpha", "--gens-root", "data/gnes"]);
-    assert!(err.contains("--gens-root data/gnes: no such folder"), "{err}");
+    assert!(
+        err.contains("--gens-root data/gnes: no such folder"),
+        "{err}"
+    );
     let err = s.fails(&["verify", "alpha", "--data-root", "dtaa"]);
     assert!(err.contains("--data-root dtaa: no such folder"), "{err}");
     // … but --store-only reads no folder.
-    let (code, out) = code_out(&s, &["verify", "alpha", "--data-root", "dtaa", "--store-only"]);
+    let (code, out) = code_out(
+        &s,
+        &["verify", "alpha", "--data-root", "dtaa", "--store-only"],
+    );
     assert_eq!(code, 0, "{out}");
 }
 
@@ -355,7 +530,9 @@ fn export_never_writes_through_a_link() {
     ];
     for case in cases {
         let s = Sandbox::baseline();
-        let draft = s.query("select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1");
+        let draft = s.query(
+            "select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1",
+        );
         let draft = draft.lines().nth(1).unwrap().to_string();
         let link = s.path(&case.replace("GEN", &draft));
         let outside = s.path("outside");
@@ -372,7 +549,8 @@ fn export_never_writes_through_a_link() {
         symlink(&target, &link).unwrap();
         let err = s.fails(&["export", "alpha"]);
         assert!(
-            err.contains(&format!("{} is a symlink", link.display())) && err.contains("nothing was written"),
+            err.contains(&format!("{} is a symlink", link.display()))
+                && err.contains("nothing was written"),
             "{case}: {err}"
         );
         assert!(files(&outside).is_empty(), "{case}: written outside");
@@ -397,7 +575,14 @@ fn a_crafted_store_cannot_make_export_escape_or_abort() {
          update cohort_members set gen_id = 'd_../../../../escaped' where ordinal = 0",
     )
     .unwrap();
-    let err = s.fails(&["export", "alpha", "--out", "fresh/out", "--gens-root", "fresh/gens"]);
+    let err = s.fails(&[
+        "export",
+        "alpha",
+        "--out",
+        "fresh/out",
+        "--gens-root",
+        "fresh/gens",
+    ]);
     assert!(
         err.contains("cohort_members ordinal 0: gen_id \"d_../../../../escaped\" is not a gen_id of its stage"),
         "{err}"
@@ -414,7 +599,10 @@ fn a_crafted_store_cannot_make_export_escape_or_abort() {
     )
     .unwrap();
     let err = s.fails(&["export", "alpha"]);
-    assert!(err.contains("the stored members per stage are [4, 8, 16]"), "{err}");
+    assert!(
+        err.contains("the stored members per stage are [4, 8, 16]"),
+        "{err}"
+    );
 
     // A value id of 10^12 (a list sized from it would not fit in memory).
     let s = Sandbox::baseline();
@@ -424,7 +612,10 @@ fn a_crafted_store_cannot_make_export_escape_or_abort() {
     )
     .unwrap();
     let err = s.fails(&["export", "alpha"]);
-    assert!(err.contains("cohort_values role 6 vid 1000000000000: out of sequence"), "{err}");
+    assert!(
+        err.contains("cohort_values role 6 vid 1000000000000: out of sequence"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -433,18 +624,26 @@ fn everything_is_checked_before_the_first_file() {
     let s = Sandbox::baseline();
     s.write("blocker", "x");
     let err = s.fails(&["export", "alpha", "--out", "blocker/out"]);
-    assert!(err.contains("--out blocker/out: blocker is a regular file, not a folder"), "{err}");
+    assert!(
+        err.contains("--out blocker/out: blocker is a regular file, not a folder"),
+        "{err}"
+    );
     assert!(!s.path("data/gens").exists(), "no metadata written");
     // A gens root that is a file.
     let err = s.fails(&["export", "alpha", "--gens-root", "blocker"]);
-    assert!(err.contains("--gens-root blocker: blocker is a regular file"), "{err}");
+    assert!(
+        err.contains("--gens-root blocker: blocker is a regular file"),
+        "{err}"
+    );
     assert!(!s.path("data/cohorts/alpha/membership.csv").exists());
 }
 
 #[test]
 fn repair_rewrites_only_metadata_that_is_not_json() {
     let s = exported();
-    let draft = s.query("select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1");
+    let draft = s.query(
+        "select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1",
+    );
     let draft = draft.lines().nth(1).unwrap().to_string();
     let file = format!("data/gens/draft/{draft}/metadata.json");
     let good = s.read(&file);
@@ -492,7 +691,14 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 0, "{out}");
     // A build after the upgrade writes its rows before its record row: accepted.
-    s.ok(&["build", "beta", "--spec", "data/cohorts/alpha/spec", "--seed", "3"]);
+    s.ok(&[
+        "build",
+        "beta",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
     s.ok(&["export", "beta"]);
     let (code, out) = code_out(&s, &["verify", "beta"]);
     assert_eq!(code, 0, "{out}");

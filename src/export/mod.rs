@@ -141,7 +141,9 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
     let scan = layout::metadata::scan(&stored.members, gens_root)?;
     for ordinal in &scan.missing {
         let member = stored.members.get(*ordinal as usize);
-        let rel = Path::new(member.stage.as_str()).join(member.gen_id).join("metadata.json");
+        let rel = Path::new(member.stage.as_str())
+            .join(member.gen_id)
+            .join("metadata.json");
         check_below(gens_root, &rel, true)?;
     }
     let mut repairs = Vec::new();
@@ -401,7 +403,13 @@ fn write_metadata(
         }
         // Written meanwhile (another export of this cohort): fine when it is the same file;
         // metadata is never replaced (D1), and never read through a link.
-        check_below(gens_root, &Path::new(member.stage.as_str()).join(member.gen_id).join("metadata.json"), true)?;
+        check_below(
+            gens_root,
+            &Path::new(member.stage.as_str())
+                .join(member.gen_id)
+                .join("metadata.json"),
+            true,
+        )?;
         if crate::fsutil::read_regular(&target).at(&target)? == json.as_bytes() {
             return Ok(());
         }

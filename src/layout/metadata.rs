@@ -238,7 +238,10 @@ pub fn compare_fields(found: &[u8], expected: &str) -> FieldCheck {
     const ORIGIN: &str = "origin_cohort_id";
     let mut differs = Vec::new();
     let shown = |v: Option<&Value>| v.map_or("(missing)".to_string(), Value::to_string);
-    for key in expected.keys().chain(found.keys().filter(|k| !expected.contains_key(*k))) {
+    for key in expected
+        .keys()
+        .chain(found.keys().filter(|k| !expected.contains_key(*k)))
+    {
         if key == ORIGIN {
             continue;
         }
@@ -305,11 +308,19 @@ mod tests {
     #[test]
     fn fields_are_compared_one_by_one() {
         let expected = "{\n  \"stage\": \"draft\",\n  \"origin_cohort_id\": \"a\",\n  \"mode\": \"llm\",\n  \"replicate\": 1\n}";
-        assert_eq!(compare_fields(expected.as_bytes(), expected), FieldCheck::Same);
-        let compact = br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "a", "stage": "draft"}"#;
+        assert_eq!(
+            compare_fields(expected.as_bytes(), expected),
+            FieldCheck::Same
+        );
+        let compact =
+            br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "a", "stage": "draft"}"#;
         assert_eq!(compare_fields(compact, expected), FieldCheck::Same);
-        let other = br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "b", "stage": "draft"}"#;
-        assert_eq!(compare_fields(other, expected), FieldCheck::OtherOrigin("b".into()));
+        let other =
+            br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "b", "stage": "draft"}"#;
+        assert_eq!(
+            compare_fields(other, expected),
+            FieldCheck::OtherOrigin("b".into())
+        );
         let edited = br#"{"replicate": 1, "mode": "copy", "origin_cohort_id": "a", "stage": "draft", "x": 2}"#;
         assert_eq!(
             compare_fields(edited, expected),
@@ -319,9 +330,17 @@ mod tests {
             ])
         );
         let no_origin = br#"{"replicate": 1, "mode": "llm", "stage": "draft"}"#;
-        assert!(matches!(compare_fields(no_origin, expected), FieldCheck::Differs(d) if d[0].0 == "origin_cohort_id"));
-        assert!(matches!(compare_fields(b"{", expected), FieldCheck::Unreadable(_)));
-        assert!(matches!(compare_fields(b"[]", expected), FieldCheck::Unreadable(_)));
+        assert!(
+            matches!(compare_fields(no_origin, expected), FieldCheck::Differs(d) if d[0].0 == "origin_cohort_id")
+        );
+        assert!(matches!(
+            compare_fields(b"{", expected),
+            FieldCheck::Unreadable(_)
+        ));
+        assert!(matches!(
+            compare_fields(b"[]", expected),
+            FieldCheck::Unreadable(_)
+        ));
     }
 
     #[test]

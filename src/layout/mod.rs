@@ -10,7 +10,6 @@ pub mod files;
 pub mod metadata;
 pub mod paths;
 
-pub use paths::{DirLock, check_below, check_writable_root, create_below, create_one};
 pub use atomic::{write_atomic, write_dir, write_new, write_with};
 pub use files::{
     LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, membership_csv,
@@ -19,3 +18,4 @@ pub use files::{
 pub use metadata::{
     FieldCheck, GenMeta, MetaError, compare_fields, metadata_path, metadata_signature,
 };
+pub use paths::{DirLock, check_below, check_writable_root, create_below, create_one};

@@ -19,7 +19,9 @@ fn refuse_link(found: &Path, root: &Path, what: &str) -> Error {
             found.display(),
             root.display()
         ),
-        vec!["hint: remove or rename it (it is left alone), or export to another folder".to_string()],
+        vec![
+            "hint: remove or rename it (it is left alone), or export to another folder".to_string(),
+        ],
     )
 }
 
@@ -41,7 +43,11 @@ pub fn check_below(root: &Path, rel: &Path, file: bool) -> Result<()> {
     for (i, part) in parts.iter().enumerate() {
         let Component::Normal(name) = part else {
             return Err(Error::refused(
-                format!("{}: not a plain relative path below {}", rel.display(), root.display()),
+                format!(
+                    "{}: not a plain relative path below {}",
+                    rel.display(),
+                    root.display()
+                ),
                 vec![],
             ));
         };
@@ -66,7 +72,11 @@ pub fn create_below(root: &Path, rel: &Path) -> Result<PathBuf> {
     for part in rel.components() {
         let Component::Normal(name) = part else {
             return Err(Error::refused(
-                format!("{}: not a plain relative path below {}", rel.display(), root.display()),
+                format!(
+                    "{}: not a plain relative path below {}",
+                    rel.display(),
+                    root.display()
+                ),
                 vec![],
             ));
         };
@@ -178,7 +188,12 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), r.join("spec")).expect("a link");
         let err = create_below(r, Path::new("spec/items")).expect_err("refused");
         assert!(err.to_string().contains("is a symlink"), "{err}");
-        assert!(std::fs::read_dir(outside.path()).expect("readable").next().is_none());
+        assert!(
+            std::fs::read_dir(outside.path())
+                .expect("readable")
+                .next()
+                .is_none()
+        );
         let err = check_below(r, Path::new("spec/items/x.csv"), true).expect_err("refused");
         assert!(err.to_string().contains("spec is a symlink"), "{err}");
         std::fs::remove_file(r.join("spec")).expect("removed");

@@ -129,7 +129,11 @@ impl fmt::Display for RowDiff {
         match self {
             RowDiff::Rows { count, sample } => {
                 let shown: Vec<String> = sample.iter().map(ToString::to_string).collect();
-                write!(f, "{count} stored row(s) cannot be part of the record: {}", shown.join("; "))?;
+                write!(
+                    f,
+                    "{count} stored row(s) cannot be part of the record: {}",
+                    shown.join("; ")
+                )?;
                 if *count > sample.len() as u64 {
                     write!(f, "; and {} more", *count - sample.len() as u64)?;
                 }
@@ -149,7 +153,9 @@ impl fmt::Display for RowDiff {
             RowDiff::ContentHash => {
                 f.write_str("the record's component digests do not give its content hash")
             }
-            RowDiff::Spec { error: Some(e) } => write!(f, "the stored spec bundle does not load: {e}"),
+            RowDiff::Spec { error: Some(e) } => {
+                write!(f, "the stored spec bundle does not load: {e}")
+            }
             RowDiff::Spec { error: None } => f.write_str(
                 "the stored spec bundle's canonical form is not the record's spec digest",
             ),
@@ -166,8 +172,12 @@ impl fmt::Display for RowDiff {
             } => write!(
                 f,
                 "template mode of {stage} template {template_id:?}: stored {}, the catalogs give {}",
-                stored.as_deref().map_or("none".to_string(), |m| format!("{m:?}")),
-                expected.as_deref().map_or("none (not used)".to_string(), |m| format!("{m:?}")),
+                stored
+                    .as_deref()
+                    .map_or("none".to_string(), |m| format!("{m:?}")),
+                expected
+                    .as_deref()
+                    .map_or("none (not used)".to_string(), |m| format!("{m:?}")),
             ),
         }
     }
@@ -245,7 +255,8 @@ impl Stored {
         if manifest.to_hex() != record.manifest_hash {
             diffs.push(RowDiff::ManifestHash);
         }
-        let digest = |hex: &str| super::ContentHash::from_hex(hex).unwrap_or(super::ContentHash([0; 32]));
+        let digest =
+            |hex: &str| super::ContentHash::from_hex(hex).unwrap_or(super::ContentHash([0; 32]));
         let content = super::canonical::content_hash(
             &record.cohort_id,
             &digest(&record.spec_hash),
@@ -495,10 +506,9 @@ impl fmt::Display for RowProblem {
                 f,
                 "cohort_members ordinal {ordinal}: {column} {vid} is not a value of the cohort"
             ),
-            RowProblem::ValueOutOfSequence { role, vid } => write!(
-                f,
-                "cohort_values role {role} vid {vid}: out of sequence"
-            ),
+            RowProblem::ValueOutOfSequence { role, vid } => {
+                write!(f, "cohort_values role {role} vid {vid}: out of sequence")
+            }
             RowProblem::UnusedValue { role, vid } => write!(
                 f,
                 "cohort_values role {role} vid {vid}: no member refers to it"
@@ -681,7 +691,10 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
             ))
         })?;
         members.ends.push(end);
-        let parent = match r.get::<_, Option<i64>>("parent").db("cohort_members_select")? {
+        let parent = match r
+            .get::<_, Option<i64>>("parent")
+            .db("cohort_members_select")?
+        {
             None => None,
             Some(p) => match ordinals.binary_search(&p) {
                 Ok(index) if p < ordinal => Some(index as u32),

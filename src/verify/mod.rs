@@ -530,7 +530,11 @@ fn check_rows(conn: &Connection, stored: &Stored, findings: &mut Vec<Finding>) -
             members: stored.members.len() as u64,
         });
     }
-    findings.extend(diffs.into_iter().map(|diff| Finding::StoredRowsDiffer { diff }));
+    findings.extend(
+        diffs
+            .into_iter()
+            .map(|diff| Finding::StoredRowsDiffer { diff }),
+    );
     Ok(())
 }
 
@@ -853,7 +857,9 @@ mod tests {
             findings: vec![Finding::SpecFormattingOnly { file: "d".into() }],
         };
         assert!(report.matches());
-        report.findings.push(Finding::NotExported { dir: "d".into() });
+        report
+            .findings
+            .push(Finding::NotExported { dir: "d".into() });
         assert!(!report.matches());
         report.findings.pop();
         report.findings.push(Finding::ManifestDiffers);
