@@ -139,12 +139,12 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
         check_below(gens_root, Path::new(stage.as_str()), false)?;
     }
     let scan = layout::metadata::scan(&stored.members, gens_root)?;
+    // One `lstat` per member without a file (its folder usually does not exist yet), two when
+    // the folder exists: a dangling link named metadata.json reads as "missing" too.
     for ordinal in &scan.missing {
         let member = stored.members.get(*ordinal as usize);
-        let rel = Path::new(member.stage.as_str())
-            .join(member.gen_id)
-            .join("metadata.json");
-        check_below(gens_root, &rel, true)?;
+        let stage_dir = gens_root.join(member.stage.as_str());
+        check_below(&stage_dir, &Path::new(member.gen_id).join("metadata.json"), true)?;
     }
     let mut repairs = Vec::new();
     let mut conflicts = Vec::new();

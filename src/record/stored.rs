@@ -22,21 +22,16 @@ pub struct Stored {
     pub bundle: Bundle,
     /// Template modes by (stage, template_id).
     pub modes: BTreeMap<(String, String), String>,
-    /// The members (empty when loaded without them).
+    /// The members.
     pub members: Members,
     /// Spec files whose stored BLAKE3 column is not the digest of their stored content.
     pub spec_digest_mismatches: Vec<String>,
 }
 
 impl Stored {
-    /// Loads a stored cohort, or says it does not exist.
+    /// Loads a stored cohort with all its rows (export writes them, verify re-hashes them), or
+    /// says it does not exist.
     pub fn load(conn: &Connection, id: &CohortId) -> Result<Stored> {
-        Stored::load_with(conn, id, true)
-    }
-
-    /// Loads a stored cohort, with its members only when `with_members` (a store-only verify
-    /// recomputes them and needs only the record).
-    pub fn load_with(conn: &Connection, id: &CohortId, with_members: bool) -> Result<Stored> {
         let record = load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
             message: format!("no cohort {:?} in the store", id.as_str()),
             detail: vec![
@@ -46,11 +41,7 @@ impl Stored {
         })?;
         let bundle = load_bundle(conn, &record)?;
         let modes = load_modes(conn, record.cohort_no)?;
-        let members = if with_members {
-            load_members(conn, &record)?
-        } else {
-            Members::default()
-        };
+        let members = load_members(conn, &record)?;
         let spec_digest_mismatches = super::spec_digest_mismatches(conn, record.cohort_no)?;
         Ok(Stored {
             record,
