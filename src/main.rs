@@ -19,13 +19,35 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err:#}");
+            let cap =
+                |text: &str| cohortdb::textfmt::capped_to(text, cohortdb::textfmt::MESSAGE_CHARS);
+            let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
-                    let _ = writeln!(stderr, "  {line}");
+                    let _ = writeln!(stderr, "  {}", cap(line));
                 }
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: a library error's text already
+/// includes its source (SQLite's or the OS's message), so the chain stops there, and a cause
+/// whose text is already shown is skipped.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        if cause.downcast_ref::<cohortdb::Error>().is_some() {
+            break;
+        }
+    }
+    text
 }

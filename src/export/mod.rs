@@ -144,7 +144,11 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
     for ordinal in &scan.missing {
         let member = stored.members.get(*ordinal as usize);
         let stage_dir = gens_root.join(member.stage.as_str());
-        check_below(&stage_dir, &Path::new(member.gen_id).join("metadata.json"), true)?;
+        check_below(
+            &stage_dir,
+            &Path::new(member.gen_id).join("metadata.json"),
+            true,
+        )?;
     }
     let mut repairs = Vec::new();
     let mut conflicts = Vec::new();

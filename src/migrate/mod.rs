@@ -3,7 +3,7 @@
 //! lists — becomes a spec bundle the current loader accepts, and `--check` proves that building
 //! it reproduces the same (stage, gen_id) members.
 //!
-//! Both migrations first describe the source cohort as [`Chains`] (every evaluation with its
+//! Both migrations first describe the source cohort as `Chains` (every evaluation with its
 //! essay and draft, and the values their gen_ids derive from), then write a spec whose build
 //! yields those chains. A member whose gen_id the build cannot reproduce (a legacy random id, or
 //! metadata that derives another id) is named before anything is written.

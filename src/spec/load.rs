@@ -87,7 +87,14 @@ fn index(path: &str, i: usize) -> String {
 fn scalar_value(node: &Node, at: &Location) -> Result<Value> {
     let refuse = |message: String| Err(Error::spec(at.clone(), message));
     match node {
-        Node::Str(s) => Ok(Value::Str(s.clone())),
+        Node::Str(s) => match crate::textfmt::first_format_char(s) {
+            // Two levels that look alike must be alike (docs/decisions.md D20).
+            Some(found) => refuse(format!(
+                "level {}",
+                crate::textfmt::invisible_message(s, found)
+            )),
+            None => Ok(Value::Str(s.clone())),
+        },
         Node::Int(i) => Ok(Value::Int(*i)),
         Node::Bool(b) => refuse(format!(
             "{b} is a boolean, not a level (levels are strings or integers, D5); write '{b}' in quotes \

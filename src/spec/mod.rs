@@ -1,5 +1,5 @@
 //! Specs: what the user wrote, loaded and checked ([`load`]), and what it means once its rules
-//! are applied ([`resolve`] → [`Plan`]).
+//! are applied ([`resolve()`] → [`Plan`]).
 //!
 //! Parse then resolve: [`Spec`] is the validated shape of the YAML/JSON (axes, rules in
 //! application order, output); [`Plan`] is the final axis order with its levels and the output

@@ -474,6 +474,8 @@ fn check_store(
     });
     let computed = match outcome {
         Ok(c) => c,
+        // A store that cannot be read is an error, not a difference (docs/reliability.md).
+        Err(e @ (Error::Db { .. } | Error::BadStore { .. })) => return Err(e),
         Err(e) => {
             findings.push(Finding::StoreNotRecomputable {
                 error: e.to_string(),
