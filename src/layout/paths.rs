@@ -25,6 +25,25 @@ fn refuse_link(found: &Path, root: &Path, what: &str) -> Error {
     )
 }
 
+/// The refusal for an entry of the wrong kind (a FIFO, a device, a file where a folder goes).
+fn refuse_kind(found: &Path, t: std::fs::FileType, want_file: bool) -> Error {
+    Error::refused(
+        format!(
+            "{}: is {}, not {}; nothing was written",
+            found.display(),
+            crate::fsutil::kind_name(t),
+            if want_file {
+                "a regular file"
+            } else {
+                "a folder"
+            }
+        ),
+        vec![
+            "hint: remove or rename it (it is left alone), or export to another folder".to_string(),
+        ],
+    )
+}
+
 /// The kind of an existing entry, without following a link: `None` when it does not exist.
 fn kind(path: &Path) -> Result<Option<std::fs::FileType>> {
     match std::fs::symlink_metadata(path) {
@@ -58,7 +77,7 @@ pub fn check_below(root: &Path, rel: &Path, file: bool) -> Result<()> {
             Some(t) if t.is_symlink() => return Err(refuse_link(&at, root, "a symlink")),
             Some(t) if t.is_dir() && !(last && file) => {}
             Some(t) if t.is_file() && last && file => {}
-            Some(t) => return Err(refuse_link(&at, root, crate::fsutil::kind_name(t))),
+            Some(t) => return Err(refuse_kind(&at, t, last && file)),
         }
     }
     Ok(())
@@ -92,7 +111,8 @@ pub fn create_one(root: &Path, dir: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match kind(dir)? {
             Some(t) if t.is_dir() => Ok(()),
-            Some(t) => Err(refuse_link(dir, root, crate::fsutil::kind_name(t))),
+            Some(t) if t.is_symlink() => Err(refuse_link(dir, root, "a symlink")),
+            Some(t) => Err(refuse_kind(dir, t, false)),
             None => Err(Error::io(dir, e)),
         },
         Err(e) => Err(Error::io(dir, e)),
