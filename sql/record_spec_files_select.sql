@@ -1,2 +1,3 @@
--- A cohort's spec bundle.   ?1 cohort_no.   Caller: record::load_bundle.
-select path, content from cohort_spec_files where cohort_no = ?1 order by path
+-- A cohort's spec bundle with each file's stored BLAKE3.   ?1 cohort_no.
+-- Callers: record::load_bundle, record::spec_digest_mismatches.
+select path, content, blake3 from cohort_spec_files where cohort_no = ?1 order by path

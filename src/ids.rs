@@ -426,6 +426,37 @@ pub fn gen_id(stage: Stage, canonical_signature: &str, collision_index: u32) -> 
     id
 }
 
+/// A gen_id checked against its grammar before any path is built from it: the stage's prefix
+/// (`d_`, `e_`, `v_`), 1–26 base-36 digits (`[0-9a-z]`, docs/reference.md §3.9), and for a
+/// collision index a `-` and 1–3 digits. It is therefore always one plain folder name: no `/`,
+/// no `..`, no NUL, never absolute. Everything read back from a store (data, not code) goes
+/// through [`GenId::parse`] before export or verify joins it to a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenId<'a>(&'a str);
+
+impl<'a> GenId<'a> {
+    /// Validates `text` as a gen_id of `stage`.
+    pub fn parse(stage: Stage, text: &'a str) -> Option<GenId<'a>> {
+        let rest = text.strip_prefix(stage.prefix())?;
+        let (digits, collision) = match rest.split_once('-') {
+            Some((d, c)) => (d, Some(c)),
+            None => (rest, None),
+        };
+        let base36 = |s: &str| {
+            (1..=26).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        };
+        let index = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+        (base36(digits) && collision.is_none_or(index)).then_some(GenId(text))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+}
+
 /// How many collision indices the reference tries before giving up (attempts 0..=4).
 pub const MAX_COLLISION_ATTEMPTS: u32 = 5;
 
@@ -440,6 +471,31 @@ pub fn is_legacy_gen_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn gen_ids_are_checked_against_their_grammar() {
+        assert!(GenId::parse(Stage::Draft, "d_3rdru73r8ppaqlsz").is_some());
+        assert!(GenId::parse(Stage::Essay, "e_tx3ey0d11lgtnog-2").is_some());
+        assert!(
+            GenId::parse(Stage::Evaluation, &gen_id(Stage::Evaluation, "a|b|c|1", 4)).is_some()
+        );
+        for bad in [
+            "e_tx3ey0d11lgtnog",
+            "d_",
+            "d_../../x",
+            "d_a/b",
+            "/etc/passwd",
+            "d_ABC",
+            "d_a-",
+            "d_a-1234",
+            "d_a-1-2",
+            "d_a\0",
+            "..",
+        ] {
+            assert!(GenId::parse(Stage::Draft, bad).is_none(), "{bad:?}");
+        }
+        assert!(GenId::parse(Stage::Draft, &format!("d_{}", "a".repeat(27))).is_none());
+    }
 
     #[test]
     fn cohort_ids_are_plain_names() {

@@ -246,7 +246,7 @@ fn verify_passes_then_fails_on_every_kind_of_tampering() {
                     "{\"combo_id\": \"x\"}",
                 )
             },
-            "describe another generation",
+            "metadata.json file(s) differ from the record",
         ),
         (
             "lock",
@@ -333,9 +333,13 @@ fn verify_reports_not_exported_and_all() {
     let s = Sandbox::new();
     s.ok(&["import"]);
     s.ok(&["build", "alpha"]);
+    // Never exported: a difference, not a silent skip (exit 1), unless --store-only.
     let (code, out) = verify_code(&s, &["verify", "alpha"]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.contains("not exported"), "{out}");
+    let (code, out) = verify_code(&s, &["verify", "alpha", "--store-only"]);
+    assert_eq!(code, 0, "{out}");
+    s.ok(&["export", "alpha"]);
     s.ok(&[
         "build",
         "beta",

@@ -94,7 +94,8 @@ enum Group {
     Build,
     /// `export` of the 1,000,000-evaluation cohort against `cp -r` of its `gens/`.
     Export,
-    /// `verify --store-only` of the 1,000,000-evaluation cohort against its build.
+    /// `verify --store-only` of the 1,000,000-evaluation cohort against its build; with
+    /// `export`, also the full `verify` (store and files) against the export.
     Verify,
 }
 
@@ -200,11 +201,19 @@ fn run(args: &Args) -> Result<bool> {
                 (row.ours, root)
             }
         };
+        let mut exported = None;
         if wants(Group::Export) {
-            rows.push(bench.export(&root, n)?);
+            let (row, data) = bench.export(&root, n)?;
+            exported = Some((row.ours, data));
+            rows.push(row);
         }
         if wants(Group::Verify) {
             rows.push(bench.verify(&root, n, build)?);
+            // The full verify (store, exported files, every metadata.json) needs the export
+            // above: it is its yardstick.
+            if let Some((export, data)) = &exported {
+                rows.push(bench.verify_full(data, n, *export)?);
+            }
         }
     }
     print!("{}", report(&rows, args.runs, !args.smoke));
@@ -389,7 +398,8 @@ impl<'a> Bench<'a> {
 
     /// Exporting the built cohort into a fresh data root, against `cp -r` of the exported
     /// `gens/` tree on the same filesystem.
-    fn export(&self, root: &Root, evaluations: u64) -> Result<Row> {
+    /// Returns the row and the exported data root.
+    fn export(&self, root: &Root, evaluations: u64) -> Result<(Row, Root)> {
         let dir = self.scratch("export")?;
         let data = dir.join("data");
         copy_catalog_root(&root.data, &data)?;
@@ -411,7 +421,7 @@ impl<'a> Bench<'a> {
             cmd.arg("-r").arg(data.join("gens")).arg(&copy);
             Ok(cmd)
         })?;
-        Ok(Row {
+        let row = Row {
             work: format!(
                 "export, {} evaluations ({} files)",
                 thousands(evaluations),
@@ -420,6 +430,27 @@ impl<'a> Bench<'a> {
             ours,
             baseline: Some(("cp -r gens/".to_owned(), cp)),
             target: Target::TimesBaseline(3.0),
+            mem_limit_mib: 300.0,
+        };
+        Ok((row, target))
+    }
+
+    /// The full `verify` of the exported cohort (the store, the exported files and every
+    /// field of every metadata.json), against the time of its export.
+    fn verify_full(&self, exported: &Root, evaluations: u64, export: Sample) -> Result<Row> {
+        let ours = self.median(|| {
+            let mut cmd = exported.command(self);
+            cmd.args(["verify", "bench"]);
+            Ok(cmd)
+        })?;
+        Ok(Row {
+            work: format!(
+                "verify (store and files), {} evaluations",
+                thousands(evaluations)
+            ),
+            ours,
+            baseline: Some(("its export".to_owned(), export)),
+            target: Target::TimesBaseline(1.5),
             mem_limit_mib: 300.0,
         })
     }

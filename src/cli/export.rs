@@ -28,6 +28,10 @@ pub struct ExportArgs {
     /// and metadata files are never replaced).
     #[arg(long)]
     force: bool,
+    /// Rewrite a member's metadata.json that is not valid JSON from the record, showing what it
+    /// replaces (a valid file that disagrees is still refused).
+    #[arg(long)]
+    repair: bool,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -42,6 +46,7 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
             .gens_root
             .unwrap_or_else(|| global.data_root.join("gens")),
         force: args.force,
+        repair: args.repair,
     };
     let store = Store::open_read_only(&global.db)?;
     let progress = MetadataBar::new(global, id.as_str());
@@ -70,6 +75,15 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         "  {:<18} {} written, {} left alone",
         "spec/", report.spec_written, report.spec_unchanged
     )?;
+    for repair in &report.repaired {
+        writeln!(
+            out,
+            "  repaired           {} ({}); it held: {:?}",
+            repair.path.display(),
+            repair.reason,
+            repair.replaced
+        )?;
+    }
     writeln!(
         out,
         "  {:<18} {} written, {} already present ({})",

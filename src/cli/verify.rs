@@ -121,6 +121,17 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             args.cohort_id.as_deref().unwrap_or_default(),
         )?]
     };
+    // A mistyped --data-root must not read as "not exported" (docs/cli.md `verify`).
+    let defaults_used = args.dir.is_none() || args.gens_root.is_none();
+    if !args.store_only && defaults_used && !global.data_root.is_dir() {
+        bail!(cohortdb::Error::Usage {
+            message: format!("--data-root {}: no such folder", global.data_root.display()),
+            detail: vec![
+                "hint: the export folder and gens root default to folders of the data root; name them with --dir and --gens-root, or check only the store with --store-only"
+                    .to_string(),
+            ],
+        });
+    }
     // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
     let store = Store::open_existing(&global.db)?;
     let json = args.format.is_json();
@@ -136,6 +147,8 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| global.data_root.join("cohorts").join(id.as_str())),
             gens_root: gens_root.clone(),
             store_only: args.store_only,
+            dir_named: args.dir.is_some(),
+            gens_root_named: args.gens_root.is_some(),
         };
         let spinner = Spinner::start(global, format!("verifying {id}"));
         let result = verify::verify(store.conn(), id, &options);

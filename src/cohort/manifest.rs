@@ -2,12 +2,12 @@
 //! docs/reference.md §3.14, docs/decisions.md D10) and the template modes metadata records
 //! (docs/reference.md §3.6, D9).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use super::design::Design;
 use super::members::Used;
 use crate::error::{BuildError, BuildErrorKind, DbContext, Result};
-use crate::ids::{self, Role, Stage};
+use crate::ids::{Role, Stage};
 use crate::store::queries;
 use crate::textfmt::PyJson;
 
@@ -88,22 +88,10 @@ pub fn modes(
     used: &Used,
     last_batch: i64,
 ) -> Result<Vec<(Stage, String, String)>> {
-    let mut stmt = conn
-        .prepare(queries::CATALOG_TEMPLATE_ROW)
-        .db("catalog_template_row")?;
     let mut out = Vec::new();
     for stage in Stage::ALL {
         for template in used.texts(design, Role::template(stage)) {
-            let generator: Option<String> = stmt
-                .query_row(params![stage.as_str(), template, last_batch], |r| {
-                    r.get("generator")
-                })
-                .optional()
-                .db("catalog_template_row")?;
-            let mode = generator
-                .map(|g| ids::py_strip(&g).to_lowercase())
-                .filter(|g| !g.is_empty())
-                .unwrap_or_else(|| "llm".into());
+            let mode = crate::record::template_mode(conn, stage, &template, last_batch)?;
             out.push((stage, template, mode));
         }
     }

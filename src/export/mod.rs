@@ -16,7 +16,10 @@ use rusqlite::Connection;
 
 use crate::error::{Error, IoContext, Result};
 use crate::ids::{CohortId, Stage};
-use crate::layout::{self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, metadata_json, write_atomic};
+use crate::layout::{
+    self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, check_below, check_writable_root,
+    metadata_json, write_atomic,
+};
 use crate::record::{Stored, compare_spec};
 
 /// Where and how to export.
@@ -28,6 +31,20 @@ pub struct ExportOptions {
     pub gens_root: PathBuf,
     /// Replace `membership.csv`, `manifest.json` and `cohort.lock.json` when they differ.
     pub force: bool,
+    /// Rewrite a member's `metadata.json` that is not valid JSON from the record (a valid file
+    /// that disagrees is still refused, D13).
+    pub repair: bool,
+}
+
+/// A `metadata.json` that `--repair` rewrote from the record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Repair {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it was unreadable.
+    pub reason: String,
+    /// What it held (the first 200 bytes, lossily decoded).
+    pub replaced: String,
 }
 
 /// What happened to one generated file.
@@ -84,6 +101,8 @@ pub struct ExportReport {
     pub metadata_present: u64,
     /// Notes for the user (formatting-only differences).
     pub notes: Vec<ExportNote>,
+    /// metadata.json files rewritten by `--repair`.
+    pub repaired: Vec<Repair>,
 }
 
 /// Receives export progress (metadata files written).
@@ -102,17 +121,68 @@ impl ExportProgress for NoExportProgress {
     fn advance(&self, _: u64) {}
 }
 
-/// Checks every member's existing metadata.json: returns the ordinals of members without one,
-/// and the number present with the member's signature. A file with another signature (or one
-/// that cannot be read as metadata) is an error before anything is written (D1).
-fn check_metadata(stored: &Stored, gens_root: &Path) -> Result<(Vec<u32>, u64)> {
-    let scan = layout::metadata::scan(&stored.members, gens_root)?;
-    if scan.conflicts.is_empty() {
-        return Ok((scan.missing, scan.present));
+/// What the metadata check found: members without a file (their folders checked: no link),
+/// how many have a file with their signature, and the invalid-JSON files `--repair` rewrites.
+struct MetadataPlan {
+    missing: Vec<u32>,
+    present: u64,
+    repairs: Vec<(u32, Repair)>,
+}
+
+/// Checks every member's existing metadata.json: members without one, and the number present
+/// with the member's signature. A file with another signature (or one that cannot be read as
+/// metadata) is an error before anything is written (D1) — except, with `repair`, a file that
+/// is not valid JSON at all, which is planned for rewriting. The folder of each member without
+/// a file must not be a link (it would be written through).
+fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<MetadataPlan> {
+    for stage in Stage::ALL {
+        check_below(gens_root, Path::new(stage.as_str()), false)?;
     }
-    let count = scan.conflicts.len();
-    let mut detail: Vec<String> = scan
-        .conflicts
+    let scan = layout::metadata::scan(&stored.members, gens_root)?;
+    // One `lstat` per member without a file (its folder usually does not exist yet), two when
+    // the folder exists: a dangling link named metadata.json reads as "missing" too.
+    for ordinal in &scan.missing {
+        let member = stored.members.get(*ordinal as usize);
+        let stage_dir = gens_root.join(member.stage.as_str());
+        check_below(
+            &stage_dir,
+            &Path::new(member.gen_id).join("metadata.json"),
+            true,
+        )?;
+    }
+    let mut repairs = Vec::new();
+    let mut conflicts = Vec::new();
+    for c in scan.conflicts {
+        let bytes = crate::fsutil::read_regular(&c.path).at(&c.path)?;
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Err(e) if repair && c.found.is_none() => {
+                let ordinal = stored
+                    .members
+                    .iter()
+                    .position(|m| layout::metadata_path(gens_root, m.stage, m.gen_id) == c.path)
+                    .unwrap_or(usize::MAX);
+                let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_string();
+                repairs.push((
+                    u32::try_from(ordinal).unwrap_or(u32::MAX),
+                    Repair {
+                        path: c.path,
+                        reason: format!("not valid JSON ({e})"),
+                        replaced: shown,
+                    },
+                ));
+            }
+            _ => conflicts.push(c),
+        }
+    }
+    if conflicts.is_empty() {
+        return Ok(MetadataPlan {
+            missing: scan.missing,
+            present: scan.present,
+            repairs,
+        });
+    }
+    let count = conflicts.len();
+    let mut detail: Vec<String> = conflicts
         .iter()
         .take(5)
         .map(|c| {
@@ -131,7 +201,8 @@ fn check_metadata(stored: &Stored, gens_root: &Path) -> Result<(Vec<u32>, u64)> 
         .collect();
     detail.push(
         "hint: a gen_id names one generation; an existing metadata.json for another signature is never \
-         overwritten (D1). Move it aside if it is stale, or export to another --gens-root"
+         overwritten (D1). Move it aside if it is stale, or export to another --gens-root; \
+         `--repair` rewrites a file that is not valid JSON"
             .to_string(),
     );
     Err(Error::Refused {
@@ -139,6 +210,30 @@ fn check_metadata(stored: &Stored, gens_root: &Path) -> Result<(Vec<u32>, u64)> 
             "{count} existing metadata.json file{} under {} belong to other generations; nothing was written",
             if count == 1 { "" } else { "s" },
             gens_root.display()
+        ),
+        detail,
+    })
+}
+
+/// Refuses a store whose rows for the record are not the ones its hash covers (an inserted or
+/// changed member, value, manifest, count or mode; a gen_id or spec path outside its grammar):
+/// export writes nothing verify would reject. The same streaming hash as `verify`.
+fn check_stored_rows(conn: &Connection, stored: &Stored) -> Result<()> {
+    let expected = stored.expected_modes(conn)?;
+    let diffs = stored.check_rows(&expected);
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    let mut detail: Vec<String> = diffs.iter().map(ToString::to_string).collect();
+    detail.push(
+        "hint: `cohortdb verify` shows every difference; a cohort record never changes (D14), so \
+         rebuild from the spec under a new cohort id"
+            .to_string(),
+    );
+    Err(Error::Refused {
+        message: format!(
+            "cohort {:?}: the store's rows are not the record its content hash covers; nothing was written",
+            stored.record.cohort_id
         ),
         detail,
     })
@@ -152,6 +247,13 @@ pub fn export(
     progress: &dyn ExportProgress,
 ) -> Result<ExportReport> {
     let stored = Stored::load(conn, id)?;
+    check_stored_rows(conn, &stored)?;
+    check_writable_root(&options.out, "--out")?;
+    check_writable_root(&options.gens_root, "--gens-root")?;
+    if options.gens_root.is_dir() {
+        // An unreadable gens root is found now, not after the first file.
+        std::fs::read_dir(&options.gens_root).at(&options.gens_root)?;
+    }
     let (membership, lock) = layout::generated(&stored);
     let generated: [(&str, &[u8]); 3] = [
         (MEMBERSHIP_NAME, &membership),
@@ -164,6 +266,7 @@ pub fn export(
     let mut differing = Vec::new();
     for (name, bytes) in &generated {
         let path = options.out.join(name);
+        check_below(&options.out, Path::new(name), true)?;
         match crate::fsutil::read_regular(&path) {
             Ok(found) if found == *bytes => {
                 outcomes.push((name.to_string(), FileOutcome::Unchanged))
@@ -191,6 +294,9 @@ pub fn export(
         });
     }
     let spec_dir = options.out.join("spec");
+    for path in stored.bundle.files.keys() {
+        check_below(&options.out, &Path::new("spec").join(path), true)?;
+    }
     let (spec_differing, spec_same) = compare_spec(&spec_dir, &stored)?;
     if !spec_same {
         return Err(Error::Refused {
@@ -208,11 +314,30 @@ pub fn export(
             )],
         });
     }
-    let (missing, present) = check_metadata(&stored, &options.gens_root)?;
+    // The metadata check and the metadata writes run under an exclusive lock on the gens root,
+    // so overlapping exports into one gens root run there one after the other (each sees the
+    // files the other wrote). Creating the gens root is the only write before the check, and
+    // only when it did not exist (then it holds no conflicting file).
+    layout::create_below(&options.gens_root, Path::new(""))?;
+    let gens_lock = layout::DirLock::exclusive(&options.gens_root)?;
+    let plan = check_metadata(&stored, &options.gens_root, options.repair)?;
+    let (missing, present) = (plan.missing, plan.present);
 
     // 2. Write: metadata, spec files, generated files, and the lock last.
     progress.start(missing.len() as u64);
     write_metadata(&stored, &options.gens_root, &missing, progress)?;
+    let mut repaired = Vec::new();
+    for (ordinal, repair) in plan.repairs {
+        let member = stored.members.get(ordinal as usize);
+        let json = metadata_json(
+            &stored.record.cohort_id,
+            &member,
+            stored.mode(member.stage, member.template_id),
+        );
+        write_atomic(&repair.path, json.as_bytes())?;
+        repaired.push(repair);
+    }
+    drop(gens_lock);
     let mut report = ExportReport {
         out: options.out.clone(),
         gens_root: options.gens_root.clone(),
@@ -222,10 +347,11 @@ pub fn export(
         metadata_written: missing.len() as u64,
         metadata_present: present,
         notes: Vec::new(),
+        repaired,
     };
     for (path, bytes) in &stored.bundle.files {
         let target = spec_dir.join(path);
-        if target.exists() {
+        if std::fs::symlink_metadata(&target).is_ok() {
             report.spec_unchanged += 1;
             if spec_differing.contains(path) {
                 report
@@ -233,12 +359,15 @@ pub fn export(
                     .push(ExportNote::FormattingOnly { path: target });
             }
         } else {
+            let rel = Path::new("spec").join(path);
+            layout::create_below(&options.out, rel.parent().unwrap_or(Path::new("")))?;
             write_atomic(&target, bytes)?;
             report.spec_written += 1;
         }
     }
     for ((name, bytes), (_, outcome)) in generated.iter().zip(&outcomes) {
         if *outcome != FileOutcome::Unchanged {
+            layout::create_below(&options.out, Path::new(""))?;
             write_atomic(&options.out.join(name), bytes)?;
         }
     }
@@ -258,18 +387,15 @@ fn write_metadata(
         return Ok(());
     }
     for stage in Stage::ALL {
-        let dir = gens_root.join(stage.as_str());
-        std::fs::create_dir_all(&dir).at(&dir)?;
+        layout::create_below(gens_root, Path::new(stage.as_str()))?;
     }
     let cohort_id = stored.record.cohort_id.as_str();
     let write_one = |ordinal: u32| -> Result<()> {
         let member = stored.members.get(ordinal as usize);
         let dir = gens_root.join(member.stage.as_str()).join(member.gen_id);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(Error::io(&dir, e)),
-        }
+        // A real folder, or refused: never written through a link (checked before writing,
+        // and again here since the folder may have appeared meanwhile).
+        layout::create_one(gens_root, &dir)?;
         let json = metadata_json(
             cohort_id,
             &member,
@@ -280,7 +406,14 @@ fn write_metadata(
             return Ok(());
         }
         // Written meanwhile (another export of this cohort): fine when it is the same file;
-        // metadata is never replaced (D1).
+        // metadata is never replaced (D1), and never read through a link.
+        check_below(
+            gens_root,
+            &Path::new(member.stage.as_str())
+                .join(member.gen_id)
+                .join("metadata.json"),
+            true,
+        )?;
         if crate::fsutil::read_regular(&target).at(&target)? == json.as_bytes() {
             return Ok(());
         }

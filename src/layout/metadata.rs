@@ -167,9 +167,14 @@ pub struct Scan {
 
 /// Reads every member's metadata.json under `gens_root` and sorts them into missing, present
 /// (the member's signature) and conflicting. An I/O error other than "not found" stops it.
+/// Members whose gen_id fails [`crate::ids::GenId::parse`] are skipped: no path is built from
+/// them (export refuses such a store before it scans).
 pub fn scan(members: &Members, gens_root: &Path) -> Result<Scan> {
     let mut out = Scan::default();
     for (i, member) in members.iter().enumerate() {
+        if !members.is_safe(i) {
+            continue;
+        }
         let path = metadata_path(gens_root, member.stage, member.gen_id);
         match crate::fsutil::read_regular(&path) {
             Ok(bytes) => {
@@ -192,6 +197,77 @@ pub fn scan(members: &Members, gens_root: &Path) -> Result<Scan> {
         }
     }
     Ok(out)
+}
+
+/// How an existing metadata.json compares, field by field, with the one the record gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldCheck {
+    /// Every field the record determines has the record's value, and `origin_cohort_id` is
+    /// the one given (the file may differ in formatting only).
+    Same,
+    /// Every field the record determines agrees, but `origin_cohort_id` names another cohort
+    /// (it may, when that cohort holds the gen_id, docs/export-verify.md).
+    OtherOrigin(String),
+    /// Fields that are missing, extra or differ: `(field, found, expected)` as JSON text.
+    Differs(Vec<(String, String, String)>),
+    /// Not a JSON object.
+    Unreadable(String),
+}
+
+/// Compares an existing metadata.json with the record's (`expected`, as [`super::metadata_json`]
+/// renders it for the cohort being checked): every key but `origin_cohort_id` must have exactly
+/// the record's value, and no key may be missing or extra.
+pub fn compare_fields(found: &[u8], expected: &str) -> FieldCheck {
+    if found == expected.as_bytes() {
+        return FieldCheck::Same;
+    }
+    let parse = |bytes: &[u8]| -> Result<Map<String, Value>, String> {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err("not a JSON object".to_string()),
+            Err(e) => Err(format!("not valid JSON ({e})")),
+        }
+    };
+    let found = match parse(found) {
+        Ok(map) => map,
+        Err(e) => return FieldCheck::Unreadable(e),
+    };
+    let Ok(expected) = parse(expected.as_bytes()) else {
+        return FieldCheck::Unreadable("the record's metadata does not parse".to_string());
+    };
+    const ORIGIN: &str = "origin_cohort_id";
+    let mut differs = Vec::new();
+    let shown = |v: Option<&Value>| v.map_or("(missing)".to_string(), Value::to_string);
+    for key in expected
+        .keys()
+        .chain(found.keys().filter(|k| !expected.contains_key(*k)))
+    {
+        if key == ORIGIN {
+            continue;
+        }
+        let (f, e) = (found.get(key), expected.get(key));
+        if f != e {
+            differs.push((key.clone(), shown(f), shown(e)));
+        }
+    }
+    match found.get(ORIGIN) {
+        Some(Value::String(origin)) if differs.is_empty() => {
+            if expected.get(ORIGIN) == found.get(ORIGIN) {
+                FieldCheck::Same
+            } else {
+                FieldCheck::OtherOrigin(origin.clone())
+            }
+        }
+        Some(Value::String(_)) => FieldCheck::Differs(differs),
+        other => {
+            differs.push((
+                ORIGIN.to_string(),
+                shown(other),
+                shown(expected.get(ORIGIN)),
+            ));
+            FieldCheck::Differs(differs)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +303,44 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn fields_are_compared_one_by_one() {
+        let expected = "{\n  \"stage\": \"draft\",\n  \"origin_cohort_id\": \"a\",\n  \"mode\": \"llm\",\n  \"replicate\": 1\n}";
+        assert_eq!(
+            compare_fields(expected.as_bytes(), expected),
+            FieldCheck::Same
+        );
+        let compact =
+            br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "a", "stage": "draft"}"#;
+        assert_eq!(compare_fields(compact, expected), FieldCheck::Same);
+        let other =
+            br#"{"replicate": 1, "mode": "llm", "origin_cohort_id": "b", "stage": "draft"}"#;
+        assert_eq!(
+            compare_fields(other, expected),
+            FieldCheck::OtherOrigin("b".into())
+        );
+        let edited = br#"{"replicate": 1, "mode": "copy", "origin_cohort_id": "a", "stage": "draft", "x": 2}"#;
+        assert_eq!(
+            compare_fields(edited, expected),
+            FieldCheck::Differs(vec![
+                ("mode".into(), "\"copy\"".into(), "\"llm\"".into()),
+                ("x".into(), "2".into(), "(missing)".into()),
+            ])
+        );
+        let no_origin = br#"{"replicate": 1, "mode": "llm", "stage": "draft"}"#;
+        assert!(
+            matches!(compare_fields(no_origin, expected), FieldCheck::Differs(d) if d[0].0 == "origin_cohort_id")
+        );
+        assert!(matches!(
+            compare_fields(b"{", expected),
+            FieldCheck::Unreadable(_)
+        ));
+        assert!(matches!(
+            compare_fields(b"[]", expected),
+            FieldCheck::Unreadable(_)
+        ));
     }
 
     #[test]

@@ -8,10 +8,14 @@
 pub mod atomic;
 pub mod files;
 pub mod metadata;
+pub mod paths;
 
 pub use atomic::{write_atomic, write_dir, write_new, write_with};
 pub use files::{
     LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, lock_json_for,
     membership_csv, metadata_json,
 };
-pub use metadata::{GenMeta, MetaError, metadata_path, metadata_signature};
+pub use metadata::{
+    FieldCheck, GenMeta, MetaError, compare_fields, metadata_path, metadata_signature,
+};
+pub use paths::{DirLock, check_below, check_writable_root, create_below, create_one};

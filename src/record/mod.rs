@@ -17,7 +17,10 @@ use crate::store::queries;
 
 pub use canonical::{ContentHash, SCHEME};
 pub use new::{Computed, HashDiff, Hashes, RegistryEntry};
-pub use stored::{Member, Members, Stored, compare_spec, load_members};
+pub use stored::{
+    Member, MemberRows, Members, RowDiff, RowProblem, Stored, compare_spec, is_plain_relative,
+    load_members,
+};
 
 /// A stored cohort record (without its members).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +144,23 @@ pub fn load_bundle(conn: &Connection, record: &Record) -> Result<Bundle> {
     })
 }
 
+/// The stored spec files of a record whose `blake3` column is not the BLAKE3 of their content.
+pub fn spec_digest_mismatches(conn: &Connection, cohort_no: i64) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare(queries::RECORD_SPEC_FILES_SELECT)
+        .db("record_spec_files_select")?;
+    let mut rows = stmt.query([cohort_no]).db("record_spec_files_select")?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().db("record_spec_files_select")? {
+        let content: Vec<u8> = r.get("content").db("record_spec_files_select")?;
+        let digest: String = r.get("blake3").db("record_spec_files_select")?;
+        if blake3::hash(&content).to_hex().as_str() != digest {
+            out.push(r.get("path").db("record_spec_files_select")?);
+        }
+    }
+    Ok(out)
+}
+
 /// The stored template modes of a record: `(stage, template_id) → mode`.
 pub fn load_modes(conn: &Connection, cohort_no: i64) -> Result<BTreeMap<(String, String), String>> {
     let mut stmt = conn
@@ -157,8 +177,10 @@ pub fn load_modes(conn: &Connection, cohort_no: i64) -> Result<BTreeMap<(String,
 }
 
 /// Writes a new record from a build's scratch tables (`temp.m`, `temp.role_text`), inside the
-/// caller's transaction: the record row, the spec bundle, the template modes, the member values
-/// and members, and the gen_ids issued for the first time. INSERT only.
+/// caller's transaction: the spec bundle, the template modes, the member values and members, the
+/// gen_ids issued for the first time, and the record row last (it completes the record: the
+/// schema then refuses new rows for it, `migrations/V3__complete_records_reject_inserts.sql`).
+/// INSERT only.
 pub fn write(
     conn: &Connection,
     cohort_id: &str,
@@ -168,28 +190,6 @@ pub fn write(
 ) -> Result<()> {
     let h = &computed.hashes;
     let no = computed.cohort_no;
-    conn.execute(
-        queries::RECORD_INSERT,
-        params![
-            no,
-            cohort_id,
-            SCHEME,
-            h.content.to_hex(),
-            h.spec.to_hex(),
-            h.members.to_hex(),
-            h.manifest.to_hex(),
-            h.catalog.to_hex(),
-            computed.seed,
-            computed.last_batch,
-            bundle.config,
-            computed.manifest,
-            computed.counts[0] as i64,
-            computed.counts[1] as i64,
-            computed.counts[2] as i64,
-            created_at,
-        ],
-    )
-    .db("record_insert")?;
     let mut file = conn
         .prepare(queries::RECORD_SPEC_FILE_INSERT)
         .db("record_spec_file_insert")?;
@@ -227,7 +227,53 @@ pub fn write(
             ])
             .db("gen_ids_insert")?;
     }
+    // The record row last: once it exists the record is complete, and the V3 triggers refuse
+    // any further row for its cohort_no (docs/storage.md).
+    conn.execute(
+        queries::RECORD_INSERT,
+        params![
+            no,
+            cohort_id,
+            SCHEME,
+            h.content.to_hex(),
+            h.spec.to_hex(),
+            h.members.to_hex(),
+            h.manifest.to_hex(),
+            h.catalog.to_hex(),
+            computed.seed,
+            computed.last_batch,
+            bundle.config,
+            computed.manifest,
+            computed.counts[0] as i64,
+            computed.counts[1] as i64,
+            computed.counts[2] as i64,
+            created_at,
+        ],
+    )
+    .db("record_insert")?;
     Ok(())
+}
+
+/// The mode `metadata.json` records for a template (docs/reference.md §3.6): its `generator`
+/// as of `last_batch`, stripped and lowercased; `llm` when empty or when there is no row (D9).
+pub fn template_mode(
+    conn: &Connection,
+    stage: Stage,
+    template: &str,
+    last_batch: i64,
+) -> Result<String> {
+    let generator: Option<String> = conn
+        .prepare_cached(queries::CATALOG_TEMPLATE_ROW)
+        .db("catalog_template_row")?
+        .query_row(params![stage.as_str(), template, last_batch], |r| {
+            r.get("generator")
+        })
+        .optional()
+        .db("catalog_template_row")?;
+    Ok(generator
+        .map(|g| crate::ids::py_strip(&g).to_lowercase())
+        .filter(|g| !g.is_empty())
+        .unwrap_or_else(|| "llm".into()))
 }
 
 /// Stage names in membership order, for reports.

@@ -3,15 +3,25 @@
 //! bundle ([`compare_spec`]).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 use rusqlite::Connection;
 
 use super::{Record, load, load_bundle, load_modes};
 use crate::error::{DbContext, Error, Result};
-use crate::ids::{CohortId, Role, Stage};
+use crate::ids::{CohortId, GenId, Role, Stage};
 use crate::spec::Bundle;
 use crate::store::queries;
+
+/// Whether [`Stored::load_with`] reads the member rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberRows {
+    /// Read every member (export writes them, verify re-hashes them).
+    Load,
+    /// Leave `members` empty (callers that need only the record, bundle and modes).
+    Skip,
+}
 
 /// A stored cohort with everything export and verify need.
 pub struct Stored {
@@ -21,19 +31,22 @@ pub struct Stored {
     pub bundle: Bundle,
     /// Template modes by (stage, template_id).
     pub modes: BTreeMap<(String, String), String>,
-    /// The members (empty when loaded without them).
+    /// The members.
     pub members: Members,
+    /// Spec files whose stored BLAKE3 column is not the digest of their stored content.
+    pub spec_digest_mismatches: Vec<String>,
 }
 
 impl Stored {
-    /// Loads a stored cohort, or says it does not exist.
+    /// Loads a stored cohort with all its rows (export writes them, verify re-hashes them), or
+    /// says it does not exist.
     pub fn load(conn: &Connection, id: &CohortId) -> Result<Stored> {
-        Stored::load_with(conn, id, true)
+        Stored::load_with(conn, id, MemberRows::Load)
     }
 
-    /// Loads a stored cohort, with its members only when `with_members` (a store-only verify
-    /// recomputes them and needs only the record).
-    pub fn load_with(conn: &Connection, id: &CohortId, with_members: bool) -> Result<Stored> {
+    /// Loads a stored cohort; its members only with [`MemberRows::Load`] (`status` reads the
+    /// record, bundle and modes of a 1M-member cohort without its member rows).
+    pub fn load_with(conn: &Connection, id: &CohortId, members: MemberRows) -> Result<Stored> {
         let record = load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
             message: format!("no cohort {:?} in the store", id.as_str()),
             detail: vec![
@@ -43,16 +56,17 @@ impl Stored {
         })?;
         let bundle = load_bundle(conn, &record)?;
         let modes = load_modes(conn, record.cohort_no)?;
-        let members = if with_members {
-            load_members(conn, &record)?
-        } else {
-            Members::default()
+        let members = match members {
+            MemberRows::Load => load_members(conn, &record)?,
+            MemberRows::Skip => Members::default(),
         };
+        let spec_digest_mismatches = super::spec_digest_mismatches(conn, record.cohort_no)?;
         Ok(Stored {
             record,
             bundle,
             modes,
             members,
+            spec_digest_mismatches,
         })
     }
 
@@ -65,6 +79,246 @@ impl Stored {
     }
 }
 
+/// How the stored rows of a record differ from what its hash covers: each is a stored row that
+/// is not part of the canonical record (docs/export-verify.md, "What verify checks").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowDiff {
+    /// Rows that cannot be part of a canonical record at all.
+    Rows {
+        /// How many.
+        count: u64,
+        /// The first few.
+        sample: Vec<RowProblem>,
+    },
+    /// The stored members do not hash to the record's members digest.
+    MembersHash {
+        /// The record's members digest.
+        record: String,
+        /// The digest of the stored members.
+        stored: String,
+    },
+    /// The members per stage differ from the record's counts.
+    Counts {
+        /// The record's counts.
+        record: [u64; 3],
+        /// The stored members per stage.
+        stored: [u64; 3],
+    },
+    /// The stored manifest does not hash to the record's manifest digest.
+    ManifestHash,
+    /// The record's component digests do not give its content hash.
+    ContentHash,
+    /// The stored spec bundle does not load, or its canonical form is not the record's spec
+    /// digest.
+    Spec {
+        /// Why (the loader's error), or `None` when it loads with another canonical form.
+        error: Option<String>,
+    },
+    /// The record names another hash scheme than this version computes.
+    Scheme {
+        /// The stored scheme.
+        stored: String,
+    },
+    /// A stored template mode differs from the mode the catalogs give (as of the build).
+    Mode {
+        /// The stage.
+        stage: String,
+        /// The template.
+        template_id: String,
+        /// The stored mode (`None`: no row).
+        stored: Option<String>,
+        /// The mode the catalogs give (`None`: the cohort uses no such template).
+        expected: Option<String>,
+    },
+}
+
+impl fmt::Display for RowDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowDiff::Rows { count, sample } => {
+                let shown: Vec<String> = sample.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{count} stored row(s) cannot be part of the record: {}",
+                    shown.join("; ")
+                )?;
+                if *count > sample.len() as u64 {
+                    write!(f, "; and {} more", *count - sample.len() as u64)?;
+                }
+                Ok(())
+            }
+            RowDiff::MembersHash { record, stored } => write!(
+                f,
+                "the stored members hash to {stored}, not to the record's members digest {record}"
+            ),
+            RowDiff::Counts { record, stored } => write!(
+                f,
+                "the stored members per stage are {stored:?}, the record says {record:?} (draft, essay, evaluation)"
+            ),
+            RowDiff::ManifestHash => {
+                f.write_str("the stored manifest does not hash to the record's manifest digest")
+            }
+            RowDiff::ContentHash => {
+                f.write_str("the record's component digests do not give its content hash")
+            }
+            RowDiff::Spec { error: Some(e) } => {
+                write!(f, "the stored spec bundle does not load: {e}")
+            }
+            RowDiff::Spec { error: None } => f.write_str(
+                "the stored spec bundle's canonical form is not the record's spec digest",
+            ),
+            RowDiff::Scheme { stored } => write!(
+                f,
+                "the record's hash scheme is {stored:?}; this version computes {:?}",
+                super::SCHEME
+            ),
+            RowDiff::Mode {
+                stage,
+                template_id,
+                stored,
+                expected,
+            } => write!(
+                f,
+                "template mode of {stage} template {template_id:?}: stored {}, the catalogs give {}",
+                stored
+                    .as_deref()
+                    .map_or("none".to_string(), |m| format!("{m:?}")),
+                expected
+                    .as_deref()
+                    .map_or("none (not used)".to_string(), |m| format!("{m:?}")),
+            ),
+        }
+    }
+}
+
+impl Stored {
+    /// Re-hashes what the store holds for the record — its members (with their values), its
+    /// manifest, its counts, its spec bundle's canonical form, its template modes against
+    /// `expected_modes` — and compares each
+    /// with the record's digests. One streaming pass over the members; empty when every stored
+    /// row is part of the canonical record.
+    pub fn check_rows(&self, expected_modes: &BTreeMap<(String, String), String>) -> Vec<RowDiff> {
+        let record = &self.record;
+        let mut diffs = Vec::new();
+        if record.scheme != super::SCHEME {
+            diffs.push(RowDiff::Scheme {
+                stored: record.scheme.clone(),
+            });
+        }
+        let (problems, count) = self.members.problems();
+        let mut sample = problems.to_vec();
+        let mut count = count;
+        let (unused, unused_count) = self.members.unused_values();
+        count += unused_count;
+        sample.extend(
+            unused
+                .into_iter()
+                .map(|(role, vid)| RowProblem::UnusedValue { role, vid }),
+        );
+        for path in self.bundle.files.keys() {
+            if !is_plain_relative(path) {
+                count += 1;
+                sample.push(RowProblem::UnsafeSpecPath { path: path.clone() });
+            }
+        }
+        for path in &self.spec_digest_mismatches {
+            count += 1;
+            sample.push(RowProblem::SpecFileDigest { path: path.clone() });
+        }
+        if count > 0 {
+            diffs.push(RowDiff::Rows { count, sample });
+        }
+        let mut hasher = super::canonical::MembersHasher::new(self.members.len() as u64);
+        let mut counts = [0u64; 3];
+        for member in self.members.iter() {
+            counts[member.stage as usize] += 1;
+            hasher.member(&member);
+        }
+        let members = hasher.finish();
+        if members.to_hex() != record.members_hash {
+            diffs.push(RowDiff::MembersHash {
+                record: record.members_hash.clone(),
+                stored: members.to_hex(),
+            });
+        }
+        if counts != record.counts {
+            diffs.push(RowDiff::Counts {
+                record: record.counts,
+                stored: counts,
+            });
+        }
+        let label = format!("stored spec of {}", record.cohort_id);
+        match crate::spec::load_bundle(&self.bundle, &label) {
+            Ok(spec) => {
+                let hash = super::canonical::spec_hash(&spec, record.seed.as_ref());
+                if hash.to_hex() != record.spec_hash {
+                    diffs.push(RowDiff::Spec { error: None });
+                }
+            }
+            Err(e) => diffs.push(RowDiff::Spec {
+                error: Some(e.to_string()),
+            }),
+        }
+        let manifest = super::canonical::manifest_hash(&record.manifest);
+        if manifest.to_hex() != record.manifest_hash {
+            diffs.push(RowDiff::ManifestHash);
+        }
+        let digest =
+            |hex: &str| super::ContentHash::from_hex(hex).unwrap_or(super::ContentHash([0; 32]));
+        let content = super::canonical::content_hash(
+            &record.cohort_id,
+            &digest(&record.spec_hash),
+            &digest(&record.members_hash),
+            &digest(&record.manifest_hash),
+            &digest(&record.catalog_hash),
+        );
+        if content.to_hex() != record.content_hash {
+            diffs.push(RowDiff::ContentHash);
+        }
+        let keys: std::collections::BTreeSet<&(String, String)> =
+            self.modes.keys().chain(expected_modes.keys()).collect();
+        for key in keys {
+            let (stored, expected) = (self.modes.get(key), expected_modes.get(key));
+            if stored != expected {
+                diffs.push(RowDiff::Mode {
+                    stage: key.0.clone(),
+                    template_id: key.1.clone(),
+                    stored: stored.cloned(),
+                    expected: expected.cloned(),
+                });
+            }
+        }
+        diffs
+    }
+
+    /// The template modes the catalogs give (as of the record's last import batch) for every
+    /// template the stored members use — what `cohort_template_modes` must hold.
+    pub fn expected_modes(&self, conn: &Connection) -> Result<BTreeMap<(String, String), String>> {
+        let mut used: std::collections::BTreeSet<(Stage, &str)> = Default::default();
+        for member in self.members.iter() {
+            used.insert((member.stage, member.template_id));
+        }
+        let mut out = BTreeMap::new();
+        for (stage, template) in used {
+            let mode = super::template_mode(conn, stage, template, self.record.last_batch)?;
+            out.insert((stage.as_str().to_string(), template.to_string()), mode);
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a stored spec path is a plain relative path (normal components only: no root, no
+/// `..`, no `.`), so joining it to the export folder stays inside it.
+pub fn is_plain_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && !path.contains('\0')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// Whether the spec files in `dir` have the stored bundle's canonical form: files missing on
 /// disk count as the stored ones. Returns the paths whose bytes differ, and whether the canonical
 /// form still matches.
@@ -72,6 +326,9 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     let mut merged = stored.bundle.files.clone();
     let mut differing = Vec::new();
     for (path, bytes) in &stored.bundle.files {
+        if !is_plain_relative(path) {
+            continue; // a row check finding; no path is built from it
+        }
         let on_disk = dir.join(path);
         match crate::fsutil::read_regular(&on_disk) {
             Ok(found) if found == *bytes => {}
@@ -101,7 +358,9 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
 }
 
 /// A stored cohort's members, held compactly: gen_ids in one buffer, values as ids into the
-/// cohort's value texts.
+/// cohort's value texts. Loading never fails on what a row says (a store is data, not code):
+/// rows that cannot be part of a canonical record are kept as [`RowProblem`]s, and the member
+/// is hashed with what the row holds, so the members digest differs too.
 #[derive(Debug, Default)]
 pub struct Members {
     ids: String,
@@ -109,11 +368,20 @@ pub struct Members {
     ends: Vec<u32>,
     rows: Vec<MemberRow>,
     texts: [Vec<String>; 7],
+    /// Rows that cannot be part of a canonical record (the first [`MAX_PROBLEMS`]).
+    problems: Vec<RowProblem>,
+    /// How many such rows there are in all.
+    problem_count: u64,
 }
+
+/// How many row problems are kept (all are counted).
+const MAX_PROBLEMS: usize = 20;
 
 #[derive(Debug, Clone, Copy)]
 struct MemberRow {
     stage: u8,
+    /// Whether the gen_id passed [`GenId::parse`]: only then is a path built from it.
+    safe: bool,
     parent: Option<u32>,
     combo: u32,
     template: u32,
@@ -163,6 +431,158 @@ impl Member<'_> {
     }
 }
 
+/// A stored row that cannot belong to a canonical record (docs/export-verify.md, "What verify
+/// checks"): export refuses to write from it, verify reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowProblem {
+    /// A member's gen_id does not follow the gen_id grammar of its stage.
+    InvalidGenId {
+        /// The member's ordinal.
+        ordinal: i64,
+        /// The stored text.
+        gen_id: String,
+    },
+    /// The ordinals do not run 0, 1, 2, … (a member was deleted or inserted out of order).
+    OrdinalGap {
+        /// The ordinal expected next.
+        expected: i64,
+        /// The ordinal found.
+        found: i64,
+    },
+    /// A member names a parent that is no earlier member of the cohort.
+    ParentMissing {
+        /// The member's ordinal.
+        ordinal: i64,
+        /// The stored parent ordinal.
+        parent: i64,
+    },
+    /// A member refers to a value the cohort does not hold.
+    ValueMissing {
+        /// The member's ordinal.
+        ordinal: i64,
+        /// The role column (`combo`, `template`, `llm`).
+        column: &'static str,
+        /// The stored value id.
+        vid: i64,
+    },
+    /// A value row out of the dense sequence 0, 1, 2, … of its role.
+    ValueOutOfSequence {
+        /// The role number.
+        role: i64,
+        /// The stored value id.
+        vid: i64,
+    },
+    /// A value row no member refers to.
+    UnusedValue {
+        /// The role number.
+        role: i64,
+        /// The value id.
+        vid: i64,
+    },
+    /// A spec file whose stored BLAKE3 is not the digest of its stored content.
+    SpecFileDigest {
+        /// The stored path.
+        path: String,
+    },
+    /// A spec file path that is not a plain relative path inside the bundle.
+    UnsafeSpecPath {
+        /// The stored path.
+        path: String,
+    },
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowProblem::InvalidGenId { ordinal, gen_id } => write!(
+                f,
+                "cohort_members ordinal {ordinal}: gen_id {gen_id:?} is not a gen_id of its stage"
+            ),
+            RowProblem::OrdinalGap { expected, found } => write!(
+                f,
+                "cohort_members: ordinal {found} where {expected} was expected"
+            ),
+            RowProblem::ParentMissing { ordinal, parent } => write!(
+                f,
+                "cohort_members ordinal {ordinal}: parent {parent} is no earlier member"
+            ),
+            RowProblem::ValueMissing {
+                ordinal,
+                column,
+                vid,
+            } => write!(
+                f,
+                "cohort_members ordinal {ordinal}: {column} {vid} is not a value of the cohort"
+            ),
+            RowProblem::ValueOutOfSequence { role, vid } => {
+                write!(f, "cohort_values role {role} vid {vid}: out of sequence")
+            }
+            RowProblem::UnusedValue { role, vid } => write!(
+                f,
+                "cohort_values role {role} vid {vid}: no member refers to it"
+            ),
+            RowProblem::SpecFileDigest { path } => write!(
+                f,
+                "cohort_spec_files path {path:?}: its stored BLAKE3 is not its content's"
+            ),
+            RowProblem::UnsafeSpecPath { path } => write!(
+                f,
+                "cohort_spec_files path {path:?}: not a plain relative path"
+            ),
+        }
+    }
+}
+
+impl Members {
+    fn problem(&mut self, p: RowProblem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        }
+    }
+
+    /// Whether member `i`'s gen_id follows the gen_id grammar (a path may be built from it).
+    pub fn is_safe(&self, i: usize) -> bool {
+        self.rows.get(i).is_some_and(|r| r.safe)
+    }
+
+    /// Value rows no member refers to, as `(role, vid)` (the first few) and how many in all: a
+    /// build stores exactly the values its members use.
+    pub fn unused_values(&self) -> (Vec<(i64, i64)>, u64) {
+        let mut used: [Vec<bool>; 7] = std::array::from_fn(|r| vec![false; self.texts[r].len()]);
+        let mut mark = |role: Role, vid: u32| {
+            if let Some(flag) = used[role.index()].get_mut(vid as usize) {
+                *flag = true;
+            }
+        };
+        for row in &self.rows {
+            let stage = Stage::ALL[row.stage as usize];
+            mark(Role::Combo, row.combo);
+            mark(Role::template(stage), row.template);
+            mark(Role::llm(stage), row.llm);
+        }
+        let mut sample = Vec::new();
+        let mut count = 0u64;
+        for (role, flags) in used.iter().enumerate() {
+            for (vid, used) in flags.iter().enumerate() {
+                if !used {
+                    count += 1;
+                    if sample.len() < MAX_PROBLEMS {
+                        sample.push((role as i64, vid as i64));
+                    }
+                }
+            }
+        }
+        (sample, count)
+    }
+
+    /// The rows that cannot belong to a canonical record (the first few) and how many in all.
+    pub fn problems(&self) -> (&[RowProblem], u64) {
+        (&self.problems, self.problem_count)
+    }
+}
+
 impl Members {
     /// How many members.
     pub fn len(&self) -> usize {
@@ -206,7 +626,8 @@ impl Members {
     }
 }
 
-/// Loads a stored cohort's members in membership order.
+/// Loads a stored cohort's members in membership order. Nothing is allocated from a stored
+/// count: memory grows with the rows actually read.
 pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
     let mut members = Members::default();
     let mut stmt = conn
@@ -221,46 +642,104 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
             .ok()
             .and_then(|r| members.texts.get_mut(r))
         else {
-            return Err(Error::usage(format!(
-                "the store holds a cohort value of unknown role {role}"
-            )));
+            members.problem(RowProblem::ValueOutOfSequence { role, vid });
+            continue;
         };
-        if list.len() <= vid as usize {
-            list.resize(vid as usize + 1, String::new());
+        // Value ids are dense per role (the build numbers them 0, 1, 2, …); rows come in
+        // (role, vid) order, so the next one must be the list's length.
+        if usize::try_from(vid).ok() != Some(list.len()) {
+            members.problem(RowProblem::ValueOutOfSequence { role, vid });
+            continue;
         }
-        list[vid as usize] = text;
+        list.push(text);
     }
-    let total: u64 = record.counts.iter().sum();
-    members.rows.reserve(total as usize);
-    members.ends.reserve(total as usize);
-    members.ids.reserve(total as usize * 18);
     let mut stmt = conn
         .prepare(queries::COHORT_MEMBERS_SELECT)
         .db("cohort_members_select")?;
     let mut rows = stmt.query([record.cohort_no]).db("cohort_members_select")?;
+    // Stored ordinals of the members read so far (ascending), to find parents after a gap.
+    let mut ordinals: Vec<i64> = Vec::new();
     while let Some(r) = rows.next().db("cohort_members_select")? {
-        let gen_id = r.get_ref("gen_id").db("cohort_members_select")?;
-        members.ids.push_str(
-            gen_id
-                .as_str()
-                .map_err(|e| Error::usage(format!("a stored gen_id is not text: {e}")))?,
-        );
-        members.ends.push(members.ids.len() as u32);
-        let parent: Option<i64> = r.get("parent").db("cohort_members_select")?;
-        let stage: i64 = r.get("stage").db("cohort_members_select")?;
-        if !(0..Stage::ALL.len() as i64).contains(&stage) {
-            return Err(Error::usage(format!(
-                "the store holds a member of unknown stage {stage}"
-            )));
+        let get = |name: &str| -> Result<i64> { r.get(name).db("cohort_members_select") };
+        let ordinal = get("ordinal")?;
+        let expected = ordinals.last().map_or(0, |o| o + 1);
+        if ordinal != expected {
+            members.problem(RowProblem::OrdinalGap {
+                expected,
+                found: ordinal,
+            });
         }
+        let stage = get("stage")?;
+        let Some(stage_enum) = usize::try_from(stage).ok().and_then(|s| Stage::ALL.get(s)) else {
+            return Err(Error::usage(format!(
+                "cohort_members ordinal {ordinal}: unknown stage {stage}"
+            )));
+        };
+        let gen_id = r.get_ref("gen_id").db("cohort_members_select")?;
+        let gen_id = match gen_id.as_str() {
+            Ok(text) => text,
+            Err(_) => {
+                members.problem(RowProblem::InvalidGenId {
+                    ordinal,
+                    gen_id: format!("{:?}", gen_id.data_type()),
+                });
+                ""
+            }
+        };
+        let safe = GenId::parse(*stage_enum, gen_id).is_some();
+        if !safe && !gen_id.is_empty() {
+            members.problem(RowProblem::InvalidGenId {
+                ordinal,
+                gen_id: gen_id.chars().take(80).collect(),
+            });
+        }
+        members.ids.push_str(gen_id);
+        let end = u32::try_from(members.ids.len()).map_err(|_| {
+            Error::usage(format!(
+                "cohort_members ordinal {ordinal}: the cohort's gen_ids exceed 4 GiB"
+            ))
+        })?;
+        members.ends.push(end);
+        let parent = match r
+            .get::<_, Option<i64>>("parent")
+            .db("cohort_members_select")?
+        {
+            None => None,
+            Some(p) => match ordinals.binary_search(&p) {
+                Ok(index) if p < ordinal => Some(index as u32),
+                _ => {
+                    members.problem(RowProblem::ParentMissing { ordinal, parent: p });
+                    None
+                }
+            },
+        };
+        let mut value = |column: &'static str, role: Role| -> Result<u32> {
+            let vid = get(column)?;
+            match u32::try_from(vid) {
+                Ok(v) if (v as usize) < members.texts[role.index()].len() => Ok(v),
+                _ => {
+                    members.problem(RowProblem::ValueMissing {
+                        ordinal,
+                        column,
+                        vid,
+                    });
+                    Ok(u32::MAX)
+                }
+            }
+        };
+        let combo = value("combo", Role::Combo)?;
+        let template = value("template", Role::template(*stage_enum))?;
+        let llm = value("llm", Role::llm(*stage_enum))?;
         members.rows.push(MemberRow {
             stage: stage as u8,
-            parent: parent.map(|p| p as u32),
-            combo: r.get::<_, i64>("combo").db("cohort_members_select")? as u32,
-            template: r.get::<_, i64>("template").db("cohort_members_select")? as u32,
-            llm: r.get::<_, i64>("llm").db("cohort_members_select")? as u32,
-            replicate: r.get("replicate").db("cohort_members_select")?,
+            safe,
+            parent,
+            combo,
+            template,
+            llm,
+            replicate: get("replicate")?,
         });
+        ordinals.push(ordinal);
     }
     Ok(members)
 }

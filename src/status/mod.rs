@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use crate::error::{DbContext, Error, Result};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, lock_json_for};
-use crate::record::{Stored, compare_spec};
+use crate::record::{MemberRows, Stored, compare_spec};
 use crate::store::queries;
 
 pub use spec_changes::{SpecChange, spec_changes};
@@ -152,7 +152,7 @@ pub fn cohort_status(
     id: &CohortId,
     options: &StatusOptions,
 ) -> Result<CohortStatus> {
-    let stored = Stored::load_with(conn, id, false)?;
+    let stored = Stored::load_with(conn, id, MemberRows::Skip)?;
     let dir = options.cohort_dir(id.as_str());
     let mut stale = Vec::new();
     if let Some(spec) = spec_status(&dir.join("spec"), &stored)? {

@@ -2,7 +2,7 @@
 //! of its build (D12), and that its exported files are untouched. Returns a report; never
 //! prints.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -12,8 +12,11 @@ use serde::Serialize;
 use crate::cohort::{self, BuildOptions, members};
 use crate::error::{DbContext, Error, Result};
 use crate::ids::{CohortId, Stage};
-use crate::layout::{self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, metadata_path};
-use crate::record::{Stored, compare_spec};
+use crate::layout::{
+    self, FieldCheck, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, compare_fields, metadata_json,
+    metadata_path,
+};
+use crate::record::{RowDiff, Stored, compare_spec, is_plain_relative};
 
 /// What to check besides the store.
 #[derive(Debug, Clone)]
@@ -24,6 +27,10 @@ pub struct VerifyOptions {
     pub gens_root: PathBuf,
     /// Check only the store, not the export folder.
     pub store_only: bool,
+    /// The user named `dir`: it must exist (a mistyped path is an error, not "not exported").
+    pub dir_named: bool,
+    /// The user named `gens_root`: it must exist.
+    pub gens_root_named: bool,
 }
 
 /// How a finding counts.
@@ -106,6 +113,17 @@ pub enum Finding {
     ManifestDiffers,
     /// The referenced catalog rows differ from build time.
     CatalogDiffers,
+    /// Every stored row of the record (members, values, manifest, counts, template modes)
+    /// re-hashes to the record's digests.
+    StoredRowsMatch {
+        /// How many members were re-hashed.
+        members: u64,
+    },
+    /// A stored row is not part of the canonical record.
+    StoredRowsDiffer {
+        /// What differs.
+        diff: RowDiff,
+    },
     /// The export folder has no lock file: only the store was checked.
     NotExported {
         /// The export folder.
@@ -119,6 +137,12 @@ pub enum Finding {
     /// An expected file is missing.
     FileMissing {
         /// The file.
+        file: PathBuf,
+    },
+    /// The export folder exists but has no lock file: never exported there, or the export did
+    /// not finish (the lock is written last).
+    LockMissing {
+        /// The lock file.
         file: PathBuf,
     },
     /// The lock file differs from the record's.
@@ -171,10 +195,19 @@ pub enum Finding {
         /// The first few files.
         sample: Vec<PathBuf>,
     },
-    /// Every member's metadata.json has its signature.
+    /// metadata.json files whose fields differ from the record's, or that are unreadable.
+    MetadataDiffers {
+        /// How many.
+        count: usize,
+        /// The first few: the file and what differs.
+        sample: Vec<(PathBuf, String)>,
+    },
+    /// Every member's metadata.json has every field the record determines.
     MetadataMatches {
         /// How many.
         count: u64,
+        /// How many of them name an earlier cohort that holds the gen_id as their origin.
+        other_origin: u64,
         /// The generations root.
         gens_root: PathBuf,
     },
@@ -187,8 +220,9 @@ impl Finding {
             Finding::StoreReproduces { .. }
             | Finding::FileMatches { .. }
             | Finding::SpecIdentical { .. }
+            | Finding::StoredRowsMatch { .. }
             | Finding::MetadataMatches { .. } => Severity::Ok,
-            Finding::NotExported { .. } | Finding::SpecFormattingOnly { .. } => Severity::Note,
+            Finding::SpecFormattingOnly { .. } => Severity::Note,
             _ => Severity::Difference,
         }
     }
@@ -252,13 +286,23 @@ impl fmt::Display for Finding {
                 "store: catalog rows the cohort references differ from what they were at build time (changed behind \
                  the store's back?)",
             ),
+            Finding::StoredRowsMatch { members } => write!(
+                f,
+                "store: the stored rows ({members} members, their values, the manifest, counts and template modes) re-hash to the record"
+            ),
+            Finding::StoredRowsDiffer { diff } => write!(f, "store: {diff}"),
             Finding::NotExported { dir } => write!(
                 f,
-                "export: not exported ({} has no {LOCK_NAME}); only the store was checked",
+                "export: not exported ({} does not exist); `cohortdb export` writes it, `verify --store-only` checks only the store",
                 dir.display()
             ),
             Finding::FileMatches { file } => write!(f, "{}: matches the record", file.display()),
             Finding::FileMissing { file } => write!(f, "{}: missing", file.display()),
+            Finding::LockMissing { file } => write!(
+                f,
+                "{}: missing — not exported, or the export did not finish (`cohortdb export` completes it)",
+                file.display()
+            ),
             Finding::LockDiffers { file } => {
                 write!(f, "{}: differs from the record's lock file", file.display())
             }
@@ -322,11 +366,36 @@ impl fmt::Display for Finding {
                 "metadata: {count} metadata.json file(s) describe another generation than the member's: {}",
                 sample_list(sample, *count)
             ),
-            Finding::MetadataMatches { count, gens_root } => write!(
-                f,
-                "metadata: all {count} metadata.json files under {} have their member's signature",
-                gens_root.display()
-            ),
+            Finding::MetadataDiffers { count, sample } => {
+                write!(f, "metadata: {count} metadata.json file(s) differ from the record: ")?;
+                let shown: Vec<String> = sample
+                    .iter()
+                    .map(|(p, what)| format!("{}: {what}", p.display()))
+                    .collect();
+                f.write_str(&shown.join("; "))?;
+                if *count > sample.len() {
+                    write!(f, "; and {} more", count - sample.len())?;
+                }
+                Ok(())
+            }
+            Finding::MetadataMatches {
+                count,
+                other_origin,
+                gens_root,
+            } => {
+                write!(
+                    f,
+                    "metadata: all {count} metadata.json files under {} have every field of the record",
+                    gens_root.display()
+                )?;
+                if *other_origin > 0 {
+                    write!(
+                        f,
+                        " ({other_origin} name an earlier cohort that holds the gen_id as origin)"
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -352,11 +421,28 @@ impl VerifyReport {
 
 /// Verifies cohort `id`.
 pub fn verify(conn: &Connection, id: &CohortId, options: &VerifyOptions) -> Result<VerifyReport> {
-    let stored = Stored::load_with(conn, id, !options.store_only)?;
+    if !options.store_only {
+        for (named, path, flag) in [
+            (options.dir_named, &options.dir, "--dir"),
+            (options.gens_root_named, &options.gens_root, "--gens-root"),
+        ] {
+            if named && !path.is_dir() {
+                return Err(Error::Usage {
+                    message: format!("{flag} {}: no such folder", path.display()),
+                    detail: vec![
+                        "hint: a folder named on the command line must exist; a cohort that was never exported is checked with --store-only"
+                            .to_string(),
+                    ],
+                });
+            }
+        }
+    }
+    let stored = Stored::load(conn, id)?;
     let mut findings = Vec::new();
     check_store(conn, id, &stored, &mut findings)?;
+    check_rows(conn, &stored, &mut findings)?;
     if !options.store_only {
-        check_export(&stored, options, &mut findings)?;
+        check_export(conn, &stored, options, &mut findings)?;
     }
     Ok(VerifyReport {
         cohort_id: id.to_string(),
@@ -435,26 +521,47 @@ fn check_store(
     Ok(())
 }
 
+/// Re-hashes the stored rows of the record (members with their values, manifest, counts,
+/// template modes) and compares them with its digests: the recomputation above proves the
+/// record's hash, this proves the rows export writes and `query` shows are the ones it covers.
+fn check_rows(conn: &Connection, stored: &Stored, findings: &mut Vec<Finding>) -> Result<()> {
+    let expected = stored.expected_modes(conn)?;
+    let diffs = stored.check_rows(&expected);
+    if diffs.is_empty() {
+        findings.push(Finding::StoredRowsMatch {
+            members: stored.members.len() as u64,
+        });
+    }
+    findings.extend(
+        diffs
+            .into_iter()
+            .map(|diff| Finding::StoredRowsDiffer { diff }),
+    );
+    Ok(())
+}
+
 fn check_export(
+    conn: &Connection,
     stored: &Stored,
     options: &VerifyOptions,
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
     let dir = &options.dir;
+    if !dir.is_dir() {
+        findings.push(Finding::NotExported { dir: dir.clone() });
+        return Ok(());
+    }
     let lock_path = dir.join(LOCK_NAME);
-    let lock_bytes = match crate::fsutil::read_regular(&lock_path) {
-        Ok(b) => b,
+    let (membership, lock) = layout::generated(stored);
+    match crate::fsutil::read_regular(&lock_path) {
+        Ok(found) if found == lock.as_bytes() => {
+            findings.push(Finding::FileMatches { file: lock_path })
+        }
+        Ok(_) => findings.push(Finding::LockDiffers { file: lock_path }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::NotExported { dir: dir.clone() });
-            return Ok(());
+            findings.push(Finding::LockMissing { file: lock_path })
         }
         Err(e) => return Err(Error::io(&lock_path, e)),
-    };
-    let (membership, lock) = layout::generated(stored);
-    if lock_bytes == lock.as_bytes() {
-        findings.push(Finding::FileMatches { file: lock_path });
-    } else {
-        findings.push(Finding::LockDiffers { file: lock_path });
     }
     check_membership(&dir.join(MEMBERSHIP_NAME), &membership, findings)?;
     check_file(
@@ -465,6 +572,9 @@ fn check_export(
     let spec_dir = dir.join("spec");
     let (differing, same) = compare_spec(&spec_dir, stored)?;
     for path in stored.bundle.files.keys() {
+        if !is_plain_relative(path) {
+            continue; // reported with the stored rows; no path is built from it
+        }
         let file = spec_dir.join(path);
         findings.push(if !file.exists() {
             Finding::FileMissing { file }
@@ -476,7 +586,7 @@ fn check_export(
             Finding::SpecDiffers { file }
         });
     }
-    check_metadata(stored, &options.gens_root, findings)
+    check_metadata(conn, stored, &options.gens_root, findings)
 }
 
 fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
@@ -550,42 +660,118 @@ fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -
     Ok(())
 }
 
-fn check_metadata(stored: &Stored, gens_root: &Path, findings: &mut Vec<Finding>) -> Result<()> {
-    let scan = layout::metadata::scan(&stored.members, gens_root)?;
-    let paths = |ordinals: &[u32]| -> Vec<PathBuf> {
-        ordinals
-            .iter()
-            .take(3)
-            .map(|o| {
-                let m = stored.members.get(*o as usize);
-                metadata_path(gens_root, m.stage, m.gen_id)
-            })
-            .collect()
-    };
-    if !scan.missing.is_empty() {
+/// Every member's metadata.json: present, and every field the record determines equal to the
+/// record's (docs/export-verify.md). `origin_cohort_id` may name another stored cohort, when
+/// that cohort holds the gen_id in its record (the first export of a shared gen_id wrote it).
+fn check_metadata(
+    conn: &Connection,
+    stored: &Stored,
+    gens_root: &Path,
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let cohort_id = stored.record.cohort_id.as_str();
+    let mut missing: Vec<PathBuf> = Vec::new();
+    let mut missing_count = 0usize;
+    let mut differs: Vec<(PathBuf, String)> = Vec::new();
+    let mut differs_count = 0usize;
+    let (mut present, mut other_origin) = (0u64, 0u64);
+    let mut origins: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    for (i, member) in stored.members.iter().enumerate() {
+        if !stored.members.is_safe(i) {
+            continue; // reported with the stored rows; no path is built from it
+        }
+        let path = metadata_path(gens_root, member.stage, member.gen_id);
+        let found = match crate::fsutil::read_regular(&path) {
+            Ok(found) => found,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing_count += 1;
+                if missing.len() < 3 {
+                    missing.push(path);
+                }
+                continue;
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let expected = metadata_json(
+            cohort_id,
+            &member,
+            stored.mode(member.stage, member.template_id),
+        );
+        let problem = match compare_fields(&found, &expected) {
+            FieldCheck::Same => None,
+            FieldCheck::OtherOrigin(origin) => {
+                let holds = match origins.get(&origin) {
+                    Some(set) => set,
+                    None => {
+                        let set = origin_gen_ids(conn, &origin)?;
+                        origins.entry(origin.clone()).or_insert(set)
+                    }
+                };
+                match holds {
+                    Some(set) if set.contains(member.gen_id) => {
+                        other_origin += 1;
+                        None
+                    }
+                    Some(_) => Some(format!(
+                        "origin_cohort_id {origin:?} is a stored cohort that does not hold {}",
+                        member.gen_id
+                    )),
+                    None => Some(format!(
+                        "origin_cohort_id {origin:?} is not a stored cohort"
+                    )),
+                }
+            }
+            FieldCheck::Differs(fields) => Some(
+                fields
+                    .iter()
+                    .map(|(k, f, e)| format!("{k} is {f}, the record's is {e}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            FieldCheck::Unreadable(why) => Some(why),
+        };
+        match problem {
+            None => present += 1,
+            Some(what) => {
+                differs_count += 1;
+                if differs.len() < 3 {
+                    differs.push((path, what));
+                }
+            }
+        }
+    }
+    if missing_count > 0 {
         findings.push(Finding::MetadataMissing {
-            count: scan.missing.len(),
-            sample: paths(&scan.missing),
+            count: missing_count,
+            sample: missing,
         });
     }
-    if !scan.conflicts.is_empty() {
-        findings.push(Finding::MetadataForeign {
-            count: scan.conflicts.len(),
-            sample: scan
-                .conflicts
-                .iter()
-                .take(3)
-                .map(|c| c.path.clone())
-                .collect(),
+    if differs_count > 0 {
+        findings.push(Finding::MetadataDiffers {
+            count: differs_count,
+            sample: differs,
         });
     }
-    if scan.missing.is_empty() && scan.conflicts.is_empty() {
+    if missing_count == 0 && differs_count == 0 {
         findings.push(Finding::MetadataMatches {
-            count: scan.present,
+            count: present,
+            other_origin,
             gens_root: gens_root.to_path_buf(),
         });
     }
     Ok(())
+}
+
+/// The gen_ids of stored cohort `origin`, or `None` when no such cohort is stored.
+fn origin_gen_ids(conn: &Connection, origin: &str) -> Result<Option<HashSet<String>>> {
+    let Ok(id) = CohortId::parse(origin) else {
+        return Ok(None);
+    };
+    let Some(record) = crate::record::load(conn, id.as_str())? else {
+        return Ok(None);
+    };
+    let members = crate::record::load_members(conn, &record)?;
+    Ok(Some(members.iter().map(|m| m.gen_id.to_string()).collect()))
 }
 
 #[cfg(test)]
@@ -670,9 +856,14 @@ mod tests {
     fn a_report_matches_only_without_differences() {
         let mut report = VerifyReport {
             cohort_id: "c".into(),
-            findings: vec![Finding::NotExported { dir: "d".into() }],
+            findings: vec![Finding::SpecFormattingOnly { file: "d".into() }],
         };
         assert!(report.matches());
+        report
+            .findings
+            .push(Finding::NotExported { dir: "d".into() });
+        assert!(!report.matches());
+        report.findings.pop();
         report.findings.push(Finding::ManifestDiffers);
         assert!(!report.matches());
         let json = serde_json::to_string(&report.findings[1]).expect("findings serialize");
