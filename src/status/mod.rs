@@ -394,6 +394,7 @@ pub fn catalog_status(db: &Path, data_root: &Path) -> Result<Vec<CatalogStatus>>
                     .iter()
                     .filter(|line| line.as_str() != "nothing was imported")
                     .cloned()
+                    .chain(e.hints().into_iter().map(|hint| format!("hint: {hint}")))
                     .collect(),
             },
         };
