@@ -1,0 +1,826 @@
+//! `cohortdb._native`: the compiled half of the `cohortdb` Python package (docs/python.md).
+//!
+//! It calls the same library as the CLI — no subprocess — and returns plain Python data
+//! (dicts, lists, str, int) that the pure-Python half (`python/cohortdb/`) turns into report
+//! classes. Library errors become the exception classes of `cohortdb.errors`, with the fields
+//! of the error (file, line, column, YAML path, detail lines). Every call that reads files or
+//! the store releases the GIL while it works.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use cohortdb::catalog::import::NoProgress;
+use cohortdb::catalog::{self, CatalogKind, ImportReport};
+use cohortdb::cohort;
+use cohortdb::export::{self, ExportOptions, NoExportProgress};
+use cohortdb::ids::CohortId;
+use cohortdb::verify::{self, VerifyOptions};
+use cohortdb::{Error, Store};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::{IntoPyObjectExt, create_exception};
+use rusqlite::types::{Value, ValueRef};
+
+/// The statement behind `Store.membership()`.
+const MEMBERSHIP_SELECT: &str = include_str!("../../sql/python_membership_select.sql");
+
+create_exception!(
+    _native,
+    NativeError,
+    pyo3::exceptions::PyException,
+    "Raised only when `cohortdb.errors` cannot be imported to build the typed exception."
+);
+
+/// Builds an exception of class `class` from `cohortdb.errors`: `class(message, **fields)`.
+fn typed_error(
+    py: Python<'_>,
+    class: &str,
+    message: String,
+    fields: &[(&str, Py<PyAny>)],
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let module = py.import("cohortdb.errors")?;
+        let kwargs = PyDict::new(py);
+        for (name, value) in fields {
+            kwargs.set_item(*name, value)?;
+        }
+        let exc = module
+            .getattr(class)?
+            .call((message.clone(),), Some(&kwargs))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|e| NativeError::new_err(format!("{message} ({e})")))
+}
+
+/// Turns a library error into the typed Python exception (see `cohortdb/errors.py`).
+fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
+    let message = err.to_string();
+    let detail: Vec<String> = err.detail().to_vec();
+    let mut fields: Vec<(&str, Py<PyAny>)> = Vec::new();
+    let mut push = |name: &'static str, value: PyResult<Py<PyAny>>| {
+        if let Ok(value) = value {
+            fields.push((name, value));
+        }
+    };
+    push("detail", detail.into_py_any(py));
+    let location = |loc: &cohortdb::Location,
+                    push: &mut dyn FnMut(&'static str, PyResult<Py<PyAny>>)| {
+        push("file", loc.path.clone().into_py_any(py));
+        push("line", loc.line.into_py_any(py));
+        push("column", loc.column.into_py_any(py));
+        push("yaml_path", loc.yaml_path.clone().into_py_any(py));
+    };
+    let class = match &err {
+        Error::Spec { loc, .. } => {
+            location(loc, &mut push);
+            "SpecError"
+        }
+        Error::Catalog { loc, .. } => {
+            location(loc, &mut push);
+            "CatalogError"
+        }
+        Error::Data { loc, .. } => {
+            location(loc, &mut push);
+            "DataError"
+        }
+        Error::Usage { .. } => "UsageError",
+        Error::Refused { .. } => "RefusedError",
+        Error::ReadOnly { .. } => "QueryError",
+        Error::Db { query, .. } if *query == "query" => "QueryError",
+        Error::Db { query, .. } => {
+            push("query", query.into_py_any(py));
+            "StoreError"
+        }
+        Error::Migrate { path, .. } => {
+            push("file", path.clone().into_py_any(py));
+            "StoreError"
+        }
+        Error::NoStore { path } => {
+            push("file", path.clone().into_py_any(py));
+            "NoStoreError"
+        }
+        Error::Io { path, source } => {
+            push("file", path.clone().into_py_any(py));
+            push("errno", source.raw_os_error().into_py_any(py));
+            "CohortdbIOError"
+        }
+        _ => "CohortdbError",
+    };
+    typed_error(py, class, message, &fields)
+}
+
+/// Runs `f` without the GIL and maps its error to the typed exception.
+fn detached<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> cohortdb::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(f).map_err(|e| to_py_err(py, e))
+}
+
+/// Converts a JSON value (a serialised report) into Python objects.
+fn json_to_py<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::Null => py.None().into_bound(py),
+        J::Bool(b) => b.into_bound_py_any(py)?,
+        J::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_bound_py_any(py)?,
+            (None, Some(u)) => u.into_bound_py_any(py)?,
+            _ => n.as_f64().unwrap_or(f64::NAN).into_bound_py_any(py)?,
+        },
+        J::String(s) => PyString::new(py, s).into_any(),
+        J::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        J::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, json_to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Serialises a report and converts it (reports derive `serde::Serialize`).
+fn report_to_py<'py>(
+    py: Python<'py>,
+    report: &impl serde::Serialize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(report)
+        .map_err(|e| PyValueError::new_err(format!("report could not be serialised: {e}")))?;
+    json_to_py(py, &value)
+}
+
+fn import_report_to_py<'py>(py: Python<'py>, report: &ImportReport) -> PyResult<Bound<'py, PyAny>> {
+    let files = PyList::empty(py);
+    for f in &report.files {
+        let d = PyDict::new(py);
+        d.set_item("kind", f.kind.name())?;
+        d.set_item("label", f.kind.label())?;
+        d.set_item("path", &f.path)?;
+        d.set_item("present", f.present)?;
+        d.set_item("added", f.added)?;
+        d.set_item("unchanged", f.unchanged)?;
+        d.set_item("batch_id", f.batch_id)?;
+        d.set_item("warnings", f.warnings.clone())?;
+        files.append(d)?;
+    }
+    let d = PyDict::new(py);
+    d.set_item("files", files)?;
+    d.set_item("added", report.added())?;
+    Ok(d.into_any())
+}
+
+/// Opens the store for a writing call and runs `f`. When the call fails and the store file did
+/// not exist before it, the file is removed again, as the CLI does: a refused first command
+/// leaves nothing behind.
+fn with_new_or_existing_store<T>(
+    db: &Path,
+    f: impl FnOnce(&mut Store) -> cohortdb::Result<T>,
+) -> cohortdb::Result<T> {
+    let existed = db.exists();
+    let result = Store::open(db).and_then(|mut store| f(&mut store));
+    if result.is_err() && !existed {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = db.as_os_str().to_owned();
+            path.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(path));
+        }
+    }
+    result
+}
+
+/// A handle on a store file and a data root. Every call opens the store for its own work (one
+/// transaction per call, like one CLI command), so a handle may be shared between threads.
+#[pyclass(frozen, module = "cohortdb._native")]
+struct NativeStore {
+    db: PathBuf,
+    data_root: PathBuf,
+}
+
+#[pymethods]
+impl NativeStore {
+    /// `NativeStore(db, data_root)`.
+    #[new]
+    fn new(db: PathBuf, data_root: PathBuf) -> Self {
+        NativeStore { db, data_root }
+    }
+
+    /// The store file.
+    #[getter]
+    fn db(&self) -> PathBuf {
+        self.db.clone()
+    }
+
+    /// The data root.
+    #[getter]
+    fn data_root(&self) -> PathBuf {
+        self.data_root.clone()
+    }
+
+    /// Imports every catalog of the data layout, or one `kind` from `file`.
+    #[pyo3(signature = (kind=None, file=None))]
+    fn import_catalogs<'py>(
+        &self,
+        py: Python<'py>,
+        kind: Option<String>,
+        file: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report = detached(py, || match (kind, file) {
+            (Some(kind), Some(file)) => {
+                let Some(kind) = CatalogKind::parse(&kind) else {
+                    let names: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.name()).collect();
+                    return Err(Error::usage(format!(
+                        "unknown catalog kind {kind:?} (expected one of: {})",
+                        names.join(", ")
+                    )));
+                };
+                with_new_or_existing_store(&self.db, |store| {
+                    catalog::import_file(store, kind, &file, &NoProgress)
+                })
+            }
+            (None, None) => with_new_or_existing_store(&self.db, |store| {
+                catalog::import_all(store, &self.data_root, &NoProgress)
+            }),
+            _ => Err(Error::usage(
+                "import_catalogs: give both kind and file, or neither (every catalog of the layout)",
+            )),
+        })?;
+        import_report_to_py(py, &report)
+    }
+
+    /// Builds cohort `cohort_id` and stores its record.
+    #[pyo3(signature = (cohort_id, spec=None, seed=None, max_rows=None))]
+    fn build<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        spec: Option<PathBuf>,
+        seed: Option<i64>,
+        max_rows: Option<u128>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report = detached(py, || {
+            // D11: the id is checked before anything is read or written.
+            let id = CohortId::parse(&cohort_id)?;
+            let spec_path = spec.unwrap_or_else(|| {
+                self.data_root
+                    .join("cohorts")
+                    .join(id.as_str())
+                    .join("spec")
+                    .join("config.yaml")
+            });
+            let spec = cohortdb::spec::load_path(&spec_path)?;
+            let plan = cohortdb::spec::resolve(&spec)?;
+            let max_rows = max_rows.unwrap_or(cohortdb::compile::DEFAULT_MAX_ROWS);
+            let rows = plan.row_count();
+            if rows > max_rows {
+                return Err(Error::usage(format!(
+                    "the spec's product has {rows} rows, more than max_rows {max_rows}"
+                )));
+            }
+            let seed = spec.effective_seed(seed);
+            with_new_or_existing_store(&self.db, |store| {
+                cohort::build(store, &id, &spec, &plan, seed)
+            })
+        })?;
+        report_to_py(py, &report)
+    }
+
+    /// Exports a stored cohort's files.
+    #[pyo3(signature = (cohort_id, out=None, gens_root=None, force=false))]
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        out: Option<PathBuf>,
+        gens_root: Option<PathBuf>,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report = detached(py, || {
+            let id = CohortId::parse(&cohort_id)?;
+            let options = ExportOptions {
+                out: out.unwrap_or_else(|| self.data_root.join("cohorts").join(id.as_str())),
+                gens_root: gens_root.unwrap_or_else(|| self.data_root.join("gens")),
+                force,
+            };
+            let store = Store::open_read_only(&self.db)?;
+            export::export(store.conn(), &id, &options, &NoExportProgress)
+        })?;
+        report_to_py(py, &report)
+    }
+
+    /// Verifies a stored cohort (and its exported files unless `store_only`).
+    #[pyo3(signature = (cohort_id, store_only=false, dir=None, gens_root=None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        store_only: bool,
+        dir: Option<PathBuf>,
+        gens_root: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (report, lines) = detached(py, || {
+            let id = CohortId::parse(&cohort_id)?;
+            let options = VerifyOptions {
+                dir: dir.unwrap_or_else(|| self.data_root.join("cohorts").join(id.as_str())),
+                gens_root: gens_root.unwrap_or_else(|| self.data_root.join("gens")),
+                store_only,
+            };
+            // Recomputing needs scratch tables, so the store opens read-write; nothing is
+            // committed.
+            let store = Store::open_existing(&self.db)?;
+            let report = verify::verify(store.conn(), &id, &options)?;
+            let lines: Vec<(String, Vec<String>)> = report
+                .findings
+                .iter()
+                .map(|f| (f.to_string(), f.detail().to_vec()))
+                .collect();
+            Ok((report, lines))
+        })?;
+        let value = report_to_py(py, &report)?;
+        let dict = value.cast::<PyDict>()?;
+        dict.set_item("matches", report.matches())?;
+        let findings = dict
+            .get_item("findings")?
+            .ok_or_else(|| PyValueError::new_err("verify report without findings"))?;
+        for (i, (finding, (message, detail))) in report.findings.iter().zip(lines).enumerate() {
+            let entry = findings.get_item(i)?;
+            let entry = entry.cast::<PyDict>()?;
+            entry.set_item("message", message)?;
+            entry.set_item("detail", detail)?;
+            let severity = serde_json::to_value(finding.severity())
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            entry.set_item("severity", severity)?;
+        }
+        Ok(value)
+    }
+
+    /// The stored cohorts.
+    fn cohorts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let list = detached(py, || {
+            let store = Store::open_read_only(&self.db)?;
+            cohortdb::record::list(store.conn())
+        })?;
+        let out = PyList::empty(py);
+        for c in &list {
+            let d = PyDict::new(py);
+            d.set_item("cohort_id", &c.cohort_id)?;
+            d.set_item("content_hash", &c.content_hash)?;
+            d.set_item("drafts", c.counts[0])?;
+            d.set_item("essays", c.counts[1])?;
+            d.set_item("evaluations", c.counts[2])?;
+            d.set_item("created_at", &c.created_at)?;
+            out.append(d)?;
+        }
+        Ok(out.into_any())
+    }
+
+    /// Runs one read-only statement; returns an iterator of batches (see [`Batches`]).
+    #[pyo3(signature = (sql, params=None, batch_size=10_000, shape="dicts"))]
+    fn query_batches(
+        &self,
+        py: Python<'_>,
+        sql: String,
+        params: Option<&Bound<'_, PyAny>>,
+        batch_size: usize,
+        shape: &str,
+    ) -> PyResult<Batches> {
+        let shape = match shape {
+            "dicts" => Shape::Dicts,
+            "tuples" => Shape::Tuples,
+            "columns" => Shape::Columns,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "shape must be 'dicts', 'tuples' or 'columns', found {other:?}"
+                )));
+            }
+        };
+        let params = match params {
+            None => Params::None,
+            Some(p) if p.is_none() => Params::None,
+            Some(p) => match p.cast::<PyDict>() {
+                Ok(d) => {
+                    let mut named = Vec::new();
+                    for (k, v) in d.iter() {
+                        let name: String = k.extract()?;
+                        let name = if name.starts_with([':', '@', '$']) {
+                            name
+                        } else {
+                            format!(":{name}")
+                        };
+                        named.push((name, py_to_value(&v)?));
+                    }
+                    Params::Named(named)
+                }
+                Err(_) => {
+                    let mut positional = Vec::new();
+                    for v in p.try_iter()? {
+                        positional.push(py_to_value(&v?)?);
+                    }
+                    Params::Positional(positional)
+                }
+            },
+        };
+        Batches::start(py, self.db.clone(), sql, params, batch_size.max(1), shape)
+    }
+
+    /// The SQL text of `Store.membership()`.
+    #[classattr]
+    fn membership_sql() -> &'static str {
+        MEMBERSHIP_SELECT
+    }
+}
+
+/// Query parameters, converted from Python before the query thread starts.
+enum Params {
+    None,
+    Positional(Vec<Value>),
+    Named(Vec<(String, Value)>),
+}
+
+/// How a batch is handed to Python.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A list of dicts keyed by column name.
+    Dicts,
+    /// A list of tuples.
+    Tuples,
+    /// A list with one list of values per column.
+    Columns,
+}
+
+/// What the query thread sends: the column names once, then batches (column-major), or an
+/// error.
+enum Message {
+    Columns(Vec<String>),
+    Batch(Vec<Vec<Value>>),
+    Failed(Error),
+}
+
+fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+        Ok(Value::Integer(i64::from(b.is_true())))
+    } else if let Ok(i) = v.cast::<pyo3::types::PyInt>() {
+        Ok(Value::Integer(i.extract::<i64>().map_err(|_| {
+            PyValueError::new_err(format!("integer {i} does not fit SQLite's 64 bits"))
+        })?))
+    } else if let Ok(f) = v.cast::<pyo3::types::PyFloat>() {
+        Ok(Value::Real(f.value()))
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Ok(Value::Text(s.extract::<String>()?))
+    } else if let Ok(b) = v.cast::<PyBytes>() {
+        Ok(Value::Blob(b.as_bytes().to_vec()))
+    } else {
+        Err(PyValueError::new_err(format!(
+            "unsupported SQL value of type {}",
+            v.get_type().name()?
+        )))
+    }
+}
+
+fn owned(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+/// Runs the statement on its own connection, sending column-major batches. Stops when the
+/// receiver is gone (the Python iterator was dropped).
+fn run_query(db: PathBuf, sql: String, params: Params, batch_size: usize, tx: SyncSender<Message>) {
+    let send_error = |e: Error| {
+        let _ = tx.send(Message::Failed(e));
+    };
+    let db_err = |source: rusqlite::Error| Error::Db {
+        query: "query",
+        source,
+    };
+    let store = match Store::open_read_only(&db) {
+        Ok(store) => store,
+        Err(e) => return send_error(e),
+    };
+    let mut stmt = match cohortdb::query::prepare_read_only(store.conn(), &sql) {
+        Ok(stmt) => stmt,
+        Err(e) => return send_error(e),
+    };
+    let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let expected = stmt.parameter_count();
+    let bound = match &params {
+        Params::None => (expected == 0)
+            .then_some(())
+            .ok_or_else(|| format!("the statement has {expected} parameters, none given")),
+        Params::Positional(values) => {
+            if values.len() != expected {
+                Err(format!(
+                    "the statement has {expected} parameters, {} given",
+                    values.len()
+                ))
+            } else {
+                values
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, v)| stmt.raw_bind_parameter(i + 1, v))
+                    .map_err(|e| e.to_string())
+            }
+        }
+        Params::Named(values) => {
+            values
+                .iter()
+                .try_for_each(|(name, v)| match stmt.parameter_index(name) {
+                    Ok(Some(i)) => stmt.raw_bind_parameter(i, v).map_err(|e| e.to_string()),
+                    Ok(None) => Err(format!("the statement has no parameter {name}")),
+                    Err(e) => Err(e.to_string()),
+                })
+        }
+    };
+    if let Err(message) = bound {
+        return send_error(Error::ReadOnly {
+            message: format!("query parameters: {message}"),
+        });
+    }
+    if tx.send(Message::Columns(names.clone())).is_err() {
+        return;
+    }
+    let width = names.len();
+    let new_batch =
+        || -> Vec<Vec<Value>> { (0..width).map(|_| Vec::with_capacity(batch_size)).collect() };
+    let mut batch = new_batch();
+    let mut filled = 0;
+    let mut rows = stmt.raw_query();
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                for (i, column) in batch.iter_mut().enumerate() {
+                    let value = match row.get_ref(i) {
+                        Ok(v) => owned(v),
+                        Err(e) => return send_error(db_err(e)),
+                    };
+                    column.push(value);
+                }
+                filled += 1;
+                if filled == batch_size {
+                    let full = std::mem::replace(&mut batch, new_batch());
+                    filled = 0;
+                    if tx.send(Message::Batch(full)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return send_error(db_err(e)),
+        }
+    }
+    if filled > 0 {
+        let _ = tx.send(Message::Batch(batch));
+    }
+}
+
+/// Per-column cache of Python strings: membership columns repeat few values (stage, template,
+/// LLM, combo), so each distinct text becomes one Python object. A column stops caching once it
+/// has shown many distinct values (gen_ids).
+struct StringCache {
+    columns: Vec<Option<std::collections::HashMap<String, Py<PyString>>>>,
+}
+
+const CACHE_LIMIT: usize = 4096;
+
+impl StringCache {
+    fn new(width: usize) -> Self {
+        StringCache {
+            columns: (0..width)
+                .map(|_| Some(std::collections::HashMap::new()))
+                .collect(),
+        }
+    }
+
+    fn text<'py>(&mut self, py: Python<'py>, column: usize, text: String) -> Bound<'py, PyAny> {
+        let Some(Some(cache)) = self.columns.get_mut(column) else {
+            return PyString::new(py, &text).into_any();
+        };
+        if let Some(s) = cache.get(&text) {
+            return s.bind(py).clone().into_any();
+        }
+        let s = PyString::new(py, &text);
+        if cache.len() >= CACHE_LIMIT {
+            self.columns[column] = None;
+        } else {
+            cache.insert(text, s.clone().unbind());
+        }
+        s.into_any()
+    }
+}
+
+fn value_to_py<'py>(
+    py: Python<'py>,
+    cache: &mut StringCache,
+    column: usize,
+    value: Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Integer(i) => i.into_bound_py_any(py)?,
+        Value::Real(f) => f.into_bound_py_any(py)?,
+        Value::Text(t) => cache.text(py, column, t),
+        Value::Blob(b) => PyBytes::new(py, &b).into_any(),
+    })
+}
+
+/// An iterator of result batches from a query running on its own thread. At most two batches
+/// wait in memory, so any result streams in bounded memory; dropping the iterator stops the
+/// query.
+#[pyclass(module = "cohortdb._native")]
+struct Batches {
+    receiver: Mutex<Option<Receiver<Message>>>,
+    columns: Vec<String>,
+    shape: Shape,
+    cache: Mutex<StringCache>,
+}
+
+impl Batches {
+    fn start(
+        py: Python<'_>,
+        db: PathBuf,
+        sql: String,
+        params: Params,
+        batch_size: usize,
+        shape: Shape,
+    ) -> PyResult<Batches> {
+        let (tx, rx) = sync_channel(2);
+        std::thread::Builder::new()
+            .name("cohortdb-query".into())
+            .spawn(move || run_query(db, sql, params, batch_size, tx))
+            .map_err(|e| PyValueError::new_err(format!("cannot start the query thread: {e}")))?;
+        // The first message says whether the statement was accepted: errors raise here.
+        let (first, rx) = py.detach(move || (rx.recv(), rx));
+        match first {
+            Ok(Message::Columns(columns)) => Ok(Batches {
+                receiver: Mutex::new(Some(rx)),
+                cache: Mutex::new(StringCache::new(columns.len())),
+                columns,
+                shape,
+            }),
+            Ok(Message::Failed(e)) => Err(to_py_err(py, e)),
+            Ok(Message::Batch(_)) | Err(_) => Err(PyValueError::new_err(
+                "the query thread stopped before naming its columns",
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl Batches {
+    /// The result's column names.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.columns.clone()
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut guard = self
+            .receiver
+            .lock()
+            .map_err(|_| PyValueError::new_err("query iterator poisoned"))?;
+        let Some(rx) = guard.take() else {
+            return Ok(None);
+        };
+        drop(guard);
+        // The receiver moves into the GIL-free wait and back (no lock is held while waiting).
+        let (message, rx) = py.detach(move || (rx.recv(), rx));
+        if let Ok(mut guard) = self.receiver.lock() {
+            *guard = Some(rx);
+        }
+        let batch = match message {
+            Ok(Message::Batch(batch)) => batch,
+            Ok(Message::Failed(e)) => {
+                self.close();
+                return Err(to_py_err(py, e));
+            }
+            Ok(Message::Columns(_)) | Err(_) => {
+                self.close();
+                return Ok(None);
+            }
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| PyValueError::new_err("query iterator poisoned"))?;
+        let rows = batch.first().map_or(0, Vec::len);
+        let out = match self.shape {
+            Shape::Columns => {
+                let out = PyList::empty(py);
+                for (i, column) in batch.into_iter().enumerate() {
+                    let list = PyList::empty(py);
+                    for v in column {
+                        list.append(value_to_py(py, &mut cache, i, v)?)?;
+                    }
+                    out.append(list)?;
+                }
+                out
+            }
+            Shape::Dicts | Shape::Tuples => {
+                let keys: Vec<Bound<'py, PyString>> =
+                    self.columns.iter().map(|c| PyString::new(py, c)).collect();
+                let mut iters: Vec<_> = batch.into_iter().map(Vec::into_iter).collect();
+                let out = PyList::empty(py);
+                for _ in 0..rows {
+                    let mut values = Vec::with_capacity(iters.len());
+                    for (i, it) in iters.iter_mut().enumerate() {
+                        let v = it.next().unwrap_or(Value::Null);
+                        values.push(value_to_py(py, &mut cache, i, v)?);
+                    }
+                    if self.shape == Shape::Dicts {
+                        let d = PyDict::new(py);
+                        for (k, v) in keys.iter().zip(values) {
+                            d.set_item(k, v)?;
+                        }
+                        out.append(d)?;
+                    } else {
+                        out.append(PyTuple::new(py, values)?)?;
+                    }
+                }
+                out
+            }
+        };
+        Ok(Some(out.into_any()))
+    }
+
+    /// Stops the query (also done when the iterator is dropped or exhausted).
+    fn close(&self) {
+        if let Ok(mut guard) = self.receiver.lock() {
+            guard.take();
+        }
+    }
+}
+
+/// Converts Python arguments of a SQL function call into SQLite values.
+fn sql_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+    args.iter().map(|a| py_to_value(&a)).collect()
+}
+
+fn function_error(py: Python<'_>, e: cohortdb_genid::sql::FunctionError) -> PyErr {
+    typed_error(py, "GenIdError", e.to_string(), &[])
+}
+
+fn refs(values: &[Value]) -> Vec<ValueRef<'_>> {
+    values.iter().map(ValueRef::from).collect()
+}
+
+/// `gen_signature(part, …, replicate)`, exactly as the SQL function.
+#[pyfunction]
+#[pyo3(signature = (*args))]
+fn gen_signature(py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let values = sql_args(args)?;
+    cohortdb_genid::sql::gen_signature(&refs(&values)).map_err(|e| function_error(py, e))
+}
+
+/// `gen_id(stage, signature[, collision_index])`, exactly as the SQL function.
+#[pyfunction]
+#[pyo3(signature = (*args))]
+fn gen_id(py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let values = sql_args(args)?;
+    cohortdb_genid::sql::gen_id(&refs(&values)).map_err(|e| function_error(py, e))
+}
+
+/// `gen_signature_digest(signature)`, exactly as the SQL function.
+#[pyfunction]
+#[pyo3(signature = (*args))]
+fn gen_signature_digest<'py>(
+    py: Python<'py>,
+    args: &Bound<'py, PyTuple>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let values = sql_args(args)?;
+    let digest = cohortdb_genid::sql::gen_signature_digest(&refs(&values))
+        .map_err(|e| function_error(py, e))?;
+    Ok(PyBytes::new(py, &digest))
+}
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeStore>()?;
+    m.add_class::<Batches>()?;
+    m.add_function(wrap_pyfunction!(gen_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(gen_id, m)?)?;
+    m.add_function(wrap_pyfunction!(gen_signature_digest, m)?)?;
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add("DEFAULT_MAX_ROWS", cohortdb::compile::DEFAULT_MAX_ROWS)?;
+    Ok(())
+}
