@@ -16,7 +16,6 @@ __all__ = [
     "CohortdbError",
     "SpecError",
     "CatalogError",
-    "DataError",
     "UsageError",
     "RefusedError",
     "StoreError",
@@ -82,11 +81,6 @@ class SpecError(CohortdbError, ValueError):
 class CatalogError(CohortdbError, ValueError):
     """A catalog file is invalid, or importing it would change stored rows: ``file``, ``line``
     and ``column`` say where."""
-
-
-class DataError(CohortdbError, ValueError):
-    """A data file other than a catalog or spec (``membership.csv``, a ``metadata.json``) is
-    invalid."""
 
 
 class UsageError(CohortdbError, ValueError):

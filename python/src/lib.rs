@@ -81,9 +81,11 @@ fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
             location(loc, &mut push);
             "CatalogError"
         }
+        // Data files (membership.csv, metadata.json) are read only by `migrate`, which the
+        // package does not offer: the base class, with the location.
         Error::Data { loc, .. } => {
             location(loc, &mut push);
-            "DataError"
+            "CohortdbError"
         }
         Error::Usage { .. } => "UsageError",
         Error::Refused { .. } => "RefusedError",
