@@ -101,7 +101,7 @@ fn narrow(n: u64) -> u32 {
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", io_text(source))]
     Io {
         /// The file or directory.
         path: String,
@@ -110,7 +110,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// An SQL statement against the store failed.
-    #[error("store: {query}: {source}")]
+    #[error("store: {query}: {}", sqlite_text(source))]
     Db {
         /// The name of the statement (its file under `sql/`, or what it does).
         query: &'static str,
@@ -124,6 +124,15 @@ pub enum Error {
         /// The store file.
         path: String,
         /// Refinery's message.
+        message: String,
+    },
+    /// The store file cannot be used: empty, another format or application, damaged, or written
+    /// by a newer cohortdb. Nothing was changed.
+    #[error("store {path}: {message}")]
+    BadStore {
+        /// The store file.
+        path: String,
+        /// What is wrong and the way out.
         message: String,
     },
     /// The store file does not exist (a read-only command was run before anything was stored).
@@ -243,6 +252,31 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
+}
+
+/// SQLite's message for `e`, once: rusqlite's `SqliteFailure` displays the message SQLite gave,
+/// and its source repeats the code (`Error code 23: …`); callers print only this text.
+/// Damage and interruption are named in words a person can act on.
+pub fn sqlite_text(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let text = match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqliteFailure(f, None) => f.to_string(),
+        other => other.to_string(),
+    };
+    let text = crate::textfmt::capped(&text);
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            format!("{text} (the store file is damaged; restore it from a backup)")
+        }
+        Some(ErrorCode::OperationInterrupted) => "interrupted".to_string(),
+        _ => text,
+    }
+}
+
+/// The operating system's message for `e` (its `Display`, capped).
+fn io_text(e: &std::io::Error) -> String {
+    crate::textfmt::capped(&e.to_string())
 }
 
 /// The library's result type.

@@ -106,8 +106,13 @@ impl CohortId {
         } else {
             text.to_string()
         };
+        // Invisible format characters are named with their position and code point (D20).
+        let message = match crate::textfmt::invisible_problem(text) {
+            Some(problem) => format!("invalid cohort id: {problem}"),
+            None => format!("invalid cohort id {shown:?}"),
+        };
         Err(crate::error::Error::Usage {
-            message: format!("invalid cohort id {shown:?}"),
+            message,
             detail: vec![
                 "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit \
                  (D11); it names the folder cohorts/<id>/"

@@ -4,8 +4,7 @@
 //! 1. [`catalog`] imports CSV catalogs append-only into the [`store`] (SQLite, migrations in
 //!    `migrations/`, every fixed statement in `sql/`).
 //! 2. [`spec`] loads a YAML/JSON spec with its `@file:` includes into a validated `Spec`, and
-//!    resolves its rules into a `Plan` (the reference semantics, `shared/reference/semantics.md`
-//!    §2).
+//!    resolves its rules into a `Plan` (the reference semantics, docs/reference.md §2).
 //! 3. [`compile`] turns a plan into SQL (tables of levels loaded with bound parameters, a
 //!    product ordered by the level ordinals) and streams the design rows as CSV or JSONL.
 //! 4. [`cohort`] builds in stages (design → members → checks → manifest) the draft/essay/
@@ -24,11 +23,13 @@ pub mod compile;
 pub mod csvread;
 pub mod error;
 pub mod export;
+pub mod fsutil;
 pub mod ids;
 pub mod layout;
 pub mod migrate;
 pub mod query;
 pub mod record;
+pub mod seed;
 pub mod spec;
 pub mod store;
 pub mod textfmt;

@@ -1,6 +1,10 @@
 //! The `cohortdb` binary: parse arguments, run, map the outcome to an exit status.
-//! 0 success · 1 a check found a difference (`verify`) · 2 any error. A closed stdout (broken
-//! pipe) is not an error.
+//! 0 success · 1 a check found a difference (`verify`) · 2 any error.
+//!
+//! The status is decided by the work, never by whether printing succeeded: commands print
+//! through `cli::out::stdout()`, which swallows a closed pipe and lets the command run on to
+//! its real outcome, so an error that reaches here is a real failure (exit 2), even when the
+//! reader of stdout has gone away (docs/reliability.md, "Pipes, special files and links").
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,14 +18,13 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err:#}");
+            let cap =
+                |text: &str| cohortdb::textfmt::capped_to(text, cohortdb::textfmt::MESSAGE_CHARS);
+            let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
-                    let _ = writeln!(stderr, "  {line}");
+                    let _ = writeln!(stderr, "  {}", cap(line));
                 }
             }
             ExitCode::from(2)
@@ -29,13 +32,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<cohortdb::Error>()
-                .is_some_and(cohortdb::Error::is_broken_pipe)
-    })
+/// The error and its causes on one line, each cause once: a library error's text already
+/// includes its source (SQLite's or the OS's message), so the chain stops there, and a cause
+/// whose text is already shown is skipped.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        if cause.downcast_ref::<cohortdb::Error>().is_some() {
+            break;
+        }
+    }
+    text
 }

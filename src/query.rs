@@ -1,8 +1,9 @@
 //! Read-only SQL for `cohortdb query`.
 //!
 //! Three independent guards, so a statement that slips past one is stopped by the next:
-//! 1. the connection is opened with `SQLITE_OPEN_READ_ONLY` and `PRAGMA query_only` (see
-//!    `Store::open_read_only`), so SQLite itself refuses to change the store file;
+//! 1. the connection has `PRAGMA query_only` on (see `Store::open_read_only`; it is also opened
+//!    `SQLITE_OPEN_READ_ONLY` where the store is not writable), so SQLite itself refuses to
+//!    change the store file;
 //! 2. [`prepare_read_only`] accepts exactly one statement and only when SQLite reports it
 //!    read-only (`sqlite3_stmt_readonly`), which refuses `CREATE`, `VACUUM INTO`, writes and
 //!    pragma assignments before anything runs;
@@ -152,6 +153,47 @@ fn first_words(sql: &str) -> String {
     text
 }
 
+/// Why a running `query` statement was stopped by [`install_limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The `--timeout` passed.
+    Timeout,
+    /// The user pressed Ctrl-C (the flag given to [`install_limits`] was set).
+    Interrupted,
+}
+
+/// Limits the statements run on `conn`: SQLite's progress handler (every 10,000 virtual machine
+/// steps) interrupts the statement once `timeout` has passed since this call or once `stop` is
+/// set (the CLI sets it on Ctrl-C). The returned cell says which happened, for the message.
+pub fn install_limits(
+    conn: &mut Connection,
+    timeout: Option<std::time::Duration>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<std::sync::Arc<std::sync::Mutex<Option<Stop>>>> {
+    use std::sync::atomic::Ordering;
+    let reason = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = reason.clone();
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    conn.progress_handler(
+        10_000,
+        Some(move || {
+            let why = if stop.load(Ordering::Relaxed) {
+                Some(Stop::Interrupted)
+            } else if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                Some(Stop::Timeout)
+            } else {
+                None
+            };
+            if let (Some(why), Ok(mut slot)) = (why, seen.lock()) {
+                slot.get_or_insert(why);
+            }
+            why.is_some()
+        }),
+    )
+    .db("install progress handler")?;
+    Ok(reason)
+}
+
 /// Runs `PRAGMA integrity_check` and returns its first line (`ok` for a sound store).
 pub fn integrity_check(conn: &Connection) -> Result<String> {
     conn.query_row("pragma integrity_check", [], |r| r.get(0))
@@ -215,5 +257,24 @@ mod tests {
             while rows.next().unwrap().is_some() {}
         }
         assert_eq!(integrity_check(store.conn()).unwrap(), "ok");
+    }
+
+    #[test]
+    fn a_set_stop_flag_interrupts_an_endless_statement() {
+        let (_dir, path) = store_file();
+        let mut store = Store::open_read_only(&path).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let reason = install_limits(store.conn_mut(), None, stop).unwrap();
+        let mut stmt = prepare_read_only(
+            store.conn(),
+            "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n",
+        )
+        .unwrap();
+        let err = stmt.query_row([], |r| r.get::<_, i64>(0)).unwrap_err();
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::OperationInterrupted)
+        );
+        assert_eq!(*reason.lock().unwrap(), Some(Stop::Interrupted));
     }
 }

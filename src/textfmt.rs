@@ -170,6 +170,79 @@ fn newline_indent(out: &mut String, depth: usize) {
     }
 }
 
+/// How many characters of a value an error message echoes.
+pub const ECHO_CHARS: usize = 200;
+
+/// `value` as an error message echoes it: whole when it has at most [`ECHO_CHARS`] characters,
+/// else its first [`ECHO_CHARS`] and `… (N bytes)`. Every message that repeats user input or
+/// store text goes through here, so a 100 MB line cannot become 100 MB on stderr.
+pub fn capped(value: &str) -> String {
+    capped_to(value, ECHO_CHARS)
+}
+
+/// [`capped`] with another bound: `main` caps each whole message line at
+/// [`MESSAGE_CHARS`] as a last guard for values a message echoes without [`capped`].
+pub fn capped_to(value: &str, chars: usize) -> String {
+    match value.char_indices().nth(chars) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}… ({} bytes)", &value[..end], value.len()),
+    }
+}
+
+/// The longest error line `main` prints, in characters.
+pub const MESSAGE_CHARS: usize = 2000;
+
+/// `{value:?}` (Rust debug quoting, escapes visible), capped like [`capped`].
+pub fn capped_debug(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &value[..end], value.len()),
+    }
+}
+
+/// True for a Unicode format character (general category `Cf`: U+00AD, U+200B, U+202E,
+/// U+2060, U+FEFF, U+E0001, …).
+pub fn is_format_char(c: char) -> bool {
+    use unicode_general_category::{GeneralCategory, get_general_category};
+    get_general_category(c) == GeneralCategory::Format
+}
+
+/// The first invisible character of an id (docs/decisions.md D9, D20): a control character or
+/// a format character ([`is_format_char`]), with its 1-based character position.
+pub fn first_invisible(id: &str) -> Option<(usize, char)> {
+    id.chars()
+        .enumerate()
+        .find_map(|(i, c)| (c.is_control() || is_format_char(c)).then_some((i + 1, c)))
+}
+
+/// The first format character of a value ([`is_format_char`]), with its 1-based position.
+pub fn first_format_char(value: &str) -> Option<(usize, char)> {
+    value
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| is_format_char(c).then_some((i + 1, c)))
+}
+
+/// The D20 message for `id` holding the invisible character `c` at `position`:
+/// `"a\u{200b}b" contains an invisible format character U+200B at character 2 (…)`.
+pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
+    let kind = if c.is_control() {
+        "a control character"
+    } else {
+        "an invisible format character"
+    };
+    format!(
+        "{} contains {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
+        capped_debug(id),
+        u32::from(c)
+    )
+}
+
+/// [`invisible_message`] for the first invisible character of `id`, or `None`.
+pub fn invisible_problem(id: &str) -> Option<String> {
+    first_invisible(id).map(|found| invisible_message(id, found))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +299,44 @@ mod tests {
         assert_eq!(
             value.render(),
             "{\n  \"combos\": [\n    \"c1\"\n  ],\n  \"replication\": {},\n  \"n\": 2\n}"
+        );
+    }
+
+    #[test]
+    fn echoed_values_are_capped() {
+        assert_eq!(capped("short"), "short");
+        let long = "é".repeat(1000);
+        let shown = capped(&long);
+        assert_eq!(shown, format!("{}… (2000 bytes)", "é".repeat(200)));
+        assert!(capped_debug(&"x".repeat(10_000_000)).len() < 300);
+    }
+
+    #[test]
+    fn format_characters_are_invisible() {
+        for (id, position, code) in [
+            ("\u{feff}a", 1, 0xfeff),
+            ("a\u{200b}b", 2, 0x200b),
+            ("ab\u{202e}", 3, 0x202e),
+            ("a\u{00ad}", 2, 0xad),
+            ("a\u{2060}", 2, 0x2060),
+            ("a\u{e0001}", 2, 0xe0001),
+            ("a\u{110bd}", 2, 0x110bd),
+            ("a\tb", 2, 9),
+        ] {
+            let (p, c) = first_invisible(id).unwrap();
+            assert_eq!((p, u32::from(c)), (position, code), "{id:?}");
+        }
+        for id in ["abc", "é-ü", "日本", "a b", "\u{2028}x"] {
+            // U+2028 is a separator (Zl), not Cf: visible checks of D9 cover it elsewhere.
+            assert!(
+                first_invisible(id).is_none() || id.contains('\u{2028}'),
+                "{id:?}"
+            );
+        }
+        assert!(
+            invisible_problem("a\u{200b}")
+                .unwrap()
+                .contains("U+200B at character 2")
         );
     }
 }

@@ -271,7 +271,9 @@ fn spec_target(seed: &Seed) {
     };
     if plan.row_count() <= 5_000 {
         let mut writer = RowWriter::new(Vec::new(), Format::Csv, &plan, b"\r\n");
-        if compile::write_design(&plan, spec.output_seed, &mut writer, None, "fuzz").is_ok() {
+        if compile::write_design(&plan, spec.output_seed.as_ref(), &mut writer, None, "fuzz")
+            .is_ok()
+        {
             writer.finish().expect("an in-memory writer cannot fail");
         }
     }

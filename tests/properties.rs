@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use cohortdb::compile::output::{Format, RowWriter};
+use cohortdb::compile::shuffle::Seed;
 use cohortdb::compile::{self, Compiled};
 use cohortdb::record::canonical::spec_hash;
 use cohortdb::spec::{Bundle, Plan, Spec, load_bundle, resolve};
@@ -138,9 +139,13 @@ fn load(text: &str) -> Spec {
     .unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
+fn seed_of(seed: Option<i64>) -> Option<Seed> {
+    seed.map(Seed::from)
+}
+
 fn compile_csv(plan: &Plan, seed: Option<i64>) -> Vec<u8> {
     let mut writer = RowWriter::new(Vec::new(), Format::Csv, plan, b"\r\n");
-    compile::write_design(plan, seed, &mut writer, None, "memory").unwrap();
+    compile::write_design(plan, seed_of(seed).as_ref(), &mut writer, None, "memory").unwrap();
     writer.finish().unwrap()
 }
 
@@ -194,20 +199,66 @@ proptest! {
 
     #[test]
     fn the_spec_hash_ignores_layout_and_follows_content(g in gen_spec(), variant in 1u8..8) {
-        let base = spec_hash(&load(&yaml(&g, 0)), g.seed);
-        prop_assert_eq!(spec_hash(&load(&yaml(&g, variant)), g.seed), base, "layout changed the hash");
+        let base = spec_hash(&load(&yaml(&g, 0)), seed_of(g.seed).as_ref());
+        prop_assert_eq!(spec_hash(&load(&yaml(&g, variant)), seed_of(g.seed).as_ref()), base, "layout changed the hash");
         // Any level, the axis order, and the seed change it.
         let mut changed = g.clone();
         changed.axes[0].1[0].push('X');
         changed.subset = None;
-        prop_assert_ne!(spec_hash(&load(&yaml(&changed, 0)), g.seed), base);
+        prop_assert_ne!(spec_hash(&load(&yaml(&changed, 0)), seed_of(g.seed).as_ref()), base);
         if g.axes.len() >= 2 && g.pair.is_none() {
             // The same axes in another order: another product order, another spec.
             let plain = Gen { subset: None, ..g.clone() };
             let mut swapped = plain.clone();
             swapped.axes.swap(0, 1);
-            prop_assert_ne!(spec_hash(&load(&yaml(&swapped, 0)), g.seed), spec_hash(&load(&yaml(&plain, 0)), g.seed));
+            prop_assert_ne!(spec_hash(&load(&yaml(&swapped, 0)), seed_of(g.seed).as_ref()), spec_hash(&load(&yaml(&plain, 0)), seed_of(g.seed).as_ref()));
         }
-        prop_assert_ne!(spec_hash(&load(&yaml(&g, 0)), Some(g.seed.unwrap_or(0).wrapping_add(1))), base);
+        prop_assert_ne!(spec_hash(&load(&yaml(&g, 0)), Some(&Seed::from(g.seed.unwrap_or(0).wrapping_add(1)))), base);
+    }
+}
+
+/// The 32-bit words of `m`, least significant first, `[0]` for zero.
+fn words_of(mut m: u128) -> Vec<u32> {
+    let mut words = Vec::new();
+    while m > 0 {
+        words.push(m as u32);
+        m >>= 32;
+    }
+    if words.is_empty() {
+        words.push(0);
+    }
+    words
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    // docs/decisions.md D23: any integer is a seed; however it is written (sign, leading zeros),
+    // its canonical text and its MT key are those of the number.
+    #[test]
+    fn seeds_of_any_size_parse_to_their_number(n in any::<i128>(), zeros in 0usize..4, plus in any::<bool>()) {
+        let digits = format!("{}{}", "0".repeat(zeros), n.unsigned_abs());
+        let sign = if n < 0 { "-" } else if plus { "+" } else { "" };
+        let seed: Seed = format!("{sign}{digits}").parse().unwrap();
+        prop_assert_eq!(seed.to_string(), n.to_string());
+        prop_assert_eq!(seed.to_mt_key(), words_of(n.unsigned_abs()));
+        prop_assert_eq!(seed.as_i64(), i64::try_from(n).ok());
+        if let Ok(small) = i64::try_from(n) {
+            prop_assert_eq!(seed, Seed::from(small));
+        }
+    }
+
+    // A seed in output.seed is the same seed written as a YAML integer or as a quoted string:
+    // the spec hash does not see the quoting (D12).
+    #[test]
+    fn a_quoted_output_seed_hashes_as_the_integer(n in any::<i128>()) {
+        let spec = |seed: String| load(&format!("axes: {{a: [x]}}\noutput: {{field_order: [], seed: {seed}}}\n"));
+        let plain = spec(n.to_string());
+        let quoted = spec(format!("'{n}'"));
+        prop_assert_eq!(plain.output_seed.clone(), Some(n.to_string().parse::<Seed>().unwrap()));
+        prop_assert_eq!(
+            spec_hash(&plain, plain.output_seed.as_ref()),
+            spec_hash(&quoted, quoted.output_seed.as_ref())
+        );
     }
 }

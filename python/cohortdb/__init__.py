@@ -164,6 +164,11 @@ class Store:
 
     # -- commands ---------------------------------------------------------------------------
 
+    def init(self) -> int:
+        """Creates the store file, or migrates an older one (``cohortdb init``); returns its
+        schema version. Not needed before ``import_catalogs``, which creates the store too."""
+        return self._native.init()
+
     def import_catalogs(self, kind: Optional[str] = None, file: Optional[PathLike] = None) -> ImportReport:
         """Imports catalogs append-only (``cohortdb import``): every file of the data layout,
         or one ``kind`` (``concepts``, ``draft-templates``, …, ``replication``) from ``file``.
@@ -183,8 +188,8 @@ class Store:
     ) -> BuildReport:
         """Builds cohort ``cohort_id`` (``cohortdb build``) from ``spec`` (a file or folder;
         default ``<data_root>/cohorts/<cohort_id>/spec/config.yaml``) and stores its immutable
-        record. ``seed`` overrides the spec's ``output.seed``; ``max_rows`` refuses larger
-        products before any work.
+        record. ``seed`` (an int of any size, D23) overrides the spec's ``output.seed``;
+        ``max_rows`` refuses larger products before any work.
 
         Raises :class:`SpecError` (``file``, ``line``, ``yaml_path``), :class:`RefusedError`
         (missing catalog rows, collisions, a changed record) or :class:`UsageError`.

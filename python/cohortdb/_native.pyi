@@ -42,6 +42,8 @@ class NativeStore:
     @property
     def data_root(self) -> str:
         """The data root."""
+    def init(self) -> int:
+        """Creates or migrates the store; returns its schema version."""
     def import_catalogs(self, kind: Optional[str] = None, file: Optional[str] = None) -> Dict[str, Any]:
         """Imports every catalog of the data layout, or one kind from a file."""
     def build(

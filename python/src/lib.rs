@@ -15,6 +15,7 @@ use cohortdb::catalog::{self, CatalogKind, ImportReport};
 use cohortdb::cohort;
 use cohortdb::export::{self, ExportOptions, NoExportProgress};
 use cohortdb::ids::CohortId;
+use cohortdb::seed::Seed;
 use cohortdb::verify::{self, VerifyOptions};
 use cohortdb::{Error, Store};
 use pyo3::exceptions::PyValueError;
@@ -180,6 +181,37 @@ fn import_report_to_py<'py>(py: Python<'py>, report: &ImportReport) -> PyResult<
     Ok(d.into_any())
 }
 
+/// Refuses an import of the data layout that would find no catalog file at all (a missing or
+/// mistyped data root), before the store is opened or created — as `cohortdb import` does.
+fn require_some_catalog(root: &Path) -> cohortdb::Result<()> {
+    if CatalogKind::ALL
+        .iter()
+        .any(|k| k.layout_path(root).exists())
+    {
+        return Ok(());
+    }
+    let expected: Vec<String> = CatalogKind::ALL
+        .iter()
+        .map(|k| k.layout_path(root).display().to_string())
+        .collect();
+    let what = if root.is_dir() {
+        "holds no catalog file"
+    } else {
+        "is not a folder"
+    };
+    Err(Error::Usage {
+        message: format!(
+            "nothing to import: the data root {} {what}",
+            cohortdb::textfmt::capped(&root.display().to_string())
+        ),
+        detail: vec![
+            format!("expected at least one of: {}", expected.join(", ")),
+            "hint: pass data_root=DIR to cohortdb.Store, or import_catalogs(kind, file)"
+                .to_string(),
+        ],
+    })
+}
+
 /// Opens the store for a writing call and runs `f`. When the call fails and the store file did
 /// not exist before it, the file is removed again, as the CLI does: a refused first command
 /// leaves nothing behind.
@@ -227,6 +259,11 @@ impl NativeStore {
         self.data_root.clone()
     }
 
+    /// Creates or migrates the store; returns its schema version.
+    fn init(&self, py: Python<'_>) -> PyResult<u32> {
+        detached(py, || Store::open(&self.db).map(|store| store.schema_version()))
+    }
+
     /// Imports every catalog of the data layout, or one `kind` from `file`.
     #[pyo3(signature = (kind=None, file=None))]
     fn import_catalogs<'py>(
@@ -244,13 +281,24 @@ impl NativeStore {
                         names.join(", ")
                     )));
                 };
+                // As `cohortdb import KIND FILE`: `exists`, not `is_file`, so a FIFO or device
+                // reaches the import, which says what it is.
+                if !file.exists() {
+                    return Err(Error::usage(format!(
+                        "{}: no such catalog file",
+                        file.display()
+                    )));
+                }
                 with_new_or_existing_store(&self.db, |store| {
                     catalog::import_file(store, kind, &file, &NoProgress)
                 })
             }
-            (None, None) => with_new_or_existing_store(&self.db, |store| {
-                catalog::import_all(store, &self.data_root, &NoProgress)
-            }),
+            (None, None) => {
+                require_some_catalog(&self.data_root)?;
+                with_new_or_existing_store(&self.db, |store| {
+                    catalog::import_all(store, &self.data_root, &NoProgress)
+                })
+            }
             _ => Err(Error::usage(
                 "import_catalogs: give both kind and file, or neither (every catalog of the layout)",
             )),
@@ -265,10 +313,37 @@ impl NativeStore {
         py: Python<'py>,
         cohort_id: String,
         spec: Option<PathBuf>,
-        seed: Option<i64>,
+        seed: Option<&Bound<'py, PyAny>>,
         max_rows: Option<u128>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        // Any Python int (D23: seeds of any size), read through its decimal text.
+        let seed: Option<String> = match seed {
+            None => None,
+            Some(s) if s.is_none() => None,
+            Some(s)
+                if s.cast::<pyo3::types::PyInt>().is_ok()
+                    && s.cast::<pyo3::types::PyBool>().is_err() =>
+            {
+                Some(s.str()?.to_string())
+            }
+            Some(s) => {
+                return Err(to_py_err(
+                    py,
+                    Error::usage(format!(
+                        "seed must be an int, found {}",
+                        s.get_type().name()?
+                    )),
+                ));
+            }
+        };
         let report = detached(py, || {
+            let seed: Option<Seed> = match seed {
+                None => None,
+                Some(text) => Some(
+                    text.parse()
+                        .map_err(|e| Error::usage(format!("seed: {e}")))?,
+                ),
+            };
             // D11: the id is checked before anything is read or written.
             let id = CohortId::parse(&cohort_id)?;
             let spec_path = spec.unwrap_or_else(|| {
@@ -280,6 +355,7 @@ impl NativeStore {
             });
             let spec = cohortdb::spec::load_path(&spec_path)?;
             let plan = cohortdb::spec::resolve(&spec)?;
+            cohortdb::compile::check_axes(&plan)?;
             let max_rows = max_rows.unwrap_or(cohortdb::compile::DEFAULT_MAX_ROWS);
             let rows = plan.row_count();
             if rows > max_rows {
@@ -289,7 +365,7 @@ impl NativeStore {
             }
             let seed = spec.effective_seed(seed);
             with_new_or_existing_store(&self.db, |store| {
-                cohort::build(store, &id, &spec, &plan, seed)
+                cohort::build(store, &id, &spec, &plan, seed.as_ref())
             })
         })?;
         report_to_py(py, &report)

@@ -153,3 +153,14 @@ def test_verify_mismatch_carries_the_report(built, workdir):
     assert e.report.matches is False
     assert str(e).startswith("cohort pilot does not verify: ")
     assert e.to_dict()["error"] == "VerifyMismatch"
+
+
+def test_usage_error_for_a_data_root_without_catalogs(tmp_path):
+    store = cohortdb.Store(tmp_path / "s.db", data_root=tmp_path / "nowhere")
+    with pytest.raises(cohortdb.UsageError) as info:
+        store.import_catalogs()
+    assert "nothing to import: the data root" in str(info.value)
+    assert info.value.detail[0].startswith("expected at least one of:")
+    assert not (tmp_path / "s.db").exists()
+    with pytest.raises(cohortdb.UsageError, match="no such catalog file"):
+        store.import_catalogs("llm-models", tmp_path / "missing.csv")

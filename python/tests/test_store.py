@@ -177,3 +177,24 @@ def test_a_store_is_shared_between_threads(built):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: len(built.membership("pilot")), range(8)))
     assert results == [48] * 8
+
+
+def test_a_seed_of_any_size_gives_the_cli_hash(cli, workdir, tmp_path_factory):
+    seed = 123456789012345678901234567890  # beyond 64 bits (D23)
+    other = tmp_path_factory.mktemp("cli")
+    shutil.copytree(workdir / "data", other / "data")
+    cli(["import"], cwd=other)
+    out = cli(["build", "pilot", "--seed", str(seed)], cwd=other).stdout
+    expected = re.search(r"cohortdb-v1:([0-9a-f]{64})", out).group(1)
+    store = cohortdb.Store(workdir / "cohorts.db", data_root=workdir / "data")
+    store.import_catalogs()
+    assert store.build("pilot", seed=seed).content_hash == expected
+    with pytest.raises(cohortdb.UsageError, match="seed must be an int, found str"):
+        store.build("pilot", seed="1")
+
+
+def test_init_creates_the_store(tmp_path):
+    store = cohortdb.Store(tmp_path / "new.db", data_root=tmp_path)
+    version = store.init()
+    assert version >= 1 and store.init() == version
+    assert store.cohorts() == []

@@ -28,7 +28,7 @@ def rss_bytes() -> int:
 @pytest.fixture
 def empty_store(tmp_path):
     store = cohortdb.Store(tmp_path / "s.db", data_root=tmp_path)
-    store.import_catalogs()  # creates the store
+    assert store.init() >= 1  # creates the store
     return store
 
 

@@ -32,7 +32,7 @@ impl Catalogs {
     /// Loads `--catalog FILE.json`: `{axis: [values…]}` or `{axis: {value: …}}` (keys used).
     pub fn add_json_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| Error::usage(format!("{shown}: the catalog is not valid UTF-8")))?;
         let node = parse_json(text).map_err(|e| {
@@ -191,7 +191,7 @@ fn parse_csv_arg(arg: &str, data_root: &Path) -> Result<(String, PathBuf, String
 }
 
 fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::fsutil::open_regular(path).map_err(|e| Error::io(path, e))?;
     let mut reader = CsvReader::new(std::io::BufReader::new(file), Dialect::default());
     let mut rec = RawRecord::default();
     let bad = |line: u64| {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use cohortdb::cohort::{self, BuildStatus};
 use cohortdb::ids::CohortId;
+use cohortdb::seed::Seed;
 
 use super::Global;
 
@@ -19,9 +20,10 @@ pub struct BuildArgs {
     /// The spec (file or folder); default <data-root>/cohorts/<COHORT_ID>/spec/config.yaml.
     #[arg(long, value_name = "PATH")]
     spec: Option<PathBuf>,
-    /// Shuffle the design rows as the reference does; default: the spec's output.seed.
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<i64>,
+    /// Shuffle the design rows as the reference does (any integer, of any size); default: the
+    /// spec's output.seed.
+    #[arg(long, allow_negative_numbers = true, value_name = "INTEGER")]
+    seed: Option<Seed>,
     /// Refuse specs whose product has more rows than this (checked before any work).
     #[arg(long, value_name = "N", default_value_t = cohortdb::compile::DEFAULT_MAX_ROWS)]
     max_rows: u128,
@@ -42,9 +44,9 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     super::check_max_rows(&plan, args.max_rows)?;
     let seed = spec.effective_seed(args.seed);
     let report = super::with_new_or_existing_store(global, |store| {
-        Ok(cohort::build(store, &id, &spec, &plan, seed)?)
+        Ok(cohort::build(store, &id, &spec, &plan, seed.as_ref())?)
     })?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     match report.status {
         BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
         BuildStatus::Unchanged { formatting_only } => {

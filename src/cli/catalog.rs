@@ -31,7 +31,7 @@ pub fn run(global: &Global, command: CatalogCommand) -> anyhow::Result<ExitCode>
     let CatalogCommand::StripActive(args) = command;
     let root = args.data_root.unwrap_or_else(|| global.data_root.clone());
     let report = strip::strip_active(&root, !args.no_backup)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     if report.is_empty() {
         writeln!(
             out,

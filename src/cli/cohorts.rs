@@ -10,7 +10,7 @@ use super::Global;
 pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let store = Store::open_read_only(&global.db)?;
     let cohorts = cohortdb::record::list(store.conn())?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     if cohorts.is_empty() {
         writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)")?;
         return Ok(ExitCode::SUCCESS);

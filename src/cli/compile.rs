@@ -10,6 +10,8 @@ use cohortdb::Error;
 use cohortdb::catalog::allowlist::Catalogs;
 use cohortdb::compile;
 use cohortdb::compile::output::{Format, RowWriter};
+use cohortdb::fsutil::{OutputTarget, open_stream_output, output_target};
+use cohortdb::seed::Seed;
 
 use super::{Global, render::warn};
 
@@ -25,9 +27,9 @@ pub struct CompileArgs {
     #[arg(long, value_parser = ["csv", "jsonl"])]
     format: Option<String>,
     /// Shuffle the rows exactly as the reference does (Python's random.Random(seed).shuffle);
-    /// default: the spec's output.seed.
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<i64>,
+    /// any integer, of any size; default: the spec's output.seed.
+    #[arg(long, allow_negative_numbers = true, value_name = "INTEGER")]
+    seed: Option<Seed>,
     /// Print only the first N rows (stdout only).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     limit: Option<u64>,
@@ -71,7 +73,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     }
     let format = output_format(&args)?;
     let (spec, plan) = super::load_plan(&args.spec)?;
-    let seed = spec.effective_seed(args.seed);
+    let seed = spec.effective_seed(args.seed.clone());
     super::check_max_rows(&plan, args.max_rows)?;
     let mut catalogs = Catalogs::default();
     for path in &args.catalog {
@@ -83,7 +85,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     catalogs.check(&plan)?;
 
     match &args.out {
-        Some(out) => write_file(out, format, &plan, seed)?,
+        Some(out) => write_out(out, format, &plan, seed.as_ref())?,
         None => {
             let stdout = std::io::stdout().lock();
             let mut writer = RowWriter::new(
@@ -92,8 +94,26 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
                 &plan,
                 b"\n",
             );
-            let written = compile::write_design(&plan, seed, &mut writer, args.limit, "stdout")?;
-            writer.finish().map_err(|e| Error::io("stdout", e))?;
+            // The rows are compile's last work: when the reader of stdout goes away (`| head`),
+            // nothing is left whose outcome could change the status, so compile stops and
+            // exits 0 rather than computing rows nobody reads (docs/reliability.md, "Pipes,
+            // special files and links").
+            let written = match compile::write_design(
+                &plan,
+                seed.as_ref(),
+                &mut writer,
+                args.limit,
+                "stdout",
+            ) {
+                Err(e) if e.is_broken_pipe() => return Ok(ExitCode::SUCCESS),
+                other => other?,
+            };
+            match writer.finish() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                other => other.map_err(|e| Error::io("stdout", e))?,
+            };
             let total = plan.row_count();
             if (written as u128) < total {
                 warn(
@@ -106,13 +126,44 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the rows to `--out` according to what the path is now ([`OutputTarget`]): nothing
+/// or a regular file is replaced whole (a new file renamed into place); a character device or
+/// a FIFO (`/dev/null`, `/dev/stdout` on a pipe) is written into directly and never replaced;
+/// a symlink to anything else, a directory, a socket or a block device is refused before any
+/// work. See docs/reliability.md, "Pipes, special files and links".
+fn write_out(
+    out: &Path,
+    format: Format,
+    plan: &cohortdb::spec::Plan,
+    seed: Option<&Seed>,
+) -> anyhow::Result<()> {
+    match output_target(out).map_err(|e| Error::io(out, e))? {
+        OutputTarget::Replace => write_file(out, format, plan, seed),
+        OutputTarget::Stream => {
+            let file = open_stream_output(out).map_err(|e| Error::io(out, e))?;
+            let mut writer = RowWriter::new(
+                BufWriter::with_capacity(1 << 16, file),
+                format,
+                plan,
+                b"\r\n",
+            );
+            compile::write_design(plan, seed, &mut writer, None, &out.display().to_string())?;
+            writer
+                .finish()
+                .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+                .map_err(|e| Error::io(out, e))?;
+            Ok(())
+        }
+    }
+}
+
 /// Streams the rows through the atomic writer (`layout::write_with`): a temporary file beside
 /// `out` renamed into place, so a failure never leaves a partial file.
 fn write_file(
     out: &Path,
     format: Format,
     plan: &cohortdb::spec::Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> anyhow::Result<()> {
     cohortdb::layout::write_with(out, |file, tmp| -> anyhow::Result<()> {
         let mut writer = RowWriter::new(

@@ -22,7 +22,7 @@ pub struct ExplainArgs {
 
 fn axes_line(axes: &[(String, usize)]) -> String {
     if axes.is_empty() {
-        return "(no axes)".to_string();
+        return "(none)".to_string();
     }
     axes.iter()
         .map(|(n, c)| format!("{n}({c})"))
@@ -32,7 +32,7 @@ fn axes_line(axes: &[(String, usize)]) -> String {
 
 pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&args.spec)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "spec: {}", spec.config_display)?;
     writeln!(out)?;
     writeln!(out, "axes as declared ({}):", spec.axes.len())?;
@@ -78,7 +78,11 @@ pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
                 step.rule,
                 step.at.yaml_path.as_deref().unwrap_or("")
             )?;
-            writeln!(out, "     axes: {}", axes_line(&step.axes))?;
+            writeln!(out, "     changes: {}", axes_line(&step.changed))?;
+            if !step.removed.is_empty() {
+                writeln!(out, "     consumes: {}", step.removed.join(", "))?;
+            }
+            writeln!(out, "     axes: {}", step.axis_count)?;
             writeln!(out, "     rows: {}", step.rows)?;
         }
     }

@@ -48,7 +48,7 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     for note in &report.notes {
         warn(global, &note.to_string());
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "cohort {} exported to {}", id, report.out.display())?;
     for (name, outcome) in &report.files {
         let what = match outcome {

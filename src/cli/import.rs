@@ -23,6 +23,37 @@ pub struct ImportArgs {
     file: Option<PathBuf>,
 }
 
+/// Refuses an import of the data layout that would find no catalog file at all (a missing or
+/// mistyped `--data-root`), before the store is opened or created.
+fn require_some_catalog(global: &Global) -> anyhow::Result<()> {
+    let root = &global.data_root;
+    if CatalogKind::ALL
+        .iter()
+        .any(|k| k.layout_path(root).exists())
+    {
+        return Ok(());
+    }
+    let expected: Vec<String> = CatalogKind::ALL
+        .iter()
+        .map(|k| k.layout_path(root).display().to_string())
+        .collect();
+    let what = if root.is_dir() {
+        "holds no catalog file"
+    } else {
+        "is not a folder"
+    };
+    bail!(cohortdb::Error::Usage {
+        message: format!(
+            "nothing to import: the data root {} {what}",
+            cohortdb::textfmt::capped(&root.display().to_string())
+        ),
+        detail: vec![
+            format!("expected at least one of: {}", expected.join(", ")),
+            "hint: pass --data-root DIR (or COHORTDB_DATA_ROOT), or `import KIND FILE`".to_string(),
+        ],
+    })
+}
+
 pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let progress = FileBar::new(global);
     let report = match (&args.kind, &args.file) {
@@ -34,20 +65,31 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
                     names.join(", ")
                 )));
             };
+            // `exists`, not `is_file`: a FIFO or device is refused by the import itself, which
+            // says what it is (docs/reliability.md, "Pipes, special files and links").
+            if !file.exists() {
+                bail!(cohortdb::Error::usage(format!(
+                    "{}: no such catalog file",
+                    file.display()
+                )));
+            }
             super::with_new_or_existing_store(global, |store| {
                 Ok(catalog::import_file(store, kind, file, &progress)?)
             })?
         }
-        _ => super::with_new_or_existing_store(global, |store| {
-            Ok(catalog::import_all(store, &global.data_root, &progress)?)
-        })?,
+        _ => {
+            require_some_catalog(global)?;
+            super::with_new_or_existing_store(global, |store| {
+                Ok(catalog::import_all(store, &global.data_root, &progress)?)
+            })?
+        }
     };
     for file in &report.files {
         for warning in &file.warnings {
             warn(global, warning);
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     for file in &report.files {
         if file.present {
             writeln!(

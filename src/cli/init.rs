@@ -9,7 +9,7 @@ use super::Global;
 
 pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let store = Store::open(&global.db)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "store: {}", store.path().display())?;
     writeln!(out, "schema version: {}", store.schema_version())?;
     Ok(ExitCode::SUCCESS)

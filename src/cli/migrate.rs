@@ -85,7 +85,7 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
             migrate::legacy::migrate(root, &id, &options, &settings)?
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     print_migration(&mut out, &id, kind, &migration)?;
     if !common.check {
         return Ok(ExitCode::SUCCESS);

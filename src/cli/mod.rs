@@ -1,6 +1,7 @@
 //! The command line: clap types (their doc comments are the help text) and the dispatch.
 //! No logic lives here beyond turning arguments into library calls; see one file per command.
 
+mod backup;
 mod build;
 mod catalog;
 mod cohorts;
@@ -10,6 +11,7 @@ mod export;
 mod import;
 mod init;
 mod migrate;
+mod out;
 mod query;
 mod render;
 mod sql;
@@ -80,6 +82,8 @@ pub enum Command {
     Cohorts,
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
+    /// Copy the store, consistently and while in use, to a new self-contained file.
+    Backup(backup::BackupArgs),
     /// Turn legacy cohorts into specs: from a membership.csv, or from active flags and curated
     /// lists; `--check` proves the spec reproduces the members.
     #[command(subcommand)]
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&global, args),
         Command::Cohorts => cohorts::run(&global),
         Command::Query(args) => query::run(&global, args),
+        Command::Backup(args) => backup::run(&global, args),
         Command::Migrate(command) => migrate::run(&global, command),
         Command::Catalog(command) => catalog::run(&global, command),
     }
@@ -129,12 +134,14 @@ fn with_new_or_existing_store<T>(
     result
 }
 
-/// Loads and resolves a spec.
+/// Loads and resolves a spec; refuses a product of more axes than one SQLite join holds
+/// (before `explain`, `compile`, `sql` or `build` writes anything).
 fn load_plan(
     path: &std::path::Path,
 ) -> anyhow::Result<(cohortdb::spec::Spec, cohortdb::spec::Plan)> {
     let spec = cohortdb::spec::load_path(path)?;
     let plan = cohortdb::spec::resolve(&spec)?;
+    cohortdb::compile::check_axes(&plan)?;
     Ok((spec, plan))
 }
 

@@ -3,9 +3,13 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use cohortdb::Store;
+use cohortdb::query::Stop;
 use cohortdb::textfmt::{push_json_str, write_csv_record};
 use rusqlite::types::ValueRef;
 
@@ -28,6 +32,9 @@ pub struct QueryArgs {
     /// Output format; default `table` on a terminal, `csv` otherwise.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Stop the statement after this long (`30s`, `5m`, `1h`); exit 2. Ctrl-C also stops it.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    timeout: Option<Duration>,
 }
 
 fn text_of(value: ValueRef<'_>) -> Vec<u8> {
@@ -55,23 +62,62 @@ fn push_json_value(out: &mut String, value: ValueRef<'_>) {
     }
 }
 
+/// How many rows `--format table` reads before it fixes the column widths; later rows are
+/// streamed with those widths, so memory stays bounded whatever the row count.
+const TABLE_SAMPLE_ROWS: usize = 1000;
+
+/// The widest a table column is padded to (longer cells overflow their column).
+const TABLE_MAX_WIDTH: usize = 60;
+
+fn query_error(e: rusqlite::Error, timeout: Option<Duration>, reason: &StopCell) -> anyhow::Error {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+        let stop = reason.lock().ok().and_then(|r| *r);
+        let message = match (stop, timeout) {
+            (Some(Stop::Timeout), Some(t)) => format!(
+                "query stopped after --timeout {}; nothing more was read",
+                humantime::format_duration(t)
+            ),
+            _ => "query interrupted (Ctrl-C); nothing more was read".to_string(),
+        };
+        return cohortdb::Error::usage(message).into();
+    }
+    cohortdb::Error::Db {
+        query: "query",
+        source: e,
+    }
+    .into()
+}
+
+type StopCell = std::sync::Arc<std::sync::Mutex<Option<Stop>>>;
+
 pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
         Format::Csv
     });
-    let store = Store::open_read_only(&global.db)?;
+    let mut store = Store::open_read_only(&global.db)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second handler cannot be installed in one process; `query` runs once per process.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
+    }
+    let reason = cohortdb::query::install_limits(store.conn_mut(), args.timeout, stop)?;
     let mut stmt = cohortdb::query::prepare_read_only(store.conn(), &args.sql)?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let mut rows = stmt.query([]).map_err(|e| cohortdb::Error::Db {
-        query: "query",
-        source: e,
-    })?;
-    let stdout = std::io::stdout().lock();
+    let mut rows = stmt
+        .query([])
+        .map_err(|e| query_error(e, args.timeout, &reason))?;
+    // The first row is read before anything is written: a statement that fails at once prints
+    // its error only, not a header followed by an error.
+    let mut next = rows
+        .next()
+        .map_err(|e| query_error(e, args.timeout, &reason))?;
+    let stdout = super::out::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let mut line = String::new();
-    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut table = Table::new(&names);
     if format == Format::Csv {
         write_csv_record(&mut out, &names, b"\n")?;
     }
@@ -79,10 +125,7 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
         out.write_all(b"[")?;
     }
     let mut count = 0u64;
-    while let Some(row) = rows.next().map_err(|e| cohortdb::Error::Db {
-        query: "query",
-        source: e,
-    })? {
+    while let Some(row) = next {
         match format {
             Format::Csv => {
                 let fields: Vec<Vec<u8>> = (0..names.len())
@@ -111,39 +154,76 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
                 out.write_all(line.as_bytes())?;
             }
             Format::Table => {
-                table.push(
-                    (0..names.len())
-                        .map(|i| {
-                            String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i))).into_owned()
-                        })
-                        .collect(),
-                );
+                let cells = (0..names.len())
+                    .map(|i| String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i))).into_owned())
+                    .collect();
+                table.push(&mut out, cells)?;
             }
         }
         count += 1;
+        next = rows
+            .next()
+            .map_err(|e| query_error(e, args.timeout, &reason))?;
     }
     match format {
         Format::Json => out.write_all(if count == 0 { b"]\n" } else { b"\n]\n" })?,
-        Format::Table => write_table(&mut out, &names, &table)?,
+        Format::Table => table.finish(&mut out, count)?,
         _ => {}
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_table(
-    out: &mut impl Write,
-    names: &[String],
-    rows: &[Vec<String>],
-) -> std::io::Result<()> {
-    let width = |s: &str| s.chars().count();
-    let mut widths: Vec<usize> = names.iter().map(|n| width(n)).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(width(cell).min(60));
+/// An aligned table, streamed: the first [`TABLE_SAMPLE_ROWS`] rows are held to size the
+/// columns (capped at [`TABLE_MAX_WIDTH`]), then every row is written as it comes.
+struct Table {
+    names: Vec<String>,
+    widths: Vec<usize>,
+    sample: Vec<Vec<String>>,
+    started: bool,
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+impl Table {
+    fn new(names: &[String]) -> Table {
+        Table {
+            names: names.to_vec(),
+            widths: names.iter().map(|n| width(n)).collect(),
+            sample: Vec::new(),
+            started: false,
         }
     }
-    let print_row = |out: &mut dyn Write, cells: &[String]| -> std::io::Result<()> {
+
+    fn push(&mut self, out: &mut impl Write, cells: Vec<String>) -> std::io::Result<()> {
+        if self.started {
+            return self.print_row(out, &cells);
+        }
+        for (i, cell) in cells.iter().enumerate() {
+            self.widths[i] = self.widths[i].max(width(cell).min(TABLE_MAX_WIDTH));
+        }
+        self.sample.push(cells);
+        if self.sample.len() >= TABLE_SAMPLE_ROWS {
+            self.start(out)?;
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        self.started = true;
+        let names = std::mem::take(&mut self.names);
+        self.print_row(out, &names)?;
+        let rule: Vec<String> = self.widths.iter().map(|w| "-".repeat(*w)).collect();
+        self.print_row(out, &rule)?;
+        for row in std::mem::take(&mut self.sample) {
+            self.print_row(out, &row)?;
+        }
+        Ok(())
+    }
+
+    fn print_row(&self, out: &mut impl Write, cells: &[String]) -> std::io::Result<()> {
         let mut line = String::new();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
@@ -152,21 +232,16 @@ fn write_table(
             let shown: String = cell.replace('\n', "\\n");
             line.push_str(&shown);
             if i + 1 < cells.len() {
-                line.push_str(&" ".repeat(widths[i].saturating_sub(width(&shown))));
+                line.push_str(&" ".repeat(self.widths[i].saturating_sub(width(&shown))));
             }
         }
         writeln!(out, "{}", line.trim_end())
-    };
-    print_row(out, names)?;
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    print_row(out, &rule)?;
-    for row in rows {
-        print_row(out, row)?;
     }
-    writeln!(
-        out,
-        "({} row{})",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    )
+
+    fn finish(&mut self, out: &mut impl Write, count: u64) -> std::io::Result<()> {
+        if !self.started {
+            self.start(out)?;
+        }
+        writeln!(out, "({})", cohortdb::textfmt::count(count, "row"))
+    }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::compile::{self, Compiled};
+use cohortdb::seed::Seed;
 
 use cohortdb::textfmt::count;
 
@@ -18,15 +19,15 @@ pub struct SqlArgs {
     #[arg(value_name = "SPEC")]
     spec: PathBuf,
     /// Show the seeded (shuffled) form of the product query.
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<i64>,
+    #[arg(long, allow_negative_numbers = true, value_name = "INTEGER")]
+    seed: Option<Seed>,
 }
 
 pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&args.spec)?;
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     writeln!(out, "-- cohortdb: the SQL for {}", spec.config_display)?;
     writeln!(
         out,
@@ -44,7 +45,7 @@ pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{};", compiled.insert_statement(i))?;
     }
     writeln!(out)?;
-    if let Some(seed) = seed {
+    if let Some(seed) = &seed {
         writeln!(
             out,
             "-- shuffled with seed {seed}: ?1 = row count, ?2k+2 / ?2k+3 = stride / level count of axis k"

@@ -74,7 +74,7 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
     let store = Store::open_existing(&global.db)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::out::stdout();
     let (mut differs, mut errors) = (0, 0);
     for id in &ids {
         let options = VerifyOptions {

@@ -15,6 +15,7 @@ use super::roles::{REPLICATE_CANDIDATES, TEXT_ROLES, text_role};
 use crate::compile::{self, Compiled, Selection, Source};
 use crate::error::{DbContext, Error, Location, Result};
 use crate::ids::{self, Role, Stage};
+use crate::seed::Seed;
 use crate::spec::{Plan, Value};
 use crate::store::queries;
 
@@ -183,7 +184,18 @@ fn load(conn: &Connection, plan: &Plan, compiled: &Compiled<RoleCell>) -> Result
                     SqlValue::Integer(ids::py_int(s).expect("the match guard parsed it"))
                 }
                 other => {
-                    problems.push((column.clone(), other.to_string(), at.clone()));
+                    // D22: say what the reference's int() made of non-ASCII digits.
+                    let shown = match other {
+                        Value::Str(s) => crate::spec::value::python_int_of_unicode_digits(s)
+                            .map(|n| {
+                                format!(
+                                    "{other} (the reference's int() read this as {n}; write {n}, D22)"
+                                )
+                            }),
+                        _ => None,
+                    };
+                    let shown = shown.unwrap_or_else(|| other.to_string());
+                    problems.push((column.clone(), shown, at.clone()));
                     SqlValue::Integer(SENTINEL + problems.len() as i64 - 1)
                 }
             },
@@ -291,7 +303,7 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
 /// Stage 1: creates the build's scratch tables on `conn`, fills `temp.design` with the plan's
 /// rows as role-value ids (shuffled by `seed`, docs/decisions.md D8) and checks that every row
 /// has all fields and valid replicates.
-pub fn design(conn: &Connection, cohort: &str, plan: &Plan, seed: Option<i64>) -> Result<Design> {
+pub fn design(conn: &Connection, cohort: &str, plan: &Plan, seed: Option<&Seed>) -> Result<Design> {
     conn.execute_batch(queries::BUILD_TEMP_CREATE)
         .db("build_temp_create")?;
     let selections = selections(plan, cohort)?;

@@ -22,16 +22,17 @@ use rusqlite::Connection;
 use crate::error::{DbContext, Error, Result};
 use crate::record::canonical;
 use crate::record::{self, Computed, Hashes, Record};
+use crate::seed::Seed;
 use crate::spec::{Plan, Spec};
 use crate::store::Store;
 
 pub use crate::ids::CohortId;
 
 /// How to compute a cohort: the inputs a build or a verify fixes besides the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
-    /// The effective shuffle seed (`--seed`, else `output.seed`, D8).
-    pub seed: Option<i64>,
+    /// The effective shuffle seed (`--seed`, else `output.seed`, D8; any integer, D23).
+    pub seed: Option<Seed>,
     /// The newest import batch the catalogs are read as of.
     pub last_batch: i64,
     /// The cohort's build number: registry entries of earlier cohorts are consulted.
@@ -51,7 +52,7 @@ pub fn compute(
     plan: &Plan,
     options: &BuildOptions,
 ) -> Result<Computed> {
-    let design = design::design(conn, cohort, plan, options.seed)?;
+    let design = design::design(conn, cohort, plan, options.seed.as_ref())?;
     let counts = members::plan_entries(conn, &design, options.force_columns)?;
     checks::check_not_empty(&counts, cohort)?;
     let used = members::used_values(conn)?;
@@ -59,7 +60,7 @@ pub fn compute(
     members::issue_gen_ids(conn, &counts, options.cohort_no, cohort)?;
     let manifest = manifest::manifest(conn, &design, &used, options.last_batch, cohort)?;
     let modes = manifest::modes(conn, &design, &used, options.last_batch)?;
-    let spec_hash = canonical::spec_hash(spec, options.seed);
+    let spec_hash = canonical::spec_hash(spec, options.seed.as_ref());
     let (members_hash, mut registry) = members::digest(conn, &counts, &design)?;
     checks::check_duplicates(conn, &registry, cohort)?;
     if !options.collect_registry {
@@ -79,7 +80,7 @@ pub fn compute(
         counts: counts.per_stage(),
         manifest,
         modes,
-        seed: options.seed,
+        seed: options.seed.clone(),
         last_batch: options.last_batch,
         cohort_no: options.cohort_no,
         hashes: Hashes {
@@ -128,7 +129,7 @@ pub fn build(
     id: &CohortId,
     spec: &Spec,
     plan: &Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> Result<BuildReport> {
     let tx = store.write_transaction()?;
     let last_batch = record::last_batch(&tx)?;
@@ -139,7 +140,7 @@ pub fn build(
         None => record::next_cohort_no(&tx)?,
     };
     let options = BuildOptions {
-        seed,
+        seed: seed.cloned(),
         last_batch,
         cohort_no,
         collect_registry: true,
@@ -421,7 +422,7 @@ mod tests {
                 formatting_only: false
             }
         );
-        let err = build(&mut store, &id, &spec, &plan, Some(7)).expect_err("D14");
+        let err = build(&mut store, &id, &spec, &plan, Some(&Seed::from(7))).expect_err("D14");
         let detail = err.detail().join("\n");
         assert!(
             detail.contains("seed: None stored, Some(7) now"),

@@ -21,6 +21,7 @@ use rusqlite::{Connection, Statement};
 
 use crate::error::{DbContext, Error, Result};
 use crate::spec::{Plan, Value};
+use shuffle::Seed;
 
 /// What a component column carries, in compile output.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -191,6 +192,30 @@ pub fn output_cell(form: &Form, value: &Value) -> SqlValue {
     }
 }
 
+/// The most final axes a product may have: SQLite joins at most 64 tables in one `SELECT`, and
+/// a seeded product joins the shuffle's position table as well.
+pub const MAX_AXES: usize = 63;
+
+/// Refuses a plan whose product has more than [`MAX_AXES`] axes, naming the count, before any
+/// table is made or row written (`explain`, `compile`, `sql` and `build` check it first).
+pub fn check_axes(plan: &Plan) -> Result<()> {
+    let n = plan.axes.len();
+    if n <= MAX_AXES {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "the spec's product has {n} axes after its rules; cohortdb joins at most {MAX_AXES} \
+             (SQLite's limit of 64 tables in one join)"
+        ),
+        detail: vec![
+            "hint: bundle axes that vary together into a tuple rule (`rules.tuples`), or tie \
+             axes that share levels"
+                .to_string(),
+        ],
+    })
+}
+
 /// Creates and fills the axis tables on `conn` (temp tables, so any connection works, even
 /// one on a read-only store). `cell` turns a component value (and where its level was written)
 /// into what the column holds.
@@ -200,6 +225,7 @@ pub fn load_tables<K: Clone + PartialEq>(
     compiled: &Compiled<K>,
     mut cell: impl FnMut(&K, &Value, &crate::error::Location) -> Result<SqlValue>,
 ) -> Result<()> {
+    check_axes(plan)?;
     for (i, table) in compiled.tables.iter().enumerate() {
         conn.execute(&emit::drop_table(i), [])
             .db("drop axis table")?;
@@ -241,7 +267,7 @@ pub fn prepare_product<'c, K: Clone + PartialEq>(
     conn: &'c Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
 ) -> Result<Statement<'c>> {
     prepare_product_into(conn, plan, compiled, seed, "")
 }
@@ -251,7 +277,7 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
     conn: &'c Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
     prefix: &str,
 ) -> Result<Statement<'c>> {
     let sql = format!("{prefix}{}", compiled.select_statement());
@@ -300,7 +326,7 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
 /// number of rows written.
 pub fn write_design<W: std::io::Write>(
     plan: &Plan,
-    seed: Option<i64>,
+    seed: Option<&Seed>,
     writer: &mut output::RowWriter<W>,
     limit: Option<u64>,
     out: &str,
@@ -368,6 +394,8 @@ mod tests {
     }
 
     fn run(plan: &Plan, seed: Option<i64>) -> (Vec<Vec<String>>, String) {
+        let seed = seed.map(Seed::from);
+        let seed = seed.as_ref();
         let conn = Connection::open_in_memory().unwrap();
         let compiled = Compiled::new(plan, &output_selections(plan), seed.is_some());
         load_tables(&conn, plan, &compiled, |k, v, _| Ok(output_cell(k, v))).unwrap();

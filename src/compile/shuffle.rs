@@ -1,6 +1,9 @@
-//! Python's `random.Random(seed).shuffle(list)`, exactly (semantics §2.7.6): MT19937 seeded by
-//! `init_by_array` over the 32-bit words of `|seed|`, `getrandbits`, `randbelow` by rejection,
-//! and the Fisher–Yates walk from the end.
+//! Python's `random.Random(seed).shuffle(list)`, exactly (docs/reference.md §2.7.6): MT19937
+//! seeded by `init_by_array` over the 32-bit words of `|seed|`, `getrandbits`, `randbelow` by
+//! rejection, and the Fisher–Yates walk from the end. A seed is any decimal integer, of any size
+//! (docs/decisions.md D23): [`Seed`].
+
+pub use crate::seed::{MAX_SEED_DIGITS, Seed, SeedError};
 
 const N: usize = 624;
 const M: usize = 397;
@@ -54,19 +57,9 @@ impl Mt19937 {
         mt
     }
 
-    /// `random.seed(seed)` for an integer seed: the absolute value, split into 32-bit words,
-    /// least significant first (`[0]` for zero).
-    pub fn from_python_seed(seed: i64) -> Self {
-        let mut magnitude = seed.unsigned_abs();
-        let mut key = Vec::with_capacity(2);
-        while magnitude > 0 {
-            key.push((magnitude & 0xffff_ffff) as u32);
-            magnitude >>= 32;
-        }
-        if key.is_empty() {
-            key.push(0);
-        }
-        Mt19937::init_by_array(&key)
+    /// `random.seed(seed)` for an integer seed: `init_by_array` over [`Seed::to_mt_key`].
+    pub fn from_python_seed(seed: &Seed) -> Self {
+        Mt19937::init_by_array(&seed.to_mt_key())
     }
 
     fn twist(&mut self) {
@@ -113,7 +106,7 @@ impl Mt19937 {
 
 /// `random.Random(seed).shuffle(list(range(n)))`: position k of the result holds the product
 /// index of the k-th output row. `n` must be below 2³².
-pub fn permutation(seed: i64, n: u32) -> Vec<u32> {
+pub fn permutation(seed: &Seed, n: u32) -> Vec<u32> {
     let mut items: Vec<u32> = (0..n).collect();
     let mut rng = Mt19937::from_python_seed(seed);
     for i in (1..items.len()).rev() {
@@ -122,12 +115,15 @@ pub fn permutation(seed: i64, n: u32) -> Vec<u32> {
     }
     items
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    // Every vector of semantics §2.7.6.
+    fn seed(text: &str) -> Seed {
+        text.parse().expect("a test seed")
+    }
+
+    // Every vector of docs/reference.md §2.7.6.
     #[test]
     fn reference_shuffle_vectors() {
         let cases: &[(i64, u32, &[u32])] = &[
@@ -143,19 +139,83 @@ mod tests {
             (123, 8, &[1, 4, 5, 6, 3, 7, 2, 0]),
             (4_294_967_297, 5, &[2, 4, 0, 3, 1]),
         ];
-        for (seed, n, want) in cases {
-            assert_eq!(permutation(*seed, *n), *want, "seed {seed}, n {n}");
+        for (n_seed, n, want) in cases {
+            assert_eq!(
+                permutation(&Seed::from(*n_seed), *n),
+                *want,
+                "seed {n_seed}, n {n}"
+            );
+        }
+    }
+
+    // Seeds at and beyond ±2⁶³ and ±2⁶⁴ (docs/decisions.md D23). Each expected order is
+    // CPython 3.11's `r = random.Random(seed); l = list(range(12)); r.shuffle(l)`.
+    #[test]
+    fn seeds_of_any_size_shuffle_as_python_does() {
+        let cases: &[(&str, [u32; 12])] = &[
+            (
+                "9223372036854775807",
+                [11, 1, 6, 9, 4, 3, 0, 8, 7, 2, 10, 5],
+            ),
+            (
+                "9223372036854775808",
+                [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8],
+            ),
+            (
+                "-9223372036854775808",
+                [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8],
+            ),
+            (
+                "-9223372036854775809",
+                [0, 4, 5, 6, 8, 3, 9, 1, 7, 10, 2, 11],
+            ),
+            (
+                "18446744073709551615",
+                [1, 8, 6, 9, 2, 11, 4, 7, 10, 5, 3, 0],
+            ),
+            (
+                "18446744073709551616",
+                [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+            ),
+            (
+                "-18446744073709551616",
+                [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+            ),
+            (
+                "18446744073709551617",
+                [11, 5, 3, 10, 9, 8, 2, 7, 0, 4, 6, 1],
+            ),
+            (
+                "79228162514264337593543950341",
+                [6, 8, 4, 5, 0, 10, 3, 7, 9, 11, 2, 1],
+            ),
+            (
+                "1234567890123456789012345678901234567890",
+                [11, 9, 0, 7, 5, 2, 8, 10, 4, 3, 6, 1],
+            ),
+            (
+                "-1234567890123456789012345678901234567890",
+                [11, 9, 0, 7, 5, 2, 8, 10, 4, 3, 6, 1],
+            ),
+            ("0", [1, 9, 8, 5, 10, 2, 3, 7, 4, 0, 11, 6]),
+            ("-0", [1, 9, 8, 5, 10, 2, 3, 7, 4, 0, 11, 6]),
+            ("-1", [7, 11, 0, 8, 5, 6, 3, 10, 4, 1, 9, 2]),
+            ("-7", [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]),
+            ("+0007", [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(permutation(&seed(text), 12), want, "seed {text}");
         }
     }
 
     #[test]
     fn first_raw_outputs() {
-        let mut rng = Mt19937::from_python_seed(42);
+        let mut rng = Mt19937::from_python_seed(&Seed::from(42));
         assert_eq!(
             [rng.next_u32(), rng.next_u32(), rng.next_u32()],
             [2_746_317_213, 478_163_327, 107_420_369]
         );
-        let mut rng = Mt19937::from_python_seed(0);
+        let mut rng = Mt19937::from_python_seed(&Seed::from(0));
         assert_eq!(
             [rng.next_u32(), rng.next_u32(), rng.next_u32()],
             [3_626_764_237, 1_654_615_998, 3_255_389_356]
@@ -164,7 +224,7 @@ mod tests {
 
     #[test]
     fn degenerate_sizes() {
-        assert!(permutation(5, 0).is_empty());
-        assert_eq!(permutation(5, 1), [0]);
+        assert!(permutation(&Seed::from(5), 0).is_empty());
+        assert_eq!(permutation(&Seed::from(5), 1), [0]);
     }
 }

@@ -164,7 +164,7 @@ pub fn export(
     let mut differing = Vec::new();
     for (name, bytes) in &generated {
         let path = options.out.join(name);
-        match std::fs::read(&path) {
+        match crate::fsutil::read_regular(&path) {
             Ok(found) if found == *bytes => {
                 outcomes.push((name.to_string(), FileOutcome::Unchanged))
             }
@@ -281,7 +281,7 @@ fn write_metadata(
         }
         // Written meanwhile (another export of this cohort): fine when it is the same file;
         // metadata is never replaced (D1).
-        if std::fs::read(&target).at(&target)? == json.as_bytes() {
+        if crate::fsutil::read_regular(&target).at(&target)? == json.as_bytes() {
             return Ok(());
         }
         Err(Error::refused(

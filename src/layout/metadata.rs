@@ -171,7 +171,7 @@ pub fn scan(members: &Members, gens_root: &Path) -> Result<Scan> {
     let mut out = Scan::default();
     for (i, member) in members.iter().enumerate() {
         let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match std::fs::read(&path) {
+        match crate::fsutil::read_regular(&path) {
             Ok(bytes) => {
                 let found = metadata_signature(member.stage, &bytes);
                 let expected = member.signature();

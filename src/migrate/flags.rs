@@ -181,7 +181,7 @@ fn field_text(raw: &[u8], loc: impl FnOnce() -> Location) -> Result<String> {
 /// Reads a catalog file's ids and flag columns, and its bytes without the flags. `Ok(None)`
 /// when the file does not exist.
 pub fn read(path: &Path, id_column: &str) -> Result<Option<FlaggedCatalog>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_regular(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
@@ -319,7 +319,7 @@ pub fn require_selected(data_root: &Path, kind: CatalogKind, flag: &str) -> Resu
 
 /// Reads a whole file, naming it on failure (used for the combo and replication files).
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).at(path)
+    crate::fsutil::read_regular(path).at(path)
 }
 
 #[cfg(test)]

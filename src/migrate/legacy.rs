@@ -144,7 +144,7 @@ fn read_replication(root: &Path) -> Result<[i64; 3]> {
 /// A curated list: one gen_id per line, trimmed; blank lines and `#` comments skipped; repeats
 /// dropped (the legacy flow allocated new replicates for a repeated id, which no one intended).
 fn read_list(path: &Path, notes: &mut Vec<String>, shown_path: &str) -> Result<Vec<(u64, String)>> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(text).map_err(|e| Error::Data {
         loc: Location::file(path),
         message: format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
@@ -233,7 +233,7 @@ fn index_evaluations(gens: &Path, notes: &mut Vec<String>) -> Result<EvaluationI
         let entry = entry.map_err(|e| Error::io(&dir, e))?;
         let gen_id = entry.file_name().to_string_lossy().to_string();
         let path = metadata_path(gens, Stage::Evaluation, &gen_id);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = crate::fsutil::read_regular(&path) else {
             continue;
         };
         match GenMeta::parse(Stage::Evaluation, &bytes) {
@@ -474,7 +474,7 @@ fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Result<Draft>
 }
 
 fn read_meta(path: &Path, stage: Stage, missing: impl FnOnce() -> String) -> Result<GenMeta> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_regular(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::Data {

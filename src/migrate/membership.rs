@@ -98,7 +98,7 @@ fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
 
 fn read_meta(gens_root: &Path, line: &Line) -> Result<Read> {
     let path = metadata_path(gens_root, line.stage, &line.gen_id);
-    let bytes = std::fs::read(&path).map_err(|e| {
+    let bytes = crate::fsutil::read_regular(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Data {
                 loc: Location::file(&path),

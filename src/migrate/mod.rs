@@ -3,7 +3,7 @@
 //! lists — becomes a spec bundle the current loader accepts, and `--check` proves that building
 //! it reproduces the same (stage, gen_id) members.
 //!
-//! Both migrations first describe the source cohort as [`Chains`] (every evaluation with its
+//! Both migrations first describe the source cohort as `Chains` (every evaluation with its
 //! essay and draft, and the values their gen_ids derive from), then write a spec whose build
 //! yields those chains. A member whose gen_id the build cannot reproduce (a legacy random id, or
 //! metadata that derives another id) is named before anything is written.
@@ -499,7 +499,7 @@ impl Table {
 
 /// Reads a CSV file as a [`Table`]; `missing` is the error for a file that does not exist.
 pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result<Table> {
-    let file = match std::fs::File::open(path) {
+    let file = match crate::fsutil::open_regular(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
         Err(e) => return Err(Error::io(path, e)),

@@ -57,10 +57,10 @@ pub fn strip_active(data_root: &Path, backup: bool) -> Result<Vec<Stripped>> {
         }
         let backup_to = backup.then(|| backup_path(&catalog.path));
         if let Some(b) = &backup_to {
-            match std::fs::read(b) {
+            match crate::fsutil::read_regular(b) {
                 Ok(existing)
                     if existing
-                        != std::fs::read(&catalog.path)
+                        != crate::fsutil::read_regular(&catalog.path)
                             .map_err(|e| Error::io(&catalog.path, e))? =>
                 {
                     return Err(Error::refused(
@@ -84,7 +84,8 @@ pub fn strip_active(data_root: &Path, backup: bool) -> Result<Vec<Stripped>> {
     let mut report = Vec::new();
     for (kind, catalog, backup_to) in plans {
         if let Some(b) = &backup_to {
-            let original = std::fs::read(&catalog.path).map_err(|e| Error::io(&catalog.path, e))?;
+            let original = crate::fsutil::read_regular(&catalog.path)
+                .map_err(|e| Error::io(&catalog.path, e))?;
             write_atomic(b, &original)?;
         }
         write_atomic(&catalog.path, &catalog.stripped)?;

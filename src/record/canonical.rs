@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::stored::Member;
 use crate::error::{DbContext, Result};
 use crate::ids::{Role, Stage};
+use crate::seed::Seed;
 use crate::spec::{RuleKind, Spec, Value};
 use crate::store::queries;
 
@@ -142,6 +143,21 @@ impl Encoder {
         }
     }
 
+    /// An optional seed: `opt_i64` for a seed that fits an `i64` (the bytes every earlier record
+    /// was hashed with), else `0x02` then its canonical decimal text (docs/decisions.md D23).
+    pub fn opt_seed(&mut self, seed: Option<&Seed>) {
+        match seed {
+            None => self.opt_i64(None),
+            Some(seed) => match seed.as_i64() {
+                Some(n) => self.opt_i64(Some(n)),
+                None => {
+                    self.hasher.update(&[2]);
+                    self.str(seed.as_str());
+                }
+            },
+        }
+    }
+
     /// One tag byte.
     pub fn tag(&mut self, t: u8) {
         self.hasher.update(&[t]);
@@ -191,7 +207,7 @@ impl Encoder {
 /// written, its rules in application order, `field_order`, and the effective seed. Comments,
 /// quoting, layout, the order of keys whose order means nothing, and whether values were
 /// inline or included do not change it (D12).
-pub fn spec_hash(spec: &Spec, seed: Option<i64>) -> ContentHash {
+pub fn spec_hash(spec: &Spec, seed: Option<&Seed>) -> ContentHash {
     let mut e = Encoder::new("cohortdb-v1/spec");
     let explicit: Vec<_> = spec
         .axes
@@ -255,7 +271,7 @@ pub fn spec_hash(spec: &Spec, seed: Option<i64>) -> ContentHash {
         }
     }
     e.str_list(&spec.field_order);
-    e.opt_i64(seed);
+    e.opt_seed(seed);
     e.finish()
 }
 

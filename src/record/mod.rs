@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{DbContext, Result};
 use crate::ids::Stage;
+use crate::seed::Seed;
 use crate::spec::Bundle;
 use crate::store::queries;
 
@@ -37,8 +38,8 @@ pub struct Record {
     pub manifest_hash: String,
     /// The referenced catalog rows' digest.
     pub catalog_hash: String,
-    /// The effective shuffle seed.
-    pub seed: Option<i64>,
+    /// The effective shuffle seed (INTEGER when it fits an i64, else decimal text, D23).
+    pub seed: Option<Seed>,
     /// The newest import batch the build saw.
     pub last_batch: i64,
     /// The config file inside the bundle.

@@ -3,6 +3,7 @@
 
 use crate::ids::Stage;
 use crate::record::canonical::ContentHash;
+use crate::seed::Seed;
 
 /// What a build computes before anything is stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +15,7 @@ pub struct Computed {
     /// Template modes: `(stage, template_id, mode)`.
     pub modes: Vec<(Stage, String, String)>,
     /// The effective shuffle seed.
-    pub seed: Option<i64>,
+    pub seed: Option<Seed>,
     /// The newest import batch the computation saw.
     pub last_batch: i64,
     /// The cohort's build number: registry entries of earlier cohorts were consulted.

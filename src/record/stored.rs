@@ -73,7 +73,7 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     let mut differing = Vec::new();
     for (path, bytes) in &stored.bundle.files {
         let on_disk = dir.join(path);
-        match std::fs::read(&on_disk) {
+        match crate::fsutil::read_regular(&on_disk) {
             Ok(found) if found == *bytes => {}
             Ok(found) => {
                 differing.push(path.clone());
@@ -92,7 +92,7 @@ pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> 
     };
     let same = match crate::spec::load_bundle(&bundle, &dir.display().to_string()) {
         Ok(spec) => {
-            super::canonical::spec_hash(&spec, stored.record.seed).to_hex()
+            super::canonical::spec_hash(&spec, stored.record.seed.as_ref()).to_hex()
                 == stored.record.spec_hash
         }
         Err(_) => false,

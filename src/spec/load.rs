@@ -5,14 +5,15 @@
 //! The build order follows the reference, which fixes error precedence and axis order: axes in
 //! document order, then rules (includes resolved), then tuple-derived axes, then `output`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, parse_include};
-use super::node::{Node, parse_json, parse_yaml};
+use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
 use super::{AxisDecl, Bundle, Level, PairEntry, Rule, RuleKind, Spec, TupleItem, Value};
 use crate::error::{Error, Location, Result};
+use crate::seed::{Seed, SeedError};
 
 /// The config file name inside a spec folder.
 pub const CONFIG_NAME: &str = "config.yaml";
@@ -34,6 +35,17 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         (parent.to_path_buf(), name)
     };
     let config = dir.join(&name);
+    if let Some(meta) = std::fs::metadata(&config)
+        .ok()
+        .filter(|m| !m.is_file() && !m.is_dir())
+    {
+        // A FIFO, socket or device: refused at once, never read.
+        return Err(Error::usage(format!(
+            "{}: {}",
+            shown_path(&dir, &name),
+            crate::fsutil::not_regular(meta.file_type())
+        )));
+    }
     if !config.is_file() {
         return Err(Error::usage(format!(
             "{}: spec file not found",
@@ -75,7 +87,14 @@ fn index(path: &str, i: usize) -> String {
 fn scalar_value(node: &Node, at: &Location) -> Result<Value> {
     let refuse = |message: String| Err(Error::spec(at.clone(), message));
     match node {
-        Node::Str(s) => Ok(Value::Str(s.clone())),
+        Node::Str(s) => match crate::textfmt::first_format_char(s) {
+            // Two levels that look alike must be alike (docs/decisions.md D20).
+            Some(found) => refuse(format!(
+                "level {}",
+                crate::textfmt::invisible_message(s, found)
+            )),
+            None => Ok(Value::Str(s.clone())),
+        },
         Node::Int(i) => Ok(Value::Int(*i)),
         Node::Bool(b) => refuse(format!(
             "{b} is a boolean, not a level (levels are strings or integers, D5); write '{b}' in quotes \
@@ -107,6 +126,18 @@ fn side_value(node: &Node, at: &Location) -> Result<Value> {
     }
 }
 
+/// An axis (or rule) name: a string, or an integer as its decimal text — the reference keeps
+/// `axes: {1: [x]}` as the integer 1 and writes the column `1` (docs/decisions.md D23).
+/// Booleans, floats, null and collections are not names.
+fn axis_name(node: &Node) -> Option<String> {
+    match node {
+        Node::Str(s) => Some(s.clone()),
+        Node::Int(i) => Some(i.to_string()),
+        Node::BigInt(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
 fn string_list(node: &Node, at: &Location, what: &str) -> Result<Vec<String>> {
     let Node::Seq(items) = node else {
         return Err(Error::spec(
@@ -119,13 +150,13 @@ fn string_list(node: &Node, at: &Location, what: &str) -> Result<Vec<String>> {
     };
     items
         .iter()
-        .map(|n| match n {
-            Node::Str(s) => Ok(s.clone()),
-            other => Err(Error::spec(
+        .map(|n| match axis_name(n) {
+            Some(name) => Ok(name),
+            None => Err(Error::spec(
                 at.clone(),
                 format!(
-                    "{what} must hold axis names (strings), found {}",
-                    other.display()
+                    "{what} must hold axis names (strings or integers), found {}",
+                    n.display()
                 ),
             )),
         })
@@ -255,7 +286,12 @@ impl<'a> Loader<'a> {
         let mut axes = self.load_axes(root.get("axes"))?;
         let rules = self.load_rules(root.get("rules"))?;
         self.derive_tuple_axes(&rules, &mut axes)?;
-        let (field_order, output_seed) = self.load_output(root.get("output"), &axes)?;
+        // An integer seed beyond 128 bits parsed as a float; its own text is the seed (D23).
+        let seed_text = match root.get("output").and_then(|o| o.get("seed")) {
+            Some(Node::Float(_)) if ext != "json" => yaml_output_seed_text(text),
+            _ => None,
+        };
+        let (field_order, output_seed) = self.load_output(root.get("output"), &axes, seed_text)?;
         Ok(Spec {
             axes,
             rules,
@@ -323,14 +359,31 @@ impl<'a> Loader<'a> {
             }
         };
         let mut axes = Vec::new();
+        // Written name by column name: `1` and '1' are distinct YAML keys but one column.
+        let mut seen: HashMap<String, &Node> = HashMap::new();
         for (key, payload) in entries {
-            let Node::Str(name) = key else {
+            let Some(name) = axis_name(key) else {
                 return self.err(
                     "axes",
-                    format!("axis names must be strings, found {}", key.display()),
+                    format!(
+                        "axis names must be strings or integers, found {}",
+                        key.display()
+                    ),
                 );
             };
+            let name = &name;
             let path = child("axes", name);
+            if let Some(first) = seen.insert(name.clone(), key) {
+                return self.err(
+                    &path,
+                    format!(
+                        "axes {} and {} both name the column {name} (an integer axis name is its \
+                         decimal text, D23)",
+                        first.display(),
+                        key.display()
+                    ),
+                );
+            }
             if matches!(payload, Node::Map(_))
                 && (payload.get("levels").is_some() || payload.get("catalog_lookup").is_some())
             {
@@ -414,13 +467,13 @@ impl<'a> Loader<'a> {
     }
 
     fn rule_name(&self, key: &Node, path: &str, what: &str) -> Result<String> {
-        match key {
-            Node::Str(s) if !s.is_empty() => Ok(s.clone()),
-            other => self.err(
+        match axis_name(key) {
+            Some(name) if !name.is_empty() => Ok(name),
+            _ => self.err(
                 path,
                 format!(
-                    "{what} name must be a non-empty string, found {}",
-                    other.display()
+                    "{what} name must be a non-empty string or an integer, found {}",
+                    key.display()
                 ),
             ),
         }
@@ -447,15 +500,16 @@ impl<'a> Loader<'a> {
 
     fn load_subsets(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
         for (key, keep) in self.section_entries(payload, path)?.to_vec() {
-            let Node::Str(axis) = &key else {
+            let Some(axis) = axis_name(&key) else {
                 return self.err(
                     path,
                     format!(
-                        "a subset's key must be an axis name (string), found {}",
+                        "a subset's key must be an axis name (a string or an integer), found {}",
                         key.display()
                     ),
                 );
             };
+            let axis = &axis;
             let rule_path = child(path, axis);
             let items = self.list_or_include(&keep, &rule_path, &format!("subset of {axis:?}"))?;
             let keep = items
@@ -548,13 +602,13 @@ impl<'a> Loader<'a> {
                 "a pair",
             )?;
             let side = |field: &str| -> Result<String> {
-                match spec.get(field) {
-                    Some(Node::Str(s)) => Ok(s.clone()),
-                    other => self.err(
+                match spec.get(field).and_then(axis_name) {
+                    Some(name) => Ok(name),
+                    None => self.err(
                         &child(&rule_path, field),
                         format!(
                             "pair {name:?} needs {field}: an axis name, found {}",
-                            other.map_or("nothing".to_string(), Node::display)
+                            spec.get(field).map_or("nothing".to_string(), Node::display)
                         ),
                     ),
                 }
@@ -759,7 +813,8 @@ impl<'a> Loader<'a> {
         &self,
         node: Option<&Node>,
         axes: &[AxisDecl],
-    ) -> Result<(Vec<String>, Option<i64>)> {
+        seed_text: Option<String>,
+    ) -> Result<(Vec<String>, Option<Seed>)> {
         let empty = Node::Map(Vec::new());
         let node = node.unwrap_or(&empty);
         let Node::Map(entries) = node else {
@@ -797,13 +852,13 @@ impl<'a> Loader<'a> {
             Some(Node::Seq(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, n)| match n {
-                    Node::Str(s) => Ok(s.clone()),
-                    other => self.err(
+                .map(|(i, n)| match axis_name(n) {
+                    Some(name) => Ok(name),
+                    None => self.err(
                         &index("output.field_order", i),
                         format!(
-                            "field_order names columns (strings), found {}",
-                            other.display()
+                            "field_order names columns (strings or integers), found {}",
+                            n.display()
                         ),
                     ),
                 })
@@ -832,17 +887,41 @@ impl<'a> Loader<'a> {
                 "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
             );
         }
-        let seed = match node.get("seed") {
-            None | Some(Node::Null) => None,
-            Some(Node::Int(i)) => Some(*i),
-            Some(other) => {
+        // D23: any integer; also a quoted one, the only exact way to write a seed beyond 64
+        // bits in JSON (whose parser reads such a number as a float).
+        let (text, shown) = match (node.get("seed"), seed_text) {
+            (None | Some(Node::Null), _) => return Ok((field_order, None)),
+            (Some(Node::Int(i)), _) => return Ok((field_order, Some(Seed::from(*i)))),
+            (Some(node @ (Node::BigInt(s) | Node::Str(s))), _) => (s.clone(), node.display()),
+            (Some(Node::Float(_)), Some(raw)) => (raw.clone(), raw),
+            (Some(other @ Node::Float(_)), None) => {
+                return self.err_hint(
+                    "output.seed",
+                    format!(
+                        "output.seed must be an integer, found {} (a float)",
+                        other.display()
+                    ),
+                    "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
+                );
+            }
+            (Some(other), _) => {
                 return self.err(
                     "output.seed",
                     format!("output.seed must be an integer, found {}", other.display()),
                 );
             }
         };
-        Ok((field_order, seed))
+        let seed = match text.parse::<Seed>() {
+            Ok(seed) => seed,
+            Err(SeedError::NotAnInteger { .. }) => {
+                return self.err(
+                    "output.seed",
+                    format!("output.seed must be an integer, found {shown}"),
+                );
+            }
+            Err(e) => return self.err("output.seed", format!("output.seed: {e}")),
+        };
+        Ok((field_order, Some(seed)))
     }
 }
 
@@ -871,6 +950,166 @@ mod tests {
 
     fn s(x: &str) -> Value {
         Value::Str(x.to_string())
+    }
+
+    // docs/decisions.md D23: an integer axis name is its decimal text wherever a name is read.
+    #[test]
+    fn integer_axis_names_are_their_decimal_text() {
+        let spec = load_text(
+            "config.yaml",
+            "axes: {1: [x, y], -2: [p], 18446744073709551616: [q]}\nrules:\n  subsets: {1: [x]}\n  \
+             ties: {7: [-2]}\n  tuples: {3: {axes: [4, 5], items: [[a, b]]}}\n  \
+             pairs: {9: {left: 1, right: 18446744073709551616, allowed: [[x, q]]}}\n\
+             output: {field_order: [4, 1]}\n",
+            &[],
+        )
+        .unwrap();
+        let names: Vec<&str> = spec.axes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["1", "-2", "18446744073709551616", "4", "5"]);
+        assert_eq!(spec.field_order, ["4", "1"]);
+        let kinds: Vec<String> = spec.rules.iter().map(|r| format!("{:?}", r.kind)).collect();
+        assert!(kinds[0].contains("axis: \"1\""), "{kinds:?}");
+        assert!(
+            kinds[1].contains("to: \"7\"") && kinds[1].contains("[\"-2\"]"),
+            "{kinds:?}"
+        );
+        assert!(kinds[2].contains("name: \"3\""), "{kinds:?}");
+        assert!(
+            kinds[3].contains("left: \"1\", right: \"18446744073709551616\""),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn other_non_string_axis_names_are_refused_with_their_path() {
+        for (text, path, found) in [
+            ("axes: {true: [x]}\n", "axes", "true"),
+            ("axes: {1.5: [x]}\n", "axes", "1.5"),
+            ("axes: {null: [x]}\n", "axes", "null"),
+            (
+                "axes: {a: [x]}\nrules: {subsets: {false: [x]}}\n",
+                "rules.subsets",
+                "false",
+            ),
+            (
+                "axes: {a: [x]}\nrules: {ties: {t: [a, 2.5]}}\n",
+                "rules.ties.t",
+                "2.5",
+            ),
+            (
+                "axes: {a: [x]}\nrules: {pairs: {p: {left: a, right: true, allowed: [[x, x]]}}}\n",
+                "rules.pairs.p.right",
+                "true",
+            ),
+            (
+                "axes: {a: [x]}\noutput: {field_order: [a, null]}\n",
+                "output.field_order[1]",
+                "null",
+            ),
+        ] {
+            let text = if text.contains("output") {
+                text.to_string()
+            } else {
+                format!("{text}output: {{field_order: []}}\n")
+            };
+            let err = load_text("config.yaml", &text, &[])
+                .expect_err(&text)
+                .to_string();
+            assert!(
+                err.contains(&format!("config.yaml: {path}: ")),
+                "{text}: {err}"
+            );
+            assert!(err.contains(found), "{text}: {err}");
+        }
+        // `1` and '1' are distinct YAML keys but one column.
+        let err = load_text(
+            "config.yaml",
+            "axes: {1: [x], '1': [y]}\noutput: {field_order: []}\n",
+            &[],
+        )
+        .expect_err("one column")
+        .to_string();
+        assert!(
+            err.contains("axes.1: axes 1 and \"1\" both name the column 1"),
+            "{err}"
+        );
+    }
+
+    // docs/decisions.md D23: output.seed is any integer, also beyond 64 and 128 bits, or quoted.
+    #[test]
+    fn output_seeds_of_any_size() {
+        let big = "-123456789012345678901234567890123456789012345";
+        for (name, text, want) in [
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: 42}".to_string(),
+                "42",
+            ),
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: 18446744073709551616}".to_string(),
+                "18446744073709551616",
+            ),
+            (
+                "config.yaml",
+                format!("output: {{field_order: [], seed: {big}}}"),
+                big,
+            ),
+            (
+                "config.yaml",
+                format!("output:\n  field_order: []\n  seed: '+00{}'\n", &big[1..]),
+                &big[1..],
+            ),
+            (
+                "spec.json",
+                format!("{{\"output\": {{\"field_order\": [], \"seed\": \"{big}\"}}}}"),
+                big,
+            ),
+            (
+                "spec.json",
+                "{\"output\": {\"field_order\": [], \"seed\": -7}}".to_string(),
+                "-7",
+            ),
+        ] {
+            let spec = load_text(name, &text, &[]).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                spec.output_seed.map(|s| s.to_string()).as_deref(),
+                Some(want),
+                "{text}"
+            );
+        }
+        for (name, text, wanted) in [
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: 1.5}",
+                "output.seed must be an integer, found 1.5",
+            ),
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: 1e400}",
+                "output.seed must be an integer, found \"1e400\"",
+            ),
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: '٣'}",
+                "non-ASCII digits",
+            ),
+            (
+                "config.yaml",
+                "output: {field_order: [], seed: [1]}",
+                "output.seed must be an integer, found [1]",
+            ),
+            (
+                "spec.json",
+                "{\"output\": {\"field_order\": [], \"seed\": 123456789012345678901234567890}}",
+                "write the seed as a string",
+            ),
+        ] {
+            let err = load_text(name, text, &[]).expect_err(text);
+            let shown = format!("{err} {:?}", err.detail());
+            assert!(shown.contains(": output.seed: "), "{text}: {shown}");
+            assert!(shown.contains(wanted), "{text}: {shown}");
+        }
     }
 
     // semantics §6.1 L1/L2: a JSON spec with CSV includes; the subset is not applied at load.

@@ -1,5 +1,5 @@
 //! Specs: what the user wrote, loaded and checked ([`load`]), and what it means once its rules
-//! are applied ([`resolve`] → [`Plan`]).
+//! are applied ([`resolve()`] → [`Plan`]).
 //!
 //! Parse then resolve: [`Spec`] is the validated shape of the YAML/JSON (axes, rules in
 //! application order, output); [`Plan`] is the final axis order with its levels and the output
@@ -16,6 +16,7 @@ pub mod value;
 use std::collections::BTreeMap;
 
 use crate::error::Location;
+use crate::seed::Seed;
 
 pub use load::{load_bundle, load_path};
 pub use resolve::{Column, Plan, PlanAxis, Step, resolve};
@@ -144,7 +145,7 @@ pub struct Spec {
     /// `output.field_order`.
     pub field_order: Vec<String>,
     /// `output.seed` (D8).
-    pub output_seed: Option<i64>,
+    pub output_seed: Option<Seed>,
     /// Every file the spec read.
     pub bundle: Bundle,
     /// The config file as named to the user.
@@ -154,7 +155,7 @@ pub struct Spec {
 impl Spec {
     /// The effective shuffle seed: `--seed` when given, else `output.seed` (D8). The one place
     /// this rule lives; `build`, `compile` and `sql` use it.
-    pub fn effective_seed(&self, cli_seed: Option<i64>) -> Option<i64> {
-        cli_seed.or(self.output_seed)
+    pub fn effective_seed(&self, cli_seed: Option<Seed>) -> Option<Seed> {
+        cli_seed.or_else(|| self.output_seed.clone())
     }
 }

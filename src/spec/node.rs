@@ -334,6 +334,21 @@ fn second_key_line(text: &str, key: &str) -> Option<(u64, u64)> {
     None
 }
 
+/// The text of `output.seed` as written in a YAML document, however large: serde_yaml reads an
+/// integer beyond 128 bits as a float, but hands a scalar's own text to a string (D23).
+/// `None` when the document has no such scalar or does not parse.
+pub fn yaml_output_seed_text(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        output: Option<Output>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Output {
+        seed: Option<String>,
+    }
+    serde_yaml::from_str::<Doc>(text).ok()?.output?.seed
+}
+
 /// Parses JSON text.
 pub fn parse_json(text: &str) -> Result<Node, ParseError> {
     serde_json::from_str::<Node>(text).map_err(|e| {
@@ -424,6 +439,29 @@ mod tests {
         let node = parse_yaml("[yes, on, '012', 1:30, 2025-01-01]").unwrap();
         let Node::Seq(items) = node else { panic!() };
         assert!(items.iter().all(|n| matches!(n, Node::Str(_))), "{items:?}");
+    }
+
+    #[test]
+    fn the_output_seed_text_is_read_as_written() {
+        let big = "123456789012345678901234567890123456789012345";
+        let node = parse_yaml(&format!("output: {{seed: {big}}}")).unwrap();
+        assert!(matches!(
+            node.get("output").unwrap().get("seed"),
+            Some(Node::Float(_))
+        ));
+        assert_eq!(
+            yaml_output_seed_text(&format!(
+                "axes: {{a: [x]}}\noutput:\n  field_order: [a]\n  seed: -{big}\n"
+            ))
+            .as_deref(),
+            Some(format!("-{big}").as_str())
+        );
+        assert_eq!(
+            yaml_output_seed_text("output: {seed: '7'}").as_deref(),
+            Some("7")
+        );
+        assert_eq!(yaml_output_seed_text("output: {field_order: []}"), None);
+        assert_eq!(yaml_output_seed_text("axes: {}"), None);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Where spec files come from: the spec folder on disk, or a stored bundle (verify).
 //!
 //! Every path is relative to the spec folder and must stay inside it (D6): absolute paths,
-//! `..` that leaves the folder, and symlinks that point outside are refused, so the stored
-//! bundle always holds every file the spec reads.
+//! `..` that leaves the folder, symlinks that point outside, and files with more than one hard
+//! link (whose other name may be outside) are refused, so the stored bundle always holds every
+//! file the spec reads. A FIFO, socket or device is refused without being read.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -114,12 +115,56 @@ impl SpecSource for FsSource {
                 format!("included path {shown} is a directory, not a file"),
             ));
         }
-        std::fs::read(&resolved).map_err(|e| Error::io(&full, e))
+        // A FIFO, socket or device is refused at once, never read (it could block forever).
+        let (file, meta) = crate::fsutil::open_regular_with_metadata(&resolved).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                Error::spec(at.clone(), format!("{shown} {e}"))
+            } else {
+                Error::io(&full, e)
+            }
+        })?;
+        check_single_link(&meta, &shown, at)?;
+        crate::fsutil::read_all(file, &meta).map_err(|e| Error::io(&full, e))
     }
 
     fn display(&self, rel: &str) -> String {
         self.dir.join(rel).display().to_string()
     }
+}
+
+/// Refuses a spec file with more than one hard link (D6 against hard links).
+///
+/// A hard link is the same file under two names, and nothing tells which name is the
+/// original: a link inside the spec folder to a file elsewhere (another cohort's catalog
+/// list, a file someone keeps editing) would let the spec read — and the bundle store — a file
+/// that lives outside the folder, just as a symlink out would. Since where the other names are
+/// cannot be checked cheaply, every spec file (config.yaml and each `@file:` include, i.e.
+/// every file the bundle stores) must have exactly one link.
+#[cfg(unix)]
+fn check_single_link(meta: &std::fs::Metadata, shown: &str, at: &Location) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let links = meta.nlink();
+    if links <= 1 {
+        return Ok(());
+    }
+    Err(Error::Spec {
+        loc: at.clone(),
+        message: format!(
+            "{shown} has {links} hard links; a spec file must have exactly one, since another \
+             name for it may be outside the spec folder"
+        ),
+        detail: vec![
+            "hint: replace the link with a copy of the file (`cp FILE FILE.copy && mv FILE.copy \
+             FILE`), so the spec folder holds every file the spec reads (D6)"
+                .to_string(),
+        ],
+    })
+}
+
+/// Hard links cannot be counted portably off unix; nothing to check.
+#[cfg(not(unix))]
+fn check_single_link(_meta: &std::fs::Metadata, _shown: &str, _at: &Location) -> Result<()> {
+    Ok(())
 }
 
 /// A stored bundle: path → bytes.
@@ -186,5 +231,32 @@ mod tests {
         assert_eq!(source.read("in.csv", &at).unwrap(), b"x\n1\n");
         assert!(source.read("items", &at).is_err());
         assert!(source.read("missing.csv", &at).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hard_links_and_special_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("spec");
+        std::fs::create_dir_all(&spec).unwrap();
+        std::fs::write(dir.path().join("outside.csv"), "x\n1\n").unwrap();
+        std::fs::hard_link(dir.path().join("outside.csv"), spec.join("linked.csv")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(spec.join("pipe.csv"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let source = FsSource::new(&spec).unwrap();
+        let at = Location::file("c.yaml");
+        let err = source.read("linked.csv", &at).unwrap_err().to_string();
+        assert!(err.contains("linked.csv has 2 hard links"), "{err}");
+        let err = source.read("pipe.csv", &at).unwrap_err().to_string();
+        assert!(
+            err.contains("pipe.csv is a FIFO, not a regular file"),
+            "{err}"
+        );
+        // Once the other name is gone, the file is an ordinary single-link file.
+        std::fs::remove_file(dir.path().join("outside.csv")).unwrap();
+        assert_eq!(source.read("linked.csv", &at).unwrap(), b"x\n1\n");
     }
 }

@@ -148,6 +148,59 @@ fn is_py_printable(c: char) -> bool {
             | 0xe000..=0xf8ff | 0xf0000..=0x10ffff))
 }
 
+/// The digit 0 of every block of Unicode decimal digits (general category Nd), from Python
+/// 3.11's `unicodedata` (Unicode 14.0); each block holds the digits 0–9 in order. Generated with
+/// `sorted({c - unicodedata.decimal(chr(c)) for c in range(0x110000)
+/// if unicodedata.category(chr(c)) == 'Nd'})`.
+const DECIMAL_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// The value of a Unicode decimal digit (`unicodedata.decimal`), ASCII included.
+fn decimal_digit(c: char) -> Option<u32> {
+    let cp = c as u32;
+    let block = DECIMAL_ZEROS
+        .partition_point(|&zero| zero <= cp)
+        .checked_sub(1)?;
+    let value = cp - DECIMAL_ZEROS[block];
+    (value < 10).then_some(value)
+}
+
+/// The number Python's `int(text)` reads from text written with non-ASCII decimal digits
+/// (`"٣"`, `"１２"`), in ASCII: the reference read such replicate counts as numbers, cohortdb
+/// refuses them and suggests this form (docs/decisions.md D22). `None` when the text has only
+/// ASCII digits, or when `int()` would refuse it too.
+pub fn python_int_of_unicode_digits(text: &str) -> Option<String> {
+    let s = crate::ids::py_strip(text);
+    let (sign, body) = match s.chars().next()? {
+        '+' => ("", &s[1..]),
+        '-' => ("-", &s[1..]),
+        _ => ("", s),
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let mut digits = String::with_capacity(body.len());
+    let mut non_ascii = false;
+    for c in body.chars().filter(|&c| c != '_') {
+        let value = decimal_digit(c)?;
+        non_ascii |= !c.is_ascii();
+        digits.push(char::from_digit(value, 10)?);
+    }
+    if !non_ascii {
+        return None;
+    }
+    Some(match digits.trim_start_matches('0') {
+        "" => "0".to_string(),
+        significant => format!("{sign}{significant}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +224,49 @@ mod tests {
         let mut out = String::new();
         Value::Tuple(vec![Value::Str("é".into()), Value::Int(2)]).push_json(&mut out);
         assert_eq!(out, "[\"\\u00e9\", 2]");
+    }
+}
+
+#[cfg(test)]
+mod unicode_digit_tests {
+    use super::*;
+
+    #[test]
+    fn python_reads_other_decimal_digits_as_numbers() {
+        for (text, want) in [
+            ("٣", "3"),
+            ("１２", "12"),
+            (" -٤٢ ", "-42"),
+            ("+٠٠٧", "7"),
+            ("-٠", "0"),
+            ("1_٠٠٠", "1000"),
+            ("𝟗", "9"),
+            ("३", "3"),
+        ] {
+            assert_eq!(
+                python_int_of_unicode_digits(text).as_deref(),
+                Some(want),
+                "{text:?}"
+            );
+        }
+        // ASCII-only text, and what int() refuses too.
+        for text in [
+            "3", "-12", "", "-", "٣.٠", "_٣", "٣_", "٣__٣", "x٣", "²", "Ⅲ",
+        ] {
+            assert_eq!(python_int_of_unicode_digits(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_block_is_ten_digits_and_the_table_is_sorted() {
+        assert!(DECIMAL_ZEROS.windows(2).all(|w| w[1] >= w[0] + 10));
+        for zero in DECIMAL_ZEROS {
+            for k in 0..10 {
+                let c = char::from_u32(zero + k).expect("a digit is a char");
+                assert_eq!(decimal_digit(c), Some(k), "U+{:04X}", zero + k);
+            }
+        }
+        assert_eq!(decimal_digit('a'), None);
+        assert_eq!(decimal_digit('\u{65a}'), None);
     }
 }

@@ -1,23 +1,50 @@
-//! The SQLite store: opening it (pragmas, migrations, SQL functions) and handing out
-//! connections. Every SQL text lives in `sql/` (see [`queries`]) or `migrations/`.
+//! The SQLite store: opening it (checks, pragmas, migrations, SQL functions) and handing out
+//! connections. Every SQL text lives in `sql/` (see `queries`) or `migrations/`.
+//!
+//! The store file is untrusted input like any other (see `docs/reliability.md`): before a
+//! command uses it, [`Store`] checks that it is an SQLite file, that it holds cohortdb's schema
+//! history, that its schema version is one this build knows, and (for stores up to
+//! [`QUICK_CHECK_MAX_BYTES`], and always for `verify` and `backup`) runs `PRAGMA quick_check`.
+//! Only writers migrate; readers never change the file and work on read-only folders and
+//! mounts.
+//!
+//! `--db` is a path, never an SQLite URI: the store is always opened through a `file:` URI
+//! built here from the percent-encoded absolute path, so `file:x`, `:memory:` or `?mode=` in a
+//! name are ordinary file names.
 //!
 //! This module knows nothing about catalogs, specs or cohorts; it must not print.
 
+pub mod backup;
+mod crash;
 pub mod functions;
 pub(crate) mod migrate;
 pub(crate) mod queries;
 
+use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, IoContext, Result};
 
 pub use migrate::latest_version;
+#[doc(hidden)]
+pub use migrate::{create_at_version, migration_sql};
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long a finishing writer waits for readers to let it checkpoint the WAL into the store.
+const CHECKPOINT_WAIT: Duration = Duration::from_secs(2);
+
+/// Stores up to this size are checked with `PRAGMA quick_check` whenever they are opened (a
+/// few milliseconds per MiB); larger ones by `verify` and `backup` only.
+pub const QUICK_CHECK_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Switches the store to WAL. Switching a new file needs an exclusive lock, for which SQLite
 /// does not wait (it returns "database is locked" at once to avoid deadlocks), so two processes
@@ -37,82 +64,65 @@ fn set_wal(conn: &Connection) -> Result<()> {
     }
 }
 
+/// How a command uses the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Writes: created when missing, migrated, checkpointed when closed.
+    Write,
+    /// Reads, with temporary scratch tables (`verify`): never migrated, always quick-checked.
+    Scratch,
+    /// Reads only (`query`, `cohorts`, `export`, `backup`): never migrated, `query_only`.
+    Read,
+}
+
 /// An open cohortdb store.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     version: u32,
+    mode: Mode,
 }
 
 impl Store {
-    /// Opens the store at `path` for reading and writing, creating the file when it does not
-    /// exist, and applies pending migrations. Every writing command opens through here.
+    /// Opens the store at `path` for reading and writing, creating it when it does not exist,
+    /// and applies pending migrations. Every writing command opens through here.
+    ///
+    /// A new store is created under a temporary name next to `path` and linked into place only
+    /// once its schema is complete, so a process killed while creating it leaves no store (at
+    /// most a `.<name>.creating-<pid>` file), never a half-made one.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
-        let display = path.display().to_string();
-        let mut conn = Connection::open(&path).db("open store")?;
-        conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
-        // WAL lets readers run while a writer commits; NORMAL sync is durable across process
-        // crashes (not power loss of the last commit), the usual WAL trade-off.
-        set_wal(&conn)?;
-        conn.pragma_update(None, "synchronous", "normal")
-            .db("pragma synchronous")?;
-        conn.pragma_update(None, "foreign_keys", "on")
-            .db("pragma foreign_keys")?;
-        let version = migrate::run(&mut conn, &display)?;
-        functions::register(&conn)?;
-        Ok(Store {
-            conn,
-            path,
-            version,
-        })
+        if !check_file(&path)? {
+            create(&path)?;
+        }
+        let conn = connect(&path, Mode::Write)?;
+        finish_open(conn, path, Mode::Write)
     }
 
-    /// Opens an existing store for reading and writing; fails with [`Error::NoStore`] when the
-    /// file does not exist (commands that only read the store must not create one).
+    /// Opens an existing store for reading with room for temporary scratch tables (`verify`
+    /// recomputes members in them): nothing is migrated or committed, and the whole file is
+    /// checked with `PRAGMA quick_check`. Fails with [`Error::NoStore`] when the file does not
+    /// exist.
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Store> {
-        let path = path.as_ref();
-        if !path.is_file() {
+        Store::open_reader(path.as_ref(), Mode::Scratch)
+    }
+
+    /// Opens an existing store read-only (no migrations, no writes possible through this
+    /// connection: `query_only` and the `query` authorizer; a read-only file or folder is
+    /// opened with `immutable=1`). Fails with [`Error::NoStore`] when the file does not exist.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
+        Store::open_reader(path.as_ref(), Mode::Read)
+    }
+
+    fn open_reader(path: &Path, mode: Mode) -> Result<Store> {
+        let path = path.to_path_buf();
+        if !check_file(&path)? {
             return Err(Error::NoStore {
                 path: path.display().to_string(),
             });
         }
-        Store::open(path)
-    }
-
-    /// Opens an existing store read-only (no migrations, no writes possible through this
-    /// connection: read-only flags, `query_only`, and the `query` authorizer). Fails with [`Error::NoStore`] when the file does not exist.
-    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
-        let path = path.as_ref().to_path_buf();
-        let display = path.display().to_string();
-        if !path.is_file() {
-            return Err(Error::NoStore { path: display });
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let mut conn = Connection::open_with_flags(&path, flags).db("open store read-only")?;
-        conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
-        conn.pragma_update(None, "query_only", "on")
-            .db("pragma query_only")?;
-        let version = migrate::current_version(&mut conn, &display)?;
-        let latest = migrate::latest_version();
-        if version < latest {
-            return Err(Error::Migrate {
-                path: display,
-                message: format!(
-                    "the store has schema version {version} but this cohortdb needs {latest}; \
-                     run `cohortdb init` to migrate it"
-                ),
-            });
-        }
-        functions::register(&conn)?;
-        crate::query::install_guard(&mut conn)?;
-        Ok(Store {
-            conn,
-            path,
-            version,
-        })
+        let conn = connect(&path, mode)?;
+        finish_open(conn, path, mode)
     }
 
     /// Opens an in-memory store with the full schema (tests, scratch builds).
@@ -126,6 +136,7 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             version,
+            mode: Mode::Scratch,
         })
     }
 
@@ -157,6 +168,328 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .db("begin immediate")
     }
+
+    /// Runs `PRAGMA quick_check` over the whole store; a damaged store is
+    /// [`Error::BadStore`].
+    pub fn quick_check(&self) -> Result<()> {
+        quick_check(&self.conn, &self.path)
+    }
+}
+
+impl Drop for Store {
+    /// A writer copies its committed pages from the WAL into the store file when it finishes
+    /// (`wal_checkpoint(TRUNCATE)`, waiting briefly for readers), so the file alone holds every
+    /// committed cohort even while other processes keep the store open.
+    fn drop(&mut self) {
+        if self.mode == Mode::Write {
+            let _ = self.conn.busy_timeout(CHECKPOINT_WAIT);
+            let _ = self
+                .conn
+                .query_row("pragma wal_checkpoint(truncate)", [], |_| Ok(()));
+        }
+    }
+}
+
+/// A store that cannot be used, with the reason and the way out.
+fn bad(path: &Path, message: impl Into<String>) -> Error {
+    Error::BadStore {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// Checks what is at `path` before SQLite sees it: `Ok(false)` when nothing is there, `Ok(true)`
+/// for a file that starts like an SQLite database, [`Error::BadStore`] for anything else (a
+/// folder, an empty or short file, another format).
+fn check_file(path: &Path) -> Result<bool> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if !meta.is_file() {
+        return Err(bad(path, "not a file"));
+    }
+    if meta.len() == 0 {
+        return Err(bad(
+            path,
+            "the file is empty (0 bytes), not a cohortdb store; remove it if a failed command \
+             left it, or point --db at the store",
+        ));
+    }
+    let mut head = [0u8; 100];
+    let mut file = crate::fsutil::open_regular(path).at(path)?;
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..]).at(path)? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    if read < head.len() || &head[..16] != SQLITE_MAGIC {
+        return Err(bad(
+            path,
+            "not an SQLite database (the file header is wrong: another kind of file, or a \
+             damaged store); restore the store from a backup, or point --db at the store",
+        ));
+    }
+    Ok(true)
+}
+
+/// The `file:` URI of `path` with every byte outside the unreserved set percent-encoded, so
+/// SQLite reads no parameter or special name out of it, plus the given query parameters.
+fn file_uri(path: &Path, params: &str) -> Result<String> {
+    let absolute = std::path::absolute(path).at(path)?;
+    let mut uri = String::from("file:");
+    for &b in absolute.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if !params.is_empty() {
+        uri.push('?');
+        uri.push_str(params);
+    }
+    Ok(uri)
+}
+
+/// True when this process may write `path` (`access(2)`: permissions, read-only mounts).
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// True when this process may write `path`.
+#[cfg(not(unix))]
+fn writable(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+}
+
+/// The folder holding `path`.
+fn folder(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `path` with `suffix` appended (`-wal`, `-shm`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Opens the SQLite connection for `mode` (the file exists and starts like a database).
+///
+/// Writers open read-write. Readers open read-write too when they could write the file and its
+/// folder — never creating, never migrating, with `query_only` on — because only then does
+/// closing the last connection remove the `-wal` and `-shm` files a read needs. Where the file
+/// or folder is read-only (a shared folder, a read-only mount, a copy on a CD) readers open
+/// with `immutable=1`: SQLite then needs no lock or `-shm` file, which is sound because nothing
+/// can write there. A non-empty `-wal` there holds committed work `immutable` would not see, so
+/// that store is opened plainly read-only.
+fn connect(path: &Path, mode: Mode) -> Result<Connection> {
+    let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let can_write = writable(path) && writable(&folder(path));
+    if mode == Mode::Write && !can_write {
+        return Err(bad(
+            path,
+            "the store or its folder is read-only; commands that write (init, import, build) \
+             need write access to both (reading commands work on a read-only store)",
+        ));
+    }
+    let (flags, params) = match mode {
+        Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
+        Mode::Read | Mode::Scratch if can_write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
+        Mode::Read | Mode::Scratch => {
+            let wal = fs::metadata(with_suffix(path, "-wal")).map_or(0, |m| m.len());
+            let params = if wal == 0 { "immutable=1" } else { "mode=ro" };
+            (base | OpenFlags::SQLITE_OPEN_READ_ONLY, params)
+        }
+    };
+    let conn = Connection::open_with_flags(file_uri(path, params)?, flags).map_err(|e| {
+        bad(
+            path,
+            format!("cannot open the store: {}", crate::error::sqlite_text(&e)),
+        )
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
+    // `verify` needs temporary tables, which `query_only` forbids; it commits nothing.
+    if mode == Mode::Read {
+        conn.pragma_update(None, "query_only", "on")
+            .db("pragma query_only")?;
+    }
+    Ok(conn)
+}
+
+/// Checks that `conn` holds a cohortdb store this build can use, migrates it (writers) and
+/// installs the SQL functions.
+fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store> {
+    let display = path.display().to_string();
+    // The first read of the schema: a damaged header or a foreign file fails here.
+    let has_history = migrate::has_history(&conn).map_err(|e| {
+        bad(
+            &path,
+            format!(
+                "cannot read the store ({}); restore it from a backup",
+                crate::error::sqlite_text(&e)
+            ),
+        )
+    })?;
+    if !has_history {
+        return Err(bad(
+            &path,
+            "an SQLite database, but not a cohortdb store (it has no schema history); point \
+             --db at the store, or at a new file name to create one",
+        ));
+    }
+    let recorded = migrate::current_version(&mut conn, &display).map_err(|e| {
+        bad(
+            &path,
+            format!("cannot read the store's schema history ({e}); restore it from a backup"),
+        )
+    })?;
+    let latest = migrate::latest_version();
+    if recorded > latest {
+        return Err(bad(
+            &path,
+            format!(
+                "the store has schema version {recorded}, newer than this cohortdb knows \
+                 ({latest}); use the cohortdb that wrote it, or a newer one"
+            ),
+        ));
+    }
+    let size = fs::metadata(&path).map_or(0, |m| m.len());
+    if mode == Mode::Scratch || size <= QUICK_CHECK_MAX_BYTES {
+        quick_check(&conn, &path)?;
+    }
+    crash::install(&mut conn);
+    let version = match mode {
+        Mode::Write => {
+            conn.pragma_update(None, "synchronous", "normal")
+                .db("pragma synchronous")?;
+            conn.pragma_update(None, "foreign_keys", "on")
+                .db("pragma foreign_keys")?;
+            set_wal(&conn)?;
+            migrate::run(&mut conn, &display)?
+        }
+        Mode::Read | Mode::Scratch => {
+            if recorded < latest {
+                return Err(Error::Migrate {
+                    path: display,
+                    message: format!(
+                        "the store has schema version {recorded} but this cohortdb needs \
+                         {latest}; run `cohortdb init` to migrate it"
+                    ),
+                });
+            }
+            recorded
+        }
+    };
+    functions::register(&conn)?;
+    if mode == Mode::Read {
+        crate::query::install_guard(&mut conn)?;
+    }
+    Ok(Store {
+        conn,
+        path,
+        version,
+        mode,
+    })
+}
+
+/// `PRAGMA quick_check`: the b-trees, records and indexes are well formed (not the slower
+/// `integrity_check`, which also compares every index with its table).
+fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
+    let mut stmt = conn.prepare("pragma quick_check").map_err(|e| {
+        bad(
+            path,
+            format!(
+                "the store is damaged ({}); restore it from a backup",
+                crate::error::sqlite_text(&e)
+            ),
+        )
+    })?;
+    let mut rows = stmt.query([]).db("pragma quick_check")?;
+    let mut problems = Vec::new();
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let line: String = row.get(0).db("pragma quick_check")?;
+                if line != "ok" && problems.len() < 3 {
+                    problems.push(line);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                problems.push(crate::error::sqlite_text(&e));
+                break;
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(bad(
+        path,
+        format!(
+            "the store is damaged (quick_check: {}); restore it from a backup",
+            crate::textfmt::capped(&problems.join("; "))
+        ),
+    ))
+}
+
+/// Creates a new store at `path`: a temporary file next to it gets the WAL switch and the whole
+/// schema, is closed (which folds its WAL into it), and is hard-linked to `path` — which fails
+/// harmlessly when another process created the store first.
+fn create(path: &Path) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "store".to_string());
+    let tmp = folder(path).join(format!(".{name}.creating-{}", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(with_suffix(&tmp, suffix));
+    }
+    let result = (|| {
+        let flags = OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags).map_err(|e| {
+            bad(
+                path,
+                format!("cannot create the store: {}", crate::error::sqlite_text(&e)),
+            )
+        })?;
+        crash::install(&mut conn);
+        set_wal(&conn)?;
+        conn.pragma_update(None, "foreign_keys", "on")
+            .db("pragma foreign_keys")?;
+        migrate::run(&mut conn, &path.display().to_string())?;
+        conn.close().map_err(|(_, e)| Error::Db {
+            query: "close new store",
+            source: e,
+        })?;
+        crash::point();
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    })();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(with_suffix(&tmp, suffix));
+    }
+    result
 }
 
 #[cfg(test)]
@@ -182,5 +515,91 @@ mod tests {
             .unwrap();
         assert!(matches!(err, Error::NoStore { .. }));
         assert!(!dir.path().join("missing.db").exists());
+    }
+
+    #[test]
+    fn uris_are_built_from_literal_paths() {
+        let uri = file_uri(Path::new("/a/file:x?mode=memory#y%z b"), "immutable=1").unwrap();
+        assert_eq!(
+            uri,
+            "file:/a/file%3Ax%3Fmode%3Dmemory%23y%25z%20b?immutable=1"
+        );
+    }
+
+    #[test]
+    fn special_names_are_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [":memory:", "file:s.db", "file:x?mode=memory", "a b%20.db"] {
+            let path = dir.path().join(name);
+            drop(Store::open(&path).unwrap());
+            assert!(path.is_file(), "{name}");
+            Store::open_read_only(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_immutable_uri_of_an_odd_path_opens_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a b?c#d%e:f.db");
+        drop(Store::open(&path).unwrap());
+        let flags = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn =
+            Connection::open_with_flags(file_uri(&path, "immutable=1").unwrap(), flags).unwrap();
+        assert!(migrate::has_history(&conn).unwrap());
+        drop(conn);
+        assert!(!with_suffix(&path, "-shm").exists());
+    }
+
+    #[test]
+    fn readers_leave_no_wal_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::open(&path).unwrap());
+        let reader = Store::open_read_only(&path).unwrap();
+        reader
+            .conn()
+            .query_row("select count(*) from cohort_records", [], |_| Ok(()))
+            .unwrap();
+        drop(reader);
+        assert!(!with_suffix(&path, "-wal").exists());
+        assert!(!with_suffix(&path, "-shm").exists());
+    }
+
+    #[test]
+    fn foreign_empty_and_newer_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        fs::write(&empty, b"").unwrap();
+        let text = dir.path().join("text.db");
+        fs::write(&text, "id,name\n".repeat(50)).unwrap();
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("create table notes(x); insert into notes values (1);")
+            .unwrap();
+        let newer = dir.path().join("newer.db");
+        drop(Store::open(&newer).unwrap());
+        Connection::open(&newer)
+            .unwrap()
+            .execute(
+                "insert into refinery_schema_history values (?1, 'future', '2030-01-01T00:00:00Z', '1')",
+                [latest_version() + 1],
+            )
+            .unwrap();
+        for path in [&empty, &text, &foreign, &newer] {
+            let before = fs::read(path).unwrap();
+            for result in [
+                Store::open(path).err(),
+                Store::open_read_only(path).err(),
+                Store::open_existing(path).err(),
+            ] {
+                assert!(
+                    matches!(result, Some(Error::BadStore { .. })),
+                    "{}: {result:?}",
+                    path.display()
+                );
+            }
+            assert_eq!(fs::read(path).unwrap(), before, "{}", path.display());
+        }
     }
 }

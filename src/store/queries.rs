@@ -74,6 +74,7 @@ queries! {
     COHORT_VALUES_SELECT => "cohort_values_select.sql",
     GEN_IDS_INSERT => "gen_ids_insert.sql",
     RECORD_INSERT => "record_insert.sql",
+    RECORD_COUNT => "record_count.sql",
     RECORD_LIST => "record_list.sql",
     RECORD_NEXT_NO => "record_next_no.sql",
     RECORD_SELECT => "record_select.sql",

@@ -376,7 +376,7 @@ fn check_store(
     let tx = conn.unchecked_transaction().db("begin verify")?;
     let label = format!("stored spec of {}", id.as_str());
     let options = BuildOptions {
-        seed: record.seed,
+        seed: record.seed.clone(),
         last_batch: record.last_batch,
         cohort_no: record.cohort_no,
         collect_registry: false,
@@ -388,6 +388,8 @@ fn check_store(
     });
     let computed = match outcome {
         Ok(c) => c,
+        // A store that cannot be read is an error, not a difference (docs/reliability.md).
+        Err(e @ (Error::Db { .. } | Error::BadStore { .. })) => return Err(e),
         Err(e) => {
             findings.push(Finding::StoreNotRecomputable {
                 error: e.to_string(),
@@ -440,7 +442,7 @@ fn check_export(
 ) -> Result<()> {
     let dir = &options.dir;
     let lock_path = dir.join(LOCK_NAME);
-    let lock_bytes = match std::fs::read(&lock_path) {
+    let lock_bytes = match crate::fsutil::read_regular(&lock_path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             findings.push(Finding::NotExported { dir: dir.clone() });
@@ -478,7 +480,7 @@ fn check_export(
 }
 
 fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_regular(path) {
         Ok(found) if found == expected => findings.push(Finding::FileMatches {
             file: path.to_path_buf(),
         }),
@@ -499,7 +501,7 @@ fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Resu
 
 /// membership.csv, with which rows were added, removed or reordered when it differs.
 fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    let found = match std::fs::read(path) {
+    let found = match crate::fsutil::read_regular(path) {
         Ok(found) => found,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             findings.push(Finding::FileMissing {

@@ -1,0 +1,289 @@
+//! Parity with the reference where differential testing found differences: seeds of any size and
+//! integer axis names are accepted as the reference accepts them (docs/decisions.md D23); the
+//! refusals of D21 (replication rows) and D22 (non-ASCII digits) say what the reference did.
+
+mod support;
+
+use support::Sandbox;
+
+/// One axis of twelve integer levels: row k of the output is the product index it came from.
+const TWELVE: &str =
+    "axes:\n  a: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\noutput: {field_order: [a]}\n";
+
+/// The product indexes of a compiled CSV, in output order.
+fn order(csv: &str) -> Vec<u32> {
+    csv.lines()
+        .skip(1)
+        .map(|l| l.trim_end_matches('\r').parse().unwrap())
+        .collect()
+}
+
+// Each expected order is CPython 3.11's `r = random.Random(seed); l = list(range(12));
+// r.shuffle(l)`.
+const BEYOND_I64: &[(&str, [u32; 12])] = &[
+    (
+        "9223372036854775808",
+        [11, 0, 7, 5, 4, 10, 2, 1, 9, 3, 6, 8],
+    ),
+    (
+        "-9223372036854775809",
+        [0, 4, 5, 6, 8, 3, 9, 1, 7, 10, 2, 11],
+    ),
+    (
+        "18446744073709551616",
+        [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+    ),
+    (
+        "-18446744073709551616",
+        [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11],
+    ),
+    (
+        "1234567890123456789012345678901234567890",
+        [11, 9, 0, 7, 5, 2, 8, 10, 4, 3, 6, 1],
+    ),
+];
+
+#[test]
+fn compile_takes_seeds_of_any_size_and_shuffles_as_the_reference() {
+    let s = Sandbox::empty();
+    s.write("spec.yaml", TWELVE);
+    for (seed, want) in BEYOND_I64 {
+        let out = s.ok(&["compile", "spec.yaml", "--seed", seed]);
+        assert_eq!(order(&out), want, "stdout, seed {seed}");
+        s.ok(&["compile", "spec.yaml", "--seed", seed, "--out", "rows.csv"]);
+        assert_eq!(order(&s.read("rows.csv")), want, "--out, seed {seed}");
+    }
+    // Zero and small negatives as before.
+    let out = s.ok(&["compile", "spec.yaml", "--seed", "-0"]);
+    assert_eq!(order(&out), [1, 9, 8, 5, 10, 2, 3, 7, 4, 0, 11, 6]);
+    let out = s.ok(&["compile", "spec.yaml", "--seed", "-7"]);
+    assert_eq!(order(&out), [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]);
+    // sql names the seed it shows.
+    let sql = s.ok(&["sql", "spec.yaml", "--seed", "-18446744073709551616"]);
+    assert!(
+        sql.contains("-- shuffled with seed -18446744073709551616:"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn output_seed_may_be_any_integer_in_yaml_or_a_quoted_one_in_json() {
+    let s = Sandbox::empty();
+    // Beyond 128 bits serde_yaml reads a float; the scalar's own text is the seed.
+    s.write(
+        "big.yaml",
+        TWELVE.replace(
+            "[a]}",
+            "[a], seed: 1234567890123456789012345678901234567890}",
+        ),
+    );
+    assert_eq!(
+        order(&s.ok(&["compile", "big.yaml"])),
+        [11, 9, 0, 7, 5, 2, 8, 10, 4, 3, 6, 1]
+    );
+    s.write(
+        "big.json",
+        r#"{"axes": {"a": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]},
+            "output": {"field_order": ["a"], "seed": "18446744073709551616"}}"#,
+    );
+    assert_eq!(
+        order(&s.ok(&["compile", "big.json"])),
+        [8, 10, 9, 3, 0, 6, 4, 2, 7, 1, 5, 11]
+    );
+    // --seed still wins over output.seed.
+    assert_eq!(
+        order(&s.ok(&["compile", "big.json", "--seed", "-7"])),
+        [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]
+    );
+    s.write(
+        "float.json",
+        r#"{"axes": {"a": [0]}, "output": {"field_order": ["a"], "seed": 123456789012345678901234567890}}"#,
+    );
+    let err = s.fails(&["compile", "float.json"]);
+    assert!(
+        err.contains("float.json: output.seed: output.seed must be an integer")
+            && err.contains("write the seed as a string"),
+        "{err}"
+    );
+    s.write("frac.yaml", TWELVE.replace("[a]}", "[a], seed: 2.5}"));
+    let err = s.fails(&["compile", "frac.yaml"]);
+    assert!(
+        err.contains("frac.yaml: output.seed: output.seed must be an integer, found 2.5"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_seeds_are_usage_errors() {
+    let s = Sandbox::empty();
+    s.write("spec.yaml", TWELVE);
+    for (seed, wanted) in [
+        ("1.5", "\"1.5\" is not an integer"),
+        ("1_000", "\"1_000\" is not an integer"),
+        ("٣", "has non-ASCII digits"),
+    ] {
+        for command in ["compile", "sql"] {
+            let err = s.fails(&[command, "spec.yaml", "--seed", seed]);
+            assert!(err.contains("--seed") && err.contains(wanted), "{err}");
+        }
+    }
+    let long = "9".repeat(4301);
+    let err = s.fails(&["compile", "spec.yaml", "--seed", &long]);
+    assert!(err.contains("a seed of 4301 digits"), "{err}");
+    let err = Sandbox::new().fails(&["build", "alpha", "--seed", "0x10"]);
+    assert!(err.contains("\"0x10\" is not an integer"), "{err}");
+}
+
+#[test]
+fn i64_seeds_keep_the_content_hashes_of_earlier_releases() {
+    // Built with the release before seeds of any size (the fixture data root): a seed that fits
+    // an i64 must hash to the same bytes (docs/hashing.md, `opt_seed`).
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    s.ok(&["build", "alpha", "--seed", "7"]);
+    s.ok(&[
+        "build",
+        "neg",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "-9223372036854775808",
+    ]);
+    s.ok(&["build", "plain", "--spec", "data/cohorts/alpha/spec"]);
+    let hashes = s.query(
+        "select cohort_id, spec_hash, content_hash, seed from cohort_records order by cohort_no",
+    );
+    assert_eq!(
+        hashes,
+        "cohort_id,spec_hash,content_hash,seed\n\
+         alpha,33a7c9f63916ab2a2e33a74fc5884edf9fa5a8c520aa42c7743764ecfa20b34d,685e1bdf54936200a0d0261fc57ed35cce5367225aea2a63b1c1b4c8cb5abb3a,7\n\
+         neg,11c5569624de125df4c64a07adfe94be3a9b794926c9d84eccf69d6dccbd2e91,dad9fa7db668ffb392f76b2542733801aa39b5fd714cadcdf0433820a10ccd37,-9223372036854775808\n\
+         plain,d9347439898cf15dcc925a3d03c8f98aed55206cb3370b8bb646205e1baef46b,e0601c6f5423b2b0cbd90c40939710e62c1cc38e41a8bf1e5a61c7fbbba6f576,\n"
+    );
+    // The same seed written differently is the same seed.
+    let out = s.ok(&["build", "alpha", "--seed", "+007"]);
+    assert!(out.contains("unchanged"), "{out}");
+}
+
+#[test]
+fn build_stores_verifies_and_exports_a_seed_beyond_64_bits() {
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    let seed = "-340282366920938463463374607431768211457";
+    s.ok(&["build", "alpha", "--seed", seed]);
+    // Stored as its decimal text (a BLOB: SQLite would turn such text into a lossy REAL).
+    assert_eq!(
+        s.query("select typeof(seed) as t, cast(seed as text) as seed from cohort_records"),
+        format!("t,seed\nblob,{seed}\n")
+    );
+    let shuffled =
+        s.query("select gen_id from membership where cohort_id = 'alpha' order by ordinal");
+    s.ok(&["build", "plain", "--spec", "data/cohorts/alpha/spec"]);
+    let plain = s.query("select gen_id from membership where cohort_id = 'plain' order by ordinal");
+    assert_ne!(shuffled, plain, "the seed shuffles the membership order");
+    // Rebuilding with the same seed is a no-op; another seed is a different result.
+    let out = s.ok(&["build", "alpha", "--seed", seed]);
+    assert!(out.contains("unchanged"), "{out}");
+    let err = s.fails(&[
+        "build",
+        "alpha",
+        "--seed",
+        "340282366920938463463374607431768211457",
+    ]);
+    assert!(
+        err.contains(&format!(
+            "seed: Some({seed}) stored, Some(340282366920938463463374607431768211457) now"
+        )),
+        "{err}"
+    );
+    let out = s.ok(&["verify", "alpha", "--store-only"]);
+    assert!(out.contains("result: ok"), "{out}");
+    s.ok(&["export", "alpha"]);
+    let out = s.ok(&["verify", "alpha"]);
+    assert!(out.contains("result: ok"), "{out}");
+}
+
+#[test]
+fn integer_axis_names_are_columns_and_other_keys_are_refused() {
+    let s = Sandbox::empty();
+    // Rules and field_order name integer axes as integers or as their text.
+    s.write(
+        "spec.yaml",
+        "axes:\n  1: [x, y]\n  2: [p, q]\nrules:\n  subsets: {1: [y]}\n  pairs:\n    9: {left: '1', right: 2, allowed: [[y, q]]}\noutput: {field_order: [2]}\n",
+    );
+    assert_eq!(s.ok(&["compile", "spec.yaml"]), "2,1\nq,y\n");
+    s.ok(&["compile", "spec.yaml", "--out", "rows.jsonl"]);
+    assert_eq!(s.read("rows.jsonl"), "{\"2\": \"q\", \"1\": \"y\"}\n");
+    for (key, shown) in [("true", "true"), ("1.5", "1.5"), ("null", "null")] {
+        s.write(
+            "bad.yaml",
+            format!("axes:\n  {key}: [x]\noutput: {{field_order: []}}\n"),
+        );
+        let err = s.fails(&["compile", "bad.yaml"]);
+        assert!(
+            err.contains(&format!(
+                "bad.yaml: axes: axis names must be strings or integers, found {shown}"
+            )),
+            "{err}"
+        );
+    }
+    s.write(
+        "twice.yaml",
+        "axes:\n  1: [x]\n  '1': [y]\noutput: {field_order: []}\n",
+    );
+    let err = s.fails(&["compile", "twice.yaml"]);
+    assert!(
+        err.contains("twice.yaml: axes.1: axes 1 and \"1\" both name the column 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_replication_row_of_an_unknown_stage_says_the_reference_dropped_it() {
+    let s = Sandbox::empty();
+    s.write(
+        "data/1_raw/replication_config.csv",
+        "stage,replicates\ndraft,2\nDraft,1\n",
+    );
+    let before = s.store_digest();
+    let err = s.fails(&["import"]);
+    assert!(
+        err.contains("replication_config.csv:3:1: stage \"Draft\" is not a stage")
+            && err.contains("the reference silently dropped this row, D21"),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+    s.write(
+        "data/1_raw/replication_config.csv",
+        "stage,replicates\ndraft,2\nessay,0\n",
+    );
+    let err = s.fails(&["import"]);
+    assert!(
+        err.contains("replication_config.csv:3:2: replicates \"0\" is not a replicate count")
+            && err.contains("the reference silently dropped this row, D21"),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+}
+
+#[test]
+fn a_replicate_in_other_digits_says_what_the_reference_read() {
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    let spec = s
+        .read("data/cohorts/alpha/spec/config.yaml")
+        .replace("draft_replicate: ['1', '2']", "draft_replicate: ['1', '٣']");
+    s.write("data/cohorts/digits/spec/config.yaml", spec);
+    s.write(
+        "data/cohorts/digits/spec/items/essays.csv",
+        s.read("data/cohorts/alpha/spec/items/essays.csv"),
+    );
+    let before = s.store_digest();
+    let err = s.fails(&["build", "digits"]);
+    assert!(
+        err.contains("draft_replicate \"٣\" (the reference's int() read this as 3; write 3, D22)")
+            && err.contains("axes.draft_replicate[1]"),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+}

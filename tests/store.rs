@@ -1,0 +1,554 @@
+//! The store opens safely wherever it lives (issue 12), through the real binary: damaged and
+//! foreign stores are errors, `--db` is a path, readers create and migrate nothing, `import`
+//! without catalogs creates no store, backups hold every commit, `query` is bounded, plans of
+//! too many axes are refused before output, invisible id characters are refused (D20), and
+//! error messages are bounded with each cause once. Each threat is listed with its test in
+//! `docs/reliability.md`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::Sandbox;
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Every command, as a reader or a writer would run it.
+const COMMANDS: &[&[&str]] = &[
+    &["init"],
+    &["import"],
+    &["build", "alpha"],
+    &["export", "alpha"],
+    &["verify", "alpha"],
+    &["verify", "alpha", "--store-only"],
+    &["cohorts"],
+    &["query", "select 1"],
+    &["backup", "copy.db"],
+];
+
+/// Replaces the store with `damage(store bytes)` and checks every command refuses it with exit
+/// 2, a message containing `needle`, nothing on stdout, and the file unchanged.
+fn every_command_refuses(damage: impl Fn(Vec<u8>) -> Vec<u8>, needle: &str) {
+    let sandbox = Sandbox::baseline();
+    let db = sandbox.db();
+    std::fs::write(&db, damage(bytes(&db))).unwrap();
+    let before = bytes(&db);
+    for args in COMMANDS {
+        let out = sandbox.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}\n{stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {needle}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}\n{stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed before refusing");
+        assert_eq!(bytes(&db), before, "{args:?} changed the store");
+        assert!(!sandbox.path("copy.db").exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_zero_byte_store_is_refused_by_every_command() {
+    every_command_refuses(|_| Vec::new(), "empty (0 bytes)");
+}
+
+#[test]
+fn a_text_file_is_refused_by_every_command() {
+    every_command_refuses(|_| b"id,name\n1,a\n".repeat(100), "not an SQLite database");
+}
+
+#[test]
+fn a_truncated_store_is_refused_by_every_command() {
+    every_command_refuses(|b| b[..b.len() / 2].to_vec(), "restore it from a backup");
+}
+
+#[test]
+fn a_store_with_flipped_bytes_is_refused_by_every_command() {
+    // The b-tree page headers of pages 2 to 4 (page size from the header).
+    every_command_refuses(
+        |mut b| {
+            let page = usize::from(u16::from_be_bytes([b[16], b[17]]));
+            for p in 1..4 {
+                for byte in &mut b[p * page..p * page + 12] {
+                    *byte ^= 0x5a;
+                }
+            }
+            b
+        },
+        "restore it from a backup",
+    );
+}
+
+#[test]
+fn another_applications_sqlite_file_is_refused_by_every_command() {
+    every_command_refuses(
+        |_| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.db");
+            rusqlite::Connection::open(&path)
+                .unwrap()
+                .execute_batch("create table notes(id integer primary key, text); insert into notes(text) values ('mine');")
+                .unwrap();
+            bytes(&path)
+        },
+        "not a cohortdb store",
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_cohortdb_is_refused_by_every_command() {
+    every_command_refuses(
+        |b| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.db");
+            std::fs::write(&path, b).unwrap();
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute(
+                "insert into refinery_schema_history values (?1, 'future', '2030-01-01T00:00:00Z', '1')",
+                [cohortdb::store::latest_version() + 1],
+            )
+            .unwrap();
+            conn.pragma_update(None, "journal_mode", "delete").unwrap();
+            drop(conn);
+            bytes(&path)
+        },
+        "newer than this cohortdb knows",
+    );
+}
+
+#[test]
+fn a_store_of_the_previous_schema_is_migrated_only_by_writers() {
+    let sandbox = Sandbox::new();
+    let latest = cohortdb::store::latest_version();
+    cohortdb::store::create_at_version(&sandbox.db(), latest - 1).unwrap();
+    let before = bytes(&sandbox.db());
+    for args in [
+        &["cohorts"][..],
+        &["query", "select 1"],
+        &["verify", "alpha"],
+    ] {
+        let err = sandbox.fails(args);
+        assert!(err.contains("run `cohortdb init`"), "{args:?}\n{err}");
+        assert_eq!(bytes(&sandbox.db()), before, "{args:?} changed the store");
+    }
+    assert!(
+        sandbox
+            .ok(&["init"])
+            .contains(&format!("schema version: {latest}"))
+    );
+    sandbox.ok(&["cohorts"]);
+}
+
+#[test]
+fn db_is_a_path_not_a_uri() {
+    for name in [
+        "file:s.db",
+        "file:x?mode=memory",
+        ":memory:",
+        "file:x?immutable=1#a%20b",
+    ] {
+        let sandbox = Sandbox::new();
+        let out = sandbox
+            .cmd()
+            .args(["--db", name, "import"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {out:?}");
+        assert!(
+            sandbox.path(name).is_file(),
+            "{name} was not created literally"
+        );
+        assert!(
+            !sandbox.path("s.db").exists() && !sandbox.path("x").exists(),
+            "{name}"
+        );
+        let out = sandbox
+            .cmd()
+            .args(["--db", name, "query", "select count(*) from import_batches"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {out:?}");
+        assert_ne!(
+            String::from_utf8_lossy(&out.stdout),
+            "count(*)\n0\n",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn readers_leave_no_files_behind() {
+    let sandbox = Sandbox::baseline();
+    let db = sandbox.db();
+    let before = bytes(&db);
+    for args in [
+        &["query", "select count(*) from cohorts"][..],
+        &["cohorts"],
+        &["verify", "alpha", "--store-only"],
+    ] {
+        sandbox.ok(args);
+        assert!(!with_suffix(&db, "-wal").exists(), "{args:?} left -wal");
+        assert!(!with_suffix(&db, "-shm").exists(), "{args:?} left -shm");
+        assert_eq!(bytes(&db), before, "{args:?}");
+    }
+}
+
+#[test]
+fn a_query_that_fails_prints_nothing_on_stdout() {
+    let sandbox = Sandbox::baseline();
+    for format in ["csv", "json", "jsonl", "table"] {
+        let out = sandbox
+            .cmd()
+            .args([
+                "query",
+                "select abs(-9223372036854775807 - 1) as x",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(
+            out.stdout.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.matches("integer overflow").count(), 1, "{stderr}");
+        assert!(!stderr.contains("Error code"), "{stderr}");
+    }
+}
+
+#[test]
+fn query_timeout_stops_an_endless_statement() {
+    let sandbox = Sandbox::baseline();
+    let err = sandbox.fails(&[
+        "query",
+        "with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) from n",
+        "--timeout",
+        "300ms",
+    ]);
+    assert!(err.contains("query stopped after --timeout 300ms"), "{err}");
+    let err = sandbox.fails(&["query", "select 1", "--timeout", "soon"]);
+    assert!(err.contains("soon"), "{err}");
+}
+
+/// Runs the binary and returns its peak resident memory in KiB (wait4's ru_maxrss).
+#[cfg(unix)]
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, not Child::wait"
+)]
+fn peak_kib(sandbox: &Sandbox, args: &[&str]) -> u64 {
+    let child = sandbox
+        .std_cmd()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data; `pid` is our unwaited child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    assert_eq!(status, 0, "{args:?} failed");
+    u64::try_from(usage.ru_maxrss).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_table_of_a_million_rows_is_streamed_in_bounded_memory() {
+    let sandbox = Sandbox::baseline();
+    let peak = peak_kib(
+        &sandbox,
+        &[
+            "query",
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000) \
+             select i, 'row number ' || i as label from n",
+            "--format",
+            "table",
+        ],
+    );
+    assert!(peak < 50 * 1024, "peak {peak} KiB");
+}
+
+#[test]
+fn import_without_any_catalog_is_an_error_and_creates_no_store() {
+    let sandbox = Sandbox::empty();
+    std::fs::create_dir(sandbox.path("empty")).unwrap();
+    for root in ["missing", "empty"] {
+        let err = sandbox.fails(&["import", "--data-root", root]);
+        assert!(err.contains("nothing to import"), "{err}");
+        assert!(err.contains(root), "{err}");
+        assert!(!sandbox.db().exists(), "{root}: a store was created");
+    }
+    let err = sandbox.fails(&["import", "concepts", "nope.csv"]);
+    assert!(err.contains("no such catalog file"), "{err}");
+    assert!(!sandbox.db().exists());
+}
+
+#[test]
+fn writers_fold_their_commits_into_the_store_file_even_while_a_reader_holds_it() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["init"]);
+    // Another process keeps the store open, so closing the writer is not the last close.
+    let reader = rusqlite::Connection::open(sandbox.db()).unwrap();
+    reader
+        .query_row("select count(*) from cohort_records", [], |_| Ok(()))
+        .unwrap();
+    sandbox.ok(&["import"]);
+    sandbox.ok(&["build", "alpha"]);
+    // The file alone, as `cp cohorts.db` would copy it.
+    let copy = sandbox.path("copied.db");
+    std::fs::copy(sandbox.db(), &copy).unwrap();
+    let out = sandbox
+        .cmd()
+        .args(["--db", copy.to_str().unwrap(), "cohorts"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("alpha"),
+        "{out:?}"
+    );
+    drop(reader);
+}
+
+#[test]
+fn backup_copies_a_live_store_into_one_file_and_never_overwrites() {
+    let sandbox = Sandbox::baseline();
+    let reader = rusqlite::Connection::open(sandbox.db()).unwrap();
+    reader
+        .query_row("select count(*) from cohort_records", [], |_| Ok(()))
+        .unwrap();
+    let out = sandbox.ok(&["backup", "b.db"]);
+    assert!(out.contains("backup: b.db"), "{out}");
+    assert!(out.contains("1 cohort"), "{out}");
+    assert!(!sandbox.path("b.db-wal").exists());
+    let copy = sandbox.path("b.db");
+    let out = sandbox
+        .cmd()
+        .args([
+            "--db",
+            copy.to_str().unwrap(),
+            "verify",
+            "alpha",
+            "--store-only",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let before = bytes(&copy);
+    let err = sandbox.fails(&["backup", "b.db"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(bytes(&copy), before);
+    let err = Sandbox::empty().fails(&["backup", "b.db"]);
+    assert!(err.contains("no store"), "{err}");
+    drop(reader);
+}
+
+/// A spec of `n` one-level axes.
+fn wide_spec(sandbox: &Sandbox, n: usize) -> String {
+    let mut text = String::from("output:\n  field_order: []\naxes:\n");
+    for i in 0..n {
+        text.push_str(&format!("  a{i}: [x]\n"));
+    }
+    sandbox.write("wide/config.yaml", &text);
+    sandbox.path("wide").to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_product_of_more_axes_than_one_join_is_refused_before_any_output() {
+    let sandbox = Sandbox::new();
+    let ok = wide_spec(&sandbox, 63);
+    assert_eq!(sandbox.ok(&["compile", &ok]).lines().count(), 2);
+    let spec = wide_spec(&sandbox, 100);
+    for args in [
+        vec!["compile", spec.as_str()],
+        vec!["compile", spec.as_str(), "--seed", "7"],
+        vec!["sql", spec.as_str()],
+        vec!["explain", spec.as_str()],
+        vec!["build", "wide", "--spec", spec.as_str()],
+    ] {
+        let out = sandbox.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} printed before refusing");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("100 axes"), "{stderr}");
+        assert!(!sandbox.db().exists(), "{args:?} created a store");
+    }
+}
+
+#[test]
+fn explain_of_thousands_of_subset_rules_is_linear() {
+    let sandbox = Sandbox::new();
+    let mut text = String::from("output:\n  field_order: []\naxes:\n");
+    for i in 0..60 {
+        text.push_str(&format!("  a{i}: [x, y]\n"));
+    }
+    text.push_str("rules:\n  subsets:\n");
+    for i in 0..60 {
+        text.push_str(&format!("    a{i}: [y]\n"));
+    }
+    sandbox.write("many/config.yaml", &text);
+    let out = sandbox.ok(&["explain", sandbox.path("many").to_str().unwrap()]);
+    assert!(out.contains("60. subset of a59"), "{out}");
+    // Each step names the axis it changed, not every axis: output is linear in the rules.
+    assert!(out.contains("changes: a59(1)"), "{out}");
+    assert!(out.lines().count() < 400, "{}", out.lines().count());
+}
+
+#[test]
+fn invisible_characters_in_ids_are_refused_with_their_code_point() {
+    for (id, code) in [
+        ("gen\u{200b}a", "U+200B"),
+        ("\u{feff}gen-z", "U+FEFF"),
+        ("ge\u{202e}n", "U+202E"),
+        ("g\u{2060}", "U+2060"),
+    ] {
+        let sandbox = Sandbox::new();
+        let path = sandbox.path("data/1_raw/llm_models.csv");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("{id},vendor/x,vendor,X,general\n"));
+        std::fs::write(&path, text).unwrap();
+        let err = sandbox.fails(&["import"]);
+        assert!(err.contains(code), "{id:?}: {err}");
+        assert!(err.contains("llm_models.csv"), "{err}");
+        assert!(!sandbox.db().exists());
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "s/config.yaml",
+        "output:\n  field_order: []\naxes:\n  draft_llm: [gen-a, \"gen\\u200Ba\"]\n",
+    );
+    let err = sandbox.fails(&["compile", sandbox.path("s").to_str().unwrap()]);
+    assert!(err.contains("U+200B at character 4"), "{err}");
+    let err = sandbox.fails(&["export", "al\u{202e}pha"]);
+    assert!(err.contains("U+202E at character 3"), "{err}");
+}
+
+#[test]
+fn error_messages_are_bounded_and_say_each_cause_once() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("data/1_raw/llm_models.csv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "{} ,vendor/x,vendor,X,general\n",
+        "g".repeat(1 << 20)
+    ));
+    std::fs::write(&path, text).unwrap();
+    let err = sandbox.fails(&["import"]);
+    assert!(err.len() < 4096, "{} bytes on stderr", err.len());
+    assert!(err.contains("bytes)"), "{err}");
+    let sandbox = Sandbox::baseline();
+    let err = sandbox.fails(&["query", "selec 1"]);
+    assert_eq!(err.matches("syntax error").count(), 1, "{err}");
+    assert!(!err.contains("Error code"), "{err}");
+    std::fs::create_dir(sandbox.path("dir.db")).unwrap();
+    let err = sandbox.fails(&["--db", "dir.db", "cohorts"]);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Runs the binary at `bin` as an unprivileged user: directly when not root, through
+/// `setpriv` as `nobody` when root (root may write any folder). `None` when that is impossible.
+#[cfg(unix)]
+fn run_unprivileged(bin: &Path, cwd: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(bin);
+        cmd
+    } else {
+        std::process::Command::new(bin)
+    };
+    let out = cmd
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("COHORTDB_DB")
+        .env_remove("COHORTDB_DATA_ROOT")
+        .output()
+        .ok()?;
+    Some(out)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_in_a_read_only_folder_serves_every_reader() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::baseline();
+    let base = sandbox.path("");
+    let ro = sandbox.path("ro");
+    let out = sandbox.path("out");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    std::fs::rename(sandbox.db(), ro.join("s.db")).unwrap();
+    let bin = sandbox.path("cohortdb");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("cohortdb"), &bin).unwrap();
+    let mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(&base, 0o755);
+    mode(&out, 0o777);
+    mode(&ro.join("s.db"), 0o444);
+    mode(&ro, 0o555);
+    let before = bytes(&ro.join("s.db"));
+    let data = sandbox.path("data");
+    let data = data.to_str().unwrap();
+    let runs: &[&[&str]] = &[
+        &["--db", "ro/s.db", "cohorts"],
+        &[
+            "--db",
+            "ro/s.db",
+            "query",
+            "select count(*) as n from cohorts",
+        ],
+        &["--db", "ro/s.db", "verify", "alpha", "--store-only"],
+        &["--db", "ro/s.db", "backup", "out/b.db"],
+        &[
+            "--db",
+            "ro/s.db",
+            "--data-root",
+            data,
+            "export",
+            "alpha",
+            "--out",
+            "out/alpha",
+            "--gens-root",
+            "out/gens",
+        ],
+    ];
+    for args in runs {
+        let Some(result) = run_unprivileged(&bin, &base, args) else {
+            eprintln!("skipped: cannot run without privileges here (no setpriv)");
+            return;
+        };
+        assert!(
+            result.status.success(),
+            "{args:?}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+    let writer = run_unprivileged(
+        &bin,
+        &base,
+        &["--db", "ro/s.db", "--data-root", data, "import"],
+    )
+    .unwrap();
+    assert_eq!(writer.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&writer.stderr).contains("read-only"),
+        "{writer:?}"
+    );
+    assert_eq!(bytes(&ro.join("s.db")), before);
+    assert!(!ro.join("s.db-wal").exists() && !ro.join("s.db-shm").exists());
+    mode(&ro, 0o755);
+}
