@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks of the Python package (docs/python.md, docs/benchmarks.md), on a data root made by
-the benchmark input generator (a `roots/rows_<N>/` folder with cohort `bench`):
+the benchmark input generator (a `roots/rows_<N>/` folder with cohort `bench`:
+`cargo bench --bench cohortdb-bench -- generate --roots 100000 1000000`):
 
   * `Store.build("bench")` against the release CLI's `cohortdb build bench` (wall time, the
     import before each build untimed);

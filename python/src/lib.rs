@@ -96,7 +96,7 @@ fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
             push("query", query.into_py_any(py));
             "StoreError"
         }
-        Error::Migrate { path, .. } => {
+        Error::Migrate { path, .. } | Error::BadStore { path, .. } => {
             push("file", path.clone().into_py_any(py));
             "StoreError"
         }
@@ -261,7 +261,9 @@ impl NativeStore {
 
     /// Creates or migrates the store; returns its schema version.
     fn init(&self, py: Python<'_>) -> PyResult<u32> {
-        detached(py, || Store::open(&self.db).map(|store| store.schema_version()))
+        detached(py, || {
+            Store::open(&self.db).map(|store| store.schema_version())
+        })
     }
 
     /// Imports every catalog of the data layout, or one `kind` from `file`.

@@ -90,7 +90,7 @@ def test_store_error_for_a_file_that_is_not_a_store(tmp_path):
     with pytest.raises(cohortdb.StoreError) as info:
         cohortdb.Store(bad).cohorts()
     assert info.value.file == str(bad)
-    assert "file is not a database" in str(info.value)
+    assert "not an SQLite database" in str(info.value)
     assert bad.read_bytes() == b"not a database " * 100
 
 
