@@ -542,7 +542,7 @@ enum Shape {
 /// error.
 enum Message {
     Columns(Vec<String>),
-    Batch(Vec<Vec<Value>>),
+    Batch(Batch),
     Failed(Error),
 }
 
@@ -569,13 +569,77 @@ fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
 }
 
-fn owned(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+/// One cell of a batch; texts and blobs are ranges of the batch's byte buffer.
+#[derive(Clone, Copy)]
+enum Cell {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(usize, usize),
+    Blob(usize, usize),
+}
+
+/// Rows of a result, column-major, with every text and blob in one buffer (no allocation per
+/// cell while SQLite steps).
+struct Batch {
+    columns: Vec<Vec<Cell>>,
+    bytes: Vec<u8>,
+    rows: usize,
+}
+
+impl Batch {
+    fn new(width: usize, rows: usize) -> Batch {
+        Batch {
+            columns: (0..width).map(|_| Vec::with_capacity(rows)).collect(),
+            bytes: Vec::with_capacity(rows * width * 16),
+            rows: 0,
+        }
+    }
+
+    fn push(&mut self, column: usize, value: ValueRef<'_>) {
+        let cell = match value {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Integer(i),
+            ValueRef::Real(f) => Cell::Real(f),
+            ValueRef::Text(t) => {
+                let start = self.bytes.len();
+                // SQLite text is not guaranteed UTF-8: invalid bytes become U+FFFD here, once.
+                match std::str::from_utf8(t) {
+                    Ok(_) => self.bytes.extend_from_slice(t),
+                    Err(_) => self
+                        .bytes
+                        .extend_from_slice(String::from_utf8_lossy(t).as_bytes()),
+                }
+                Cell::Text(start, self.bytes.len() - start)
+            }
+            ValueRef::Blob(b) => {
+                let start = self.bytes.len();
+                self.bytes.extend_from_slice(b);
+                Cell::Blob(start, b.len())
+            }
+        };
+        self.columns[column].push(cell);
+    }
+
+    fn text(&self, start: usize, len: usize) -> &str {
+        // Valid UTF-8 by construction (`push`).
+        std::str::from_utf8(&self.bytes[start..start + len]).unwrap_or_default()
+    }
+
+    fn to_py<'py>(
+        &self,
+        py: Python<'py>,
+        cache: &mut StringCache,
+        column: usize,
+        cell: Cell,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match cell {
+            Cell::Null => py.None().into_bound(py),
+            Cell::Integer(i) => i.into_bound_py_any(py)?,
+            Cell::Real(f) => f.into_bound_py_any(py)?,
+            Cell::Text(start, len) => cache.text(py, column, self.text(start, len)),
+            Cell::Blob(start, len) => PyBytes::new(py, &self.bytes[start..start + len]).into_any(),
+        })
     }
 }
 
@@ -636,25 +700,20 @@ fn run_query(db: PathBuf, sql: String, params: Params, batch_size: usize, tx: Sy
         return;
     }
     let width = names.len();
-    let new_batch =
-        || -> Vec<Vec<Value>> { (0..width).map(|_| Vec::with_capacity(batch_size)).collect() };
-    let mut batch = new_batch();
-    let mut filled = 0;
+    let mut batch = Batch::new(width, batch_size);
     let mut rows = stmt.raw_query();
     loop {
         match rows.next() {
             Ok(Some(row)) => {
-                for (i, column) in batch.iter_mut().enumerate() {
-                    let value = match row.get_ref(i) {
-                        Ok(v) => owned(v),
+                for i in 0..width {
+                    match row.get_ref(i) {
+                        Ok(v) => batch.push(i, v),
                         Err(e) => return send_error(db_err(e)),
-                    };
-                    column.push(value);
+                    }
                 }
-                filled += 1;
-                if filled == batch_size {
-                    let full = std::mem::replace(&mut batch, new_batch());
-                    filled = 0;
+                batch.rows += 1;
+                if batch.rows == batch_size {
+                    let full = std::mem::replace(&mut batch, Batch::new(width, batch_size));
                     if tx.send(Message::Batch(full)).is_err() {
                         return;
                     }
@@ -664,7 +723,7 @@ fn run_query(db: PathBuf, sql: String, params: Params, batch_size: usize, tx: Sy
             Err(e) => return send_error(db_err(e)),
         }
     }
-    if filled > 0 {
+    if batch.rows > 0 {
         let _ = tx.send(Message::Batch(batch));
     }
 }
@@ -687,36 +746,21 @@ impl StringCache {
         }
     }
 
-    fn text<'py>(&mut self, py: Python<'py>, column: usize, text: String) -> Bound<'py, PyAny> {
+    fn text<'py>(&mut self, py: Python<'py>, column: usize, text: &str) -> Bound<'py, PyAny> {
         let Some(Some(cache)) = self.columns.get_mut(column) else {
-            return PyString::new(py, &text).into_any();
+            return PyString::new(py, text).into_any();
         };
-        if let Some(s) = cache.get(&text) {
+        if let Some(s) = cache.get(text) {
             return s.bind(py).clone().into_any();
         }
-        let s = PyString::new(py, &text);
+        let s = PyString::new(py, text);
         if cache.len() >= CACHE_LIMIT {
             self.columns[column] = None;
         } else {
-            cache.insert(text, s.clone().unbind());
+            cache.insert(text.to_owned(), s.clone().unbind());
         }
         s.into_any()
     }
-}
-
-fn value_to_py<'py>(
-    py: Python<'py>,
-    cache: &mut StringCache,
-    column: usize,
-    value: Value,
-) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Integer(i) => i.into_bound_py_any(py)?,
-        Value::Real(f) => f.into_bound_py_any(py)?,
-        Value::Text(t) => cache.text(py, column, t),
-        Value::Blob(b) => PyBytes::new(py, &b).into_any(),
-    })
 }
 
 /// An iterator of result batches from a query running on its own thread. At most two batches
@@ -802,41 +846,39 @@ impl Batches {
             .cache
             .lock()
             .map_err(|_| PyValueError::new_err("query iterator poisoned"))?;
-        let rows = batch.first().map_or(0, Vec::len);
         let out = match self.shape {
             Shape::Columns => {
-                let out = PyList::empty(py);
-                for (i, column) in batch.into_iter().enumerate() {
-                    let list = PyList::empty(py);
-                    for v in column {
-                        list.append(value_to_py(py, &mut cache, i, v)?)?;
-                    }
-                    out.append(list)?;
+                let mut columns = Vec::with_capacity(batch.columns.len());
+                for (i, column) in batch.columns.iter().enumerate() {
+                    let values = column
+                        .iter()
+                        .map(|cell| batch.to_py(py, &mut cache, i, *cell))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    columns.push(PyList::new(py, values)?);
                 }
-                out
+                PyList::new(py, columns)?
             }
             Shape::Dicts | Shape::Tuples => {
                 let keys: Vec<Bound<'py, PyString>> =
                     self.columns.iter().map(|c| PyString::new(py, c)).collect();
-                let mut iters: Vec<_> = batch.into_iter().map(Vec::into_iter).collect();
-                let out = PyList::empty(py);
-                for _ in 0..rows {
-                    let mut values = Vec::with_capacity(iters.len());
-                    for (i, it) in iters.iter_mut().enumerate() {
-                        let v = it.next().unwrap_or(Value::Null);
-                        values.push(value_to_py(py, &mut cache, i, v)?);
+                let mut out = Vec::with_capacity(batch.rows);
+                for r in 0..batch.rows {
+                    let mut values = Vec::with_capacity(batch.columns.len());
+                    for (i, column) in batch.columns.iter().enumerate() {
+                        let cell = column.get(r).copied().unwrap_or(Cell::Null);
+                        values.push(batch.to_py(py, &mut cache, i, cell)?);
                     }
                     if self.shape == Shape::Dicts {
                         let d = PyDict::new(py);
                         for (k, v) in keys.iter().zip(values) {
                             d.set_item(k, v)?;
                         }
-                        out.append(d)?;
+                        out.push(d.into_any());
                     } else {
-                        out.append(PyTuple::new(py, values)?)?;
+                        out.push(PyTuple::new(py, values)?.into_any());
                     }
                 }
-                out
+                PyList::new(py, out)?
             }
         };
         Ok(Some(out.into_any()))
