@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas
+
 import cohortdb
 
 
@@ -61,29 +63,35 @@ def main() -> None:
                 Path(str(db) + suffix).unlink(missing_ok=True)
             shutil.copyfile(imported, db)
 
-        cli_build = median_time(
-            lambda: subprocess.run(
-                [str(cli), "--db", str(db), "--data-root", str(data), "-q", "build", "bench"],
-                check=True, capture_output=True),
-            args.runs, fresh)
         store = cohortdb.Store(db, data_root=data)
-        reports = []
-        py_build = median_time(lambda: reports.append(store.build("bench")), args.runs, fresh)
-        report = reports[-1]
-        members = report.drafts + report.essays + report.evaluations
-
-        import pandas
-
         sql = cohortdb._native.NativeStore.membership_sql.replace("?1", "'bench'")
-        as_list = median_time(lambda: store.membership("bench"), args.runs)
-        as_frame = median_time(lambda: store.membership_df("bench"), args.runs)
+
+        def cli_build() -> None:
+            subprocess.run(
+                [str(cli), "--db", str(db), "--data-root", str(data), "-q", "build", "bench"],
+                check=True, capture_output=True)
 
         def read_sql() -> None:
             conn = sqlite3.connect(db)
             pandas.read_sql(sql, conn)
             conn.close()
 
-        baseline = median_time(read_sql, args.runs)
+        # The runs of the things compared alternate, so a change in the machine's load during
+        # the benchmark affects both sides alike.
+        times = {k: [] for k in ["cli", "py", "list", "frame", "read_sql"]}
+        reports = []
+        for _ in range(args.runs):
+            for key, fn in [("cli", cli_build), ("py", lambda: reports.append(store.build("bench")))]:
+                times[key].append(median_time(fn, 1, fresh))
+        report = reports[-1]
+        members = report.drafts + report.essays + report.evaluations
+        for _ in range(args.runs):
+            times["list"].append(median_time(lambda: store.membership("bench"), 1))
+            times["frame"].append(median_time(lambda: store.membership_df("bench"), 1))
+            times["read_sql"].append(median_time(read_sql, 1))
+        cli_build, py_build, as_list, as_frame, baseline = (
+            statistics.median(times[k]) for k in ["cli", "py", "list", "frame", "read_sql"]
+        )
         assert store.membership_df("bench").equals(pandas.read_sql(sql, sqlite3.connect(db)))
 
         print(f"cohort bench: {report.evaluations:,} evaluations, {members:,} members; "
