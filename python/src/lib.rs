@@ -83,11 +83,8 @@ fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
             "CatalogError"
         }
         // Data files (membership.csv, metadata.json) are read only by `migrate`, which the
-        // package does not offer: the base class, with the location.
-        Error::Data { loc, .. } => {
-            location(loc, &mut push);
-            "CohortdbError"
-        }
+        // package does not offer: the base class.
+        Error::Data { .. } => "CohortdbError",
         Error::Usage { .. } => "UsageError",
         Error::Refused { .. } => "RefusedError",
         Error::ReadOnly { .. } => "QueryError",
