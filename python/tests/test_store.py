@@ -198,3 +198,31 @@ def test_init_creates_the_store(tmp_path):
     version = store.init()
     assert version >= 1 and store.init() == version
     assert store.cohorts() == []
+
+
+def test_build_releases_the_gil_while_it_works(store):
+    """A build waiting for the store's write lock (held here by a plain sqlite3 connection)
+    lets this thread run and release the lock: it could not if the build held the GIL while
+    it waited (it would give up after the store's busy timeout, and this test would fail)."""
+    import threading
+    import time
+
+    store.import_catalogs()
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("begin immediate")
+    outcome = {}
+
+    def build() -> None:
+        try:
+            outcome["report"] = store.build("pilot")
+        except cohortdb.CohortdbError as e:  # pragma: no cover - the failure being tested
+            outcome["error"] = e
+
+    worker = threading.Thread(target=build)
+    worker.start()
+    time.sleep(0.5)  # let the build reach the lock; not a timing assertion
+    blocker.execute("rollback")
+    worker.join()
+    blocker.close()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["report"].created
