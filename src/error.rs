@@ -1,10 +1,27 @@
 //! The library's one error type and the `Location` every user-caused error carries.
 //!
-//! Nothing here prints or exits: `main.rs` prints `error: {err}` and then [`Error::detail`]
-//! lines, and maps every error to exit status 2.
+//! Each failure family is a variant carrying its data (`store`, `usage`, `build` and `migrate`
+//! hold the families' enums); the text is rendered from the data by `Display`. Nothing here
+//! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
+//! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
+//! (docs/architecture.md, "Errors").
 
 use std::fmt;
 use std::path::Path;
+
+mod build;
+mod data;
+mod migrate;
+mod store;
+mod usage;
+
+pub use build::{
+    BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
+};
+pub use data::{DataError, DataErrorKind, ListLine};
+pub use migrate::{MigrateError, RenamedId};
+pub use store::{MigrationFailure, StoreProblem};
+pub use usage::{ReadOnlyError, UsageError};
 
 /// Where in the user's input something is: a file, optionally a line and column, optionally a
 /// YAML/JSON path inside the file (`axes.flag[0]`).
@@ -93,10 +110,13 @@ fn narrow(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Every way a cohortdb operation can fail.
+/// Every way a cohortdb operation can fail: one variant per failure family, each carrying its
+/// data; [`Display`](fmt::Display) renders the first line, [`Error::detail`] and
+/// [`Error::hints`] the lines after it.
 ///
-/// Variants caused by user input carry a [`Location`] or name the offending value; the
-/// optional `detail` lines (lists, side-by-side pairs, hints) are printed after the first line.
+/// A cause (the OS's, SQLite's or refinery's error) is kept as the variant's `source` and its
+/// text appears once, in the first line; `main.rs` does not print the chain below a library
+/// error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -118,22 +138,24 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
-    /// Applying the schema migrations failed.
-    #[error("store {path}: schema migration failed: {message}")]
+    /// Applying the schema migrations, or reading the schema version, failed.
+    #[error("store {path}: schema migration failed: {failure}")]
     Migrate {
         /// The store file.
         path: String,
-        /// Refinery's message.
-        message: String,
+        /// What failed, with refinery's error as its source.
+        #[source]
+        failure: MigrationFailure,
     },
     /// The store file cannot be used: empty, another format or application, damaged, or written
     /// by a newer cohortdb. Nothing was changed.
-    #[error("store {path}: {message}")]
+    #[error("store {path}: {problem}")]
     BadStore {
         /// The store file.
         path: String,
-        /// What is wrong and the way out.
-        message: String,
+        /// What is wrong, and the way out.
+        #[source]
+        problem: StoreProblem,
     },
     /// The store file does not exist (a read-only command was run before anything was stored).
     #[error("no store at {path}: run `cohortdb import` (or `cohortdb init`) first")]
@@ -163,46 +185,158 @@ pub enum Error {
     },
     /// A data file other than a catalog or spec (membership.csv, a metadata.json, a curated
     /// list) is invalid.
-    #[error("{loc}: {message}")]
-    Data {
-        /// Where the problem is.
-        loc: Location,
-        /// What is wrong, naming the offending value.
-        message: String,
+    #[error(transparent)]
+    Data(Box<DataError>),
+    /// A command-line value or combination, or a file named on the command line, cannot be
+    /// used.
+    #[error(transparent)]
+    Argument(Box<UsageError>),
+    /// `migrate` or `catalog strip-active` refused to write; nothing was written.
+    #[error(transparent)]
+    Migration(MigrateError),
+    /// A build was refused; nothing was stored.
+    #[error(transparent)]
+    Build(Box<BuildError>),
+    /// A statement given to `query` would write, or is not a single statement.
+    #[error(transparent)]
+    ReadOnly(ReadOnlyError),
+    /// An invariant the code relies on did not hold: a bug (or a store changed behind
+    /// cohortdb's back), never a user mistake.
+    #[error("internal error: {invariant}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    Internal {
+        /// The invariant that broke.
+        invariant: &'static str,
+        /// What was found instead.
+        detail: String,
     },
-    /// A command-line value is invalid (a bad cohort id, a bad flag combination, …).
+    /// Transitional: a usage error as a finished sentence. Kept only for modules not yet
+    /// converted to [`Error::Argument`]; to be removed.
+    #[doc(hidden)]
     #[error("{message}")]
     Usage {
-        /// What is wrong, naming the value.
+        /// The sentence.
         message: String,
-        /// Hints.
+        /// Lines after it.
         detail: Vec<String>,
     },
-    /// A build, export or other write was refused; nothing was written.
+    /// Transitional: a refusal as a finished sentence (a build, export or other write was
+    /// refused; nothing was written). Kept only for modules not yet converted; to be removed.
+    #[doc(hidden)]
     #[error("{message}")]
     Refused {
-        /// Why, naming the cohort and what differs.
+        /// The sentence.
         message: String,
-        /// Lists and side-by-side comparisons.
+        /// Lines after it.
         detail: Vec<String>,
-    },
-    /// A statement given to `query` would write, or is not a single statement.
-    #[error("{message}")]
-    ReadOnly {
-        /// What was refused.
-        message: String,
     },
 }
 
+impl From<UsageError> for Error {
+    fn from(e: UsageError) -> Self {
+        Error::Argument(Box::new(e))
+    }
+}
+
+impl From<MigrateError> for Error {
+    fn from(e: MigrateError) -> Self {
+        Error::Migration(e)
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Self {
+        Error::Build(Box::new(e))
+    }
+}
+
+impl From<ReadOnlyError> for Error {
+    fn from(e: ReadOnlyError) -> Self {
+        Error::ReadOnly(e)
+    }
+}
+
 impl Error {
-    /// The lines to print after the first `error: …` line.
-    pub fn detail(&self) -> &[String] {
+    /// The lines to print after the first `error: …` line and before the hints: lists,
+    /// side-by-side pairs, explanations.
+    pub fn detail(&self) -> Vec<String> {
         match self {
             Error::Spec { detail, .. }
             | Error::Catalog { detail, .. }
             | Error::Usage { detail, .. }
-            | Error::Refused { detail, .. } => detail,
-            _ => &[],
+            | Error::Refused { detail, .. } => detail.clone(),
+            Error::Argument(e) => e.detail(),
+            Error::Build(e) => e.detail(),
+            Error::Migration(e) => e.detail(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the user can do about it, one hint a line (printed as `hint: …` after the detail).
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::Argument(e) => e.hints(),
+            Error::Build(e) => e.hints(),
+            Error::Migration(e) => e.hints(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error's kind as a stable snake_case name (for a JSON error output or a binding's
+    /// exception class), without matching every variant.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::Db { .. } => "db",
+            Error::Migrate { .. } => "migration",
+            Error::BadStore { .. } => "bad_store",
+            Error::NoStore { .. } => "no_store",
+            Error::Spec { .. } => "spec",
+            Error::Catalog { .. } => "catalog",
+            Error::Data(_) => "data",
+            Error::Argument(_) | Error::Usage { .. } => "usage",
+            Error::ReadOnly(_) => "read_only",
+            Error::Build(_) => "build",
+            Error::Migration(_) => "migrate_refused",
+            Error::Internal { .. } => "internal",
+            Error::Refused { .. } => "refused",
+        }
+    }
+
+    /// Where in the user's input the problem is, when the error knows.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Error::Spec { loc, .. } | Error::Catalog { loc, .. } => Some(loc.clone()),
+            Error::Data(e) => Some(e.loc.clone()),
+            Error::Io { path, .. }
+            | Error::Migrate { path, .. }
+            | Error::BadStore { path, .. }
+            | Error::NoStore { path } => Some(Location::file(path)),
+            Error::Argument(e) => e.file().map(Location::file),
+            Error::Migration(e) => e.file().map(Location::file),
+            _ => None,
+        }
+    }
+
+    /// The offending value, when the error names one.
+    pub fn value(&self) -> Option<String> {
+        match self {
+            Error::Argument(e) => e.value(),
+            Error::Build(e) => Some(e.cohort.clone()),
+            Error::Data(e) => e.kind.value(),
+            _ => None,
+        }
+    }
+
+    /// A data file problem (see [`Error::Data`]).
+    pub fn data(loc: Location, kind: DataErrorKind) -> Self {
+        Error::Data(Box::new(DataError { loc, kind }))
+    }
+
+    /// A broken invariant (see [`Error::Internal`]).
+    pub fn internal(invariant: &'static str, detail: impl Into<String>) -> Self {
+        Error::Internal {
+            invariant,
+            detail: detail.into(),
         }
     }
 
@@ -224,7 +358,8 @@ impl Error {
         }
     }
 
-    /// A usage error without detail lines.
+    /// Transitional (see [`Error::Usage`]); to be removed.
+    #[doc(hidden)]
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -232,7 +367,8 @@ impl Error {
         }
     }
 
-    /// A refusal with detail lines.
+    /// Transitional (see [`Error::Refused`]); to be removed.
+    #[doc(hidden)]
     pub fn refused(message: impl Into<String>, detail: Vec<String>) -> Self {
         Error::Refused {
             message: message.into(),
@@ -245,6 +381,14 @@ impl Error {
         Error::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    /// A store that cannot be used.
+    pub fn bad_store(path: impl AsRef<Path>, problem: StoreProblem) -> Self {
+        Error::BadStore {
+            path: path.as_ref().display().to_string(),
+            problem,
         }
     }
 
@@ -319,5 +463,275 @@ mod tests {
             "c.yaml: axes.flag[0]"
         );
         assert_eq!(Location::yaml("c.yaml", "").to_string(), "c.yaml");
+    }
+
+    /// The first line, detail and hints as `main.rs` prints them.
+    fn printed(err: &Error) -> Vec<String> {
+        let mut lines = vec![format!("error: {err}")];
+        lines.extend(err.detail().into_iter().map(|l| format!("  {l}")));
+        lines.extend(err.hints().into_iter().map(|h| format!("  hint: {h}")));
+        lines
+    }
+
+    #[test]
+    fn store_problems_render_once_with_the_way_out() {
+        let err = Error::bad_store("s.db", StoreProblem::Empty);
+        assert_eq!(
+            err.to_string(),
+            "store s.db: the file is empty (0 bytes), not a cohortdb store; remove it if a failed \
+             command left it, or point --db at the store"
+        );
+        assert_eq!(err.kind_name(), "bad_store");
+        assert_eq!(err.location(), Some(Location::file("s.db")));
+        let newer = Error::bad_store(
+            "s.db",
+            StoreProblem::Newer {
+                version: 9,
+                latest: 4,
+            },
+        );
+        assert!(
+            newer
+                .to_string()
+                .ends_with("schema version 9, newer than this cohortdb knows (4); use the cohortdb that wrote it, or a newer one"),
+            "{newer}"
+        );
+        let outdated = Error::Migrate {
+            path: "s.db".into(),
+            failure: MigrationFailure::Outdated {
+                recorded: 1,
+                latest: 3,
+            },
+        };
+        assert_eq!(
+            outdated.to_string(),
+            "store s.db: schema migration failed: the store has schema version 1 but this \
+             cohortdb needs 3; run `cohortdb init` to migrate it"
+        );
+        assert_eq!(outdated.kind_name(), "migration");
+    }
+
+    #[test]
+    fn a_migration_failure_keeps_its_source() {
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(1),
+            Some("table x already exists".into()),
+        );
+        let err = Error::Migrate {
+            path: "s.db".into(),
+            failure: MigrationFailure::Schema { source: sqlite },
+        };
+        let text = err.to_string();
+        assert_eq!(text.matches("table x already exists").count(), 1, "{text}");
+        let failure = std::error::Error::source(&err).expect("the failure is the source");
+        let cause = failure.source().expect("SQLite's error is kept");
+        assert!(cause.to_string().contains("table x already exists"));
+    }
+
+    #[test]
+    fn usage_errors_carry_their_value_detail_and_hints() {
+        let err = crate::ids::CohortId::parse("a/b").expect_err("a slash is refused");
+        assert_eq!(
+            printed(&err),
+            [
+                "error: invalid cohort id \"a/b\"",
+                "  a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit (D11); it names the folder cohorts/<id>/",
+            ]
+        );
+        assert_eq!(err.kind_name(), "usage");
+        assert_eq!(err.value().as_deref(), Some("a/b"));
+        let err = Error::from(UsageError::TooManyRows {
+            rows: 10,
+            max_rows: 5,
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: the spec's product has 10 rows, more than --max-rows 5",
+                "  hint: `cohortdb explain SPEC` shows which axes and rules make it this large; raise --max-rows if it is intended",
+            ]
+        );
+        assert_eq!(err.value().as_deref(), Some("10"));
+        let err = Error::from(UsageError::NothingToImport {
+            root: "data".into(),
+            is_dir: false,
+            expected: vec!["data/1_raw/concepts_metadata.csv".into()],
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: nothing to import: the data root data is not a folder",
+                "  expected at least one of: data/1_raw/concepts_metadata.csv",
+                "  hint: pass --data-root DIR (or COHORTDB_DATA_ROOT), or `import KIND FILE`",
+            ]
+        );
+        assert_eq!(err.location(), Some(Location::file("data")));
+    }
+
+    #[test]
+    fn read_only_refusals_render_the_statement() {
+        let err = Error::from(ReadOnlyError::Writes {
+            statement: "delete from x".into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "query is read-only; this statement would write: delete from x"
+        );
+        assert_eq!(err.kind_name(), "read_only");
+    }
+
+    #[test]
+    fn build_refusals_list_then_hint() {
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::MissingCatalogIds {
+                groups: vec![MissingIds {
+                    role: "evaluation LLMs",
+                    ids: (0..12)
+                        .map(|i| MissingId {
+                            value: format!("m{i}"),
+                            at: "c.yaml: axes".into(),
+                        })
+                        .collect(),
+                }],
+                not_imported: vec!["LLM models"],
+            },
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: cohort \"c1\": 12 ids the spec uses are not in the imported catalogs (D16)"
+        );
+        assert!(lines[1].starts_with("  evaluation LLMs (12): \"m0\" (c.yaml: axes), "));
+        assert!(lines[1].ends_with(", and 2 more"), "{}", lines[1]);
+        assert_eq!(lines[2], "  note: no LLM models have been imported");
+        assert!(lines[3].starts_with("  hint: import the missing rows"));
+        assert_eq!(err.kind_name(), "build");
+        assert_eq!(err.value().as_deref(), Some("c1"));
+
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::CollidingEntries {
+                stage: crate::ids::Stage::Draft,
+                entries: 2,
+                shared_ids: 1,
+                shared: vec![SharedId {
+                    gen_id: "d1".into(),
+                    first: "combo A".into(),
+                    others: vec!["combo a".into()],
+                }],
+                llm_differs: false,
+                case_differs: true,
+            },
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[..3],
+            [
+                "error: cohort \"c1\": 2 draft plan entries would share 1 gen_id; a build never collapses them silently (D2)",
+                "  d1: combo A",
+                "      vs combo a",
+            ]
+        );
+        assert!(lines[3].starts_with("  hint: gen_ids lowercase their components"));
+
+        let err = Error::from(BuildError {
+            cohort: "c1".into(),
+            kind: BuildErrorKind::RecordChanged {
+                changes: vec!["spec: its content changed (not only its formatting)".into()],
+            },
+        });
+        assert_eq!(
+            printed(&err)[0],
+            "error: cohort \"c1\" already exists with different content; nothing was written"
+        );
+        assert!(printed(&err)[2].contains("`cohortdb build c1-v2 --spec …`"));
+    }
+
+    #[test]
+    fn migration_refusals_list_say_nothing_was_written_then_hint() {
+        let err = Error::from(MigrateError::Orphans {
+            members: (0..12).map(|i| format!("draft d{i}")).collect(),
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: 12 members of the membership have no evaluation, so a migrated spec would drop them"
+        );
+        assert_eq!(lines[1], "  draft d0");
+        assert_eq!(lines[11], "  … and 2 more");
+        assert_eq!(lines[12], "  nothing was written");
+        assert!(lines[13].starts_with("  hint: each row of a migrated spec"));
+        assert_eq!(lines.len(), 14);
+        assert_eq!(err.kind_name(), "migrate_refused");
+    }
+
+    #[test]
+    fn data_errors_render_their_location_and_value() {
+        let err = Error::data(
+            Location::line_col("m.csv", 3, 2),
+            DataErrorKind::UnknownStage {
+                value: "drat".into(),
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "m.csv:3:2: unknown stage \"drat\" (expected draft, essay or evaluation)"
+        );
+        assert_eq!(err.kind_name(), "data");
+        assert_eq!(err.location(), Some(Location::line_col("m.csv", 3, 2)));
+        assert_eq!(err.value().as_deref(), Some("drat"));
+        let err = Error::data(
+            Location::file("gens/essay/e1/metadata.json"),
+            DataErrorKind::EssayMetadataMissing {
+                id: "e1".into(),
+                at: ListLine {
+                    list: "2_tasks/selected_essays.txt".into(),
+                    line: 4,
+                },
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "gens/essay/e1/metadata.json: essay_metadata_missing: essay e1 \
+             (2_tasks/selected_essays.txt:4) has no metadata"
+        );
+        let err = Error::data(
+            Location::file("l.txt"),
+            DataErrorKind::NotUtf8 { at_byte: Some(7) },
+        );
+        assert_eq!(err.to_string(), "l.txt: not valid UTF-8 (at byte 7)");
+    }
+
+    #[test]
+    fn internal_errors_name_the_invariant() {
+        let err = Error::internal("a stored member's stage is 0, 1 or 2", "found 7");
+        assert_eq!(
+            err.to_string(),
+            "internal error: a stored member's stage is 0, 1 or 2 (found 7)"
+        );
+        assert_eq!(err.kind_name(), "internal");
+        assert!(err.detail().is_empty() && err.hints().is_empty());
+    }
+
+    #[test]
+    fn io_and_db_errors_print_their_cause_once() {
+        let err = Error::io(
+            "a.csv",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(err.to_string(), "a.csv: gone");
+        let err = Error::Db {
+            query: "catalog_insert",
+            source: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(19),
+                Some("UNIQUE constraint failed: t.x".into()),
+            ),
+        };
+        assert_eq!(
+            err.to_string(),
+            "store: catalog_insert: UNIQUE constraint failed: t.x"
+        );
+        assert_eq!(err.kind_name(), "db");
     }
 }

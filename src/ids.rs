@@ -107,18 +107,12 @@ impl CohortId {
             text.to_string()
         };
         // Invisible format characters are named with their position and code point (D20).
-        let message = match crate::textfmt::invisible_problem(text) {
-            Some(problem) => format!("invalid cohort id: {problem}"),
-            None => format!("invalid cohort id {shown:?}"),
-        };
-        Err(crate::error::Error::Usage {
-            message,
-            detail: vec![
-                "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit \
-                 (D11); it names the folder cohorts/<id>/"
-                    .to_string(),
-            ],
-        })
+        Err(crate::error::UsageError::BadCohortId {
+            value: text.to_string(),
+            shown,
+            invisible: crate::textfmt::invisible_problem(text),
+        }
+        .into())
     }
 
     /// The id.

@@ -35,5 +35,7 @@ pub mod store;
 pub mod textfmt;
 pub mod verify;
 
-pub use error::{Error, Location, Result};
+pub use error::{
+    Error, Location, MigrationFailure, ReadOnlyError, Result, StoreProblem, UsageError,
+};
 pub use store::Store;

@@ -24,7 +24,10 @@ fn main() -> ExitCode {
             let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
-                    let _ = writeln!(stderr, "  {}", cap(line));
+                    let _ = writeln!(stderr, "  {}", cap(&line));
+                }
+                for hint in lib.hints() {
+                    let _ = writeln!(stderr, "  hint: {}", cap(&hint));
                 }
             }
             ExitCode::from(2)

@@ -13,7 +13,7 @@
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, Statement};
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, ReadOnlyError, Result};
 
 /// Pragmas whose argument names what to read (a table or index), never a new setting.
 const READ_PRAGMAS_WITH_ARGUMENT: &[&str] = &[
@@ -103,9 +103,7 @@ pub fn install_guard(conn: &mut Connection) -> Result<()> {
 pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statement<'c>> {
     let trimmed = sql.trim();
     if trimmed.is_empty() {
-        return Err(Error::ReadOnly {
-            message: "query: the SQL statement is empty".into(),
-        });
+        return Err(ReadOnlyError::Empty.into());
     }
     let stmt = conn.prepare(trimmed).map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, Some(msg))
@@ -114,32 +112,29 @@ pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statemen
         {
             // A denied function (load_extension) reports a plain error with this text.
             let msg = msg.split(" in ").next().unwrap_or(&msg).to_string();
-            Error::ReadOnly {
-                message: format!("query is read-only: {msg}: {}", first_words(trimmed)),
-            }
+            Error::from(ReadOnlyError::NotAuthorized {
+                reason: msg,
+                statement: first_words(trimmed),
+            })
         }
         rusqlite::Error::SqlInputError { msg, .. } if msg.starts_with("not authorized") => {
             let msg = msg.split(" in ").next().unwrap_or(&msg).to_string();
-            Error::ReadOnly {
-                message: format!("query is read-only: {msg}: {}", first_words(trimmed)),
-            }
+            Error::from(ReadOnlyError::NotAuthorized {
+                reason: msg,
+                statement: first_words(trimmed),
+            })
         }
-        rusqlite::Error::MultipleStatement => Error::ReadOnly {
-            message: "query runs exactly one SQL statement; remove the text after the first `;`"
-                .into(),
-        },
+        rusqlite::Error::MultipleStatement => Error::from(ReadOnlyError::MultipleStatements),
         other => Error::Db {
             query: "query",
             source: other,
         },
     })?;
     if !stmt.readonly() {
-        return Err(Error::ReadOnly {
-            message: format!(
-                "query is read-only; this statement would write: {}",
-                first_words(trimmed)
-            ),
-        });
+        return Err(ReadOnlyError::Writes {
+            statement: first_words(trimmed),
+        }
+        .into());
     }
     Ok(stmt)
 }

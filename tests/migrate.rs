@@ -79,7 +79,13 @@ fn an_existing_spec_folder_is_refused_unless_forced() {
     let before = sandbox.read("data/cohorts/alpha/spec/config.yaml");
     let err = sandbox.fails(&["migrate", "membership", "alpha"]);
     assert!(err.contains("spec directory already exists"), "{err}");
-    assert!(err.contains("--force"), "{err}");
+    // What happened, then what to do: the hint is the last line, as in every error.
+    assert!(
+        err.ends_with(
+            "  nothing was written\n  hint: --force replaces it; --out DIR writes elsewhere\n"
+        ),
+        "{err}"
+    );
     assert_eq!(sandbox.read("data/cohorts/alpha/spec/config.yaml"), before);
     sandbox.ok(&["migrate", "membership", "alpha", "--force"]);
     assert!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::CatalogKind;
 use crate::csvread::{CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, UsageError};
 use crate::spec::Plan;
 use crate::spec::node::{Node, parse_json};
 
@@ -33,8 +33,9 @@ impl Catalogs {
     pub fn add_json_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display().to_string();
         let bytes = crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| Error::usage(format!("{shown}: the catalog is not valid UTF-8")))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| UsageError::CatalogNotUtf8 {
+            path: shown.clone(),
+        })?;
         let node = parse_json(text).map_err(|e| {
             Error::spec(
                 Location::position(&shown, e.line, e.column),
@@ -91,11 +92,11 @@ impl Catalogs {
         let mut problems = Vec::new();
         for (axis, (allowed, sources)) in &self.by_axis {
             let Some(column) = plan.columns.iter().find(|c| &c.name == axis) else {
-                let names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
-                return Err(Error::usage(format!(
-                    "catalog for {axis:?}: the compiled rows have no column {axis:?} (columns: {})",
-                    names.join(", ")
-                )));
+                return Err(UsageError::NoSuchColumn {
+                    axis: axis.clone(),
+                    columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+                }
+                .into());
             };
             let missing: Vec<String> = plan
                 .column_values(column)
@@ -104,28 +105,13 @@ impl Catalogs {
                 .filter(|v| !allowed.contains(v))
                 .collect();
             if !missing.is_empty() {
-                problems.push(format!(
-                    "{axis}: {} (catalog: {})",
-                    missing
-                        .iter()
-                        .map(|m| format!("{m:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    sources.join(", ")
-                ));
+                problems.push((axis.clone(), missing, sources.clone()));
             }
         }
         if problems.is_empty() {
             return Ok(());
         }
-        Err(Error::refused(
-            format!(
-                "compiled rows use values missing from the catalogs ({} column{})",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            ),
-            problems,
-        ))
+        Err(UsageError::NotInCatalogs { columns: problems }.into())
     }
 }
 
@@ -163,27 +149,25 @@ pub fn shortcut(name: &str, data_root: &Path) -> Option<PathBuf> {
 
 fn parse_csv_arg(arg: &str, data_root: &Path) -> Result<(String, PathBuf, String)> {
     let Some((axis, rest)) = arg.split_once('=') else {
-        return Err(Error::usage(format!(
-            "--catalog-csv {arg:?}: expected AXIS=PATH[:COLUMN]"
-        )));
+        return Err(UsageError::CatalogCsvSyntax {
+            arg: arg.to_string(),
+        }
+        .into());
     };
     if axis.is_empty() {
-        return Err(Error::usage(format!(
-            "--catalog-csv {arg:?}: the axis name is missing"
-        )));
+        return Err(UsageError::CatalogCsvNoAxis {
+            arg: arg.to_string(),
+        }
+        .into());
     }
     let (path_part, column) = match rest.split_once(':') {
         Some((p, c)) => (p, c.to_string()),
         None => (rest, "id".to_string()),
     };
     let path = match path_part.strip_prefix('@') {
-        Some(name) => shortcut(name, data_root).ok_or_else(|| Error::Usage {
-            message: format!("--catalog-csv {arg:?}: unknown shortcut @{name}"),
-            detail: vec![
-                "hint: shortcuts are @llm_models_csv, @concepts_csv, @combo_mappings_csv, \
-                 @draft_templates_csv, @essay_templates_csv, @evaluation_templates_csv"
-                    .to_string(),
-            ],
+        Some(name) => shortcut(name, data_root).ok_or_else(|| UsageError::CatalogCsvShortcut {
+            arg: arg.to_string(),
+            name: name.to_string(),
         })?,
         None => PathBuf::from(path_part),
     };

@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 
 use super::CatalogKind;
-use crate::error::{DbContext, Error, Location, Result};
+use crate::error::{DbContext, Error, Location, Result, UsageError};
 use crate::store::{Store, queries};
 use reading::CatalogFile;
 use storing::{Batch, Outcome, Writer};
@@ -129,10 +129,10 @@ pub fn import_file(
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
     if !path.exists() {
-        return Err(Error::usage(format!(
-            "{}: no such catalog file",
-            path.display()
-        )));
+        return Err(UsageError::NoCatalogFile {
+            path: path.display().to_string(),
+        }
+        .into());
     }
     import_files(
         store,

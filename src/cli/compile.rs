@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Error;
 use cohortdb::catalog::allowlist::Catalogs;
 use cohortdb::compile;
 use cohortdb::compile::output::{Format, RowWriter};
 use cohortdb::fsutil::{OutputTarget, open_stream_output, output_target};
 use cohortdb::seed::Seed;
+use cohortdb::{Error, UsageError};
 
 use super::{Global, render::warn};
 
@@ -56,10 +56,10 @@ fn output_format(args: &CompileArgs) -> anyhow::Result<Format> {
     match out.extension().and_then(|e| e.to_str()) {
         None => Ok(Format::Csv),
         Some(ext) => Format::parse(ext).ok_or_else(|| {
-            Error::usage(format!(
-                "{}: unknown output format .{ext} (name the file .csv or .jsonl, or pass --format csv|jsonl)",
-                out.display()
-            ))
+            Error::from(UsageError::UnknownOutputFormat {
+                path: out.display().to_string(),
+                ext: ext.to_string(),
+            })
             .into()
         }),
     }
@@ -67,9 +67,7 @@ fn output_format(args: &CompileArgs) -> anyhow::Result<Format> {
 
 pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     if args.out.is_some() && args.limit.is_some() {
-        return Err(
-            Error::usage("--limit prints to stdout; it cannot be combined with --out").into(),
-        );
+        return Err(Error::from(UsageError::LimitWithOut).into());
     }
     let format = output_format(&args)?;
     let (spec, plan) = super::load_plan(&args.spec)?;

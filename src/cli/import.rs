@@ -37,21 +37,13 @@ fn require_some_catalog(global: &Global) -> anyhow::Result<()> {
         .iter()
         .map(|k| k.layout_path(root).display().to_string())
         .collect();
-    let what = if root.is_dir() {
-        "holds no catalog file"
-    } else {
-        "is not a folder"
-    };
-    bail!(cohortdb::Error::Usage {
-        message: format!(
-            "nothing to import: the data root {} {what}",
-            cohortdb::textfmt::capped(&root.display().to_string())
-        ),
-        detail: vec![
-            format!("expected at least one of: {}", expected.join(", ")),
-            "hint: pass --data-root DIR (or COHORTDB_DATA_ROOT), or `import KIND FILE`".to_string(),
-        ],
-    })
+    bail!(cohortdb::Error::from(
+        cohortdb::UsageError::NothingToImport {
+            root: root.display().to_string(),
+            is_dir: root.is_dir(),
+            expected,
+        }
+    ))
 }
 
 pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -59,19 +51,22 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let report = match (&args.kind, &args.file) {
         (Some(kind), Some(file)) => {
             let Some(kind) = CatalogKind::parse(kind) else {
-                let names: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.name()).collect();
-                bail!(cohortdb::Error::usage(format!(
-                    "unknown catalog kind {kind:?} (expected one of: {})",
-                    names.join(", ")
-                )));
+                bail!(cohortdb::Error::from(
+                    cohortdb::UsageError::UnknownCatalogKind {
+                        kind: kind.clone(),
+                        expected: CatalogKind::ALL
+                            .iter()
+                            .map(|k| k.name().to_string())
+                            .collect(),
+                    }
+                ));
             };
             // `exists`, not `is_file`: a FIFO or device is refused by the import itself, which
             // says what it is (docs/reliability.md, "Pipes, special files and links").
             if !file.exists() {
-                bail!(cohortdb::Error::usage(format!(
-                    "{}: no such catalog file",
-                    file.display()
-                )));
+                bail!(cohortdb::Error::from(cohortdb::UsageError::NoCatalogFile {
+                    path: file.display().to_string(),
+                }));
             }
             super::with_new_or_existing_store(global, |store| {
                 Ok(catalog::import_file(store, kind, file, &progress)?)

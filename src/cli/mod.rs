@@ -149,11 +149,9 @@ fn load_plan(
 fn check_max_rows(plan: &cohortdb::spec::Plan, max_rows: u128) -> anyhow::Result<()> {
     let rows = plan.row_count();
     if rows > max_rows {
-        return Err(cohortdb::Error::Usage {
-            message: format!("the spec's product has {rows} rows, more than --max-rows {max_rows}"),
-            detail: vec!["hint: `cohortdb explain SPEC` shows which axes and rules make it this large; raise --max-rows if it is intended".to_string()],
-        }
-        .into());
+        return Err(
+            cohortdb::Error::from(cohortdb::UsageError::TooManyRows { rows, max_rows }).into(),
+        );
     }
     Ok(())
 }

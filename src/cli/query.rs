@@ -72,14 +72,11 @@ const TABLE_MAX_WIDTH: usize = 60;
 fn query_error(e: rusqlite::Error, timeout: Option<Duration>, reason: &StopCell) -> anyhow::Error {
     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
         let stop = reason.lock().ok().and_then(|r| *r);
-        let message = match (stop, timeout) {
-            (Some(Stop::Timeout), Some(t)) => format!(
-                "query stopped after --timeout {}; nothing more was read",
-                humantime::format_duration(t)
-            ),
-            _ => "query interrupted (Ctrl-C); nothing more was read".to_string(),
+        let timeout = match (stop, timeout) {
+            (Some(Stop::Timeout), Some(t)) => Some(t),
+            _ => None,
         };
-        return cohortdb::Error::usage(message).into();
+        return cohortdb::Error::from(cohortdb::UsageError::QueryStopped { timeout }).into();
     }
     cohortdb::Error::Db {
         query: "query",

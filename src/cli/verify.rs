@@ -108,9 +108,9 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         )?;
         if errors > 0 {
             out.flush()?;
-            bail!(cohortdb::Error::usage(format!(
-                "verify --all: {errors} cohort(s) could not be verified"
-            )));
+            bail!(cohortdb::Error::from(
+                cohortdb::UsageError::VerifyAllFailed { count: errors }
+            ));
         }
     }
     Ok(if differs > 0 {

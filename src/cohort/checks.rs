@@ -7,7 +7,10 @@ use rusqlite::{Connection, params};
 use super::design::Design;
 use super::members::{PlanCounts, Used};
 use super::roles::{NONE_ESSAY_LLM, text_role};
-use crate::error::{DbContext, Error, Result};
+use crate::error::{
+    BuildError, BuildErrorKind, DbContext, Error, FieldDiff, MissingId, MissingIds, Result,
+    SharedId,
+};
 use crate::ids::{CohortId, Role, Stage};
 use crate::record::RegistryEntry;
 use crate::store::queries;
@@ -17,14 +20,7 @@ pub fn check_not_empty(counts: &PlanCounts, cohort: &str) -> Result<()> {
     if counts.drafts > 0 {
         return Ok(());
     }
-    Err(Error::Refused {
-        message: format!(
-            "cohort {cohort:?}: the spec compiles to zero rows, so the cohort would be empty (D15)"
-        ),
-        detail: vec![
-            "hint: `cohortdb explain SPEC` shows which axis or rule leaves no levels".to_string(),
-        ],
-    })
+    Err(refused(cohort, BuildErrorKind::EmptyCohort))
 }
 
 /// D16: every id the plan entries use must exist in the imported catalogs as of `last_batch`
@@ -45,8 +41,7 @@ pub fn validate_catalogs(
     let mut llm = conn
         .prepare(queries::CATALOG_LLM_EXISTS)
         .db("catalog_llm_exists")?;
-    let mut lines = Vec::new();
-    let mut total = 0usize;
+    let mut groups = Vec::new();
     for role in Role::ALL {
         let mut missing = Vec::new();
         for vid in used.vids(role) {
@@ -69,25 +64,20 @@ pub fn validate_catalogs(
                     .and_then(|v| design.dict(role).first_at.get(v))
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                missing.push(format!("{text:?} ({at})"));
+                missing.push(MissingId {
+                    value: text.to_string(),
+                    at,
+                });
             }
         }
         if !missing.is_empty() {
-            total += missing.len();
-            const SHOWN: usize = 10;
-            let more = missing.len().saturating_sub(SHOWN);
-            let mut shown = missing[..missing.len().min(SHOWN)].join(", ");
-            if more > 0 {
-                shown.push_str(&format!(", and {more} more"));
-            }
-            lines.push(format!(
-                "{} ({}): {shown}",
-                text_role(role).label,
-                missing.len()
-            ));
+            groups.push(MissingIds {
+                role: text_role(role).label,
+                ids: missing,
+            });
         }
     }
-    if lines.is_empty() {
+    if groups.is_empty() {
         return Ok(());
     }
     let counts: [i64; 3] = conn
@@ -99,26 +89,19 @@ pub fn validate_catalogs(
             ])
         })
         .db("catalog_count")?;
-    for (n, what) in counts
+    let not_imported = counts
         .into_iter()
         .zip(["combo mappings", "templates", "LLM models"])
-    {
-        if n == 0 {
-            lines.push(format!("note: no {what} have been imported"));
-        }
-    }
-    lines.push(
-        "hint: import the missing rows (`cohortdb import`) or fix the spec; nothing was stored"
-            .to_string(),
-    );
-    Err(Error::Refused {
-        message: format!(
-            "cohort {cohort:?}: {total} id{} the spec uses {} not in the imported catalogs (D16)",
-            if total == 1 { "" } else { "s" },
-            if total == 1 { "is" } else { "are" }
-        ),
-        detail: lines,
-    })
+        .filter(|(n, _)| *n == 0)
+        .map(|(_, what)| what)
+        .collect();
+    Err(refused(
+        cohort,
+        BuildErrorKind::MissingCatalogIds {
+            groups,
+            not_imported,
+        },
+    ))
 }
 
 /// One computed member with its texts, for messages.
@@ -190,12 +173,12 @@ pub fn check_duplicates(conn: &Connection, entries: &[RegistryEntry], cohort: &s
     groups.sort_by_key(|g| g.2[0]);
     let shared_ids = groups.len();
     let entries_count: usize = groups.iter().map(|g| g.2.len()).sum();
-    let mut detail = Vec::new();
+    let mut shared = Vec::new();
     let mut llm_differs = false;
     let mut case_differs = false;
     for (_, gen_id, ordinals) in groups.iter().take(3) {
         let first = PlanMember::load(conn, i64::from(ordinals[0]) + 1)?;
-        detail.push(format!("{gen_id}: {}", first.describe()));
+        let mut others = Vec::new();
         for other in ordinals.iter().skip(1).take(2) {
             let m = PlanMember::load(conn, i64::from(*other) + 1)?;
             if m.llm_model_id != first.llm_model_id
@@ -205,37 +188,25 @@ pub fn check_duplicates(conn: &Connection, entries: &[RegistryEntry], cohort: &s
             } else {
                 case_differs = true;
             }
-            detail.push(format!(
-                "{:width$}  vs {}",
-                "",
-                m.describe(),
-                width = gen_id.len()
-            ));
+            others.push(m.describe());
         }
+        shared.push(SharedId {
+            gen_id: gen_id.to_string(),
+            first: first.describe(),
+            others,
+        });
     }
-    if stage == Stage::Essay && llm_differs {
-        detail.push(
-            "hint: the essay gen_id does not include essay_llm (semantics §3.9), so essays that differ only \
-             in essay_llm would be one generation; the old tool silently kept the first (D2). Use one essay \
-             LLM per draft and essay template, or tell them apart with an essay replicate axis"
-                .to_string(),
-        );
-    }
-    if case_differs {
-        detail.push(
-            "hint: gen_ids lowercase their components, so ids that differ only in letter case are the same \
-             generation; use one spelling"
-                .to_string(),
-        );
-    }
-    Err(Error::Refused {
-        message: format!(
-            "cohort {cohort:?}: {entries_count} {stage} plan entries would share {shared_ids} gen_id{}; a build \
-             never collapses them silently (D2)",
-            if shared_ids == 1 { "" } else { "s" }
-        ),
-        detail,
-    })
+    Err(refused(
+        cohort,
+        BuildErrorKind::CollidingEntries {
+            stage,
+            entries: entries_count,
+            shared_ids,
+            shared,
+            llm_differs,
+            case_differs,
+        },
+    ))
 }
 
 /// One member that reuses an earlier cohort's gen_id with other values.
@@ -285,41 +256,46 @@ pub fn check_registry_agreement(conn: &Connection, id: &CohortId, cohort_no: i64
         return Ok(());
     };
     let names = ["parent_gen_id", "combo_id", "template_id", "llm_model_id"];
-    let mut detail = Vec::new();
-    for d in &rows {
-        let other = &d.other_cohort;
-        let mut diffs: Vec<String> = (0..4)
-            .filter(|i| d.theirs[*i] != d.ours[*i])
-            .map(|i| {
-                format!(
-                    "{} {} (cohort {other}) vs {} here",
-                    names[i],
-                    d.theirs[i].as_deref().unwrap_or("none"),
-                    d.ours[i].as_deref().unwrap_or("none")
-                )
-            })
-            .collect();
-        if d.their_replicate != d.our_replicate {
-            diffs.push(format!(
-                "replicate {} (cohort {other}) vs {} here",
-                d.their_replicate, d.our_replicate
-            ));
-        }
-        detail.push(format!("{}: {}", d.gen_id, diffs.join("; ")));
+    let members = rows
+        .iter()
+        .map(|d| {
+            let shown = |v: &Option<String>| v.as_deref().unwrap_or("none").to_string();
+            let mut diffs: Vec<FieldDiff> = (0..4)
+                .filter(|i| d.theirs[*i] != d.ours[*i])
+                .map(|i| FieldDiff {
+                    field: names[i],
+                    theirs: shown(&d.theirs[i]),
+                    ours: shown(&d.ours[i]),
+                })
+                .collect();
+            if d.their_replicate != d.our_replicate {
+                diffs.push(FieldDiff {
+                    field: "replicate",
+                    theirs: d.their_replicate.to_string(),
+                    ours: d.our_replicate.to_string(),
+                });
+            }
+            crate::error::Disagreement {
+                gen_id: d.gen_id.clone(),
+                other_cohort: d.other_cohort.clone(),
+                diffs,
+            }
+        })
+        .collect();
+    Err(refused(
+        id.as_str(),
+        BuildErrorKind::RegistryDisagreement {
+            total: first.total,
+            members,
+        },
+    ))
+}
+
+/// A refused build of `cohort`.
+fn refused(cohort: &str, kind: BuildErrorKind) -> Error {
+    BuildError {
+        cohort: cohort.to_string(),
+        kind,
     }
-    detail.push(
-        "hint: the gen_id names one generation; reusing it would run it with the earlier cohort's values \
-         and silently ignore this cohort's (D2). The essay id does not include essay_llm, and ids ignore \
-         letter case"
-            .to_string(),
-    );
-    Err(Error::Refused {
-        message: format!(
-            "cohort {:?}: {} member{} reuse gen_ids that earlier cohorts issued with different values",
-            id.as_str(),
-            first.total,
-            if first.total == 1 { "" } else { "s" }
-        ),
-        detail,
-    })
+    .into()
 }

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::roles::{REPLICATE_CANDIDATES, TEXT_ROLES, text_role};
 use crate::compile::{self, Compiled, Selection, Source};
-use crate::error::{DbContext, Error, Location, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Location, Result};
 use crate::ids::{self, Role, Stage};
 use crate::seed::Seed;
 use crate::spec::{Plan, Value};
@@ -111,11 +111,7 @@ fn selections(plan: &Plan, cohort: &str) -> Result<Vec<Selection<RoleCell>>> {
         let described = text_role(role);
         let sources = sources_for(plan, described.candidates, |_| RoleCell::Text(role));
         if sources.is_empty() {
-            missing.push(format!(
-                "{} (a column named {})",
-                described.name,
-                described.candidates.join(" or ")
-            ));
+            missing.push((described.name, described.candidates));
         }
         text.push(Selection {
             alias: described.name.to_string(),
@@ -124,21 +120,13 @@ fn selections(plan: &Plan, cohort: &str) -> Result<Vec<Selection<RoleCell>>> {
         });
     }
     if !missing.is_empty() {
-        let columns: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
-        return Err(Error::Refused {
-            message: format!(
-                "cohort {cohort:?}: the spec's rows lack {} field{} every cohort row needs: {}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
-            ),
-            detail: vec![
-                format!("the compiled rows have the columns: {}", if columns.is_empty() { "(none)".into() } else { columns.join(", ") }),
-                "hint: a cohort needs a combo, a draft template and LLM, an essay template and LLM, and an \
-                 evaluation template and LLM in every row (semantics §3.4)"
-                    .to_string(),
-            ],
-        });
+        return Err(refused(
+            cohort,
+            BuildErrorKind::MissingFields {
+                fields: missing,
+                columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+            },
+        ));
     }
     let rep = |stage: Stage| {
         let names = REPLICATE_CANDIDATES
@@ -242,19 +230,14 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
             .copied()
             .filter(|c| plan.columns.iter().any(|col| col.name == *c))
             .collect();
-        return Err(Error::Refused {
-            message: format!(
-                "cohort {cohort:?}: design row {row} has no value for {} (its column{} {} {} empty there)",
-                role.name,
-                if present.len() == 1 { "" } else { "s" },
-                present.join(", "),
-                if present.len() == 1 { "is" } else { "are" }
-            ),
-            detail: vec![
-                "hint: every row needs a non-empty value for each cohort field (semantics §3.4)"
-                    .to_string(),
-            ],
-        });
+        return Err(refused(
+            cohort,
+            BuildErrorKind::EmptyField {
+                row,
+                field: role.name,
+                columns: present,
+            },
+        ));
     }
     let bad: Option<(i64, [i64; 3])> = conn
         .query_row(queries::BUILD_DESIGN_FIRST_BAD_REPLICATE, [], |r| {
@@ -277,7 +260,7 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
         let problem = usize::try_from(value - SENTINEL)
             .ok()
             .and_then(|k| design.replicate_problems.get(k));
-        let (column, text, at) = match problem {
+        let (column, value, at) = match problem {
             Some(p) if value < SENTINEL / 2 => p.clone(),
             _ => (
                 "replicate".to_string(),
@@ -285,17 +268,15 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
                 Location::default(),
             ),
         };
-        return Err(Error::Refused {
-            message: format!(
-                "cohort {cohort:?}: design row {row}: {column} {text} is not a replicate index (an integer of at least 1){}",
-                if at.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(", at {at}")
-                }
-            ),
-            detail: vec![],
-        });
+        return Err(refused(
+            cohort,
+            BuildErrorKind::BadReplicate {
+                row,
+                column,
+                value,
+                at: Some(at).filter(|at| !at.path.is_empty()),
+            },
+        ));
     }
     Ok(())
 }
@@ -321,6 +302,15 @@ pub fn design(conn: &Connection, cohort: &str, plan: &Plan, seed: Option<&Seed>)
     }
     check_design(conn, &design, plan, cohort)?;
     Ok(design)
+}
+
+/// A refused build of `cohort`.
+fn refused(cohort: &str, kind: BuildErrorKind) -> Error {
+    BuildError {
+        cohort: cohort.to_string(),
+        kind,
+    }
+    .into()
 }
 
 #[cfg(test)]

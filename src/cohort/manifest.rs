@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::design::Design;
 use super::members::Used;
-use crate::error::{DbContext, Error, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Result};
 use crate::ids::{self, Role, Stage};
 use crate::store::queries;
 use crate::textfmt::PyJson;
@@ -44,23 +44,17 @@ pub fn manifest(
         replication.push((stage.clone(), PyJson::Int(n)));
     }
     if !rows.is_empty() {
-        let missing: Vec<&str> = Stage::ALL
+        let missing: Vec<&'static str> = Stage::ALL
             .iter()
             .map(|s| s.as_str())
             .filter(|s| !rows.iter().any(|(st, _)| st == s))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::refused(
-                format!(
-                    "cohort {cohort:?}: the imported replication config has no row for stage {} (the manifest \
-                     copies it for all three stages, D10)",
-                    missing.join(", ")
-                ),
-                vec![
-                    "hint: import a replication_config.csv with draft, essay and evaluation rows"
-                        .to_string(),
-                ],
-            ));
+            return Err(BuildError {
+                cohort: cohort.to_string(),
+                kind: BuildErrorKind::NoReplicationRow { stages: missing },
+            }
+            .into());
         }
     }
     let value = PyJson::Object(vec![

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::design::Design;
-use crate::error::{DbContext, Error, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Result};
 use crate::ids::{self, Role, SignatureWriter, Stage};
 use crate::record::canonical::{ContentHash, MembersHasher};
 use crate::record::{Member, RegistryEntry};
@@ -245,13 +245,14 @@ fn resolve_collisions(conn: &Connection, stage: Stage, cohort_no: i64, cohort: &
             }
         }
         let Some(attempt) = chosen else {
-            return Err(Error::refused(
-                format!(
-                    "cohort {cohort:?}: every gen_id candidate of the {stage} signature {signature:?} is taken \
-                     by another signature (deterministic_id_collision)"
-                ),
-                vec![],
-            ));
+            return Err(BuildError {
+                cohort: cohort.to_string(),
+                kind: BuildErrorKind::IdCandidatesTaken {
+                    stage,
+                    signature: signature.to_string(),
+                },
+            }
+            .into());
         };
         conn.execute(
             queries::BUILD_MEMBER_SET_COLLISION,
@@ -304,12 +305,21 @@ pub fn digest(
         let stage = usize::try_from(stage_no)
             .ok()
             .and_then(|s| Stage::ALL.get(s).copied())
-            .ok_or_else(|| Error::usage(format!("a member has stage {stage_no}")))?;
+            .ok_or_else(|| {
+                Error::internal(
+                    "a stored member's stage is 0, 1 or 2",
+                    format!("found {stage_no}"),
+                )
+            })?;
         let gen_id = match r.get_ref("gen_id").db("member gen_id")? {
-            rusqlite::types::ValueRef::Text(t) => {
-                std::str::from_utf8(t).map_err(|_| Error::usage("a gen_id is not UTF-8"))?
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                .map_err(|e| Error::internal("a stored gen_id is UTF-8 text", e.to_string()))?,
+            _ => {
+                return Err(Error::internal(
+                    "a stored member has a text gen_id",
+                    "found another SQL type",
+                ));
             }
-            _ => return Err(Error::usage("a member has no gen_id")),
         };
         let parent: Option<i64> = r.get("parent").db("member parent")?;
         let combo: i64 = r.get("combo").db("member combo")?;

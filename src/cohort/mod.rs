@@ -19,7 +19,7 @@ use std::time::SystemTime;
 
 use rusqlite::Connection;
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Result};
 use crate::record::canonical;
 use crate::record::{self, Computed, Hashes, Record};
 use crate::seed::Seed;
@@ -204,18 +204,11 @@ fn changed(conn: &Connection, existing: &Record, computed: &Computed) -> Result<
     if hashes.catalog {
         detail.push("catalog rows the cohort references: changed".to_string());
     }
-    detail.push(format!(
-        "hint: a cohort record never changes (D14); build the changed spec under a new cohort id, e.g. \
-         `cohortdb build {}-v2 --spec …`",
-        existing.cohort_id
-    ));
-    Ok(Error::Refused {
-        message: format!(
-            "cohort {:?} already exists with different content; nothing was written",
-            existing.cohort_id
-        ),
-        detail,
-    })
+    Ok(BuildError {
+        cohort: existing.cohort_id.clone(),
+        kind: BuildErrorKind::RecordChanged { changes: detail },
+    }
+    .into())
 }
 
 #[cfg(test)]
@@ -347,7 +340,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            err.detail()
+            err.hints()
                 .iter()
                 .any(|l| l.contains("does not include essay_llm"))
         );

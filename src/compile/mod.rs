@@ -19,7 +19,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Statement};
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, Result, UsageError};
 use crate::spec::{Plan, Value};
 use shuffle::Seed;
 
@@ -203,17 +203,11 @@ pub fn check_axes(plan: &Plan) -> Result<()> {
     if n <= MAX_AXES {
         return Ok(());
     }
-    Err(Error::Usage {
-        message: format!(
-            "the spec's product has {n} axes after its rules; cohortdb joins at most {MAX_AXES} \
-             (SQLite's limit of 64 tables in one join)"
-        ),
-        detail: vec![
-            "hint: bundle axes that vary together into a tuple rule (`rules.tuples`), or tie \
-             axes that share levels"
-                .to_string(),
-        ],
-    })
+    Err(UsageError::TooManyAxes {
+        axes: n,
+        max: MAX_AXES,
+    }
+    .into())
 }
 
 /// Creates and fills the axis tables on `conn` (temp tables, so any connection works, even
@@ -287,9 +281,11 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
     };
     let rows = plan.row_count();
     if rows > MAX_SHUFFLED_ROWS {
-        return Err(Error::usage(format!(
-            "cannot shuffle {rows} rows (at most {MAX_SHUFFLED_ROWS})"
-        )));
+        return Err(UsageError::TooManyShuffledRows {
+            rows,
+            max: MAX_SHUFFLED_ROWS,
+        }
+        .into());
     }
     // The function must exist before the statement that calls it is prepared.
     let permutation: Arc<Vec<u32>> = Arc::new(shuffle::permutation(seed, rows as u32));

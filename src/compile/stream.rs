@@ -187,9 +187,12 @@ where
         }
         drop(full_rx);
         drop(empty_tx);
-        let produced = worker
-            .join()
-            .unwrap_or_else(|_| Err(Error::usage("the compile worker thread panicked")));
+        let produced = worker.join().unwrap_or_else(|_| {
+            Err(Error::internal(
+                "the compile worker thread does not panic",
+                "it panicked",
+            ))
+        });
         outcome?;
         produced?;
         Ok(consumed)

@@ -18,7 +18,7 @@ use super::{
     write_spec_dir, yaml_comment, yaml_flow,
 };
 use crate::cohort::roles::NONE_ESSAY_LLM;
-use crate::error::{Error, Location, Result};
+use crate::error::{DataErrorKind, Error, Location, MigrateError, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::layout::{GenMeta, metadata_path};
@@ -45,20 +45,20 @@ struct Read {
 /// ignored). Repeated lines are dropped; returns how many.
 fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
     let table = read_table(path, || {
-        Error::usage(format!(
-            "{}: no such file; `migrate membership` reads a cohort's membership.csv",
-            path.display()
-        ))
+        UsageError::NoMembershipFile {
+            path: path.display().to_string(),
+        }
+        .into()
     })?;
     let (Some(stage_col), Some(id_col)) = (table.column("stage"), table.column("gen_id")) else {
-        let missing: Vec<&str> = ["gen_id", "stage"]
+        let columns: Vec<&'static str> = ["gen_id", "stage"]
             .into_iter()
             .filter(|c| table.column(c).is_none())
             .collect();
-        return Err(Error::Data {
-            loc: Location::line(path, 1),
-            message: format!("membership.csv missing columns: {missing:?}"),
-        });
+        return Err(Error::data(
+            Location::line(path, 1),
+            DataErrorKind::MissingColumns { columns },
+        ));
     };
     let mut lines = Vec::with_capacity(table.rows.len());
     let mut seen: HashSet<(Stage, String)> = HashSet::new();
@@ -66,22 +66,26 @@ fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
     for (line, row) in table.rows {
         let loc = |col: usize| Location::line_col(path, line, col as u64 + 1);
         let stage_text = &row[stage_col];
-        let stage = Stage::parse(ids::py_strip(stage_text)).ok_or_else(|| Error::Data {
-            loc: loc(stage_col),
-            message: format!("unknown stage {stage_text:?} (expected draft, essay or evaluation)"),
+        let stage = Stage::parse(ids::py_strip(stage_text)).ok_or_else(|| {
+            Error::data(
+                loc(stage_col),
+                DataErrorKind::UnknownStage {
+                    value: stage_text.to_string(),
+                },
+            )
         })?;
         let gen_id = ids::py_strip(&row[id_col]).to_string();
         if gen_id.is_empty() {
-            return Err(Error::Data {
-                loc: loc(id_col),
-                message: format!("missing value for {}.gen_id", stage.as_str()),
-            });
+            return Err(Error::data(
+                loc(id_col),
+                DataErrorKind::EmptyGenId { stage },
+            ));
         }
         if gen_id.contains(['/', '\\']) || gen_id == "." || gen_id == ".." {
-            return Err(Error::Data {
-                loc: loc(id_col),
-                message: format!("gen_id {gen_id:?} is not a folder name under gens/"),
-            });
+            return Err(Error::data(
+                loc(id_col),
+                DataErrorKind::NotAFolderName { value: gen_id },
+            ));
         }
         if !seen.insert((stage, gen_id.clone())) {
             repeated += 1;
@@ -100,23 +104,20 @@ fn read_meta(gens_root: &Path, line: &Line) -> Result<Read> {
     let path = metadata_path(gens_root, line.stage, &line.gen_id);
     let bytes = crate::fsutil::read_regular(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Data {
-                loc: Location::file(&path),
-                message: format!(
-                    "metadata missing for {} gen_id {} (membership.csv line {})",
-                    line.stage.as_str(),
-                    line.gen_id,
-                    line.line
-                ),
-            }
+            Error::data(
+                Location::file(&path),
+                DataErrorKind::MetadataMissing {
+                    stage: line.stage,
+                    gen_id: line.gen_id.clone(),
+                    line: line.line,
+                },
+            )
         } else {
             Error::io(&path, e)
         }
     })?;
-    let meta = GenMeta::parse(line.stage, &bytes).map_err(|e| Error::Data {
-        loc: Location::file(&path),
-        message: e.to_string(),
-    })?;
+    let meta = GenMeta::parse(line.stage, &bytes)
+        .map_err(|source| Error::data(Location::file(&path), DataErrorKind::Metadata { source }))?;
     Ok(Read {
         meta,
         path,
@@ -125,10 +126,15 @@ fn read_meta(gens_root: &Path, line: &Line) -> Result<Read> {
 }
 
 /// A required metadata field.
-fn required(read: &Read, value: &Option<String>, key: &str) -> Result<String> {
-    value.clone().ok_or_else(|| Error::Data {
-        loc: Location::file(&read.path),
-        message: format!("no {key:?} value (membership.csv line {})", read.line),
+fn required(read: &Read, value: &Option<String>, key: &'static str) -> Result<String> {
+    value.clone().ok_or_else(|| {
+        Error::data(
+            Location::file(&read.path),
+            DataErrorKind::NoValue {
+                key,
+                line: read.line,
+            },
+        )
     })
 }
 
@@ -141,14 +147,17 @@ fn parent<'a>(
     parent_stage: Stage,
 ) -> Result<(&'a usize, String)> {
     let parent_id = required(read, &read.meta.parent_gen_id, "parent_gen_id")?;
-    let index = parents.get(&parent_id).ok_or_else(|| Error::Data {
-        loc: Location::file(&read.path),
-        message: format!(
-            "{} {gen_id} (membership.csv line {}): its parent {} {parent_id} is not in the membership",
-            stage.as_str(),
-            read.line,
-            parent_stage.as_str(),
-        ),
+    let index = parents.get(&parent_id).ok_or_else(|| {
+        Error::data(
+            Location::file(&read.path),
+            DataErrorKind::ParentNotListed {
+                stage,
+                gen_id: gen_id.to_string(),
+                line: read.line,
+                parent_stage,
+                parent: parent_id.clone(),
+            },
+        )
     })?;
     Ok((index, parent_id))
 }
@@ -224,10 +233,10 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
         ));
     }
     if evaluations.is_empty() {
-        return Err(Error::Data {
-            loc: Location::file(membership),
-            message: "cohort has no evaluation rows; a migrated spec describes evaluations with their essays and drafts".to_string(),
-        });
+        return Err(Error::data(
+            Location::file(membership),
+            DataErrorKind::NoEvaluations,
+        ));
     }
     for (line, read) in evaluations {
         let (&essay, _) = parent(
@@ -285,26 +294,7 @@ fn refuse_orphans(chains: &Chains) -> Result<()> {
     if orphans.is_empty() {
         return Ok(());
     }
-    let mut detail: Vec<String> = orphans.iter().take(10).cloned().collect();
-    if orphans.len() > 10 {
-        detail.push(format!("… and {} more", orphans.len() - 10));
-    }
-    detail.push(
-        "hint: each row of a migrated spec is one evaluation with its essay and draft; add their \
-         evaluations to membership.csv, or remove these lines if the cohort should not hold them"
-            .to_string(),
-    );
-    detail.push("nothing was written".to_string());
-    Err(Error::refused(
-        format!(
-            "{} member{} of the membership {} no evaluation, so a migrated spec would drop {}",
-            orphans.len(),
-            if orphans.len() == 1 { "" } else { "s" },
-            if orphans.len() == 1 { "has" } else { "have" },
-            if orphans.len() == 1 { "it" } else { "them" },
-        ),
-        detail,
-    ))
+    Err(MigrateError::Orphans { members: orphans }.into())
 }
 
 /// `config.yaml` of a migrated membership.

@@ -22,7 +22,7 @@ use crate::catalog::import::NoProgress;
 use crate::catalog::{LegacyFlags, import_all_with};
 use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result};
+use crate::error::{DataErrorKind, Error, Location, MigrateError, RenamedId, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
 use crate::record;
@@ -108,7 +108,13 @@ fn id_of(
 ) -> Result<String> {
     signature
         .map(|sig| ids::gen_id(stage, &sig, 0))
-        .map_err(|e| Error::usage(format!("a {} signature is invalid: {e}", stage.as_str())))
+        .map_err(|e| {
+            UsageError::BadSignature {
+                stage,
+                reason: e.to_string(),
+            }
+            .into()
+        })
 }
 
 /// The deterministic draft id (collision index 0).
@@ -267,36 +273,19 @@ impl Chains {
 
 /// The refusal when members cannot keep their ids and `--allow-new-ids` was not given.
 pub(crate) fn refuse_renames(renamed: &[Renamed]) -> Error {
-    let mut detail: Vec<String> = renamed
-        .iter()
-        .take(10)
-        .map(|r| {
-            format!(
-                "{} {} would become {} ({})",
-                r.stage.as_str(),
-                r.old,
-                r.new,
-                r.reason.describe()
-            )
-        })
-        .collect();
-    if renamed.len() > 10 {
-        detail.push(format!("… and {} more", renamed.len() - 10));
+    MigrateError::RenamedIds {
+        renamed: renamed
+            .iter()
+            .map(|r| RenamedId {
+                stage: r.stage,
+                old: r.old.clone(),
+                new: r.new.clone(),
+                reason: r.reason.describe(),
+            })
+            .collect(),
+        map_name: GEN_ID_MAP_NAME,
     }
-    detail.push(format!(
-        "hint: a build derives every gen_id from its values (semantics §3.9); --allow-new-ids writes \
-         the spec anyway, with {GEN_ID_MAP_NAME} mapping each old id to its new one"
-    ));
-    detail.push("nothing was written".to_string());
-    Error::refused(
-        format!(
-            "{} member{} cannot keep {} gen_id in a rebuilt cohort",
-            renamed.len(),
-            if renamed.len() == 1 { "" } else { "s" },
-            if renamed.len() == 1 { "its" } else { "their" },
-        ),
-        detail,
-    )
+    .into()
 }
 
 /// `gen_id_map.csv`: `stage,old_gen_id,new_gen_id`, one line per renamed member.
@@ -396,13 +385,10 @@ pub(crate) fn items_csv<R: AsRef<[u8]>>(header: &[&str], rows: &[Vec<R>]) -> Vec
 /// Refuses an existing spec folder unless `force` (checked before any other write).
 pub(crate) fn ensure_writable(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !force {
-        return Err(Error::refused(
-            format!("spec directory already exists: {}", out.display()),
-            vec![
-                "hint: --force replaces it; --out DIR writes elsewhere".to_string(),
-                "nothing was written".to_string(),
-            ],
-        ));
+        return Err(MigrateError::SpecDirExists {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -450,8 +436,12 @@ pub fn check(
     let plan = crate::spec::resolve(&spec)?;
     cohort::build(&mut store, id, &spec, &plan, None)?;
     let conn = store.conn();
-    let stored = record::load(conn, id.as_str())?
-        .ok_or_else(|| Error::usage("the scratch build stored no record"))?;
+    let stored = record::load(conn, id.as_str())?.ok_or_else(|| {
+        Error::internal(
+            "a scratch build stores its record",
+            format!("no record for {id}"),
+        )
+    })?;
     let members = record::load_members(conn, &stored)?;
     let built: Vec<(Stage, &str)> = members.iter().map(|m| (m.stage, m.gen_id)).collect();
     let built_set: HashSet<(Stage, &str)> = built.iter().copied().collect();
@@ -508,10 +498,9 @@ pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result
     let mut rec = RawRecord::default();
     let mut read = |rec: &mut RawRecord| {
         reader.read_record(rec).map_err(|e| match e {
-            CsvError::UnterminatedQuote { line } => Error::Data {
-                loc: Location::line(path, line),
-                message: "a quoted field is never closed (unterminated quote)".to_string(),
-            },
+            CsvError::UnterminatedQuote { line } => {
+                Error::data(Location::line(path, line), DataErrorKind::UnterminatedQuote)
+            }
             CsvError::Io(e) => Error::io(path, e),
         })
     };
@@ -520,18 +509,20 @@ pub(crate) fn read_table(path: &Path, missing: impl FnOnce() -> Error) -> Result
             .map(|i| {
                 std::str::from_utf8(rec.field(i))
                     .map(str::to_string)
-                    .map_err(|_| Error::Data {
-                        loc: Location::line_col(path, rec.line, i as u64 + 1),
-                        message: "not valid UTF-8".to_string(),
+                    .map_err(|_| {
+                        Error::data(
+                            Location::line_col(path, rec.line, i as u64 + 1),
+                            DataErrorKind::NotUtf8 { at_byte: None },
+                        )
                     })
             })
             .collect()
     };
     if !read(&mut rec)? || rec.is_empty() {
-        return Err(Error::Data {
-            loc: Location::line(path, 1),
-            message: "no header line".to_string(),
-        });
+        return Err(Error::data(
+            Location::line(path, 1),
+            DataErrorKind::NoHeader,
+        ));
     }
     let header: Vec<String> = fields(&rec)?.iter().map(|h| h.trim().to_string()).collect();
     let mut rows = Vec::new();

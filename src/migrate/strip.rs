@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::flags::{FLAGGED_KINDS, FlagColumn, read_kind};
 use crate::catalog::CatalogKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, MigrateError, Result};
 use crate::layout::write_atomic;
 
 /// What one flag column selected.
@@ -63,16 +63,10 @@ pub fn strip_active(data_root: &Path, backup: bool) -> Result<Vec<Stripped>> {
                         != crate::fsutil::read_regular(&catalog.path)
                             .map_err(|e| Error::io(&catalog.path, e))? =>
                 {
-                    return Err(Error::refused(
-                        format!(
-                            "{} exists with other content; refusing to overwrite a backup",
-                            b.display()
-                        ),
-                        vec![
-                            "hint: move it aside, or pass --no-backup".to_string(),
-                            "nothing was written".to_string(),
-                        ],
-                    ));
+                    return Err(MigrateError::BackupDiffers {
+                        path: b.display().to_string(),
+                    }
+                    .into());
                 }
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -5,15 +5,17 @@
 //! The build order follows the reference, which fixes error precedence and axis order: axes in
 //! document order, then rules (includes resolved), then tuple-derived axes, then `output`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, parse_include};
 use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
-use super::{AxisDecl, Bundle, Level, PairEntry, Rule, RuleKind, Spec, TupleItem, Value};
-use crate::error::{Error, Location, Result};
-use crate::seed::{Seed, SeedError};
+use super::{AxisDecl, Bundle, Level, Spec, Value};
+use crate::error::{Error, Location, Result, UsageError};
+
+mod output;
+mod rules;
 
 /// The config file name inside a spec folder.
 pub const CONFIG_NAME: &str = "config.yaml";
@@ -26,7 +28,9 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::usage(format!("{}: not a spec file", path.display())))?
+            .ok_or_else(|| UsageError::NotASpecFile {
+                path: path.display().to_string(),
+            })?
             .to_string();
         let parent = path
             .parent()
@@ -40,17 +44,17 @@ pub fn load_path(path: &Path) -> Result<Spec> {
         .filter(|m| !m.is_file() && !m.is_dir())
     {
         // A FIFO, socket or device: refused at once, never read.
-        return Err(Error::usage(format!(
-            "{}: {}",
-            shown_path(&dir, &name),
-            crate::fsutil::not_regular(meta.file_type())
-        )));
+        return Err(UsageError::SpecNotRegular {
+            path: shown_path(&dir, &name),
+            what: crate::fsutil::kind_name(meta.file_type()).to_string(),
+        }
+        .into());
     }
     if !config.is_file() {
-        return Err(Error::usage(format!(
-            "{}: spec file not found",
-            shown_path(&dir, &name)
-        )));
+        return Err(UsageError::SpecNotFound {
+            path: shown_path(&dir, &name),
+        }
+        .into());
     }
     let source = FsSource::new(&dir)?;
     Loader::new(&source, &name).load()
@@ -412,522 +416,12 @@ impl<'a> Loader<'a> {
         }
         Ok(axes)
     }
-
-    fn load_rules(&mut self, node: Option<&Node>) -> Result<Vec<Rule>> {
-        let entries = match node {
-            None | Some(Node::Null) => return Ok(Vec::new()),
-            Some(Node::Map(entries)) => entries,
-            Some(Node::Seq(_)) => {
-                return self.err_hint(
-                    "rules",
-                    "rules must be a mapping of sections (subsets, ties, pairs, tuples), not a list",
-                    "the list form of rules was replaced on 2025-10-03; write e.g. `rules: {subsets: {draft_template: [draft-A]}}`",
-                );
-            }
-            Some(other) => {
-                return self.err(
-                    "rules",
-                    format!(
-                        "rules must be a mapping of sections, found {}",
-                        other.display()
-                    ),
-                );
-            }
-        };
-        let mut rules = Vec::new();
-        for (key, payload) in entries {
-            let section = key.key_text();
-            let path = child("rules", &section);
-            match key.as_str() {
-                Some("subsets") => self.load_subsets(payload, &path, &mut rules)?,
-                Some("ties") => self.load_ties(payload, &path, &mut rules)?,
-                Some("pairs") => self.load_pairs(payload, &path, &mut rules)?,
-                Some("tuples") => self.load_tuples(payload, &path, &mut rules)?,
-                _ => {
-                    return self.err_hint(
-                        &path,
-                        format!("unsupported rule section {}", key.display()),
-                        "rule sections are subsets, ties, pairs and tuples; they apply in the order written (D3)",
-                    );
-                }
-            }
-        }
-        Ok(rules)
-    }
-
-    fn section_entries<'n>(&self, payload: &'n Node, path: &str) -> Result<&'n [(Node, Node)]> {
-        match payload {
-            Node::Map(entries) => Ok(entries),
-            Node::Null => Ok(&[]),
-            other => self.err(
-                path,
-                format!("{path} must be a mapping, found {}", other.display()),
-            ),
-        }
-    }
-
-    fn rule_name(&self, key: &Node, path: &str, what: &str) -> Result<String> {
-        match axis_name(key) {
-            Some(name) if !name.is_empty() => Ok(name),
-            _ => self.err(
-                path,
-                format!(
-                    "{what} name must be a non-empty string or an integer, found {}",
-                    key.display()
-                ),
-            ),
-        }
-    }
-
-    fn check_keys(
-        &self,
-        payload: &[(Node, Node)],
-        path: &str,
-        allowed: &[&str],
-        what: &str,
-    ) -> Result<()> {
-        for (key, _) in payload {
-            if !key.as_str().is_some_and(|k| allowed.contains(&k)) {
-                return self.err_hint(
-                    &child(path, &key.key_text()),
-                    format!("unknown key {} in {what} (D18)", key.display()),
-                    format!("{what} takes {}", allowed.join(", ")),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    fn load_subsets(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
-        for (key, keep) in self.section_entries(payload, path)?.to_vec() {
-            let Some(axis) = axis_name(&key) else {
-                return self.err(
-                    path,
-                    format!(
-                        "a subset's key must be an axis name (a string or an integer), found {}",
-                        key.display()
-                    ),
-                );
-            };
-            let axis = &axis;
-            let rule_path = child(path, axis);
-            let items = self.list_or_include(&keep, &rule_path, &format!("subset of {axis:?}"))?;
-            let keep = items
-                .iter()
-                .map(|item| {
-                    let value = match &item.node {
-                        // A multi-column CSV include yields tuples, which can match a pair or
-                        // tuple axis; an inline YAML list cannot (it was unhashable).
-                        Node::Seq(parts) if item.at.yaml_path.is_none() => Value::Tuple(
-                            parts
-                                .iter()
-                                .map(|p| scalar_value(p, &item.at))
-                                .collect::<Result<Vec<_>>>()?,
-                        ),
-                        other => scalar_value(other, &item.at)?,
-                    };
-                    Ok(Level {
-                        value,
-                        at: item.at.clone(),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            rules.push(Rule {
-                kind: RuleKind::Subset {
-                    axis: axis.clone(),
-                    keep,
-                },
-                at: self.at(&rule_path),
-            });
-        }
-        Ok(())
-    }
-
-    fn load_ties(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
-        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
-            let to = self.rule_name(&key, path, "a tie")?;
-            let rule_path = child(path, &to);
-            let axes_node = match &spec {
-                Node::Seq(_) => spec.clone(),
-                Node::Map(entries) => {
-                    if spec.get("to").is_some() {
-                        return self.err_hint(
-                            &child(&rule_path, "to"),
-                            "a tie payload must omit 'to'",
-                            "the mapping key is the tie's name (its canonical column)",
-                        );
-                    }
-                    self.check_keys(entries, &rule_path, &["axes"], "a tie")?;
-                    spec.get("axes").cloned().unwrap_or(Node::Seq(Vec::new()))
-                }
-                other => {
-                    return self.err(
-                        &rule_path,
-                        format!(
-                            "a tie must be a list of axis names or {{axes: [...]}}, found {}",
-                            other.display()
-                        ),
-                    );
-                }
-            };
-            let axes = string_list(&axes_node, &self.at(&rule_path), "a tie's axes")?;
-            if axes.is_empty() {
-                return self.err(&rule_path, "a tie needs at least one axis");
-            }
-            rules.push(Rule {
-                kind: RuleKind::Tie { to, axes },
-                at: self.at(&rule_path),
-            });
-        }
-        Ok(())
-    }
-
-    fn load_pairs(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
-        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
-            let name = self.rule_name(&key, path, "a pair")?;
-            let rule_path = child(path, &name);
-            let Node::Map(entries) = &spec else {
-                return self.err(
-                    &rule_path,
-                    format!(
-                        "pair {name:?} must be a mapping with left, right and allowed, found {}",
-                        spec.display()
-                    ),
-                );
-            };
-            self.check_keys(
-                entries,
-                &rule_path,
-                &["left", "right", "allowed", "balance"],
-                "a pair",
-            )?;
-            let side = |field: &str| -> Result<String> {
-                match spec.get(field).and_then(axis_name) {
-                    Some(name) => Ok(name),
-                    None => self.err(
-                        &child(&rule_path, field),
-                        format!(
-                            "pair {name:?} needs {field}: an axis name, found {}",
-                            spec.get(field).map_or("nothing".to_string(), Node::display)
-                        ),
-                    ),
-                }
-            };
-            let (left, right) = (side("left")?, side("right")?);
-            let allowed_path = child(&rule_path, "allowed");
-            let allowed_node = spec.get("allowed").cloned().unwrap_or(Node::Null);
-            let items = self.list_or_include(
-                &allowed_node,
-                &allowed_path,
-                &format!("pair {name:?} allowed"),
-            )?;
-            if items.is_empty() {
-                return self.err(&allowed_path, format!("pair {name:?}: allowed is empty"));
-            }
-            let mut allowed = Vec::with_capacity(items.len());
-            for item in &items {
-                match &item.node {
-                    Node::Seq(parts) if parts.len() == 2 => allowed.push(PairEntry {
-                        left: side_value(&parts[0], &item.at)?,
-                        right: side_value(&parts[1], &item.at)?,
-                        at: item.at.clone(),
-                    }),
-                    other => {
-                        return Err(Error::spec(
-                            item.at.clone(),
-                            format!(
-                                "pair {name:?}: an allowed entry must be a [left, right] pair, found {}",
-                                other.display()
-                            ),
-                        ));
-                    }
-                }
-            }
-            let balance = match spec.get("balance") {
-                None | Some(Node::Null) => None,
-                Some(Node::Str(s)) => Some(s.clone()),
-                Some(other) => {
-                    return self.err(
-                        &child(&rule_path, "balance"),
-                        format!(
-                            "pair {name:?}: balance must be left, right or both, found {}",
-                            other.display()
-                        ),
-                    );
-                }
-            };
-            rules.push(Rule {
-                kind: RuleKind::Pair {
-                    name,
-                    left,
-                    right,
-                    allowed,
-                    balance,
-                },
-                at: self.at(&rule_path),
-            });
-        }
-        Ok(())
-    }
-
-    fn load_tuples(&mut self, payload: &Node, path: &str, rules: &mut Vec<Rule>) -> Result<()> {
-        for (key, spec) in self.section_entries(payload, path)?.to_vec() {
-            let name = self.rule_name(&key, path, "a tuple")?;
-            let rule_path = child(path, &name);
-            let Node::Map(entries) = &spec else {
-                return self.err(
-                    &rule_path,
-                    format!(
-                        "tuple {name:?} must be a mapping with axes and items, found {}",
-                        spec.display()
-                    ),
-                );
-            };
-            if spec.get("expand").is_some() {
-                return self.err_hint(
-                    &child(&rule_path, "expand"),
-                    format!("tuple {name:?}: expand was removed (deprecated in the old tool)"),
-                    "tuples always expand into their axes; delete the expand key",
-                );
-            }
-            self.check_keys(entries, &rule_path, &["axes", "items"], "a tuple")?;
-            let axes_path = child(&rule_path, "axes");
-            let axes = string_list(
-                spec.get("axes").unwrap_or(&Node::Null),
-                &self.at(&axes_path),
-                &format!("tuple {name:?} axes"),
-            )?;
-            if axes.is_empty() {
-                return self.err(
-                    &axes_path,
-                    format!("tuple {name:?} needs at least one axis"),
-                );
-            }
-            let items_path = child(&rule_path, "items");
-            let items_node = spec.get("items").cloned().unwrap_or(Node::Null);
-            let raw =
-                self.list_or_include(&items_node, &items_path, &format!("tuple {name:?} items"))?;
-            if raw.is_empty() {
-                return self.err(&items_path, format!("tuple {name:?}: items is empty"));
-            }
-            let mut items = Vec::with_capacity(raw.len());
-            for item in &raw {
-                match &item.node {
-                    Node::Seq(parts) if parts.len() == axes.len() => items.push(TupleItem {
-                        values: parts
-                            .iter()
-                            .map(|p| scalar_value(p, &item.at))
-                            .collect::<Result<Vec<_>>>()?,
-                        at: item.at.clone(),
-                    }),
-                    other => {
-                        return Err(Error::spec(
-                            item.at.clone(),
-                            format!(
-                                "tuple {name:?}: item {} does not match its {} axes [{}]",
-                                other.display(),
-                                axes.len(),
-                                axes.join(", ")
-                            ),
-                        ));
-                    }
-                }
-            }
-            rules.push(Rule {
-                kind: RuleKind::Tuple { name, axes, items },
-                at: self.at(&rule_path),
-            });
-        }
-        Ok(())
-    }
-
-    /// Semantics §2.6: axes bound by tuples get their levels from the items, in first-seen
-    /// order across all tuples, and come after the explicit axes in order of first mention.
-    fn derive_tuple_axes(&self, rules: &[Rule], axes: &mut Vec<AxisDecl>) -> Result<()> {
-        let explicit: HashSet<String> = axes.iter().map(|a| a.name.clone()).collect();
-        for rule in rules {
-            let RuleKind::Tuple {
-                name,
-                axes: bound,
-                items,
-            } = &rule.kind
-            else {
-                continue;
-            };
-            for axis in bound {
-                if explicit.contains(axis) {
-                    let declared = axes
-                        .iter()
-                        .find(|a| &a.name == axis)
-                        .map(|a| a.at.to_string())
-                        .unwrap_or_default();
-                    return Err(Error::Spec {
-                        loc: rule.at.clone(),
-                        message: format!(
-                            "tuple {name:?} binds axis {axis:?}, which is also declared under axes ({declared}); \
-                             a tuple provides the levels of the axes it binds"
-                        ),
-                        detail: vec![format!("hint: remove {axis:?} from axes")],
-                    });
-                }
-                if !axes.iter().any(|a| &a.name == axis) {
-                    axes.push(AxisDecl {
-                        name: axis.clone(),
-                        levels: Vec::new(),
-                        derived_from: Some(name.clone()),
-                        at: rule.at.clone(),
-                    });
-                }
-            }
-            // Each bound axis's position and the levels it has so far (a set: an items file
-            // can hold millions of rows).
-            let positions: Vec<usize> = bound
-                .iter()
-                .map(|axis| {
-                    axes.iter()
-                        .position(|a| &a.name == axis)
-                        .expect("derived axis was just added")
-                })
-                .collect();
-            let mut seen: Vec<HashSet<Value>> = positions
-                .iter()
-                .map(|&p| axes[p].levels.iter().map(|l| l.value.clone()).collect())
-                .collect();
-            for item in items {
-                for ((&position, seen), value) in positions.iter().zip(&mut seen).zip(&item.values)
-                {
-                    if !seen.contains(value) {
-                        seen.insert(value.clone());
-                        axes[position].levels.push(Level {
-                            value: value.clone(),
-                            at: item.at.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn load_output(
-        &self,
-        node: Option<&Node>,
-        axes: &[AxisDecl],
-        seed_text: Option<String>,
-    ) -> Result<(Vec<String>, Option<Seed>)> {
-        let empty = Node::Map(Vec::new());
-        let node = node.unwrap_or(&empty);
-        let Node::Map(entries) = node else {
-            return self.err(
-                "output",
-                format!(
-                    "output must be a mapping with field_order, found {}",
-                    node.display()
-                ),
-            );
-        };
-        for (key, _) in entries {
-            match key.as_str() {
-                Some("field_order" | "seed") => {}
-                Some(
-                    k @ ("expand_ties" | "expand_pairs" | "keep_pair_axis" | "expand_tuples"
-                    | "keep_tuple_axis"),
-                ) => {
-                    return self.err_hint(
-                        &child("output", k),
-                        format!("output.{k} was removed (D18)"),
-                        "pairs, tuples and ties always expand into their axes",
-                    );
-                }
-                _ => {
-                    return self.err_hint(
-                        &child("output", &key.key_text()),
-                        format!("unknown key {} in output (D18)", key.display()),
-                        "output takes field_order and seed",
-                    );
-                }
-            }
-        }
-        let field_order = match node.get("field_order") {
-            Some(Node::Seq(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, n)| match axis_name(n) {
-                    Some(name) => Ok(name),
-                    None => self.err(
-                        &index("output.field_order", i),
-                        format!(
-                            "field_order names columns (strings or integers), found {}",
-                            n.display()
-                        ),
-                    ),
-                })
-                .collect::<Result<Vec<_>>>()?,
-            other => {
-                return self.err_hint(
-                    "output.field_order",
-                    format!(
-                        "output.field_order is required: a list of column names (it may be empty), found {}",
-                        other.map_or("nothing".to_string(), Node::display)
-                    ),
-                    "write `output: {field_order: []}` to keep the columns in axis order",
-                );
-            }
-        };
-        let known: HashSet<&str> = axes.iter().map(|a| a.name.as_str()).collect();
-        let missing: Vec<&String> = field_order
-            .iter()
-            .filter(|f| !known.contains(f.as_str()))
-            .collect();
-        if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
-            return self.err_hint(
-                "output.field_order",
-                format!("output.field_order names undefined field{} {}", if missing.len() > 1 { "s" } else { "" }, list.join(", ")),
-                "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
-            );
-        }
-        // D23: any integer; also a quoted one, the only exact way to write a seed beyond 64
-        // bits in JSON (whose parser reads such a number as a float).
-        let (text, shown) = match (node.get("seed"), seed_text) {
-            (None | Some(Node::Null), _) => return Ok((field_order, None)),
-            (Some(Node::Int(i)), _) => return Ok((field_order, Some(Seed::from(*i)))),
-            (Some(node @ (Node::BigInt(s) | Node::Str(s))), _) => (s.clone(), node.display()),
-            (Some(Node::Float(_)), Some(raw)) => (raw.clone(), raw),
-            (Some(other @ Node::Float(_)), None) => {
-                return self.err_hint(
-                    "output.seed",
-                    format!(
-                        "output.seed must be an integer, found {} (a float)",
-                        other.display()
-                    ),
-                    "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
-                );
-            }
-            (Some(other), _) => {
-                return self.err(
-                    "output.seed",
-                    format!("output.seed must be an integer, found {}", other.display()),
-                );
-            }
-        };
-        let seed = match text.parse::<Seed>() {
-            Ok(seed) => seed,
-            Err(SeedError::NotAnInteger { .. }) => {
-                return self.err(
-                    "output.seed",
-                    format!("output.seed must be an integer, found {shown}"),
-                );
-            }
-            Err(e) => return self.err("output.seed", format!("output.seed: {e}")),
-        };
-        Ok((field_order, Some(seed)))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::RuleKind;
 
     fn load_text(name: &str, text: &str, extra: &[(&str, &str)]) -> Result<Spec> {
         let mut files = BTreeMap::new();

@@ -517,49 +517,7 @@ impl State<'_> {
                 });
             }
         }
-        if let Some(balance) = balance.filter(|b| !b.is_empty()) {
-            let sides: &[usize] = match balance {
-                "left" => &[0],
-                "right" => &[1],
-                "both" => &[0, 1],
-                other => {
-                    return Err(Error::spec(
-                        rule.at.clone(),
-                        format!(
-                            "{}: balance must be left, right or both, found {other:?}",
-                            rule.label()
-                        ),
-                    ));
-                }
-            };
-            for &side in sides {
-                // Sorted by value, for the message.
-                let mut counts: BTreeMap<&Value, usize> = BTreeMap::new();
-                for pair in &pairs {
-                    let Value::Tuple(parts) = &pair.value else {
-                        unreachable!("pair levels are tuples")
-                    };
-                    *counts.entry(&parts[side]).or_default() += 1;
-                }
-                let distinct: HashSet<usize> = counts.values().copied().collect();
-                if distinct.len() > 1 {
-                    let side_name = if side == 0 { "left" } else { "right" };
-                    let shown: Vec<String> =
-                        counts.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
-                    return Err(Error::Spec {
-                        loc: rule.at.clone(),
-                        message: format!(
-                            "{}: pair imbalance on {side_name}: {}",
-                            rule.label(),
-                            shown.join(", ")
-                        ),
-                        detail: vec![format!(
-                            "hint: balance: {balance} requires every {side_name} value that appears in allowed to appear equally often"
-                        )],
-                    });
-                }
-            }
-        }
+        check_balance(rule, balance, &pairs)?;
         self.check_new_name(
             rule,
             name,
@@ -656,6 +614,54 @@ impl State<'_> {
         }
         Ok(())
     }
+}
+
+/// A pair's `balance` (semantics §2.7.3): every value of the balanced side(s) that appears in
+/// `allowed` appears equally often.
+fn check_balance(rule: &Rule, balance: Option<&str>, pairs: &[Level]) -> Result<()> {
+    if let Some(balance) = balance.filter(|b| !b.is_empty()) {
+        let sides: &[usize] = match balance {
+            "left" => &[0],
+            "right" => &[1],
+            "both" => &[0, 1],
+            other => {
+                return Err(Error::spec(
+                    rule.at.clone(),
+                    format!(
+                        "{}: balance must be left, right or both, found {other:?}",
+                        rule.label()
+                    ),
+                ));
+            }
+        };
+        for &side in sides {
+            // Sorted by value, for the message.
+            let mut counts: BTreeMap<&Value, usize> = BTreeMap::new();
+            for pair in pairs {
+                let Value::Tuple(parts) = &pair.value else {
+                    unreachable!("pair levels are tuples")
+                };
+                *counts.entry(&parts[side]).or_default() += 1;
+            }
+            let distinct: HashSet<usize> = counts.values().copied().collect();
+            if distinct.len() > 1 {
+                let side_name = if side == 0 { "left" } else { "right" };
+                let shown: Vec<String> = counts.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+                return Err(Error::Spec {
+                    loc: rule.at.clone(),
+                    message: format!(
+                        "{}: pair imbalance on {side_name}: {}",
+                        rule.label(),
+                        shown.join(", ")
+                    ),
+                    detail: vec![format!(
+                        "hint: balance: {balance} requires every {side_name} value that appears in allowed to appear equally often"
+                    )],
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A symbolic row value: component `path` of final axis `axis`.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use super::{Store, file_uri, folder, with_suffix};
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, Result, UsageError};
 
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +30,9 @@ pub struct BackupReport {
 /// Copies the store `store` (opened read-only) to `dest`, which must not exist.
 pub fn backup(store: &Store, dest: &Path) -> Result<BackupReport> {
     if fs::symlink_metadata(dest).is_ok() {
-        return Err(Error::usage(format!(
-            "backup: {} already exists; name a new file (a backup never overwrites)",
-            dest.display()
-        )));
+        return Err(Error::from(UsageError::BackupExists {
+            path: dest.display().to_string(),
+        }));
     }
     store.quick_check()?;
     let name = dest
@@ -81,10 +80,9 @@ fn copy_to(store: &Store, tmp: &Path, dest: &Path) -> Result<BackupReport> {
     })?;
     fs::hard_link(tmp, dest).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::usage(format!(
-                "backup: {} already exists; name a new file (a backup never overwrites)",
-                dest.display()
-            ))
+            Error::from(UsageError::BackupExists {
+                path: dest.display().to_string(),
+            })
         } else {
             Error::io(dest, e)
         }

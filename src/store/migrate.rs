@@ -13,7 +13,7 @@
 use refinery::Target;
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::{DbContext, Error, MigrationFailure, Result};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -59,23 +59,20 @@ pub(crate) fn run(conn: &mut Connection, path: &str) -> Result<u32> {
             Err(e) => {
                 let moved = current_version(conn, path).is_ok_and(|now| now > before);
                 if attempt >= MAX_ATTEMPTS {
-                    return Err(failed(path, &e.to_string()));
+                    return Err(failed(path, e));
                 }
                 if !moved && !record_unrecorded(conn, before, path)? {
-                    return Err(failed(path, &e.to_string()));
+                    return Err(failed(path, e));
                 }
             }
         }
     }
 }
 
-fn failed(path: &str, message: &str) -> Error {
+fn failed(path: &str, source: refinery::Error) -> Error {
     Error::Migrate {
         path: path.to_string(),
-        message: format!(
-            "{}; the store was left unchanged (restore it from a backup if it cannot be opened)",
-            crate::textfmt::capped(message)
-        ),
+        failure: MigrationFailure::Failed { source },
     }
 }
 
@@ -94,7 +91,10 @@ fn schema(conn: &Connection) -> rusqlite::Result<Vec<(String, String, Option<Str
 /// (a migration applied without its history row by an earlier, non-grouped build) and records
 /// the missing history rows without running their SQL again. Returns whether it did.
 fn record_unrecorded(conn: &mut Connection, version: u32, path: &str) -> Result<bool> {
-    let db = |e: rusqlite::Error| failed(path, &crate::error::sqlite_text(&e));
+    let db = |source: rusqlite::Error| Error::Migrate {
+        path: path.to_string(),
+        failure: MigrationFailure::Schema { source },
+    };
     let actual = schema(conn).map_err(db)?;
     for target in (version + 1)..=latest_version() {
         let mut scratch = Connection::open_in_memory().map_err(db)?;
@@ -102,14 +102,14 @@ fn record_unrecorded(conn: &mut Connection, version: u32, path: &str) -> Result<
             .set_target(Target::Version(target as i32))
             .set_grouped(true)
             .run(&mut scratch)
-            .map_err(|e| failed(path, &e.to_string()))?;
+            .map_err(|e| failed(path, e))?;
         if schema(&scratch).map_err(db)? == actual {
             embedded::migrations::runner()
                 .set_target(Target::FakeVersion(target as i32))
                 .set_abort_divergent(true)
                 .set_abort_missing(true)
                 .run(conn)
-                .map_err(|e| failed(path, &e.to_string()))?;
+                .map_err(|e| failed(path, e))?;
             return Ok(true);
         }
     }
@@ -131,9 +131,9 @@ pub(crate) fn has_history(conn: &Connection) -> rusqlite::Result<bool> {
 pub(crate) fn current_version(conn: &mut Connection, path: &str) -> Result<u32> {
     let last = embedded::migrations::runner()
         .get_last_applied_migration(conn)
-        .map_err(|e| Error::Migrate {
+        .map_err(|source| Error::Migrate {
             path: path.to_string(),
-            message: crate::textfmt::capped(&e.to_string()),
+            failure: MigrationFailure::History { source },
         })?;
     Ok(last.map(|m| m.version() as u32).unwrap_or(0))
 }
@@ -152,13 +152,14 @@ pub fn latest_version() -> u32 {
 /// from an earlier schema; `cohortdb` never writes an old schema).
 #[doc(hidden)]
 pub fn create_at_version(path: &std::path::Path, version: u32) -> Result<()> {
-    let mut conn = Connection::open(path).map_err(|e| failed("", &e.to_string()))?;
+    let shown = path.display().to_string();
+    let mut conn = Connection::open(path).db("open")?;
     conn.pragma_update(None, "journal_mode", "wal")
-        .map_err(|e| failed("", &e.to_string()))?;
+        .db("pragma journal_mode")?;
     embedded::migrations::runner()
         .set_target(Target::Version(version as i32))
         .run(&mut conn)
-        .map_err(|e| failed("", &e.to_string()))?;
+        .map_err(|e| failed(&shown, e))?;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::error::{DbContext, Error, IoContext, Result};
+use crate::error::{DbContext, Error, IoContext, MigrationFailure, Result, StoreProblem};
 
 pub use migrate::latest_version;
 #[doc(hidden)]
@@ -191,11 +191,8 @@ impl Drop for Store {
 }
 
 /// A store that cannot be used, with the reason and the way out.
-fn bad(path: &Path, message: impl Into<String>) -> Error {
-    Error::BadStore {
-        path: path.display().to_string(),
-        message: message.into(),
-    }
+fn bad(path: &Path, problem: StoreProblem) -> Error {
+    Error::bad_store(path, problem)
 }
 
 /// Checks what is at `path` before SQLite sees it: `Ok(false)` when nothing is there, `Ok(true)`
@@ -208,14 +205,10 @@ fn check_file(path: &Path) -> Result<bool> {
         Err(e) => return Err(Error::io(path, e)),
     };
     if !meta.is_file() {
-        return Err(bad(path, "not a file"));
+        return Err(bad(path, StoreProblem::NotAFile));
     }
     if meta.len() == 0 {
-        return Err(bad(
-            path,
-            "the file is empty (0 bytes), not a cohortdb store; remove it if a failed command \
-             left it, or point --db at the store",
-        ));
+        return Err(bad(path, StoreProblem::Empty));
     }
     let mut head = [0u8; 100];
     let mut file = crate::fsutil::open_regular(path).at(path)?;
@@ -227,11 +220,7 @@ fn check_file(path: &Path) -> Result<bool> {
         }
     }
     if read < head.len() || &head[..16] != SQLITE_MAGIC {
-        return Err(bad(
-            path,
-            "not an SQLite database (the file header is wrong: another kind of file, or a \
-             damaged store); restore the store from a backup, or point --db at the store",
-        ));
+        return Err(bad(path, StoreProblem::NotSqlite));
     }
     Ok(true)
 }
@@ -300,11 +289,7 @@ fn connect(path: &Path, mode: Mode) -> Result<Connection> {
     let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let can_write = writable(path) && writable(&folder(path));
     if mode == Mode::Write && !can_write {
-        return Err(bad(
-            path,
-            "the store or its folder is read-only; commands that write (init, import, build) \
-             need write access to both (reading commands work on a read-only store)",
-        ));
+        return Err(bad(path, StoreProblem::ReadOnly));
     }
     let (flags, params) = match mode {
         Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
@@ -315,12 +300,8 @@ fn connect(path: &Path, mode: Mode) -> Result<Connection> {
             (base | OpenFlags::SQLITE_OPEN_READ_ONLY, params)
         }
     };
-    let conn = Connection::open_with_flags(file_uri(path, params)?, flags).map_err(|e| {
-        bad(
-            path,
-            format!("cannot open the store: {}", crate::error::sqlite_text(&e)),
-        )
-    })?;
+    let conn = Connection::open_with_flags(file_uri(path, params)?, flags)
+        .map_err(|e| bad(path, StoreProblem::CannotOpen { source: e }))?;
     conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
     // `verify` needs temporary tables, which `query_only` forbids; it commits nothing.
     if mode == Mode::Read {
@@ -335,36 +316,27 @@ fn connect(path: &Path, mode: Mode) -> Result<Connection> {
 fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store> {
     let display = path.display().to_string();
     // The first read of the schema: a damaged header or a foreign file fails here.
-    let has_history = migrate::has_history(&conn).map_err(|e| {
-        bad(
-            &path,
-            format!(
-                "cannot read the store ({}); restore it from a backup",
-                crate::error::sqlite_text(&e)
-            ),
-        )
-    })?;
+    let has_history = migrate::has_history(&conn)
+        .map_err(|e| bad(&path, StoreProblem::Unreadable { source: e }))?;
     if !has_history {
-        return Err(bad(
-            &path,
-            "an SQLite database, but not a cohortdb store (it has no schema history); point \
-             --db at the store, or at a new file name to create one",
-        ));
+        return Err(bad(&path, StoreProblem::Foreign));
     }
     let recorded = migrate::current_version(&mut conn, &display).map_err(|e| {
         bad(
             &path,
-            format!("cannot read the store's schema history ({e}); restore it from a backup"),
+            StoreProblem::HistoryUnreadable {
+                source: Box::new(e),
+            },
         )
     })?;
     let latest = migrate::latest_version();
     if recorded > latest {
         return Err(bad(
             &path,
-            format!(
-                "the store has schema version {recorded}, newer than this cohortdb knows \
-                 ({latest}); use the cohortdb that wrote it, or a newer one"
-            ),
+            StoreProblem::Newer {
+                version: recorded,
+                latest,
+            },
         ));
     }
     let size = fs::metadata(&path).map_or(0, |m| m.len());
@@ -385,10 +357,7 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
             if recorded < latest {
                 return Err(Error::Migrate {
                     path: display,
-                    message: format!(
-                        "the store has schema version {recorded} but this cohortdb needs \
-                         {latest}; run `cohortdb init` to migrate it"
-                    ),
+                    failure: MigrationFailure::Outdated { recorded, latest },
                 });
             }
             recorded
@@ -409,15 +378,9 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
 /// `PRAGMA quick_check`: the b-trees, records and indexes are well formed (not the slower
 /// `integrity_check`, which also compares every index with its table).
 fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
-    let mut stmt = conn.prepare("pragma quick_check").map_err(|e| {
-        bad(
-            path,
-            format!(
-                "the store is damaged ({}); restore it from a backup",
-                crate::error::sqlite_text(&e)
-            ),
-        )
-    })?;
+    let mut stmt = conn
+        .prepare("pragma quick_check")
+        .map_err(|e| bad(path, StoreProblem::Damaged { source: e }))?;
     let mut rows = stmt.query([]).db("pragma quick_check")?;
     let mut problems = Vec::new();
     loop {
@@ -438,13 +401,7 @@ fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(bad(
-        path,
-        format!(
-            "the store is damaged (quick_check: {}); restore it from a backup",
-            crate::textfmt::capped(&problems.join("; "))
-        ),
-    ))
+    Err(bad(path, StoreProblem::QuickCheck { problems }))
 }
 
 /// Creates a new store at `path`: a temporary file next to it gets the WAL switch and the whole
@@ -464,12 +421,8 @@ fn create(path: &Path) -> Result<()> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE;
-        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags).map_err(|e| {
-            bad(
-                path,
-                format!("cannot create the store: {}", crate::error::sqlite_text(&e)),
-            )
-        })?;
+        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags)
+            .map_err(|e| bad(path, StoreProblem::CannotCreate { source: e }))?;
         crash::install(&mut conn);
         set_wal(&conn)?;
         conn.pragma_update(None, "foreign_keys", "on")

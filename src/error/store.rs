@@ -1,0 +1,135 @@
+//! Why a store file cannot be used, and why its schema migration failed.
+
+use crate::error::sqlite_text;
+use crate::textfmt::capped;
+
+/// What is wrong with a store file (`Error::BadStore`). Nothing was changed; each kind's text
+/// names the way out (docs/reliability.md).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreProblem {
+    /// The path is a folder or a special file.
+    #[error("not a file")]
+    NotAFile,
+    /// A zero-byte file (what a failed command may leave).
+    #[error(
+        "the file is empty (0 bytes), not a cohortdb store; remove it if a failed command left \
+         it, or point --db at the store"
+    )]
+    Empty,
+    /// The file does not start with SQLite's header.
+    #[error(
+        "not an SQLite database (the file header is wrong: another kind of file, or a damaged \
+         store); restore the store from a backup, or point --db at the store"
+    )]
+    NotSqlite,
+    /// A writing command was given a store (or folder) it may not write.
+    #[error(
+        "the store or its folder is read-only; commands that write (init, import, build) need \
+         write access to both (reading commands work on a read-only store)"
+    )]
+    ReadOnly,
+    /// SQLite refused to open the file.
+    #[error("cannot open the store: {}", sqlite_text(source))]
+    CannotOpen {
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// SQLite refused to create the file.
+    #[error("cannot create the store: {}", sqlite_text(source))]
+    CannotCreate {
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The first read of the schema failed (a damaged header or a foreign file).
+    #[error(
+        "cannot read the store ({}); restore it from a backup",
+        sqlite_text(source)
+    )]
+    Unreadable {
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// An SQLite database without cohortdb's schema history.
+    #[error(
+        "an SQLite database, but not a cohortdb store (it has no schema history); point --db at \
+         the store, or at a new file name to create one"
+    )]
+    Foreign,
+    /// The schema history could not be read.
+    #[error("cannot read the store's schema history ({source}); restore it from a backup")]
+    HistoryUnreadable {
+        /// The failure reading it.
+        source: Box<crate::Error>,
+    },
+    /// The store was written by a newer cohortdb.
+    #[error(
+        "the store has schema version {version}, newer than this cohortdb knows ({latest}); use \
+         the cohortdb that wrote it, or a newer one"
+    )]
+    Newer {
+        /// The store's schema version.
+        version: u32,
+        /// The newest version this cohortdb knows.
+        latest: u32,
+    },
+    /// `quick_check` could not run.
+    #[error(
+        "the store is damaged ({}); restore it from a backup",
+        sqlite_text(source)
+    )]
+    Damaged {
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// `quick_check` found problems.
+    #[error(
+        "the store is damaged (quick_check: {}); restore it from a backup",
+        capped(&problems.join("; "))
+    )]
+    QuickCheck {
+        /// The problems it reported.
+        problems: Vec<String>,
+    },
+}
+
+/// Why a schema migration (or reading the schema version) failed (`Error::Migrate`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrationFailure {
+    /// refinery failed to apply the pending migrations; the grouped run left the store as it was.
+    #[error(
+        "{}; the store was left unchanged (restore it from a backup if it cannot be opened)",
+        capped(&source.to_string())
+    )]
+    Failed {
+        /// refinery's error.
+        source: refinery::Error,
+    },
+    /// Comparing the store's schema with a version's failed (an SQLite error).
+    #[error(
+        "{}; the store was left unchanged (restore it from a backup if it cannot be opened)",
+        sqlite_text(source)
+    )]
+    Schema {
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// refinery could not read the schema history.
+    #[error("{}", capped(&source.to_string()))]
+    History {
+        /// refinery's error.
+        source: refinery::Error,
+    },
+    /// A reading command met a store with pending migrations (readers never migrate).
+    #[error(
+        "the store has schema version {recorded} but this cohortdb needs {latest}; run \
+         `cohortdb init` to migrate it"
+    )]
+    Outdated {
+        /// The store's schema version.
+        recorded: u32,
+        /// The version this cohortdb needs.
+        latest: u32,
+    },
+}

@@ -1,0 +1,305 @@
+//! Invalid command-line values and combinations (`Error::Argument`), and statements `query`
+//! refuses (`Error::ReadOnly`).
+
+use std::time::Duration;
+
+use crate::ids::Stage;
+use crate::textfmt::capped;
+
+/// A command-line value, or a file named on the command line, that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// A cohort id outside D11's alphabet (docs/decisions.md D11); invisible characters are
+    /// named with their position (D20).
+    #[error("invalid cohort id{}", match invisible { Some(p) => format!(": {p}"), None => format!(" {shown:?}") })]
+    BadCohortId {
+        /// The id as given.
+        value: String,
+        /// The id as shown: cut after 60 characters.
+        shown: String,
+        /// The invisible character found, described, when that is the problem.
+        invisible: Option<String>,
+    },
+    /// `--catalog-csv` is not `AXIS=PATH[:COLUMN]`.
+    #[error("--catalog-csv {arg:?}: expected AXIS=PATH[:COLUMN]")]
+    CatalogCsvSyntax {
+        /// The argument.
+        arg: String,
+    },
+    /// `--catalog-csv =PATH`.
+    #[error("--catalog-csv {arg:?}: the axis name is missing")]
+    CatalogCsvNoAxis {
+        /// The argument.
+        arg: String,
+    },
+    /// `--catalog-csv AXIS=@name` with an unknown shortcut.
+    #[error("--catalog-csv {arg:?}: unknown shortcut @{name}")]
+    CatalogCsvShortcut {
+        /// The argument.
+        arg: String,
+        /// The shortcut's name.
+        name: String,
+    },
+    /// A `--catalog-csv` axis the compiled rows do not have.
+    #[error(
+        "catalog for {axis:?}: the compiled rows have no column {axis:?} (columns: {})",
+        columns.join(", ")
+    )]
+    NoSuchColumn {
+        /// The axis.
+        axis: String,
+        /// The compiled rows' columns.
+        columns: Vec<String>,
+    },
+    /// Compiled rows use values the `--catalog`/`--catalog-csv` lists lack.
+    #[error(
+        "compiled rows use values missing from the catalogs ({} column{})",
+        columns.len(),
+        if columns.len() == 1 { "" } else { "s" }
+    )]
+    NotInCatalogs {
+        /// Per column: the axis, its values missing from the lists, and the lists' files.
+        columns: Vec<(String, Vec<String>, Vec<String>)>,
+    },
+    /// A `--catalog-csv` file that is not UTF-8.
+    #[error("{path}: the catalog is not valid UTF-8")]
+    CatalogNotUtf8 {
+        /// The file as named.
+        path: String,
+    },
+    /// A catalog file named on the command line does not exist.
+    #[error("{path}: no such catalog file")]
+    NoCatalogFile {
+        /// The file.
+        path: String,
+    },
+    /// `import KIND FILE` with an unknown kind.
+    #[error("unknown catalog kind {kind:?} (expected one of: {})", expected.join(", "))]
+    UnknownCatalogKind {
+        /// The kind as given.
+        kind: String,
+        /// The kinds there are.
+        expected: Vec<String>,
+    },
+    /// `import` on a data root without catalog files.
+    #[error(
+        "nothing to import: the data root {} {}",
+        capped(root),
+        if *is_dir { "holds no catalog file" } else { "is not a folder" }
+    )]
+    NothingToImport {
+        /// The data root.
+        root: String,
+        /// Whether it is a folder (holding no catalog) or not a folder at all.
+        is_dir: bool,
+        /// The catalog files looked for.
+        expected: Vec<String>,
+    },
+    /// A spec path without a file name.
+    #[error("{path}: not a spec file")]
+    NotASpecFile {
+        /// The path.
+        path: String,
+    },
+    /// A spec path naming a folder without `config.yaml`, a link or a special file.
+    #[error("{path}: is {what}, not a regular file")]
+    SpecNotRegular {
+        /// The spec file as shown.
+        path: String,
+        /// What it is instead (`a directory`, `a symbolic link`, …).
+        what: String,
+    },
+    /// The spec file does not exist.
+    #[error("{path}: spec file not found")]
+    SpecNotFound {
+        /// The spec file as shown.
+        path: String,
+    },
+    /// `migrate membership` without a membership.csv.
+    #[error("{path}: no such file; `migrate membership` reads a cohort's membership.csv")]
+    NoMembershipFile {
+        /// The file looked for.
+        path: String,
+    },
+    /// `compile --out FILE` with an extension that names no format.
+    #[error(
+        "{path}: unknown output format .{ext} (name the file .csv or .jsonl, or pass --format csv|jsonl)"
+    )]
+    UnknownOutputFormat {
+        /// The output file.
+        path: String,
+        /// Its extension.
+        ext: String,
+    },
+    /// `compile --limit` with `--out`.
+    #[error("--limit prints to stdout; it cannot be combined with --out")]
+    LimitWithOut,
+    /// The product has more rows than `--max-rows`.
+    #[error("the spec's product has {rows} rows, more than --max-rows {max_rows}")]
+    TooManyRows {
+        /// The product's rows.
+        rows: u128,
+        /// The limit.
+        max_rows: u128,
+    },
+    /// The product has more axes than one SQLite join can hold.
+    #[error(
+        "the spec's product has {axes} axes after its rules; cohortdb joins at most {max} \
+         (SQLite's limit of 64 tables in one join)"
+    )]
+    TooManyAxes {
+        /// The product's axes.
+        axes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A shuffle of more rows than the shuffle supports.
+    #[error("cannot shuffle {rows} rows (at most {max})")]
+    TooManyShuffledRows {
+        /// The rows to shuffle.
+        rows: u128,
+        /// The limit.
+        max: u128,
+    },
+    /// `backup` to a file that exists.
+    #[error("backup: {path} already exists; name a new file (a backup never overwrites)")]
+    BackupExists {
+        /// The destination.
+        path: String,
+    },
+    /// `verify --all` met cohorts it could not verify.
+    #[error("verify --all: {count} cohort(s) could not be verified")]
+    VerifyAllFailed {
+        /// How many.
+        count: usize,
+    },
+    /// `query` stopped by `--timeout` or Ctrl-C.
+    #[error("{}", match timeout {
+        Some(t) => format!("query stopped after --timeout {}; nothing more was read", humantime::format_duration(*t)),
+        None => "query interrupted (Ctrl-C); nothing more was read".to_string(),
+    })]
+    QueryStopped {
+        /// The timeout that stopped it; `None` for Ctrl-C.
+        timeout: Option<Duration>,
+    },
+    /// A migrated member's signature component cannot form a gen_id (docs/reference.md §3.9).
+    #[error("a {} signature is invalid: {reason}", stage.as_str())]
+    BadSignature {
+        /// The member's stage.
+        stage: Stage,
+        /// Why the component was refused.
+        reason: String,
+    },
+}
+
+impl UsageError {
+    /// Lines printed after the message.
+    pub fn detail(&self) -> Vec<String> {
+        match self {
+            UsageError::BadCohortId { .. } => vec![
+                "a cohort id is 1 to 128 letters, digits, '.', '_' or '-', starting with a letter \
+                 or digit (D11); it names the folder cohorts/<id>/"
+                    .to_string(),
+            ],
+            UsageError::NothingToImport { expected, .. } => {
+                vec![format!("expected at least one of: {}", expected.join(", "))]
+            }
+            UsageError::NotInCatalogs { columns } => columns
+                .iter()
+                .map(|(axis, missing, sources)| {
+                    let missing: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
+                    format!(
+                        "{axis}: {} (catalog: {})",
+                        missing.join(", "),
+                        sources.join(", ")
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hints(&self) -> Vec<String> {
+        let hint = match self {
+            UsageError::CatalogCsvShortcut { .. } => {
+                "shortcuts are @llm_models_csv, @concepts_csv, @combo_mappings_csv, \
+                 @draft_templates_csv, @essay_templates_csv, @evaluation_templates_csv"
+            }
+            UsageError::NothingToImport { .. } => {
+                "pass --data-root DIR (or COHORTDB_DATA_ROOT), or `import KIND FILE`"
+            }
+            UsageError::TooManyRows { .. } => {
+                "`cohortdb explain SPEC` shows which axes and rules make it this large; raise \
+                 --max-rows if it is intended"
+            }
+            UsageError::TooManyAxes { .. } => {
+                "bundle axes that vary together into a tuple rule (`rules.tuples`), or tie axes \
+                 that share levels"
+            }
+            _ => return Vec::new(),
+        };
+        vec![hint.to_string()]
+    }
+
+    /// The offending value, when there is one.
+    pub fn value(&self) -> Option<String> {
+        match self {
+            UsageError::BadCohortId { value, .. } => Some(value.clone()),
+            UsageError::CatalogCsvSyntax { arg }
+            | UsageError::CatalogCsvNoAxis { arg }
+            | UsageError::CatalogCsvShortcut { arg, .. } => Some(arg.clone()),
+            UsageError::NoSuchColumn { axis, .. } => Some(axis.clone()),
+            UsageError::UnknownCatalogKind { kind, .. } => Some(kind.clone()),
+            UsageError::UnknownOutputFormat { ext, .. } => Some(ext.clone()),
+            UsageError::TooManyRows { rows, .. } | UsageError::TooManyShuffledRows { rows, .. } => {
+                Some(rows.to_string())
+            }
+            UsageError::TooManyAxes { axes, .. } => Some(axes.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The file concerned, when there is one.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            UsageError::CatalogNotUtf8 { path }
+            | UsageError::NoCatalogFile { path }
+            | UsageError::NotASpecFile { path }
+            | UsageError::SpecNotRegular { path, .. }
+            | UsageError::SpecNotFound { path }
+            | UsageError::NoMembershipFile { path }
+            | UsageError::UnknownOutputFormat { path, .. }
+            | UsageError::BackupExists { path } => Some(path),
+            UsageError::NothingToImport { root, .. } => Some(root),
+            _ => None,
+        }
+    }
+}
+
+/// A statement `query` refuses: `query` is read-only and runs one statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadOnlyError {
+    /// Nothing but whitespace and comments.
+    #[error("query: the SQL statement is empty")]
+    Empty,
+    /// SQLite's authorizer or `query_only` refused it.
+    #[error("query is read-only: {reason}: {statement}")]
+    NotAuthorized {
+        /// SQLite's message.
+        reason: String,
+        /// The statement's first words.
+        statement: String,
+    },
+    /// More than one statement.
+    #[error("query runs exactly one SQL statement; remove the text after the first `;`")]
+    MultipleStatements,
+    /// The statement would write.
+    #[error("query is read-only; this statement would write: {statement}")]
+    Writes {
+        /// The statement's first words.
+        statement: String,
+    },
+}

@@ -1,0 +1,142 @@
+//! The `output` section: `field_order` and `seed` (docs/reference.md §2.2; D18, D23).
+
+use std::collections::HashSet;
+
+use super::super::AxisDecl;
+use super::super::node::Node;
+use super::{Loader, axis_name, child, index};
+use crate::error::Result;
+use crate::seed::{Seed, SeedError};
+
+impl Loader<'_> {
+    /// `output`: its field order (checked against `axes`) and its seed, if any. `seed_text` is
+    /// the seed's text as written, when the parser read it as a float.
+    pub(super) fn load_output(
+        &self,
+        node: Option<&Node>,
+        axes: &[AxisDecl],
+        seed_text: Option<String>,
+    ) -> Result<(Vec<String>, Option<Seed>)> {
+        let empty = Node::Map(Vec::new());
+        let node = node.unwrap_or(&empty);
+        let Node::Map(entries) = node else {
+            return self.err(
+                "output",
+                format!(
+                    "output must be a mapping with field_order, found {}",
+                    node.display()
+                ),
+            );
+        };
+        self.check_output_keys(entries)?;
+        let field_order = self.field_order(node.get("field_order"), axes)?;
+        let seed = self.output_seed(node.get("seed"), seed_text)?;
+        Ok((field_order, seed))
+    }
+
+    /// `output` takes `field_order` and `seed`; the removed expansion switches are named (D18).
+    fn check_output_keys(&self, entries: &[(Node, Node)]) -> Result<()> {
+        for (key, _) in entries {
+            match key.as_str() {
+                Some("field_order" | "seed") => {}
+                Some(
+                    k @ ("expand_ties" | "expand_pairs" | "keep_pair_axis" | "expand_tuples"
+                    | "keep_tuple_axis"),
+                ) => {
+                    return self.err_hint(
+                        &child("output", k),
+                        format!("output.{k} was removed (D18)"),
+                        "pairs, tuples and ties always expand into their axes",
+                    );
+                }
+                _ => {
+                    return self.err_hint(
+                        &child("output", &key.key_text()),
+                        format!("unknown key {} in output (D18)", key.display()),
+                        "output takes field_order and seed",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `output.field_order`: required, a list of names of known axes.
+    fn field_order(&self, node: Option<&Node>, axes: &[AxisDecl]) -> Result<Vec<String>> {
+        let field_order = match node {
+            Some(Node::Seq(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| match axis_name(n) {
+                    Some(name) => Ok(name),
+                    None => self.err(
+                        &index("output.field_order", i),
+                        format!(
+                            "field_order names columns (strings or integers), found {}",
+                            n.display()
+                        ),
+                    ),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            other => {
+                return self.err_hint(
+                    "output.field_order",
+                    format!(
+                        "output.field_order is required: a list of column names (it may be empty), found {}",
+                        other.map_or("nothing".to_string(), Node::display)
+                    ),
+                    "write `output: {field_order: []}` to keep the columns in axis order",
+                );
+            }
+        };
+        let known: HashSet<&str> = axes.iter().map(|a| a.name.as_str()).collect();
+        let missing: Vec<&String> = field_order
+            .iter()
+            .filter(|f| !known.contains(f.as_str()))
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
+            return self.err_hint(
+                "output.field_order",
+                format!("output.field_order names undefined field{} {}", if missing.len() > 1 { "s" } else { "" }, list.join(", ")),
+                "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
+            );
+        }
+        Ok(field_order)
+    }
+
+    /// `output.seed` (D23): any integer; also a quoted one, the only exact way to write a seed
+    /// beyond 64 bits in JSON (whose parser reads such a number as a float).
+    fn output_seed(&self, node: Option<&Node>, seed_text: Option<String>) -> Result<Option<Seed>> {
+        let (text, shown) = match (node, seed_text) {
+            (None | Some(Node::Null), _) => return Ok(None),
+            (Some(Node::Int(i)), _) => return Ok(Some(Seed::from(*i))),
+            (Some(node @ (Node::BigInt(s) | Node::Str(s))), _) => (s.clone(), node.display()),
+            (Some(Node::Float(_)), Some(raw)) => (raw.clone(), raw),
+            (Some(other @ Node::Float(_)), None) => {
+                return self.err_hint(
+                    "output.seed",
+                    format!(
+                        "output.seed must be an integer, found {} (a float)",
+                        other.display()
+                    ),
+                    "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
+                );
+            }
+            (Some(other), _) => {
+                return self.err(
+                    "output.seed",
+                    format!("output.seed must be an integer, found {}", other.display()),
+                );
+            }
+        };
+        match text.parse::<Seed>() {
+            Ok(seed) => Ok(Some(seed)),
+            Err(SeedError::NotAnInteger { .. }) => self.err(
+                "output.seed",
+                format!("output.seed must be an integer, found {shown}"),
+            ),
+            Err(e) => self.err("output.seed", format!("output.seed: {e}")),
+        }
+    }
+}
