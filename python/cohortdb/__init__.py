@@ -176,6 +176,11 @@ class Store:
         Raises :class:`CatalogError` (with ``file``, ``line``, ``column``) for an invalid file
         or a changed row; the store is unchanged then.
         """
+        if (kind is None) != (file is None):
+            raise UsageError(
+                "import_catalogs: give both kind and file, or neither (every catalog of the layout)",
+                kind="usage",
+            )
         raw = self._native.import_catalogs(kind, None if file is None else os.fspath(file))
         return ImportReport.from_dict(raw)
 
@@ -194,6 +199,8 @@ class Store:
         Raises :class:`SpecError` (``file``, ``line``, ``yaml_path``), :class:`RefusedError`
         (missing catalog rows, collisions, a changed record) or :class:`UsageError`.
         """
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise UsageError(f"seed must be an int, found {type(seed).__name__}", kind="usage", value=repr(seed))
         raw = self._native.build(cohort_id, None if spec is None else os.fspath(spec), seed, max_rows)
         return BuildReport.from_dict(raw)
 

@@ -4,8 +4,10 @@ Every exception derives from :class:`CohortdbError`. Its ``str()`` is the text t
 after ``error:``, and its attributes carry the same facts as fields: ``file``, ``line``,
 ``column`` and ``yaml_path`` (where in the user's input the problem is), ``value`` (the
 offending value, when the error names one), and ``detail`` (the further lines the CLI prints:
-lists, side-by-side comparisons, hints). Attributes that do not apply are ``None`` (``detail``
-is an empty list).
+lists, side-by-side comparisons, then ``hint: …`` lines), ``hints`` (the hints alone) and
+``kind`` (the library's name for the kind of error: ``spec``, ``catalog``, ``usage``, ``build``,
+``bad_store``, …). Attributes that do not apply are ``None`` (``detail`` and ``hints`` are empty
+lists).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ class CohortdbError(Exception):
 
     Attributes:
         message: the error's text (also ``str(error)``).
-        detail: further lines (lists, comparisons, hints), as the CLI prints them.
+        detail: further lines (lists, comparisons, then ``hint: …`` lines), as the CLI prints
+            them.
+        hints: the hints alone.
+        kind: the library's name for the kind of error (``spec``, ``usage``, ``build``, …).
         file: the file the error is about, or ``None``.
         line: the 1-based line in ``file``, or ``None``.
         column: the 1-based column in ``file``, or ``None``.
@@ -45,6 +50,8 @@ class CohortdbError(Exception):
         message: str,
         *,
         detail: Optional[List[str]] = None,
+        hints: Optional[List[str]] = None,
+        kind: Optional[str] = None,
         file: Optional[str] = None,
         line: Optional[int] = None,
         column: Optional[int] = None,
@@ -55,6 +62,8 @@ class CohortdbError(Exception):
         super().__init__(message)
         self.message = message
         self.detail: List[str] = list(detail or [])
+        self.hints: List[str] = list(hints or [])
+        self.kind = kind
         self.file = file
         self.line = line
         self.column = column

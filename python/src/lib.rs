@@ -17,7 +17,7 @@ use cohortdb::export::{self, ExportOptions, NoExportProgress};
 use cohortdb::ids::CohortId;
 use cohortdb::seed::Seed;
 use cohortdb::verify::{self, VerifyOptions};
-use cohortdb::{Error, Store};
+use cohortdb::{Error, Store, UsageError};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -55,60 +55,55 @@ fn typed_error(
     build().unwrap_or_else(|e| NativeError::new_err(format!("{message} ({e})")))
 }
 
-/// Turns a library error into the typed Python exception (see `cohortdb/errors.py`).
+/// The exception class of `cohortdb.errors` for an error kind ([`Error::kind_name`]).
+fn class_of(err: &Error) -> &'static str {
+    match err.kind_name() {
+        "spec" => "SpecError",
+        "catalog" => "CatalogError",
+        "usage" => "UsageError",
+        "build" | "refused" | "migrate_refused" => "RefusedError",
+        "read_only" => "QueryError",
+        "db" if matches!(err, Error::Db { query, .. } if *query == "query") => "QueryError",
+        "db" | "migration" | "bad_store" => "StoreError",
+        "no_store" => "NoStoreError",
+        "io" => "CohortdbIOError",
+        // Data files (membership.csv, metadata.json) are read only by `migrate`, which the
+        // package does not offer; internal errors are bugs.
+        _ => "CohortdbError",
+    }
+}
+
+/// Turns a library error into the typed Python exception (see `cohortdb/errors.py`): the
+/// CLI's message, its detail and hint lines, and the error's fields.
 fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
     let message = err.to_string();
-    let detail: Vec<String> = err.detail().to_vec();
-    let mut fields: Vec<(&str, Py<PyAny>)> = Vec::new();
-    let mut push = |name: &'static str, value: PyResult<Py<PyAny>>| {
-        if let Ok(value) = value {
-            fields.push((name, value));
+    let hints = err.hints();
+    let mut detail = err.detail();
+    detail.extend(hints.iter().map(|h| format!("hint: {h}")));
+    let mut fields: Vec<(&str, PyResult<Py<PyAny>>)> = vec![
+        ("kind", err.kind_name().into_py_any(py)),
+        ("detail", detail.into_py_any(py)),
+        ("hints", hints.into_py_any(py)),
+        ("value", err.value().into_py_any(py)),
+    ];
+    if let Some(loc) = err.location() {
+        fields.push(("file", loc.path.clone().into_py_any(py)));
+        fields.push(("line", loc.line.into_py_any(py)));
+        fields.push(("column", loc.column.into_py_any(py)));
+        fields.push(("yaml_path", loc.yaml_path.clone().into_py_any(py)));
+    }
+    match &err {
+        Error::Db { query, .. } if *query != "query" => {
+            fields.push(("query", query.into_py_any(py)));
         }
-    };
-    push("detail", detail.into_py_any(py));
-    let location = |loc: &cohortdb::Location,
-                    push: &mut dyn FnMut(&'static str, PyResult<Py<PyAny>>)| {
-        push("file", loc.path.clone().into_py_any(py));
-        push("line", loc.line.into_py_any(py));
-        push("column", loc.column.into_py_any(py));
-        push("yaml_path", loc.yaml_path.clone().into_py_any(py));
-    };
-    let class = match &err {
-        Error::Spec { loc, .. } => {
-            location(loc, &mut push);
-            "SpecError"
-        }
-        Error::Catalog { loc, .. } => {
-            location(loc, &mut push);
-            "CatalogError"
-        }
-        // Data files (membership.csv, metadata.json) are read only by `migrate`, which the
-        // package does not offer: the base class.
-        Error::Data { .. } => "CohortdbError",
-        Error::Usage { .. } => "UsageError",
-        Error::Refused { .. } => "RefusedError",
-        Error::ReadOnly { .. } => "QueryError",
-        Error::Db { query, .. } if *query == "query" => "QueryError",
-        Error::Db { query, .. } => {
-            push("query", query.into_py_any(py));
-            "StoreError"
-        }
-        Error::Migrate { path, .. } | Error::BadStore { path, .. } => {
-            push("file", path.clone().into_py_any(py));
-            "StoreError"
-        }
-        Error::NoStore { path } => {
-            push("file", path.clone().into_py_any(py));
-            "NoStoreError"
-        }
-        Error::Io { path, source } => {
-            push("file", path.clone().into_py_any(py));
-            push("errno", source.raw_os_error().into_py_any(py));
-            "CohortdbIOError"
-        }
-        _ => "CohortdbError",
-    };
-    typed_error(py, class, message, &fields)
+        Error::Io { source, .. } => fields.push(("errno", source.raw_os_error().into_py_any(py))),
+        _ => {}
+    }
+    let fields: Vec<(&str, Py<PyAny>)> = fields
+        .into_iter()
+        .filter_map(|(name, value)| value.ok().map(|v| (name, v)))
+        .collect();
+    typed_error(py, class_of(&err), message, &fields)
 }
 
 /// Runs `f` without the GIL and maps its error to the typed exception.
@@ -187,26 +182,15 @@ fn require_some_catalog(root: &Path) -> cohortdb::Result<()> {
     {
         return Ok(());
     }
-    let expected: Vec<String> = CatalogKind::ALL
-        .iter()
-        .map(|k| k.layout_path(root).display().to_string())
-        .collect();
-    let what = if root.is_dir() {
-        "holds no catalog file"
-    } else {
-        "is not a folder"
-    };
-    Err(Error::Usage {
-        message: format!(
-            "nothing to import: the data root {} {what}",
-            cohortdb::textfmt::capped(&root.display().to_string())
-        ),
-        detail: vec![
-            format!("expected at least one of: {}", expected.join(", ")),
-            "hint: pass data_root=DIR to cohortdb.Store, or import_catalogs(kind, file)"
-                .to_string(),
-        ],
-    })
+    Err(UsageError::NothingToImport {
+        root: root.display().to_string(),
+        is_dir: root.is_dir(),
+        expected: CatalogKind::ALL
+            .iter()
+            .map(|k| k.layout_path(root).display().to_string())
+            .collect(),
+    }
+    .into())
 }
 
 /// Opens the store for a writing call and runs `f`. When the call fails and the store file did
@@ -274,33 +258,26 @@ impl NativeStore {
         let report = detached(py, || match (kind, file) {
             (Some(kind), Some(file)) => {
                 let Some(kind) = CatalogKind::parse(&kind) else {
-                    let names: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.name()).collect();
-                    return Err(Error::usage(format!(
-                        "unknown catalog kind {kind:?} (expected one of: {})",
-                        names.join(", ")
-                    )));
+                    return Err(UsageError::UnknownCatalogKind {
+                        kind,
+                        expected: CatalogKind::ALL
+                            .iter()
+                            .map(|k| k.name().to_string())
+                            .collect(),
+                    }
+                    .into());
                 };
-                // As `cohortdb import KIND FILE`: `exists`, not `is_file`, so a FIFO or device
-                // reaches the import, which says what it is.
-                if !file.exists() {
-                    return Err(Error::usage(format!(
-                        "{}: no such catalog file",
-                        file.display()
-                    )));
-                }
                 with_new_or_existing_store(&self.db, |store| {
                     catalog::import_file(store, kind, &file, &NoProgress)
                 })
             }
-            (None, None) => {
+            _ => {
+                // `cohortdb.Store.import_catalogs` passes both or neither.
                 require_some_catalog(&self.data_root)?;
                 with_new_or_existing_store(&self.db, |store| {
                     catalog::import_all(store, &self.data_root, &NoProgress)
                 })
             }
-            _ => Err(Error::usage(
-                "import_catalogs: give both kind and file, or neither (every catalog of the layout)",
-            )),
         })?;
         import_report_to_py(py, &report)
     }
@@ -315,34 +292,18 @@ impl NativeStore {
         seed: Option<&Bound<'py, PyAny>>,
         max_rows: Option<u128>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // Any Python int (D23: seeds of any size), read through its decimal text.
-        let seed: Option<String> = match seed {
-            None => None,
-            Some(s) if s.is_none() => None,
-            Some(s)
-                if s.cast::<pyo3::types::PyInt>().is_ok()
-                    && s.cast::<pyo3::types::PyBool>().is_err() =>
-            {
-                Some(s.str()?.to_string())
-            }
-            Some(s) => {
-                return Err(to_py_err(
-                    py,
-                    Error::usage(format!(
-                        "seed must be an int, found {}",
-                        s.get_type().name()?
-                    )),
-                ));
-            }
+        // Any Python int (D23: seeds of any size), read through its decimal text;
+        // `cohortdb.Store.build` passes only ints.
+        let seed: Option<Seed> = match seed {
+            Some(s) if !s.is_none() => Some(
+                s.str()?
+                    .to_string()
+                    .parse()
+                    .map_err(|e| typed_error(py, "UsageError", format!("seed: {e}"), &[]))?,
+            ),
+            _ => None,
         };
         let report = detached(py, || {
-            let seed: Option<Seed> = match seed {
-                None => None,
-                Some(text) => Some(
-                    text.parse()
-                        .map_err(|e| Error::usage(format!("seed: {e}")))?,
-                ),
-            };
             // D11: the id is checked before anything is read or written.
             let id = CohortId::parse(&cohort_id)?;
             let spec_path = spec.unwrap_or_else(|| {
@@ -358,9 +319,7 @@ impl NativeStore {
             let max_rows = max_rows.unwrap_or(cohortdb::compile::DEFAULT_MAX_ROWS);
             let rows = plan.row_count();
             if rows > max_rows {
-                return Err(Error::usage(format!(
-                    "the spec's product has {rows} rows, more than max_rows {max_rows}"
-                )));
+                return Err(UsageError::TooManyRows { rows, max_rows }.into());
             }
             let seed = spec.effective_seed(seed);
             with_new_or_existing_store(&self.db, |store| {
@@ -541,6 +500,8 @@ enum Message {
     Columns(Vec<String>),
     Batch(Batch),
     Failed(Error),
+    /// The parameters do not match the statement (raised as `QueryError`).
+    BadParams(String),
 }
 
 fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
@@ -689,9 +650,8 @@ fn run_query(db: PathBuf, sql: String, params: Params, batch_size: usize, tx: Sy
         }
     };
     if let Err(message) = bound {
-        return send_error(Error::ReadOnly {
-            message: format!("query parameters: {message}"),
-        });
+        let _ = tx.send(Message::BadParams(format!("query parameters: {message}")));
+        return;
     }
     if tx.send(Message::Columns(names.clone())).is_err() {
         return;
@@ -795,6 +755,7 @@ impl Batches {
                 shape,
             }),
             Ok(Message::Failed(e)) => Err(to_py_err(py, e)),
+            Ok(Message::BadParams(message)) => Err(typed_error(py, "QueryError", message, &[])),
             Ok(Message::Batch(_)) | Err(_) => Err(PyValueError::new_err(
                 "the query thread stopped before naming its columns",
             )),
@@ -834,7 +795,7 @@ impl Batches {
                 self.close();
                 return Err(to_py_err(py, e));
             }
-            Ok(Message::Columns(_)) | Err(_) => {
+            Ok(Message::Columns(_) | Message::BadParams(_)) | Err(_) => {
                 self.close();
                 return Ok(None);
             }

@@ -27,6 +27,7 @@ def test_spec_error_names_file_and_yaml_path(store, workdir):
     e = info.value
     assert e.file == str(spec / "config.yaml")
     assert e.yaml_path == "bogus"
+    assert e.kind == "spec"
     assert 'unknown top-level key "bogus"' in str(e)
     assert e.detail and e.detail[0].startswith("hint:")
     assert store.cohorts() == []
@@ -60,6 +61,7 @@ def test_catalog_error_names_file_line_and_column(store, workdir):
     assert e.file == str(llms)
     assert e.line == 2
     assert e.column == column + 1
+    assert e.kind == "catalog"
     assert store.query("select count(*) as n from import_batches") == [{"n": 7}]
 
 
@@ -67,6 +69,7 @@ def test_usage_error_for_a_bad_cohort_id(store):
     with pytest.raises(cohortdb.UsageError) as info:
         store.build("../escape")
     assert 'invalid cohort id "../escape"' in str(info.value)
+    assert (info.value.kind, info.value.value) == ("usage", "../escape")
     assert "(D11)" in info.value.detail[0]
     assert isinstance(info.value, ValueError)
     with pytest.raises(cohortdb.UsageError, match="unknown catalog kind"):
@@ -80,6 +83,7 @@ def test_refused_error_when_a_record_would_change(built, workdir):
     with pytest.raises(cohortdb.RefusedError) as info:
         built.build("pilot")
     assert "pilot" in str(info.value)
+    assert (info.value.kind, info.value.value) == ("build", "pilot")
     assert info.value.detail
     assert built.cohorts() == before
 
@@ -161,6 +165,17 @@ def test_usage_error_for_a_data_root_without_catalogs(tmp_path):
         store.import_catalogs()
     assert "nothing to import: the data root" in str(info.value)
     assert info.value.detail[0].startswith("expected at least one of:")
+    assert info.value.hints and info.value.detail[-1] == "hint: " + info.value.hints[-1]
     assert not (tmp_path / "s.db").exists()
     with pytest.raises(cohortdb.UsageError, match="no such catalog file"):
         store.import_catalogs("llm-models", tmp_path / "missing.csv")
+
+
+def test_usage_errors_raised_before_the_library():
+    store = cohortdb.Store("unused.db")
+    with pytest.raises(cohortdb.UsageError, match="give both kind and file"):
+        store.import_catalogs("llm-models")
+    with pytest.raises(cohortdb.UsageError, match="seed must be an int, found str") as info:
+        store.build("pilot", seed="1")
+    assert info.value.value == "'1'"
+    assert not os.path.exists("unused.db")
