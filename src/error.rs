@@ -1,7 +1,7 @@
 //! The library's one error type and the `Location` every user-caused error carries.
 //!
-//! Each failure family is a variant carrying its data (`store`, `usage`, `build` and `migrate`
-//! hold the families' enums); the text is rendered from the data by `Display`. Nothing here
+//! Each failure family is a variant carrying its data (`store`, `usage`, `build`, `migrate`,
+//! `data`, `spec` and `catalog` hold the families' enums); the text is rendered from the data by `Display`. Nothing here
 //! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
 //! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
 //! (docs/architecture.md, "Errors").
@@ -10,16 +10,20 @@ use std::fmt;
 use std::path::Path;
 
 mod build;
+mod catalog;
 mod data;
 mod migrate;
+mod spec;
 mod store;
 mod usage;
 
 pub use build::{
     BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
 };
+pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
 pub use data::{DataError, DataErrorKind, ListLine};
 pub use migrate::{MigrateError, RenamedId};
+pub use spec::{SpecError, SpecErrorKind};
 pub use store::{MigrationFailure, StoreProblem};
 pub use usage::{ReadOnlyError, UsageError};
 
@@ -163,26 +167,12 @@ pub enum Error {
         /// The store file that was looked for.
         path: String,
     },
-    /// A spec (or a file it includes) is invalid.
-    #[error("{loc}: {message}")]
-    Spec {
-        /// Where the problem is.
-        loc: Location,
-        /// What is wrong, naming the offending value.
-        message: String,
-        /// Further lines (hints, lists).
-        detail: Vec<String>,
-    },
+    /// A spec (or a file it includes, or a `--catalog` JSON file) is invalid.
+    #[error(transparent)]
+    Spec(Box<SpecError>),
     /// A catalog file is invalid, or importing it would change stored rows.
-    #[error("{loc}: {message}")]
-    Catalog {
-        /// Where the problem is (file, line, column).
-        loc: Location,
-        /// What is wrong.
-        message: String,
-        /// Further problems found in the same pass, and hints.
-        detail: Vec<String>,
-    },
+    #[error(transparent)]
+    Catalog(Box<CatalogError>),
     /// A data file other than a catalog or spec (membership.csv, a metadata.json, a curated
     /// list) is invalid.
     #[error(transparent)]
@@ -231,6 +221,12 @@ pub enum Error {
     },
 }
 
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::Spec(Box::new(e))
+    }
+}
+
 impl From<UsageError> for Error {
     fn from(e: UsageError) -> Self {
         Error::Argument(Box::new(e))
@@ -260,10 +256,9 @@ impl Error {
     /// side-by-side pairs, explanations.
     pub fn detail(&self) -> Vec<String> {
         match self {
-            Error::Spec { detail, .. }
-            | Error::Catalog { detail, .. }
-            | Error::Usage { detail, .. }
-            | Error::Refused { detail, .. } => detail.clone(),
+            Error::Usage { detail, .. } | Error::Refused { detail, .. } => detail.clone(),
+            Error::Spec(e) => e.kind.detail(),
+            Error::Catalog(e) => e.kind.detail(),
             Error::Argument(e) => e.detail(),
             Error::Build(e) => e.detail(),
             Error::Migration(e) => e.detail(),
@@ -274,6 +269,8 @@ impl Error {
     /// What the user can do about it, one hint a line (printed as `hint: …` after the detail).
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Spec(e) => e.kind.hints(),
+            Error::Catalog(e) => e.kind.hints(),
             Error::Argument(e) => e.hints(),
             Error::Build(e) => e.hints(),
             Error::Migration(e) => e.hints(),
@@ -290,8 +287,8 @@ impl Error {
             Error::Migrate { .. } => "migration",
             Error::BadStore { .. } => "bad_store",
             Error::NoStore { .. } => "no_store",
-            Error::Spec { .. } => "spec",
-            Error::Catalog { .. } => "catalog",
+            Error::Spec(_) => "spec",
+            Error::Catalog(_) => "catalog",
             Error::Data(_) => "data",
             Error::Argument(_) | Error::Usage { .. } => "usage",
             Error::ReadOnly(_) => "read_only",
@@ -305,7 +302,8 @@ impl Error {
     /// Where in the user's input the problem is, when the error knows.
     pub fn location(&self) -> Option<Location> {
         match self {
-            Error::Spec { loc, .. } | Error::Catalog { loc, .. } => Some(loc.clone()),
+            Error::Spec(e) => Some(e.loc.clone()),
+            Error::Catalog(e) => Some(e.loc.clone()),
             Error::Data(e) => Some(e.loc.clone()),
             Error::Io { path, .. }
             | Error::Migrate { path, .. }
@@ -323,6 +321,8 @@ impl Error {
             Error::Argument(e) => e.value(),
             Error::Build(e) => Some(e.cohort.clone()),
             Error::Data(e) => e.kind.value(),
+            Error::Spec(e) => e.kind.value(),
+            Error::Catalog(e) => e.kind.value(),
             _ => None,
         }
     }
@@ -340,22 +340,14 @@ impl Error {
         }
     }
 
-    /// A spec error without detail lines.
-    pub fn spec(loc: Location, message: impl Into<String>) -> Self {
-        Error::Spec {
-            loc,
-            message: message.into(),
-            detail: Vec::new(),
-        }
+    /// A spec problem (see [`Error::Spec`]).
+    pub fn spec(loc: Location, kind: SpecErrorKind) -> Self {
+        Error::Spec(Box::new(SpecError { loc, kind }))
     }
 
-    /// A catalog error without detail lines.
-    pub fn catalog(loc: Location, message: impl Into<String>) -> Self {
-        Error::Catalog {
-            loc,
-            message: message.into(),
-            detail: Vec::new(),
-        }
+    /// A catalog problem (see [`Error::Catalog`]).
+    pub fn catalog(loc: Location, kind: CatalogErrorKind) -> Self {
+        Error::Catalog(Box::new(CatalogError { loc, kind }))
     }
 
     /// Transitional (see [`Error::Usage`]); to be removed.
@@ -701,6 +693,254 @@ mod tests {
             DataErrorKind::NotUtf8 { at_byte: Some(7) },
         );
         assert_eq!(err.to_string(), "l.txt: not valid UTF-8 (at byte 7)");
+    }
+
+    #[test]
+    fn spec_errors_render_location_text_detail_and_hints() {
+        let at = Location::yaml("spec/config.yaml", "replicates");
+        let err = Error::spec(at.clone(), SpecErrorKind::ReplicatesRemoved);
+        assert_eq!(
+            printed(&err),
+            [
+                "error: spec/config.yaml: replicates: unknown top-level key \"replicates\": the \
+                 replicates block was removed and silently did nothing in the old tool (D18)",
+                "  hint: declare replicate axes instead, e.g. `draft_replicate: [1, 2]` under axes",
+            ]
+        );
+        assert_eq!(err.kind_name(), "spec");
+        assert_eq!(err.location(), Some(at));
+        assert_eq!(err.value(), None);
+
+        let err = Error::spec(
+            Location::yaml("c.yaml", "rules.pairs.p.allowed[0]"),
+            SpecErrorKind::PairOutsideDomain {
+                rule: "pair p".into(),
+                left: "\"d9\"".into(),
+                right: "\"e1\"".into(),
+                side: "left",
+                value: "\"d9\"".into(),
+                axis: "dt".into(),
+                levels: vec!["\"d1\"".into(), "\"d2\"".into()],
+            },
+        );
+        assert_eq!(
+            printed(&err),
+            [
+                "error: c.yaml: rules.pairs.p.allowed[0]: pair p: [\"d9\", \"e1\"] is outside the \
+                 domain: left value \"d9\" is not a level of \"dt\"",
+                "  dt levels: [\"d1\", \"d2\"]",
+            ]
+        );
+        assert_eq!(err.value().as_deref(), Some("\"d9\""));
+
+        let missing = |consumed_by: Option<&str>, axes_now: Option<Vec<String>>| {
+            Error::spec(
+                Location::yaml("c.yaml", "rules.ties.t"),
+                SpecErrorKind::AxisMissing {
+                    rule: "tie t".into(),
+                    axis: "a".into(),
+                    consumed_by: consumed_by.map(str::to_string),
+                    axes_now,
+                },
+            )
+        };
+        let err = missing(Some("tuple t1"), None);
+        assert_eq!(
+            printed(&err),
+            [
+                "error: c.yaml: rules.ties.t: tie t: axis \"a\" does not exist at this point",
+                "  hint: \"a\" was consumed by tuple t1, which applies earlier: rules apply in the \
+                 order their sections are written (D3)",
+            ]
+        );
+        let err = missing(None, Some(vec!["b".into(), "c".into()]));
+        assert_eq!(printed(&err)[1], "  hint: axes at this point: b, c");
+        assert_eq!(printed(&missing(None, None)).len(), 1);
+
+        for (fields, text) in [
+            (vec!["x"], "output.field_order names undefined field \"x\""),
+            (
+                vec!["x", "y"],
+                "output.field_order names undefined fields \"x\", \"y\"",
+            ),
+        ] {
+            let err = Error::spec(
+                Location::yaml("c.yaml", "output.field_order"),
+                SpecErrorKind::UndefinedFields {
+                    fields: fields.into_iter().map(str::to_string).collect(),
+                },
+            );
+            assert_eq!(
+                err.to_string(),
+                format!("c.yaml: output.field_order: {text}")
+            );
+        }
+
+        let err = Error::spec(
+            Location::position("c.yaml", Some(2), Some(5)),
+            SpecErrorKind::UnsupportedFormat { ext: String::new() },
+        );
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:2:5: unsupported spec format \"\": a spec is a .yaml, .yml or .json file \
+             (TOML never worked)"
+        );
+        let err = Error::spec(
+            Location::line("spec/items.csv", 1),
+            SpecErrorKind::CsvNoDataRows {
+                columns: vec!["a".into(), "b".into()],
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "spec/items.csv:1: the @file CSV has a header (a, b) but no data rows"
+        );
+        assert!(err.hints()[0].starts_with("the first line of an @file CSV"));
+        let err = Error::spec(
+            Location::yaml("c.yaml", "axes.a[0]"),
+            SpecErrorKind::InvisibleLevel {
+                value: "a\u{200b}b".into(),
+                position: 2,
+                found: '\u{200b}',
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "c.yaml: axes.a[0]: level \"a\\u{200b}b\" contains an invisible format character \
+             U+200B at character 2 (docs/decisions.md D9, D20)"
+        );
+        let err = Error::spec(
+            Location::yaml("c.yaml", "rules.pairs.p"),
+            SpecErrorKind::PairImbalance {
+                rule: "pair p".into(),
+                side: "left",
+                balance: "both".into(),
+                counts: vec![("\"d1\"".into(), 1), ("\"d2\"".into(), 2)],
+            },
+        );
+        assert_eq!(
+            printed(&err),
+            [
+                "error: c.yaml: rules.pairs.p: pair p: pair imbalance on left: \"d1\" ×1, \"d2\" ×2",
+                "  hint: balance: both requires every left value that appears in allowed to \
+                 appear equally often",
+            ]
+        );
+    }
+
+    #[test]
+    fn catalog_errors_list_row_problems_then_say_nothing_was_imported_then_hint() {
+        let err = Error::catalog(
+            Location::line_col("llm.csv", 3, 2),
+            CatalogErrorKind::Rows {
+                first: RowProblem::Changed {
+                    label: "llm models",
+                    key: "m".into(),
+                    what: "column \"model\"".into(),
+                    old: "\"gpt\"".into(),
+                    source_file: "/data/llm.csv".into(),
+                    line: 2,
+                    new: "\"gpt-2\"".into(),
+                },
+                more: vec![
+                    (
+                        Location::line("llm.csv", 4),
+                        RowProblem::FieldCount {
+                            found: 1,
+                            expected: 2,
+                        },
+                    ),
+                    (
+                        Location::line_col("llm.csv", 5, 1),
+                        RowProblem::KeyWhitespace {
+                            column: "id".into(),
+                            value: " m".into(),
+                        },
+                    ),
+                ],
+                stopped_after: None,
+            },
+        );
+        assert_eq!(
+            printed(&err),
+            [
+                "error: llm.csv:3:2: llm models row \"m\" changed: column \"model\" is \"gpt\" in \
+                 the store (imported from /data/llm.csv:2) but \"gpt-2\" here",
+                "  llm.csv:4: row has 1 fields but the header has 2",
+                "  llm.csv:5:1: id \" m\" has leading or trailing whitespace (the reference \
+                 trimmed it silently; fix the file)",
+                "  nothing was imported",
+                &format!("  hint: {CHANGED_HINT}"),
+            ]
+        );
+        assert_eq!(err.kind_name(), "catalog");
+        assert_eq!(err.location(), Some(Location::line_col("llm.csv", 3, 2)));
+        assert_eq!(err.value().as_deref(), Some("m"));
+
+        let err = Error::catalog(
+            Location::line_col("data/1_raw/llm_models.csv", 1, 3),
+            CatalogErrorKind::SelectionColumn {
+                name: "active".into(),
+                root: "data".into(),
+            },
+        );
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: data/1_raw/llm_models.csv:1:3: the catalog has the selection column \
+             \"active\": selection flags are not catalog data (D9); a cohort spec says which rows \
+             a cohort uses"
+        );
+        assert_eq!(
+            lines[2],
+            "  hint: `cohortdb catalog strip-active data` rewrites the catalogs without them \
+             (keeping *.legacy.csv copies)"
+        );
+        assert_eq!(err.value().as_deref(), Some("active"));
+
+        for (kind, text) in [
+            (
+                CatalogErrorKind::MissingColumns {
+                    missing: vec!["id"],
+                    label: "llm models",
+                    header: vec!["model".into(), "provider".into()],
+                },
+                "missing required column \"id\" for llm models (found: model, provider)",
+            ),
+            (
+                CatalogErrorKind::MissingColumns {
+                    missing: vec!["stage", "replicates"],
+                    label: "replication",
+                    header: vec![],
+                },
+                "missing required columns \"stage\", \"replicates\" for replication (found: )",
+            ),
+            (
+                CatalogErrorKind::UnterminatedQuote { truncated: true },
+                "a quoted field is never closed (unterminated quote); the file may be truncated",
+            ),
+            (
+                CatalogErrorKind::UnterminatedQuote { truncated: false },
+                "a quoted field is never closed (unterminated quote)",
+            ),
+            (
+                CatalogErrorKind::ComboCollision {
+                    id: "combo_v1_x".into(),
+                    concepts: ["a".to_string()].into_iter().collect(),
+                    level: "paragraph".into(),
+                    k_max: "2".into(),
+                    wanted: ["b".to_string()].into_iter().collect(),
+                    wanted_level: "sentence".into(),
+                    wanted_k_max: 3,
+                },
+                "combo combo_v1_x already exists for concepts {\"a\"} (paragraph, k_max 2), not \
+                 for {\"b\"} (sentence, k_max 3) (combo_collision)",
+            ),
+        ] {
+            let err = Error::catalog(Location::line("c.csv", 1), kind);
+            assert_eq!(err.to_string(), format!("c.csv:1: {text}"));
+            assert!(err.detail().is_empty() && err.hints().is_empty());
+        }
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub fn install_guard(conn: &mut Connection) -> Result<()> {
 /// connection should come from `Store::open_read_only`, which also installs [`install_guard`].
 pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statement<'c>> {
     let trimmed = sql.trim();
-    if trimmed.is_empty() {
+    if only_comments(trimmed) {
         return Err(ReadOnlyError::Empty.into());
     }
     let stmt = conn.prepare(trimmed).map_err(|e| match e {
@@ -137,6 +137,30 @@ pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statemen
         .into());
     }
     Ok(stmt)
+}
+
+/// True when `sql` holds nothing but whitespace, `-- …` line comments and `/* … */` blocks
+/// (SQLite prepares such text into no statement at all).
+fn only_comments(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after
+                .split_once('\n')
+                .map_or("", |(_, tail)| tail)
+                .trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after
+                .split_once("*/")
+                .map_or("", |(_, tail)| tail)
+                .trim_start();
+        } else {
+            return false;
+        }
+    }
 }
 
 fn first_words(sql: &str) -> String {
@@ -195,9 +219,95 @@ pub fn integrity_check(conn: &Connection) -> Result<String> {
         .db("pragma integrity_check")
 }
 
+/// Binds `--param name=value` pairs to `stmt`'s named parameters (`:name`, `@name` or
+/// `$name`; the name may be given with or without its prefix). Values are bound, never
+/// spliced into the SQL: a canonical integer (`42`, `-7`, not `007`) as an integer, anything
+/// else as text (SQLite then applies the compared column's affinity). Every parameter of the
+/// statement needs a value, and every value a parameter.
+pub fn bind_params(stmt: &mut Statement<'_>, params: &[(String, String)]) -> Result<()> {
+    let count = stmt.parameter_count();
+    let mut bound = vec![false; count + 1];
+    for (name, value) in params {
+        let index = if name.starts_with([':', '@', '$']) {
+            stmt.parameter_index(name).db("query parameter")?
+        } else {
+            [':', '@', '$'].iter().find_map(|prefix| {
+                stmt.parameter_index(&format!("{prefix}{name}"))
+                    .ok()
+                    .flatten()
+            })
+        };
+        let Some(index) = index else {
+            return Err(Error::usage(format!(
+                "query: --param {name}: the statement has no parameter :{}",
+                name.trim_start_matches([':', '@', '$'])
+            )));
+        };
+        match value.parse::<i64>() {
+            Ok(i) if i.to_string() == *value => stmt.raw_bind_parameter(index, i),
+            _ => stmt.raw_bind_parameter(index, value.as_str()),
+        }
+        .db("query parameter")?;
+        bound[index] = true;
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|i| !bound[*i])
+        .map(|i| {
+            stmt.parameter_name(i)
+                .map_or_else(|| format!("?{i}"), str::to_string)
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "query: no value for the statement's parameter{} {}",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ),
+            detail: vec![
+                "hint: give each with --param NAME=VALUE (positional ? parameters cannot be named; use :name)"
+                    .to_string(),
+            ],
+        });
+    }
+    Ok(())
+}
+
+/// Formats floating-point values exactly as SQLite does (`CAST(x AS TEXT)`: `1.0`, not `1`;
+/// `1.0e+20`), with one prepared statement reused for every value.
+pub struct RealText<'c> {
+    stmt: Statement<'c>,
+}
+
+impl<'c> RealText<'c> {
+    /// Prepares the formatter on `conn`.
+    pub fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(RealText {
+            stmt: conn
+                .prepare(crate::store::queries::QUERY_REAL_TEXT)
+                .db("query_real_text")?,
+        })
+    }
+
+    /// `value` as SQLite prints it.
+    pub fn format(&mut self, value: f64) -> Result<String> {
+        self.stmt
+            .query_row([value], |r| r.get("text"))
+            .db("query_real_text")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comment_only_text_is_no_statement() {
+        assert!(only_comments("-- a\n  /* b */\n-- c"));
+        assert!(only_comments("/* unterminated"));
+        assert!(!only_comments("-- a\nselect 1"));
+        assert!(!only_comments("/* a */ select 1 -- b"));
+    }
     use crate::store::Store;
 
     fn store_file() -> (tempfile::TempDir, std::path::PathBuf) {

@@ -107,7 +107,14 @@ fn a_changed_row_is_refused_with_file_line_column_old_and_new_and_nothing_is_wri
         "{err}"
     );
     assert!(err.contains("\"vendor/CHANGED\" here"), "{err}");
-    assert!(err.contains("append-only"), "{err}");
+    // Like every error's hints, the append-only hint is the last line, once.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[lines.len() - 2], "  nothing was imported", "{err}");
+    assert!(
+        lines[lines.len() - 1].starts_with("  hint: catalog rows are append-only (D9)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("append-only").count(), 1, "{err}");
     assert_eq!(s.store_digest(), digest);
     assert_eq!(
         s.query("select count(*) from llm_models where id = 'new'"),

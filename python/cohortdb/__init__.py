@@ -39,6 +39,8 @@ from .reports import (
     ExportReport,
     Finding,
     ImportReport,
+    ShowReport,
+    StatusReport,
     VerifyReport,
 )
 
@@ -61,6 +63,8 @@ __all__ = [
     "ExportReport",
     "Finding",
     "ImportReport",
+    "ShowReport",
+    "StatusReport",
     "VerifyReport",
     # errors
     "CatalogError",
@@ -250,6 +254,16 @@ class Store:
         if check and not report.matches:
             raise VerifyMismatch(report)
         return report
+
+    def status(self, *cohort_ids: str) -> StatusReport:
+        """Which stored cohorts are no longer current (``cohortdb status``): spec files changed
+        on disk, catalogs changed since the build, exports missing or differing; with no id,
+        every cohort and the catalog files. ``report.current`` is the CLI's exit 0."""
+        return StatusReport(**self._native.status(list(cohort_ids)))
+
+    def show(self, cohort_id: str) -> ShowReport:
+        """A stored cohort's record and balance table (``cohortdb show``)."""
+        return ShowReport(**self._native.show(cohort_id))
 
     def cohorts(self) -> List[CohortSummary]:
         """The stored cohorts (``cohortdb cohorts``), by id."""

@@ -70,6 +70,10 @@ class NativeStore:
         gens_root: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Verifies a stored cohort."""
+    def status(self, cohort_ids: List[str] = ...) -> Dict[str, Any]:
+        """Which cohorts (and catalog files) are no longer current."""
+    def show(self, cohort_id: str) -> Dict[str, Any]:
+        """A stored cohort's record and balance table."""
     def cohorts(self) -> List[Dict[str, Any]]:
         """The stored cohorts."""
     def query_batches(

@@ -16,6 +16,8 @@ __all__ = [
     "Finding",
     "VerifyReport",
     "CohortSummary",
+    "StatusReport",
+    "ShowReport",
 ]
 
 
@@ -221,3 +223,42 @@ class CohortSummary(_Report):
     """Evaluation members."""
     created_at: str
     """When it was built (RFC 3339, UTC)."""
+
+
+@dataclass(frozen=True)
+class StatusReport(_Report):
+    """What ``Store.status()`` found (``cohortdb status``)."""
+
+    current: bool
+    """True when every cohort and catalog checked is current (the CLI's exit 0)."""
+    cohorts: List[Dict[str, Any]]
+    """Per cohort: ``cohort_id``, ``current`` and ``stale`` (each with its ``kind`` and fields,
+    as ``cohortdb status --format json`` prints them)."""
+    catalogs: List[Dict[str, Any]]
+    """The catalog files of the data layout (checked when no cohort id is given)."""
+
+
+@dataclass(frozen=True)
+class ShowReport(_Report):
+    """A stored cohort's record and balance table (``cohortdb show``)."""
+
+    cohort_id: str
+    """The cohort."""
+    hash_scheme: str
+    """The hash scheme (``cohortdb-v1``)."""
+    content_hash: str
+    """The content hash."""
+    spec_hash: str
+    """The canonical spec's digest."""
+    import_batch: int
+    """The newest import batch the build saw."""
+    seed: Optional[str]
+    """The effective shuffle seed as decimal text (seeds have any size), if any."""
+    created_at: str
+    """When it was built."""
+    counts: Dict[str, int]
+    """Members per stage: ``draft``, ``essay``, ``evaluation``."""
+    spec_files: List[str]
+    """The stored spec bundle's files (the config first)."""
+    balance: List[Dict[str, Any]]
+    """Per stage with members: each axis's level counts."""

@@ -400,6 +400,34 @@ impl NativeStore {
         Ok(value)
     }
 
+    /// `cohortdb status [COHORT_ID…]`: which cohorts (and, with no id, which catalog files)
+    /// are no longer current.
+    #[pyo3(signature = (cohort_ids=Vec::new()))]
+    fn status<'py>(&self, py: Python<'py>, cohort_ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        let report = detached(py, || {
+            let ids = cohort_ids
+                .iter()
+                .map(|id| CohortId::parse(id))
+                .collect::<cohortdb::Result<Vec<_>>>()?;
+            let store = Store::open_read_only(&self.db)?;
+            let options = cohortdb::status::StatusOptions {
+                data_root: self.data_root.clone(),
+            };
+            cohortdb::status::status(store.conn(), &self.db, &ids, &options)
+        })?;
+        report_to_py(py, &report)
+    }
+
+    /// `cohortdb show COHORT_ID`: the record and its balance table.
+    fn show<'py>(&self, py: Python<'py>, cohort_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let report = detached(py, || {
+            let id = CohortId::parse(&cohort_id)?;
+            let store = Store::open_read_only(&self.db)?;
+            cohortdb::show::show(store.conn(), &id)
+        })?;
+        report_to_py(py, &report)
+    }
+
     /// The stored cohorts.
     fn cohorts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let list = detached(py, || {

@@ -224,3 +224,23 @@ def test_build_releases_the_gil_while_it_works(store):
     blocker.close()
     assert "error" not in outcome, outcome.get("error")
     assert outcome["report"].created
+
+
+def test_status_and_show(built, workdir):
+    shown = built.show("pilot")
+    assert isinstance(shown, cohortdb.ShowReport)
+    assert shown.counts == {"draft": 8, "essay": 8, "evaluation": 32}
+    assert shown.content_hash == built.cohorts()[0].content_hash
+    assert shown.spec_files[0].endswith("config.yaml")
+    built.export("pilot")
+    status = built.status("pilot")
+    assert isinstance(status, cohortdb.StatusReport)
+    assert status.current and status.cohorts[0]["cohort_id"] == "pilot"
+    membership = workdir / "data" / "cohorts" / "pilot" / "membership.csv"
+    membership.write_text(membership.read_text() + "x\n")
+    changed = built.status("pilot")
+    assert not changed.current and changed.cohorts[0]["stale"]
+    assert built.status().cohorts[0]["cohort_id"] == "pilot"
+    json.dumps(changed.to_dict())
+    with pytest.raises(cohortdb.UsageError):
+        built.show("bad id")

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::CatalogKind;
 use crate::csvread::{CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result, UsageError};
+use crate::error::{CatalogErrorKind, Error, Location, Result, SpecErrorKind, UsageError};
 use crate::spec::Plan;
 use crate::spec::node::{Node, parse_json};
 
@@ -39,13 +39,16 @@ impl Catalogs {
         let node = parse_json(text).map_err(|e| {
             Error::spec(
                 Location::position(&shown, e.line, e.column),
-                format!("invalid JSON: {}", e.message),
+                SpecErrorKind::Syntax {
+                    format: "JSON",
+                    message: e.message,
+                },
             )
         })?;
         let Node::Map(entries) = node else {
             return Err(Error::spec(
                 Location::file(path),
-                "a catalog file must hold a JSON object {axis: [values]}",
+                SpecErrorKind::CatalogNotAnObject,
             ));
         };
         for (key, value) in entries {
@@ -62,10 +65,9 @@ impl Catalogs {
                 other => {
                     return Err(Error::spec(
                         Location::yaml(path, axis.as_str()),
-                        format!(
-                            "catalog entries must be a list or a mapping, found {}",
-                            other.display()
-                        ),
+                        SpecErrorKind::CatalogEntries {
+                            found: other.display(),
+                        },
                     ));
                 }
             };
@@ -125,10 +127,9 @@ fn py_str(node: &Node, shown: &str, axis: &str) -> Result<String> {
         Node::Float(f) => Ok(format!("{f:?}")),
         other => Err(Error::spec(
             Location::yaml(shown, axis),
-            format!(
-                "catalog values must be strings or numbers, found {}",
-                other.display()
-            ),
+            SpecErrorKind::CatalogValue {
+                found: other.display(),
+            },
         )),
     }
 }
@@ -178,12 +179,7 @@ fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
     let file = crate::fsutil::open_regular(path).map_err(|e| Error::io(path, e))?;
     let mut reader = CsvReader::new(std::io::BufReader::new(file), Dialect::default());
     let mut rec = RawRecord::default();
-    let bad = |line: u64| {
-        Error::catalog(
-            Location::line(path, line),
-            "unreadable CSV (invalid UTF-8 or an unterminated quote)",
-        )
-    };
+    let bad = |line: u64| Error::catalog(Location::line(path, line), CatalogErrorKind::Unreadable);
     let has_header = reader.read_record(&mut rec).map_err(|_| bad(1))?;
     let header: Vec<String> = if has_header {
         rec.iter()
@@ -195,7 +191,10 @@ fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
     let Some(index) = header.iter().position(|h| h == column) else {
         return Err(Error::catalog(
             Location::line(path, 1),
-            format!("no column {column:?} (columns: {})", header.join(", ")),
+            CatalogErrorKind::NoSuchColumn {
+                column: column.to_string(),
+                header,
+            },
         ));
     };
     let mut values = Vec::new();

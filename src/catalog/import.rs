@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 
 use super::CatalogKind;
-use crate::error::{DbContext, Error, Location, Result, UsageError};
+use crate::error::{CatalogErrorKind, DbContext, Error, Location, Result, UsageError};
 use crate::store::{Store, queries};
 use reading::CatalogFile;
 use storing::{Batch, Outcome, Writer};
@@ -195,7 +195,7 @@ fn import_one(
     if path.is_dir() {
         return Err(Error::catalog(
             Location::file(path),
-            "is a directory, not a CSV file",
+            CatalogErrorKind::IsDirectory,
         ));
     }
     report.present = true;
@@ -220,8 +220,9 @@ fn import_one(
         }
         let mut row = match layout.row(path, rec) {
             Ok(row) => row,
-            Err((loc, message)) => {
-                problems.add(loc, message);
+            Err(problem) => {
+                let (loc, problem) = *problem;
+                problems.add(loc, problem);
                 continue;
             }
         };
@@ -237,10 +238,7 @@ fn import_one(
                     Some(p) => Location::line_col(path, row.line, p as u64 + 1),
                     None => Location::line(path, row.line),
                 };
-                problems.add(loc, conflict.message);
-                if let Some(hint) = conflict.hint {
-                    problems.hint(hint);
-                }
+                problems.add(loc, conflict.problem);
             }
         }
     }

@@ -11,6 +11,20 @@ use cohortdb::ids::CohortId;
 use cohortdb::seed::Seed;
 
 use super::Global;
+use super::render::{FormatArgs, Spinner, StageCountsJson, print_json};
+
+/// `build --format json` (docs/schema/build.schema.json).
+#[derive(serde::Serialize)]
+struct BuildJson<'a> {
+    cohort_id: &'a str,
+    /// `created` or `unchanged`.
+    status: &'static str,
+    /// The spec files differ from the stored bundle only in formatting (unchanged builds).
+    formatting_only: bool,
+    counts: StageCountsJson,
+    hash_scheme: &'static str,
+    content_hash: &'a str,
+}
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -27,6 +41,8 @@ pub struct BuildArgs {
     /// Refuse specs whose product has more rows than this (checked before any work).
     #[arg(long, value_name = "N", default_value_t = cohortdb::compile::DEFAULT_MAX_ROWS)]
     max_rows: u128,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
@@ -43,9 +59,26 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&spec_path)?;
     super::check_max_rows(&plan, args.max_rows)?;
     let seed = spec.effective_seed(args.seed);
+    let spinner = Spinner::start(global, format!("building {id}"));
     let report = super::with_new_or_existing_store(global, |store| {
         Ok(cohort::build(store, &id, &spec, &plan, seed.as_ref())?)
     })?;
+    drop(spinner);
+    if args.format.is_json() {
+        let (status, formatting_only) = match report.status {
+            BuildStatus::Created => ("created", false),
+            BuildStatus::Unchanged { formatting_only } => ("unchanged", formatting_only),
+        };
+        print_json(&BuildJson {
+            cohort_id: &report.cohort_id,
+            status,
+            formatting_only,
+            counts: report.counts.into(),
+            hash_scheme: cohortdb::record::SCHEME,
+            content_hash: &report.content_hash,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = super::out::stdout();
     match report.status {
         BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,

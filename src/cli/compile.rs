@@ -83,7 +83,13 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
     catalogs.check(&plan)?;
 
     match &args.out {
-        Some(out) => write_out(out, format, &plan, seed.as_ref())?,
+        Some(out) => {
+            let _spinner = super::render::Spinner::start(
+                global,
+                format!("compiling {} rows to {}", plan.row_count(), out.display()),
+            );
+            write_out(out, format, &plan, seed.as_ref())?
+        }
         None => {
             let stdout = std::io::stdout().lock();
             let mut writer = RowWriter::new(

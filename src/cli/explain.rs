@@ -12,12 +12,127 @@ use cohortdb::spec::resolve::AxisOrigin;
 use cohortdb::textfmt::count;
 
 use super::Global;
+use super::render::{FormatArgs, print_json};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The spec: a .yaml/.yml/.json file, or a folder holding config.yaml.
     #[arg(value_name = "SPEC")]
     spec: PathBuf,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+/// An axis with its level count, in `explain --format json`.
+#[derive(serde::Serialize)]
+struct AxisJson<'a> {
+    axis: &'a str,
+    levels: usize,
+}
+
+#[derive(serde::Serialize)]
+struct DeclaredJson<'a> {
+    axis: &'a str,
+    levels: usize,
+    duplicates: usize,
+    /// The tuple rule that binds a derived axis.
+    derived_from: Option<&'a str>,
+    /// Where it is declared (YAML path).
+    at: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct StepJson<'a> {
+    rule: &'a str,
+    at: Option<&'a str>,
+    /// The axes the rule created or changed, with their level counts after it.
+    changed: Vec<AxisJson<'a>>,
+    /// The axes the rule consumed.
+    removed: &'a [String],
+    axis_count: usize,
+    rows: u128,
+}
+
+#[derive(serde::Serialize)]
+struct ProductAxisJson<'a> {
+    kind: &'static str,
+    axis: &'a str,
+    levels: usize,
+}
+
+/// `explain --format json` (docs/schema/explain.schema.json).
+#[derive(serde::Serialize)]
+struct ExplainJson<'a> {
+    spec: &'a str,
+    declared: Vec<DeclaredJson<'a>>,
+    rows_before_rules: u128,
+    steps: Vec<StepJson<'a>>,
+    product: Vec<ProductAxisJson<'a>>,
+    rows: u128,
+    columns: Vec<&'a str>,
+}
+
+fn origin_name(origin: &AxisOrigin) -> &'static str {
+    match origin {
+        AxisOrigin::Declared => "axis",
+        AxisOrigin::Tie => "tie",
+        AxisOrigin::Pair => "pair",
+        AxisOrigin::Tuple => "tuple",
+    }
+}
+
+fn axes_json(axes: &[(String, usize)]) -> Vec<AxisJson<'_>> {
+    axes.iter()
+        .map(|(axis, levels)| AxisJson {
+            axis,
+            levels: *levels,
+        })
+        .collect()
+}
+
+fn print_json_plan(spec: &cohortdb::spec::Spec, plan: &cohortdb::spec::Plan) -> anyhow::Result<()> {
+    print_json(&ExplainJson {
+        spec: &spec.config_display,
+        declared: spec
+            .axes
+            .iter()
+            .zip(&plan.declared)
+            .map(|(axis, (_, distinct))| DeclaredJson {
+                axis: &axis.name,
+                levels: *distinct,
+                duplicates: axis.levels.len().saturating_sub(*distinct),
+                derived_from: axis.derived_from.as_deref(),
+                at: axis.at.yaml_path.as_deref(),
+            })
+            .collect(),
+        rows_before_rules: plan
+            .declared
+            .iter()
+            .fold(1u128, |a, (_, c)| a.saturating_mul(*c as u128)),
+        steps: plan
+            .steps
+            .iter()
+            .map(|step| StepJson {
+                rule: &step.rule,
+                at: step.at.yaml_path.as_deref(),
+                changed: axes_json(&step.changed),
+                removed: &step.removed,
+                axis_count: step.axis_count,
+                rows: step.rows,
+            })
+            .collect(),
+        product: plan
+            .axes
+            .iter()
+            .map(|a| ProductAxisJson {
+                kind: origin_name(&a.origin),
+                axis: &a.name,
+                levels: a.levels.len(),
+            })
+            .collect(),
+        rows: plan.row_count(),
+        columns: plan.columns.iter().map(|c| c.name.as_str()).collect(),
+    })
 }
 
 fn axes_line(axes: &[(String, usize)]) -> String {
@@ -32,6 +147,10 @@ fn axes_line(axes: &[(String, usize)]) -> String {
 
 pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = super::load_plan(&args.spec)?;
+    if args.format.is_json() {
+        print_json_plan(&spec, &plan)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = super::out::stdout();
     writeln!(out, "spec: {}", spec.config_display)?;
     writeln!(out)?;
@@ -89,12 +208,7 @@ pub fn run(_global: &Global, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     writeln!(out)?;
     writeln!(out, "product (the last axis varies fastest):")?;
     for axis in &plan.axes {
-        let kind = match axis.origin {
-            AxisOrigin::Declared => "axis",
-            AxisOrigin::Tie => "tie",
-            AxisOrigin::Pair => "pair",
-            AxisOrigin::Tuple => "tuple",
-        };
+        let kind = origin_name(&axis.origin);
         writeln!(
             out,
             "  {:<5} {} ({})",

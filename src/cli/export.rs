@@ -11,7 +11,7 @@ use cohortdb::export::{self, ExportOptions, FileOutcome};
 use cohortdb::ids::CohortId;
 
 use super::Global;
-use super::render::{MetadataBar, warn};
+use super::render::{FormatArgs, MetadataBar, print_json, warn};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -28,6 +28,8 @@ pub struct ExportArgs {
     /// and metadata files are never replaced).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -42,9 +44,14 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
     };
     let store = Store::open_read_only(&global.db)?;
-    let progress = MetadataBar::new(global);
+    let progress = MetadataBar::new(global, id.as_str());
     let report = export::export(store.conn(), &id, &options, &progress)?;
     drop(progress);
+    if args.format.is_json() {
+        // The notes are part of the document, not warnings.
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     for note in &report.notes {
         warn(global, &note.to_string());
     }

@@ -9,7 +9,25 @@ use clap::Args;
 use cohortdb::catalog::{self, CatalogKind};
 
 use super::Global;
-use super::render::{FileBar, warn};
+use super::render::{FileBar, FormatArgs, print_json, warn};
+
+/// One file in `import --format json` (docs/schema/import.schema.json).
+#[derive(serde::Serialize)]
+struct FileJson<'a> {
+    kind: &'static str,
+    path: &'a str,
+    present: bool,
+    added: u64,
+    unchanged: u64,
+    batch_id: Option<i64>,
+    warnings: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct ImportJson<'a> {
+    added: u64,
+    files: Vec<FileJson<'a>>,
+}
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -21,6 +39,8 @@ pub struct ImportArgs {
     /// The CSV file (bodies and descriptions are read from folders next to it).
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 /// Refuses an import of the data layout that would find no catalog file at all (a missing or
@@ -79,6 +99,26 @@ pub fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
             })?
         }
     };
+    if args.format.is_json() {
+        // The warnings are part of the document.
+        print_json(&ImportJson {
+            added: report.added(),
+            files: report
+                .files
+                .iter()
+                .map(|f| FileJson {
+                    kind: f.kind.name(),
+                    path: &f.path,
+                    present: f.present,
+                    added: f.added,
+                    unchanged: f.unchanged,
+                    batch_id: f.batch_id,
+                    warnings: &f.warnings,
+                })
+                .collect(),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     for file in &report.files {
         for warning in &file.warnings {
             warn(global, warning);

@@ -6,6 +6,8 @@ mod build;
 mod catalog;
 mod cohorts;
 mod compile;
+mod completions;
+mod diff;
 mod explain;
 mod export;
 mod import;
@@ -14,7 +16,9 @@ mod migrate;
 mod out;
 mod query;
 mod render;
+mod show;
 mod sql;
+mod status;
 mod verify;
 
 use std::path::PathBuf;
@@ -79,7 +83,7 @@ pub enum Command {
     /// Prove a stored cohort reproduces from its hash, and that its exported files are intact.
     Verify(verify::VerifyArgs),
     /// List the stored cohorts.
-    Cohorts,
+    Cohorts(render::FormatArgs),
     /// Run one read-only SQL statement against the store.
     Query(query::QueryArgs),
     /// Copy the store, consistently and while in use, to a new self-contained file.
@@ -91,6 +95,19 @@ pub enum Command {
     /// Maintain catalog files (`strip-active`).
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// What is stale: spec folders edited since the build, exports missing or differing from
+    /// the record, newer cohorts sharing gen_ids. Exit 0 when current, 1 when anything is stale.
+    Status(status::StatusArgs),
+    /// A stored cohort: its record, its stored spec (`--spec`, `--spec-out DIR`) and a balance
+    /// table of members per level of each axis.
+    Show(show::ShowArgs),
+    /// What differs between two cohorts (stored ids or spec folders): members added and removed
+    /// per stage, spec changes, referenced catalog rows. Exit 0 when identical, 1 when not.
+    Diff(diff::DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page cohortdb(1) in roff.
+    Man,
 }
 
 /// Runs a parsed command line.
@@ -105,11 +122,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(&global, args),
         Command::Export(args) => export::run(&global, args),
         Command::Verify(args) => verify::run(&global, args),
-        Command::Cohorts => cohorts::run(&global),
+        Command::Cohorts(format) => cohorts::run(&global, &format),
         Command::Query(args) => query::run(&global, args),
         Command::Backup(args) => backup::run(&global, args),
         Command::Migrate(command) => migrate::run(&global, command),
         Command::Catalog(command) => catalog::run(&global, command),
+        Command::Status(args) => status::run(&global, args),
+        Command::Show(args) => show::run(&global, args),
+        Command::Diff(args) => diff::run(&global, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
     }
 }
 

@@ -1,7 +1,9 @@
-//! `cohortdb query SQL`: one read-only statement, streamed as csv, json, jsonl, or an aligned
-//! table (the default on a terminal).
+//! `cohortdb query SQL | - | --file F`: one read-only statement with named parameters bound
+//! from `--param`, streamed as csv, tsv, json, jsonl, markdown, or an aligned table (the
+//! default on a terminal). Floats print as SQLite prints them, blobs as `x'…'` in every format.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +11,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use cohortdb::Store;
-use cohortdb::query::Stop;
+use cohortdb::query::{RealText, Stop};
 use cohortdb::textfmt::{push_json_str, write_csv_record};
 use rusqlite::types::ValueRef;
 
@@ -17,18 +19,39 @@ use super::Global;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Aligned columns (the first 1000 rows size them) and a row count.
     Table,
+    /// A header line, minimal quoting, LF line ends.
     Csv,
+    /// A header line, tab-separated; `\`, tab, CR and LF in values escaped as `\\`, `\t`,
+    /// `\r`, `\n`.
+    Tsv,
+    /// One array of objects.
     Json,
+    /// One object a line.
     Jsonl,
+    /// A GitHub-flavoured Markdown table (`|` escaped, line breaks as `<br>`).
+    Markdown,
 }
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// One SQL statement that only reads (views: membership, cohorts, templates, llm_models,
-    /// concepts, combo_mappings, …).
-    #[arg(value_name = "SQL")]
-    sql: String,
+    /// concepts, combo_mappings, …); `-` reads it from stdin. Comments (`-- …`) are fine.
+    #[arg(
+        value_name = "SQL",
+        allow_hyphen_values = true,
+        required_unless_present = "file",
+        conflicts_with = "file"
+    )]
+    sql: Option<String>,
+    /// Read the statement from a file (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// A named parameter, bound (never spliced): `--param cohort=alpha` for `:cohort`.
+    /// Repeatable. A canonical integer binds as an integer, anything else as text.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
     /// Output format; default `table` on a terminal, `csv` otherwise.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -37,29 +60,108 @@ pub struct QueryArgs {
     timeout: Option<Duration>,
 }
 
-fn text_of(value: ValueRef<'_>) -> Vec<u8> {
-    match value {
-        ValueRef::Null => Vec::new(),
-        ValueRef::Integer(i) => i.to_string().into_bytes(),
-        ValueRef::Real(f) => f.to_string().into_bytes(),
-        ValueRef::Text(t) => t.to_vec(),
-        ValueRef::Blob(b) => format!("x'{}'", hex(b)).into_bytes(),
+fn parse_param(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found {arg:?}")),
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The statement's text: the argument, a file, or stdin (`-`).
+fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
+    let from_stdin = |what: &str| -> anyhow::Result<String> {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| cohortdb::Error::usage(format!("query: reading {what}: {e}")))?;
+        Ok(text)
+    };
+    match (&args.sql, &args.file) {
+        (Some(sql), _) if sql == "-" => from_stdin("the statement from stdin"),
+        (Some(sql), _) => Ok(sql.clone()),
+        (None, Some(path)) if path.as_os_str() == "-" => from_stdin("the statement from stdin"),
+        (None, Some(path)) => {
+            let bytes =
+                cohortdb::fsutil::read_regular(path).map_err(|e| cohortdb::Error::io(path, e))?;
+            String::from_utf8(bytes).map_err(|e| {
+                cohortdb::Error::usage(format!(
+                    "{}: the statement is not UTF-8 (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ))
+                .into()
+            })
+        }
+        (None, None) => Err(cohortdb::Error::usage("query: no SQL statement").into()),
+    }
 }
 
-fn push_json_value(out: &mut String, value: ValueRef<'_>) {
+/// A value as text, the same in every format: NULL empty, floats as SQLite prints them,
+/// blobs as `x'hex'`.
+fn text_of(value: ValueRef<'_>, real: &mut RealText<'_>) -> cohortdb::Result<Vec<u8>> {
+    Ok(match value {
+        ValueRef::Null => Vec::new(),
+        ValueRef::Integer(i) => i.to_string().into_bytes(),
+        ValueRef::Real(f) => real.format(f)?.into_bytes(),
+        ValueRef::Text(t) => t.to_vec(),
+        ValueRef::Blob(b) => blob_text(b).into_bytes(),
+    })
+}
+
+fn blob_text(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2 + 3);
+    text.push_str("x'");
+    for b in bytes {
+        text.push_str(&format!("{b:02x}"));
+    }
+    text.push('\'');
+    text
+}
+
+fn push_json_value(
+    out: &mut String,
+    value: ValueRef<'_>,
+    real: &mut RealText<'_>,
+) -> cohortdb::Result<()> {
     match value {
         ValueRef::Null => out.push_str("null"),
         ValueRef::Integer(i) => out.push_str(&i.to_string()),
-        ValueRef::Real(f) if f.is_finite() => out.push_str(&f.to_string()),
+        ValueRef::Real(f) if f.is_finite() => out.push_str(&real.format(f)?),
         ValueRef::Real(_) => out.push_str("null"),
         ValueRef::Text(t) => push_json_str(out, &String::from_utf8_lossy(t), false),
-        ValueRef::Blob(b) => push_json_str(out, &hex(b), false),
+        ValueRef::Blob(b) => push_json_str(out, &blob_text(b), false),
     }
+    Ok(())
+}
+
+/// A TSV field: backslash, tab, CR and LF escaped.
+fn push_tsv(out: &mut Vec<u8>, field: &[u8]) {
+    for &b in field {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// A Markdown table row: `|` escaped, line breaks as `<br>`.
+fn markdown_row(cells: &[String]) -> String {
+    let mut line = String::from("|");
+    for cell in cells {
+        line.push(' ');
+        line.push_str(
+            &cell
+                .replace('|', "\\|")
+                .replace("\r\n", "<br>")
+                .replace('\n', "<br>"),
+        );
+        line.push_str(" |");
+    }
+    line.push('\n');
+    line
 }
 
 /// How many rows `--format table` reads before it fixes the column widths; later rows are
@@ -100,12 +202,13 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
         // A second handler cannot be installed in one process; `query` runs once per process.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
     }
+    let sql = read_sql(&args)?;
     let reason = cohortdb::query::install_limits(store.conn_mut(), args.timeout, stop)?;
-    let mut stmt = cohortdb::query::prepare_read_only(store.conn(), &args.sql)?;
+    let mut real = RealText::new(store.conn())?;
+    let mut stmt = cohortdb::query::prepare_read_only(store.conn(), &sql)?;
+    cohortdb::query::bind_params(&mut stmt, &args.params)?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let mut rows = stmt
-        .query([])
-        .map_err(|e| query_error(e, args.timeout, &reason))?;
+    let mut rows = stmt.raw_query();
     // The first row is read before anything is written: a statement that fails at once prints
     // its error only, not a header followed by an error.
     let mut next = rows
@@ -115,8 +218,26 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout);
     let mut line = String::new();
     let mut table = Table::new(&names);
-    if format == Format::Csv {
-        write_csv_record(&mut out, &names, b"\n")?;
+    let mut fields: Vec<Vec<u8>> = Vec::with_capacity(names.len());
+    let mut bytes: Vec<u8> = Vec::new();
+    match format {
+        Format::Csv => write_csv_record(&mut out, &names, b"\n")?,
+        Format::Tsv => {
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    bytes.push(b'\t');
+                }
+                push_tsv(&mut bytes, name.as_bytes());
+            }
+            bytes.push(b'\n');
+            out.write_all(&bytes)?;
+        }
+        Format::Markdown => {
+            out.write_all(markdown_row(&names).as_bytes())?;
+            let rule: Vec<String> = names.iter().map(|_| "---".to_string()).collect();
+            out.write_all(markdown_row(&rule).as_bytes())?;
+        }
+        _ => {}
     }
     if format == Format::Json {
         out.write_all(b"[")?;
@@ -125,10 +246,32 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
     while let Some(row) = next {
         match format {
             Format::Csv => {
-                let fields: Vec<Vec<u8>> = (0..names.len())
-                    .map(|i| text_of(row.get_ref_unwrap(i)))
-                    .collect();
+                fields.clear();
+                for i in 0..names.len() {
+                    fields.push(text_of(row.get_ref_unwrap(i), &mut real)?);
+                }
                 write_csv_record(&mut out, &fields, b"\n")?;
+            }
+            Format::Tsv => {
+                bytes.clear();
+                for i in 0..names.len() {
+                    if i > 0 {
+                        bytes.push(b'\t');
+                    }
+                    push_tsv(&mut bytes, &text_of(row.get_ref_unwrap(i), &mut real)?);
+                }
+                bytes.push(b'\n');
+                out.write_all(&bytes)?;
+            }
+            Format::Markdown => {
+                let mut cells = Vec::with_capacity(names.len());
+                for i in 0..names.len() {
+                    cells.push(
+                        String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i), &mut real)?)
+                            .into_owned(),
+                    );
+                }
+                out.write_all(markdown_row(&cells).as_bytes())?;
             }
             Format::Json | Format::Jsonl => {
                 line.clear();
@@ -142,7 +285,7 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
                     }
                     push_json_str(&mut line, name, false);
                     line.push_str(": ");
-                    push_json_value(&mut line, row.get_ref_unwrap(i));
+                    push_json_value(&mut line, row.get_ref_unwrap(i), &mut real)?;
                 }
                 line.push('}');
                 if format == Format::Jsonl {
@@ -151,9 +294,13 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
                 out.write_all(line.as_bytes())?;
             }
             Format::Table => {
-                let cells = (0..names.len())
-                    .map(|i| String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i))).into_owned())
-                    .collect();
+                let mut cells = Vec::with_capacity(names.len());
+                for i in 0..names.len() {
+                    cells.push(
+                        String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i), &mut real)?)
+                            .into_owned(),
+                    );
+                }
                 table.push(&mut out, cells)?;
             }
         }

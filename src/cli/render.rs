@@ -69,37 +69,84 @@ impl cohortdb::catalog::Progress for FileBar {
     }
 }
 
-/// A progress bar for metadata.json files written by export (thread-safe).
+/// A spinner with the elapsed time for work without a count (building, verifying, compiling
+/// to a file): shown on a terminal from the start, so long work never sits silent; cleared
+/// when dropped.
+pub struct Spinner(Option<ProgressBar>);
+
+impl Spinner {
+    /// Starts a spinner saying `message` (nothing unless stderr is a terminal and not `-q`).
+    pub fn start(global: &Global, message: impl Into<String>) -> Spinner {
+        if !bars_enabled(global) {
+            return Spinner(None);
+        }
+        Spinner(Some(spinner(message.into())))
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn spinner(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("the template is valid"),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    // Drawn at once, not at the first tick.
+    bar.tick();
+    bar
+}
+
+/// Export's progress (thread-safe): a spinner while the export checks the existing files,
+/// then a bar over the metadata.json files it writes.
 pub struct MetadataBar {
     enabled: bool,
     bar: std::sync::Mutex<Option<ProgressBar>>,
 }
 
 impl MetadataBar {
-    pub fn new(global: &Global) -> Self {
+    pub fn new(global: &Global, cohort_id: &str) -> Self {
+        let enabled = bars_enabled(global);
+        let bar = enabled.then(|| spinner(format!("exporting {cohort_id}: checking")));
         MetadataBar {
-            enabled: bars_enabled(global),
-            bar: std::sync::Mutex::new(None),
+            enabled,
+            bar: std::sync::Mutex::new(bar),
         }
     }
 }
 
 impl cohortdb::export::ExportProgress for MetadataBar {
     fn start(&self, total: u64) {
-        if !self.enabled || total < BAR_MIN_ITEMS {
+        if !self.enabled {
             return;
         }
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>22} [{bar:30}] {pos}/{len} {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_message("metadata.json");
-        bar.enable_steady_tick(Duration::from_millis(200));
-        if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(bar);
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
+        if let Some(spinner) = slot.take() {
+            spinner.finish_and_clear();
         }
+        let bar = if total < BAR_MIN_ITEMS {
+            spinner(format!("writing {total} metadata.json files"))
+        } else {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{msg:>22} [{bar:30}] {pos}/{len} {eta}")
+                    .expect("the template is valid")
+                    .progress_chars("=> "),
+            );
+            bar.set_message("metadata.json");
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        };
+        *slot = Some(bar);
     }
 
     fn advance(&self, n: u64) {
@@ -116,3 +163,48 @@ impl Drop for MetadataBar {
         }
     }
 }
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    #[default]
+    Text,
+    /// One JSON document (schemas under docs/schema/).
+    Json,
+}
+
+/// `--format text|json` and `--json`, on every command that prints a report.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArgs {
+    /// Print the report as text (default) or as one JSON document (docs/schema/).
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    format: ReportFormat,
+    /// Same as `--format json`.
+    #[arg(long)]
+    json: bool,
+}
+
+impl FormatArgs {
+    /// True when the report goes out as JSON.
+    pub fn is_json(&self) -> bool {
+        self.json || self.format == ReportFormat::Json
+    }
+}
+
+/// Prints `value` as one pretty JSON document on stdout, with a trailing newline.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = super::out::stdout();
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// True when stdout is a terminal and `NO_COLOR` is unset or empty (https://no-color.org).
+pub fn colour_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Members per stage in JSON reports: `{"draft": n, "essay": n, "evaluation": n}`.
+pub type StageCountsJson = cohortdb::show::StageCounts;

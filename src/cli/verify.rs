@@ -12,6 +12,53 @@ use cohortdb::ids::CohortId;
 use cohortdb::verify::{self, Severity, VerifyOptions, VerifyReport};
 
 use super::Global;
+use super::render::{FormatArgs, Spinner, print_json};
+
+/// A finding in `verify --format json`: its severity and text beside its typed fields.
+#[derive(serde::Serialize)]
+struct FindingJson<'a> {
+    severity: Severity,
+    text: String,
+    #[serde(flatten)]
+    finding: &'a cohortdb::verify::Finding,
+}
+
+/// One cohort in `verify --format json` (docs/schema/verify.schema.json).
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    cohort_id: &'a str,
+    matches: bool,
+    findings: Vec<FindingJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorJson {
+    cohort_id: String,
+    error: String,
+}
+
+#[derive(serde::Serialize)]
+struct VerifyJson<'a> {
+    matches: bool,
+    cohorts: Vec<ReportJson<'a>>,
+    errors: Vec<ErrorJson>,
+}
+
+fn report_json(report: &VerifyReport) -> ReportJson<'_> {
+    ReportJson {
+        cohort_id: &report.cohort_id,
+        matches: report.matches(),
+        findings: report
+            .findings
+            .iter()
+            .map(|finding| FindingJson {
+                severity: finding.severity(),
+                text: finding.to_string(),
+                finding,
+            })
+            .collect(),
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -34,6 +81,8 @@ pub struct VerifyArgs {
     /// Check only the store (recompute the content hash), not the export folder.
     #[arg(long)]
     store_only: bool,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 fn print(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()> {
@@ -74,6 +123,9 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
     let store = Store::open_existing(&global.db)?;
+    let json = args.format.is_json();
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
     let mut out = super::out::stdout();
     let (mut differs, mut errors) = (0, 0);
     for id in &ids {
@@ -85,33 +137,54 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             gens_root: gens_root.clone(),
             store_only: args.store_only,
         };
-        match verify::verify(store.conn(), id, &options) {
+        let spinner = Spinner::start(global, format!("verifying {id}"));
+        let result = verify::verify(store.conn(), id, &options);
+        drop(spinner);
+        match result {
             Ok(report) => {
                 if !report.matches() {
                     differs += 1;
                 }
-                print(&mut out, &report)?;
+                if json {
+                    reports.push(report);
+                } else {
+                    print(&mut out, &report)?;
+                }
             }
             Err(e) if args.all => {
                 errors += 1;
-                writeln!(out, "cohort {id}\n  ERROR     {e}")?;
+                if json {
+                    failures.push(ErrorJson {
+                        cohort_id: id.to_string(),
+                        error: e.to_string(),
+                    });
+                } else {
+                    writeln!(out, "cohort {id}\n  ERROR     {e}")?;
+                }
             }
             Err(e) => return Err(e.into()),
         }
     }
-    if args.all {
+    if json {
+        drop(out);
+        print_json(&VerifyJson {
+            matches: differs == 0 && errors == 0,
+            cohorts: reports.iter().map(report_json).collect(),
+            errors: failures,
+        })?;
+    } else if args.all {
         writeln!(
             out,
             "{} cohorts: {} ok, {differs} differ, {errors} failed",
             ids.len(),
             ids.len() - differs - errors
         )?;
-        if errors > 0 {
-            out.flush()?;
-            bail!(cohortdb::Error::from(
-                cohortdb::UsageError::VerifyAllFailed { count: errors }
-            ));
-        }
+        out.flush()?;
+    }
+    if errors > 0 {
+        bail!(cohortdb::Error::from(
+            cohortdb::UsageError::VerifyAllFailed { count: errors }
+        ));
     }
     Ok(if differs > 0 {
         ExitCode::from(1)

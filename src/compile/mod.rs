@@ -19,7 +19,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Statement};
 
-use crate::error::{DbContext, Error, Result, UsageError};
+use crate::error::{DbContext, Error, Result, SpecErrorKind, UsageError};
 use crate::spec::{Plan, Value};
 use shuffle::Seed;
 
@@ -236,7 +236,10 @@ pub fn load_tables<K: Clone + PartialEq>(
                 let value = level.value.at(path).ok_or_else(|| {
                     Error::spec(
                         level.at.clone(),
-                        format!("level {} has no component {path:?}", level.value),
+                        SpecErrorKind::NoComponent {
+                            level: level.value.to_string(),
+                            path: path.clone(),
+                        },
                     )
                 })?;
                 params.push(cell(kind, value, &level.at)?);

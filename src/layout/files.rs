@@ -58,13 +58,22 @@ pub fn metadata_json(cohort_id: &str, member: &Member<'_>, mode: &str) -> String
 /// hash scheme, content hash, cohort id, members per stage, the canonical spec hash, and the
 /// BLAKE3 of membership.csv, manifest.json and every stored spec file. Ends with a newline.
 pub fn lock_json(record: &Record, membership: &[u8], bundle: &Bundle) -> String {
+    lock_json_for(record, &blake3::hash(membership).to_hex(), bundle)
+}
+
+/// [`lock_json`] from the BLAKE3 (hex) of `membership.csv` instead of its bytes: `status`
+/// hashes the expected membership while streaming it from the store.
+pub fn lock_json_for(record: &Record, membership_blake3: &str, bundle: &Bundle) -> String {
     let hex = |b: &[u8]| blake3::hash(b).to_hex().to_string();
     let mut files: Vec<(String, PyJson)> = vec![
         (
             MANIFEST_NAME.into(),
             PyJson::Str(hex(record.manifest.as_bytes())),
         ),
-        (MEMBERSHIP_NAME.into(), PyJson::Str(hex(membership))),
+        (
+            MEMBERSHIP_NAME.into(),
+            PyJson::Str(membership_blake3.to_string()),
+        ),
     ];
     for (path, bytes) in &bundle.files {
         files.push((format!("spec/{path}"), PyJson::Str(hex(bytes))));

@@ -11,7 +11,7 @@ pub mod metadata;
 
 pub use atomic::{write_atomic, write_dir, write_new, write_with};
 pub use files::{
-    LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, membership_csv,
-    metadata_json,
+    LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, lock_json_for,
+    membership_csv, metadata_json,
 };
 pub use metadata::{GenMeta, MetaError, metadata_path, metadata_signature};

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::flags::read_bytes;
 use crate::csvread::{CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result};
+use crate::error::{CatalogErrorKind, Error, Location, Result};
 use crate::layout::write_atomic;
 
 /// The columns of `combo_mappings.csv`, in the reference's order.
@@ -78,10 +78,15 @@ pub fn get_or_create(
                 if found.concepts != wanted || found.level != level || !same_k {
                     return Err(Error::catalog(
                         Location::line(path, found.line),
-                        format!(
-                            "combo {id} already exists for concepts {:?} ({}, k_max {}), not for {:?} ({level}, k_max {k_max}) (combo_collision)",
-                            found.concepts, found.level, found.k_max, wanted
-                        ),
+                        CatalogErrorKind::ComboCollision {
+                            id,
+                            concepts: found.concepts,
+                            level: found.level,
+                            k_max: found.k_max,
+                            wanted,
+                            wanted_level: level.to_string(),
+                            wanted_k_max: k_max,
+                        },
                     ));
                 }
                 return Ok((id, ComboOutcome::Existing));
@@ -132,7 +137,7 @@ fn find(path: &Path, bytes: &[u8], id: &str) -> Result<(Vec<String>, Option<Foun
     let open_quote = |line| {
         Error::catalog(
             Location::line(path, line),
-            "a quoted field is never closed (unterminated quote)",
+            CatalogErrorKind::UnterminatedQuote { truncated: false },
         )
     };
     let read = |reader: &mut CsvReader<_>, rec: &mut RawRecord| {
@@ -142,7 +147,10 @@ fn find(path: &Path, bytes: &[u8], id: &str) -> Result<(Vec<String>, Option<Foun
         })
     };
     if !read(&mut reader, &mut rec)? || rec.is_empty() {
-        return Err(Error::catalog(Location::line(path, 1), "no header line"));
+        return Err(Error::catalog(
+            Location::line(path, 1),
+            CatalogErrorKind::NoHeader,
+        ));
     }
     let header: Vec<String> = rec
         .iter()
@@ -152,7 +160,10 @@ fn find(path: &Path, bytes: &[u8], id: &str) -> Result<(Vec<String>, Option<Foun
         header.iter().position(|h| h == name).ok_or_else(|| {
             Error::catalog(
                 Location::line(path, 1),
-                format!("no {name:?} column (expected {})", COMBO_COLUMNS.join(",")),
+                CatalogErrorKind::NoColumnOf {
+                    column: name.to_string(),
+                    expected: &COMBO_COLUMNS,
+                },
             )
         })
     };

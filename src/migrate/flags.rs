@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{CatalogKind, LEGACY_FLAG_COLUMNS};
-use crate::error::{Error, IoContext, Location, Result};
+use crate::error::{CatalogErrorKind, Error, IoContext, Location, Result};
 
 /// The catalogs that carried selection flags, and the column that names each row.
 pub const FLAGGED_KINDS: [(CatalogKind, &str); 5] = [
@@ -103,7 +103,7 @@ fn split_records(bytes: &[u8], start: usize, path: &Path) -> Result<Vec<Record>>
                 if state == State::Quoted {
                     return Err(Error::catalog(
                         Location::line(path, record_line),
-                        "a quoted field is never closed (unterminated quote); the file may be truncated",
+                        CatalogErrorKind::UnterminatedQuote { truncated: true },
                     ));
                 }
                 break (i, i);
@@ -154,7 +154,8 @@ fn split_records(bytes: &[u8], start: usize, path: &Path) -> Result<Vec<Record>>
 
 /// A field's text: unquoted as the `excel` dialect reads it.
 fn field_text(raw: &[u8], loc: impl FnOnce() -> Location) -> Result<String> {
-    let text = std::str::from_utf8(raw).map_err(|_| Error::catalog(loc(), "not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(raw).map_err(|_| Error::catalog(loc(), CatalogErrorKind::NotUtf8))?;
     if let Some(inner) = text.strip_prefix('"') {
         // `"a""b"c` reads as `a"bc`: closing quote, then literal text.
         let mut out = String::with_capacity(inner.len());
@@ -215,7 +216,9 @@ pub fn read(path: &Path, id_column: &str) -> Result<Option<FlaggedCatalog>> {
     if !flag_cols.is_empty() && id_col.is_none() {
         return Err(Error::catalog(
             Location::line(path, 1),
-            format!("no {id_column:?} column, so the rows its flags select cannot be named"),
+            CatalogErrorKind::NoIdColumn {
+                column: id_column.to_string(),
+            },
         ));
     }
     let mut catalog = FlaggedCatalog {
@@ -237,11 +240,10 @@ pub fn read(path: &Path, id_column: &str) -> Result<Option<FlaggedCatalog>> {
             if record.fields.len() != names.len() {
                 return Err(Error::catalog(
                     Location::line(path, record.line),
-                    format!(
-                        "row has {} fields but the header has {}",
-                        record.fields.len(),
-                        names.len()
-                    ),
+                    CatalogErrorKind::FieldCount {
+                        found: record.fields.len(),
+                        expected: names.len(),
+                    },
                 ));
             }
             if let Some(c) = id_col {
@@ -254,10 +256,10 @@ pub fn read(path: &Path, id_column: &str) -> Result<Option<FlaggedCatalog>> {
                 let on = parse_flag(&text).ok_or_else(|| {
                     Error::catalog(
                         loc(c),
-                        format!(
-                            "{} is {text:?}; expected True or False (also true/TRUE, 1/0, or empty)",
-                            flag.name
-                        ),
+                        CatalogErrorKind::BadFlag {
+                            flag: flag.name.to_string(),
+                            value: text.to_string(),
+                        },
                     )
                 })?;
                 flag.values.push(on);
@@ -299,20 +301,18 @@ pub fn require_selected(data_root: &Path, kind: CatalogKind, flag: &str) -> Resu
     let catalog = read_kind(data_root, kind)?.ok_or_else(|| {
         Error::catalog(
             Location::file(&path),
-            format!(
-                "no such file; the legacy flow reads its {} from it",
-                kind.label()
-            ),
+            CatalogErrorKind::NoLegacyFile {
+                label: kind.label(),
+            },
         )
     })?;
     catalog.selected(flag).ok_or_else(|| {
         Error::catalog(
             Location::line(&path, 1),
-            format!(
-                "no {flag:?} column: `migrate legacy` reads which {} were selected from it \
-                 (was it already stripped? then write the spec by hand, see docs/migration.md)",
-                kind.label()
-            ),
+            CatalogErrorKind::NoFlagColumn {
+                flag: flag.to_string(),
+                label: kind.label(),
+            },
         )
     })
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::node::{Node, parse_json, parse_yaml};
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, SpecErrorKind};
 use crate::ids::py_strip;
 
 /// The prefix that marks an include.
@@ -36,7 +36,10 @@ fn text<'a>(bytes: &'a [u8], shown: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         Error::spec(
             Location::file(shown),
-            format!("the file is not valid UTF-8 (at byte {})", e.valid_up_to()),
+            SpecErrorKind::NotUtf8 {
+                what: "the file",
+                at_byte: e.valid_up_to(),
+            },
         )
     })
 }
@@ -55,14 +58,10 @@ pub fn check_extension(rel: &str, at: &Location) -> Result<()> {
     }
     Err(Error::spec(
         at.clone(),
-        format!(
-            "@file:{rel}: unsupported include extension {:?} (expected .csv, .txt, .yaml, .yml or .json)",
-            if ext.is_empty() {
-                String::new()
-            } else {
-                format!(".{ext}")
-            }
-        ),
+        SpecErrorKind::UnsupportedInclude {
+            rel: rel.to_string(),
+            ext,
+        },
     ))
 }
 
@@ -84,7 +83,10 @@ pub fn parse_include(
             let node = parse_yaml(text(bytes, shown)?).map_err(|e| {
                 Error::spec(
                     Location::position(shown, e.line, e.column),
-                    format!("invalid YAML: {}", e.message),
+                    SpecErrorKind::Syntax {
+                        format: "YAML",
+                        message: e.message,
+                    },
                 )
             })?;
             Ok(structured(node, shown))
@@ -93,7 +95,10 @@ pub fn parse_include(
             let node = parse_json(text(bytes, shown)?).map_err(|e| {
                 Error::spec(
                     Location::position(shown, e.line, e.column),
-                    format!("invalid JSON: {}", e.message),
+                    SpecErrorKind::Syntax {
+                        format: "JSON",
+                        message: e.message,
+                    },
                 )
             })?;
             Ok(structured(node, shown))
@@ -177,7 +182,7 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
     let csv_error = |e: CsvError| match e {
         CsvError::UnterminatedQuote { line } => Error::spec(
             Location::line(shown, line),
-            "a quoted field is never closed (unterminated quote)",
+            SpecErrorKind::CsvUnterminatedQuote,
         ),
         CsvError::Io(e) => Error::io(shown, e),
     };
@@ -187,14 +192,14 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
             .map_err(|_| {
                 Error::spec(
                     Location::line_col(shown, rec.line, i as u64 + 1),
-                    "invalid UTF-8",
+                    SpecErrorKind::CsvFieldNotUtf8,
                 )
             })
     };
     if !reader.read_record(&mut rec).map_err(csv_error)? || rec.is_empty() {
         return Err(Error::spec(
             Location::line(shown, 1),
-            "an @file CSV needs a header line naming its column(s); the first line is empty",
+            SpecErrorKind::CsvNoHeader,
         ));
     }
     // D7: header names are trimmed before use; with duplicate names the last column wins.
@@ -211,7 +216,7 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
     if names.is_empty() {
         return Err(Error::spec(
             Location::line(shown, 1),
-            "the @file CSV header has no column names",
+            SpecErrorKind::CsvNoColumnNames,
         ));
     }
     let columns: Vec<usize> = names.iter().map(|n| position[n]).collect();
@@ -245,7 +250,9 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
             if value.is_empty() {
                 return Err(Error::spec(
                     Location::line_col(shown, line, column as u64 + 1),
-                    format!("the @file CSV row has no value in column {name:?}"),
+                    SpecErrorKind::CsvMissingValue {
+                        column: name.clone(),
+                    },
                 ));
             }
             values.push(Node::Str(value));
@@ -256,18 +263,10 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
         });
     }
     if out.is_empty() {
-        return Err(Error::Spec {
-            loc: Location::file(shown),
-            message: format!(
-                "the @file CSV has a header ({}) but no data rows",
-                names.join(", ")
-            ),
-            detail: vec![
-                "hint: the first line of an @file CSV is always its header; a one-line file of values \
-                 needs a header line above them"
-                    .to_string(),
-            ],
-        });
+        return Err(Error::spec(
+            Location::file(shown),
+            SpecErrorKind::CsvNoDataRows { columns: names },
+        ));
     }
     Ok(out)
 }

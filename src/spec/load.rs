@@ -12,7 +12,7 @@ use super::include::{FILE_PREFIX, IncludeContent, Included, check_extension, par
 use super::node::{Node, parse_json, parse_yaml, yaml_output_seed_text};
 use super::source::{BundleSource, FsSource, SpecSource, normalize_include};
 use super::{AxisDecl, Bundle, Level, Spec, Value};
-use crate::error::{Error, Location, Result, UsageError};
+use crate::error::{Error, Location, Result, SpecErrorKind, UsageError};
 
 mod output;
 mod rules;
@@ -89,33 +89,30 @@ fn index(path: &str, i: usize) -> String {
 
 /// D5: a level must be a string or a 64-bit integer.
 fn scalar_value(node: &Node, at: &Location) -> Result<Value> {
-    let refuse = |message: String| Err(Error::spec(at.clone(), message));
+    let refuse = |kind: SpecErrorKind| Err(Error::spec(at.clone(), kind));
     match node {
         Node::Str(s) => match crate::textfmt::first_format_char(s) {
             // Two levels that look alike must be alike (docs/decisions.md D20).
-            Some(found) => refuse(format!(
-                "level {}",
-                crate::textfmt::invisible_message(s, found)
-            )),
+            Some((position, found)) => refuse(SpecErrorKind::InvisibleLevel {
+                value: s.clone(),
+                position,
+                found,
+            }),
             None => Ok(Value::Str(s.clone())),
         },
         Node::Int(i) => Ok(Value::Int(*i)),
-        Node::Bool(b) => refuse(format!(
-            "{b} is a boolean, not a level (levels are strings or integers, D5); write '{b}' in quotes \
-             if you mean the text"
-        )),
-        Node::Null => refuse(
-            "null is not a level (an empty YAML value is null, D5); write '' in quotes or remove the entry"
-                .to_string(),
-        ),
-        Node::Float(f) => refuse(format!(
-            "{f:?} is a float, not a level (levels are strings or integers, D5); write '{f:?}' in quotes"
-        )),
-        Node::BigInt(s) => refuse(format!(
-            "integer {s} is outside the signed 64-bit range (D5); write '{s}' in quotes"
-        )),
-        Node::Map(_) => refuse(format!("a mapping is not a level: {}", node.display())),
-        Node::Seq(_) => refuse(format!("a list is not a level here: {}", node.display())),
+        Node::Bool(b) => refuse(SpecErrorKind::BooleanLevel { value: *b }),
+        Node::Null => refuse(SpecErrorKind::NullLevel),
+        Node::Float(f) => refuse(SpecErrorKind::FloatLevel {
+            value: format!("{f:?}"),
+        }),
+        Node::BigInt(s) => refuse(SpecErrorKind::IntegerOutOfRange { digits: s.clone() }),
+        Node::Map(_) => refuse(SpecErrorKind::MappingLevel {
+            found: node.display(),
+        }),
+        Node::Seq(_) => refuse(SpecErrorKind::ListLevel {
+            found: node.display(),
+        }),
     }
 }
 
@@ -146,10 +143,10 @@ fn string_list(node: &Node, at: &Location, what: &str) -> Result<Vec<String>> {
     let Node::Seq(items) = node else {
         return Err(Error::spec(
             at.clone(),
-            format!(
-                "{what} must be a list of axis names, found {}",
-                node.display()
-            ),
+            SpecErrorKind::NotANameList {
+                what: what.to_string(),
+                found: node.display(),
+            },
         ));
     };
     items
@@ -158,10 +155,10 @@ fn string_list(node: &Node, at: &Location, what: &str) -> Result<Vec<String>> {
             Some(name) => Ok(name),
             None => Err(Error::spec(
                 at.clone(),
-                format!(
-                    "{what} must hold axis names (strings or integers), found {}",
-                    n.display()
-                ),
+                SpecErrorKind::NotAName {
+                    what: what.to_string(),
+                    found: n.display(),
+                },
             )),
         })
         .collect()
@@ -188,21 +185,8 @@ impl<'a> Loader<'a> {
         Location::yaml(&self.config_shown, path)
     }
 
-    fn err<T>(&self, path: &str, message: impl Into<String>) -> Result<T> {
-        Err(Error::spec(self.at(path), message))
-    }
-
-    fn err_hint<T>(
-        &self,
-        path: &str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Result<T> {
-        Err(Error::Spec {
-            loc: self.at(path),
-            message: message.into(),
-            detail: vec![format!("hint: {}", hint.into())],
-        })
+    fn err<T>(&self, path: &str, kind: SpecErrorKind) -> Result<T> {
+        Err(Error::spec(self.at(path), kind))
     }
 
     fn read(&mut self, rel: &str, at: &Location) -> Result<Vec<u8>> {
@@ -217,7 +201,10 @@ impl<'a> Loader<'a> {
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             Error::spec(
                 file_loc.clone(),
-                format!("the spec is not valid UTF-8 (at byte {})", e.valid_up_to()),
+                SpecErrorKind::NotUtf8 {
+                    what: "the spec",
+                    at_byte: e.valid_up_to(),
+                },
             )
         })?;
         let ext = self
@@ -237,51 +224,32 @@ impl<'a> Loader<'a> {
             _ => {
                 return Err(Error::spec(
                     file_loc,
-                    format!(
-                        "unsupported spec format {:?}: a spec is a .yaml, .yml or .json file (TOML never worked)",
-                        if ext.is_empty() {
-                            String::new()
-                        } else {
-                            format!(".{ext}")
-                        }
-                    ),
+                    SpecErrorKind::UnsupportedFormat { ext },
                 ));
             }
         };
         let root = parsed.map_err(|e| {
             Error::spec(
                 Location::position(&self.config_shown, e.line, e.column),
-                format!(
-                    "invalid {}: {}",
-                    if ext == "json" { "JSON" } else { "YAML" },
-                    e.message
-                ),
+                SpecErrorKind::Syntax {
+                    format: if ext == "json" { "JSON" } else { "YAML" },
+                    message: e.message,
+                },
             )
         })?;
         let Node::Map(entries) = &root else {
-            return self.err(
-                "",
-                format!(
-                    "the spec must be a mapping with axes, rules and output, found {}",
-                    root.kind()
-                ),
-            );
+            return self.err("", SpecErrorKind::NotAMapping { found: root.kind() });
         };
         for (key, _) in entries {
             match key.as_str() {
                 Some("axes" | "rules" | "output") => {}
                 Some("replicates") => {
-                    return self.err_hint(
-                        "replicates",
-                        "unknown top-level key \"replicates\": the replicates block was removed and silently did nothing in the old tool (D18)",
-                        "declare replicate axes instead, e.g. `draft_replicate: [1, 2]` under axes",
-                    );
+                    return self.err("replicates", SpecErrorKind::ReplicatesRemoved);
                 }
                 _ => {
-                    return self.err_hint(
+                    return self.err(
                         &key.key_text(),
-                        format!("unknown top-level key {} (D18)", key.display()),
-                        "a spec has only the keys axes, rules and output",
+                        SpecErrorKind::UnknownTopLevelKey { key: key.display() },
                     );
                 }
             }
@@ -331,19 +299,20 @@ impl<'a> Loader<'a> {
                     IncludeContent::List(items) => Ok(items),
                     IncludeContent::NotAList(other) => self.err(
                         path,
-                        format!(
-                            "{what}: @file:{written} must hold a list, found {}",
-                            other.kind()
-                        ),
+                        SpecErrorKind::IncludeNotAList {
+                            what: what.to_string(),
+                            written: written.to_string(),
+                            found: other.kind(),
+                        },
                     ),
                 }
             }
             other => self.err(
                 path,
-                format!(
-                    "{what} must be a list or an '@file:' string, found {}",
-                    other.display()
-                ),
+                SpecErrorKind::NotAListOrInclude {
+                    what: what.to_string(),
+                    found: other.display(),
+                },
             ),
         }
     }
@@ -355,10 +324,9 @@ impl<'a> Loader<'a> {
             Some(other) => {
                 return self.err(
                     "axes",
-                    format!(
-                        "axes must be a mapping of axis name to levels, found {}",
-                        other.display()
-                    ),
+                    SpecErrorKind::AxesNotAMapping {
+                        found: other.display(),
+                    },
                 );
             }
         };
@@ -369,10 +337,9 @@ impl<'a> Loader<'a> {
             let Some(name) = axis_name(key) else {
                 return self.err(
                     "axes",
-                    format!(
-                        "axis names must be strings or integers, found {}",
-                        key.display()
-                    ),
+                    SpecErrorKind::BadAxisName {
+                        found: key.display(),
+                    },
                 );
             };
             let name = &name;
@@ -380,22 +347,17 @@ impl<'a> Loader<'a> {
             if let Some(first) = seen.insert(name.clone(), key) {
                 return self.err(
                     &path,
-                    format!(
-                        "axes {} and {} both name the column {name} (an integer axis name is its \
-                         decimal text, D23)",
-                        first.display(),
-                        key.display()
-                    ),
+                    SpecErrorKind::SameColumn {
+                        first: first.display(),
+                        second: key.display(),
+                        column: name.clone(),
+                    },
                 );
             }
             if matches!(payload, Node::Map(_))
                 && (payload.get("levels").is_some() || payload.get("catalog_lookup").is_some())
             {
-                return self.err_hint(
-                    &path,
-                    "the {levels: …, catalog_lookup: …} axis form was removed",
-                    "write the levels as a list, e.g. `draft_template: [draft-A, draft-B]`",
-                );
+                return self.err(&path, SpecErrorKind::AxisFormRemoved);
             }
             let items = self.list_or_include(payload, &path, &format!("axis {name:?}"))?;
             let levels = items
@@ -600,7 +562,7 @@ mod tests {
             ),
         ] {
             let err = load_text(name, text, &[]).expect_err(text);
-            let shown = format!("{err} {:?}", err.detail());
+            let shown = format!("{err} {:?} {:?}", err.detail(), err.hints());
             assert!(shown.contains(": output.seed: "), "{text}: {shown}");
             assert!(shown.contains(wanted), "{text}: {shown}");
         }
@@ -752,7 +714,7 @@ mod tests {
         ];
         for (text, needle) in cases {
             let err = load_text("config.yaml", text, &[]).expect_err(text);
-            let shown = format!("{err} {:?}", err.detail());
+            let shown = format!("{err} {:?} {:?}", err.detail(), err.hints());
             assert!(shown.contains(needle), "{text:?}: {shown}");
         }
     }

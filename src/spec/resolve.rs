@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Level, Rule, RuleKind, Spec, Value};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, SpecErrorKind};
 
 /// What made a final axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,9 +193,9 @@ fn dedupe(levels: &[Level]) -> Vec<Level> {
         .collect()
 }
 
-fn list(values: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
-    let parts: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
-    format!("[{}]", parts.join(", "))
+/// The levels' values as text, for a message.
+fn texts(levels: &[Level]) -> Vec<String> {
+    levels.iter().map(|l| l.value.to_string()).collect()
 }
 
 /// Resolves a spec's rules into a plan (semantics §2.7–§2.8).
@@ -320,26 +320,18 @@ impl State<'_> {
     }
 
     fn missing(&self, rule: &Rule, axis: &str) -> Error {
-        let mut detail = Vec::new();
-        if let Some(by) = self.consumed_by.get(axis) {
-            detail.push(format!(
-                "hint: {axis:?} was consumed by {by}, which applies earlier: rules apply in the order \
-                 their sections are written (D3)"
-            ));
-        } else if self.spec.axes.iter().all(|a| a.name != axis) {
-            detail.push(format!(
-                "hint: axes at this point: {}",
-                self.axis_order.join(", ")
-            ));
-        }
-        Error::Spec {
-            loc: rule.at.clone(),
-            message: format!(
-                "{}: axis {axis:?} does not exist at this point",
-                rule.label()
-            ),
-            detail,
-        }
+        let consumed_by = self.consumed_by.get(axis).cloned();
+        let axes_now = (consumed_by.is_none() && self.spec.axes.iter().all(|a| a.name != axis))
+            .then(|| self.axis_order.clone());
+        Error::spec(
+            rule.at.clone(),
+            SpecErrorKind::AxisMissing {
+                rule: rule.label(),
+                axis: axis.to_string(),
+                consumed_by,
+                axes_now,
+            },
+        )
     }
 
     /// The reference crashes or silently corrupts rows when a rule's new axis name collides
@@ -348,19 +340,19 @@ impl State<'_> {
         if self.levels.contains_key(name) && !consumed.contains(&name) {
             return Err(Error::spec(
                 rule.at.clone(),
-                format!(
-                    "{}: the name {name:?} is already an axis; choose another name",
-                    rule.label()
-                ),
+                SpecErrorKind::NameTaken {
+                    rule: rule.label(),
+                    name: name.to_string(),
+                },
             ));
         }
         if consumed.contains(&name) {
             return Err(Error::spec(
                 rule.at.clone(),
-                format!(
-                    "{}: the name {name:?} is one of the axes it replaces; choose another name",
-                    rule.label()
-                ),
+                SpecErrorKind::NameReplaced {
+                    rule: rule.label(),
+                    name: name.to_string(),
+                },
             ));
         }
         Ok(())
@@ -380,12 +372,12 @@ impl State<'_> {
         if filtered.is_empty() {
             return Err(Error::spec(
                 rule.at.clone(),
-                format!(
-                    "{}: the subset keeps none of the levels of {axis:?} (levels {}, keep {})",
-                    rule.label(),
-                    list(current.iter().map(|l| &l.value)),
-                    list(keep.iter().map(|l| &l.value))
-                ),
+                SpecErrorKind::SubsetEmpty {
+                    rule: rule.label(),
+                    axis: axis.to_string(),
+                    levels: texts(current),
+                    keep: texts(keep),
+                },
             ));
         }
         self.touch(axis);
@@ -411,17 +403,15 @@ impl State<'_> {
             .cloned()
             .collect();
         if intersection.is_empty() {
-            let shown: Vec<String> = names
-                .iter()
-                .map(|n| format!("{n} {}", list(self.levels[n].iter().map(|l| &l.value))))
-                .collect();
             return Err(Error::spec(
                 rule.at.clone(),
-                format!(
-                    "{}: the tied axes have no level in common: {}",
-                    rule.label(),
-                    shown.join(" vs ")
-                ),
+                SpecErrorKind::TieDisjoint {
+                    rule: rule.label(),
+                    axes: names
+                        .iter()
+                        .map(|n| (n.clone(), texts(&self.levels[n])))
+                        .collect(),
+                },
             ));
         }
         let first_index = names
@@ -467,10 +457,10 @@ impl State<'_> {
         if left == right {
             return Err(Error::spec(
                 rule.at.clone(),
-                format!(
-                    "{}: left and right are both {left:?}; they must differ",
-                    rule.label()
-                ),
+                SpecErrorKind::PairSameSides {
+                    rule: rule.label(),
+                    axis: left.to_string(),
+                },
             ));
         }
         let (left_resolved, right_resolved) = (self.resolved(left), self.resolved(right));
@@ -495,19 +485,18 @@ impl State<'_> {
                 ("right", &entry.right, &right_domain, &right_resolved),
             ] {
                 if !domain.contains(value) {
-                    return Err(Error::Spec {
-                        loc: entry.at.clone(),
-                        message: format!(
-                            "{}: [{}, {}] is outside the domain: {side} value {value} is not a level of {axis:?}",
-                            rule.label(),
-                            entry.left,
-                            entry.right
-                        ),
-                        detail: vec![format!(
-                            "{axis} levels: {}",
-                            list(self.levels[axis.as_str()].iter().map(|l| &l.value))
-                        )],
-                    });
+                    return Err(Error::spec(
+                        entry.at.clone(),
+                        SpecErrorKind::PairOutsideDomain {
+                            rule: rule.label(),
+                            left: entry.left.to_string(),
+                            right: entry.right.to_string(),
+                            side,
+                            value: value.to_string(),
+                            axis: axis.to_string(),
+                            levels: texts(&self.levels[axis.as_str()]),
+                        },
+                    ));
                 }
             }
             if seen.insert((&entry.left, &entry.right)) {
@@ -567,20 +556,16 @@ impl State<'_> {
         for item in items {
             for (i, value) in item.values.iter().enumerate() {
                 if !domains[i].contains(value) {
-                    return Err(Error::Spec {
-                        loc: item.at.clone(),
-                        message: format!(
-                            "{}: value {value} of item {} is not a level of {:?}",
-                            rule.label(),
-                            list(&item.values),
-                            axes[i]
-                        ),
-                        detail: vec![format!(
-                            "{} levels at this point: {}",
-                            axes[i],
-                            list(self.levels[&resolved[i]].iter().map(|l| &l.value))
-                        )],
-                    });
+                    return Err(Error::spec(
+                        item.at.clone(),
+                        SpecErrorKind::TupleOutsideDomain {
+                            rule: rule.label(),
+                            value: value.to_string(),
+                            item: item.values.iter().map(ToString::to_string).collect(),
+                            axis: axes[i].clone(),
+                            levels: texts(&self.levels[&resolved[i]]),
+                        },
+                    ));
                 }
             }
             if seen.insert(&item.values) {
@@ -627,10 +612,10 @@ fn check_balance(rule: &Rule, balance: Option<&str>, pairs: &[Level]) -> Result<
             other => {
                 return Err(Error::spec(
                     rule.at.clone(),
-                    format!(
-                        "{}: balance must be left, right or both, found {other:?}",
-                        rule.label()
-                    ),
+                    SpecErrorKind::BadBalanceValue {
+                        rule: rule.label(),
+                        found: other.to_string(),
+                    },
                 ));
             }
         };
@@ -646,18 +631,15 @@ fn check_balance(rule: &Rule, balance: Option<&str>, pairs: &[Level]) -> Result<
             let distinct: HashSet<usize> = counts.values().copied().collect();
             if distinct.len() > 1 {
                 let side_name = if side == 0 { "left" } else { "right" };
-                let shown: Vec<String> = counts.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
-                return Err(Error::Spec {
-                    loc: rule.at.clone(),
-                    message: format!(
-                        "{}: pair imbalance on {side_name}: {}",
-                        rule.label(),
-                        shown.join(", ")
-                    ),
-                    detail: vec![format!(
-                        "hint: balance: {balance} requires every {side_name} value that appears in allowed to appear equally often"
-                    )],
-                });
+                return Err(Error::spec(
+                    rule.at.clone(),
+                    SpecErrorKind::PairImbalance {
+                        rule: rule.label(),
+                        side: side_name,
+                        balance: balance.to_string(),
+                        counts: counts.iter().map(|(v, n)| (v.to_string(), *n)).collect(),
+                    },
+                ));
             }
         }
     }
@@ -698,7 +680,9 @@ fn expand_columns(
     let internal = |what: &str| {
         Error::spec(
             Location::file(&state.spec.config_display),
-            format!("{what}: the rules nest pairs and tuples in a way cohortdb cannot expand"),
+            SpecErrorKind::NestingUnsupported {
+                what: what.to_string(),
+            },
         )
     };
     let mut to_delete: Vec<String> = Vec::new();
@@ -967,7 +951,7 @@ mod tests {
         // Two tuples sharing an axis: the second finds it consumed.
         let err = plan("rules: {tuples: {t1: {axes: [a, b], items: [[x, y]]}, t2: {axes: [a, c], items: [[x, z]]}}}\noutput: {field_order: []}").unwrap_err();
         assert!(
-            err.detail()
+            err.hints()
                 .iter()
                 .any(|d| d.contains("consumed by tuple t1")),
             "{err:?}"

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, SpecErrorKind};
 
 /// Reads the files of a spec bundle.
 pub trait SpecSource {
@@ -22,16 +22,14 @@ pub trait SpecSource {
 /// Normalises an include path written in a spec: relative, `/`-separated, no `.` or `..`
 /// components, not leaving the spec folder.
 pub fn normalize_include(written: &str, at: &Location) -> Result<String> {
-    let refuse = |why: &str| {
-        Err(Error::Spec {
-            loc: at.clone(),
-            message: format!("@file:{written}: {why}"),
-            detail: vec![
-                "hint: keep every included file inside the spec folder, so the stored bundle can \
-                 reproduce the cohort (D6)"
-                    .to_string(),
-            ],
-        })
+    let refuse = |why: &'static str| {
+        Err(Error::spec(
+            at.clone(),
+            SpecErrorKind::IncludeOutside {
+                written: written.to_string(),
+                why,
+            },
+        ))
     };
     if written.is_empty() {
         return refuse("the path is empty");
@@ -94,31 +92,36 @@ impl SpecSource for FsSource {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::spec(
                     at.clone(),
-                    format!("included file {shown} does not exist"),
+                    SpecErrorKind::IncludeMissing { file: shown },
                 ));
             }
             Err(e) => return Err(Error::io(&full, e)),
         };
         if !resolved.starts_with(&self.canonical) {
-            return Err(Error::Spec {
-                loc: at.clone(),
-                message: format!(
-                    "included file {shown} is a symlink pointing outside the spec folder (to {})",
-                    resolved.display()
-                ),
-                detail: vec!["hint: copy the file into the spec folder (D6)".to_string()],
-            });
+            return Err(Error::spec(
+                at.clone(),
+                SpecErrorKind::IncludeSymlinkOutside {
+                    file: shown,
+                    target: resolved.display().to_string(),
+                },
+            ));
         }
         if resolved.is_dir() {
             return Err(Error::spec(
                 at.clone(),
-                format!("included path {shown} is a directory, not a file"),
+                SpecErrorKind::IncludeIsDirectory { file: shown },
             ));
         }
         // A FIFO, socket or device is refused at once, never read (it could block forever).
         let (file, meta) = crate::fsutil::open_regular_with_metadata(&resolved).map_err(|e| {
             if e.kind() == std::io::ErrorKind::InvalidInput {
-                Error::spec(at.clone(), format!("{shown} {e}"))
+                Error::spec(
+                    at.clone(),
+                    SpecErrorKind::IncludeNotRegular {
+                        file: shown.clone(),
+                        why: e.to_string(),
+                    },
+                )
             } else {
                 Error::io(&full, e)
             }
@@ -147,18 +150,13 @@ fn check_single_link(meta: &std::fs::Metadata, shown: &str, at: &Location) -> Re
     if links <= 1 {
         return Ok(());
     }
-    Err(Error::Spec {
-        loc: at.clone(),
-        message: format!(
-            "{shown} has {links} hard links; a spec file must have exactly one, since another \
-             name for it may be outside the spec folder"
-        ),
-        detail: vec![
-            "hint: replace the link with a copy of the file (`cp FILE FILE.copy && mv FILE.copy \
-             FILE`), so the spec folder holds every file the spec reads (D6)"
-                .to_string(),
-        ],
-    })
+    Err(Error::spec(
+        at.clone(),
+        SpecErrorKind::HardLinks {
+            file: shown.to_string(),
+            links,
+        },
+    ))
 }
 
 /// Hard links cannot be counted portably off unix; nothing to check.
@@ -188,7 +186,9 @@ impl SpecSource for BundleSource<'_> {
         self.files.get(rel).cloned().ok_or_else(|| {
             Error::spec(
                 at.clone(),
-                format!("included file {} is not in the bundle", self.display(rel)),
+                SpecErrorKind::NotInBundle {
+                    file: self.display(rel),
+                },
             )
         })
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::Progress;
 use crate::catalog::{Attachments, CatalogKind, DESCRIPTION_LEVELS};
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
-use crate::error::{Error, IoContext, Location, Result};
+use crate::error::{CatalogErrorKind, Error, IoContext, Location, Result};
 
 /// Reads a file in chunks, reporting progress every MiB.
 struct CountingReader<'a, R> {
@@ -68,7 +68,7 @@ impl<'a> CatalogFile<'a> {
         match e {
             CsvError::UnterminatedQuote { line } => Error::catalog(
                 Location::line(self.path, line),
-                "a quoted field is never closed (unterminated quote); the file may be truncated",
+                CatalogErrorKind::UnterminatedQuote { truncated: true },
             ),
             CsvError::Io(e) => Error::io(self.path, e),
         }
@@ -92,7 +92,7 @@ impl<'a> CatalogFile<'a> {
                 if !more.is_empty() {
                     return Err(Error::catalog(
                         Location::line(self.path, self.rec.line.max(1)),
-                        "the header line is blank",
+                        CatalogErrorKind::BlankHeader,
                     ));
                 }
             }
@@ -103,7 +103,7 @@ impl<'a> CatalogFile<'a> {
             let name = std::str::from_utf8(field).map_err(|_| {
                 Error::catalog(
                     Location::line_col(self.path, 1, i as u64 + 1),
-                    "invalid UTF-8 in the header",
+                    CatalogErrorKind::HeaderNotUtf8,
                 )
             })?;
             header.push(name.to_string());
@@ -143,7 +143,9 @@ fn read_attachment(path: &Path) -> Result<Option<String>> {
             Ok(text) => Ok(Some(text)),
             Err(e) => Err(Error::catalog(
                 Location::file(path),
-                format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                CatalogErrorKind::NotUtf8At {
+                    at_byte: e.utf8_error().valid_up_to(),
+                },
             )),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -9,12 +9,8 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, params_from_iter}
 
 use super::validating::Row;
 use crate::catalog::CatalogKind;
-use crate::error::{DbContext, Result};
+use crate::error::{DbContext, Result, RowProblem};
 use crate::store::queries;
-
-/// The hint given with a row that changes a stored one.
-pub(super) const CHANGED_HINT: &str = "catalog rows are append-only (D9): give a changed row a new id, as the \
-     reference catalogs do with suffixes such as -v2";
 
 /// What storing one row did.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,10 +28,8 @@ pub(super) enum Outcome {
 pub(super) struct Conflict {
     /// The CSV column the conflict is in, when it is in one.
     pub(super) column: Option<&'static str>,
-    /// The message, naming the old and the new value.
-    pub(super) message: String,
-    /// A hint line for the user, when one helps.
-    pub(super) hint: Option<&'static str>,
+    /// What is wrong, naming the old and the new value (its hint comes with it).
+    pub(super) problem: RowProblem,
 }
 
 /// A stored row, as read back for comparison.
@@ -144,13 +138,12 @@ impl<'c> Writer<'c> {
         let source = batch_source(self.conn, old_batch)?;
         Ok(Some(Conflict {
             column: Some("concept_id"),
-            message: format!(
-                "combo mappings: concept {:?} is new for combo {combo:?}, which already exists \
-                 with another concept set (e.g. concept {concept:?}, imported from {source}); \
-                 a combo id names a fixed set of concepts",
-                row.keys[1]
-            ),
-            hint: Some(CHANGED_HINT),
+            problem: RowProblem::ComboChanged {
+                combo: combo.clone(),
+                concept: row.keys[1].clone(),
+                stored: concept,
+                source_file: source,
+            },
         }))
     }
 
@@ -184,27 +177,32 @@ impl<'c> Writer<'c> {
             return Ok(Outcome::Unchanged);
         };
         let key_text = row.keys.join(", ");
-        let (label, what) = (self.kind.label(), &diff.label);
+        let label = self.kind.label();
         let conflict = if stored.batch_id == self.batch_id {
             Conflict {
                 column: diff.column,
-                message: format!(
-                    "{label} id {key_text:?} appears twice with different content (first at line {}): \
-                     {what} is {} there but {} here",
-                    stored.line, diff.old, diff.new
-                ),
-                hint: None,
+                problem: RowProblem::Duplicate {
+                    label,
+                    key: key_text,
+                    what: diff.label,
+                    first_line: stored.line,
+                    old: diff.old,
+                    new: diff.new,
+                },
             }
         } else {
             let source = batch_source(self.conn, stored.batch_id)?;
             Conflict {
                 column: diff.column,
-                message: format!(
-                    "{label} row {key_text:?} changed: {what} is {} in the store (imported from {source}:{}) \
-                     but {} here",
-                    diff.old, stored.line, diff.new
-                ),
-                hint: Some(CHANGED_HINT),
+                problem: RowProblem::Changed {
+                    label,
+                    key: key_text,
+                    what: diff.label,
+                    old: diff.old,
+                    source_file: source,
+                    line: stored.line,
+                    new: diff.new,
+                },
             }
         };
         Ok(Outcome::Conflict(conflict))
@@ -326,6 +324,7 @@ fn first_difference(kind: CatalogKind, row: &Row, stored: &StoredRow) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::CHANGED_HINT;
     use crate::store::Store;
 
     fn row(keys: &[&str], content: &[&str], line: u64) -> Row {
@@ -367,9 +366,9 @@ mod tests {
                 panic!("a changed duplicate conflicts");
             };
             assert_eq!(c.column, Some("model"));
-            assert_eq!(c.hint, None);
+            assert_eq!(c.problem.hint(), None);
             assert_eq!(
-                c.message,
+                c.problem.to_string(),
                 "llm models id \"m\" appears twice with different content (first at line 2): \
                  column \"model\" is \"gpt\" there but \"gpt-2\" here"
             );
@@ -381,9 +380,9 @@ mod tests {
         let Outcome::Conflict(c) = writer.store(&changed).expect("stores") else {
             panic!("a changed row conflicts");
         };
-        assert_eq!((c.column, c.hint), (None, Some(CHANGED_HINT)));
+        assert_eq!((c.column, c.problem.hint()), (None, Some(CHANGED_HINT)));
         assert_eq!(
-            c.message,
+            c.problem.to_string(),
             "llm models row \"m\" changed: column \"note\" is \"\" in the store (imported from \
              /data/llm.csv:2) but \"x\" here"
         );
@@ -409,11 +408,14 @@ mod tests {
         else {
             panic!("a new concept for a stored combo conflicts");
         };
-        assert_eq!((c.column, c.hint), (Some("concept_id"), Some(CHANGED_HINT)));
+        assert_eq!(
+            (c.column, c.problem.hint()),
+            (Some("concept_id"), Some(CHANGED_HINT))
+        );
+        let message = c.problem.to_string();
         assert!(
-            c.message.contains("imported from /data/combos.csv"),
-            "{}",
-            c.message
+            message.contains("imported from /data/combos.csv"),
+            "{message}"
         );
         let fresh = writer.store(&row(&["k2", "c1"], &["", "", "", ""], 3));
         assert_eq!(fresh.expect("stores"), Outcome::Added);

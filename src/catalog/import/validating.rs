@@ -9,7 +9,7 @@ use std::path::Path;
 use super::{LegacyFlags, MAX_ERRORS};
 use crate::catalog::{CatalogKind, LEGACY_FLAG_COLUMNS};
 use crate::csvread::RawRecord;
-use crate::error::{Error, Location, Result};
+use crate::error::{CatalogErrorKind, Error, Location, Result, RowProblem};
 use crate::ids::{Stage, is_py_space};
 
 /// One parsed catalog row.
@@ -29,64 +29,41 @@ pub(super) struct Row {
 }
 
 /// A problem with one row: where, and what.
-pub(super) type Problem = (Location, String);
+pub(super) type Problem = (Location, RowProblem);
 
 /// Problems found so far in one file; the first becomes the error, the others its detail.
 pub(super) struct Problems {
-    first: Option<Problem>,
-    rest: Vec<String>,
-    count: usize,
-    hints: Vec<String>,
+    found: Vec<Problem>,
 }
 
 impl Problems {
     pub(super) fn new() -> Self {
-        Problems {
-            first: None,
-            rest: Vec::new(),
-            count: 0,
-            hints: Vec::new(),
-        }
+        Problems { found: Vec::new() }
     }
 
-    pub(super) fn add(&mut self, loc: Location, message: String) {
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some((loc, message));
-        } else {
-            self.rest.push(format!("{loc}: {message}"));
-        }
-    }
-
-    /// Adds a hint line, once however often it is given.
-    pub(super) fn hint(&mut self, hint: &str) {
-        if !self.hints.iter().any(|h| h == hint) {
-            self.hints.push(hint.to_string());
-        }
+    pub(super) fn add(&mut self, loc: Location, problem: RowProblem) {
+        self.found.push((loc, problem));
     }
 
     /// Whether [`MAX_ERRORS`] problems have been collected (reading stops).
     pub(super) fn full(&self) -> bool {
-        self.count >= MAX_ERRORS
+        self.found.len() >= MAX_ERRORS
     }
 
     /// `Ok` when there was no problem; otherwise one [`Error::Catalog`] carrying them all.
     pub(super) fn into_result(self) -> Result<()> {
-        match self.first {
+        let stopped_after = self.full().then_some(MAX_ERRORS);
+        let mut found = self.found.into_iter();
+        match found.next() {
             None => Ok(()),
-            Some((loc, message)) => {
-                let mut detail = self.rest;
-                if self.count >= MAX_ERRORS {
-                    detail.push(format!("(stopped after {MAX_ERRORS} problems)"));
-                }
-                detail.extend(self.hints.into_iter().map(|h| format!("hint: {h}")));
-                detail.push("nothing was imported".to_string());
-                Err(Error::Catalog {
-                    loc,
-                    message,
-                    detail,
-                })
-            }
+            Some((loc, first)) => Err(Error::catalog(
+                loc,
+                CatalogErrorKind::Rows {
+                    first,
+                    more: found.collect(),
+                    stopped_after,
+                },
+            )),
         }
     }
 }
@@ -154,38 +131,53 @@ impl Layout {
 
     /// Validates one non-blank record of the file at `path` into a [`Row`] (without its
     /// attachments), or says what is wrong with its first bad field.
-    pub(super) fn row(&self, path: &Path, rec: &RawRecord) -> std::result::Result<Row, Problem> {
+    pub(super) fn row(
+        &self,
+        path: &Path,
+        rec: &RawRecord,
+    ) -> std::result::Result<Row, Box<Problem>> {
         let (kind, header, line) = (self.kind, &self.header, rec.line);
         if rec.len() != header.len() {
-            return Err((
+            return Err(Box::new((
                 Location::line(path, line),
-                format!(
-                    "row has {} fields but the header has {}",
-                    rec.len(),
-                    header.len()
-                ),
-            ));
+                RowProblem::FieldCount {
+                    found: rec.len(),
+                    expected: header.len(),
+                },
+            )));
         }
         let at = |i: usize| Location::line_col(path, line, i as u64 + 1);
         let mut texts: Vec<&str> = Vec::with_capacity(rec.len());
         for (i, name) in header.iter().enumerate() {
             match std::str::from_utf8(rec.field(i)) {
                 Ok(t) if t.contains('\0') => {
-                    return Err((at(i), format!("column {name:?} contains a NUL byte")));
+                    return Err(Box::new((
+                        at(i),
+                        RowProblem::NulByte {
+                            column: name.clone(),
+                        },
+                    )));
                 }
                 Ok(t) => texts.push(t),
-                Err(_) => return Err((at(i), format!("column {name:?} is not valid UTF-8"))),
+                Err(_) => {
+                    return Err(Box::new((
+                        at(i),
+                        RowProblem::NotUtf8 {
+                            column: name.clone(),
+                        },
+                    )));
+                }
             }
         }
         for &p in &self.key_pos {
-            if let Some(problem) = key_problem(kind, texts[p]) {
-                return Err((at(p), format!("{} {problem}", header[p])));
+            if let Some(problem) = key_problem(kind, &header[p], texts[p]) {
+                return Err(Box::new((at(p), problem)));
             }
         }
         if kind == CatalogKind::Replication {
             for (i, name) in header.iter().enumerate() {
                 if let Some(problem) = replication_problem(name, texts[i]) {
-                    return Err((at(i), format!("{name} {problem}")));
+                    return Err(Box::new((at(i), problem)));
                 }
             }
         }
@@ -213,41 +205,44 @@ impl Layout {
 
 /// Checks a key value: non-empty, no surrounding whitespace, no control or format characters
 /// (docs/decisions.md D9, D20); for keys that name files, a plain file name.
-fn key_problem(kind: CatalogKind, value: &str) -> Option<String> {
+fn key_problem(kind: CatalogKind, column: &str, value: &str) -> Option<RowProblem> {
+    let (column, owned) = (column.to_string(), value.to_string());
     if value.is_empty() {
-        return Some("is empty".to_string());
+        return Some(RowProblem::EmptyKey { column });
     }
     if value.starts_with(is_py_space) || value.ends_with(is_py_space) {
-        return Some(format!(
-            "{} has leading or trailing whitespace (the reference trimmed it silently; fix the file)",
-            crate::textfmt::capped_debug(value)
-        ));
+        return Some(RowProblem::KeyWhitespace {
+            column,
+            value: owned,
+        });
     }
-    if let Some(problem) = crate::textfmt::invisible_problem(value) {
-        return Some(problem);
+    if let Some((position, found)) = crate::textfmt::first_invisible(value) {
+        return Some(RowProblem::KeyInvisible {
+            column,
+            value: owned,
+            position,
+            found,
+        });
     }
     if kind.keys_are_file_names()
         && (value.contains('/') || value.contains('\\') || value == "." || value == "..")
     {
-        return Some(format!(
-            "{} is not a plain file name (bodies and descriptions are found by id)",
-            crate::textfmt::capped_debug(value)
-        ));
+        return Some(RowProblem::KeyNotAFileName {
+            column,
+            value: owned,
+        });
     }
     None
 }
 
 /// Replication values are validated at import, so the manifest can copy them (D10).
-fn replication_problem(column: &str, value: &str) -> Option<String> {
-    match column {
-        "stage" if Stage::parse(value).is_none() => Some(format!(
-            "{value:?} is not a stage (expected draft, essay or evaluation; the reference silently \
-             dropped this row, D21)"
-        )),
-        "replicates" if parse_replicates(value).is_none() => Some(format!(
-            "{value:?} is not a replicate count (expected an integer of at least 1; the reference \
-             silently dropped this row, D21)"
-        )),
+fn replication_problem(column: &str, value: &str) -> Option<RowProblem> {
+    let (column, value) = (column.to_string(), value.to_string());
+    match column.as_str() {
+        "stage" if Stage::parse(&value).is_none() => Some(RowProblem::NotAStage { column, value }),
+        "replicates" if parse_replicates(&value).is_none() => {
+            Some(RowProblem::NotAReplicateCount { column, value })
+        }
         _ => None,
     }
 }
@@ -281,18 +276,21 @@ fn check_header(
     for (i, name) in header.iter().enumerate() {
         let loc = Location::line_col(path, 1, i as u64 + 1);
         if name.is_empty() {
-            return Err(Error::catalog(loc, format!("column {} has no name", i + 1)));
+            return Err(Error::catalog(
+                loc,
+                CatalogErrorKind::UnnamedColumn { column: i + 1 },
+            ));
         }
         if name.trim() != name {
             return Err(Error::catalog(
                 loc,
-                format!("column name {name:?} has surrounding whitespace"),
+                CatalogErrorKind::ColumnWhitespace { name: name.clone() },
             ));
         }
         if !seen.insert(name) {
             return Err(Error::catalog(
                 loc,
-                format!("column {name:?} appears twice in the header"),
+                CatalogErrorKind::DuplicateColumn { name: name.clone() },
             ));
         }
         if flags == LegacyFlags::Refuse && LEGACY_FLAG_COLUMNS.contains(&name.as_str()) {
@@ -308,17 +306,11 @@ fn check_header(
     if !missing.is_empty() {
         return Err(Error::catalog(
             Location::line(path, 1),
-            format!(
-                "missing required column{} {} for {} (found: {})",
-                if missing.len() > 1 { "s" } else { "" },
-                missing
-                    .iter()
-                    .map(|m| format!("{m:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                kind.label(),
-                header.join(", ")
-            ),
+            CatalogErrorKind::MissingColumns {
+                missing,
+                label: kind.label(),
+                header: header.to_vec(),
+            },
         ));
     }
     Ok(())
@@ -337,20 +329,13 @@ fn legacy_flag_error(path: &Path, loc: Location, name: &str) -> Error {
         })
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| ".".into());
-    Error::Catalog {
+    Error::catalog(
         loc,
-        message: format!(
-            "the catalog has the selection column {name:?}: selection flags are not catalog data (D9); \
-             a cohort spec says which rows a cohort uses"
-        ),
-        detail: vec![
-            "hint: `cohortdb migrate legacy COHORT_ID` writes a spec from these flags".to_string(),
-            format!(
-                "hint: `cohortdb catalog strip-active {root_hint}` rewrites the catalogs without them \
-                 (keeping *.legacy.csv copies)"
-            ),
-        ],
-    }
+        CatalogErrorKind::SelectionColumn {
+            name: name.to_string(),
+            root: root_hint,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -375,10 +360,10 @@ mod tests {
 
     fn problem(kind: CatalogKind, header: &[&str], row: &[u8]) -> String {
         let layout = layout(kind, header, LegacyFlags::Refuse).expect("header is fine");
-        let (loc, message) = layout
+        let (loc, problem) = *layout
             .row(Path::new("c.csv"), &record(row))
             .expect_err("the row is refused");
-        format!("{loc}: {message}")
+        format!("{loc}: {problem}")
     }
 
     #[test]
@@ -393,12 +378,28 @@ mod tests {
 
     #[test]
     fn keys_are_checked() {
-        assert!(key_problem(CatalogKind::LlmModels, "").is_some());
-        assert!(key_problem(CatalogKind::LlmModels, " x").is_some());
-        assert!(key_problem(CatalogKind::LlmModels, "x\u{1f}").is_some());
-        assert!(key_problem(CatalogKind::LlmModels, "a/b").is_none());
-        assert!(key_problem(CatalogKind::DraftTemplates, "a/b").is_some());
-        assert!(key_problem(CatalogKind::DraftTemplates, "creative-synthesis-v2").is_none());
+        let problem = |kind, value| key_problem(kind, "id", value).map(|p| p.to_string());
+        assert_eq!(
+            problem(CatalogKind::LlmModels, "").as_deref(),
+            Some("id is empty")
+        );
+        assert!(problem(CatalogKind::LlmModels, " x").is_some());
+        assert_eq!(
+            problem(CatalogKind::LlmModels, "x\u{200b}y").as_deref(),
+            Some(
+                format!(
+                    "id {}",
+                    crate::textfmt::invisible_problem("x\u{200b}y").expect("a format character")
+                )
+                .as_str()
+            )
+        );
+        assert!(problem(CatalogKind::LlmModels, "a/b").is_none());
+        assert_eq!(
+            problem(CatalogKind::DraftTemplates, "a/b").as_deref(),
+            Some("id \"a/b\" is not a plain file name (bodies and descriptions are found by id)")
+        );
+        assert!(problem(CatalogKind::DraftTemplates, "creative-synthesis-v2").is_none());
     }
 
     #[test]
@@ -490,23 +491,37 @@ mod tests {
     fn problems_keep_the_first_as_the_error_and_stop_at_the_limit() {
         assert!(Problems::new().into_result().is_ok());
         let mut problems = Problems::new();
+        let changed = |i: usize| RowProblem::Changed {
+            label: "llm models",
+            key: format!("m{i}"),
+            what: "column \"model\"".into(),
+            old: "\"a\"".into(),
+            source_file: "old.csv".into(),
+            line: 2,
+            new: "\"b\"".into(),
+        };
         for i in 0..MAX_ERRORS {
             assert!(!problems.full());
-            problems.add(Location::line("c.csv", i as u64 + 2), format!("bad {i}"));
-            problems.hint("h");
+            problems.add(Location::line("c.csv", i as u64 + 2), changed(i));
         }
         assert!(problems.full());
         let err = problems.into_result().expect_err("problems are an error");
-        assert_eq!(err.to_string(), "c.csv:2: bad 0");
+        assert_eq!(
+            err.to_string(),
+            "c.csv:2: llm models row \"m0\" changed: column \"model\" is \"a\" in the store \
+             (imported from old.csv:2) but \"b\" here"
+        );
+        assert_eq!(err.value().as_deref(), Some("m0"));
         let detail = err.detail();
-        assert_eq!(detail[0], "c.csv:3: bad 1");
+        assert_eq!(detail[0], format!("c.csv:3: {}", changed(1)));
         assert_eq!(
             detail[MAX_ERRORS - 1..],
             [
                 format!("(stopped after {MAX_ERRORS} problems)"),
-                "hint: h".to_string(),
                 "nothing was imported".to_string()
             ]
         );
+        // The hint is given once, however many problems call for it.
+        assert_eq!(err.hints(), [crate::error::CHANGED_HINT]);
     }
 }

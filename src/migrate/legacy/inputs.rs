@@ -9,7 +9,7 @@ use super::super::flags::require_selected;
 use super::super::read_table;
 use crate::catalog::CatalogKind;
 use crate::catalog::import::parse_replicates;
-use crate::error::{DataErrorKind, Error, Location, Result};
+use crate::error::{CatalogErrorKind, DataErrorKind, Error, Location, Result};
 use crate::ids::{self, Stage};
 
 use super::{LegacySettings, Mode};
@@ -41,16 +41,13 @@ pub(super) fn read_inputs(root: &Path) -> Result<Inputs> {
 pub(super) fn read_replication(root: &Path) -> Result<[i64; 3]> {
     let path = CatalogKind::Replication.layout_path(root);
     let table = read_table(&path, || {
-        Error::catalog(
-            Location::file(&path),
-            "no such file; the legacy flow took its replicate counts from it",
-        )
+        Error::catalog(Location::file(&path), CatalogErrorKind::NoReplicationFile)
     })?;
     let (Some(stage_col), Some(count_col)) = (table.column("stage"), table.column("replicates"))
     else {
         return Err(Error::catalog(
             Location::line(&path, 1),
-            "expected the columns stage,replicates",
+            CatalogErrorKind::ReplicationColumns,
         ));
     };
     let mut counts: [Option<i64>; 3] = [None; 3];
@@ -59,16 +56,17 @@ pub(super) fn read_replication(root: &Path) -> Result<[i64; 3]> {
         let stage = Stage::parse(row[stage_col].trim()).ok_or_else(|| {
             Error::catalog(
                 loc(stage_col),
-                format!(
-                    "{:?} is not a stage (expected draft, essay or evaluation)",
-                    row[stage_col]
-                ),
+                CatalogErrorKind::NotAStage {
+                    value: row[stage_col].to_string(),
+                },
             )
         })?;
         let count = parse_replicates(&row[count_col]).ok_or_else(|| {
             Error::catalog(
                 loc(count_col),
-                format!("{:?} is not a replicate count (at least 1)", row[count_col]),
+                CatalogErrorKind::NotAReplicateCount {
+                    value: row[count_col].to_string(),
+                },
             )
         })?;
         counts[stage as usize] = Some(count);
@@ -78,10 +76,9 @@ pub(super) fn read_replication(root: &Path) -> Result<[i64; 3]> {
         out[stage as usize] = counts[stage as usize].ok_or_else(|| {
             Error::catalog(
                 Location::file(&path),
-                format!(
-                    "no {} row; the legacy flow required all three stages",
-                    stage.as_str()
-                ),
+                CatalogErrorKind::NoStageRow {
+                    stage: stage.as_str(),
+                },
             )
         })?;
     }
@@ -176,7 +173,7 @@ pub(super) fn cartesian_combos(root: &Path, settings: &LegacySettings) -> Result
     if active.is_empty() {
         return Err(Error::catalog(
             Location::file(CatalogKind::Concepts.layout_path(root)),
-            "no active concept, so the legacy single-combo rule selects no combo (and there is no 2_tasks/selected_combo_mappings.csv)",
+            CatalogErrorKind::NoActiveConcept,
         ));
     }
     let take = settings.k_max.clamp(1, active.len() as i64) as usize;
@@ -232,9 +229,9 @@ pub(super) fn require_nonempty(root: &Path, mode: Mode, inputs: &Inputs) -> Resu
         if list.is_empty() {
             return Err(Error::catalog(
                 Location::file(kind.layout_path(root)),
-                format!(
-                    "no row has {flag} set, so the legacy flow would build no evaluations; a spec cannot describe that cohort"
-                ),
+                CatalogErrorKind::NothingSelected {
+                    flag: flag.to_string(),
+                },
             ));
         }
     }

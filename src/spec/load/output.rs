@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use super::super::AxisDecl;
 use super::super::node::Node;
 use super::{Loader, axis_name, child, index};
-use crate::error::Result;
+use crate::error::{Result, SpecErrorKind};
 use crate::seed::{Seed, SeedError};
 
 impl Loader<'_> {
@@ -22,10 +22,9 @@ impl Loader<'_> {
         let Node::Map(entries) = node else {
             return self.err(
                 "output",
-                format!(
-                    "output must be a mapping with field_order, found {}",
-                    node.display()
-                ),
+                SpecErrorKind::OutputNotAMapping {
+                    found: node.display(),
+                },
             );
         };
         self.check_output_keys(entries)?;
@@ -43,17 +42,15 @@ impl Loader<'_> {
                     k @ ("expand_ties" | "expand_pairs" | "keep_pair_axis" | "expand_tuples"
                     | "keep_tuple_axis"),
                 ) => {
-                    return self.err_hint(
+                    return self.err(
                         &child("output", k),
-                        format!("output.{k} was removed (D18)"),
-                        "pairs, tuples and ties always expand into their axes",
+                        SpecErrorKind::OutputKeyRemoved { key: k.to_string() },
                     );
                 }
                 _ => {
-                    return self.err_hint(
+                    return self.err(
                         &child("output", &key.key_text()),
-                        format!("unknown key {} in output (D18)", key.display()),
-                        "output takes field_order and seed",
+                        SpecErrorKind::UnknownOutputKey { key: key.display() },
                     );
                 }
             }
@@ -71,21 +68,16 @@ impl Loader<'_> {
                     Some(name) => Ok(name),
                     None => self.err(
                         &index("output.field_order", i),
-                        format!(
-                            "field_order names columns (strings or integers), found {}",
-                            n.display()
-                        ),
+                        SpecErrorKind::BadFieldOrderEntry { found: n.display() },
                     ),
                 })
                 .collect::<Result<Vec<_>>>()?,
             other => {
-                return self.err_hint(
+                return self.err(
                     "output.field_order",
-                    format!(
-                        "output.field_order is required: a list of column names (it may be empty), found {}",
-                        other.map_or("nothing".to_string(), Node::display)
-                    ),
-                    "write `output: {field_order: []}` to keep the columns in axis order",
+                    SpecErrorKind::FieldOrderMissing {
+                        found: other.map_or("nothing".to_string(), Node::display),
+                    },
                 );
             }
         };
@@ -95,11 +87,11 @@ impl Loader<'_> {
             .filter(|f| !known.contains(f.as_str()))
             .collect();
         if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|m| format!("{m:?}")).collect();
-            return self.err_hint(
+            return self.err(
                 "output.field_order",
-                format!("output.field_order names undefined field{} {}", if missing.len() > 1 { "s" } else { "" }, list.join(", ")),
-                "field_order may name declared axes and tuple-bound axes (not pair, tuple or new tie names)",
+                SpecErrorKind::UndefinedFields {
+                    fields: missing.into_iter().cloned().collect(),
+                },
             );
         }
         Ok(field_order)
@@ -114,19 +106,19 @@ impl Loader<'_> {
             (Some(node @ (Node::BigInt(s) | Node::Str(s))), _) => (s.clone(), node.display()),
             (Some(Node::Float(_)), Some(raw)) => (raw.clone(), raw),
             (Some(other @ Node::Float(_)), None) => {
-                return self.err_hint(
+                return self.err(
                     "output.seed",
-                    format!(
-                        "output.seed must be an integer, found {} (a float)",
-                        other.display()
-                    ),
-                    "a JSON number beyond 64 bits is read as a float: write the seed as a string, e.g. \"seed\": \"18446744073709551616\"",
+                    SpecErrorKind::FloatSeed {
+                        found: other.display(),
+                    },
                 );
             }
             (Some(other), _) => {
                 return self.err(
                     "output.seed",
-                    format!("output.seed must be an integer, found {}", other.display()),
+                    SpecErrorKind::SeedNotAnInteger {
+                        found: other.display(),
+                    },
                 );
             }
         };
@@ -134,9 +126,9 @@ impl Loader<'_> {
             Ok(seed) => Ok(Some(seed)),
             Err(SeedError::NotAnInteger { .. }) => self.err(
                 "output.seed",
-                format!("output.seed must be an integer, found {shown}"),
+                SpecErrorKind::SeedNotAnInteger { found: shown },
             ),
-            Err(e) => self.err("output.seed", format!("output.seed: {e}")),
+            Err(source) => self.err("output.seed", SpecErrorKind::BadSeed { source }),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::super::node::Node;
 use super::super::{AxisDecl, Level, PairEntry, Rule, RuleKind, TupleItem, Value};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SpecErrorKind};
 
 use super::{Loader, axis_name, child, scalar_value, side_value, string_list};
 
@@ -15,19 +15,14 @@ impl Loader<'_> {
             None | Some(Node::Null) => return Ok(Vec::new()),
             Some(Node::Map(entries)) => entries,
             Some(Node::Seq(_)) => {
-                return self.err_hint(
-                    "rules",
-                    "rules must be a mapping of sections (subsets, ties, pairs, tuples), not a list",
-                    "the list form of rules was replaced on 2025-10-03; write e.g. `rules: {subsets: {draft_template: [draft-A]}}`",
-                );
+                return self.err("rules", SpecErrorKind::RulesAreAList);
             }
             Some(other) => {
                 return self.err(
                     "rules",
-                    format!(
-                        "rules must be a mapping of sections, found {}",
-                        other.display()
-                    ),
+                    SpecErrorKind::RulesNotAMapping {
+                        found: other.display(),
+                    },
                 );
             }
         };
@@ -41,10 +36,9 @@ impl Loader<'_> {
                 Some("pairs") => self.load_pairs(payload, &path, &mut rules)?,
                 Some("tuples") => self.load_tuples(payload, &path, &mut rules)?,
                 _ => {
-                    return self.err_hint(
+                    return self.err(
                         &path,
-                        format!("unsupported rule section {}", key.display()),
-                        "rule sections are subsets, ties, pairs and tuples; they apply in the order written (D3)",
+                        SpecErrorKind::UnknownRuleSection { key: key.display() },
                     );
                 }
             }
@@ -62,20 +56,23 @@ impl Loader<'_> {
             Node::Null => Ok(&[]),
             other => self.err(
                 path,
-                format!("{path} must be a mapping, found {}", other.display()),
+                SpecErrorKind::SectionNotAMapping {
+                    section: path.to_string(),
+                    found: other.display(),
+                },
             ),
         }
     }
 
-    pub(super) fn rule_name(&self, key: &Node, path: &str, what: &str) -> Result<String> {
+    pub(super) fn rule_name(&self, key: &Node, path: &str, what: &'static str) -> Result<String> {
         match axis_name(key) {
             Some(name) if !name.is_empty() => Ok(name),
             _ => self.err(
                 path,
-                format!(
-                    "{what} name must be a non-empty string or an integer, found {}",
-                    key.display()
-                ),
+                SpecErrorKind::BadRuleName {
+                    what,
+                    found: key.display(),
+                },
             ),
         }
     }
@@ -84,15 +81,18 @@ impl Loader<'_> {
         &self,
         payload: &[(Node, Node)],
         path: &str,
-        allowed: &[&str],
-        what: &str,
+        allowed: &'static [&'static str],
+        what: &'static str,
     ) -> Result<()> {
         for (key, _) in payload {
             if !key.as_str().is_some_and(|k| allowed.contains(&k)) {
-                return self.err_hint(
+                return self.err(
                     &child(path, &key.key_text()),
-                    format!("unknown key {} in {what} (D18)", key.display()),
-                    format!("{what} takes {}", allowed.join(", ")),
+                    SpecErrorKind::UnknownRuleKey {
+                        key: key.display(),
+                        what,
+                        allowed,
+                    },
                 );
             }
         }
@@ -109,10 +109,9 @@ impl Loader<'_> {
             let Some(axis) = axis_name(&key) else {
                 return self.err(
                     path,
-                    format!(
-                        "a subset's key must be an axis name (a string or an integer), found {}",
-                        key.display()
-                    ),
+                    SpecErrorKind::BadSubsetKey {
+                        found: key.display(),
+                    },
                 );
             };
             let axis = &axis;
@@ -162,11 +161,7 @@ impl Loader<'_> {
                 Node::Seq(_) => spec.clone(),
                 Node::Map(entries) => {
                     if spec.get("to").is_some() {
-                        return self.err_hint(
-                            &child(&rule_path, "to"),
-                            "a tie payload must omit 'to'",
-                            "the mapping key is the tie's name (its canonical column)",
-                        );
+                        return self.err(&child(&rule_path, "to"), SpecErrorKind::TieHasTo);
                     }
                     self.check_keys(entries, &rule_path, &["axes"], "a tie")?;
                     spec.get("axes").cloned().unwrap_or(Node::Seq(Vec::new()))
@@ -174,16 +169,15 @@ impl Loader<'_> {
                 other => {
                     return self.err(
                         &rule_path,
-                        format!(
-                            "a tie must be a list of axis names or {{axes: [...]}}, found {}",
-                            other.display()
-                        ),
+                        SpecErrorKind::BadTie {
+                            found: other.display(),
+                        },
                     );
                 }
             };
             let axes = string_list(&axes_node, &self.at(&rule_path), "a tie's axes")?;
             if axes.is_empty() {
-                return self.err(&rule_path, "a tie needs at least one axis");
+                return self.err(&rule_path, SpecErrorKind::TieWithoutAxes);
             }
             rules.push(Rule {
                 kind: RuleKind::Tie { to, axes },
@@ -205,10 +199,10 @@ impl Loader<'_> {
             let Node::Map(entries) = &spec else {
                 return self.err(
                     &rule_path,
-                    format!(
-                        "pair {name:?} must be a mapping with left, right and allowed, found {}",
-                        spec.display()
-                    ),
+                    SpecErrorKind::PairNotAMapping {
+                        name,
+                        found: spec.display(),
+                    },
                 );
             };
             self.check_keys(
@@ -217,15 +211,16 @@ impl Loader<'_> {
                 &["left", "right", "allowed", "balance"],
                 "a pair",
             )?;
-            let side = |field: &str| -> Result<String> {
+            let side = |field: &'static str| -> Result<String> {
                 match spec.get(field).and_then(axis_name) {
                     Some(name) => Ok(name),
                     None => self.err(
                         &child(&rule_path, field),
-                        format!(
-                            "pair {name:?} needs {field}: an axis name, found {}",
-                            spec.get(field).map_or("nothing".to_string(), Node::display)
-                        ),
+                        SpecErrorKind::PairSideMissing {
+                            name: name.clone(),
+                            side: field,
+                            found: spec.get(field).map_or("nothing".to_string(), Node::display),
+                        },
                     ),
                 }
             };
@@ -238,7 +233,7 @@ impl Loader<'_> {
                 &format!("pair {name:?} allowed"),
             )?;
             if items.is_empty() {
-                return self.err(&allowed_path, format!("pair {name:?}: allowed is empty"));
+                return self.err(&allowed_path, SpecErrorKind::AllowedEmpty { name });
             }
             let mut allowed = Vec::with_capacity(items.len());
             for item in &items {
@@ -251,10 +246,10 @@ impl Loader<'_> {
                     other => {
                         return Err(Error::spec(
                             item.at.clone(),
-                            format!(
-                                "pair {name:?}: an allowed entry must be a [left, right] pair, found {}",
-                                other.display()
-                            ),
+                            SpecErrorKind::NotAPairEntry {
+                                name,
+                                found: other.display(),
+                            },
                         ));
                     }
                 }
@@ -265,10 +260,10 @@ impl Loader<'_> {
                 Some(other) => {
                     return self.err(
                         &child(&rule_path, "balance"),
-                        format!(
-                            "pair {name:?}: balance must be left, right or both, found {}",
-                            other.display()
-                        ),
+                        SpecErrorKind::BadBalance {
+                            name,
+                            found: other.display(),
+                        },
                     );
                 }
             };
@@ -298,17 +293,16 @@ impl Loader<'_> {
             let Node::Map(entries) = &spec else {
                 return self.err(
                     &rule_path,
-                    format!(
-                        "tuple {name:?} must be a mapping with axes and items, found {}",
-                        spec.display()
-                    ),
+                    SpecErrorKind::TupleNotAMapping {
+                        name,
+                        found: spec.display(),
+                    },
                 );
             };
             if spec.get("expand").is_some() {
-                return self.err_hint(
+                return self.err(
                     &child(&rule_path, "expand"),
-                    format!("tuple {name:?}: expand was removed (deprecated in the old tool)"),
-                    "tuples always expand into their axes; delete the expand key",
+                    SpecErrorKind::TupleExpandRemoved { name },
                 );
             }
             self.check_keys(entries, &rule_path, &["axes", "items"], "a tuple")?;
@@ -319,17 +313,14 @@ impl Loader<'_> {
                 &format!("tuple {name:?} axes"),
             )?;
             if axes.is_empty() {
-                return self.err(
-                    &axes_path,
-                    format!("tuple {name:?} needs at least one axis"),
-                );
+                return self.err(&axes_path, SpecErrorKind::TupleWithoutAxes { name });
             }
             let items_path = child(&rule_path, "items");
             let items_node = spec.get("items").cloned().unwrap_or(Node::Null);
             let raw =
                 self.list_or_include(&items_node, &items_path, &format!("tuple {name:?} items"))?;
             if raw.is_empty() {
-                return self.err(&items_path, format!("tuple {name:?}: items is empty"));
+                return self.err(&items_path, SpecErrorKind::TupleItemsEmpty { name });
             }
             let mut items = Vec::with_capacity(raw.len());
             for item in &raw {
@@ -344,12 +335,11 @@ impl Loader<'_> {
                     other => {
                         return Err(Error::spec(
                             item.at.clone(),
-                            format!(
-                                "tuple {name:?}: item {} does not match its {} axes [{}]",
-                                other.display(),
-                                axes.len(),
-                                axes.join(", ")
-                            ),
+                            SpecErrorKind::TupleItemLength {
+                                name,
+                                item: other.display(),
+                                axes,
+                            },
                         ));
                     }
                 }
@@ -380,16 +370,16 @@ impl Loader<'_> {
                     let declared = axes
                         .iter()
                         .find(|a| &a.name == axis)
-                        .map(|a| a.at.to_string())
+                        .map(|a| a.at.clone())
                         .unwrap_or_default();
-                    return Err(Error::Spec {
-                        loc: rule.at.clone(),
-                        message: format!(
-                            "tuple {name:?} binds axis {axis:?}, which is also declared under axes ({declared}); \
-                             a tuple provides the levels of the axes it binds"
-                        ),
-                        detail: vec![format!("hint: remove {axis:?} from axes")],
-                    });
+                    return Err(Error::spec(
+                        rule.at.clone(),
+                        SpecErrorKind::TupleBindsDeclaredAxis {
+                            name: name.clone(),
+                            axis: axis.clone(),
+                            declared,
+                        },
+                    ));
                 }
                 if !axes.iter().any(|a| &a.name == axis) {
                     axes.push(AxisDecl {

@@ -1,0 +1,3 @@
+-- Copies catalog_llm_models from the attached store `src` into a scratch store.   No parameters.
+-- Caller: diff (a spec built in a scratch store sees the real store's catalogs).
+insert into main.catalog_llm_models select * from src.catalog_llm_models

@@ -1,0 +1,2 @@
+-- Detaches `src`.   No parameters.   Caller: diff.
+detach database src

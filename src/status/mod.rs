@@ -1,0 +1,458 @@
+//! `status`: what is stale — the DVC `status` of cohorts (docs/cli.md `status`). Read-only and
+//! fast: it compares files on disk with the stored record by hash and never reads the members'
+//! metadata.json files (that is `verify`'s job).
+//!
+//! For one cohort it checks, in order: the spec folder (`<data-root>/cohorts/<id>/spec`)
+//! against the stored spec, by canonical form (D12) and, when it differs, how (which file,
+//! which axis or rule); the export (`membership.csv`, `manifest.json`, `cohort.lock.json`)
+//! against the record, by hash; and newer cohorts that reuse gen_ids this one registered (D2).
+//! A sibling of `export` and `verify` (docs/architecture.md).
+
+pub mod scratch;
+pub mod spec_changes;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::error::{DbContext, Error, Result};
+use crate::ids::{CohortId, Stage};
+use crate::layout::{LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, lock_json_for};
+use crate::record::{Stored, compare_spec};
+use crate::store::queries;
+
+pub use spec_changes::{SpecChange, spec_changes};
+
+/// One way a cohort is not current.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Stale {
+    /// The spec folder on disk means something else than the stored spec: build it under a new
+    /// cohort id, or restore the stored spec (`cohortdb show ID --spec-out DIR`).
+    SpecChanged {
+        /// The spec folder.
+        dir: PathBuf,
+        /// Spec files whose bytes differ from the stored ones.
+        files: Vec<String>,
+        /// What the edits change.
+        changes: Vec<SpecChange>,
+        /// Why the spec on disk no longer loads, when it does not.
+        error: Option<String>,
+    },
+    /// The cohort was never exported (no `cohort.lock.json` in its folder).
+    NotExported {
+        /// The export folder.
+        dir: PathBuf,
+    },
+    /// An exported file is missing.
+    ExportMissing {
+        /// The file.
+        file: PathBuf,
+    },
+    /// An exported file's hash differs from the record's.
+    ExportDiffers {
+        /// The file.
+        file: PathBuf,
+    },
+    /// A newer cohort reuses gen_ids this cohort registered first (D2): their generations are
+    /// shared, so regenerating one changes both. A note: it does not make the cohort stale
+    /// (nothing is to be fixed; the store is append-only).
+    SharedGenIds {
+        /// The newer cohort.
+        cohort_id: String,
+        /// How many gen_ids.
+        shared: u64,
+    },
+}
+
+impl Stale {
+    /// True for information that does not make a cohort stale ([`Stale::SharedGenIds`]).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Stale::SharedGenIds { .. })
+    }
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stale::SpecChanged {
+                dir, files, error, ..
+            } => {
+                write!(
+                    f,
+                    "spec changed in {}: {}",
+                    dir.display(),
+                    if files.is_empty() {
+                        "-".to_string()
+                    } else {
+                        files.join(", ")
+                    }
+                )?;
+                if let Some(error) = error {
+                    write!(f, " (it no longer loads: {error})")?;
+                }
+                Ok(())
+            }
+            Stale::NotExported { dir } => {
+                write!(f, "not exported (no {LOCK_NAME} in {})", dir.display())
+            }
+            Stale::ExportMissing { file } => write!(f, "exported file missing: {}", file.display()),
+            Stale::ExportDiffers { file } => {
+                write!(
+                    f,
+                    "exported file differs from the record: {}",
+                    file.display()
+                )
+            }
+            Stale::SharedGenIds { cohort_id, shared } => write!(
+                f,
+                "newer cohort {cohort_id} shares {shared} gen_id{}",
+                if *shared == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// The status of one stored cohort.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CohortStatus {
+    /// The cohort.
+    pub cohort_id: String,
+    /// True when nothing is stale (notes aside).
+    pub current: bool,
+    /// Everything that is not current, and notes ([`Stale::is_note`]).
+    pub stale: Vec<Stale>,
+}
+
+impl CohortStatus {
+    /// True when nothing is stale (notes aside).
+    pub fn is_current(&self) -> bool {
+        self.current
+    }
+}
+
+/// Where `status` looks.
+#[derive(Debug, Clone)]
+pub struct StatusOptions {
+    /// The data layout root: cohort folders are `<data_root>/cohorts/<id>`.
+    pub data_root: PathBuf,
+}
+
+impl StatusOptions {
+    /// The export folder of cohort `id`.
+    pub fn cohort_dir(&self, id: &str) -> PathBuf {
+        self.data_root.join("cohorts").join(id)
+    }
+}
+
+/// Checks one stored cohort.
+pub fn cohort_status(
+    conn: &Connection,
+    id: &CohortId,
+    options: &StatusOptions,
+) -> Result<CohortStatus> {
+    let stored = Stored::load_with(conn, id, false)?;
+    let dir = options.cohort_dir(id.as_str());
+    let mut stale = Vec::new();
+    if let Some(spec) = spec_status(&dir.join("spec"), &stored)? {
+        stale.push(spec);
+    }
+    stale.extend(export_status(conn, &dir, &stored)?);
+    stale.extend(newer_sharing(conn, &stored)?);
+    Ok(CohortStatus {
+        cohort_id: id.as_str().to_string(),
+        current: stale.iter().all(Stale::is_note),
+        stale,
+    })
+}
+
+/// The spec folder against the stored spec: `None` when it is absent or means the same
+/// (formatting-only edits are not stale, D12).
+fn spec_status(dir: &Path, stored: &Stored) -> Result<Option<Stale>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let (files, same) = compare_spec(dir, stored)?;
+    if same {
+        return Ok(None);
+    }
+    let label = format!("the stored spec of {}", stored.record.cohort_id);
+    let old = crate::spec::load_bundle(&stored.bundle, &label)?;
+    let (changes, error) = match crate::spec::load_path(dir) {
+        Ok(new) => (
+            spec_changes(
+                &old,
+                stored.record.seed.as_ref(),
+                &new,
+                new.effective_seed(None)
+                    .or(stored.record.seed.clone())
+                    .as_ref(),
+            ),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    Ok(Some(Stale::SpecChanged {
+        dir: dir.to_path_buf(),
+        files,
+        changes,
+        error,
+    }))
+}
+
+/// BLAKE3 of a file, streamed; `None` when it does not exist.
+fn hash_file(path: &Path) -> Result<Option<blake3::Hash>> {
+    let mut file = match crate::fsutil::open_regular(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(Some(hasher.finalize()))
+}
+
+/// BLAKE3 of the `membership.csv` the record determines, streamed from the store (the same
+/// bytes as `layout::membership_csv`, without loading the members).
+fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3::Hash> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"stage,gen_id\n");
+    let mut stmt = conn
+        .prepare(queries::STATUS_MEMBERSHIP_LINES)
+        .db("status_membership_lines")?;
+    let mut rows = stmt.query([cohort_no]).db("status_membership_lines")?;
+    let mut line = Vec::with_capacity(64);
+    while let Some(r) = rows.next().db("status_membership_lines")? {
+        let stage: i64 = r.get("stage").db("status_membership_lines")?;
+        let stage = usize::try_from(stage)
+            .ok()
+            .and_then(|s| Stage::ALL.get(s))
+            .ok_or_else(|| {
+                Error::usage(format!("the store holds a member of unknown stage {stage}"))
+            })?;
+        let gen_id = r.get_ref("gen_id").db("status_membership_lines")?;
+        let gen_id = gen_id
+            .as_str()
+            .map_err(|e| Error::usage(format!("a stored gen_id is not text: {e}")))?;
+        line.clear();
+        line.extend_from_slice(stage.as_str().as_bytes());
+        line.push(b',');
+        crate::textfmt::write_csv_field(&mut line, gen_id.as_bytes(), false)
+            .map_err(|e| Error::usage(format!("formatting a membership line: {e}")))?;
+        line.push(b'\n');
+        hasher.update(&line);
+    }
+    Ok(hasher.finalize())
+}
+
+/// The export folder against the record, by hash.
+fn export_status(conn: &Connection, dir: &Path, stored: &Stored) -> Result<Vec<Stale>> {
+    let lock_path = dir.join(LOCK_NAME);
+    let Some(lock_found) = hash_file(&lock_path)? else {
+        return Ok(vec![Stale::NotExported {
+            dir: dir.to_path_buf(),
+        }]);
+    };
+    let membership = expected_membership_hash(conn, stored.record.cohort_no)?;
+    let lock = lock_json_for(&stored.record, &membership.to_hex(), &stored.bundle);
+    let expected = [
+        (MEMBERSHIP_NAME, membership),
+        (
+            MANIFEST_NAME,
+            blake3::hash(stored.record.manifest.as_bytes()),
+        ),
+    ];
+    let mut stale = Vec::new();
+    for (name, hash) in expected {
+        let file = dir.join(name);
+        match hash_file(&file)? {
+            None => stale.push(Stale::ExportMissing { file }),
+            Some(found) if found != hash => stale.push(Stale::ExportDiffers { file }),
+            Some(_) => {}
+        }
+    }
+    if lock_found != blake3::hash(lock.as_bytes()) {
+        stale.push(Stale::ExportDiffers { file: lock_path });
+    }
+    Ok(stale)
+}
+
+/// Newer cohorts reusing gen_ids this cohort registered first.
+fn newer_sharing(conn: &Connection, stored: &Stored) -> Result<Vec<Stale>> {
+    let mut stmt = conn
+        .prepare(queries::STATUS_NEWER_SHARING)
+        .db("status_newer_sharing")?;
+    let rows = stmt
+        .query_map([stored.record.cohort_no], |r| {
+            Ok(Stale::SharedGenIds {
+                cohort_id: r.get("cohort_id")?,
+                shared: r.get::<_, i64>("shared")? as u64,
+            })
+        })
+        .db("status_newer_sharing")?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .db("status_newer_sharing")
+}
+
+/// What an import of one catalog file would do now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CatalogState {
+    /// Every row is imported.
+    Current,
+    /// An import would add rows.
+    NewRows {
+        /// How many.
+        rows: u64,
+    },
+    /// An import would refuse the file (rows changed since their import, D9, or rows that
+    /// do not validate).
+    Refused {
+        /// The importer's message.
+        error: String,
+        /// Its detail lines (each problem, hints).
+        detail: Vec<String>,
+    },
+}
+
+/// The status of one catalog file of the data layout.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogStatus {
+    /// The catalog kind (`concepts`, `llm-models`, …).
+    pub kind: String,
+    /// The file.
+    pub path: PathBuf,
+    /// What an import would do.
+    #[serde(flatten)]
+    pub state: CatalogState,
+}
+
+impl CatalogStatus {
+    /// True when an import would change nothing.
+    pub fn is_current(&self) -> bool {
+        self.state == CatalogState::Current
+    }
+}
+
+impl std::fmt::Display for CatalogStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "catalog {} ({}): ", self.kind, self.path.display())?;
+        match &self.state {
+            CatalogState::Current => write!(f, "ok"),
+            CatalogState::NewRows { rows } => write!(
+                f,
+                "{rows} row{} not yet imported",
+                if *rows == 1 { "" } else { "s" }
+            ),
+            CatalogState::Refused { error, .. } => write!(f, "an import would refuse it: {error}"),
+        }
+    }
+}
+
+/// What an import of each catalog file under `data_root` would do, found by importing them,
+/// one file at a time, into a scratch copy of the store's catalogs (the importer's own reading,
+/// validating and storing steps; the store at `db` is only read). Absent files are left out.
+pub fn catalog_status(db: &Path, data_root: &Path) -> Result<Vec<CatalogStatus>> {
+    let mut out = Vec::new();
+    // One scratch store for all files: a refused file's import rolls back, as it would in the
+    // store, and the next file sees the rows the earlier ones would add.
+    let mut scratch = None;
+    for kind in crate::catalog::CatalogKind::ALL {
+        let path = kind.layout_path(data_root);
+        if !path.exists() {
+            continue;
+        }
+        if scratch.is_none() {
+            scratch = Some(scratch::with_catalogs_of(db)?);
+        }
+        let Some(scratch) = scratch.as_mut() else {
+            continue;
+        };
+        let state = match crate::catalog::import::import_file(
+            scratch,
+            kind,
+            &path,
+            &crate::catalog::import::NoProgress,
+        ) {
+            Ok(report) if report.added() == 0 => CatalogState::Current,
+            Ok(report) => CatalogState::NewRows {
+                rows: report.added(),
+            },
+            Err(e) => CatalogState::Refused {
+                error: e.to_string(),
+                // The importer's closing line is about its own transaction, not this check.
+                detail: e
+                    .detail()
+                    .iter()
+                    .filter(|line| line.as_str() != "nothing was imported")
+                    .cloned()
+                    .collect(),
+            },
+        };
+        out.push(CatalogStatus {
+            kind: kind.name().to_string(),
+            path,
+            state,
+        });
+    }
+    Ok(out)
+}
+
+/// What `status` found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatusReport {
+    /// True when every cohort and catalog checked is current.
+    pub current: bool,
+    /// One entry per cohort checked, by id.
+    pub cohorts: Vec<CohortStatus>,
+    /// The catalog files of the data layout (checked when no cohort id is given).
+    pub catalogs: Vec<CatalogStatus>,
+}
+
+impl StatusReport {
+    /// True when every cohort checked is current.
+    pub fn is_current(&self) -> bool {
+        self.current
+    }
+}
+
+/// Checks the cohorts `ids`; or, when `ids` is empty, every stored cohort and the catalog
+/// files (`db` is the store's file, copied from for the catalog check).
+pub fn status(
+    conn: &Connection,
+    db: &Path,
+    ids: &[CohortId],
+    options: &StatusOptions,
+) -> Result<StatusReport> {
+    let catalogs = if ids.is_empty() {
+        catalog_status(db, &options.data_root)?
+    } else {
+        Vec::new()
+    };
+    let ids: Vec<CohortId> = if ids.is_empty() {
+        crate::record::list(conn)?
+            .into_iter()
+            .map(|s| CohortId::parse(&s.cohort_id))
+            .collect::<Result<_>>()?
+    } else {
+        ids.to_vec()
+    };
+    let cohorts: Vec<CohortStatus> = ids
+        .iter()
+        .map(|id| cohort_status(conn, id, options))
+        .collect::<Result<_>>()?;
+    Ok(StatusReport {
+        current: cohorts.iter().all(CohortStatus::is_current)
+            && catalogs.iter().all(CatalogStatus::is_current),
+        cohorts,
+        catalogs,
+    })
+}
