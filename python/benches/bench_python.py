@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Benchmarks of the Python package (docs/python.md, docs/benchmarks.md), on a data root made by
+the benchmark input generator (a `roots/rows_<N>/` folder with cohort `bench`:
+`cargo bench --bench cohortdb-bench -- generate --roots 100000 1000000`):
+
+  * `Store.build("bench")` against the release CLI's `cohortdb build bench` (wall time, the
+    import before each build untimed);
+  * `Store.membership("bench")` into a list and `Store.membership_df("bench")` into a
+    DataFrame, side by side with `pandas.read_sql` over the `membership` view on the same store.
+
+Each figure is the median of --runs runs. Usage:
+
+  python python/benches/bench_python.py --root target/bench-data/roots/rows_100000 \
+      --cli target/release/cohortdb [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pandas
+
+import cohortdb
+
+
+def median_time(fn, runs: int, setup=None) -> float:
+    times = []
+    for _ in range(runs):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--cli", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cli = args.cli.resolve()
+
+    work = Path(tempfile.mkdtemp(prefix="cohortdb-pybench-"))
+    try:
+        data = work / "data"
+        shutil.copytree(args.root, data)
+        imported = work / "imported.db"
+        subprocess.run([str(cli), "--db", str(imported), "--data-root", str(data), "-q", "import"],
+                       check=True, capture_output=True)
+        db = work / "cohorts.db"
+
+        def fresh() -> None:
+            for suffix in ["", "-wal", "-shm"]:
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(imported, db)
+
+        store = cohortdb.Store(db, data_root=data)
+        sql = cohortdb._native.NativeStore.membership_sql.replace("?1", "'bench'")
+
+        def cli_build() -> None:
+            subprocess.run(
+                [str(cli), "--db", str(db), "--data-root", str(data), "-q", "build", "bench"],
+                check=True, capture_output=True)
+
+        def read_sql() -> None:
+            conn = sqlite3.connect(db)
+            pandas.read_sql(sql, conn)
+            conn.close()
+
+        # The runs of the things compared alternate, so a change in the machine's load during
+        # the benchmark affects both sides alike.
+        times = {k: [] for k in ["cli", "py", "list", "frame", "read_sql"]}
+        reports = []
+        for _ in range(args.runs):
+            for key, fn in [("cli", cli_build), ("py", lambda: reports.append(store.build("bench")))]:
+                times[key].append(median_time(fn, 1, fresh))
+        report = reports[-1]
+        members = report.drafts + report.essays + report.evaluations
+        for _ in range(args.runs):
+            times["list"].append(median_time(lambda: store.membership("bench"), 1))
+            times["frame"].append(median_time(lambda: store.membership_df("bench"), 1))
+            times["read_sql"].append(median_time(read_sql, 1))
+        cli_build, py_build, as_list, as_frame, baseline = (
+            statistics.median(times[k]) for k in ["cli", "py", "list", "frame", "read_sql"]
+        )
+        assert store.membership_df("bench").equals(pandas.read_sql(sql, sqlite3.connect(db)))
+
+        print(f"cohort bench: {report.evaluations:,} evaluations, {members:,} members; "
+              f"median of {args.runs} runs\n")
+        print("| work | Python package | baseline | ratio |")
+        print("| --- | ---: | --- | ---: |")
+        print(f"| build | {py_build:.2f} s | CLI `cohortdb build`: {cli_build:.2f} s | {py_build / cli_build:.2f}× |")
+        print(f"| membership → list of dicts | {as_list:.2f} s | `pandas.read_sql` over the view: {baseline:.2f} s | {as_list / baseline:.2f}× |")
+        print(f"| membership → DataFrame | {as_frame:.2f} s | `pandas.read_sql` over the view: {baseline:.2f} s | {as_frame / baseline:.2f}× |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

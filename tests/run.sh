@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The README's test command (.ci/run calls it too):
+#   1. cargo test — the library, the CLI, the gen_id crate;
+#   2. the SQLite loadable extension (its own workspace, sqlite-ext/): built, and loaded into the
+#      sqlite3 shell by its tests (skipped with a note when there is no sqlite3);
+#   3. the Python package: built with maturin into target/py-venv (created here with
+#      `python3 -m venv`; maturin, pytest and pandas come from PyPI), then its pytest suite.
+#
+# Without access to PyPI step 3 is skipped with a note and the script still succeeds, unless
+# COHORTDB_REQUIRE_PYTHON=1 (CI sets it). COHORTDB_SKIP_PYTHON=1 skips step 3 on purpose.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --locked
+
+ext_args=(--release --locked --manifest-path sqlite-ext/Cargo.toml --target-dir target)
+cargo build "${ext_args[@]}"
+if command -v sqlite3 >/dev/null 2>&1; then
+  cargo test "${ext_args[@]}"
+else
+  echo "note: skipped the SQLite extension's shell tests: no sqlite3 (apt-get install -y sqlite3)"
+fi
+
+if [ "${COHORTDB_SKIP_PYTHON:-0}" = 1 ]; then
+  echo "note: skipped the Python suite (COHORTDB_SKIP_PYTHON=1)"
+  exit 0
+fi
+skip_python() {
+  if [ "${COHORTDB_REQUIRE_PYTHON:-0}" = 1 ]; then
+    echo "error: $1 (COHORTDB_REQUIRE_PYTHON=1)" >&2
+    exit 1
+  fi
+  echo "note: skipped the Python suite: $1"
+  exit 0
+}
+command -v python3 >/dev/null 2>&1 || skip_python "no python3"
+venv=target/py-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" || skip_python "python3 -m venv failed"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin pytest pandas ||
+  skip_python "cannot install maturin, pytest and pandas (no access to PyPI?)"
+
+cargo build --release --locked --bin cohortdb
+rm -rf target/wheels
+"$venv/bin/maturin" build --release --locked --quiet --manifest-path python/Cargo.toml \
+  --interpreter "$venv/bin/python" --out target/wheels
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
+  --no-deps target/wheels/cohortdb-*.whl
+COHORTDB_BIN="$PWD/target/release/cohortdb" \
+  COHORTDB_SQLITE_EXT="$PWD/target/release/libcohortdb_sqlite.so" \
+  "$venv/bin/python" -m pytest -q python/tests
