@@ -397,6 +397,7 @@ pub fn catalog_status(db: &Path, data_root: &Path) -> Result<Vec<CatalogStatus>>
                     .iter()
                     .filter(|line| line.as_str() != "nothing was imported")
                     .cloned()
+                    .chain(e.hints().into_iter().map(|h| format!("hint: {h}")))
                     .collect(),
             },
         };
