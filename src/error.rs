@@ -1,7 +1,7 @@
 //! The library's one error type and the `Location` every user-caused error carries.
 //!
 //! Each failure family is a variant carrying its data (`store`, `usage`, `build`, `migrate`,
-//! `data`, `spec` and `catalog` hold the families' enums); the text is rendered from the data by `Display`. Nothing here
+//! `data`, `spec`, `catalog` and `export` hold the families' enums); the text is rendered from the data by `Display`. Nothing here
 //! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
 //! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
 //! (docs/architecture.md, "Errors").
@@ -12,6 +12,7 @@ use std::path::Path;
 mod build;
 mod catalog;
 mod data;
+mod export;
 mod migrate;
 mod spec;
 mod store;
@@ -22,10 +23,11 @@ pub use build::{
 };
 pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
 pub use data::{DataError, DataErrorKind, ListLine};
+pub use export::{ExportError, MetadataClash};
 pub use migrate::{MigrateError, RenamedId};
 pub use spec::{SpecError, SpecErrorKind};
 pub use store::{MigrationFailure, StoreProblem};
-pub use usage::{ReadOnlyError, UsageError};
+pub use usage::{CohortLookup, ReadOnlyError, UsageError};
 
 /// Where in the user's input something is: a file, optionally a line and column, optionally a
 /// YAML/JSON path inside the file (`axes.flag[0]`).
@@ -199,26 +201,9 @@ pub enum Error {
         /// What was found instead.
         detail: String,
     },
-    /// Transitional: a usage error as a finished sentence. Kept only for modules not yet
-    /// converted to [`Error::Argument`]; to be removed.
-    #[doc(hidden)]
-    #[error("{message}")]
-    Usage {
-        /// The sentence.
-        message: String,
-        /// Lines after it.
-        detail: Vec<String>,
-    },
-    /// Transitional: a refusal as a finished sentence (a build, export or other write was
-    /// refused; nothing was written). Kept only for modules not yet converted; to be removed.
-    #[doc(hidden)]
-    #[error("{message}")]
-    Refused {
-        /// The sentence.
-        message: String,
-        /// Lines after it.
-        detail: Vec<String>,
-    },
+    /// An export (or `show --spec-out`, or `backup`) refused to write; nothing was written.
+    #[error(transparent)]
+    Export(Box<ExportError>),
 }
 
 impl From<SpecError> for Error {
@@ -245,6 +230,12 @@ impl From<BuildError> for Error {
     }
 }
 
+impl From<ExportError> for Error {
+    fn from(e: ExportError) -> Self {
+        Error::Export(Box::new(e))
+    }
+}
+
 impl From<ReadOnlyError> for Error {
     fn from(e: ReadOnlyError) -> Self {
         Error::ReadOnly(e)
@@ -256,12 +247,12 @@ impl Error {
     /// side-by-side pairs, explanations.
     pub fn detail(&self) -> Vec<String> {
         match self {
-            Error::Usage { detail, .. } | Error::Refused { detail, .. } => detail.clone(),
             Error::Spec(e) => e.kind.detail(),
             Error::Catalog(e) => e.kind.detail(),
             Error::Argument(e) => e.detail(),
             Error::Build(e) => e.detail(),
             Error::Migration(e) => e.detail(),
+            Error::Export(e) => e.detail(),
             _ => Vec::new(),
         }
     }
@@ -274,6 +265,7 @@ impl Error {
             Error::Argument(e) => e.hints(),
             Error::Build(e) => e.hints(),
             Error::Migration(e) => e.hints(),
+            Error::Export(e) => e.hints(),
             _ => Vec::new(),
         }
     }
@@ -290,12 +282,12 @@ impl Error {
             Error::Spec(_) => "spec",
             Error::Catalog(_) => "catalog",
             Error::Data(_) => "data",
-            Error::Argument(_) | Error::Usage { .. } => "usage",
+            Error::Argument(_) => "usage",
             Error::ReadOnly(_) => "read_only",
             Error::Build(_) => "build",
             Error::Migration(_) => "migrate_refused",
             Error::Internal { .. } => "internal",
-            Error::Refused { .. } => "refused",
+            Error::Export(_) => "export_refused",
         }
     }
 
@@ -311,6 +303,7 @@ impl Error {
             | Error::NoStore { path } => Some(Location::file(path)),
             Error::Argument(e) => e.file().map(Location::file),
             Error::Migration(e) => e.file().map(Location::file),
+            Error::Export(e) => e.file().map(Location::file),
             _ => None,
         }
     }
@@ -323,6 +316,7 @@ impl Error {
             Error::Data(e) => e.kind.value(),
             Error::Spec(e) => e.kind.value(),
             Error::Catalog(e) => e.kind.value(),
+            Error::Export(e) => e.value(),
             _ => None,
         }
     }
@@ -348,24 +342,6 @@ impl Error {
     /// A catalog problem (see [`Error::Catalog`]).
     pub fn catalog(loc: Location, kind: CatalogErrorKind) -> Self {
         Error::Catalog(Box::new(CatalogError { loc, kind }))
-    }
-
-    /// Transitional (see [`Error::Usage`]); to be removed.
-    #[doc(hidden)]
-    pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage {
-            message: message.into(),
-            detail: Vec::new(),
-        }
-    }
-
-    /// Transitional (see [`Error::Refused`]); to be removed.
-    #[doc(hidden)]
-    pub fn refused(message: impl Into<String>, detail: Vec<String>) -> Self {
-        Error::Refused {
-            message: message.into(),
-            detail,
-        }
     }
 
     /// Wraps an I/O error with the path it concerns.
@@ -940,6 +916,254 @@ mod tests {
             let err = Error::catalog(Location::line("c.csv", 1), kind);
             assert_eq!(err.to_string(), format!("c.csv:1: {text}"));
             assert!(err.detail().is_empty() && err.hints().is_empty());
+        }
+    }
+
+    #[test]
+    fn export_refusals_list_then_hint_and_say_nothing_was_written() {
+        let err = Error::from(ExportError::MetadataConflicts {
+            count: 2,
+            gens_root: "gens".into(),
+            shown: vec![
+                MetadataClash {
+                    path: "gens/draft/d1/metadata.json".into(),
+                    found: Some("sig-a".into()),
+                    expected: Some("sig-b".into()),
+                },
+                MetadataClash {
+                    path: "gens/draft/d2/metadata.json".into(),
+                    found: None,
+                    expected: None,
+                },
+            ],
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[..3],
+            [
+                "error: 2 existing metadata.json files under gens belong to other generations; \
+                 nothing was written",
+                "  gens/draft/d1/metadata.json: signature \"sig-a\", but the member's is \"sig-b\"",
+                "  gens/draft/d2/metadata.json: not readable as metadata (invalid JSON or fields)",
+            ]
+        );
+        assert!(lines[3].starts_with("  hint: a gen_id names one generation;"));
+        assert!(lines[3].ends_with("`--repair` rewrites a file that is not valid JSON"));
+        assert_eq!(lines.len(), 4);
+        assert_eq!(err.kind_name(), "export_refused");
+        assert_eq!(err.location(), Some(Location::file("gens")));
+
+        let err = Error::from(ExportError::FilesDiffer {
+            cohort: "c1".into(),
+            out: "out".into(),
+            files: vec!["out/membership.csv".into()],
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: cohort \"c1\": exported files in out differ from the stored record; \
+                 nothing was written",
+                "  out/membership.csv",
+                "  hint: `cohortdb verify` shows what changed; `cohortdb export --force` replaces \
+                 these files",
+            ]
+        );
+        assert_eq!(err.value().as_deref(), Some("c1"));
+
+        let err = Error::from(ExportError::SpecChanged {
+            cohort: "c1".into(),
+            spec_dir: "out/spec".into(),
+            files: vec!["config.yaml".into(), "items.csv".into()],
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: cohort \"c1\": the spec in out/spec was changed after the build \
+                 (config.yaml, items.csv); nothing was written",
+                "  hint: a cohort record never changes (D14); build the changed spec under a new \
+                 cohort id, e.g. `cohortdb build c1-v2 --spec out/spec`",
+            ]
+        );
+
+        let err = Error::from(ExportError::RowsDiffer {
+            cohort: "c1".into(),
+            diffs: vec!["a difference".into()],
+        });
+        let lines = printed(&err);
+        assert_eq!(
+            lines[0],
+            "error: cohort \"c1\": the store's rows are not the record its content hash covers; \
+             nothing was written"
+        );
+        assert_eq!(lines[1], "  a difference");
+        assert!(lines[2].starts_with("  hint: `cohortdb verify` shows every difference;"));
+
+        let err = Error::from(ExportError::LinkBelowRoot {
+            found: "out/spec".into(),
+            what: "a symlink",
+            root: "out".into(),
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: out/spec is a symlink; export never writes through it (it could lead \
+                 outside out); nothing was written",
+                "  hint: remove or rename it (it is left alone), or export to another folder",
+            ]
+        );
+        for (e, text) in [
+            (
+                ExportError::WrongKind {
+                    found: "out/x".into(),
+                    kind: "a directory".into(),
+                    want_file: true,
+                },
+                "out/x: is a directory, not a regular file; nothing was written",
+            ),
+            (
+                ExportError::RootNotFolder {
+                    flag: "--out".into(),
+                    root: "o/sub".into(),
+                    at: "o".into(),
+                    kind: "a regular file".into(),
+                },
+                "--out o/sub: o is a regular file, not a folder; nothing was written",
+            ),
+            (
+                ExportError::RootNotWritable {
+                    flag: "--gens-root".into(),
+                    root: "g".into(),
+                    at: "g".into(),
+                },
+                "--gens-root g: g is not writable; nothing was written",
+            ),
+            (
+                ExportError::NotPlainRelative {
+                    rel: "../x".into(),
+                    root: "out".into(),
+                },
+                "../x: not a plain relative path below out",
+            ),
+            (
+                ExportError::MetadataAppeared {
+                    path: "m.json".into(),
+                },
+                "m.json: another metadata.json appeared during the export; it was left alone",
+            ),
+            (
+                ExportError::AppearedWhileWriting {
+                    path: "s/c.yaml".into(),
+                },
+                "s/c.yaml appeared while writing; left alone",
+            ),
+            (
+                ExportError::BackupCheckFailed {
+                    check: "bad page".into(),
+                },
+                "backup: the copy failed its check (bad page); nothing was written",
+            ),
+        ] {
+            assert_eq!(Error::from(e).to_string(), text);
+        }
+        let err = Error::from(ExportError::SpecFilesExist {
+            dir: "s".into(),
+            existing: vec!["s/config.yaml".into()],
+        });
+        assert_eq!(
+            printed(&err),
+            [
+                "error: s already holds 1 of the spec's files; nothing was written",
+                "  s/config.yaml",
+            ]
+        );
+    }
+
+    #[test]
+    fn usage_errors_for_cohorts_folders_and_query_parameters_render_with_their_hints() {
+        let no_cohort = |lookup| {
+            printed(&Error::from(UsageError::NoSuchCohort {
+                id: "c9".into(),
+                lookup,
+            }))
+        };
+        assert_eq!(
+            no_cohort(CohortLookup::Stored),
+            [
+                "error: no cohort \"c9\" in the store",
+                "  hint: `cohortdb cohorts` lists the stored cohorts; `cohortdb build` stores one",
+            ]
+        );
+        assert_eq!(
+            no_cohort(CohortLookup::Show)[1],
+            "  hint: `cohortdb cohorts` lists the stored cohorts"
+        );
+        assert_eq!(
+            no_cohort(CohortLookup::Diff)[1],
+            "  hint: `cohortdb cohorts` lists the stored cohorts; a spec is given as a file or a \
+             folder holding config.yaml"
+        );
+        assert_eq!(no_cohort(CohortLookup::Bundle).len(), 1);
+        let err = Error::from(UsageError::NoSuchCohort {
+            id: "c9".into(),
+            lookup: CohortLookup::Show,
+        });
+        assert_eq!(err.kind_name(), "usage");
+        assert_eq!(err.value().as_deref(), Some("c9"));
+
+        assert_eq!(
+            printed(&Error::from(UsageError::NoSuchFolder {
+                flag: "--dir",
+                path: "x".into(),
+            })),
+            [
+                "error: --dir x: no such folder",
+                "  hint: a folder named on the command line must exist; a cohort that was never \
+                 exported is checked with --store-only",
+            ]
+        );
+        assert_eq!(
+            printed(&Error::from(UsageError::NoDataRoot { path: "d".into() }))[0],
+            "error: --data-root d: no such folder"
+        );
+        assert_eq!(
+            printed(&Error::from(UsageError::MissingParameters {
+                missing: vec![":a".into(), "?2".into()],
+            })),
+            [
+                "error: query: no value for the statement's parameters :a, ?2",
+                "  hint: give each with --param NAME=VALUE (positional ? parameters cannot be \
+                 named; use :name)",
+            ]
+        );
+        for (e, text) in [
+            (
+                UsageError::NoSuchParameter { name: ":x".into() },
+                "query: --param :x: the statement has no parameter :x",
+            ),
+            (
+                UsageError::MissingParameters {
+                    missing: vec![":a".into()],
+                },
+                "query: no value for the statement's parameter :a",
+            ),
+            (UsageError::NoSql, "query: no SQL statement"),
+            (
+                UsageError::SqlNotUtf8 {
+                    path: "q.sql".into(),
+                    byte: 3,
+                },
+                "q.sql: the statement is not UTF-8 (byte 3)",
+            ),
+            (
+                UsageError::DiffTooManyRows {
+                    path: "s.yaml".into(),
+                    rows: 9,
+                    max: 8,
+                },
+                "s.yaml: the spec's product has 9 rows, more than 8",
+            ),
+        ] {
+            assert_eq!(Error::from(e).to_string(), text);
         }
     }
 

@@ -39,6 +39,7 @@ pub mod textfmt;
 pub mod verify;
 
 pub use error::{
-    Error, Location, MigrationFailure, ReadOnlyError, Result, StoreProblem, UsageError,
+    CohortLookup, Error, ExportError, Location, MigrationFailure, ReadOnlyError, Result,
+    StoreProblem, UsageError,
 };
 pub use store::Store;

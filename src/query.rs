@@ -13,7 +13,7 @@
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, Statement};
 
-use crate::error::{DbContext, Error, ReadOnlyError, Result};
+use crate::error::{DbContext, Error, ReadOnlyError, Result, UsageError};
 
 /// Pragmas whose argument names what to read (a table or index), never a new setting.
 const READ_PRAGMAS_WITH_ARGUMENT: &[&str] = &[
@@ -238,10 +238,7 @@ pub fn bind_params(stmt: &mut Statement<'_>, params: &[(String, String)]) -> Res
             })
         };
         let Some(index) = index else {
-            return Err(Error::usage(format!(
-                "query: --param {name}: the statement has no parameter :{}",
-                name.trim_start_matches([':', '@', '$'])
-            )));
+            return Err(UsageError::NoSuchParameter { name: name.clone() }.into());
         };
         match value.parse::<i64>() {
             Ok(i) if i.to_string() == *value => stmt.raw_bind_parameter(index, i),
@@ -258,17 +255,7 @@ pub fn bind_params(stmt: &mut Statement<'_>, params: &[(String, String)]) -> Res
         })
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Usage {
-            message: format!(
-                "query: no value for the statement's parameter{} {}",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
-            ),
-            detail: vec![
-                "hint: give each with --param NAME=VALUE (positional ? parameters cannot be named; use :name)"
-                    .to_string(),
-            ],
-        });
+        return Err(UsageError::MissingParameters { missing }.into());
     }
     Ok(())
 }

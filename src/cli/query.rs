@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use cohortdb::Store;
+use cohortdb::error::UsageError;
 use cohortdb::query::{RealText, Stop};
 use cohortdb::textfmt::{push_json_str, write_csv_record};
 use rusqlite::types::ValueRef;
@@ -69,11 +70,14 @@ fn parse_param(arg: &str) -> Result<(String, String), String> {
 
 /// The statement's text: the argument, a file, or stdin (`-`).
 fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
-    let from_stdin = |what: &str| -> anyhow::Result<String> {
+    let from_stdin = |what: &'static str| -> anyhow::Result<String> {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| cohortdb::Error::usage(format!("query: reading {what}: {e}")))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            cohortdb::Error::from(UsageError::QueryRead {
+                what,
+                error: e.to_string(),
+            })
+        })?;
         Ok(text)
     };
     match (&args.sql, &args.file) {
@@ -84,15 +88,14 @@ fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
             let bytes =
                 cohortdb::fsutil::read_regular(path).map_err(|e| cohortdb::Error::io(path, e))?;
             String::from_utf8(bytes).map_err(|e| {
-                cohortdb::Error::usage(format!(
-                    "{}: the statement is not UTF-8 (byte {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ))
+                cohortdb::Error::from(UsageError::SqlNotUtf8 {
+                    path: path.display().to_string(),
+                    byte: e.utf8_error().valid_up_to(),
+                })
                 .into()
             })
         }
-        (None, None) => Err(cohortdb::Error::usage("query: no SQL statement").into()),
+        (None, None) => Err(cohortdb::Error::from(UsageError::NoSql).into()),
     }
 }
 

@@ -100,10 +100,13 @@ pub fn run(global: &Global, args: ShowArgs) -> anyhow::Result<ExitCode> {
             }
         } else {
             let config = bundle.files.get(&bundle.config).ok_or_else(|| {
-                cohortdb::Error::usage(format!(
-                    "the stored bundle of {id} lacks its config file {:?}",
-                    bundle.config
-                ))
+                cohortdb::Error::internal(
+                    "a stored bundle holds its config file",
+                    format!(
+                        "the stored bundle of {id} lacks its config file {:?}",
+                        bundle.config
+                    ),
+                )
             })?;
             out.write_all(config)?;
         }

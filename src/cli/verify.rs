@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use cohortdb::Store;
+use cohortdb::error::UsageError;
 use cohortdb::ids::CohortId;
 use cohortdb::verify::{self, Severity, VerifyOptions, VerifyReport};
 
@@ -124,13 +125,9 @@ pub fn run(global: &Global, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     // A mistyped --data-root must not read as "not exported" (docs/cli.md `verify`).
     let defaults_used = args.dir.is_none() || args.gens_root.is_none();
     if !args.store_only && defaults_used && !global.data_root.is_dir() {
-        bail!(cohortdb::Error::Usage {
-            message: format!("--data-root {}: no such folder", global.data_root.display()),
-            detail: vec![
-                "hint: the export folder and gens root default to folders of the data root; name them with --dir and --gens-root, or check only the store with --store-only"
-                    .to_string(),
-            ],
-        });
+        bail!(cohortdb::Error::from(UsageError::NoDataRoot {
+            path: global.data_root.display().to_string(),
+        }));
     }
     // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
     let store = Store::open_existing(&global.db)?;

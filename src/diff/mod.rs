@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::{CohortLookup, Error, Result, UsageError};
 use crate::ids::{CohortId, Stage};
 use crate::record::{Members, Record, load_bundle, load_members};
 use crate::spec::Spec;
@@ -136,9 +136,11 @@ fn load_side(
 ) -> Result<Loaded> {
     match side {
         Side::Cohort(id) => {
-            let record = crate::record::load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
-                message: format!("no cohort {:?} in the store", id.as_str()),
-                detail: vec!["hint: `cohortdb cohorts` lists the stored cohorts; a spec is given as a file or a folder holding config.yaml".to_string()],
+            let record = crate::record::load(conn, id.as_str())?.ok_or_else(|| {
+                UsageError::NoSuchCohort {
+                    id: id.as_str().to_string(),
+                    lookup: CohortLookup::Diff,
+                }
             })?;
             loaded_record(conn, &record, &format!("the stored spec of {id}"))
         }
@@ -147,23 +149,24 @@ fn load_side(
             let plan = crate::spec::resolve(&spec)?;
             let rows = plan.row_count();
             if rows > crate::compile::DEFAULT_MAX_ROWS {
-                return Err(Error::usage(format!(
-                    "{}: the spec's product has {rows} rows, more than {}",
-                    path.display(),
-                    crate::compile::DEFAULT_MAX_ROWS
-                )));
+                return Err(UsageError::DiffTooManyRows {
+                    path: path.display().to_string(),
+                    rows,
+                    max: crate::compile::DEFAULT_MAX_ROWS,
+                }
+                .into());
             }
             if scratch.is_none() {
                 *scratch = Some(crate::status::scratch::with_catalogs_of(db)?);
             }
             let store = scratch
                 .as_mut()
-                .ok_or_else(|| Error::usage("the scratch store was just created"))?;
+                .ok_or_else(|| Error::internal("the scratch store was just created", ""))?;
             let id = CohortId::parse(slot)?;
             let seed = spec.effective_seed(None);
             crate::cohort::build(store, &id, &spec, &plan, seed.as_ref())?;
             let record = crate::record::load(store.conn(), slot)?
-                .ok_or_else(|| Error::usage("the scratch build stored no record"))?;
+                .ok_or_else(|| Error::internal("a scratch build stores its record", ""))?;
             let mut loaded = loaded_record(store.conn(), &record, &path.display().to_string())?;
             // The spec as the user wrote it (its labels and locations), not the bundle copy.
             loaded.spec = spec;

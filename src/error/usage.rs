@@ -6,6 +6,20 @@ use std::time::Duration;
 use crate::ids::Stage;
 use crate::textfmt::capped;
 
+/// The command that looked a cohort up, for [`UsageError::NoSuchCohort`]'s hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CohortLookup {
+    /// Loading a stored cohort (`export`, `verify`, `status`).
+    Stored,
+    /// `show`.
+    Show,
+    /// `diff`, where a side is a cohort id or a spec.
+    Diff,
+    /// Reading a stored spec bundle (no hint).
+    Bundle,
+}
+
 /// A command-line value, or a file named on the command line, that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -183,6 +197,79 @@ pub enum UsageError {
         /// The timeout that stopped it; `None` for Ctrl-C.
         timeout: Option<Duration>,
     },
+    /// The cohort is not in the store.
+    #[error("no cohort {id:?} in the store")]
+    NoSuchCohort {
+        /// The cohort id as given.
+        id: String,
+        /// The command that looked it up (it picks the hint).
+        lookup: CohortLookup,
+    },
+    /// `verify` without --dir or --gens-root, under a --data-root that is not a folder.
+    #[error("--data-root {path}: no such folder")]
+    NoDataRoot {
+        /// The data root.
+        path: String,
+    },
+    /// A folder named on the command line (`--dir`, `--gens-root`) does not exist.
+    #[error("{flag} {path}: no such folder")]
+    NoSuchFolder {
+        /// The option.
+        flag: &'static str,
+        /// The folder.
+        path: String,
+    },
+    /// `diff` of a spec whose product is larger than a scratch build takes.
+    #[error("{path}: the spec's product has {rows} rows, more than {max}")]
+    DiffTooManyRows {
+        /// The spec.
+        path: String,
+        /// The product's rows.
+        rows: u128,
+        /// The limit.
+        max: u128,
+    },
+    /// The store's path cannot be written as a `file:` URI.
+    #[error("{path}: the store path is not UTF-8")]
+    StorePathNotUtf8 {
+        /// The store path.
+        path: String,
+    },
+    /// `query` could not read its statement from stdin.
+    #[error("query: reading {what}: {error}")]
+    QueryRead {
+        /// What was being read.
+        what: &'static str,
+        /// The operating system's message.
+        error: String,
+    },
+    /// `query --file` names a file that is not UTF-8.
+    #[error("{path}: the statement is not UTF-8 (byte {byte})")]
+    SqlNotUtf8 {
+        /// The file.
+        path: String,
+        /// The offset of the first invalid byte.
+        byte: usize,
+    },
+    /// `query` without a statement.
+    #[error("query: no SQL statement")]
+    NoSql,
+    /// `query --param NAME=…` for a parameter the statement does not have.
+    #[error("query: --param {name}: the statement has no parameter :{}", name.trim_start_matches([':', '@', '$']))]
+    NoSuchParameter {
+        /// The name as given.
+        name: String,
+    },
+    /// Parameters of the statement without a `--param`.
+    #[error(
+        "query: no value for the statement's parameter{} {}",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", ")
+    )]
+    MissingParameters {
+        /// The parameters (`:name`, `?2`).
+        missing: Vec<String>,
+    },
     /// A migrated member's signature component cannot form a gen_id (docs/reference.md §3.9).
     #[error("a {} signature is invalid: {reason}", stage.as_str())]
     BadSignature {
@@ -234,6 +321,29 @@ impl UsageError {
                 "`cohortdb explain SPEC` shows which axes and rules make it this large; raise \
                  --max-rows if it is intended"
             }
+            UsageError::NoSuchCohort { lookup, .. } => match lookup {
+                CohortLookup::Stored => {
+                    "`cohortdb cohorts` lists the stored cohorts; `cohortdb build` stores one"
+                }
+                CohortLookup::Show => "`cohortdb cohorts` lists the stored cohorts",
+                CohortLookup::Diff => {
+                    "`cohortdb cohorts` lists the stored cohorts; a spec is given as a file or a \
+                     folder holding config.yaml"
+                }
+                CohortLookup::Bundle => return Vec::new(),
+            },
+            UsageError::NoDataRoot { .. } => {
+                "the export folder and gens root default to folders of the data root; name them \
+                 with --dir and --gens-root, or check only the store with --store-only"
+            }
+            UsageError::NoSuchFolder { .. } => {
+                "a folder named on the command line must exist; a cohort that was never exported \
+                 is checked with --store-only"
+            }
+            UsageError::MissingParameters { .. } => {
+                "give each with --param NAME=VALUE (positional ? parameters cannot be named; use \
+                 :name)"
+            }
             UsageError::TooManyAxes { .. } => {
                 "bundle axes that vary together into a tuple rule (`rules.tuples`), or tie axes \
                  that share levels"
@@ -257,6 +367,9 @@ impl UsageError {
                 Some(rows.to_string())
             }
             UsageError::TooManyAxes { axes, .. } => Some(axes.to_string()),
+            UsageError::NoSuchCohort { id, .. } => Some(id.clone()),
+            UsageError::NoSuchParameter { name } => Some(name.clone()),
+            UsageError::DiffTooManyRows { rows, .. } => Some(rows.to_string()),
             _ => None,
         }
     }
@@ -271,7 +384,12 @@ impl UsageError {
             | UsageError::SpecNotFound { path }
             | UsageError::NoMembershipFile { path }
             | UsageError::UnknownOutputFormat { path, .. }
-            | UsageError::BackupExists { path } => Some(path),
+            | UsageError::BackupExists { path }
+            | UsageError::NoDataRoot { path }
+            | UsageError::NoSuchFolder { path, .. }
+            | UsageError::DiffTooManyRows { path, .. }
+            | UsageError::StorePathNotUtf8 { path }
+            | UsageError::SqlNotUtf8 { path, .. } => Some(path),
             UsageError::NothingToImport { root, .. } => Some(root),
             _ => None,
         }

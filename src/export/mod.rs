@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, ExportError, IoContext, MetadataClash, Result};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{
     self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, check_below, check_writable_root,
@@ -181,38 +181,20 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
             repairs,
         });
     }
-    let count = conflicts.len();
-    let mut detail: Vec<String> = conflicts
-        .iter()
-        .take(5)
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c.path.display(),
-                match &c.found {
-                    Some(sig) => format!(
-                        "signature {sig:?}, but the member's is {:?}",
-                        c.expected.as_deref().unwrap_or_default()
-                    ),
-                    None => "not readable as metadata (invalid JSON or fields)".to_string(),
-                }
-            )
-        })
-        .collect();
-    detail.push(
-        "hint: a gen_id names one generation; an existing metadata.json for another signature is never \
-         overwritten (D1). Move it aside if it is stale, or export to another --gens-root; \
-         `--repair` rewrites a file that is not valid JSON"
-            .to_string(),
-    );
-    Err(Error::Refused {
-        message: format!(
-            "{count} existing metadata.json file{} under {} belong to other generations; nothing was written",
-            if count == 1 { "" } else { "s" },
-            gens_root.display()
-        ),
-        detail,
-    })
+    Err(ExportError::MetadataConflicts {
+        count: conflicts.len(),
+        gens_root: gens_root.display().to_string(),
+        shown: conflicts
+            .into_iter()
+            .take(5)
+            .map(|c| MetadataClash {
+                path: c.path.display().to_string(),
+                found: c.found,
+                expected: c.expected,
+            })
+            .collect(),
+    }
+    .into())
 }
 
 /// Refuses a store whose rows for the record are not the ones its hash covers (an inserted or
@@ -224,19 +206,11 @@ fn check_stored_rows(conn: &Connection, stored: &Stored) -> Result<()> {
     if diffs.is_empty() {
         return Ok(());
     }
-    let mut detail: Vec<String> = diffs.iter().map(ToString::to_string).collect();
-    detail.push(
-        "hint: `cohortdb verify` shows every difference; a cohort record never changes (D14), so \
-         rebuild from the spec under a new cohort id"
-            .to_string(),
-    );
-    Err(Error::Refused {
-        message: format!(
-            "cohort {:?}: the store's rows are not the record its content hash covers; nothing was written",
-            stored.record.cohort_id
-        ),
-        detail,
-    })
+    Err(ExportError::RowsDiffer {
+        cohort: stored.record.cohort_id.clone(),
+        diffs: diffs.iter().map(ToString::to_string).collect(),
+    }
+    .into())
 }
 
 /// Exports cohort `id` from the store.
@@ -282,16 +256,12 @@ pub fn export(
         }
     }
     if !differing.is_empty() && !options.force {
-        let mut detail = differing;
-        detail.push("hint: `cohortdb verify` shows what changed; `cohortdb export --force` replaces these files".to_string());
-        return Err(Error::Refused {
-            message: format!(
-                "cohort {:?}: exported files in {} differ from the stored record; nothing was written",
-                id.as_str(),
-                options.out.display()
-            ),
-            detail,
-        });
+        return Err(ExportError::FilesDiffer {
+            cohort: id.as_str().to_string(),
+            out: options.out.display().to_string(),
+            files: differing,
+        }
+        .into());
     }
     let spec_dir = options.out.join("spec");
     for path in stored.bundle.files.keys() {
@@ -299,20 +269,12 @@ pub fn export(
     }
     let (spec_differing, spec_same) = compare_spec(&spec_dir, &stored)?;
     if !spec_same {
-        return Err(Error::Refused {
-            message: format!(
-                "cohort {:?}: the spec in {} was changed after the build ({}); nothing was written",
-                id.as_str(),
-                spec_dir.display(),
-                spec_differing.join(", ")
-            ),
-            detail: vec![format!(
-                "hint: a cohort record never changes (D14); build the changed spec under a new cohort id, e.g. \
-                 `cohortdb build {}-v2 --spec {}`",
-                id.as_str(),
-                spec_dir.display()
-            )],
-        });
+        return Err(ExportError::SpecChanged {
+            cohort: id.as_str().to_string(),
+            spec_dir: spec_dir.display().to_string(),
+            files: spec_differing,
+        }
+        .into());
     }
     // The metadata check and the metadata writes run under an exclusive lock on the gens root,
     // so overlapping exports into one gens root run there one after the other (each sees the
@@ -417,13 +379,10 @@ fn write_metadata(
         if crate::fsutil::read_regular(&target).at(&target)? == json.as_bytes() {
             return Ok(());
         }
-        Err(Error::refused(
-            format!(
-                "{}: another metadata.json appeared during the export; it was left alone",
-                target.display()
-            ),
-            vec![],
-        ))
+        Err(ExportError::MetadataAppeared {
+            path: target.display().to_string(),
+        }
+        .into())
     };
     let half = ordinals.len().div_ceil(2);
     std::thread::scope(|scope| {
@@ -444,9 +403,12 @@ fn write_metadata(
             .collect();
         let mut result = Ok(());
         for worker in workers {
-            let outcome = worker
-                .join()
-                .unwrap_or_else(|_| Err(Error::usage("a metadata writer thread panicked")));
+            let outcome = worker.join().unwrap_or_else(|_| {
+                Err(Error::internal(
+                    "a metadata writer thread does not panic",
+                    "one did",
+                ))
+            });
             if result.is_ok() {
                 result = outcome;
             }

@@ -207,7 +207,7 @@ mod tests {
         let failed = write_with(&path, |file, _| -> Result<()> {
             file.write_all(b"partial")
                 .expect("a temp file takes writes");
-            Err(Error::usage("stop"))
+            Err(Error::internal("the test stream fails", "stop"))
         });
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).expect("kept"), b"old");

@@ -9,39 +9,35 @@
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, ExportError, IoContext, Result};
 
 /// The refusal for a link (or another non-folder) met below `root`.
-fn refuse_link(found: &Path, root: &Path, what: &str) -> Error {
-    Error::refused(
-        format!(
-            "{} is {what}; export never writes through it (it could lead outside {}); nothing was written",
-            found.display(),
-            root.display()
-        ),
-        vec![
-            "hint: remove or rename it (it is left alone), or export to another folder".to_string(),
-        ],
-    )
+fn refuse_link(found: &Path, root: &Path, what: &'static str) -> Error {
+    ExportError::LinkBelowRoot {
+        found: found.display().to_string(),
+        what,
+        root: root.display().to_string(),
+    }
+    .into()
 }
 
 /// The refusal for an entry of the wrong kind (a FIFO, a device, a file where a folder goes).
 fn refuse_kind(found: &Path, t: std::fs::FileType, want_file: bool) -> Error {
-    Error::refused(
-        format!(
-            "{}: is {}, not {}; nothing was written",
-            found.display(),
-            crate::fsutil::kind_name(t),
-            if want_file {
-                "a regular file"
-            } else {
-                "a folder"
-            }
-        ),
-        vec![
-            "hint: remove or rename it (it is left alone), or export to another folder".to_string(),
-        ],
-    )
+    ExportError::WrongKind {
+        found: found.display().to_string(),
+        kind: crate::fsutil::kind_name(t).to_string(),
+        want_file,
+    }
+    .into()
+}
+
+/// The refusal for a path that is not plain and relative.
+fn not_plain(rel: &Path, root: &Path) -> Error {
+    ExportError::NotPlainRelative {
+        rel: rel.display().to_string(),
+        root: root.display().to_string(),
+    }
+    .into()
 }
 
 /// The kind of an existing entry, without following a link: `None` when it does not exist.
@@ -61,14 +57,7 @@ pub fn check_below(root: &Path, rel: &Path, file: bool) -> Result<()> {
     let parts: Vec<Component<'_>> = rel.components().collect();
     for (i, part) in parts.iter().enumerate() {
         let Component::Normal(name) = part else {
-            return Err(Error::refused(
-                format!(
-                    "{}: not a plain relative path below {}",
-                    rel.display(),
-                    root.display()
-                ),
-                vec![],
-            ));
+            return Err(not_plain(rel, root));
         };
         at.push(name);
         let last = i + 1 == parts.len();
@@ -90,14 +79,7 @@ pub fn create_below(root: &Path, rel: &Path) -> Result<PathBuf> {
     let mut at = root.to_path_buf();
     for part in rel.components() {
         let Component::Normal(name) = part else {
-            return Err(Error::refused(
-                format!(
-                    "{}: not a plain relative path below {}",
-                    rel.display(),
-                    root.display()
-                ),
-                vec![],
-            ));
+            return Err(not_plain(rel, root));
         };
         at.push(name);
         create_one(root, &at)?;
@@ -127,12 +109,13 @@ pub fn check_writable_root(root: &Path, flag: &str) -> Result<()> {
         match std::fs::metadata(&at) {
             Ok(m) if m.is_dir() => break,
             Ok(m) => {
-                return Err(Error::usage(format!(
-                    "{flag} {}: {} is {}, not a folder; nothing was written",
-                    root.display(),
-                    at.display(),
-                    crate::fsutil::kind_name(m.file_type())
-                )));
+                return Err(ExportError::RootNotFolder {
+                    flag: flag.to_string(),
+                    root: root.display().to_string(),
+                    at: at.display().to_string(),
+                    kind: crate::fsutil::kind_name(m.file_type()).to_string(),
+                }
+                .into());
             }
             Err(e)
                 if matches!(
@@ -148,11 +131,12 @@ pub fn check_writable_root(root: &Path, flag: &str) -> Result<()> {
         }
     }
     if !writable(&at) {
-        return Err(Error::usage(format!(
-            "{flag} {}: {} is not writable; nothing was written",
-            root.display(),
-            at.display()
-        )));
+        return Err(ExportError::RootNotWritable {
+            flag: flag.to_string(),
+            root: root.display().to_string(),
+            at: at.display().to_string(),
+        }
+        .into());
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use super::{Record, load, load_bundle, load_modes};
-use crate::error::{DbContext, Error, Result};
+use crate::error::{CohortLookup, DbContext, Error, Result, UsageError};
 use crate::ids::{CohortId, GenId, Role, Stage};
 use crate::spec::Bundle;
 use crate::store::queries;
@@ -47,12 +47,9 @@ impl Stored {
     /// Loads a stored cohort; its members only with [`MemberRows::Load`] (`status` reads the
     /// record, bundle and modes of a 1M-member cohort without its member rows).
     pub fn load_with(conn: &Connection, id: &CohortId, members: MemberRows) -> Result<Stored> {
-        let record = load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
-            message: format!("no cohort {:?} in the store", id.as_str()),
-            detail: vec![
-                "hint: `cohortdb cohorts` lists the stored cohorts; `cohortdb build` stores one"
-                    .to_string(),
-            ],
+        let record = load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
+            id: id.as_str().to_string(),
+            lookup: CohortLookup::Stored,
         })?;
         let bundle = load_bundle(conn, &record)?;
         let modes = load_modes(conn, record.cohort_no)?;
@@ -671,9 +668,10 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
         }
         let stage = get("stage")?;
         let Some(stage_enum) = usize::try_from(stage).ok().and_then(|s| Stage::ALL.get(s)) else {
-            return Err(Error::usage(format!(
-                "cohort_members ordinal {ordinal}: unknown stage {stage}"
-            )));
+            return Err(Error::internal(
+                "a stored member's stage is 0, 1 or 2",
+                format!("cohort_members ordinal {ordinal}: unknown stage {stage}"),
+            ));
         };
         let gen_id = r.get_ref("gen_id").db("cohort_members_select")?;
         let gen_id = match gen_id.as_str() {
@@ -695,9 +693,10 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
         }
         members.ids.push_str(gen_id);
         let end = u32::try_from(members.ids.len()).map_err(|_| {
-            Error::usage(format!(
-                "cohort_members ordinal {ordinal}: the cohort's gen_ids exceed 4 GiB"
-            ))
+            Error::internal(
+                "a cohort's gen_ids fit in 4 GiB",
+                format!("cohort_members ordinal {ordinal}: the cohort's gen_ids exceed 4 GiB"),
+            )
         })?;
         members.ends.push(end);
         let parent = match r

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{DbContext, Error, IoContext, Result};
+use crate::error::{CohortLookup, DbContext, Error, ExportError, IoContext, Result, UsageError};
 use crate::ids::{CohortId, Role, Stage};
 use crate::record::{Record, load_bundle};
 use crate::spec::Bundle;
@@ -115,10 +115,11 @@ impl Tally {
 
 /// Loads cohort `id` and counts its members per stage, axis and level.
 pub fn show(conn: &Connection, id: &CohortId) -> Result<ShowReport> {
-    let record = crate::record::load(conn, id.as_str())?.ok_or_else(|| Error::Usage {
-        message: format!("no cohort {:?} in the store", id.as_str()),
-        detail: vec!["hint: `cohortdb cohorts` lists the stored cohorts".to_string()],
-    })?;
+    let record =
+        crate::record::load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
+            id: id.as_str().to_string(),
+            lookup: CohortLookup::Show,
+        })?;
     let bundle = load_bundle(conn, &record)?;
     let mut spec_files: Vec<String> = vec![bundle.config.clone()];
     spec_files.extend(
@@ -157,9 +158,10 @@ fn value_texts(conn: &Connection, cohort_no: i64) -> Result<Vec<Vec<String>>> {
             usize::try_from(role).ok().and_then(|r| texts.get_mut(r)),
             usize::try_from(vid),
         ) else {
-            return Err(Error::usage(format!(
-                "the store holds a cohort value of role {role}, id {vid}"
-            )));
+            return Err(Error::internal(
+                "a stored cohort value has a known role and a small id",
+                format!("the store holds a cohort value of role {role}, id {vid}"),
+            ));
         };
         if list.len() <= vid {
             list.resize(vid + 1, String::new());
@@ -179,9 +181,10 @@ fn balance(conn: &Connection, record: &Record) -> Result<Vec<StageBalance>> {
     while let Some(r) = rows.next().db("show_member_axes")? {
         let stage: i64 = r.get("stage").db("show_member_axes")?;
         let Some(t) = usize::try_from(stage).ok().and_then(|s| tallies.get_mut(s)) else {
-            return Err(Error::usage(format!(
-                "the store holds a member of unknown stage {stage}"
-            )));
+            return Err(Error::internal(
+                "a stored member's stage is 0, 1 or 2",
+                format!("the store holds a member of unknown stage {stage}"),
+            ));
         };
         for (i, column) in ["combo", "template", "llm", "replicate"].iter().enumerate() {
             t[i].add(r.get(*column).db("show_member_axes")?);
@@ -265,14 +268,11 @@ pub fn write_spec_bundle(bundle: &Bundle, dir: &Path) -> Result<Vec<PathBuf>> {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(Error::Refused {
-            message: format!(
-                "{} already holds {} of the spec's files; nothing was written",
-                dir.display(),
-                existing.len()
-            ),
-            detail: existing,
-        });
+        return Err(ExportError::SpecFilesExist {
+            dir: dir.display().to_string(),
+            existing,
+        }
+        .into());
     }
     let mut written = Vec::new();
     for (path, bytes) in &bundle.files {
@@ -281,10 +281,10 @@ pub fn write_spec_bundle(bundle: &Bundle, dir: &Path) -> Result<Vec<PathBuf>> {
             std::fs::create_dir_all(parent).at(parent)?;
         }
         if !crate::layout::write_new(&target, bytes)? {
-            return Err(Error::Refused {
-                message: format!("{} appeared while writing; left alone", target.display()),
-                detail: Vec::new(),
-            });
+            return Err(ExportError::AppearedWhileWriting {
+                path: target.display().to_string(),
+            }
+            .into());
         }
         written.push(target);
     }
@@ -293,8 +293,11 @@ pub fn write_spec_bundle(bundle: &Bundle, dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// The stored spec bundle of cohort `id`.
 pub fn stored_bundle(conn: &Connection, id: &CohortId) -> Result<Bundle> {
-    let record = crate::record::load(conn, id.as_str())?
-        .ok_or_else(|| Error::usage(format!("no cohort {:?} in the store", id.as_str())))?;
+    let record =
+        crate::record::load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
+            id: id.as_str().to_string(),
+            lookup: CohortLookup::Bundle,
+        })?;
     load_bundle(conn, &record)
 }
 

@@ -236,17 +236,20 @@ fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3:
             .ok()
             .and_then(|s| Stage::ALL.get(s))
             .ok_or_else(|| {
-                Error::usage(format!("the store holds a member of unknown stage {stage}"))
+                Error::internal(
+                    "a stored member's stage is 0, 1 or 2",
+                    format!("the store holds a member of unknown stage {stage}"),
+                )
             })?;
         let gen_id = r.get_ref("gen_id").db("status_membership_lines")?;
         let gen_id = gen_id
             .as_str()
-            .map_err(|e| Error::usage(format!("a stored gen_id is not text: {e}")))?;
+            .map_err(|e| Error::internal("a stored gen_id is text", e.to_string()))?;
         line.clear();
         line.extend_from_slice(stage.as_str().as_bytes());
         line.push(b',');
         crate::textfmt::write_csv_field(&mut line, gen_id.as_bytes(), false)
-            .map_err(|e| Error::usage(format!("formatting a membership line: {e}")))?;
+            .map_err(|e| Error::internal("a membership line formats into memory", e.to_string()))?;
         line.push(b'\n');
         hasher.update(&line);
     }
@@ -394,7 +397,7 @@ pub fn catalog_status(db: &Path, data_root: &Path) -> Result<Vec<CatalogStatus>>
                     .iter()
                     .filter(|line| line.as_str() != "nothing was imported")
                     .cloned()
-                    .chain(e.hints().into_iter().map(|hint| format!("hint: {hint}")))
+                    .chain(e.hints().into_iter().map(|h| format!("hint: {h}")))
                     .collect(),
             },
         };

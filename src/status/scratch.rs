@@ -4,14 +4,14 @@
 
 use std::path::Path;
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, Result, UsageError};
 use crate::store::{Store, queries};
 
 /// `file:` URI of a path, opened read-only (percent-encoding what a URI reserves).
 fn read_only_uri(path: &Path) -> Result<String> {
-    let text = path
-        .to_str()
-        .ok_or_else(|| Error::usage(format!("{}: the store path is not UTF-8", path.display())))?;
+    let text = path.to_str().ok_or_else(|| UsageError::StorePathNotUtf8 {
+        path: path.display().to_string(),
+    })?;
     let mut uri = String::from("file:");
     for b in text.bytes() {
         match b {

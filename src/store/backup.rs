@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use super::{Store, file_uri, folder, with_suffix};
-use crate::error::{DbContext, Error, Result, UsageError};
+use crate::error::{DbContext, Error, ExportError, Result, UsageError};
 
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +66,7 @@ fn copy_to(store: &Store, tmp: &Path, dest: &Path) -> Result<BackupReport> {
         .query_row("pragma quick_check", [], |r| r.get(0))
         .db("backup quick_check")?;
     if check != "ok" {
-        return Err(Error::refused(
-            format!("backup: the copy failed its check ({check}); nothing was written"),
-            Vec::new(),
-        ));
+        return Err(ExportError::BackupCheckFailed { check }.into());
     }
     let cohorts: i64 = copy
         .query_row(crate::store::queries::RECORD_COUNT, [], |r| r.get(0))

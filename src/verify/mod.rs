@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::cohort::{self, BuildOptions, members};
-use crate::error::{DbContext, Error, Result};
+use crate::error::{DbContext, Error, Result, UsageError};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{
     self, FieldCheck, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, compare_fields, metadata_json,
@@ -427,13 +427,11 @@ pub fn verify(conn: &Connection, id: &CohortId, options: &VerifyOptions) -> Resu
             (options.gens_root_named, &options.gens_root, "--gens-root"),
         ] {
             if named && !path.is_dir() {
-                return Err(Error::Usage {
-                    message: format!("{flag} {}: no such folder", path.display()),
-                    detail: vec![
-                        "hint: a folder named on the command line must exist; a cohort that was never exported is checked with --store-only"
-                            .to_string(),
-                    ],
-                });
+                return Err(UsageError::NoSuchFolder {
+                    flag,
+                    path: path.display().to_string(),
+                }
+                .into());
             }
         }
     }
