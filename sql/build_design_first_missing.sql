@@ -1,4 +1,4 @@
--- The first design row lacking a required field (semantics §3.4), with which fields are null.
+-- The first design row lacking a required field (docs/reference.md §3.4), with which fields are null.
 -- No parameters.   Caller: cohort::design::check_design.
 select rowid as design_row, combo is null as combo_missing,
        draft_template is null as draft_template_missing, draft_llm is null as draft_llm_missing,

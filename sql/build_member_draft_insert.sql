@@ -1,4 +1,4 @@
--- Draft members with their gen_ids (semantics §3.9); member rowid = plan id.
+-- Draft members with their gen_ids (docs/reference.md §3.9); member rowid = plan id.
 -- No parameters.   Caller: cohort::members.
 insert into temp.m (rowid, stage, parent, combo, template, llm, rep, gen_id)
 select d.id, 0, null, d.combo, d.template, d.llm, d.rep,

@@ -1,5 +1,5 @@
 -- Essay members: the signature uses the parent draft's gen_id and omits the essay LLM; an
--- essay carries its draft's combo (semantics §3.10).
+-- essay carries its draft's combo (docs/reference.md §3.10).
 -- ?1 the number of drafts (essay member rowid = ?1 + plan id).   Caller: cohort::members.
 insert into temp.m (rowid, stage, parent, combo, template, llm, rep, gen_id)
 select ?1 + e.id, 1, d.id, p.combo, e.template, e.llm, e.rep,

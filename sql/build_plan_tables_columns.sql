@@ -1,6 +1,6 @@
 -- Plan tables keyed by their value columns (the general case; see build_plan_tables_packed.sql
 -- for the fast path). Runs as a batch; no parameters.   Caller: cohort::members.
--- Plan entries in first-appearance order (semantics §3.4): the unique keys make a later
+-- Plan entries in first-appearance order (docs/reference.md §3.4): the unique keys make a later
 -- duplicate a no-op, and ids grow in design order without gaps.
 create temp table plan_draft (
     id       integer primary key,

@@ -1,5 +1,5 @@
 -- Members whose gen_id the registry already holds for another signature (a real collision,
--- semantics §3.9): they take the next collision index.
+-- docs/reference.md §3.9): they take the next collision index.
 -- ?1 stage  ?2 the building cohort's cohort_no (earlier cohorts only).   Caller: cohort::members.
 --
 -- The join order is forced (CROSS JOIN): each member of the stage probes the registry by gen_id.

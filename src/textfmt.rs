@@ -1,6 +1,6 @@
 //! Byte-exact text formats shared by compile output, `query`, and exported files.
 //!
-//! * CSV fields as Python's `csv` module writes them with `QUOTE_MINIMAL` (semantics §2.10):
+//! * CSV fields as Python's `csv` module writes them with `QUOTE_MINIMAL` (docs/reference.md §2.10):
 //!   quoted only when the field holds a comma, a quote, `\r` or `\n`, or when it is the only
 //!   field of a record and empty.
 //! * JSON strings as Python's `json.dumps` writes them: `ensure_ascii=True` for JSONL rows
@@ -105,7 +105,7 @@ pub fn json_str(s: &str, ensure_ascii: bool) -> String {
 }
 
 /// A JSON value in the shape Python's `json.dumps(value, indent=2, ensure_ascii=False)`
-/// prints it: the layout of `manifest.json` and `metadata.json` (semantics §3.12, §3.14).
+/// prints it: the layout of `manifest.json` and `metadata.json` (docs/reference.md §3.12, §3.14).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PyJson {
     /// A string.

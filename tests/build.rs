@@ -23,7 +23,7 @@ fn builds_members_in_reference_order_with_reference_gen_ids() {
     );
     let members = s.query("select stage, count(*) as n from membership where cohort_id = 'alpha' group by stage order by min(ordinal)");
     assert_eq!(members, "stage,n\ndraft,4\nessay,8\nevaluation,16\n");
-    // Every gen_id is the reference's function of its signature (semantics §3.9).
+    // Every gen_id is the reference's function of its signature (docs/reference.md §3.9).
     let check = s.query(
         "select count(*) from membership where cohort_id = 'alpha' and gen_id <> gen_id(stage, case stage
            when 'draft' then gen_signature(combo_id, template_id, llm_model_id, replicate)
@@ -50,7 +50,7 @@ fn builds_members_in_reference_order_with_reference_gen_ids() {
 
 #[test]
 fn the_reference_cohort_cartesian_vector_holds() {
-    // semantics §3.17: the cohort_cartesian fixture as cohort spec-cohort, written out here.
+    // docs/reference.md §3.17: the cohort_cartesian fixture as cohort spec-cohort, written out here.
     let s = Sandbox::empty();
     s.write(
         "data/1_raw/draft_templates.csv",

@@ -1,6 +1,6 @@
 //! `cohortdb compile`, `sql` and `explain`: golden cases under tests/compile/<case>/ (a spec and
 //! its expected.csv / expected.jsonl, reviewed by hand; regenerate with SNAPSHOTS=overwrite and
-//! review the diff like code), the reference's own CLI vectors (semantics §6.3), flags and errors.
+//! review the diff like code), the reference's own CLI vectors (docs/reference.md §6.3), flags and errors.
 
 mod support;
 
@@ -76,7 +76,7 @@ fn compiling_twice_gives_identical_bytes() {
 }
 
 fn cli_spec(s: &Sandbox) {
-    // semantics §6.3: the reference CLI tests' spec.
+    // docs/reference.md §6.3: the reference CLI tests' spec.
     s.write(
         "spec.json",
         r#"{"axes": {"draft_template": ["draft-A"], "essay_template": ["essay-A"]},
@@ -214,7 +214,7 @@ fn stdout_is_lf_csv_and_limit_prints_the_first_rows() {
 #[test]
 fn seeds_shuffle_exactly_and_override_output_seed() {
     let s = Sandbox::empty();
-    // semantics §6.2 C16: seed 123 → d3, d2, d1; seed 456 → unchanged; negative seeds = positive.
+    // docs/reference.md §6.2 C16: seed 123 → d3, d2, d1; seed 456 → unchanged; negative seeds = positive.
     s.write(
         "c.yaml",
         "axes: {draft_template: [d1, d2, d3]}\noutput: {field_order: []}\n",

@@ -61,7 +61,7 @@ fn class_of(err: &Error) -> &'static str {
         "spec" => "SpecError",
         "catalog" => "CatalogError",
         "usage" => "UsageError",
-        "build" | "refused" | "migrate_refused" => "RefusedError",
+        "build" | "export_refused" | "migrate_refused" => "RefusedError",
         "read_only" => "QueryError",
         "db" if matches!(err, Error::Db { query, .. } if *query == "query") => "QueryError",
         "db" | "migration" | "bad_store" => "StoreError",

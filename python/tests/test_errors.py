@@ -127,14 +127,27 @@ def test_query_error(built, sql, params, message):
     assert message in str(info.value)
 
 
-def test_io_error_names_the_file(built, workdir):
+def test_export_below_a_regular_file_is_refused_before_writing(built, workdir):
     blocker = workdir / "a-file"
     blocker.write_text("x")
-    with pytest.raises(cohortdb.CohortdbIOError) as info:
+    with pytest.raises(cohortdb.RefusedError) as info:
         built.export("pilot", out=blocker / "sub")
     e = info.value
-    assert e.file == str(blocker / "sub" / "membership.csv")
-    assert isinstance(e, OSError) and e.errno == 20
+    assert e.kind == "export_refused"
+    assert e.file == str(blocker)
+    assert "is a regular file, not a folder; nothing was written" in str(e)
+    assert blocker.read_text() == "x"
+
+
+def test_io_error_names_the_file(store, workdir):
+    models = workdir / "data" / "1_raw" / "llm_models.csv"
+    models.unlink()
+    os.mkfifo(models)  # a FIFO is refused at once, never read (as root too)
+    with pytest.raises(cohortdb.CohortdbIOError) as info:
+        store.import_catalogs()
+    e = info.value
+    assert e.file == str(models)
+    assert "is a FIFO, not a regular file" in str(e)
 
 
 def test_gen_id_error():

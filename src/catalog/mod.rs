@@ -1,5 +1,5 @@
 //! Catalogs: the seven kinds of reference data a cohort draws on, where each lives in the data
-//! layout (CLI.md), and its append-only identity.
+//! layout (docs/contract.md), and its append-only identity.
 //!
 //! Values are text exactly as in the file (D9): no type inference, `01` stays `01`, `None` is
 //! an ordinary string. This module owns the kinds and their columns; [`import`] owns writing;

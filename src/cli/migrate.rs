@@ -1,5 +1,5 @@
 //! `cohortdb migrate membership|legacy COHORT_ID`: write a spec that reproduces a legacy cohort,
-//! and with `--check` prove it by a scratch build (D17, semantics §5).
+//! and with `--check` prove it by a scratch build (D17, docs/reference.md §5).
 
 use std::io::Write;
 use std::path::PathBuf;

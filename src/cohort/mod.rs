@@ -1,4 +1,4 @@
-//! Cohort build (CLI.md `build`): a spec becomes an immutable, content-hashed record of its
+//! Cohort build (docs/cli.md `build`): a spec becomes an immutable, content-hashed record of its
 //! draft / essay / evaluation members with the reference gen_ids (docs/reference.md §3,
 //! docs/decisions.md D1, D2, D10–D16).
 //!

@@ -2,7 +2,7 @@
 //!
 //! Each final axis is a temp table `t<i>(ord, c0, c1, …)` holding the components the output
 //! needs, loaded with bound parameters; the product is `t0 CROSS JOIN t1 … ORDER BY t0.ord, …`
-//! (the last axis varies fastest, semantics §2.7.5); with a seed, a recursive CTE walks the
+//! (the last axis varies fastest, docs/reference.md §2.7.5); with a seed, a recursive CTE walks the
 //! shuffled product indices instead (§2.7.6). Pair, tuple and tie expansion and `field_order`
 //! are the final projection: which component of which table each output column selects.
 //!
@@ -447,7 +447,7 @@ mod tests {
         let p = plan("axes: {d: [d1, d2, d3]}\noutput: {field_order: []}");
         let (rows, query_plan) = run(&p, Some(123));
         assert!(!query_plan.contains("TEMP B-TREE"), "{query_plan}");
-        // semantics §6.2 C16: seed 123 gives d3, d2, d1.
+        // docs/reference.md §6.2 C16: seed 123 gives d3, d2, d1.
         let flat: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(flat, ["Text(\"d3\")", "Text(\"d2\")", "Text(\"d1\")"]);
         let (rows, _) = run(&p, Some(456));

@@ -1,4 +1,4 @@
-//! Writing design rows as the reference CLI does (semantics §2.10, D8): CSV with CRLF line
+//! Writing design rows as the reference CLI does (docs/reference.md §2.10, D8): CSV with CRLF line
 //! ends (LF on stdout) and minimal quoting, or JSONL in `json.dumps` style. Rows are written as
 //! SQLite produces them; nothing is buffered beyond the writer.
 
@@ -90,7 +90,7 @@ impl<W: Write> RowWriter<W> {
     }
 
     /// Writes the CSV header (nothing for JSONL): the column names, or with zero rows exactly
-    /// `field_order` (semantics §2.10).
+    /// `field_order` (docs/reference.md §2.10).
     pub fn header(&mut self, plan: &Plan) -> io::Result<()> {
         if self.format != Format::Csv {
             return Ok(());

@@ -303,7 +303,7 @@ impl BuildError {
                 let mut hints = Vec::new();
                 if *stage == Stage::Essay && *llm_differs {
                     hints.push(
-                        "the essay gen_id does not include essay_llm (semantics §3.9), so essays that differ only \
+                        "the essay gen_id does not include essay_llm (docs/reference.md §3.9), so essays that differ only \
                          in essay_llm would be one generation; the old tool silently kept the first (D2). Use one essay \
                          LLM per draft and essay template, or tell them apart with an essay replicate axis"
                             .into(),
@@ -331,11 +331,11 @@ impl BuildError {
             )],
             BuildErrorKind::MissingFields { .. } => vec![
                 "a cohort needs a combo, a draft template and LLM, an essay template and LLM, and an \
-                 evaluation template and LLM in every row (semantics §3.4)"
+                 evaluation template and LLM in every row (docs/reference.md §3.4)"
                     .into(),
             ],
             BuildErrorKind::EmptyField { .. } => vec![
-                "every row needs a non-empty value for each cohort field (semantics §3.4)".into(),
+                "every row needs a non-empty value for each cohort field (docs/reference.md §3.4)".into(),
             ],
             BuildErrorKind::NoReplicationRow { .. } => vec![
                 "import a replication_config.csv with draft, essay and evaluation rows".into(),

@@ -89,7 +89,7 @@ impl MigrateError {
                 "--force replaces it; --out DIR writes elsewhere".to_string()
             }
             MigrateError::RenamedIds { map_name, .. } => format!(
-                "a build derives every gen_id from its values (semantics §3.9); --allow-new-ids writes \
+                "a build derives every gen_id from its values (docs/reference.md §3.9); --allow-new-ids writes \
                  the spec anyway, with {map_name} mapping each old id to its new one"
             ),
             MigrateError::Orphans { .. } => {

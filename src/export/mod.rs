@@ -1,4 +1,4 @@
-//! `export`: the canonical files of a stored cohort (CLI.md `export`, D12, D13), written from
+//! `export`: the canonical files of a stored cohort (docs/cli.md `export`, D12, D13), written from
 //! the record alone.
 //!
 //! Export never destroys: everything is checked before anything is written; generated files

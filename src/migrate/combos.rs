@@ -1,4 +1,4 @@
-//! Stable combo ids and the legacy single-combo rule (semantics §3.16, §5.1 "Combos").
+//! Stable combo ids and the legacy single-combo rule (docs/reference.md §3.16, §5.1 "Combos").
 
 use std::collections::BTreeSet;
 use std::io::BufReader;
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn combo_ids_follow_the_reference_vectors() {
-        // semantics §3.16.
+        // docs/reference.md §3.16.
         assert_eq!(
             combo_id(
                 &ids(&["default-mode-network", "dearth-ai-discoveries"]),

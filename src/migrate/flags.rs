@@ -1,5 +1,5 @@
 //! Legacy selection flags in catalog CSVs (`active`, `for_generation`, `for_evaluation`;
-//! semantics §4): reading which rows they select, and the file's bytes without them.
+//! docs/reference.md §4): reading which rows they select, and the file's bytes without them.
 //!
 //! One pass over the raw bytes splits records into field spans with the same dialect as
 //! [`crate::csvread`] (Python's `excel` dialect), so the flag columns can be cut out while every

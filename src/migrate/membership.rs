@@ -1,4 +1,4 @@
-//! `migrate membership` (semantics §5.2, D17 a): a cohort that exists as
+//! `migrate membership` (docs/reference.md §5.2, D17 a): a cohort that exists as
 //! `cohorts/<id>/membership.csv` and its members' `metadata.json` becomes one tuple over
 //! `items/cohort_rows.csv` — each row an evaluation with its essay and draft — in membership
 //! order, so the rebuilt membership.csv is the same line for line.
@@ -7,7 +7,7 @@
 //! sorted their string forms, so the rebuilt order differed); no explicit axes (the current
 //! loader refuses the tool's output); a missing metadata field is an error naming the file (the
 //! tool wrote the string `None`), except the essay LLM, where `None` is the reference's own
-//! whitelisted value for essays without one (semantics §8 Q-NONE).
+//! whitelisted value for essays without one (docs/reference.md §8 Q-NONE).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ struct Read {
     line: u64,
 }
 
-/// Reads `stage,gen_id` lines (other columns, as in the wide table of semantics §5.5, are
+/// Reads `stage,gen_id` lines (other columns, as in the wide table of docs/reference.md §5.5, are
 /// ignored). Repeated lines are dropped; returns how many.
 fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
     let table = read_table(path, || {

@@ -1,4 +1,4 @@
-//! `cohortdb migrate` (D17, semantics §5): what legacy users have — a cohort that exists only as
+//! `cohortdb migrate` (D17, docs/reference.md §5): what legacy users have — a cohort that exists only as
 //! `membership.csv` plus `gens/*/metadata.json`, or catalogs with `active` flags and curated
 //! lists — becomes a spec bundle the current loader accepts, and `--check` proves that building
 //! it reproduces the same (stage, gen_id) members.
@@ -29,7 +29,7 @@ use crate::record;
 use crate::store::Store;
 
 /// The ten columns of a migrated cohort row, in the reference tool's `AXIS_ORDER`
-/// (semantics §5.2).
+/// (docs/reference.md §5.2).
 pub const AXIS_ORDER: [&str; 10] = [
     "combo_id",
     "draft_template",
@@ -141,7 +141,7 @@ pub(crate) fn evaluation_id(essay: &str, template: &str, llm: &str, rep: i64) ->
 /// Why a member cannot keep its gen_id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenameReason {
-    /// A legacy random id (16 base-36 characters, no prefix; semantics §5.1).
+    /// A legacy random id (16 base-36 characters, no prefix; docs/reference.md §5.1).
     LegacyId,
     /// Its parent's id changes, and its own derives from it.
     ParentRenamed,

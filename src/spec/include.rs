@@ -1,4 +1,4 @@
-//! `@file:` includes (semantics §2.3): `.csv` (one column → strings, several → tuples of
+//! `@file:` includes (docs/reference.md §2.3): `.csv` (one column → strings, several → tuples of
 //! strings), `.txt` (one value a line), `.yaml`/`.yml` and `.json` (any list).
 //!
 //! Every element comes back with its own location: `file:line` for CSV and TXT, `file: [i]`
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn csv_header_rules() {
-        // A header-only file: the one line is the header (semantics §6.1 L5).
+        // A header-only file: the one line is the header (docs/reference.md §6.1 L5).
         assert!(
             csv("draft-A\n")
                 .unwrap_err()

@@ -1,4 +1,4 @@
-//! YAML/JSON spec → [`Spec`] (semantics §2.2–§2.6), with cohortdb's strictness: unknown and
+//! YAML/JSON spec → [`Spec`] (docs/reference.md §2.2–§2.6), with cohortdb's strictness: unknown and
 //! duplicate keys are errors (D18), levels are strings or integers (D5), includes stay inside
 //! the spec folder (D6), a directory means its `config.yaml` (D19).
 //!
@@ -568,7 +568,7 @@ mod tests {
         }
     }
 
-    // semantics §6.1 L1/L2: a JSON spec with CSV includes; the subset is not applied at load.
+    // docs/reference.md §6.1 L1/L2: a JSON spec with CSV includes; the subset is not applied at load.
     #[test]
     fn l1_round_trip_file() {
         let spec = load_text(

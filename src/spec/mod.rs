@@ -31,7 +31,7 @@ pub struct Level {
     pub at: Location,
 }
 
-/// An axis as declared: explicitly under `axes:`, or derived from tuple rules (semantics §2.6).
+/// An axis as declared: explicitly under `axes:`, or derived from tuple rules (docs/reference.md §2.6).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisDecl {
     /// The axis name.
@@ -71,7 +71,7 @@ pub enum RuleKind {
     Subset {
         /// The axis.
         axis: String,
-        /// The levels to keep (their order is ignored, semantics §2.7.1).
+        /// The levels to keep (their order is ignored, docs/reference.md §2.7.1).
         keep: Vec<Level>,
     },
     /// Tie axes to one canonical axis holding their common levels.

@@ -1,5 +1,5 @@
 //! [`Spec`] → [`Plan`]: apply the rules in order, exactly as the reference compiler does
-//! (semantics §2.7, D3, D4), and fix the output columns.
+//! (docs/reference.md §2.7, D3, D4), and fix the output columns.
 //!
 //! Every design row of a spec has the same keys in the same order: expansion (§2.8) depends on
 //! which axes exist, never on their values. So the expansion is run once on a symbolic row whose
@@ -198,7 +198,7 @@ fn texts(levels: &[Level]) -> Vec<String> {
     levels.iter().map(|l| l.value.to_string()).collect()
 }
 
-/// Resolves a spec's rules into a plan (semantics §2.7–§2.8).
+/// Resolves a spec's rules into a plan (docs/reference.md §2.7–§2.8).
 pub fn resolve(spec: &Spec) -> Result<Plan> {
     let mut state = State {
         axis_order: spec.axes.iter().map(|a| a.name.clone()).collect(),
@@ -358,7 +358,7 @@ impl State<'_> {
         Ok(())
     }
 
-    // semantics §2.7.1
+    // docs/reference.md §2.7.1
     fn subset(&mut self, rule: &Rule, axis: &str, keep: &[Level]) -> Result<()> {
         let Some(current) = self.levels.get(axis) else {
             return Err(self.missing(rule, axis));
@@ -385,7 +385,7 @@ impl State<'_> {
         Ok(())
     }
 
-    // semantics §2.7.2
+    // docs/reference.md §2.7.2
     fn tie(&mut self, rule: &Rule, to: &str, names: &[String]) -> Result<()> {
         for name in names {
             if !self.levels.contains_key(name) {
@@ -443,7 +443,7 @@ impl State<'_> {
             .unwrap_or_else(|| name.to_string())
     }
 
-    // semantics §2.7.3
+    // docs/reference.md §2.7.3
     #[allow(clippy::too_many_arguments)]
     fn pair(
         &mut self,
@@ -533,7 +533,7 @@ impl State<'_> {
         Ok(())
     }
 
-    // semantics §2.7.4
+    // docs/reference.md §2.7.4
     fn tuple(
         &mut self,
         rule: &Rule,
@@ -601,7 +601,7 @@ impl State<'_> {
     }
 }
 
-/// A pair's `balance` (semantics §2.7.3): every value of the balanced side(s) that appears in
+/// A pair's `balance` (docs/reference.md §2.7.3): every value of the balanced side(s) that appears in
 /// `allowed` appears equally often.
 fn check_balance(rule: &Rule, balance: Option<&str>, pairs: &[Level]) -> Result<()> {
     if let Some(balance) = balance.filter(|b| !b.is_empty()) {
@@ -660,7 +660,7 @@ fn arity(axes: &[PlanAxis], sym: &Sym) -> Option<usize> {
     }
 }
 
-/// Semantics §2.8, on a symbolic row: pairs expand, then tuples, then ties; then
+/// docs/reference.md §2.8, on a symbolic row: pairs expand, then tuples, then ties; then
 /// `field_order` columns come first.
 fn expand_columns(
     axes: &[PlanAxis],
@@ -820,7 +820,7 @@ mod tests {
         }
     }
 
-    // semantics §6.2 C1
+    // docs/reference.md §6.2 C1
     #[test]
     fn c1_cartesian_dedupes_levels() {
         let p = plan("axes: {draft_template: [draft-A, draft-A], essay_model: [llm-1, llm-2]}\noutput: {field_order: []}").unwrap();
@@ -919,7 +919,7 @@ mod tests {
         );
         let err = plan("axes: {a: [x], b: [y]}\nrules: {pairs: {p: {left: a, right: b, allowed: [[x, y]], balance: sideways}}}\noutput: {field_order: []}").unwrap_err();
         assert!(err.to_string().contains("balance"));
-        // An empty balance disables the check (semantics §8 Q-BALANCE).
+        // An empty balance disables the check (docs/reference.md §8 Q-BALANCE).
         assert!(plan("axes: {dt: [d1, d2], et: [e1, e2]}\nrules: {pairs: {p: {left: dt, right: et, allowed: [[d1, e1], [d2, e2], [d2, e1]], balance: ''}}}\noutput: {field_order: []}").is_ok());
     }
 
@@ -958,7 +958,7 @@ mod tests {
         );
     }
 
-    // semantics §6.2 C3a, C3b, C15 (the reachable forms of the compiler's own checks).
+    // docs/reference.md §6.2 C3a, C3b, C15 (the reachable forms of the compiler's own checks).
     #[test]
     fn subset_and_tuple_errors() {
         let err = plan("axes: {draft_template: [draft-A]}\nrules: {subsets: {draft_template: not-list}}\noutput: {field_order: []}").unwrap_err();
@@ -975,7 +975,7 @@ mod tests {
         );
     }
 
-    // semantics §6.4: the reference's fixture shapes, written anew here, give its row counts.
+    // docs/reference.md §6.4: the reference's fixture shapes, written anew here, give its row counts.
     #[test]
     fn reference_fixture_shapes() {
         let baseline = plan_with(

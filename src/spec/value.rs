@@ -1,7 +1,7 @@
 //! Level values: strings and integers (D5), and tuples of them built by pairs and tuples.
 //!
 //! Identity follows the reference: `1` and `"1"` are different levels; tuples compare element
-//! by element (semantics §2.4).
+//! by element (docs/reference.md §2.4).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! `migrate legacy` (semantics §5.1, D17 b): the cohort the legacy `cohort_membership` built
+//! `migrate legacy` (docs/reference.md §5.1, D17 b): the cohort the legacy `cohort_membership` built
 //! from selection flags and curated lists becomes a spec.
 //!
 //! The legacy flow is simulated on the data root as it is — active templates, flag-selected
@@ -40,7 +40,7 @@ use simulate::{
 };
 use specfile::spec_files;
 
-/// Settings of the legacy flow that lived in code, not files (semantics §5.1 "Combos").
+/// Settings of the legacy flow that lived in code, not files (docs/reference.md §5.1 "Combos").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegacySettings {
     /// `ExperimentConfig.k_max`: how many active concepts the single combo takes (default 6).
@@ -231,7 +231,7 @@ fn header(
     let mut approximations = vec![
         "Replicates are 1..N per stage. The legacy flow allocated essay and evaluation replicates"
             .to_string(),
-        "by probing gens/ for existing folders, and reused existing evaluations (semantics §5.1);"
+        "by probing gens/ for existing folders, and reused existing evaluations (docs/reference.md §5.1);"
             .to_string(),
         "a spec cannot express that. On a data root without earlier generations the two agree."
             .to_string(),

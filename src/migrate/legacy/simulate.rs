@@ -11,7 +11,7 @@ use crate::layout::{GenMeta, metadata_path};
 
 use super::inputs::Inputs;
 
-/// The legacy replicate allocator (semantics §5.1): on a key's first use it probes replicate
+/// The legacy replicate allocator (docs/reference.md §5.1): on a key's first use it probes replicate
 /// 1, 2, … for the first whose deterministic id has no folder under `gens/<stage>/`, then
 /// hands out consecutive indices.
 pub(super) struct Allocator {
@@ -148,7 +148,7 @@ impl Simulation<'_> {
         Ok(())
     }
 
-    /// Evaluations of every essay (semantics §5.1 "Evaluations"): existing ones reused up to
+    /// Evaluations of every essay (docs/reference.md §5.1 "Evaluations"): existing ones reused up to
     /// the count, sorted by replicate; the shortfall allocated.
     pub(super) fn evaluations(&mut self, index: &EvaluationIndex) -> Result<()> {
         let expected = self.expected_reps(Stage::Evaluation);
@@ -262,7 +262,7 @@ pub(super) fn read_meta(
         .map_err(|source| Error::data(Location::file(path), DataErrorKind::Metadata { source }))
 }
 
-/// Mode A: each listed essay with its draft, from their metadata (semantics §5.1 "Mode A").
+/// Mode A: each listed essay with its draft, from their metadata (docs/reference.md §5.1 "Mode A").
 pub(super) fn curated_essays(
     gens: &Path,
     list: &Path,

@@ -352,7 +352,7 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Semantics §2.6: axes bound by tuples get their levels from the items, in first-seen
+    /// docs/reference.md §2.6: axes bound by tuples get their levels from the items, in first-seen
     /// order across all tuples, and come after the explicit axes in order of first mention.
     pub(super) fn derive_tuple_axes(&self, rules: &[Rule], axes: &mut Vec<AxisDecl>) -> Result<()> {
         let explicit: HashSet<String> = axes.iter().map(|a| a.name.clone()).collect();
