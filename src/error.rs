@@ -15,6 +15,7 @@ mod data;
 mod export;
 mod migrate;
 mod spec;
+mod spec_hints;
 mod store;
 mod usage;
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Store, file_uri, folder, with_suffix};
+use super::{Store, file_uri, scratch_file, with_suffix};
 use crate::error::{DbContext, Error, ExportError, Result, UsageError};
 
 /// What a backup wrote.
@@ -39,9 +39,9 @@ pub fn backup(store: &Store, dest: &Path) -> Result<BackupReport> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "backup".to_string());
-    let tmp = folder(dest).join(format!(".{name}.partial-{}", std::process::id()));
+    let tmp = scratch_file(dest, &format!(".{name}.partial-"))?;
     let result = copy_to(store, &tmp, dest);
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    for suffix in ["-wal", "-shm", "-journal"] {
         let _ = fs::remove_file(with_suffix(&tmp, suffix));
     }
     result

@@ -412,16 +412,14 @@ fn create(path: &Path) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "store".to_string());
-    let tmp = folder(path).join(format!(".{name}.creating-{}", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = fs::remove_file(with_suffix(&tmp, suffix));
-    }
+    let tmp = scratch_file(path, &format!(".{name}.creating-"))?;
+    let tmp: &Path = &tmp;
     let result = (|| {
         let flags = OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE;
-        let mut conn = Connection::open_with_flags(file_uri(&tmp, "")?, flags)
+        let mut conn = Connection::open_with_flags(file_uri(tmp, "")?, flags)
             .map_err(|e| bad(path, StoreProblem::CannotCreate { source: e }))?;
         crash::install(&mut conn);
         set_wal(&conn)?;
@@ -433,16 +431,29 @@ fn create(path: &Path) -> Result<()> {
             source: e,
         })?;
         crash::point();
-        match fs::hard_link(&tmp, path) {
+        match fs::hard_link(tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(Error::io(path, e)),
         }
     })();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = fs::remove_file(with_suffix(&tmp, suffix));
+    for suffix in ["-wal", "-shm"] {
+        let _ = fs::remove_file(with_suffix(tmp, suffix));
     }
     result
+}
+
+/// An empty file created uniquely and exclusively next to `path` (`prefix` + random + `.db`),
+/// removed when the returned guard drops: SQLite then opens a file no one else could have
+/// planted or linked (an empty file is an empty database).
+fn scratch_file(path: &Path, prefix: &str) -> Result<tempfile::TempPath> {
+    let dir = folder(path);
+    Ok(tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(".db")
+        .tempfile_in(&dir)
+        .at(&dir)?
+        .into_temp_path())
 }
 
 #[cfg(test)]
