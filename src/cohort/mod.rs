@@ -370,6 +370,58 @@ mod tests {
     }
 
     #[test]
+    fn the_builder_s_connection_keeps_its_triggers_after_a_build() {
+        // record::write turns the V3 triggers off for its own rows and back on before the
+        // record row: the same connection must refuse a new member of the complete record, and
+        // still refuse updates, afterwards.
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let id = CohortId::parse("first").expect("a valid id");
+        build(&mut store, &id, &spec, &plan, None).expect("the cohort builds");
+        let conn = store.conn();
+        let insert = conn.execute(
+            "insert into cohort_members select cohort_no, 1000, stage, 'd_x', parent, combo, \
+             template, llm, replicate from cohort_members limit 1",
+            [],
+        );
+        let err = insert.expect_err("a complete record takes no new member");
+        assert!(err.to_string().contains("record is complete"), "{err}");
+        let update = conn.execute("update gen_ids set collision = 1", []);
+        assert!(update.is_err(), "gen_ids stays append-only");
+    }
+
+    #[test]
+    fn a_record_number_that_is_taken_is_refused_before_any_row() {
+        let mut store = store();
+        let (spec, plan) = plan_of(SPEC);
+        let id = CohortId::parse("first").expect("a valid id");
+        build(&mut store, &id, &spec, &plan, None).expect("the cohort builds");
+        let conn = store.conn();
+        let mut computed = computed(&store, SPEC, false).expect("computes");
+        computed.cohort_no = 1;
+        let err = record::write(conn, "again", &computed, &spec.bundle, "now")
+            .expect_err("cohort_no 1 is complete");
+        assert_eq!(err.kind_name(), "internal", "{err}");
+        let members: i64 = conn
+            .query_row("select count(*) from cohort_members", [], |r| r.get(0))
+            .expect("a count");
+        assert_eq!(members, 16, "no row of the refused write went in");
+        let triggers_on = || {
+            conn.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER)
+                .expect("the setting")
+        };
+        assert!(triggers_on(), "the refusal leaves the triggers on");
+        // A failure after the triggers went off (the members' scratch table is gone): dropping
+        // the guard turns them back on.
+        computed.cohort_no = 2;
+        conn.execute("drop table temp.m", []).expect("a scratch table");
+        let err = record::write(conn, "again", &computed, &spec.bundle, "now")
+            .expect_err("no members to copy");
+        assert!(err.to_string().contains("cohort_members_insert"), "{err}");
+        assert!(triggers_on(), "the failed write leaves the triggers on");
+    }
+
+    #[test]
     fn manifest_stage_lists_allowlists_and_modes() {
         let store = store();
         let computed = computed(&store, SPEC, false).expect("builds");

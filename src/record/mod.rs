@@ -7,9 +7,10 @@ pub mod stored;
 
 use std::collections::BTreeMap;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::{DbContext, Result};
+use crate::error::{DbContext, Error, Result};
 use crate::ids::Stage;
 use crate::seed::Seed;
 use crate::spec::Bundle;
@@ -190,6 +191,19 @@ pub fn write(
 ) -> Result<()> {
     let h = &computed.hashes;
     let no = computed.cohort_no;
+    // The V3 triggers would check, for each of the record's rows, that `no` has no record row
+    // yet: one check here does it for all of them (it was 15–20% of a build), and the triggers
+    // are off for this connection until the record row goes in (docs/storage.md).
+    let complete: bool = conn
+        .query_row(queries::RECORD_EXISTS_NO, [no], |r| r.get("complete"))
+        .db("record_exists_no")?;
+    if complete {
+        return Err(Error::internal(
+            "a new record's cohort_no has no record row yet",
+            format!("cohort_no {no} already has one"),
+        ));
+    }
+    let triggers = TriggersOff::new(conn)?;
     let mut file = conn
         .prepare(queries::RECORD_SPEC_FILE_INSERT)
         .db("record_spec_file_insert")?;
@@ -227,6 +241,7 @@ pub fn write(
             ])
             .db("gen_ids_insert")?;
     }
+    triggers.restore()?;
     // The record row last: once it exists the record is complete, and the V3 triggers refuse
     // any further row for its cohort_no (docs/storage.md).
     conn.execute(
@@ -252,6 +267,52 @@ pub fn write(
     )
     .db("record_insert")?;
     Ok(())
+}
+
+/// Turns the connection's triggers off while a new record's rows go in, and back on when
+/// restored or dropped (an early return on error included). Only this connection is affected:
+/// every other connection, and this one afterwards, keeps the schema's append-only triggers.
+/// Changing the setting expires prepared statements, so no statement prepared without the
+/// triggers outlives the guard.
+struct TriggersOff<'c> {
+    conn: &'c Connection,
+    on: bool,
+}
+
+impl<'c> TriggersOff<'c> {
+    fn new(conn: &'c Connection) -> Result<Self> {
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)
+            .db("triggers off")?;
+        Ok(TriggersOff { conn, on: false })
+    }
+
+    /// Turns the triggers back on, reporting a failure (dropping the guard cannot).
+    fn restore(mut self) -> Result<()> {
+        self.on = true;
+        let enabled = self
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)
+            .db("triggers on")?;
+        if !enabled {
+            return Err(Error::internal(
+                "the connection's triggers are on after a record's rows",
+                "SQLite left them off",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TriggersOff<'_> {
+    fn drop(&mut self) {
+        if !self.on {
+            // An error path (the caller rolls back and reports that error). `sqlite3_db_config`
+            // fails only for an option it does not know, and it knew this one a moment ago.
+            let _ = self
+                .conn
+                .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true);
+        }
+    }
 }
 
 /// The mode `metadata.json` records for a template (docs/reference.md §3.6): its `generator`

@@ -76,6 +76,7 @@ queries! {
     RECORD_INSERT => "record_insert.sql",
     RECORD_COUNT => "record_count.sql",
     RECORD_LIST => "record_list.sql",
+    RECORD_EXISTS_NO => "record_exists_no.sql",
     RECORD_NEXT_NO => "record_next_no.sql",
     RECORD_SELECT => "record_select.sql",
     RECORD_SPEC_FILE_INSERT => "record_spec_file_insert.sql",
