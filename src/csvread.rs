@@ -165,6 +165,22 @@ impl Scan {
     }
 }
 
+impl Scan {
+    /// Copies the run of ordinary bytes at the start of `rest` into the open field — the bytes
+    /// [`Scan::byte`] would push one by one — and returns its length. It stops before any byte
+    /// that changes the state or counts a line (`,` `\r` `\n` unquoted; `"` `\r` `\n` quoted).
+    fn run(&self, rest: &[u8], rec: &mut RawRecord) -> usize {
+        let stop = match self.state {
+            State::Unquoted => memchr::memchr3(b',', b'\r', b'\n', rest),
+            State::Quoted => memchr::memchr3(b'"', b'\r', b'\n', rest),
+            State::StartField | State::QuoteInQuoted => return 0,
+        };
+        let len = stop.unwrap_or(rest.len());
+        rec.data.extend_from_slice(&rest[..len]);
+        len
+    }
+}
+
 /// Options for [`CsvReader`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Dialect {
@@ -284,7 +300,8 @@ impl<R: BufRead> CsvReader<R> {
             }
             let mut consumed = 0;
             let mut finished = false;
-            for &b in buf {
+            while consumed < buf.len() {
+                let b = buf[consumed];
                 consumed += 1;
                 // A `\n` right after a `\r` completes a CRLF line end that was already counted.
                 if *after_cr {
@@ -307,6 +324,9 @@ impl<R: BufRead> CsvReader<R> {
                 if scan.byte(b, *line, rec) {
                     finished = true;
                     break;
+                }
+                if !*after_cr {
+                    consumed += scan.run(&buf[consumed..], rec);
                 }
             }
             self.inner.consume(consumed);
@@ -445,5 +465,49 @@ mod tests {
         let mut rec = RawRecord::default();
         assert!(reader.read_record(&mut rec).unwrap());
         assert_eq!(rec.field(0), b"a\nb\nc");
+    }
+
+    /// Every record (line, fields, quoted flags) or the error, read through a buffer of
+    /// `capacity` bytes.
+    type Read = Result<Vec<(u64, Vec<Vec<u8>>, Vec<bool>)>, String>;
+
+    fn read_with(data: &[u8], capacity: usize, universal_newlines: bool) -> Read {
+        let inner = std::io::BufReader::with_capacity(capacity, data);
+        let mut reader = CsvReader::new(inner, Dialect { universal_newlines });
+        let mut rec = RawRecord::default();
+        let mut out = Vec::new();
+        loop {
+            match reader.read_record(&mut rec) {
+                Ok(true) => out.push((
+                    rec.line,
+                    rec.iter().map(<[u8]>::to_vec).collect(),
+                    rec.quoted.clone(),
+                )),
+                Ok(false) => return Ok(out),
+                Err(CsvError::UnterminatedQuote { line }) => {
+                    return Err(format!("unterminated at {line}"));
+                }
+                Err(CsvError::Io(e)) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A one-byte buffer leaves the run copier nothing to copy, so every byte goes through
+        /// the state machine: any buffer size must read exactly the same records.
+        #[test]
+        fn runs_of_ordinary_bytes_read_as_byte_by_byte(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "bc", ",", "\"", "\r", "\n", "\r\n", "\u{e9}", " "]),
+                0..40,
+            ),
+            capacity in 2usize..9,
+            universal in proptest::bool::ANY,
+        ) {
+            let data = parts.concat();
+            let bytewise = read_with(data.as_bytes(), 1, universal);
+            proptest::prop_assert_eq!(read_with(data.as_bytes(), capacity, universal), bytewise.clone());
+            proptest::prop_assert_eq!(read_with(data.as_bytes(), 8192, universal), bytewise);
+        }
     }
 }

@@ -210,6 +210,13 @@ pub fn is_format_char(c: char) -> bool {
 /// The first invisible character of an id (docs/decisions.md D9, D20): a control character or
 /// a format character ([`is_format_char`]), with its 1-based character position.
 pub fn first_invisible(id: &str) -> Option<(usize, char)> {
+    // Every format character is beyond ASCII (the first is U+00AD): ASCII needs one byte scan.
+    if id.is_ascii() {
+        return id
+            .bytes()
+            .position(|b| b.is_ascii_control())
+            .map(|i| (i + 1, char::from(id.as_bytes()[i])));
+    }
     id.chars()
         .enumerate()
         .find_map(|(i, c)| (c.is_control() || is_format_char(c)).then_some((i + 1, c)))
@@ -217,6 +224,9 @@ pub fn first_invisible(id: &str) -> Option<(usize, char)> {
 
 /// The first format character of a value ([`is_format_char`]), with its 1-based position.
 pub fn first_format_char(value: &str) -> Option<(usize, char)> {
+    if value.is_ascii() {
+        return None;
+    }
     value
         .chars()
         .enumerate()

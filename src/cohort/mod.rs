@@ -414,7 +414,8 @@ mod tests {
         // A failure after the triggers went off (the members' scratch table is gone): dropping
         // the guard turns them back on.
         computed.cohort_no = 2;
-        conn.execute("drop table temp.m", []).expect("a scratch table");
+        conn.execute("drop table temp.m", [])
+            .expect("a scratch table");
         let err = record::write(conn, "again", &computed, &spec.bundle, "now")
             .expect_err("no members to copy");
         assert!(err.to_string().contains("cohort_members_insert"), "{err}");
