@@ -1,22 +1,16 @@
 -- Members whose gen_id an earlier cohort issued for the same signature but with other values
 -- (D2 across cohorts: another essay LLM, another spelling, …): the first few, and how many.
--- ?1 the building cohort's cohort_no.   Caller: cohort::checks::check_registry_agreement.
+-- No parameters (temp.hits holds the probes).   Caller: cohort::checks::check_registry_agreement.
 --
--- The join order is forced (CROSS JOIN, a materialized CTE): each member probes the registry
--- by gen_id, and only the hits are expanded. Left to the planner without statistics, it drove
--- the join from the earlier cohort's members and scanned the new ones per row — quadratic.
-with hits as materialized (
-    select m.rowid as seq, g.cohort_no, g.ordinal, g.signature_digest
-    from temp.m as m
-    cross join gen_ids as g on g.gen_id = m.gen_id
-    where g.cohort_no < ?1
-)
+-- The join order is forced (CROSS JOIN from temp.hits, sql/build_registry_hits.sql): only
+-- the members that hit the registry are expanded. Left to the planner without statistics, it
+-- drove the join from the earlier cohort's members and scanned the new ones per row — quadratic.
 select x.gen_id, rr.cohort_id as other_cohort,
        ip.gen_id as their_parent, ic.text as their_combo, it.text as their_template,
        il.text as their_llm, im.replicate as their_replicate,
        x.parent_gen_id, x.combo_id, x.template_id, x.llm_model_id, x.replicate,
        count(*) over () as total
-from hits as h
+from temp.hits as h
 cross join temp.member_rows as x on x.seq = h.seq
 cross join cohort_members as im on im.cohort_no = h.cohort_no and im.ordinal = h.ordinal
 cross join cohort_records as rr on rr.cohort_no = h.cohort_no

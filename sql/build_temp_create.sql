@@ -8,6 +8,7 @@ drop table if exists temp.plan_draft;
 drop table if exists temp.plan_essay;
 drop table if exists temp.plan_eval;
 drop table if exists temp.m;
+drop table if exists temp.hits;
 
 -- Design rows as role-value ids, in product order (rowid = design row number).
 create temp table design (

@@ -669,7 +669,7 @@ fn repair_rewrites_only_metadata_that_is_not_json() {
 #[test]
 fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     let s = exported();
-    // Make it a version-2 store: without V3's triggers and its history row.
+    // Make it a version-2 store: without V3's triggers, V4's table and their history rows.
     sql(
         &s,
         "drop trigger cohort_members_no_insert_after_record;
@@ -677,7 +677,8 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
          drop trigger cohort_template_modes_no_insert_after_record;
          drop trigger cohort_spec_files_no_insert_after_record;
          drop trigger gen_ids_no_insert_after_record;
-         delete from refinery_schema_history where version = 3",
+         drop table cohort_reuse;
+         delete from refinery_schema_history where version >= 3",
     )
     .unwrap();
     s.ok(&["import"]);
@@ -702,4 +703,104 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     s.ok(&["export", "beta"]);
     let (code, out) = code_out(&s, &["verify", "beta"]);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_store_of_schema_version_3_upgrades_with_the_reuse_counts_of_its_cohorts() {
+    let s = exported();
+    s.ok(&[
+        "build",
+        "beta",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
+    let counted = |s: &Sandbox| {
+        s.ok(&[
+            "query",
+            "select cohort_no, earlier_no, shared from cohort_reuse order by 1, 2",
+            "--format",
+            "csv",
+        ])
+    };
+    let built = counted(&s);
+    assert!(
+        built.starts_with("cohort_no,earlier_no,shared\n2,1,"),
+        "{built}"
+    );
+    // Make it a version-3 store: without V4's table and its history row.
+    sql(
+        &s,
+        "drop table cohort_reuse;
+         delete from refinery_schema_history where version >= 4",
+    )
+    .unwrap();
+    let (code, out) = code_out(&s, &["status", "alpha"]);
+    assert_eq!(code, 2, "a reader refuses an outdated store\n{out}");
+    s.ok(&["init"]);
+    assert_eq!(
+        counted(&s),
+        built,
+        "the migration counts what the build counted"
+    );
+    let (code, out) = code_out(&s, &["status", "alpha"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("note: newer cohort beta shares"), "{out}");
+    let (code, out) = code_out(&s, &["verify", "beta", "--store-only"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn reuse_counts_are_append_only_and_recounted_by_verify() {
+    let s = exported();
+    s.ok(&[
+        "build",
+        "beta",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
+    for statement in [
+        "update cohort_reuse set shared = shared + 1",
+        "delete from cohort_reuse",
+        "insert into cohort_reuse values (2, 1, 5)",
+    ] {
+        let err = sql(&s, statement).expect_err(statement).to_string();
+        assert!(err.contains("cohort_reuse"), "{statement}: {err}");
+    }
+    for (case, tamper, expect) in [
+        (
+            "count updated",
+            "drop trigger cohort_reuse_no_update;
+             update cohort_reuse set shared = shared + 1",
+            "reuse gen_ids of cohort_no 1, the stored members give",
+        ),
+        (
+            "count deleted",
+            "drop trigger cohort_reuse_no_delete;
+             delete from cohort_reuse",
+            "the stored count says 0 member(s) reuse gen_ids of cohort_no 1",
+        ),
+    ] {
+        let t = exported();
+        t.ok(&[
+            "build",
+            "beta",
+            "--spec",
+            "data/cohorts/alpha/spec",
+            "--seed",
+            "3",
+        ]);
+        sql(&t, tamper).unwrap();
+        let (code, out) = code_out(&t, &["verify", "beta", "--store-only"]);
+        assert_eq!(code, 1, "{case}\n{out}");
+        assert!(out.contains(expect), "{case}: {out}");
+        let (code, out) = code_out(&t, &["verify", "alpha", "--store-only"]);
+        assert_eq!(
+            code, 0,
+            "{case}: the earlier cohort's rows are its own\n{out}"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use crate::error::{
     SharedId,
 };
 use crate::ids::{CohortId, Role, Stage};
-use crate::record::RegistryEntry;
+use crate::record::{RegistryEntry, Reuse};
 use crate::store::queries;
 
 /// D15: a spec that compiles to no rows would be an empty cohort.
@@ -223,12 +223,21 @@ struct Disagreement {
 
 /// D2 across cohorts: a member whose gen_id an earlier cohort registered must agree with it on
 /// everything the registry holds (stage, parent, combo, template, LLM, replicate).
-pub fn check_registry_agreement(conn: &Connection, id: &CohortId, cohort_no: i64) -> Result<()> {
+///
+/// Returns how many members reuse gen_ids of each earlier cohort (the record's `cohort_reuse`
+/// rows): the probes behind the check are made once, into `temp.hits`.
+pub fn check_registry_agreement(
+    conn: &Connection,
+    id: &CohortId,
+    cohort_no: i64,
+) -> Result<Vec<Reuse>> {
+    conn.execute(queries::BUILD_REGISTRY_HITS, [cohort_no])
+        .db("build_registry_hits")?;
     let mut stmt = conn
         .prepare(queries::BUILD_REGISTRY_DISAGREEMENTS)
         .db("build_registry_disagreements")?;
     let rows: Vec<Disagreement> = stmt
-        .query_map(params![cohort_no], |r| {
+        .query_map([], |r| {
             Ok(Disagreement {
                 gen_id: r.get("gen_id")?,
                 other_cohort: r.get("other_cohort")?,
@@ -253,7 +262,7 @@ pub fn check_registry_agreement(conn: &Connection, id: &CohortId, cohort_no: i64
         .collect::<rusqlite::Result<_>>()
         .db("build_registry_disagreements")?;
     let Some(first) = rows.first() else {
-        return Ok(());
+        return crate::record::hits_reuse(conn);
     };
     let names = ["parent_gen_id", "combo_id", "template_id", "llm_model_id"];
     let members = rows

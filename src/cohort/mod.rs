@@ -91,6 +91,7 @@ pub fn compute(
             content,
         },
         registry,
+        reuse: Vec::new(),
     })
 }
 
@@ -146,7 +147,7 @@ pub fn build(
         collect_registry: true,
         force_columns: false,
     };
-    let computed = compute(&tx, id.as_str(), spec, plan, &options)?;
+    let mut computed = compute(&tx, id.as_str(), spec, plan, &options)?;
     let content_hash = computed.hashes.content.to_hex();
     if let Some(existing) = existing {
         if existing.content_hash == content_hash {
@@ -161,7 +162,7 @@ pub fn build(
         }
         return Err(changed(&tx, &existing, &computed)?);
     }
-    checks::check_registry_agreement(&tx, id, cohort_no)?;
+    computed.reuse = checks::check_registry_agreement(&tx, id, cohort_no)?;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     record::write(&tx, id.as_str(), &computed, &spec.bundle, &now)?;
     tx.commit().db("commit build")?;

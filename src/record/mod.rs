@@ -17,7 +17,7 @@ use crate::spec::Bundle;
 use crate::store::queries;
 
 pub use canonical::{ContentHash, SCHEME};
-pub use new::{Computed, HashDiff, Hashes, RegistryEntry};
+pub use new::{Computed, HashDiff, Hashes, RegistryEntry, Reuse};
 pub use stored::{
     Member, MemberRows, Members, RowDiff, RowProblem, Stored, compare_spec, is_plain_relative,
     load_members,
@@ -241,6 +241,14 @@ pub fn write(
             ])
             .db("gen_ids_insert")?;
     }
+    let mut reuse = conn
+        .prepare(queries::COHORT_REUSE_INSERT)
+        .db("cohort_reuse_insert")?;
+    for r in &computed.reuse {
+        reuse
+            .execute(params![no, r.earlier_no, r.shared as i64])
+            .db("cohort_reuse_insert")?;
+    }
     triggers.restore()?;
     // The record row last: once it exists the record is complete, and the V3 triggers refuse
     // any further row for its cohort_no (docs/storage.md).
@@ -267,6 +275,92 @@ pub fn write(
     )
     .db("record_insert")?;
     Ok(())
+}
+
+/// The reuse counts of the members in the build's `temp.hits` (made by the registry agreement
+/// check): what a new record's `cohort_reuse` rows hold.
+pub fn hits_reuse(conn: &Connection) -> Result<Vec<Reuse>> {
+    reuse_rows(
+        conn,
+        queries::BUILD_REGISTRY_REUSE,
+        "build_registry_reuse",
+        None,
+    )
+}
+
+/// A stored cohort's `cohort_reuse` rows.
+pub fn stored_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<Reuse>> {
+    reuse_rows(
+        conn,
+        queries::COHORT_REUSE_SELECT,
+        "cohort_reuse_select",
+        Some(cohort_no),
+    )
+}
+
+/// A stored cohort's reuse counts, recounted from its members and the registry (what its
+/// `cohort_reuse` rows must hold). One registry probe per member, skipped when no earlier
+/// cohort registered a gen_id.
+pub fn recount_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<Reuse>> {
+    let any_earlier: bool = conn
+        .query_row(queries::BUILD_REGISTRY_ANY_EARLIER, [cohort_no], |r| {
+            r.get("any_earlier")
+        })
+        .db("build_registry_any_earlier")?;
+    if !any_earlier {
+        return Ok(Vec::new());
+    }
+    reuse_rows(
+        conn,
+        queries::COHORT_REUSE_RECOUNT,
+        "cohort_reuse_recount",
+        Some(cohort_no),
+    )
+}
+
+/// The stored cohort's `cohort_reuse` rows against a recount from its members (empty when they
+/// agree). Rows are derived data outside the content hash; `verify` reports each difference.
+pub fn check_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<RowDiff>> {
+    let stored = stored_reuse(conn, cohort_no)?;
+    let recounted = recount_reuse(conn, cohort_no)?;
+    let mut by_cohort: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    for r in &stored {
+        by_cohort.entry(r.earlier_no).or_default().0 = r.shared;
+    }
+    for r in &recounted {
+        by_cohort.entry(r.earlier_no).or_default().1 = r.shared;
+    }
+    Ok(by_cohort
+        .into_iter()
+        .filter(|(_, (stored, recounted))| stored != recounted)
+        .map(|(earlier_no, (stored, recounted))| RowDiff::Reuse {
+            earlier_no,
+            stored,
+            recounted,
+        })
+        .collect())
+}
+
+fn reuse_rows(
+    conn: &Connection,
+    sql: &str,
+    name: &'static str,
+    cohort_no: Option<i64>,
+) -> Result<Vec<Reuse>> {
+    let mut stmt = conn.prepare(sql).db(name)?;
+    let map = |r: &rusqlite::Row<'_>| {
+        let shared: i64 = r.get("shared")?;
+        Ok(Reuse {
+            earlier_no: r.get("earlier_no")?,
+            shared: u64::try_from(shared)
+                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(1, shared))?,
+        })
+    };
+    let rows = match cohort_no {
+        Some(no) => stmt.query_map([no], map),
+        None => stmt.query_map([], map),
+    };
+    rows.db(name)?.collect::<rusqlite::Result<_>>().db(name)
 }
 
 /// Turns the connection's triggers off while a new record's rows go in, and back on when

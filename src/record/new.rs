@@ -24,6 +24,19 @@ pub struct Computed {
     pub hashes: Hashes,
     /// What the registry records for each member, sorted by gen_id (empty unless asked for).
     pub registry: Vec<RegistryEntry>,
+    /// How many members reuse gen_ids of each earlier cohort: the record's `cohort_reuse` rows
+    /// (set by a build's registry agreement check; empty until then).
+    pub reuse: Vec<Reuse>,
+}
+
+/// How many of a cohort's members reuse gen_ids that one earlier cohort registered (a
+/// `cohort_reuse` row, `migrations/V4__cohort_reuse.sql`; docs/storage.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Reuse {
+    /// The earlier cohort's build number.
+    pub earlier_no: i64,
+    /// How many members reuse its gen_ids.
+    pub shared: u64,
 }
 
 /// One member as the gen_id registry records it.

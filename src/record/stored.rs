@@ -128,6 +128,15 @@ pub enum RowDiff {
         /// The mode the catalogs give (`None`: the cohort uses no such template).
         expected: Option<String>,
     },
+    /// A `cohort_reuse` count is not what the stored members and the registry give.
+    Reuse {
+        /// The earlier cohort's build number.
+        earlier_no: i64,
+        /// The stored count (0: no row).
+        stored: u64,
+        /// The count from the stored members (0: none reuses its gen_ids).
+        recounted: u64,
+    },
 }
 
 impl fmt::Display for RowDiff {
@@ -184,6 +193,14 @@ impl fmt::Display for RowDiff {
                 expected
                     .as_deref()
                     .map_or("none (not used)".to_string(), |m| format!("{m:?}")),
+            ),
+            RowDiff::Reuse {
+                earlier_no,
+                stored,
+                recounted,
+            } => write!(
+                f,
+                "cohort_reuse: the stored count says {stored} member(s) reuse gen_ids of cohort_no {earlier_no}, the stored members give {recounted}"
             ),
         }
     }

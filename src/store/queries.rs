@@ -44,7 +44,9 @@ queries! {
     BUILD_REGISTRY_ANY_EARLIER => "build_registry_any_earlier.sql",
     BUILD_REGISTRY_CONFLICTS => "build_registry_conflicts.sql",
     BUILD_REGISTRY_DISAGREEMENTS => "build_registry_disagreements.sql",
+    BUILD_REGISTRY_HITS => "build_registry_hits.sql",
     BUILD_REGISTRY_LOOKUP => "build_registry_lookup.sql",
+    BUILD_REGISTRY_REUSE => "build_registry_reuse.sql",
     BUILD_ROLE_TEXT_INSERT => "build_role_text_insert.sql",
     BUILD_ROLE_VALUES_USED => "build_role_values_used.sql",
     BUILD_TEMP_CREATE => "build_temp_create.sql",
@@ -70,6 +72,9 @@ queries! {
     CATALOG_TEMPLATES_SELECT => "catalog_templates_select.sql",
     COHORT_MEMBERS_INSERT => "cohort_members_insert.sql",
     COHORT_MEMBERS_SELECT => "cohort_members_select.sql",
+    COHORT_REUSE_INSERT => "cohort_reuse_insert.sql",
+    COHORT_REUSE_RECOUNT => "cohort_reuse_recount.sql",
+    COHORT_REUSE_SELECT => "cohort_reuse_select.sql",
     COHORT_VALUES_INSERT => "cohort_values_insert.sql",
     COHORT_VALUES_SELECT => "cohort_values_select.sql",
     GEN_IDS_INSERT => "gen_ids_insert.sql",
@@ -120,6 +125,7 @@ mod tests {
             let store = Store::open_in_memory().unwrap();
             store.conn().execute_batch(BUILD_TEMP_CREATE).unwrap();
             store.conn().execute_batch(plan_tables).unwrap();
+            store.conn().execute(BUILD_REGISTRY_HITS, [1]).unwrap();
             for (file, sql) in ALL {
                 let first = sql.lines().next().unwrap_or_default();
                 assert!(
@@ -130,6 +136,8 @@ mod tests {
                     || file.ends_with("_packed.sql") != (variant == "packed")
                     // They read an attached store (`src`); the diff tests run them.
                     || file.starts_with("diff_copy_")
+                    // Run above: temp.hits exists now.
+                    || *file == "build_registry_hits.sql"
                 {
                     continue;
                 }
@@ -167,16 +175,35 @@ mod tests {
     fn registry_probes_search_by_key_per_new_member() {
         let store = Store::open_in_memory().unwrap();
         store.conn().execute_batch(BUILD_TEMP_CREATE).unwrap();
-        for (name, sql, params) in [
+        let hits = format!(
+            "select * from ({})",
+            BUILD_REGISTRY_HITS.replace("create temp table hits as", "")
+        );
+        store.conn().execute(BUILD_REGISTRY_HITS, [2]).unwrap();
+        for (name, sql, params, probes) in [
+            (
+                "build_registry_hits",
+                hits.as_str(),
+                &[&2i64 as &dyn rusqlite::ToSql][..],
+                true,
+            ),
             (
                 "build_registry_disagreements",
                 BUILD_REGISTRY_DISAGREEMENTS,
-                &[&2i64 as &dyn rusqlite::ToSql][..],
+                &[][..],
+                false,
             ),
             (
                 "build_registry_conflicts",
                 BUILD_REGISTRY_CONFLICTS,
                 &[&0i64 as &dyn rusqlite::ToSql, &2i64][..],
+                true,
+            ),
+            (
+                "cohort_reuse_recount",
+                COHORT_REUSE_RECOUNT,
+                &[&2i64 as &dyn rusqlite::ToSql][..],
+                true,
             ),
         ] {
             let steps = plan(&store, sql, params);
@@ -191,11 +218,12 @@ mod tests {
                 ),
                 "{name}: only the new members and their hits may be scanned: {steps:#?}"
             );
-            assert!(
+            assert_eq!(
                 steps
                     .iter()
                     .any(|s| s == "SEARCH g USING PRIMARY KEY (gen_id=?)"),
-                "{name}: the registry is searched by gen_id: {steps:#?}"
+                probes,
+                "{name}: the registry is searched by gen_id, where it is read: {steps:#?}"
             );
         }
     }

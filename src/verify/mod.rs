@@ -16,7 +16,7 @@ use crate::layout::{
     self, FieldCheck, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, compare_fields, metadata_json,
     metadata_path,
 };
-use crate::record::{RowDiff, Stored, compare_spec, is_plain_relative};
+use crate::record::{self, RowDiff, Stored, compare_spec, is_plain_relative};
 
 /// What to check besides the store.
 #[derive(Debug, Clone)]
@@ -524,7 +524,8 @@ fn check_store(
 /// record's hash, this proves the rows export writes and `query` shows are the ones it covers.
 fn check_rows(conn: &Connection, stored: &Stored, findings: &mut Vec<Finding>) -> Result<()> {
     let expected = stored.expected_modes(conn)?;
-    let diffs = stored.check_rows(&expected);
+    let mut diffs = stored.check_rows(&expected);
+    diffs.extend(record::check_reuse(conn, stored.record.cohort_no)?);
     if diffs.is_empty() {
         findings.push(Finding::StoredRowsMatch {
             members: stored.members.len() as u64,
