@@ -5,6 +5,8 @@
 -- The join order is forced (CROSS JOIN from temp.hits, sql/build_registry_hits.sql): only
 -- the members that hit the registry are expanded. Left to the planner without statistics, it
 -- drove the join from the earlier cohort's members and scanned the new ones per row — quadratic.
+-- Roles: template = 2 * stage + 1, LLM = 2 * stage + 2 (docs/storage.md; pinned to the Role
+-- enum by src/ids.rs roles_follow_the_layout_the_sql_computes).
 select x.gen_id, rr.cohort_id as other_cohort,
        ip.gen_id as their_parent, ic.text as their_combo, it.text as their_template,
        il.text as their_llm, im.replicate as their_replicate,

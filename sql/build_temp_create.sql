@@ -1,6 +1,8 @@
 -- The scratch tables of one build or verify, in the temp schema (never written to the store
 -- file; gone when the connection closes). Runs as a batch; no parameters.
 -- Caller: cohort::design.
+-- Roles: template = 2 * stage + 1, LLM = 2 * stage + 2 (docs/storage.md; pinned to the Role
+-- enum by src/ids.rs roles_follow_the_layout_the_sql_computes).
 drop view if exists temp.member_rows;
 drop table if exists temp.design;
 drop table if exists temp.role_text;

@@ -267,6 +267,21 @@ pub fn is_legacy_gen_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
 
+    /// SQL cannot call `Role::template`: the `membership` view (`migrations/V2`), the build's
+    /// `temp.member_rows` view and the D2 registry check compute a member's template and LLM
+    /// roles as `2 * stage + 1` and `2 * stage + 2` (docs/storage.md, "Cohort tables"). A
+    /// lookup table joined per row cost the `membership` view 30% on 1.2M members, so the
+    /// layout stays arithmetic; this pins the enum to it.
+    #[test]
+    fn roles_follow_the_layout_the_sql_computes() {
+        assert_eq!(super::Role::Combo.index(), 0);
+        for stage in Stage::ALL {
+            let s = stage as usize;
+            assert_eq!(super::Role::template(stage).index(), 2 * s + 1, "{stage:?}");
+            assert_eq!(super::Role::llm(stage).index(), 2 * s + 2, "{stage:?}");
+        }
+    }
+
     #[test]
     fn gen_ids_are_checked_against_their_grammar() {
         assert!(GenId::parse(Stage::Draft, "d_3rdru73r8ppaqlsz").is_some());
