@@ -206,7 +206,7 @@ fn load(conn: &Connection, plan: &Plan, compiled: &Compiled<RoleCell>) -> Result
 }
 
 fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -> Result<()> {
-    let first_missing: Option<(i64, Role)> = conn
+    let first_missing: Option<(i64, Option<Role>)> = conn
         .query_row(queries::BUILD_DESIGN_FIRST_MISSING, [], |r| {
             let mut missing = None;
             for role in Role::ALL {
@@ -215,14 +215,17 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
                     missing = Some(role);
                 }
             }
-            Ok((
-                r.get("design_row")?,
-                missing.expect("the query selects a row with a missing field"),
-            ))
+            Ok((r.get::<_, i64>("design_row")?, missing))
         })
         .optional()
         .db("build_design_first_missing")?;
     if let Some((row, role)) = first_missing {
+        let role = role.ok_or_else(|| {
+            Error::internal(
+                "build_design_first_missing selects a row with a missing field",
+                format!("design row {row} has none"),
+            )
+        })?;
         let role = text_role(role);
         let present: Vec<&str> = role
             .candidates
@@ -253,10 +256,12 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
         .optional()
         .db("build_design_first_bad_replicate")?;
     if let Some((row, reps)) = bad {
-        let value = reps
-            .into_iter()
-            .find(|v| *v < 1)
-            .expect("the query selects a row with a replicate below 1");
+        let value = reps.into_iter().find(|v| *v < 1).ok_or_else(|| {
+            Error::internal(
+                "build_design_first_bad_replicate selects a row with a replicate below 1",
+                format!("design row {row} has none"),
+            )
+        })?;
         let problem = usize::try_from(value - SENTINEL)
             .ok()
             .and_then(|k| design.replicate_problems.get(k));

@@ -161,7 +161,12 @@ pub fn used_values(conn: &Connection) -> Result<Used> {
         let role = usize::try_from(role)
             .ok()
             .and_then(Role::from_index)
-            .expect("the query numbers the seven roles 0..=6");
+            .ok_or_else(|| {
+                Error::internal(
+                    "build_role_values_used numbers the seven roles 0..=6",
+                    format!("role {role}"),
+                )
+            })?;
         used.vids[role.index()].insert(row.get("vid").db("vid")?);
     }
     Ok(used)

@@ -512,12 +512,16 @@ impl State<'_> {
             name,
             &[left_resolved.as_str(), right_resolved.as_str()],
         )?;
-        let left_index = self
-            .index_of(&left_resolved)
-            .expect("levels and axis order agree");
-        let right_index = self
-            .index_of(&right_resolved)
-            .expect("levels and axis order agree");
+        let position = |axis: &str| {
+            self.index_of(axis).ok_or_else(|| {
+                Error::internal(
+                    "a resolved pair axis is in the axis order",
+                    format!("axis {axis:?} is not"),
+                )
+            })
+        };
+        let left_index = position(&left_resolved)?;
+        let right_index = position(&right_resolved)?;
         let insert_at = left_index.min(right_index);
         self.remove_axis(&left_resolved, rule);
         if right_resolved != left_resolved {
