@@ -343,24 +343,17 @@ mod tests {
     use super::*;
 
     fn read_all(data: &str) -> Result<Vec<(u64, Vec<String>)>, String> {
-        let mut reader = CsvReader::new(data.as_bytes(), Dialect::default());
-        let mut rec = RawRecord::default();
-        let mut out = Vec::new();
-        loop {
-            match reader.read_record(&mut rec) {
-                Ok(true) => out.push((
-                    rec.line,
-                    rec.iter()
-                        .map(|f| String::from_utf8(f.to_vec()).unwrap())
-                        .collect(),
-                )),
-                Ok(false) => return Ok(out),
-                Err(CsvError::UnterminatedQuote { line }) => {
-                    return Err(format!("unterminated at {line}"));
-                }
-                Err(CsvError::Io(e)) => return Err(e.to_string()),
-            }
-        }
+        let records = read_with(data.as_bytes(), 8192, false)?;
+        Ok(records
+            .into_iter()
+            .map(|(line, fields, _)| {
+                let texts = fields
+                    .into_iter()
+                    .map(|f| String::from_utf8(f).expect("the tests read UTF-8"))
+                    .collect();
+                (line, texts)
+            })
+            .collect())
     }
 
     fn fields(v: &[&str]) -> Vec<String> {

@@ -15,6 +15,19 @@ fn exported() -> Sandbox {
 }
 
 /// Runs SQL on the store file directly, as a raw `sqlite3` session would.
+/// Builds `beta` from alpha's spec with another seed: the same members in another order, so it
+/// reuses every gen_id alpha registered.
+fn build_beta(s: &Sandbox) {
+    s.ok(&[
+        "build",
+        "beta",
+        "--spec",
+        "data/cohorts/alpha/spec",
+        "--seed",
+        "3",
+    ]);
+}
+
 fn sql(s: &Sandbox, statements: &str) -> rusqlite::Result<()> {
     let conn = rusqlite::Connection::open(s.db()).unwrap();
     conn.execute_batch(statements)
@@ -410,14 +423,7 @@ fn every_field_of_every_exported_file_kind_is_checked() {
 fn an_origin_naming_another_stored_cohort_must_hold_the_gen_id() {
     let s = exported();
     // beta shares alpha's gen_ids (same spec, another order); gamma holds none of them.
-    s.ok(&[
-        "build",
-        "beta",
-        "--spec",
-        "data/cohorts/alpha/spec",
-        "--seed",
-        "3",
-    ]);
+    build_beta(&s);
     s.write(
         "other/config.yaml",
         s.read("data/cohorts/alpha/spec/config.yaml"),
@@ -692,14 +698,7 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 0, "{out}");
     // A build after the upgrade writes its rows before its record row: accepted.
-    s.ok(&[
-        "build",
-        "beta",
-        "--spec",
-        "data/cohorts/alpha/spec",
-        "--seed",
-        "3",
-    ]);
+    build_beta(&s);
     s.ok(&["export", "beta"]);
     let (code, out) = code_out(&s, &["verify", "beta"]);
     assert_eq!(code, 0, "{out}");
@@ -708,14 +707,7 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
 #[test]
 fn a_store_of_schema_version_3_upgrades_with_the_reuse_counts_of_its_cohorts() {
     let s = exported();
-    s.ok(&[
-        "build",
-        "beta",
-        "--spec",
-        "data/cohorts/alpha/spec",
-        "--seed",
-        "3",
-    ]);
+    build_beta(&s);
     let counted = |s: &Sandbox| {
         s.ok(&[
             "query",
@@ -754,14 +746,7 @@ fn a_store_of_schema_version_3_upgrades_with_the_reuse_counts_of_its_cohorts() {
 #[test]
 fn reuse_counts_are_append_only_and_recounted_by_verify() {
     let s = exported();
-    s.ok(&[
-        "build",
-        "beta",
-        "--spec",
-        "data/cohorts/alpha/spec",
-        "--seed",
-        "3",
-    ]);
+    build_beta(&s);
     for statement in [
         "update cohort_reuse set shared = shared + 1",
         "delete from cohort_reuse",
@@ -785,14 +770,7 @@ fn reuse_counts_are_append_only_and_recounted_by_verify() {
         ),
     ] {
         let t = exported();
-        t.ok(&[
-            "build",
-            "beta",
-            "--spec",
-            "data/cohorts/alpha/spec",
-            "--seed",
-            "3",
-        ]);
+        build_beta(&t);
         sql(&t, tamper).unwrap();
         let (code, out) = code_out(&t, &["verify", "beta", "--store-only"]);
         assert_eq!(code, 1, "{case}\n{out}");
