@@ -77,6 +77,24 @@ impl Loader<'_> {
         }
     }
 
+    /// A named rule of a `pairs` or `tuples` section: its name, its YAML path and its
+    /// mapping's entries; `not_a_mapping(name, found)` is the error when it is no mapping.
+    fn named_mapping<'n>(
+        &self,
+        key: &Node,
+        spec: &'n Node,
+        path: &str,
+        what: &'static str,
+        not_a_mapping: impl FnOnce(String, String) -> SpecErrorKind,
+    ) -> Result<(String, String, &'n [(Node, Node)])> {
+        let name = self.rule_name(key, path, what)?;
+        let rule_path = child(path, &name);
+        match spec {
+            Node::Map(entries) => Ok((name, rule_path, entries)),
+            other => self.err(&rule_path, not_a_mapping(name, other.display())),
+        }
+    }
+
     pub(super) fn check_keys(
         &self,
         payload: &[(Node, Node)],
@@ -194,17 +212,10 @@ impl Loader<'_> {
         rules: &mut Vec<Rule>,
     ) -> Result<()> {
         for (key, spec) in self.section_entries(payload, path)?.to_vec() {
-            let name = self.rule_name(&key, path, "a pair")?;
-            let rule_path = child(path, &name);
-            let Node::Map(entries) = &spec else {
-                return self.err(
-                    &rule_path,
-                    SpecErrorKind::PairNotAMapping {
-                        name,
-                        found: spec.display(),
-                    },
-                );
-            };
+            let (name, rule_path, entries) =
+                self.named_mapping(&key, &spec, path, "a pair", |name, found| {
+                    SpecErrorKind::PairNotAMapping { name, found }
+                })?;
             self.check_keys(
                 entries,
                 &rule_path,
@@ -288,17 +299,10 @@ impl Loader<'_> {
         rules: &mut Vec<Rule>,
     ) -> Result<()> {
         for (key, spec) in self.section_entries(payload, path)?.to_vec() {
-            let name = self.rule_name(&key, path, "a tuple")?;
-            let rule_path = child(path, &name);
-            let Node::Map(entries) = &spec else {
-                return self.err(
-                    &rule_path,
-                    SpecErrorKind::TupleNotAMapping {
-                        name,
-                        found: spec.display(),
-                    },
-                );
-            };
+            let (name, rule_path, entries) =
+                self.named_mapping(&key, &spec, path, "a tuple", |name, found| {
+                    SpecErrorKind::TupleNotAMapping { name, found }
+                })?;
             if spec.get("expand").is_some() {
                 return self.err(
                     &child(&rule_path, "expand"),
