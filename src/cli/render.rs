@@ -201,6 +201,33 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl FormatArgs {
+    /// Prints a report on stdout: one JSON document with `--format json`, else the text
+    /// `print` renders.
+    pub fn emit<T: serde::Serialize>(
+        &self,
+        report: &T,
+        print: impl FnOnce(&mut super::out::Stdout, &T) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        if self.is_json() {
+            return print_json(report);
+        }
+        let mut out = super::out::stdout();
+        print(&mut out, report)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// The exit code of a report that is either current/identical (0) or not (1).
+pub fn verdict(ok: bool) -> std::process::ExitCode {
+    if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
 /// True when stdout is a terminal and `NO_COLOR` is unset or empty (https://no-color.org).
 pub fn colour_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

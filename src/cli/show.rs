@@ -11,7 +11,7 @@ use cohortdb::ids::CohortId;
 use cohortdb::show::{self, ShowReport};
 
 use super::Global;
-use super::render::{FormatArgs, colour_stdout, print_json};
+use super::render::{FormatArgs, colour_stdout};
 
 /// Levels listed per axis in the text table (JSON lists all).
 const LEVELS_SHOWN: usize = 8;
@@ -114,12 +114,7 @@ pub fn run(global: &Global, args: ShowArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let report = show::show(store.conn(), &id)?;
-    if args.format.is_json() {
-        print_json(&report)?;
-    } else {
-        let mut out = super::out::stdout();
-        print(&mut out, &report, colour_stdout())?;
-        out.flush()?;
-    }
+    args.format
+        .emit(&report, |out, r| print(out, r, colour_stdout()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@ use cohortdb::ids::CohortId;
 use cohortdb::status::{self, CatalogState, Stale, StatusOptions, StatusReport};
 
 use super::Global;
-use super::render::{FormatArgs, print_json};
+use super::render::{FormatArgs, verdict};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -65,16 +65,6 @@ pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
         data_root: global.data_root.clone(),
     };
     let report = status::status(store.conn(), &global.db, &ids, &options)?;
-    if args.format.is_json() {
-        print_json(&report)?;
-    } else {
-        let mut out = super::out::stdout();
-        print(&mut out, &report)?;
-        out.flush()?;
-    }
-    Ok(if report.is_current() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    args.format.emit(&report, |out, r| print(out, r))?;
+    Ok(verdict(report.is_current()))
 }
