@@ -65,6 +65,6 @@ pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
         data_root: global.data_root.clone(),
     };
     let report = status::status(store.conn(), &global.db, &ids, &options)?;
-    args.format.emit(&report, |out, r| print(out, r))?;
+    args.format.emit(&report, print)?;
     Ok(verdict(report.is_current()))
 }

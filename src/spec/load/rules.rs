@@ -9,6 +9,9 @@ use crate::error::{Error, Result, SpecErrorKind};
 
 use super::{Loader, axis_name, child, scalar_value, side_value, string_list};
 
+
+/// A named rule's name, YAML path and mapping entries ([`Loader::named_mapping`]).
+type NamedMapping<'n> = (String, String, &'n [(Node, Node)]);
 impl Loader<'_> {
     pub(super) fn load_rules(&mut self, node: Option<&Node>) -> Result<Vec<Rule>> {
         let entries = match node {
@@ -86,7 +89,7 @@ impl Loader<'_> {
         path: &str,
         what: &'static str,
         not_a_mapping: impl FnOnce(String, String) -> SpecErrorKind,
-    ) -> Result<(String, String, &'n [(Node, Node)])> {
+    ) -> Result<NamedMapping<'n>> {
         let name = self.rule_name(key, path, what)?;
         let rule_path = child(path, &name);
         match spec {
