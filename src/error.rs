@@ -709,7 +709,10 @@ mod tests {
             ]
         );
         assert_eq!(err.value().as_deref(), Some("\"d9\""));
+    }
 
+    #[test]
+    fn a_missing_axis_hints_at_the_rule_that_consumed_it_or_the_axes_left() {
         let missing = |consumed_by: Option<&str>, axes_now: Option<Vec<String>>| {
             Error::spec(
                 Location::yaml("c.yaml", "rules.ties.t"),
@@ -733,7 +736,10 @@ mod tests {
         let err = missing(None, Some(vec!["b".into(), "c".into()]));
         assert_eq!(printed(&err)[1], "  hint: axes at this point: b, c");
         assert_eq!(printed(&missing(None, None)).len(), 1);
+    }
 
+    #[test]
+    fn spec_errors_name_fields_formats_csv_headers_invisible_characters_and_imbalance() {
         for (fields, text) in [
             (vec!["x"], "output.field_order names undefined field \"x\""),
             (
@@ -970,7 +976,10 @@ mod tests {
             ]
         );
         assert_eq!(err.value().as_deref(), Some("c1"));
+    }
 
+    #[test]
+    fn export_refusals_of_changed_specs_rows_and_links_hint_at_the_way_out() {
         let err = Error::from(ExportError::SpecChanged {
             cohort: "c1".into(),
             spec_dir: "out/spec".into(),
@@ -1012,6 +1021,10 @@ mod tests {
                 "  hint: remove or rename it (it is left alone), or export to another folder",
             ]
         );
+    }
+
+    #[test]
+    fn export_refusals_of_paths_and_roots_name_the_path() {
         for (e, text) in [
             (
                 ExportError::WrongKind {

@@ -218,107 +218,155 @@ pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
         .next()
         .map_err(|e| query_error(e, args.timeout, &reason))?;
     let stdout = super::out::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout);
-    let mut line = String::new();
-    let mut table = Table::new(&names);
-    let mut fields: Vec<Vec<u8>> = Vec::with_capacity(names.len());
-    let mut bytes: Vec<u8> = Vec::new();
-    match format {
-        Format::Csv => write_csv_record(&mut out, &names, b"\n")?,
-        Format::Tsv => {
-            for (i, name) in names.iter().enumerate() {
-                if i > 0 {
-                    bytes.push(b'\t');
-                }
-                push_tsv(&mut bytes, name.as_bytes());
-            }
-            bytes.push(b'\n');
-            out.write_all(&bytes)?;
-        }
-        Format::Markdown => {
-            out.write_all(markdown_row(&names).as_bytes())?;
-            let rule: Vec<String> = names.iter().map(|_| "---".to_string()).collect();
-            out.write_all(markdown_row(&rule).as_bytes())?;
-        }
-        _ => {}
-    }
-    if format == Format::Json {
-        out.write_all(b"[")?;
-    }
-    let mut count = 0u64;
+    let mut writer = RowWriter::new(format, &names, BufWriter::with_capacity(1 << 16, stdout));
+    writer.header()?;
     while let Some(row) = next {
-        match format {
-            Format::Csv => {
-                fields.clear();
-                for i in 0..names.len() {
-                    fields.push(text_of(row.get_ref_unwrap(i), &mut real)?);
-                }
-                write_csv_record(&mut out, &fields, b"\n")?;
-            }
-            Format::Tsv => {
-                bytes.clear();
-                for i in 0..names.len() {
-                    if i > 0 {
-                        bytes.push(b'\t');
-                    }
-                    push_tsv(&mut bytes, &text_of(row.get_ref_unwrap(i), &mut real)?);
-                }
-                bytes.push(b'\n');
-                out.write_all(&bytes)?;
-            }
-            Format::Markdown => {
-                let mut cells = Vec::with_capacity(names.len());
-                for i in 0..names.len() {
-                    cells.push(
-                        String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i), &mut real)?)
-                            .into_owned(),
-                    );
-                }
-                out.write_all(markdown_row(&cells).as_bytes())?;
-            }
-            Format::Json | Format::Jsonl => {
-                line.clear();
-                if format == Format::Json {
-                    line.push_str(if count == 0 { "\n  " } else { ",\n  " });
-                }
-                line.push('{');
-                for (i, name) in names.iter().enumerate() {
-                    if i > 0 {
-                        line.push_str(", ");
-                    }
-                    push_json_str(&mut line, name, false);
-                    line.push_str(": ");
-                    push_json_value(&mut line, row.get_ref_unwrap(i), &mut real)?;
-                }
-                line.push('}');
-                if format == Format::Jsonl {
-                    line.push('\n');
-                }
-                out.write_all(line.as_bytes())?;
-            }
-            Format::Table => {
-                let mut cells = Vec::with_capacity(names.len());
-                for i in 0..names.len() {
-                    cells.push(
-                        String::from_utf8_lossy(&text_of(row.get_ref_unwrap(i), &mut real)?)
-                            .into_owned(),
-                    );
-                }
-                table.push(&mut out, cells)?;
-            }
-        }
-        count += 1;
+        writer.row(row, &mut real)?;
         next = rows
             .next()
             .map_err(|e| query_error(e, args.timeout, &reason))?;
     }
-    match format {
-        Format::Json => out.write_all(if count == 0 { b"]\n" } else { b"\n]\n" })?,
-        Format::Table => table.finish(&mut out, count)?,
-        _ => {}
-    }
-    out.flush()?;
+    writer.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one result's rows in one format as they come (only `table` holds a first sample to
+/// size its columns).
+struct RowWriter<'n, W: Write> {
+    format: Format,
+    names: &'n [String],
+    out: W,
+    table: Table,
+    count: u64,
+    /// Scratch buffers reused across rows.
+    line: String,
+    fields: Vec<Vec<u8>>,
+    bytes: Vec<u8>,
+}
+
+impl<'n, W: Write> RowWriter<'n, W> {
+    fn new(format: Format, names: &'n [String], out: W) -> Self {
+        RowWriter {
+            format,
+            names,
+            out,
+            table: Table::new(names),
+            count: 0,
+            line: String::new(),
+            fields: Vec::with_capacity(names.len()),
+            bytes: Vec::new(),
+        }
+    }
+
+    /// The header line(s) of the formats that have one.
+    fn header(&mut self) -> anyhow::Result<()> {
+        let names = self.names;
+        match self.format {
+            Format::Csv => write_csv_record(&mut self.out, names, b"\n")?,
+            Format::Tsv => {
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        self.bytes.push(b'\t');
+                    }
+                    push_tsv(&mut self.bytes, name.as_bytes());
+                }
+                self.bytes.push(b'\n');
+                self.out.write_all(&self.bytes)?;
+            }
+            Format::Markdown => {
+                self.out.write_all(markdown_row(names).as_bytes())?;
+                let rule: Vec<String> = names.iter().map(|_| "---".to_string()).collect();
+                self.out.write_all(markdown_row(&rule).as_bytes())?;
+            }
+            Format::Json => self.out.write_all(b"[")?,
+            Format::Jsonl | Format::Table => {}
+        }
+        Ok(())
+    }
+
+    /// Every cell of `row` as text (what csv, tsv, markdown and table print).
+    fn texts(
+        &self,
+        row: &rusqlite::Row<'_>,
+        real: &mut RealText<'_>,
+    ) -> cohortdb::Result<Vec<Vec<u8>>> {
+        (0..self.names.len())
+            .map(|i| text_of(row.get_ref_unwrap(i), real))
+            .collect()
+    }
+
+    fn row(&mut self, row: &rusqlite::Row<'_>, real: &mut RealText<'_>) -> anyhow::Result<()> {
+        let lossy = |cells: Vec<Vec<u8>>| -> Vec<String> {
+            cells
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect()
+        };
+        match self.format {
+            Format::Csv => {
+                self.fields = self.texts(row, real)?;
+                write_csv_record(&mut self.out, &self.fields, b"\n")?;
+            }
+            Format::Tsv => {
+                self.bytes.clear();
+                for (i, text) in self.texts(row, real)?.iter().enumerate() {
+                    if i > 0 {
+                        self.bytes.push(b'\t');
+                    }
+                    push_tsv(&mut self.bytes, text);
+                }
+                self.bytes.push(b'\n');
+                self.out.write_all(&self.bytes)?;
+            }
+            Format::Markdown => {
+                let cells = lossy(self.texts(row, real)?);
+                self.out.write_all(markdown_row(&cells).as_bytes())?;
+            }
+            Format::Json | Format::Jsonl => self.json_row(row, real)?,
+            Format::Table => {
+                let cells = lossy(self.texts(row, real)?);
+                self.table.push(&mut self.out, cells)?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn json_row(&mut self, row: &rusqlite::Row<'_>, real: &mut RealText<'_>) -> anyhow::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        if self.format == Format::Json {
+            line.push_str(if self.count == 0 { "\n  " } else { ",\n  " });
+        }
+        line.push('{');
+        for (i, name) in self.names.iter().enumerate() {
+            if i > 0 {
+                line.push_str(", ");
+            }
+            push_json_str(line, name, false);
+            line.push_str(": ");
+            push_json_value(line, row.get_ref_unwrap(i), real)?;
+        }
+        line.push('}');
+        if self.format == Format::Jsonl {
+            line.push('\n');
+        }
+        self.out.write_all(line.as_bytes())?;
+        Ok(())
+    }
+
+    /// Closes the document (json's bracket, the table's remaining rows) and flushes.
+    fn finish(mut self) -> anyhow::Result<()> {
+        match self.format {
+            Format::Json => self
+                .out
+                .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?,
+            Format::Table => self.table.finish(&mut self.out, self.count)?,
+            _ => {}
+        }
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
 /// An aligned table, streamed: the first [`TABLE_SAMPLE_ROWS`] rows are held to size the

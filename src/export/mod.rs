@@ -213,32 +213,16 @@ fn check_stored_rows(conn: &Connection, stored: &Stored) -> Result<()> {
     .into())
 }
 
-/// Exports cohort `id` from the store.
-pub fn export(
-    conn: &Connection,
+/// What writing each generated file (membership, manifest, lock) would do; refuses, unless
+/// `--force`, when one exists with other bytes.
+fn check_generated(
     id: &CohortId,
     options: &ExportOptions,
-    progress: &dyn ExportProgress,
-) -> Result<ExportReport> {
-    let stored = Stored::load(conn, id)?;
-    check_stored_rows(conn, &stored)?;
-    check_writable_root(&options.out, "--out")?;
-    check_writable_root(&options.gens_root, "--gens-root")?;
-    if options.gens_root.is_dir() {
-        // An unreadable gens root is found now, not after the first file.
-        std::fs::read_dir(&options.gens_root).at(&options.gens_root)?;
-    }
-    let (membership, lock) = layout::generated(&stored);
-    let generated: [(&str, &[u8]); 3] = [
-        (MEMBERSHIP_NAME, &membership),
-        (MANIFEST_NAME, stored.record.manifest.as_bytes()),
-        (LOCK_NAME, lock.as_bytes()),
-    ];
-
-    // 1. Check everything before writing anything.
+    generated: &[(&str, &[u8])],
+) -> Result<Vec<(String, FileOutcome)>> {
     let mut outcomes = Vec::new();
     let mut differing = Vec::new();
-    for (name, bytes) in &generated {
+    for (name, bytes) in generated {
         let path = options.out.join(name);
         check_below(&options.out, Path::new(name), true)?;
         match crate::fsutil::read_regular(&path) {
@@ -263,6 +247,33 @@ pub fn export(
         }
         .into());
     }
+    Ok(outcomes)
+}
+
+/// Exports cohort `id` from the store.
+pub fn export(
+    conn: &Connection,
+    id: &CohortId,
+    options: &ExportOptions,
+    progress: &dyn ExportProgress,
+) -> Result<ExportReport> {
+    let stored = Stored::load(conn, id)?;
+    check_stored_rows(conn, &stored)?;
+    check_writable_root(&options.out, "--out")?;
+    check_writable_root(&options.gens_root, "--gens-root")?;
+    if options.gens_root.is_dir() {
+        // An unreadable gens root is found now, not after the first file.
+        std::fs::read_dir(&options.gens_root).at(&options.gens_root)?;
+    }
+    let (membership, lock) = layout::generated(&stored);
+    let generated: [(&str, &[u8]); 3] = [
+        (MEMBERSHIP_NAME, &membership),
+        (MANIFEST_NAME, stored.record.manifest.as_bytes()),
+        (LOCK_NAME, lock.as_bytes()),
+    ];
+
+    // 1. Check everything before writing anything.
+    let outcomes = check_generated(id, options, &generated)?;
     let spec_dir = options.out.join("spec");
     for path in stored.bundle.files.keys() {
         check_below(&options.out, &Path::new("spec").join(path), true)?;

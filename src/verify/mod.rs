@@ -249,6 +249,55 @@ fn sample_list(sample: &[PathBuf], count: usize) -> String {
     shown
 }
 
+/// The members that would be added and dropped per stage, or what else differs.
+fn stage_changes(changes: &[StageChange]) -> String {
+    if changes.is_empty() {
+        return "the same gen_ids, but their order or values differ".to_string();
+    }
+    let parts: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} would be added, {} dropped",
+                c.stage, c.added, c.dropped
+            )
+        })
+        .collect();
+    parts.join("; ")
+}
+
+impl fmt::Display for MembershipChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MembershipChange::Rows {
+                added,
+                added_sample,
+                removed,
+                removed_sample,
+            } => {
+                let mut what = Vec::new();
+                if *added > 0 {
+                    what.push(format!(
+                        "{added} row(s) not in the record ({})",
+                        added_sample.join("; ")
+                    ));
+                }
+                if *removed > 0 {
+                    what.push(format!(
+                        "{removed} row(s) of the record missing ({})",
+                        removed_sample.join("; ")
+                    ));
+                }
+                f.write_str(&what.join("; "))
+            }
+            MembershipChange::Reordered => f.write_str("the same rows in another order"),
+            MembershipChange::RepeatedOrLineEnds => {
+                f.write_str("rows repeated or line endings changed")
+            }
+        }
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -269,17 +318,7 @@ impl fmt::Display for Finding {
             ),
             Finding::SpecChanged => f.write_str("store: the stored spec's canonical form changed"),
             Finding::MembersDiffer { changes } => {
-                let parts: Vec<String> = if changes.is_empty() {
-                    vec!["the same gen_ids, but their order or values differ".to_string()]
-                } else {
-                    changes
-                        .iter()
-                        .map(|c| {
-                            format!("{}: {} would be added, {} dropped", c.stage, c.added, c.dropped)
-                        })
-                        .collect()
-                };
-                write!(f, "store: members differ ({})", parts.join("; "))
+                write!(f, "store: members differ ({})", stage_changes(changes))
             }
             Finding::ManifestDiffers => f.write_str("store: the manifest differs"),
             Finding::CatalogDiffers => f.write_str(
@@ -316,34 +355,7 @@ impl fmt::Display for Finding {
                 file.display()
             ),
             Finding::MembershipDiffers { file, change } => {
-                let what = match change {
-                    MembershipChange::Rows {
-                        added,
-                        added_sample,
-                        removed,
-                        removed_sample,
-                    } => {
-                        let mut what = Vec::new();
-                        if *added > 0 {
-                            what.push(format!(
-                                "{added} row(s) not in the record ({})",
-                                added_sample.join("; ")
-                            ));
-                        }
-                        if *removed > 0 {
-                            what.push(format!(
-                                "{removed} row(s) of the record missing ({})",
-                                removed_sample.join("; ")
-                            ));
-                        }
-                        what.join("; ")
-                    }
-                    MembershipChange::Reordered => "the same rows in another order".to_string(),
-                    MembershipChange::RepeatedOrLineEnds => {
-                        "rows repeated or line endings changed".to_string()
-                    }
-                };
-                write!(f, "{}: differs from the record: {what}", file.display())
+                write!(f, "{}: differs from the record: {change}", file.display())
             }
             Finding::SpecIdentical { file } => {
                 write!(f, "{}: identical to the stored spec", file.display())

@@ -9,7 +9,6 @@ use crate::error::{Error, Result, SpecErrorKind};
 
 use super::{Loader, axis_name, child, scalar_value, side_value, string_list};
 
-
 /// A named rule's name, YAML path and mapping entries ([`Loader::named_mapping`]).
 type NamedMapping<'n> = (String, String, &'n [(Node, Node)]);
 impl Loader<'_> {
