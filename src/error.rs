@@ -23,7 +23,7 @@ pub use build::{
     BuildError, BuildErrorKind, Disagreement, FieldDiff, MissingId, MissingIds, SharedId,
 };
 pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
-pub use data::{DataError, DataErrorKind, ListLine};
+pub use data::{DataError, DataErrorKind, ListLine, MetaError};
 pub use export::{ExportError, MetadataClash};
 pub use migrate::{MigrateError, RenamedId};
 pub use spec::{SpecError, SpecErrorKind};

@@ -3,7 +3,20 @@
 
 use crate::error::Location;
 use crate::ids::Stage;
-use crate::layout::MetaError;
+
+/// Why a metadata file could not be read as metadata.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetaError {
+    /// Not JSON.
+    #[error("not valid JSON ({0})")]
+    Json(String),
+    /// JSON, but not an object.
+    #[error("not a JSON object")]
+    NotObject,
+    /// `replicate` is neither missing, null, an integer, nor an all-digit string.
+    #[error("\"replicate\" is {0}, not an integer")]
+    Replicate(String),
+}
 
 /// A data file problem at `loc`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, MetaError, Result};
 use crate::ids::{self, Stage};
 use crate::record::Members;
 
@@ -34,20 +34,6 @@ pub struct GenMeta {
     /// `replicate`: missing or null is 1; an all-digit string, a number or a bool is its
     /// integer value (docs/reference.md §3.9).
     pub replicate: i64,
-}
-
-/// Why a metadata file could not be read as metadata.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MetaError {
-    /// Not JSON.
-    #[error("not valid JSON ({0})")]
-    Json(String),
-    /// JSON, but not an object.
-    #[error("not a JSON object")]
-    NotObject,
-    /// `replicate` is neither missing, null, an integer, nor an all-digit string.
-    #[error("\"replicate\" is {0}, not an integer")]
-    Replicate(String),
 }
 
 /// A JSON scalar as Python's `str()` shows it; `None` for null, arrays and objects.

@@ -10,12 +10,11 @@ pub mod files;
 pub mod metadata;
 pub mod paths;
 
+pub use crate::error::MetaError;
 pub use atomic::{write_atomic, write_dir, write_new, write_with};
 pub use files::{
     LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, lock_json_for,
     membership_csv, metadata_json,
 };
-pub use metadata::{
-    FieldCheck, GenMeta, MetaError, compare_fields, metadata_path, metadata_signature,
-};
+pub use metadata::{FieldCheck, GenMeta, compare_fields, metadata_path, metadata_signature};
 pub use paths::{DirLock, check_below, check_writable_root, create_below, create_one};
