@@ -8,98 +8,16 @@
 //!    read-only (`sqlite3_stmt_readonly`), which refuses `CREATE`, `VACUUM INTO`, writes and
 //!    pragma assignments before anything runs;
 //! 3. an authorizer denies `ATTACH`/`DETACH`, pragmas other than a read-only allow-list, and
-//!    calls of `load_extension` (extension loading is also never enabled).
+//!    calls of `load_extension` (extension loading is also never enabled): `store::guard`,
+//!    installed by `Store::open_read_only`.
 
-use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, Statement};
 
 use crate::error::{DbContext, Error, ReadOnlyError, Result, UsageError};
 
-/// Pragmas whose argument names what to read (a table or index), never a new setting.
-const READ_PRAGMAS_WITH_ARGUMENT: &[&str] = &[
-    "table_info",
-    "table_xinfo",
-    "index_list",
-    "index_info",
-    "index_xinfo",
-    "foreign_key_list",
-    "integrity_check",
-    "quick_check",
-];
-
-/// Pragmas that only read when given without a value (`pragma user_version = 7` writes).
-const READ_PRAGMAS: &[&str] = &[
-    "database_list",
-    "collation_list",
-    "function_list",
-    "table_list",
-    "user_version",
-    "schema_version",
-    "integrity_check",
-    "quick_check",
-    "page_count",
-    "page_size",
-    "freelist_count",
-    "encoding",
-    "compile_options",
-];
-
-fn authorize(ctx: AuthContext<'_>) -> Authorization {
-    match ctx.action {
-        AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
-        AuthAction::Pragma {
-            pragma_name,
-            pragma_value,
-        } => {
-            let name = pragma_name.to_ascii_lowercase();
-            let reads = READ_PRAGMAS_WITH_ARGUMENT.contains(&name.as_str())
-                || (pragma_value.is_none() && READ_PRAGMAS.contains(&name.as_str()));
-            if reads {
-                Authorization::Allow
-            } else {
-                Authorization::Deny
-            }
-        }
-        AuthAction::Function { function_name }
-            if function_name.eq_ignore_ascii_case("load_extension") =>
-        {
-            Authorization::Deny
-        }
-        AuthAction::Insert { .. }
-        | AuthAction::Update { .. }
-        | AuthAction::Delete { .. }
-        | AuthAction::CreateTable { .. }
-        | AuthAction::CreateTempTable { .. }
-        | AuthAction::CreateIndex { .. }
-        | AuthAction::CreateTempIndex { .. }
-        | AuthAction::CreateView { .. }
-        | AuthAction::CreateTempView { .. }
-        | AuthAction::CreateTrigger { .. }
-        | AuthAction::CreateTempTrigger { .. }
-        | AuthAction::CreateVtable { .. }
-        | AuthAction::DropTable { .. }
-        | AuthAction::DropTempTable { .. }
-        | AuthAction::DropIndex { .. }
-        | AuthAction::DropTempIndex { .. }
-        | AuthAction::DropView { .. }
-        | AuthAction::DropTempView { .. }
-        | AuthAction::DropTrigger { .. }
-        | AuthAction::DropTempTrigger { .. }
-        | AuthAction::DropVtable { .. }
-        | AuthAction::AlterTable { .. }
-        | AuthAction::Reindex { .. }
-        | AuthAction::Analyze { .. } => Authorization::Deny,
-        _ => Authorization::Allow,
-    }
-}
-
-/// Installs the read-only authorizer on `conn` (idempotent).
-pub fn install_guard(conn: &mut Connection) -> Result<()> {
-    conn.authorizer(Some(authorize)).db("install authorizer")
-}
-
 /// Prepares `sql` for `query`: exactly one statement, and one that does not write. The
-/// connection should come from `Store::open_read_only`, which also installs [`install_guard`].
+/// connection should come from `Store::open_read_only`, which also installs the authorizer
+/// (`store::guard`).
 pub fn prepare_read_only<'c>(conn: &'c Connection, sql: &str) -> Result<Statement<'c>> {
     let trimmed = sql.trim();
     if only_comments(trimmed) {

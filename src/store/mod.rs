@@ -17,6 +17,7 @@
 pub mod backup;
 mod crash;
 pub mod functions;
+mod guard;
 pub(crate) mod migrate;
 pub(crate) mod queries;
 
@@ -365,7 +366,7 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
     };
     functions::register(&conn)?;
     if mode == Mode::Read {
-        crate::query::install_guard(&mut conn)?;
+        guard::install_guard(&mut conn)?;
     }
     Ok(Store {
         conn,
