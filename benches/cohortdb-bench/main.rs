@@ -1,6 +1,8 @@
 //! `cohortdb-bench`: the benchmarks the issues set targets for, measured side by side with their
-//! baselines in one run. A `[[bench]]` target (`harness = false`), so `cargo install` never
-//! installs it; `cargo bench` builds it and the release `cohortdb` binary it measures.
+//! baselines in one run. A `[[bench]]` target of the `cohortdb` package (`harness = false`), so
+//! `cargo bench` builds it and the release `cohortdb` binary it measures; and the binary of the
+//! workspace member `cohortdb-bench` (benches/cohortdb-bench/Cargo.toml), so `cargo run
+//! --release --bin cohortdb-bench` works too. Neither is installed by `cargo install`.
 //!
 //! Every measurement runs the release `cohortdb` binary (or the baseline tool) as a child
 //! process and takes its wall time and its peak resident memory (`ru_maxrss` from `wait4`), so
@@ -12,6 +14,7 @@
 //! cargo bench --bench cohortdb-bench                      # everything, 3 runs each
 //! cargo bench --bench cohortdb-bench -- --only import,compile --runs 5
 //! cargo bench --bench cohortdb-bench -- --smoke --runs 1  # every benchmark at 1,000 rows
+//! cargo run --release --bin cohortdb-bench -- --smoke --runs 1
 //! ```
 //!
 //! `docs/benchmarks.md` explains each benchmark and records the figures.
@@ -37,9 +40,11 @@ use measure::{Row, Sample, Target, measure, report, thousands};
     about = "Side-by-side benchmarks of the cohortdb release binary"
 )]
 struct Args {
-    /// The cohortdb binary to measure (by default the one `cargo bench` built).
-    #[arg(long, default_value = env!("CARGO_BIN_EXE_cohortdb"))]
-    bin: PathBuf,
+    /// The cohortdb binary to measure (by default the release binary `cargo bench` built, or
+    /// the one beside this program under `cargo run --release --bin cohortdb-bench`, built
+    /// first when missing).
+    #[arg(long)]
+    bin: Option<PathBuf>,
     /// Bench inputs (generated there when missing).
     #[arg(long, default_value = "target/bench-data", global = true)]
     data: PathBuf,
@@ -145,6 +150,36 @@ fn main() -> ExitCode {
     }
 }
 
+/// The release `cohortdb` binary: the one `cargo bench` built for this bench target, else the
+/// one beside this program (`cargo run --release --bin cohortdb-bench` builds only the bench),
+/// which is built first when it is missing and cargo runs this program.
+fn default_bin() -> Result<PathBuf> {
+    if let Some(built) = option_env!("CARGO_BIN_EXE_cohortdb") {
+        return Ok(PathBuf::from(built));
+    }
+    let exe = std::env::current_exe().context("cannot find this program's own path")?;
+    let dir = exe.parent().context("this program's path has no folder")?;
+    let bin = dir.join(format!("cohortdb{}", std::env::consts::EXE_SUFFIX));
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Ok(bin);
+    };
+    let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("release");
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--package", "cohortdb", "--bin", "cohortdb"]);
+    if profile == "release" {
+        build.arg("--release");
+    }
+    eprintln!("building the {profile} cohortdb binary to measure …");
+    let status = build.status().context("cannot run cargo")?;
+    ensure!(status.success(), "building cohortdb failed ({status})");
+    Ok(bin)
+}
+
 fn run(args: &Args) -> Result<bool> {
     if let Some(Action::Generate {
         rows,
@@ -160,12 +195,16 @@ fn run(args: &Args) -> Result<bool> {
         }
         return Ok(true);
     }
+    let bin = match &args.bin {
+        Some(bin) => bin.clone(),
+        None => default_bin()?,
+    };
     ensure!(
-        args.bin.is_file(),
+        bin.is_file(),
         "{}: no such binary; run `cargo build --release` first",
-        args.bin.display()
+        bin.display()
     );
-    let bench = Bench::new(args)?;
+    let bench = Bench::new(args, &bin)?;
     let plan = Plan::new(args);
     let wants = |g: Group| args.only.is_empty() || args.only.contains(&g);
     let mut rows = Vec::new();
@@ -227,9 +266,9 @@ struct Bench<'a> {
 }
 
 impl<'a> Bench<'a> {
-    fn new(args: &'a Args) -> Result<Self> {
-        let bin = fs::canonicalize(&args.bin)
-            .with_context(|| format!("{}: cannot resolve", args.bin.display()))?;
+    fn new(args: &'a Args, bin: &Path) -> Result<Self> {
+        let bin = fs::canonicalize(bin)
+            .with_context(|| format!("{}: cannot resolve", bin.display()))?;
         if args.work.exists() {
             fs::remove_dir_all(&args.work)
                 .with_context(|| format!("{}: cannot empty", args.work.display()))?;
