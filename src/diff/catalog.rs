@@ -441,7 +441,10 @@ mod tests {
         b.templates[0].stage = Stage::Essay;
         let diff = compare(&a, &b, false);
         assert_eq!(
-            diff.rows.iter().map(|d| d.key().0.clone()).collect::<Vec<_>>(),
+            diff.rows
+                .iter()
+                .map(|d| d.key().0.clone())
+                .collect::<Vec<_>>(),
             vec![
                 vec![("stage", "draft".to_string()), ("template_id", "t".into())],
                 vec![("stage", "essay".to_string()), ("template_id", "t".into())],

@@ -371,7 +371,7 @@ impl CatalogTable {
 
 impl fmt::Display for CatalogTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -974,7 +974,10 @@ mod tests {
         );
         assert_eq!(generic[3].key, [("concept_id", "k")]);
         assert_eq!(generic[3].fields[3], ("description_paragraph", Some("p")));
-        assert_eq!(generic[4].fields, [("replicates", Some("1")), ("extra", None)]);
+        assert_eq!(
+            generic[4].fields,
+            [("replicates", Some("1")), ("extra", None)]
+        );
     }
 
     #[test]
