@@ -373,3 +373,26 @@ they were changed outside cohortdb (see `cohortdb verify alpha`)
     assert_eq!(code, 0);
     assert_eq!(text.matches("note: the catalog rows").count(), 2, "{text}");
 }
+
+#[test]
+fn a_referenced_row_deleted_outside_cohortdb_is_reported_not_an_error() {
+    let s = catalog_scenario();
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    conn.execute_batch(
+        "drop trigger catalog_templates_no_delete;
+         delete from catalog_templates where template_id = 'draft-A'",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out) = diff(&s, &["alpha", "beta", "--json"]);
+    assert_eq!(code, 1);
+    let json = validate("diff.schema.json", &out);
+    assert_eq!(json["catalog_digest_mismatch"], serde_json::json!(["a"]));
+    // draft-A has no row any more: only draft-C differs among the templates.
+    assert_eq!(
+        json["catalog_tables"][0],
+        serde_json::json!(
+            {"table": "templates", "a": 4, "b": 5, "added": 1, "removed": 0, "changed": 0}
+        )
+    );
+}

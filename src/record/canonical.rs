@@ -9,7 +9,9 @@
 //! `cohortdb-v1/cohort`, the cohort id, and the four component digests.
 //!
 //! All five domains are computed here: [`spec_hash`], [`MembersHasher`], [`manifest_hash`],
-//! [`catalog_hash`] and [`content_hash`].
+//! [`catalog_hash`] and [`content_hash`]. The catalog rows are first gathered as data
+//! ([`referenced_rows`] → [`ReferencedRows`], which `diff` also compares row by row), then
+//! encoded ([`ReferencedRows::digest`]).
 
 use std::fmt;
 
@@ -473,7 +475,7 @@ pub struct CatalogRow<'a> {
 }
 
 /// The catalog rows a cohort references (D12), as of its last import batch, each table in the
-/// order the catalog digest encodes it: templates by stage then id, LLMs by id, combo rows by
+/// order the catalog digest encodes it (docs/hashing.md): templates by stage then id, LLMs by id, combo rows by
 /// combo then concept, concepts by id, replication rows in import order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReferencedRows {
@@ -634,7 +636,7 @@ impl ReferencedRows {
 }
 
 /// The referenced catalog rows (D12) as of `last_batch`: the templates of `texts(template
-/// role)` by stage, the LLMs of every LLM role (sorted, distinct; ids without a row left out),
+/// role)` by stage (each has a row: see `template_rows`), the LLMs of every LLM role (sorted, distinct; ids without a row left out),
 /// the concept rows of the combos of `texts(Role::Combo)`, the concepts those rows name that
 /// exist, and every replication row. `texts` gives a role's distinct values, sorted.
 pub fn referenced_rows(
@@ -677,8 +679,11 @@ fn opt(r: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<Option<String>> {
     r.get(name)
 }
 
-/// The template rows of the templates the plan uses, by stage. Every one exists: a build
-/// checks it (D16) and catalogs are append-only.
+/// The template rows of the templates the plan uses, by stage. A build refuses a template
+/// without a row (D16) before hashing, and catalogs are append-only, so each one has a row; in a
+/// store whose rows were deleted outside cohortdb, one without a row is left out (as an LLM or a
+/// concept without one is), so `diff` can still read such a store and say its rows no longer
+/// hash to the record.
 fn template_rows(
     conn: &Connection,
     texts: &dyn Fn(Role) -> Vec<String>,
@@ -703,11 +708,14 @@ fn template_rows(
                         body: opt(r, "body")?,
                     })
                 })
+                .optional()
                 .db("catalog_template_row")?;
-            rows.push(TemplateRow {
-                template_id: id,
-                ..row
-            });
+            if let Some(row) = row {
+                rows.push(TemplateRow {
+                    template_id: id,
+                    ..row
+                });
+            }
         }
     }
     Ok(rows)
