@@ -9,7 +9,7 @@
 //! Catalogs are append-only and a key's row never changes (docs/decisions.md D9, docs/storage.md
 //! "Import batches and as of"), so within one store a changed row means the store was written outside cohortdb.
 //! Such a change cannot be seen from the rows alone (both sides read the same row): it shows
-//! as a side whose rows no longer hash to its record's catalog digest ([`CatalogDiff::stale`]).
+//! as a side whose rows no longer hash to its record's catalog digest ([`SideRows::matches_record`]).
 
 use std::collections::{HashMap, HashSet};
 
