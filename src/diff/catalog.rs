@@ -6,10 +6,12 @@
 //! added, one both reference with other column values changed (each differing column listed
 //! with both values, in full).
 //!
-//! Catalogs are append-only and a key's row never changes (docs/decisions.md D9, docs/storage.md
-//! "Import batches and as of"), so within one store a changed row means the store was written outside cohortdb.
-//! Such a change cannot be seen from the rows alone (both sides read the same row): it shows
-//! as a side whose rows no longer hash to its record's catalog digest ([`SideRows::matches_record`]).
+//! Catalogs are append-only and a key has one row that never changes (docs/decisions.md D9,
+//! docs/storage.md "Import batches and as of"), so within one store both sides read the same row
+//! of a key they both reference: a changed row needs a store whose schema was altered outside
+//! cohortdb. A row edited in place behind cohortdb's back reads the same for both sides too; it
+//! shows as a side whose rows no longer hash to its record's catalog digest
+//! ([`SideRows::matches_record`]).
 
 use std::collections::{HashMap, HashSet};
 
