@@ -1,14 +1,15 @@
 //! `cohortdb diff A B`: members added and removed per stage (with the values that explain
-//! them), spec differences, and whether the referenced catalog rows differ. A and B are stored
-//! cohort ids or spec folders (built in a scratch in-memory store). Exit 0 when identical,
-//! 1 when they differ, 2 on error.
+//! them), spec differences, and the referenced catalog rows that differ (per table counts, then
+//! each row, and for a row both reference each differing column with A's and B's value). A and
+//! B are stored cohort ids or spec folders (built in a scratch in-memory store). Exit 0 when
+//! identical, 1 when they differ, 2 on error.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
 use cohortdb::Store;
-use cohortdb::diff::{self, DiffMember, DiffReport, Side};
+use cohortdb::diff::{self, CatalogRowDiff, Columns, DiffMember, DiffReport, Side};
 
 use super::Global;
 use super::render::{FormatArgs, print_json};
@@ -21,7 +22,7 @@ pub struct DiffArgs {
     /// B: a stored cohort id, or a spec.
     #[arg(value_name = "B")]
     b: String,
-    /// Counts only: no member lists.
+    /// Counts only: no member or catalog row lists.
     #[arg(long)]
     stat: bool,
     #[command(flatten)]
@@ -39,11 +40,106 @@ fn member_line(sign: char, m: &DiffMember) -> String {
     line
 }
 
+/// How many characters of a column value the text shows (the JSON has it in full).
+const VALUE_CHARS: usize = 60;
+
+/// A key value as typed when it is a plain word, else quoted with escapes visible (an id with a
+/// space, `=` or a control character stays one unambiguous token).
+fn key_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != '=' && c != '"');
+    if plain {
+        value.to_string()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// A column value on one line: `null`, or quoted with escapes visible (newlines included), cut
+/// after [`VALUE_CHARS`] characters with the whole length in bytes.
+fn field_value(value: Option<&str>) -> String {
+    match value {
+        None => "null".to_string(),
+        Some(v) => match v.char_indices().nth(VALUE_CHARS) {
+            None => format!("{v:?}"),
+            Some((end, _)) => format!("{:?}… ({} bytes)", &v[..end], v.len()),
+        },
+    }
+}
+
+fn row_line(sign: char, d: &CatalogRowDiff) -> String {
+    let Columns(key) = d.key();
+    let mut line = format!("  {sign} {}", d.table());
+    for (name, value) in key {
+        line.push_str(&format!(" {name}={}", key_value(value)));
+    }
+    line
+}
+
+fn print_catalog(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
+    writeln!(out, "catalog rows referenced:")?;
+    for t in &r.catalog_tables {
+        writeln!(
+            out,
+            "  {:<14} {:>5} -> {:<9}  +{} -{} ~{}",
+            t.table, t.a, t.b, t.added, t.removed, t.changed
+        )?;
+    }
+    for d in &r.catalog_rows {
+        match d {
+            CatalogRowDiff::Removed { .. } => {
+                writeln!(out, "{}  (no longer referenced)", row_line('-', d))?
+            }
+            CatalogRowDiff::Added { .. } => {
+                writeln!(out, "{}  (newly referenced)", row_line('+', d))?
+            }
+            CatalogRowDiff::Changed { fields, .. } => {
+                writeln!(out, "{}  (other content)", row_line('~', d))?;
+                for f in fields {
+                    writeln!(
+                        out,
+                        "      {}: {} -> {}",
+                        f.field,
+                        field_value(f.a.as_deref()),
+                        field_value(f.b.as_deref())
+                    )?;
+                }
+            }
+        }
+    }
+    if r.catalog_digest_differs && r.catalog_tables.iter().all(|t| !t.differs()) {
+        writeln!(
+            out,
+            "  the catalog digests differ, but the rows as the store holds them now do not"
+        )?;
+    }
+    Ok(())
+}
+
+fn print_mismatch(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
+    for slot in &r.catalog_digest_mismatch {
+        let (side, label) = if slot == "a" {
+            ("A", &r.a)
+        } else {
+            ("B", &r.b)
+        };
+        writeln!(
+            out,
+            "note: the catalog rows {side} ({label}) references no longer hash to its record's \
+             catalog digest: they were changed outside cohortdb (see `cohortdb verify {label}`)"
+        )?;
+    }
+    Ok(())
+}
+
 fn print(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
     writeln!(out, "--- {}", r.a)?;
     writeln!(out, "+++ {}", r.b)?;
     if r.identical {
-        return writeln!(out, "identical");
+        writeln!(out, "identical")?;
+        return print_mismatch(out, r);
     }
     if !r.spec_changes.is_empty() {
         writeln!(out, "spec:")?;
@@ -59,9 +155,10 @@ fn print(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
             s.stage, s.a, s.b, s.added, s.removed
         )?;
     }
-    if r.catalog_digest_differs {
-        writeln!(out, "catalog rows referenced: differ")?;
+    if r.catalog_digest_differs || r.catalog_tables.iter().any(|t| t.differs()) {
+        print_catalog(out, r)?;
     }
+    print_mismatch(out, r)?;
     for m in &r.removed {
         writeln!(out, "{}", member_line('-', m))?;
     }
@@ -88,4 +185,86 @@ pub fn run(global: &Global, args: DiffArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohortdb::diff::{CatalogTable, CatalogTableDiff, FieldChange};
+
+    #[test]
+    fn values_stay_on_one_line_and_are_capped() {
+        assert_eq!(field_value(None), "null");
+        assert_eq!(field_value(Some("a\nb")), r#""a\nb""#);
+        let long = format!("{}\n{}", "x".repeat(59), "é".repeat(100));
+        assert_eq!(
+            field_value(Some(&long)),
+            format!("\"{}\\n\"… (260 bytes)", "x".repeat(59))
+        );
+        assert_eq!(key_value("draft-A"), "draft-A");
+        assert_eq!(key_value("a b"), r#""a b""#);
+        assert_eq!(key_value("k=v"), r#""k=v""#);
+        assert_eq!(key_value(""), r#""""#);
+    }
+
+    #[test]
+    fn a_changed_row_lists_each_differing_column() {
+        let body = "Write an essay.\n".repeat(10);
+        let report = DiffReport {
+            a: "alpha".into(),
+            b: "beta".into(),
+            identical: false,
+            stages: Vec::new(),
+            spec_changes: Vec::new(),
+            catalog_digest_differs: true,
+            catalog_tables: vec![CatalogTableDiff {
+                table: CatalogTable::Templates,
+                a: 1,
+                b: 1,
+                added: 0,
+                removed: 0,
+                changed: 1,
+            }],
+            catalog_rows: vec![CatalogRowDiff::Changed {
+                table: CatalogTable::Templates,
+                key: Columns(vec![
+                    ("stage", "essay".into()),
+                    ("template_id", "essay-X".into()),
+                ]),
+                fields: vec![
+                    FieldChange {
+                        field: "extra",
+                        a: None,
+                        b: Some(r#"{"note":"x"}"#.into()),
+                    },
+                    FieldChange {
+                        field: "body",
+                        a: Some(body.clone()),
+                        b: Some("Short.".into()),
+                    },
+                ],
+            }],
+            catalog_digest_mismatch: Vec::new(),
+            added: Vec::new(),
+            removed: Vec::new(),
+        };
+        let mut out = Vec::new();
+        print(&mut out, &report).expect("writes to a Vec");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            text,
+            format!(
+                "--- alpha
++++ beta
+members:
+catalog rows referenced:
+  templates          1 -> 1          +0 -0 ~1
+  ~ templates stage=essay template_id=essay-X  (other content)
+      extra: null -> \"{{\\\"note\\\":\\\"x\\\"}}\"
+      body: {:?}… (160 bytes) -> \"Short.\"
+",
+                &body[..60]
+            )
+        );
+    }
 }

@@ -3,11 +3,15 @@
 //! holds a copy of the real store's catalog rows (attached read-only; nothing is written to the
 //! store or to a file). Members are matched by stage and gen_id (docs/reference.md §3.9):
 //! a member only in B is added, one only in A removed, each with the axis values that explain
-//! it. The specs are compared with [`crate::status::spec_changes()`], the referenced catalog rows
-//! by their digest (docs/hashing.md): the report says whether it differs, not which rows.
+//! it. The specs are compared with [`crate::status::spec_changes()`]. The catalog rows each side
+//! references — the rows its catalog digest covers (docs/hashing.md), read as of its record's
+//! last import batch — are compared row by row ([`catalog`]): which rows only A or only B
+//! references, and which columns differ in a row both reference.
 //!
 //! A spec built in the scratch store sees no earlier cohorts, so its gen_ids carry collision
 //! index 0 (D1); a stored cohort built after a colliding one may differ there.
+
+pub mod catalog;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,6 +24,9 @@ use crate::record::{Members, Record, load_bundle, load_members};
 use crate::spec::Spec;
 use crate::status::{SpecChange, spec_changes};
 use crate::store::Store;
+
+pub use crate::record::canonical::CatalogTable;
+pub use catalog::{CatalogRowDiff, CatalogTableDiff, Columns, FieldChange};
 
 /// One side of a diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,27 +108,40 @@ pub struct DiffReport {
     /// The digests of the catalog rows each side references differ: one references other
     /// rows, or the same rows with other content (docs/hashing.md).
     pub catalog_digest_differs: bool,
+    /// Referenced catalog rows per table: how many each side has, how many differ (all five
+    /// tables, in digest order).
+    pub catalog_tables: Vec<CatalogTableDiff>,
+    /// The referenced catalog rows that differ, by table then key (empty with `stat_only`).
+    pub catalog_rows: Vec<CatalogRowDiff>,
+    /// The sides (`"a"`, `"b"`) whose referenced rows, as the store holds them now, no longer
+    /// hash to their record's catalog digest: rows were changed outside cohortdb (catalogs are
+    /// append-only, docs/decisions.md D9); `verify` says more.
+    pub catalog_digest_mismatch: Vec<String>,
     /// Members only B has, in B's membership order (empty with `stat_only`).
     pub added: Vec<DiffMember>,
     /// Members only A has, in A's membership order (empty with `stat_only`).
     pub removed: Vec<DiffMember>,
 }
 
-/// A side loaded: its members, spec, effective seed and referenced-catalog digest.
+/// A side loaded: its members, spec, effective seed, referenced-catalog digest and rows.
 struct Loaded {
     members: Members,
     spec: Spec,
     seed: Option<crate::seed::Seed>,
     catalog_hash: String,
+    catalog: catalog::SideRows,
 }
 
 fn loaded_record(conn: &Connection, record: &Record, label: &str) -> Result<Loaded> {
     let bundle = load_bundle(conn, record)?;
+    let members = load_members(conn, record)?;
+    let catalog = catalog::side_rows(conn, &members, record.last_batch, &record.catalog_hash)?;
     Ok(Loaded {
-        members: load_members(conn, record)?,
+        members,
         spec: crate::spec::load_bundle(&bundle, label)?,
         seed: record.seed.clone(),
         catalog_hash: record.catalog_hash.clone(),
+        catalog,
     })
 }
 
@@ -243,8 +263,15 @@ pub fn diff(
         right.seed.as_ref(),
     );
     let catalog_digest_differs = left.catalog_hash != right.catalog_hash;
+    let rows = catalog::compare(&left.catalog.rows, &right.catalog.rows, stat_only);
+    let catalog_digest_mismatch = [("a", &left), ("b", &right)]
+        .into_iter()
+        .filter(|(_, side)| !side.catalog.matches_record)
+        .map(|(slot, _)| slot.to_string())
+        .collect();
     let identical = changes.is_empty()
         && !catalog_digest_differs
+        && rows.tables.iter().all(|t| !t.differs())
         && stages.iter().all(|s| s.added == 0 && s.removed == 0);
     Ok(DiffReport {
         a: a.label(),
@@ -253,6 +280,9 @@ pub fn diff(
         stages,
         spec_changes: changes,
         catalog_digest_differs,
+        catalog_tables: rows.tables,
+        catalog_rows: rows.rows,
+        catalog_digest_mismatch,
         added,
         removed,
     })
