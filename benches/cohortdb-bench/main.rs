@@ -166,11 +166,18 @@ fn default_bin() -> Result<PathBuf> {
     let Some(cargo) = std::env::var_os("CARGO") else {
         return Ok(bin);
     };
-    let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("release");
+    let profile = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("release");
     let mut build = Command::new(cargo);
-    build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--package", "cohortdb", "--bin", "cohortdb"]);
+    build.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "build",
+        "--package",
+        "cohortdb",
+        "--bin",
+        "cohortdb",
+    ]);
     if profile == "release" {
         build.arg("--release");
     }
@@ -267,8 +274,8 @@ struct Bench<'a> {
 
 impl<'a> Bench<'a> {
     fn new(args: &'a Args, bin: &Path) -> Result<Self> {
-        let bin = fs::canonicalize(bin)
-            .with_context(|| format!("{}: cannot resolve", bin.display()))?;
+        let bin =
+            fs::canonicalize(bin).with_context(|| format!("{}: cannot resolve", bin.display()))?;
         if args.work.exists() {
             fs::remove_dir_all(&args.work)
                 .with_context(|| format!("{}: cannot empty", args.work.display()))?;

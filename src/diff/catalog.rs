@@ -20,7 +20,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 use crate::ids::Role;
 use crate::record::Members;
-use crate::record::canonical::{CatalogRow, CatalogTable, ReferencedRows, referenced_rows};
+use crate::record::catalog::{CatalogRow, CatalogTable, ReferencedRows, referenced_rows};
 
 /// Column names and values, in table order; serialized as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,7 +291,7 @@ pub fn compare(a: &ReferencedRows, b: &ReferencedRows, stat_only: bool) -> Catal
 mod tests {
     use super::*;
     use crate::ids::Stage;
-    use crate::record::canonical::{ConceptRow, LlmRow, ReplicationRow, TemplateRow};
+    use crate::record::catalog::{ConceptRow, LlmRow, ReplicationRow, TemplateRow};
 
     fn template(id: &str, body: &str) -> TemplateRow {
         TemplateRow {

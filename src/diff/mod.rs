@@ -25,7 +25,7 @@ use crate::spec::Spec;
 use crate::status::{SpecChange, spec_changes};
 use crate::store::Store;
 
-pub use crate::record::canonical::CatalogTable;
+pub use crate::record::catalog::CatalogTable;
 pub use catalog::{CatalogRowDiff, CatalogTableDiff, Columns, FieldChange};
 
 /// One side of a diff.

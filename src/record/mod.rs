@@ -2,6 +2,7 @@
 //! the schema's triggers refuse any UPDATE or DELETE.
 
 pub mod canonical;
+pub mod catalog;
 pub mod new;
 pub mod stored;
 
