@@ -1,7 +1,7 @@
 //! The catalog rows a cohort references (D12) — templates, LLMs, combo rows, concepts and
 //! replication rows as of its last import batch — gathered as typed data ([`referenced_rows`])
 //! and encoded as the `cohortdb-v1/catalog` digest ([`ReferencedRows::digest`],
-//! docs/hashing.md). `diff` compares the rows of two cohorts ([`ReferencedRows::generic`]).
+//! docs/hashing.md). `diff` compares the rows of two cohorts ([`ReferencedRows::rows`], by name).
 
 use std::fmt;
 
