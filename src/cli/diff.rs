@@ -12,7 +12,7 @@ use cohortdb::Store;
 use cohortdb::diff::{self, CatalogRowDiff, Columns, DiffMember, DiffReport, Side};
 
 use super::Global;
-use super::render::{FormatArgs, print_json};
+use super::render::{FormatArgs, verdict};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -173,18 +173,8 @@ pub fn run(global: &Global, args: DiffArgs) -> anyhow::Result<ExitCode> {
     let b = Side::parse(&args.b)?;
     let store = Store::open_read_only(&global.db)?;
     let report = diff::diff(store.conn(), &global.db, &a, &b, args.stat)?;
-    if args.format.is_json() {
-        print_json(&report)?;
-    } else {
-        let mut out = super::out::stdout();
-        print(&mut out, &report)?;
-        out.flush()?;
-    }
-    Ok(if report.identical {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    args.format.emit(&report, print)?;
+    Ok(verdict(report.identical))
 }
 
 #[cfg(test)]
