@@ -396,3 +396,32 @@ fn a_referenced_row_deleted_outside_cohortdb_is_reported_not_an_error() {
         )
     );
 }
+
+#[test]
+fn a_key_with_an_invisible_character_is_printed_escaped() {
+    // D20: a key that holds a format character must not print like the plain id it imitates.
+    // Import refuses such ids, so the row is added behind cohortdb's back, in a newer batch
+    // that only the spec built now sees.
+    let s = Sandbox::baseline();
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    conn.execute_batch(
+        "insert into import_batches
+             select (select max(batch_id) + 1 from import_batches), catalog, source_path,
+                    source_blake3, header, imported_at, 1
+             from import_batches where catalog = 'combo-mappings';
+         insert into catalog_combo_mappings
+             select 'combo-1', 'ti' || char(8203) || 'des', version, description_level, k_max,
+                    created_at, extra, (select max(batch_id) from import_batches), 99
+             from catalog_combo_mappings where combo_id = 'combo-1' limit 1",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, text) = diff(&s, &["alpha", "data/cohorts/alpha/spec"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "  + combo_mappings combo_id=combo-1 concept_id=\"ti\\u{200b}des\"  (newly referenced)\n"
+        ),
+        "{text}"
+    );
+}

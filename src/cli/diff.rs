@@ -44,12 +44,14 @@ fn member_line(sign: char, m: &DiffMember) -> String {
 const VALUE_CHARS: usize = 60;
 
 /// A key value as typed when it is a plain word, else quoted with escapes visible (an id with a
-/// space, `=` or a control character stays one unambiguous token).
+/// space, `=`, a control character or an invisible format character stays one unambiguous
+/// token: `ti\u{200b}des` must not print like `tides`, docs/decisions.md D20).
 fn key_value(value: &str) -> String {
     let plain = !value.is_empty()
+        && cohortdb::textfmt::first_invisible(value).is_none()
         && value
             .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && c != '=' && c != '"');
+            .all(|c| !c.is_whitespace() && c != '=' && c != '"');
     if plain {
         value.to_string()
     } else {
@@ -195,6 +197,11 @@ mod tests {
         assert_eq!(key_value("a b"), r#""a b""#);
         assert_eq!(key_value("k=v"), r#""k=v""#);
         assert_eq!(key_value(""), r#""""#);
+        // D20: invisible format characters are escaped like control characters.
+        assert_eq!(key_value("ti\u{200b}des"), r#""ti\u{200b}des""#);
+        assert_eq!(key_value("x\u{202e}abc"), r#""x\u{202e}abc""#);
+        assert_eq!(key_value("a\u{7}b"), r#""a\u{7}b""#);
+        assert_eq!(key_value("gén-a"), "gén-a");
     }
 
     #[test]
