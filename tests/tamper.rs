@@ -760,13 +760,19 @@ fn reuse_counts_are_append_only_and_recounted_by_verify() {
             "count updated",
             "drop trigger cohort_reuse_no_update;
              update cohort_reuse set shared = shared + 1",
-            "reuse gen_ids of cohort_no 1, the stored members give",
+            "reuse gen_ids of cohort \"alpha\" (cohort_no 1), the stored members give",
         ),
         (
             "count deleted",
             "drop trigger cohort_reuse_no_delete;
              delete from cohort_reuse",
-            "the stored count says 0 member(s) reuse gen_ids of cohort_no 1",
+            "the stored count says 0 member(s) reuse gen_ids of cohort \"alpha\" (cohort_no 1)",
+        ),
+        (
+            "count forged for no cohort",
+            "drop trigger cohort_reuse_no_insert_after_record;
+             insert into cohort_reuse values (2, 0, 3)",
+            "the stored count says 3 member(s) reuse gen_ids of cohort_no 0, which has no record, the stored members give 0",
         ),
     ] {
         let t = exported();
@@ -780,5 +786,40 @@ fn reuse_counts_are_append_only_and_recounted_by_verify() {
             code, 0,
             "{case}: the earlier cohort's rows are its own\n{out}"
         );
+    }
+}
+
+#[test]
+fn rows_written_outside_cohortdb_for_the_next_record_refuse_the_build() {
+    for (table, insert) in [
+        (
+            "cohort_members",
+            "insert into cohort_members select 2, ordinal, stage, gen_id, parent, combo, template, llm, replicate from cohort_members where ordinal = 0",
+        ),
+        ("cohort_reuse", "insert into cohort_reuse values (2, 1, 99)"),
+    ] {
+        let s = exported();
+        sql(&s, insert).unwrap();
+        let (code, out) = code_out(
+            &s,
+            &[
+                "build",
+                "beta",
+                "--spec",
+                "data/cohorts/alpha/spec",
+                "--seed",
+                "3",
+            ],
+        );
+        assert_eq!(code, 2, "{table}\n{out}");
+        assert!(
+            out.contains(&format!(
+                "error: cohort \"beta\": the store already holds rows for cohort number 2, which has no record ({table})"
+            )),
+            "{table}\n{out}"
+        );
+        assert!(out.contains("hint: see them with `cohortdb query"), "{out}");
+        let listed = s.ok(&["cohorts"]);
+        assert!(!listed.contains("beta"), "nothing was stored\n{listed}");
     }
 }

@@ -189,6 +189,20 @@ pub enum BuildErrorKind {
         /// The stages without a row.
         stages: Vec<&'static str>,
     },
+    /// The store holds rows for the record number this build would take, but no record row:
+    /// they were written outside cohortdb, and the new record would take them over.
+    #[error(
+        "the store already holds rows for cohort number {cohort_no}, which has no record ({}): \
+         they were written outside cohortdb, and this build would take them over; nothing was \
+         stored",
+        tables.join(", ")
+    )]
+    OrphanRows {
+        /// The record number.
+        cohort_no: i64,
+        /// The tables holding such rows.
+        tables: Vec<String>,
+    },
 }
 
 fn plural(n: usize) -> &'static str {
@@ -340,6 +354,12 @@ impl BuildError {
             BuildErrorKind::NoReplicationRow { .. } => vec![
                 "import a replication_config.csv with draft, essay and evaluation rows".into(),
             ],
+            BuildErrorKind::OrphanRows { cohort_no, tables } => vec![format!(
+                "see them with `cohortdb query \"select * from {} where cohort_no = {cohort_no}\"`; \
+                 cohortdb never deletes rows: restore the store from a backup, or remove them \
+                 with the sqlite3 shell (the tables are append-only: drop their triggers first)",
+                tables.first().map_or("cohort_members", String::as_str)
+            )],
             _ => Vec::new(),
         }
     }

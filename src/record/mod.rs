@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::{DbContext, Error, Result};
+use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Result};
 use crate::ids::Stage;
 use crate::seed::Seed;
 use crate::spec::Bundle;
@@ -204,6 +204,24 @@ pub fn write(
             format!("cohort_no {no} already has one"),
         ));
     }
+    let mut orphans = conn
+        .prepare(queries::RECORD_ORPHAN_ROWS)
+        .db("record_orphan_rows")?;
+    let tables: Vec<String> = orphans
+        .query_map([no], |r| r.get("table_name"))
+        .db("record_orphan_rows")?
+        .collect::<rusqlite::Result<_>>()
+        .db("record_orphan_rows")?;
+    if !tables.is_empty() {
+        return Err(BuildError {
+            cohort: cohort_id.to_string(),
+            kind: BuildErrorKind::OrphanRows {
+                cohort_no: no,
+                tables,
+            },
+        }
+        .into());
+    }
     let triggers = TriggersOff::new(conn)?;
     let mut file = conn
         .prepare(queries::RECORD_SPEC_FILE_INSERT)
@@ -331,15 +349,25 @@ pub fn check_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<RowDiff>> {
     for r in &recounted {
         by_cohort.entry(r.earlier_no).or_default().1 = r.shared;
     }
-    Ok(by_cohort
-        .into_iter()
-        .filter(|(_, (stored, recounted))| stored != recounted)
-        .map(|(earlier_no, (stored, recounted))| RowDiff::Reuse {
-            earlier_no,
-            stored,
-            recounted,
-        })
-        .collect())
+    let mut id = conn
+        .prepare(queries::RECORD_ID_BY_NO)
+        .db("record_id_by_no")?;
+    let mut diffs = Vec::new();
+    for (earlier_no, (stored, recounted)) in by_cohort {
+        if stored != recounted {
+            let earlier_cohort = id
+                .query_row([earlier_no], |r| r.get("cohort_id"))
+                .optional()
+                .db("record_id_by_no")?;
+            diffs.push(RowDiff::Reuse {
+                earlier_no,
+                earlier_cohort,
+                stored,
+                recounted,
+            });
+        }
+    }
+    Ok(diffs)
 }
 
 fn reuse_rows(

@@ -132,6 +132,8 @@ pub enum RowDiff {
     Reuse {
         /// The earlier cohort's build number.
         earlier_no: i64,
+        /// Its cohort id (`None`: no record has that number).
+        earlier_cohort: Option<String>,
         /// The stored count (0: no row).
         stored: u64,
         /// The count from the stored members (0: none reuses its gen_ids).
@@ -196,12 +198,19 @@ impl fmt::Display for RowDiff {
             ),
             RowDiff::Reuse {
                 earlier_no,
+                earlier_cohort,
                 stored,
                 recounted,
-            } => write!(
-                f,
-                "cohort_reuse: the stored count says {stored} member(s) reuse gen_ids of cohort_no {earlier_no}, the stored members give {recounted}"
-            ),
+            } => {
+                let earlier = match earlier_cohort {
+                    Some(id) => format!("cohort {id:?} (cohort_no {earlier_no})"),
+                    None => format!("cohort_no {earlier_no}, which has no record"),
+                };
+                write!(
+                    f,
+                    "cohort_reuse: the stored count says {stored} member(s) reuse gen_ids of {earlier}, the stored members give {recounted}"
+                )
+            }
         }
     }
 }
