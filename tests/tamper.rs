@@ -18,15 +18,17 @@ fn exported() -> Sandbox {
 /// Builds `beta` from alpha's spec with another seed: the same members in another order, so it
 /// reuses every gen_id alpha registered.
 fn build_beta(s: &Sandbox) {
-    s.ok(&[
-        "build",
-        "beta",
-        "--spec",
-        "data/cohorts/alpha/spec",
-        "--seed",
-        "3",
-    ]);
+    s.ok(BUILD_BETA);
 }
+
+const BUILD_BETA: &[&str] = &[
+    "build",
+    "beta",
+    "--spec",
+    "data/cohorts/alpha/spec",
+    "--seed",
+    "3",
+];
 
 fn sql(s: &Sandbox, statements: &str) -> rusqlite::Result<()> {
     let conn = rusqlite::Connection::open(s.db()).unwrap();
@@ -800,17 +802,7 @@ fn rows_written_outside_cohortdb_for_the_next_record_refuse_the_build() {
     ] {
         let s = exported();
         sql(&s, insert).unwrap();
-        let (code, out) = code_out(
-            &s,
-            &[
-                "build",
-                "beta",
-                "--spec",
-                "data/cohorts/alpha/spec",
-                "--seed",
-                "3",
-            ],
-        );
+        let (code, out) = code_out(&s, BUILD_BETA);
         assert_eq!(code, 2, "{table}\n{out}");
         assert!(
             out.contains(&format!(
