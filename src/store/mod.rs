@@ -90,7 +90,8 @@ impl Store {
     ///
     /// A new store is created under a temporary name next to `path` and linked into place only
     /// once its schema is complete, so a process killed while creating it leaves no store (at
-    /// most a `.<name>.creating-<pid>` file), never a half-made one.
+    /// most a `.<name>.creating-XXXXXX` file, named uniquely and created exclusively by
+    /// `tempfile`), never a half-made one.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if !check_file(&path)? {
