@@ -843,35 +843,12 @@ fn accepted_symlinked_include_inside_the_spec_folder() {
 
 /// Runs the binary and returns its peak resident memory in KiB (wait4's ru_maxrss).
 #[cfg(unix)]
-#[allow(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, not Child::wait"
-)]
-fn peak_kib(sandbox: &Sandbox, args: &[&str]) -> u64 {
-    let child = sandbox
-        .std_cmd()
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status = 0;
-    // SAFETY: rusage is plain data; `pid` is our unwaited child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    assert_eq!(status, 0, "{args:?} failed");
-    u64::try_from(usage.ru_maxrss).unwrap()
-}
-
-#[cfg(unix)]
 #[test]
 fn accepted_a_10_mb_single_line_value_with_bounded_memory() {
     let sandbox = Sandbox::empty();
     let value = "x".repeat(10 << 20);
     sandbox.write(DRAFTS, format!("template_id,description\nbig,{value}\n"));
-    let peak = peak_kib(&sandbox, &["import"]);
+    let peak = support::peak_kib(&sandbox, &["import"]);
     // The value is held a few times (record, row, statement), never unboundedly.
     assert!(peak < 200 * 1024, "peak {peak} KiB");
     let length = sandbox.query("select length(description) from templates");

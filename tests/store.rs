@@ -242,33 +242,10 @@ fn query_timeout_stops_an_endless_statement() {
 
 /// Runs the binary and returns its peak resident memory in KiB (wait4's ru_maxrss).
 #[cfg(unix)]
-#[allow(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, not Child::wait"
-)]
-fn peak_kib(sandbox: &Sandbox, args: &[&str]) -> u64 {
-    let child = sandbox
-        .std_cmd()
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status = 0;
-    // SAFETY: rusage is plain data; `pid` is our unwaited child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    assert_eq!(status, 0, "{args:?} failed");
-    u64::try_from(usage.ru_maxrss).unwrap()
-}
-
-#[cfg(unix)]
 #[test]
 fn a_table_of_a_million_rows_is_streamed_in_bounded_memory() {
     let sandbox = Sandbox::baseline();
-    let peak = peak_kib(
+    let peak = support::peak_kib(
         &sandbox,
         &[
             "query",

@@ -178,3 +178,28 @@ impl Sandbox {
         self.ok(&["query", sql, "--format", "csv"])
     }
 }
+
+#[cfg(unix)]
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, not Child::wait"
+)]
+/// Runs cohortdb with `args` in `sandbox` and returns the child's peak resident memory in
+/// KiB (`ru_maxrss` from `wait4`); the command must succeed.
+pub fn peak_kib(sandbox: &Sandbox, args: &[&str]) -> u64 {
+    let child = sandbox
+        .std_cmd()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data; `pid` is our unwaited child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    assert_eq!(status, 0, "{args:?} failed");
+    u64::try_from(usage.ru_maxrss).unwrap()
+}
