@@ -10,16 +10,7 @@ use support::schema::validate;
 fn diff(s: &Sandbox, args: &[&str]) -> (i32, String) {
     let mut all = vec!["diff"];
     all.extend_from_slice(args);
-    let out = s.run(&all);
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    s.verdict(&all)
 }
 
 /// A copy of alpha's spec folder with one more evaluation replicate.

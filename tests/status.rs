@@ -15,16 +15,7 @@ fn exported() -> Sandbox {
 fn status(s: &Sandbox, args: &[&str]) -> (i32, String) {
     let mut all = vec!["status"];
     all.extend_from_slice(args);
-    let out = s.run(&all);
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    s.verdict(&all)
 }
 
 fn status_json(s: &Sandbox) -> (i32, serde_json::Value) {

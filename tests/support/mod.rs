@@ -110,6 +110,21 @@ impl Sandbox {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs a report command that exits 0 or 1 by its verdict and prints nothing on stderr;
+    /// returns the exit code and stdout.
+    pub fn verdict(&self, args: &[&str]) -> (i32, String) {
+        let out = self.run(args);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    }
+
     /// Runs and asserts exit 2 with an `error:` first line and no panic; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
