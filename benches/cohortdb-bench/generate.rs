@@ -93,7 +93,7 @@ impl Input {
 }
 
 /// Removes a file or folder, if there is one.
-fn remove(path: &Path) -> Result<()> {
+pub fn remove(path: &Path) -> Result<()> {
     let result = if path.is_dir() {
         fs::remove_dir_all(path)
     } else {

@@ -454,15 +454,15 @@ impl<'a> Bench<'a> {
             db: root.db.clone(),
         };
         let ours = self.median(|| {
-            remove_if_exists(&data.join("gens"))?;
-            remove_if_exists(&data.join("cohorts/bench/membership.csv"))?;
+            generate::remove(&data.join("gens"))?;
+            generate::remove(&data.join("cohorts/bench/membership.csv"))?;
             let mut cmd = target.command(self);
             cmd.args(["export", "bench"]);
             Ok(cmd)
         })?;
         let copy = dir.join("gens-copy");
         let cp = self.median(|| {
-            remove_if_exists(&copy)?;
+            generate::remove(&copy)?;
             let mut cmd = Command::new("cp");
             cmd.arg("-r").arg(data.join("gens")).arg(&copy);
             Ok(cmd)
@@ -543,21 +543,7 @@ fn copy_catalog_root(from: &Path, to: &Path) -> Result<()> {
     let mut cmd = Command::new("cp");
     cmd.arg("-r").arg(from).arg(to);
     measure(&mut cmd)?;
-    remove_if_exists(&to.join("gens"))
-}
-
-fn remove_if_exists(path: &Path) -> Result<()> {
-    let result = if path.is_dir() {
-        fs::remove_dir_all(path)
-    } else {
-        fs::remove_file(path)
-    };
-    match result {
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-            Err(err).with_context(|| format!("{}: cannot remove", path.display()))
-        }
-        _ => Ok(()),
-    }
+    generate::remove(&to.join("gens"))
 }
 
 /// Removes a database file and its WAL companions; returns the path for chaining.
@@ -565,7 +551,7 @@ fn fresh_file(path: &Path) -> Result<PathBuf> {
     for suffix in ["", "-wal", "-shm"] {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
-        remove_if_exists(Path::new(&name))?;
+        generate::remove(Path::new(&name))?;
     }
     Ok(path.to_owned())
 }
