@@ -8,8 +8,7 @@ use super::design::Design;
 use super::members::{PlanCounts, Used};
 use super::roles::{NONE_ESSAY_LLM, text_role};
 use crate::error::{
-    BuildError, BuildErrorKind, DbContext, Error, FieldDiff, MissingId, MissingIds, Result,
-    SharedId,
+    BuildError, BuildErrorKind, DbContext, FieldDiff, MissingId, MissingIds, Result, SharedId,
 };
 use crate::ids::{CohortId, Role, Stage};
 use crate::record::{RegistryEntry, Reuse};
@@ -20,7 +19,7 @@ pub fn check_not_empty(counts: &PlanCounts, cohort: &str) -> Result<()> {
     if counts.drafts > 0 {
         return Ok(());
     }
-    Err(refused(cohort, BuildErrorKind::EmptyCohort))
+    Err(BuildError::refused(cohort, BuildErrorKind::EmptyCohort))
 }
 
 /// D16: every id the plan entries use must exist in the imported catalogs as of `last_batch`
@@ -95,7 +94,7 @@ pub fn validate_catalogs(
         .filter(|(n, _)| *n == 0)
         .map(|(_, what)| what)
         .collect();
-    Err(refused(
+    Err(BuildError::refused(
         cohort,
         BuildErrorKind::MissingCatalogIds {
             groups,
@@ -196,7 +195,7 @@ pub fn check_duplicates(conn: &Connection, entries: &[RegistryEntry], cohort: &s
             others,
         });
     }
-    Err(refused(
+    Err(BuildError::refused(
         cohort,
         BuildErrorKind::CollidingEntries {
             stage,
@@ -291,20 +290,11 @@ pub fn check_registry_agreement(
             }
         })
         .collect();
-    Err(refused(
+    Err(BuildError::refused(
         id.as_str(),
         BuildErrorKind::RegistryDisagreement {
             total: first.total,
             members,
         },
     ))
-}
-
-/// A refused build of `cohort`.
-fn refused(cohort: &str, kind: BuildErrorKind) -> Error {
-    BuildError {
-        cohort: cohort.to_string(),
-        kind,
-    }
-    .into()
 }

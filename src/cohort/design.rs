@@ -120,7 +120,7 @@ fn selections(plan: &Plan, cohort: &str) -> Result<Vec<Selection<RoleCell>>> {
         });
     }
     if !missing.is_empty() {
-        return Err(refused(
+        return Err(BuildError::refused(
             cohort,
             BuildErrorKind::MissingFields {
                 fields: missing,
@@ -233,7 +233,7 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
             .copied()
             .filter(|c| plan.columns.iter().any(|col| col.name == *c))
             .collect();
-        return Err(refused(
+        return Err(BuildError::refused(
             cohort,
             BuildErrorKind::EmptyField {
                 row,
@@ -273,7 +273,7 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
                 Location::default(),
             ),
         };
-        return Err(refused(
+        return Err(BuildError::refused(
             cohort,
             BuildErrorKind::BadReplicate {
                 row,
@@ -307,15 +307,6 @@ pub fn design(conn: &Connection, cohort: &str, plan: &Plan, seed: Option<&Seed>)
     }
     check_design(conn, &design, plan, cohort)?;
     Ok(design)
-}
-
-/// A refused build of `cohort`.
-fn refused(cohort: &str, kind: BuildErrorKind) -> Error {
-    BuildError {
-        cohort: cohort.to_string(),
-        kind,
-    }
-    .into()
 }
 
 #[cfg(test)]

@@ -219,6 +219,17 @@ impl fmt::Display for MissingId {
     }
 }
 
+impl BuildError {
+    /// The error of cohort `cohort`'s build refused for `kind` (nothing was stored).
+    pub fn refused(cohort: &str, kind: BuildErrorKind) -> crate::error::Error {
+        BuildError {
+            cohort: cohort.to_string(),
+            kind,
+        }
+        .into()
+    }
+}
+
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sep = match self.kind {

@@ -213,14 +213,13 @@ pub fn write(
         .collect::<rusqlite::Result<_>>()
         .db("record_orphan_rows")?;
     if !tables.is_empty() {
-        return Err(BuildError {
-            cohort: cohort_id.to_string(),
-            kind: BuildErrorKind::OrphanRows {
+        return Err(BuildError::refused(
+            cohort_id,
+            BuildErrorKind::OrphanRows {
                 cohort_no: no,
                 tables,
             },
-        }
-        .into());
+        ));
     }
     let triggers = TriggersOff::new(conn)?;
     let mut file = conn
