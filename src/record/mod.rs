@@ -317,14 +317,14 @@ pub fn stored_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<Reuse>> {
 }
 
 /// A stored cohort's reuse counts, recounted from its members and the registry (what its
-/// `cohort_reuse` rows must hold). One registry probe per member, skipped when no earlier
-/// cohort registered a gen_id.
+/// `cohort_reuse` rows must hold). One registry probe per member, skipped when no record is
+/// older than this one.
 pub fn recount_reuse(conn: &Connection, cohort_no: i64) -> Result<Vec<Reuse>> {
     let any_earlier: bool = conn
-        .query_row(queries::BUILD_REGISTRY_ANY_EARLIER, [cohort_no], |r| {
+        .query_row(queries::RECORD_ANY_EARLIER, [cohort_no], |r| {
             r.get("any_earlier")
         })
-        .db("build_registry_any_earlier")?;
+        .db("record_any_earlier")?;
     if !any_earlier {
         return Ok(Vec::new());
     }

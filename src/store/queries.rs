@@ -79,6 +79,7 @@ queries! {
     COHORT_VALUES_SELECT => "cohort_values_select.sql",
     GEN_IDS_INSERT => "gen_ids_insert.sql",
     RECORD_INSERT => "record_insert.sql",
+    RECORD_ANY_EARLIER => "record_any_earlier.sql",
     RECORD_COUNT => "record_count.sql",
     RECORD_ID_BY_NO => "record_id_by_no.sql",
     RECORD_LIST => "record_list.sql",
