@@ -205,6 +205,10 @@ pub enum Error {
     /// An export (or `show --spec-out`, or `backup`) refused to write; nothing was written.
     #[error(transparent)]
     Export(Box<ExportError>),
+    /// The command was stopped (Ctrl-C, Python's `KeyboardInterrupt`, `close()`) before it
+    /// finished: a store write was rolled back; files already written are complete ones.
+    #[error("interrupted before it finished")]
+    Interrupted,
 }
 
 impl From<SpecError> for Error {
@@ -289,6 +293,7 @@ impl Error {
             Error::Migration(_) => "migrate_refused",
             Error::Internal { .. } => "internal",
             Error::Export(_) => "export_refused",
+            Error::Interrupted => "interrupted",
         }
     }
 

@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod catalog;
 pub mod cohort;
 pub mod compile;

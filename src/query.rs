@@ -11,6 +11,7 @@
 //!    calls of `load_extension` (extension loading is also never enabled): `store::guard`,
 //!    installed by `Store::open_read_only`.
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, Statement};
 
 use crate::error::{DbContext, Error, ReadOnlyError, Result, UsageError};
@@ -110,7 +111,8 @@ pub fn install_limits(
     use std::sync::atomic::Ordering;
     let reason = std::sync::Arc::new(std::sync::Mutex::new(None));
     let seen = reason.clone();
-    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    // A timeout too long to add to the clock (`9223372036854775807s`) is no deadline at all.
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
     conn.progress_handler(
         10_000,
         Some(move || {
@@ -137,33 +139,84 @@ pub fn integrity_check(conn: &Connection) -> Result<String> {
         .db("pragma integrity_check")
 }
 
-/// Binds `--param name=value` pairs to `stmt`'s named parameters (`:name`, `@name` or
-/// `$name`; the name may be given with or without its prefix). Values are bound, never
-/// spliced into the SQL: a canonical integer (`42`, `-7`, not `007`) as an integer, anything
-/// else as text (SQLite then applies the compared column's affinity). Every parameter of the
-/// statement needs a value, and every value a parameter.
-pub fn bind_params(stmt: &mut Statement<'_>, params: &[(String, String)]) -> Result<()> {
+/// The values a statement's parameters are bound to. Values are bound, never spliced into the
+/// SQL text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Params {
+    /// No values: the statement must have no parameters.
+    #[default]
+    None,
+    /// One value per parameter, in order (`?`, `?N`, or any parameter by its index).
+    Positional(Vec<Value>),
+    /// Values by name (`:name`, `@name` or `$name`; the name may be given with or without its
+    /// prefix).
+    Named(Vec<(String, Value)>),
+}
+
+impl Params {
+    /// `--param NAME=VALUE` pairs as the CLI reads them: a canonical integer (`42`, `-7`, not
+    /// `007`) is an integer, anything else text (SQLite then applies the compared column's
+    /// affinity).
+    pub fn from_text(pairs: &[(String, String)]) -> Params {
+        Params::Named(
+            pairs
+                .iter()
+                .map(|(name, value)| {
+                    let value = match value.parse::<i64>() {
+                        Ok(i) if i.to_string() == *value => Value::Integer(i),
+                        _ => Value::Text(value.clone()),
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The index of the named parameter `name` of `stmt` (given with or without its prefix).
+fn named_index(stmt: &Statement<'_>, name: &str) -> Result<Option<usize>> {
+    if name.starts_with([':', '@', '$']) {
+        return stmt.parameter_index(name).db("query parameter");
+    }
+    Ok([':', '@', '$'].iter().find_map(|prefix| {
+        stmt.parameter_index(&format!("{prefix}{name}"))
+            .ok()
+            .flatten()
+    }))
+}
+
+/// Binds `params` to `stmt`. Every parameter of the statement needs a value and every value a
+/// parameter: a missing one is an error (never a silent NULL), as is a name the statement does
+/// not have or a wrong number of positional values.
+pub fn bind(stmt: &mut Statement<'_>, params: &Params) -> Result<()> {
     let count = stmt.parameter_count();
     let mut bound = vec![false; count + 1];
-    for (name, value) in params {
-        let index = if name.starts_with([':', '@', '$']) {
-            stmt.parameter_index(name).db("query parameter")?
-        } else {
-            [':', '@', '$'].iter().find_map(|prefix| {
-                stmt.parameter_index(&format!("{prefix}{name}"))
-                    .ok()
-                    .flatten()
-            })
-        };
-        let Some(index) = index else {
-            return Err(UsageError::NoSuchParameter { name: name.clone() }.into());
-        };
-        match value.parse::<i64>() {
-            Ok(i) if i.to_string() == *value => stmt.raw_bind_parameter(index, i),
-            _ => stmt.raw_bind_parameter(index, value.as_str()),
+    match params {
+        Params::None => {}
+        Params::Positional(values) => {
+            if values.len() != count {
+                return Err(UsageError::ParameterCount {
+                    expected: count,
+                    given: values.len(),
+                }
+                .into());
+            }
+            for (i, value) in values.iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, value)
+                    .db("query parameter")?;
+                bound[i + 1] = true;
+            }
         }
-        .db("query parameter")?;
-        bound[index] = true;
+        Params::Named(values) => {
+            for (name, value) in values {
+                let Some(index) = named_index(stmt, name)? else {
+                    return Err(UsageError::NoSuchParameter { name: name.clone() }.into());
+                };
+                stmt.raw_bind_parameter(index, value)
+                    .db("query parameter")?;
+                bound[index] = true;
+            }
+        }
     }
     let missing: Vec<String> = (1..=count)
         .filter(|i| !bound[*i])

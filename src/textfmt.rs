@@ -19,6 +19,16 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
     }
 }
 
+/// [`count`] for nouns whose plural takes `es`: `count_es(2, "batch")` is `2 batches`.
+pub fn count_es(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}es")
+    }
+}
+
 /// True when Python's csv writer would quote this field.
 pub fn csv_needs_quotes(field: &[u8]) -> bool {
     field
@@ -253,9 +263,68 @@ pub fn invisible_problem(id: &str) -> Option<String> {
     first_invisible(id).map(|found| invisible_message(id, found))
 }
 
+/// True for a character a terminal does not show as itself: control characters (C0 — LF,
+/// CR, TAB, ESC, BEL… —, DEL, C1), Unicode format characters ([`is_format_char`]: bidi
+/// overrides, zero-width characters) and the line and paragraph separators U+2028, U+2029.
+fn shows_otherwise(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}' || (!c.is_ascii() && is_format_char(c))
+}
+
+/// `text` as it may reach a terminal: every character [`shows_otherwise`] escaped visibly
+/// (`\n`, `\r`, `\t`, `\u{1b}`, `\u{202e}`) and a backslash doubled only where it would
+/// otherwise read as such an escape is not needed — a backslash stays as typed. Untrusted text
+/// (file names, spec names and values, catalog text, store content) goes through here before it
+/// is printed as text (docs/reliability.md, "Terminal output"), so it can neither forge a line
+/// nor send escape sequences.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(shows_otherwise) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if shows_otherwise(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`visible`] for a whole printed text whose own line breaks are meant: every `\n` is kept,
+/// everything else [`visible`] escapes is escaped. The last guard of report text on stdout.
+pub fn visible_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && shows_otherwise(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&visible(line));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_escapes_what_a_terminal_would_interpret() {
+        assert_eq!(visible("plain text, ü, 日本"), "plain text, ü, 日本");
+        assert_eq!(visible("a\nb\rc\td"), "a\\nb\\rc\\td");
+        assert_eq!(visible("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(
+            visible("x\u{202e}y\u{200b}z\u{9b}"),
+            "x\\u{202e}y\\u{200b}z\\u{9b}"
+        );
+        assert_eq!(visible("\u{2028}"), "\\u{2028}");
+        assert_eq!(visible_lines("a\u{1b}\nb\r\n"), "a\\u{1b}\nb\\r\n");
+    }
 
     #[test]
     fn counts_are_singular_only_for_one() {

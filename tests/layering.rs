@@ -31,6 +31,7 @@ const LAYERS: &[(Within, &[&str])] = &[
     (Within::Siblings, &["export", "verify", "status", "show"]),
     (Within::Ordered, &["diff"]),
     (Within::Ordered, &["migrate"]),
+    (Within::Ordered, &["app"]),
 ];
 
 /// A module's layer, its place in it, and how its layer's modules relate.
@@ -73,7 +74,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn root_item_module(name: &str) -> Option<&'static str> {
     match name {
         "Store" => Some("store"),
-        "Error" | "Result" | "ErrorKind" => Some("error"),
+        "Error" | "Result" | "ErrorKind" | "UsageError" | "Location" => Some("error"),
         _ => None,
     }
 }

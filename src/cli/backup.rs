@@ -6,28 +6,30 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
 
-use super::Global;
+use super::Session;
+use super::render::FormatArgs;
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
     /// The new file to write (refused when it exists).
     #[arg(value_name = "DEST")]
     dest: PathBuf,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
-pub fn run(global: &Global, args: BackupArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open_read_only(&global.db)?;
-    let report = cohortdb::store::backup::backup(&store, &args.dest)?;
-    let mut out = super::out::stdout();
-    writeln!(
-        out,
-        "backup: {} ({} bytes, schema version {}, {})",
-        report.dest.display(),
-        report.bytes,
-        report.schema_version,
-        cohortdb::textfmt::count(report.cohorts, "cohort")
-    )?;
+pub fn run(s: &Session, args: BackupArgs) -> anyhow::Result<ExitCode> {
+    let report = s.workspace().backup(&args.dest, s.ctx())?;
+    args.format.emit(&report, |out, r| {
+        writeln!(
+            out,
+            "backup: {} ({} bytes, schema version {}, {})",
+            r.dest.display(),
+            r.bytes,
+            r.schema_version,
+            cohortdb::textfmt::count(r.cohorts, "cohort")
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }

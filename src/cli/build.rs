@@ -6,25 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::cohort::{self, BuildStatus};
-use cohortdb::ids::CohortId;
+use cohortdb::app::reports::BuildOutcome;
+use cohortdb::app::{BuildReport, BuildRequest};
 use cohortdb::seed::Seed;
 
-use super::Global;
-use super::render::{FormatArgs, Spinner, StageCountsJson, print_json};
-
-/// `build --format json` (docs/schema/build.schema.json).
-#[derive(serde::Serialize)]
-struct BuildJson<'a> {
-    cohort_id: &'a str,
-    /// `created` or `unchanged`.
-    status: &'static str,
-    /// The spec files differ from the stored bundle only in formatting (unchanged builds).
-    formatting_only: bool,
-    counts: StageCountsJson,
-    hash_scheme: &'static str,
-    content_hash: &'a str,
-}
+use super::Session;
+use super::render::FormatArgs;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -45,50 +32,16 @@ pub struct BuildArgs {
     format: FormatArgs,
 }
 
-pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
-    // D11: the id is checked before anything is read or written.
-    let id = CohortId::parse(&args.cohort_id)?;
-    let spec_path = args.spec.unwrap_or_else(|| {
-        global
-            .data_root
-            .join("cohorts")
-            .join(id.as_str())
-            .join("spec")
-            .join("config.yaml")
-    });
-    let (spec, plan) = super::load_plan(&spec_path)?;
-    super::check_max_rows(&plan, args.max_rows)?;
-    let seed = spec.effective_seed(args.seed);
-    let spinner = Spinner::start(global, format!("building {id}"));
-    let report = super::with_new_or_existing_store(global, |store| {
-        Ok(cohort::build(store, &id, &spec, &plan, seed.as_ref())?)
-    })?;
-    drop(spinner);
-    if args.format.is_json() {
-        let (status, formatting_only) = match report.status {
-            BuildStatus::Created => ("created", false),
-            BuildStatus::Unchanged { formatting_only } => ("unchanged", formatting_only),
-        };
-        print_json(&BuildJson {
-            cohort_id: &report.cohort_id,
-            status,
-            formatting_only,
-            counts: report.counts.into(),
-            hash_scheme: cohortdb::record::SCHEME,
-            content_hash: &report.content_hash,
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = super::out::stdout();
+fn print(out: &mut impl Write, report: &BuildReport) -> std::io::Result<()> {
     match report.status {
-        BuildStatus::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
-        BuildStatus::Unchanged { formatting_only } => {
+        BuildOutcome::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
+        BuildOutcome::Unchanged => {
             writeln!(
                 out,
                 "cohort {}: unchanged (same content hash; nothing written)",
                 report.cohort_id
             )?;
-            if formatting_only {
+            if report.formatting_only {
                 writeln!(
                     out,
                     "note: the spec files differ from the stored bundle only in formatting; the stored bundle is kept"
@@ -96,15 +49,24 @@ pub fn run(global: &Global, args: BuildArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let [d, e, v] = report.counts;
-    writeln!(out, "  drafts        {d}")?;
-    writeln!(out, "  essays        {e}")?;
-    writeln!(out, "  evaluations   {v}")?;
+    writeln!(out, "  drafts        {}", report.counts.draft)?;
+    writeln!(out, "  essays        {}", report.counts.essay)?;
+    writeln!(out, "  evaluations   {}", report.counts.evaluation)?;
     writeln!(
         out,
         "  content hash  {}:{}",
-        cohortdb::record::SCHEME,
-        report.content_hash
-    )?;
+        report.hash_scheme, report.content_hash
+    )
+}
+
+pub fn run(s: &Session, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let request = BuildRequest {
+        cohort_id: args.cohort_id,
+        spec: args.spec,
+        seed: args.seed,
+        max_rows: Some(args.max_rows),
+    };
+    let report = s.workspace().build(&request, s.ctx())?;
+    args.format.emit(&report, print)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,46 +3,15 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use cohortdb::Store;
+use cohortdb::app::CohortsReport;
 
-use super::Global;
-use super::render::{FormatArgs, StageCountsJson, print_json};
+use super::Session;
+use super::render::FormatArgs;
 
-/// One cohort in `cohorts --format json` (docs/schema/cohorts.schema.json).
-#[derive(serde::Serialize)]
-struct CohortJson<'a> {
-    cohort_id: &'a str,
-    content_hash: &'a str,
-    counts: StageCountsJson,
-    created_at: &'a str,
-}
-
-#[derive(serde::Serialize)]
-struct CohortsJson<'a> {
-    cohorts: Vec<CohortJson<'a>>,
-}
-
-pub fn run(global: &Global, format: &FormatArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open_read_only(&global.db)?;
-    let cohorts = cohortdb::record::list(store.conn())?;
-    if format.is_json() {
-        print_json(&CohortsJson {
-            cohorts: cohorts
-                .iter()
-                .map(|c| CohortJson {
-                    cohort_id: &c.cohort_id,
-                    content_hash: &c.content_hash,
-                    counts: c.counts.into(),
-                    created_at: &c.created_at,
-                })
-                .collect(),
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = super::out::stdout();
+fn print(out: &mut impl Write, report: &CohortsReport) -> std::io::Result<()> {
+    let cohorts = &report.cohorts;
     if cohorts.is_empty() {
-        writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)")?;
-        return Ok(ExitCode::SUCCESS);
+        return writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
     }
     let width = cohorts
         .iter()
@@ -55,17 +24,23 @@ pub fn run(global: &Global, format: &FormatArgs) -> anyhow::Result<ExitCode> {
         "{:<width$}  {:>8}  {:>8}  {:>11}  {:<16}  created",
         "cohort_id", "drafts", "essays", "evaluations", "content_hash"
     )?;
-    for c in &cohorts {
+    for c in cohorts {
         writeln!(
             out,
             "{:<width$}  {:>8}  {:>8}  {:>11}  {:<16}  {}",
             c.cohort_id,
-            c.counts[0],
-            c.counts[1],
-            c.counts[2],
-            &c.content_hash[..16.min(c.content_hash.len())],
+            c.counts.draft,
+            c.counts.essay,
+            c.counts.evaluation,
+            c.content_hash.chars().take(16).collect::<String>(),
             c.created_at
         )?;
     }
+    Ok(())
+}
+
+pub fn run(s: &Session, format: &FormatArgs) -> anyhow::Result<ExitCode> {
+    let report = s.workspace().cohorts(s.ctx())?;
+    format.emit(&report, print)?;
     Ok(ExitCode::SUCCESS)
 }

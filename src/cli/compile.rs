@@ -13,7 +13,7 @@ use cohortdb::fsutil::{OutputTarget, open_stream_output, output_target};
 use cohortdb::seed::Seed;
 use cohortdb::{Error, UsageError};
 
-use super::{Global, render::warn};
+use super::Session;
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -65,30 +65,29 @@ fn output_format(args: &CompileArgs) -> anyhow::Result<Format> {
     }
 }
 
-pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
+pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
     if args.out.is_some() && args.limit.is_some() {
         return Err(Error::from(UsageError::LimitWithOut).into());
     }
     let format = output_format(&args)?;
-    let (spec, plan) = super::load_plan(&args.spec)?;
+    let (spec, plan) = cohortdb::app::load_plan(&args.spec, Some(args.max_rows))?;
     let seed = spec.effective_seed(args.seed.clone());
-    super::check_max_rows(&plan, args.max_rows)?;
     let mut catalogs = Catalogs::default();
     for path in &args.catalog {
         catalogs.add_json_file(path)?;
     }
     for arg in &args.catalog_csv {
-        catalogs.add_csv_arg(arg, &global.data_root)?;
+        catalogs.add_csv_arg(arg, &s.global.data_root)?;
     }
     catalogs.check(&plan)?;
 
     match &args.out {
         Some(out) => {
-            let _spinner = super::render::Spinner::start(
-                global,
-                format!("compiling {} rows to {}", plan.row_count(), out.display()),
-            );
-            write_out(out, format, &plan, seed.as_ref())?
+            let ctx = s.ctx();
+            let task = format!("compiling {} rows to {}", plan.row_count(), out.display());
+            ctx.start(&task, None, cohortdb::app::Unit::Steps);
+            write_out(out, format, &plan, seed.as_ref())?;
+            ctx.finish(&task);
         }
         None => {
             let stdout = std::io::stdout().lock();
@@ -120,10 +119,7 @@ pub fn run(global: &Global, args: CompileArgs) -> anyhow::Result<ExitCode> {
             };
             let total = plan.row_count();
             if (written as u128) < total {
-                warn(
-                    global,
-                    &format!("showing {written} of {total} rows (--limit)"),
-                );
+                s.warn(&format!("showing {written} of {total} rows (--limit)"));
             }
         }
     }

@@ -8,10 +8,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
-use cohortdb::diff::{self, CatalogRowDiff, Columns, DiffMember, DiffReport, Side};
+use cohortdb::app::DiffRequest;
+use cohortdb::diff::{CatalogRowDiff, Columns, DiffMember, DiffReport};
 
-use super::Global;
+use super::Session;
 use super::render::{FormatArgs, verdict};
 
 #[derive(Debug, Args)]
@@ -170,11 +170,13 @@ fn print(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn run(global: &Global, args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let a = Side::parse(&args.a)?;
-    let b = Side::parse(&args.b)?;
-    let store = Store::open_read_only(&global.db)?;
-    let report = diff::diff(store.conn(), &global.db, &a, &b, args.stat)?;
+pub fn run(s: &Session, args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let request = DiffRequest {
+        a: args.a,
+        b: args.b,
+        stat_only: args.stat,
+    };
+    let report = s.workspace().diff(&request, s.ctx())?;
     args.format.emit(&report, print)?;
     Ok(verdict(report.identical))
 }

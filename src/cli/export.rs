@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
-use cohortdb::export::{self, ExportOptions, FileOutcome};
-use cohortdb::ids::CohortId;
+use cohortdb::app::ExportRequest;
+use cohortdb::app::reports::ExportReport;
+use cohortdb::export::FileOutcome;
 
-use super::Global;
-use super::render::{FormatArgs, MetadataBar, print_json, warn};
+use super::Session;
+use super::render::FormatArgs;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -36,32 +36,12 @@ pub struct ExportArgs {
     format: FormatArgs,
 }
 
-pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let id = CohortId::parse(&args.cohort_id)?;
-    let options = ExportOptions {
-        out: args
-            .out
-            .unwrap_or_else(|| global.data_root.join("cohorts").join(id.as_str())),
-        gens_root: args
-            .gens_root
-            .unwrap_or_else(|| global.data_root.join("gens")),
-        force: args.force,
-        repair: args.repair,
-    };
-    let store = Store::open_read_only(&global.db)?;
-    let progress = MetadataBar::new(global, id.as_str());
-    let report = export::export(store.conn(), &id, &options, &progress)?;
-    drop(progress);
-    if args.format.is_json() {
-        // The notes are part of the document, not warnings.
-        print_json(&report)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    for note in &report.notes {
-        warn(global, &note.to_string());
-    }
-    let mut out = super::out::stdout();
-    writeln!(out, "cohort {} exported to {}", id, report.out.display())?;
+fn print(out: &mut impl Write, cohort_id: &str, report: &ExportReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "cohort {cohort_id} exported to {}",
+        cohortdb::textfmt::visible(&report.out.display().to_string())
+    )?;
     for (name, outcome) in &report.files {
         let what = match outcome {
             FileOutcome::Written => "written",
@@ -79,8 +59,8 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "  repaired           {} ({}); it held: {:?}",
-            repair.path.display(),
-            repair.reason,
+            cohortdb::textfmt::visible(&repair.path.display().to_string()),
+            cohortdb::textfmt::visible(&repair.reason),
             repair.replaced
         )?;
     }
@@ -90,7 +70,26 @@ pub fn run(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
         "metadata.json",
         report.metadata_written,
         report.metadata_present,
-        report.gens_root.display()
-    )?;
+        cohortdb::textfmt::visible(&report.gens_root.display().to_string())
+    )
+}
+
+pub fn run(s: &Session, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let request = ExportRequest {
+        cohort_id: args.cohort_id,
+        out: args.out,
+        gens_root: args.gens_root,
+        force: args.force,
+        repair: args.repair,
+    };
+    let report = s.workspace().export(&request, s.ctx())?;
+    if !args.format.is_json() {
+        // In JSON the notes are part of the document.
+        for note in &report.notes {
+            s.warn(&note.to_string());
+        }
+    }
+    args.format
+        .emit(&report, |out, r| print(out, &request.cohort_id, r))?;
     Ok(ExitCode::SUCCESS)
 }

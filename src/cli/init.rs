@@ -3,14 +3,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use cohortdb::Store;
+use super::Session;
+use super::render::FormatArgs;
 
-use super::Global;
-
-pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&global.db)?;
-    let mut out = super::out::stdout();
-    writeln!(out, "store: {}", store.path().display())?;
-    writeln!(out, "schema version: {}", store.schema_version())?;
+pub fn run(s: &Session, format: &FormatArgs) -> anyhow::Result<ExitCode> {
+    let report = s.workspace().init(s.ctx())?;
+    format.emit(&report, |out, r| {
+        writeln!(out, "store: {}", r.store)?;
+        writeln!(out, "schema version: {}", r.schema_version)
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ mod import;
 mod init;
 mod migrate;
 mod out;
+mod progress;
 mod query;
 mod render;
 mod show;
@@ -21,6 +22,7 @@ mod sql;
 mod status;
 mod verify;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,7 +67,7 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create or migrate the store; prints its path and schema version.
-    Init,
+    Init(render::FormatArgs),
     /// Import catalogs append-only: every file of the data layout, or one KIND FILE.
     Import(import::ImportArgs),
     /// Compile a spec into its design rows (CSV or JSONL), exactly as the reference does.
@@ -110,70 +112,108 @@ pub enum Command {
     Man,
 }
 
+/// What every command runs with: the global options, the stop token Ctrl-C sets, and the
+/// progress shown on stderr.
+pub struct Session {
+    /// The global options.
+    pub global: Global,
+    /// Set on Ctrl-C.
+    pub cancel: cohortdb::app::Cancel,
+    /// Bars on a terminal, lines in a log.
+    pub progress: std::sync::Arc<progress::Progress>,
+}
+
+/// After Ctrl-C, how long a command has to stop on its own (rolling back its transaction)
+/// before the process exits anyway: a read or write blocked in the kernel (SQL from a terminal,
+/// a full pipe) never checks the stop token.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The exit status after Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;
+
+impl Session {
+    /// A session for `global`: Ctrl-C stops the command (a second one, or a command that does
+    /// not stop within [`STOP_GRACE`], ends the process with status 130); progress goes to
+    /// stderr unless `--quiet`.
+    pub fn new(global: Global) -> Session {
+        let cancel = cohortdb::app::Cancel::new();
+        let progress = std::sync::Arc::new(progress::Progress::new(global.quiet));
+        {
+            let cancel = cancel.clone();
+            // One handler per process; `set_handler` fails only when one exists already.
+            // `process::exit` is the way out only for a command that did not stop by itself: it
+            // is blocked in the kernel (reading SQL from a terminal, writing to a full pipe) or
+            // the user insists. Nothing is half-written by it: the store's open transaction is
+            // rolled back by SQLite's WAL, exported files are renamed into place whole.
+            #[allow(clippy::disallowed_methods)]
+            let _ = ctrlc::set_handler(move || {
+                if cancel.is_cancelled() {
+                    std::process::exit(i32::from(INTERRUPTED));
+                }
+                cancel.cancel();
+                std::thread::spawn(|| {
+                    std::thread::sleep(STOP_GRACE);
+                    let _ = writeln!(std::io::stderr(), "error: interrupted");
+                    std::process::exit(i32::from(INTERRUPTED));
+                });
+            });
+        }
+        {
+            // Off a terminal, work without counts still shows a line every few seconds.
+            let progress = std::sync::Arc::downgrade(&progress);
+            std::thread::spawn(move || {
+                while let Some(progress) = progress.upgrade() {
+                    progress.tick();
+                    drop(progress);
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            });
+        }
+        Session {
+            global,
+            cancel,
+            progress,
+        }
+    }
+
+    /// The context a library command runs with.
+    pub fn ctx(&self) -> cohortdb::app::Context<'_> {
+        cohortdb::app::Context::new(&*self.progress, &self.cancel)
+    }
+
+    /// The store and data root of this run.
+    pub fn workspace(&self) -> cohortdb::app::Workspace {
+        cohortdb::app::Workspace::new(&self.global.db, &self.global.data_root)
+    }
+
+    /// Prints a warning on stderr unless `--quiet`.
+    pub fn warn(&self, message: &str) {
+        render::warn(&self.global, message);
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let global = cli.global;
+    let session = Session::new(cli.global);
+    let s = &session;
     match cli.command {
-        Command::Init => init::run(&global),
-        Command::Import(args) => import::run(&global, args),
-        Command::Compile(args) => compile::run(&global, args),
-        Command::Sql(args) => sql::run(&global, args),
-        Command::Explain(args) => explain::run(&global, args),
-        Command::Build(args) => build::run(&global, args),
-        Command::Export(args) => export::run(&global, args),
-        Command::Verify(args) => verify::run(&global, args),
-        Command::Cohorts(format) => cohorts::run(&global, &format),
-        Command::Query(args) => query::run(&global, args),
-        Command::Backup(args) => backup::run(&global, args),
-        Command::Migrate(command) => migrate::run(&global, command),
-        Command::Catalog(command) => catalog::run(&global, command),
-        Command::Status(args) => status::run(&global, args),
-        Command::Show(args) => show::run(&global, args),
-        Command::Diff(args) => diff::run(&global, args),
+        Command::Init(format) => init::run(s, &format),
+        Command::Import(args) => import::run(s, args),
+        Command::Compile(args) => compile::run(s, args),
+        Command::Sql(args) => sql::run(s, args),
+        Command::Explain(args) => explain::run(s, args),
+        Command::Build(args) => build::run(s, args),
+        Command::Export(args) => export::run(s, args),
+        Command::Verify(args) => verify::run(s, args),
+        Command::Cohorts(format) => cohorts::run(s, &format),
+        Command::Query(args) => query::run(s, args),
+        Command::Backup(args) => backup::run(s, args),
+        Command::Migrate(command) => migrate::run(&s.global, command),
+        Command::Catalog(command) => catalog::run(&s.global, command),
+        Command::Status(args) => status::run(s, args),
+        Command::Show(args) => show::run(s, args),
+        Command::Diff(args) => diff::run(s, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }
-}
-
-/// Opens the store for a writing command and runs `f`. When the command fails and the store
-/// file did not exist before it, the file is removed again: a refused first command leaves
-/// nothing behind.
-fn with_new_or_existing_store<T>(
-    global: &Global,
-    f: impl FnOnce(&mut cohortdb::Store) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    let existed = global.db.exists();
-    let result = cohortdb::Store::open(&global.db)
-        .map_err(anyhow::Error::from)
-        .and_then(|mut store| f(&mut store));
-    if result.is_err() && !existed {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = global.db.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-    result
-}
-
-/// Loads and resolves a spec; refuses a product of more axes than one SQLite join holds
-/// (before `explain`, `compile`, `sql` or `build` writes anything).
-fn load_plan(
-    path: &std::path::Path,
-) -> anyhow::Result<(cohortdb::spec::Spec, cohortdb::spec::Plan)> {
-    let spec = cohortdb::spec::load_path(path)?;
-    let plan = cohortdb::spec::resolve(&spec)?;
-    cohortdb::compile::check_axes(&plan)?;
-    Ok((spec, plan))
-}
-
-/// Refuses a product larger than `--max-rows`, before any work (`explain` shows the count).
-fn check_max_rows(plan: &cohortdb::spec::Plan, max_rows: u128) -> anyhow::Result<()> {
-    let rows = plan.row_count();
-    if rows > max_rows {
-        return Err(
-            cohortdb::Error::from(cohortdb::UsageError::TooManyRows { rows, max_rows }).into(),
-        );
-    }
-    Ok(())
 }

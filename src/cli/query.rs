@@ -1,26 +1,30 @@
 //! `cohortdb query SQL | - | --file F`: one read-only statement with named parameters bound
 //! from `--param`, streamed as csv, tsv, json, jsonl, markdown, or an aligned table (the
 //! default on a terminal). Floats print as SQLite prints them, blobs as `x'…'` in every format.
+//!
+//! Rows are written as the statement steps (`app::Workspace::query` feeds a [`Printer`]). When
+//! the reader of stdout goes away (`| head -1`) the statement stops at once and the command
+//! exits 0; Ctrl-C stops it too (exit 130), even while it waits on stdin or a full pipe
+//! (`cli::Session`).
 
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use cohortdb::Store;
+use cohortdb::app::{Params, QueryRequest, RowSink};
 use cohortdb::error::UsageError;
-use cohortdb::query::{RealText, Stop};
-use cohortdb::textfmt::{push_json_str, write_csv_record};
+use cohortdb::query::RealText;
+use cohortdb::textfmt::{push_json_str, visible, write_csv_record};
 use rusqlite::types::ValueRef;
 
-use super::Global;
+use super::Session;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
-    /// Aligned columns (the first 1000 rows size them) and a row count.
+    /// Aligned columns (the first 1000 rows, or the first MiB of them, size them) and a row
+    /// count; control characters in values escaped.
     Table,
     /// A header line, minimal quoting, LF line ends.
     Csv,
@@ -31,7 +35,8 @@ enum Format {
     Json,
     /// One object a line.
     Jsonl,
-    /// A GitHub-flavoured Markdown table (`|` escaped, line breaks as `<br>`).
+    /// A GitHub-flavoured Markdown table (`|` escaped, line breaks as `<br>`, other control
+    /// characters escaped).
     Markdown,
 }
 
@@ -150,17 +155,23 @@ fn push_tsv(out: &mut Vec<u8>, field: &[u8]) {
     }
 }
 
-/// A Markdown table row: `|` escaped, line breaks as `<br>`.
+/// A Markdown table row: `|` escaped, line breaks as `<br>`, other control and format
+/// characters escaped visibly.
 fn markdown_row(cells: &[String]) -> String {
     let mut line = String::from("|");
     for cell in cells {
         line.push(' ');
-        line.push_str(
-            &cell
-                .replace('|', "\\|")
-                .replace("\r\n", "<br>")
-                .replace('\n', "<br>"),
-        );
+        let cell = cell
+            .replace('|', "\\|")
+            .replace("\r\n", "<br>")
+            .replace('\n', "<br>");
+        // Tabs are data in a Markdown cell; everything else a terminal interprets is escaped.
+        for (i, piece) in cell.split('\t').enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            line.push_str(&visible(piece));
+        }
         line.push_str(" |");
     }
     line.push('\n');
@@ -171,210 +182,230 @@ fn markdown_row(cells: &[String]) -> String {
 /// streamed with those widths, so memory stays bounded whatever the row count.
 const TABLE_SAMPLE_ROWS: usize = 1000;
 
+/// The most text the sizing sample of `--format table` holds: wide rows fix the widths sooner,
+/// so a result of huge values streams in bounded memory too.
+const TABLE_SAMPLE_BYTES: usize = 1 << 20;
+
 /// The widest a table column is padded to (longer cells overflow their column).
 const TABLE_MAX_WIDTH: usize = 60;
 
-fn query_error(e: rusqlite::Error, timeout: Option<Duration>, reason: &StopCell) -> anyhow::Error {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
-        let stop = reason.lock().ok().and_then(|r| *r);
-        let timeout = match (stop, timeout) {
-            (Some(Stop::Timeout), Some(t)) => Some(t),
-            _ => None,
-        };
-        return cohortdb::Error::from(cohortdb::UsageError::QueryStopped { timeout }).into();
-    }
-    cohortdb::Error::Db {
-        query: "query",
-        source: e,
-    }
-    .into()
-}
-
-type StopCell = std::sync::Arc<std::sync::Mutex<Option<Stop>>>;
-
-pub fn run(global: &Global, args: QueryArgs) -> anyhow::Result<ExitCode> {
+pub fn run(s: &Session, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
         Format::Csv
     });
-    let mut store = Store::open_read_only(&global.db)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // A second handler cannot be installed in one process; `query` runs once per process.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
-    let sql = read_sql(&args)?;
-    let reason = cohortdb::query::install_limits(store.conn_mut(), args.timeout, stop)?;
-    let mut real = RealText::new(store.conn())?;
-    let mut stmt = cohortdb::query::prepare_read_only(store.conn(), &sql)?;
-    cohortdb::query::bind_params(&mut stmt, &args.params)?;
-    let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let mut rows = stmt.raw_query();
-    // The first row is read before anything is written: a statement that fails at once prints
-    // its error only, not a header followed by an error.
-    let mut next = rows
-        .next()
-        .map_err(|e| query_error(e, args.timeout, &reason))?;
-    let stdout = super::out::stdout();
-    let mut writer = RowWriter::new(format, &names, BufWriter::with_capacity(1 << 16, stdout));
-    writer.header()?;
-    while let Some(row) = next {
-        writer.row(row, &mut real)?;
-        next = rows
-            .next()
-            .map_err(|e| query_error(e, args.timeout, &reason))?;
-    }
-    writer.finish()?;
+    let request = QueryRequest {
+        sql: read_sql(&args)?,
+        params: Params::from_text(&args.params),
+        timeout: args.timeout,
+    };
+    let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut printer = Printer {
+        format,
+        out,
+        writer: None,
+        closed: false,
+    };
+    s.workspace().query(&request, s.ctx(), &mut printer)?;
+    printer.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CLI's [`RowSink`]: every row written in the chosen format as it comes.
+struct Printer<W: Write> {
+    format: Format,
+    out: W,
+    writer: Option<RowWriter>,
+    /// The reader of stdout went away: nothing more is written.
+    closed: bool,
+}
+
+impl<W: Write> Printer<W> {
+    /// Maps a write's outcome: a closed pipe means "stop" (`Ok(false)`), other errors fail.
+    fn written(&mut self, result: std::io::Result<()>) -> cohortdb::Result<bool> {
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(false)
+            }
+            Err(e) => Err(cohortdb::Error::io("stdout", e)),
+        }
+    }
+
+    /// Closes the document (json's bracket, the table's sample and count) and flushes.
+    fn finish(mut self) -> cohortdb::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(());
+        };
+        let result = writer.finish(&mut self.out).and_then(|()| self.out.flush());
+        self.written(result).map(|_| ())
+    }
+}
+
+impl<W: Write> RowSink for Printer<W> {
+    fn columns(&mut self, names: &[String]) -> cohortdb::Result<()> {
+        let mut writer = RowWriter::new(self.format, names);
+        let result = writer.header(&mut self.out);
+        self.writer = Some(writer);
+        self.written(result).map(|_| ())
+    }
+
+    fn row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<bool> {
+        if self.closed {
+            return Ok(false);
+        }
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(true);
+        };
+        let result = writer.row(&mut self.out, row, real)?;
+        self.written(result)
+    }
 }
 
 /// Writes one result's rows in one format as they come (only `table` holds a first sample to
 /// size its columns).
-struct RowWriter<'n, W: Write> {
+struct RowWriter {
     format: Format,
-    names: &'n [String],
-    out: W,
+    names: Vec<String>,
     table: Table,
     count: u64,
     /// Scratch buffers reused across rows.
     line: String,
-    fields: Vec<Vec<u8>>,
     bytes: Vec<u8>,
 }
 
-impl<'n, W: Write> RowWriter<'n, W> {
-    fn new(format: Format, names: &'n [String], out: W) -> Self {
+impl RowWriter {
+    fn new(format: Format, names: &[String]) -> Self {
         RowWriter {
             format,
-            names,
-            out,
+            names: names.to_vec(),
             table: Table::new(names),
             count: 0,
             line: String::new(),
-            fields: Vec::with_capacity(names.len()),
             bytes: Vec::new(),
         }
     }
 
     /// The header line(s) of the formats that have one.
-    fn header(&mut self) -> anyhow::Result<()> {
-        let names = self.names;
+    fn header(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         match self.format {
-            Format::Csv => write_csv_record(&mut self.out, names, b"\n")?,
+            Format::Csv => write_csv_record(out, &self.names, b"\n")?,
             Format::Tsv => {
-                for (i, name) in names.iter().enumerate() {
+                self.bytes.clear();
+                for (i, name) in self.names.iter().enumerate() {
                     if i > 0 {
                         self.bytes.push(b'\t');
                     }
                     push_tsv(&mut self.bytes, name.as_bytes());
                 }
                 self.bytes.push(b'\n');
-                self.out.write_all(&self.bytes)?;
+                out.write_all(&self.bytes)?;
             }
             Format::Markdown => {
-                self.out.write_all(markdown_row(names).as_bytes())?;
-                let rule: Vec<String> = names.iter().map(|_| "---".to_string()).collect();
-                self.out.write_all(markdown_row(&rule).as_bytes())?;
+                out.write_all(markdown_row(&self.names).as_bytes())?;
+                let rule: Vec<String> = self.names.iter().map(|_| "---".to_string()).collect();
+                out.write_all(markdown_row(&rule).as_bytes())?;
             }
-            Format::Json => self.out.write_all(b"[")?,
+            Format::Json => out.write_all(b"[")?,
             Format::Jsonl | Format::Table => {}
         }
         Ok(())
     }
 
     /// Every cell of `row` as text (what csv, tsv, markdown and table print).
-    fn texts(
-        &self,
-        row: &rusqlite::Row<'_>,
-        real: &mut RealText<'_>,
-    ) -> cohortdb::Result<Vec<Vec<u8>>> {
-        (0..self.names.len())
-            .map(|i| text_of(row.get_ref_unwrap(i), real))
-            .collect()
+    fn texts(row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<Vec<Vec<u8>>> {
+        row.iter().map(|v| text_of(*v, real)).collect()
     }
 
-    fn row(&mut self, row: &rusqlite::Row<'_>, real: &mut RealText<'_>) -> anyhow::Result<()> {
+    /// Writes one row. The outer result is a value that could not be formatted; the inner one
+    /// the write.
+    fn row(
+        &mut self,
+        out: &mut impl Write,
+        row: &[ValueRef<'_>],
+        real: &mut RealText<'_>,
+    ) -> cohortdb::Result<std::io::Result<()>> {
         let lossy = |cells: Vec<Vec<u8>>| -> Vec<String> {
             cells
                 .iter()
                 .map(|c| String::from_utf8_lossy(c).into_owned())
                 .collect()
         };
-        match self.format {
-            Format::Csv => {
-                self.fields = self.texts(row, real)?;
-                write_csv_record(&mut self.out, &self.fields, b"\n")?;
-            }
+        self.count += 1;
+        Ok(match self.format {
+            Format::Csv => write_csv_record(out, &RowWriter::texts(row, real)?, b"\n"),
             Format::Tsv => {
                 self.bytes.clear();
-                for (i, text) in self.texts(row, real)?.iter().enumerate() {
+                for (i, text) in RowWriter::texts(row, real)?.iter().enumerate() {
                     if i > 0 {
                         self.bytes.push(b'\t');
                     }
                     push_tsv(&mut self.bytes, text);
                 }
                 self.bytes.push(b'\n');
-                self.out.write_all(&self.bytes)?;
+                out.write_all(&self.bytes)
             }
             Format::Markdown => {
-                let cells = lossy(self.texts(row, real)?);
-                self.out.write_all(markdown_row(&cells).as_bytes())?;
+                let cells = lossy(RowWriter::texts(row, real)?);
+                out.write_all(markdown_row(&cells).as_bytes())
             }
-            Format::Json | Format::Jsonl => self.json_row(row, real)?,
+            Format::Json | Format::Jsonl => {
+                self.json_row(row, real)?;
+                out.write_all(self.line.as_bytes())
+            }
             Format::Table => {
-                let cells = lossy(self.texts(row, real)?);
-                self.table.push(&mut self.out, cells)?;
+                let cells = lossy(RowWriter::texts(row, real)?);
+                self.table.push(out, cells)
             }
-        }
-        self.count += 1;
-        Ok(())
+        })
     }
 
-    fn json_row(&mut self, row: &rusqlite::Row<'_>, real: &mut RealText<'_>) -> anyhow::Result<()> {
+    fn json_row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<()> {
         let line = &mut self.line;
         line.clear();
         if self.format == Format::Json {
-            line.push_str(if self.count == 0 { "\n  " } else { ",\n  " });
+            line.push_str(if self.count == 1 { "\n  " } else { ",\n  " });
         }
         line.push('{');
-        for (i, name) in self.names.iter().enumerate() {
+        for (i, (name, value)) in self.names.iter().zip(row).enumerate() {
             if i > 0 {
                 line.push_str(", ");
             }
             push_json_str(line, name, false);
             line.push_str(": ");
-            push_json_value(line, row.get_ref_unwrap(i), real)?;
+            push_json_value(line, *value, real)?;
         }
         line.push('}');
         if self.format == Format::Jsonl {
             line.push('\n');
         }
-        self.out.write_all(line.as_bytes())?;
         Ok(())
     }
 
-    /// Closes the document (json's bracket, the table's remaining rows) and flushes.
-    fn finish(mut self) -> anyhow::Result<()> {
+    /// Closes the document (json's bracket, the table's remaining rows).
+    fn finish(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         match self.format {
-            Format::Json => self
-                .out
-                .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?,
-            Format::Table => self.table.finish(&mut self.out, self.count)?,
-            _ => {}
+            Format::Json => out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" }),
+            Format::Table => self.table.finish(out, self.count),
+            _ => Ok(()),
         }
-        self.out.flush()?;
-        Ok(())
     }
 }
 
-/// An aligned table, streamed: the first [`TABLE_SAMPLE_ROWS`] rows are held to size the
-/// columns (capped at [`TABLE_MAX_WIDTH`]), then every row is written as it comes.
+/// An aligned table, streamed: the first [`TABLE_SAMPLE_ROWS`] rows (at most
+/// [`TABLE_SAMPLE_BYTES`] of text) are held to size the columns (capped at
+/// [`TABLE_MAX_WIDTH`]), then every row is written as it comes. Cells are escaped with
+/// [`visible`]: a value cannot move the cursor or break a row.
 struct Table {
     names: Vec<String>,
     widths: Vec<usize>,
     sample: Vec<Vec<String>>,
+    sample_bytes: usize,
     started: bool,
 }
 
@@ -384,23 +415,33 @@ fn width(s: &str) -> usize {
 
 impl Table {
     fn new(names: &[String]) -> Table {
+        let names: Vec<String> = names.iter().map(|n| visible(n).into_owned()).collect();
         Table {
-            names: names.to_vec(),
             widths: names.iter().map(|n| width(n)).collect(),
+            names,
             sample: Vec::new(),
+            sample_bytes: 0,
             started: false,
         }
     }
 
     fn push(&mut self, out: &mut impl Write, cells: Vec<String>) -> std::io::Result<()> {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| match visible(&c) {
+                std::borrow::Cow::Borrowed(_) => c,
+                std::borrow::Cow::Owned(escaped) => escaped,
+            })
+            .collect();
         if self.started {
             return self.print_row(out, &cells);
         }
         for (i, cell) in cells.iter().enumerate() {
             self.widths[i] = self.widths[i].max(width(cell).min(TABLE_MAX_WIDTH));
         }
+        self.sample_bytes += cells.iter().map(String::len).sum::<usize>();
         self.sample.push(cells);
-        if self.sample.len() >= TABLE_SAMPLE_ROWS {
+        if self.sample.len() >= TABLE_SAMPLE_ROWS || self.sample_bytes >= TABLE_SAMPLE_BYTES {
             self.start(out)?;
         }
         Ok(())
@@ -415,6 +456,7 @@ impl Table {
         for row in std::mem::take(&mut self.sample) {
             self.print_row(out, &row)?;
         }
+        self.sample_bytes = 0;
         Ok(())
     }
 
@@ -424,10 +466,9 @@ impl Table {
             if i > 0 {
                 line.push_str("  ");
             }
-            let shown: String = cell.replace('\n', "\\n");
-            line.push_str(&shown);
+            line.push_str(cell);
             if i + 1 < cells.len() {
-                line.push_str(&" ".repeat(self.widths[i].saturating_sub(width(&shown))));
+                line.push_str(&" ".repeat(self.widths[i].saturating_sub(width(cell))));
             }
         }
         writeln!(out, "{}", line.trim_end())

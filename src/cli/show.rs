@@ -1,17 +1,15 @@
 //! `cohortdb show COHORT_ID`: the record, the stored spec (`--spec`, `--spec-out DIR`) and the
 //! balance table (members per level of each axis, per stage; unbalanced axes marked).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
-use cohortdb::ids::CohortId;
 use cohortdb::show::{self, ShowReport};
 
-use super::Global;
-use super::render::{FormatArgs, colour_stdout};
+use super::Session;
+use super::render::{FormatArgs, TextOut, colour_stdout};
 
 /// Levels listed per axis in the text table (JSON lists all).
 const LEVELS_SHOWN: usize = 8;
@@ -31,7 +29,7 @@ pub struct ShowArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut impl Write, r: &ShowReport, colour: bool) -> std::io::Result<()> {
+fn print(out: &mut TextOut, r: &ShowReport, colour: bool) -> std::io::Result<()> {
     writeln!(out, "cohort        {}", r.cohort_id)?;
     writeln!(out, "content hash  {}:{}", r.hash_scheme, r.content_hash)?;
     writeln!(out, "spec hash     {}", r.spec_hash)?;
@@ -73,7 +71,10 @@ fn print(out: &mut impl Write, r: &ShowReport, colour: bool) -> std::io::Result<
                 levels.join(" ")
             );
             if colour && !axis.balanced {
-                writeln!(out, "\x1b[33m{line}\x1b[0m")?;
+                out.raw("\x1b[33m")?;
+                write!(out, "{line}")?;
+                out.raw("\x1b[0m")?;
+                writeln!(out)?;
             } else {
                 writeln!(out, "{line}")?;
             }
@@ -88,32 +89,41 @@ fn print(out: &mut impl Write, r: &ShowReport, colour: bool) -> std::io::Result<
     Ok(())
 }
 
-pub fn run(global: &Global, args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let id = CohortId::parse(&args.cohort_id)?;
-    let store = Store::open_read_only(&global.db)?;
+pub fn run(s: &Session, args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let ws = s.workspace();
     if args.spec || args.spec_out.is_some() {
-        let bundle = show::stored_bundle(store.conn(), &id)?;
-        let mut out = super::out::stdout();
+        let bundle = ws.spec_bundle(&args.cohort_id, s.ctx())?;
         if let Some(dir) = &args.spec_out {
+            let mut out = TextOut::stdout();
             for path in show::write_spec_bundle(&bundle, dir)? {
                 writeln!(out, "wrote {}", path.display())?;
             }
+            out.flush()?;
         } else {
             let config = bundle.files.get(&bundle.config).ok_or_else(|| {
                 cohortdb::Error::internal(
                     "a stored bundle holds its config file",
                     format!(
-                        "the stored bundle of {id} lacks its config file {:?}",
-                        bundle.config
+                        "the stored bundle of {} lacks its config file {:?}",
+                        args.cohort_id, bundle.config
                     ),
                 )
             })?;
-            out.write_all(config)?;
+            // The config file as it was built, byte for byte (the user redirects it to a file);
+            // on a terminal its text is escaped like every report.
+            if std::io::stdout().is_terminal() {
+                let mut out = TextOut::stdout();
+                out.write_all(config)?;
+                out.flush()?;
+            } else {
+                let mut out = super::out::stdout();
+                out.write_all(config)?;
+                out.flush()?;
+            }
         }
-        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let report = show::show(store.conn(), &id)?;
+    let report = ws.show(&args.cohort_id, s.ctx())?;
     args.format
         .emit(&report, |out, r| print(out, r, colour_stdout()))?;
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use cohortdb::seed::Seed;
 
 use cohortdb::textfmt::count;
 
-use super::Global;
+use super::Session;
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -23,8 +23,8 @@ pub struct SqlArgs {
     seed: Option<Seed>,
 }
 
-pub fn run(_global: &Global, args: SqlArgs) -> anyhow::Result<ExitCode> {
-    let (spec, plan) = super::load_plan(&args.spec)?;
+pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
+    let (spec, plan) = cohortdb::app::load_plan(&args.spec, None)?;
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
     let mut out = super::out::stdout();

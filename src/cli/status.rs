@@ -6,11 +6,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::Store;
-use cohortdb::ids::CohortId;
-use cohortdb::status::{self, CatalogState, Stale, StatusOptions, StatusReport};
+use cohortdb::app::StatusRequest;
+use cohortdb::status::{CatalogState, Stale, StatusReport};
 
-use super::Global;
+use super::Session;
 use super::render::{FormatArgs, verdict};
 
 #[derive(Debug, Args)]
@@ -54,17 +53,11 @@ fn print(out: &mut impl Write, report: &StatusReport) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn run(global: &Global, args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let ids = args
-        .cohort_ids
-        .iter()
-        .map(|id| CohortId::parse(id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let store = Store::open_read_only(&global.db)?;
-    let options = StatusOptions {
-        data_root: global.data_root.clone(),
+pub fn run(s: &Session, args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let request = StatusRequest {
+        cohort_ids: args.cohort_ids,
     };
-    let report = status::status(store.conn(), &global.db, &ids, &options)?;
+    let report = s.workspace().status(&request, s.ctx())?;
     args.format.emit(&report, print)?;
     Ok(verdict(report.is_current()))
 }

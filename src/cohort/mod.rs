@@ -132,6 +132,19 @@ pub fn build(
     plan: &Plan,
     seed: Option<&Seed>,
 ) -> Result<BuildReport> {
+    build_checked(store, id, spec, plan, seed, &|| Ok(()))
+}
+
+/// [`build`], calling `before_commit` right before the record is committed: an error from it
+/// (a stop the caller asked for) rolls the whole record back, so a stopped build leaves nothing.
+pub fn build_checked(
+    store: &mut Store,
+    id: &CohortId,
+    spec: &Spec,
+    plan: &Plan,
+    seed: Option<&Seed>,
+    before_commit: &dyn Fn() -> Result<()>,
+) -> Result<BuildReport> {
     let tx = store.write_transaction()?;
     let last_batch = record::last_batch(&tx)?;
     let existing = record::load(&tx, id.as_str())?;
@@ -165,6 +178,7 @@ pub fn build(
     computed.reuse = checks::check_registry_agreement(&tx, id, cohort_no)?;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     record::write(&tx, id.as_str(), &computed, &spec.bundle, &now)?;
+    before_commit()?;
     tx.commit().db("commit build")?;
     Ok(BuildReport {
         cohort_id: id.to_string(),

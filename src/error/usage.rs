@@ -254,6 +254,17 @@ pub enum UsageError {
     /// `query` without a statement.
     #[error("query: no SQL statement")]
     NoSql,
+    /// `verify --all` with one export folder (`--dir`): each cohort has its own.
+    #[error("verify: --dir names one cohort's export folder; it cannot be used with --all")]
+    DirWithAll,
+    /// Positional query parameters whose number is not the statement's.
+    #[error("query: the statement has {expected} parameter{}, {given} value{} given", if *expected == 1 { "" } else { "s" }, if *given == 1 { "" } else { "s" })]
+    ParameterCount {
+        /// The statement's parameters.
+        expected: usize,
+        /// The values given.
+        given: usize,
+    },
     /// `query --param NAME=…` for a parameter the statement does not have.
     #[error("query: --param {name}: the statement has no parameter :{}", name.trim_start_matches([':', '@', '$']))]
     NoSuchParameter {

@@ -111,6 +111,11 @@ pub trait ExportProgress: Sync {
     fn start(&self, total: u64);
     /// `n` more were written.
     fn advance(&self, n: u64);
+    /// True when the caller asked to stop: the export stops before its next file (files
+    /// already written are complete; running it again completes it).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// An [`ExportProgress`] that shows nothing.
@@ -299,6 +304,9 @@ pub fn export(
     // 2. Write: metadata, spec files, generated files, and the lock last.
     progress.start(missing.len() as u64);
     write_metadata(&stored, &options.gens_root, &missing, progress)?;
+    if progress.cancelled() {
+        return Err(Error::Interrupted);
+    }
     let mut repaired = Vec::new();
     for (ordinal, repair) in plan.repairs {
         let member = stored.members.get(ordinal as usize);
@@ -405,6 +413,9 @@ fn write_metadata(
                         write_one(*ordinal)?;
                         if i % 1024 == 1023 {
                             progress.advance(1024);
+                            if progress.cancelled() {
+                                return Err(Error::Interrupted);
+                            }
                         }
                     }
                     progress.advance((chunk.len() % 1024) as u64);

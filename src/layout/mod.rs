@@ -6,12 +6,14 @@
 //! `verify` and `migrate` (docs/architecture.md).
 
 pub mod atomic;
+pub mod data;
 pub mod files;
 pub mod metadata;
 pub mod paths;
 
 pub use crate::error::MetaError;
 pub use atomic::{write_atomic, write_dir, write_new, write_with};
+pub use data::DataLayout;
 pub use files::{
     LOCK_FORMAT, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, generated, lock_json, lock_json_for,
     membership_csv, metadata_json,

@@ -1,0 +1,138 @@
+//! The front door: one [`Workspace`] (a store and a data root) and one method per command, the
+//! only API the CLI (`src/cli/`) and the Python package (`python/src/lib.rs`) call.
+//!
+//! Everything a command decides besides its own algorithm lives here, once: where the default
+//! cohort folder, spec and gens root are (through [`DataLayout`]), which store a command opens
+//! and how (writers create and migrate it; readers never do), that a refused first command
+//! leaves no store file behind, which checks run before anything is written (the cohort id,
+//! the spec, `--max-rows`, a data root that holds catalogs), how a command reports progress
+//! and is stopped ([`Context`]), and the shape of every report ([`reports`]): the CLI prints
+//! it as text or as JSON (`docs/schema/`), Python builds its typed reports from the same
+//! document. docs/architecture.md, "The front door".
+
+pub mod context;
+mod inspect;
+mod query;
+pub mod reports;
+mod work;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, Result};
+use crate::ids::CohortId;
+use crate::layout::DataLayout;
+use crate::store::Store;
+
+pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
+pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
+pub use query::{Params, QueryRequest, RowSink};
+pub use reports::{
+    BackupReport, BuildReport, CohortsReport, ExplainReport, ImportReport, InitReport, VerifyReport,
+};
+pub use work::{
+    BuildRequest, ExportRequest, ImportRequest, VerifyRequest, VerifyTarget, load_plan,
+};
+
+/// A store and a data root: what every command works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    store: PathBuf,
+    layout: DataLayout,
+}
+
+impl Workspace {
+    /// A workspace over the store file `store` and the data root `data_root`, as given
+    /// (relative paths are relative to the current folder whenever a command runs).
+    pub fn new(store: impl Into<PathBuf>, data_root: impl Into<PathBuf>) -> Workspace {
+        Workspace {
+            store: store.into(),
+            layout: DataLayout::new(data_root.into()),
+        }
+    }
+
+    /// A workspace whose paths are made absolute now, against the current folder, so a later
+    /// change of folder (`os.chdir` in a notebook) does not move the store or the data root.
+    /// Symbolic links are not resolved.
+    pub fn anchored(store: impl AsRef<Path>, data_root: impl AsRef<Path>) -> Result<Workspace> {
+        let absolute = |p: &Path| std::path::absolute(p).at(p);
+        Ok(Workspace::new(
+            absolute(store.as_ref())?,
+            absolute(data_root.as_ref())?,
+        ))
+    }
+
+    /// The store file.
+    pub fn store_path(&self) -> &Path {
+        &self.store
+    }
+
+    /// The data layout under the data root.
+    pub fn layout(&self) -> &DataLayout {
+        &self.layout
+    }
+
+    /// The data root.
+    pub fn data_root(&self) -> &Path {
+        self.layout.root()
+    }
+
+    /// Opens the store for a writing command and runs `f`. When the command fails and the
+    /// store file did not exist before it, the file is removed again: a refused first command
+    /// leaves nothing behind.
+    fn writer<T>(&self, ctx: Context<'_>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let existed = self.store.exists();
+        let result = Store::open(&self.store).and_then(|mut store| {
+            ctx.cancel.watch(store.conn());
+            f(&mut store)
+        });
+        if result.is_err() && !existed {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.store.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        result.map_err(|e| ctx.cancel.explain(e))
+    }
+
+    /// Opens the store read-only (never created, never migrated).
+    fn reader(&self, ctx: Context<'_>) -> Result<Store> {
+        let store = Store::open_read_only(&self.store)?;
+        ctx.cancel.watch(store.conn());
+        Ok(store)
+    }
+
+    /// Opens the store for reading with temporary scratch tables (verify recomputes in them).
+    fn scratch(&self, ctx: Context<'_>) -> Result<Store> {
+        let store = Store::open_existing(&self.store)?;
+        ctx.cancel.watch(store.conn());
+        Ok(store)
+    }
+
+    /// A cohort id argument, checked before anything is read or written (D11).
+    fn cohort_id(id: &str) -> Result<CohortId> {
+        CohortId::parse(id)
+    }
+
+    /// Refuses a data root that does not exist when a command would read or write default
+    /// paths under it: a mistyped `--data-root` must not read as "nothing exported yet".
+    fn require_data_root(&self) -> Result<()> {
+        if self.data_root().is_dir() {
+            return Ok(());
+        }
+        Err(crate::UsageError::NoDataRoot {
+            path: self.data_root().display().to_string(),
+        }
+        .into())
+    }
+
+    /// `cohortdb init`: creates the store, or migrates an older one.
+    pub fn init(&self, ctx: Context<'_>) -> Result<InitReport> {
+        self.writer(ctx, |store| {
+            Ok(InitReport {
+                store: store.path().display().to_string(),
+                schema_version: store.schema_version(),
+            })
+        })
+    }
+}
