@@ -135,3 +135,17 @@ fn import_reports_each_file_and_explain_the_plan() {
     assert_eq!(plan["rows_before_rules"], 32);
     assert_eq!(plan["steps"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn init_and_backup_reports() {
+    let s = Sandbox::empty();
+    let init = validate("init.schema.json", &s.ok(&["init", "--json"]));
+    assert_eq!(init["store"], s.db().display().to_string());
+    let s = Sandbox::baseline();
+    let backup = validate(
+        "backup.schema.json",
+        &s.ok(&["backup", "copy.db", "--format", "json"]),
+    );
+    assert_eq!(backup["cohorts"], 1);
+    assert_eq!(backup["dest"], "copy.db");
+}

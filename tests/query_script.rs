@@ -123,7 +123,7 @@ fn parameter_and_input_errors_exit_2() {
     );
     let err = s.fails(&["query", "select 1", "--param", "x=1"]);
     assert!(
-        err.contains("--param x: the statement has no parameter :x"),
+        err.contains("a value was given for x, but the statement has no parameter :x"),
         "{err}"
     );
     let err = s.fails(&["query", "select 1", "--param", "novalue"]);

@@ -38,8 +38,8 @@ venv=target/py-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" || skip_python "python3 -m venv failed"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin pytest pandas ||
-  skip_python "cannot install maturin, pytest and pandas (no access to PyPI?)"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin pytest pandas jsonschema mypy ||
+  skip_python "cannot install maturin, pytest, pandas, jsonschema and mypy (no access to PyPI?)"
 
 cargo build --release --locked --bin cohortdb
 rm -rf target/wheels

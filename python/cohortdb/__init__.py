@@ -9,20 +9,37 @@
 >>> cohortdb.gen_id("draft", cohortdb.gen_signature("combo-1", "draft-A", "gen-model", 1))
 'd_21hnyjluy35totlo'
 
-Calls return typed reports (:mod:`cohortdb.reports`), errors raise typed exceptions
-(:mod:`cohortdb.errors`), long work releases the GIL. See docs/python.md.
+Every call runs the same request as the CLI command of the same name, through the library's one
+front door, and returns the same document the CLI prints with ``--format json`` as a typed
+report (:mod:`cohortdb.reports`). Errors raise typed exceptions (:mod:`cohortdb.errors`). Long
+calls release the GIL, stop on Ctrl-C (``KeyboardInterrupt``) and report progress to
+callbacks. See docs/python.md.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+import weakref
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from . import _native
 from .errors import (
     CatalogError,
     CohortdbError,
     CohortdbIOError,
+    DataError,
     GenIdError,
     NoStoreError,
     QueryError,
@@ -33,14 +50,22 @@ from .errors import (
     VerifyMismatch,
 )
 from .reports import (
+    BackupReport,
     BuildReport,
     CatalogFile,
+    CohortsReport,
     CohortSummary,
+    CohortVerification,
+    DiffReport,
+    ExplainReport,
     ExportReport,
     Finding,
     ImportReport,
+    InitReport,
+    ProgressEvent,
     ShowReport,
     StatusReport,
+    VerifyFailure,
     VerifyReport,
 )
 
@@ -56,20 +81,33 @@ __all__ = [
     "gen_signature_digest",
     "register_functions",
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_BATCH_BYTES",
+    "Shape",
+    "Params",
+    "ProgressCallback",
     # reports
+    "BackupReport",
     "BuildReport",
     "CatalogFile",
+    "CohortsReport",
     "CohortSummary",
+    "CohortVerification",
+    "DiffReport",
+    "ExplainReport",
     "ExportReport",
     "Finding",
     "ImportReport",
+    "InitReport",
+    "ProgressEvent",
     "ShowReport",
     "StatusReport",
+    "VerifyFailure",
     "VerifyReport",
     # errors
     "CatalogError",
     "CohortdbError",
     "CohortdbIOError",
+    "DataError",
     "GenIdError",
     "NoStoreError",
     "QueryError",
@@ -82,11 +120,19 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-#: Rows per batch when a query streams its result.
-DEFAULT_BATCH_SIZE = 10_000
+#: Rows per batch when a query streams its result (``batch_size``; at most 1,000,000).
+DEFAULT_BATCH_SIZE: int = _native.DEFAULT_BATCH_ROWS
+#: A batch is handed over once its values hold this many bytes, whatever ``batch_size`` says.
+DEFAULT_BATCH_BYTES: int = _native.DEFAULT_BATCH_BYTES
 
 PathLike = Union[str, "os.PathLike[str]"]
+#: Query parameters: positional (a sequence, for ``?`` and ``?N``) or named (a mapping, for
+#: ``:name``, ``@name``, ``$name``).
 Params = Optional[Union[Sequence[Any], Mapping[str, Any]]]
+#: How a batch of rows is handed over: a list of dicts, a list of tuples, or one list per column.
+Shape = Literal["dicts", "tuples", "columns"]
+#: A progress callback: called with each :class:`ProgressEvent` of a long call.
+ProgressCallback = Callable[[ProgressEvent], None]
 
 
 def gen_signature(*parts: Union[str, int]) -> str:
@@ -123,7 +169,8 @@ def register_functions(conn: "sqlite3.Connection") -> "sqlite3.Connection":
     """Adds ``gen_signature``, ``gen_id`` and ``gen_signature_digest`` to a ``sqlite3``
     connection (``create_function``, deterministic), so your own connection to the store —
     pandas' ``read_sql``, Datasette-style code — can call them as cohortdb's does. Returns
-    ``conn``.
+    ``conn``. (Your connection and a :class:`Store` may use one store file at once:
+    docs/python.md, "Sharing a store".)
 
     >>> import sqlite3
     >>> conn = register_functions(sqlite3.connect(":memory:"))
@@ -136,42 +183,80 @@ def register_functions(conn: "sqlite3.Connection") -> "sqlite3.Connection":
     return conn
 
 
+def _path(value: Optional[PathLike]) -> Optional[str]:
+    return None if value is None else os.fspath(value)
+
+
 class Store:
     """A cohortdb store (the SQLite file the CLI calls ``--db``) and its data root.
 
-    Each call works like one CLI command: it opens the store, does its work in one
-    transaction, and closes it, so a ``Store`` is cheap and may be shared between threads.
+    Each call works like one CLI command: it opens the store, does its work in one transaction,
+    and closes it, so a ``Store`` is cheap and may be shared between threads. ``init``,
     ``import_catalogs`` and ``build`` create the store file when it does not exist; the other
-    calls raise :class:`NoStoreError` then.
+    calls raise :class:`NoStoreError` then. Both paths are made absolute when the ``Store`` is
+    created, so a later ``os.chdir`` does not move them. ``with Store(...) as store:`` closes
+    the store's running queries at the end; ``os.fspath(store)`` is the store file.
 
     Args:
         path: the store file (the CLI's ``--db``, default ``cohorts.db``).
         data_root: the data layout root (``1_raw/``, ``combo_mappings.csv``, ``cohorts/``,
             ``gens/``; the CLI's ``--data-root``, default ``data``).
+        callbacks: functions called with each :class:`ProgressEvent` of a long call (build,
+            export, verify, import); one that raises stops the call and its exception is
+            raised.
     """
 
-    def __init__(self, path: PathLike = "cohorts.db", data_root: PathLike = "data") -> None:
-        self._native = _native.NativeStore(os.fspath(path), os.fspath(data_root))
+    def __init__(
+        self,
+        path: PathLike = "cohorts.db",
+        data_root: PathLike = "data",
+        *,
+        callbacks: Optional[Sequence[ProgressCallback]] = None,
+    ) -> None:
+        self._native = _native.NativeStore(os.fspath(path), os.fspath(data_root), list(callbacks or []))
+        self._queries: "weakref.WeakSet[_native.Batches]" = weakref.WeakSet()
+        self._closed = False
 
     @property
     def path(self) -> str:
-        """The store file."""
+        """The store file (absolute)."""
         return str(self._native.db)
 
     @property
     def data_root(self) -> str:
-        """The data root."""
+        """The data root (absolute)."""
         return str(self._native.data_root)
 
     def __repr__(self) -> str:
         return f"cohortdb.Store({self.path!r}, data_root={self.data_root!r})"
 
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops every query still streaming from this store; later calls raise
+        :class:`CohortdbError`. (Nothing else stays open between calls.)"""
+        self._closed = True
+        for batches in list(self._queries):
+            batches.close()
+
+    def _store(self) -> "_native.NativeStore":
+        if self._closed:
+            raise CohortdbError(f"the store {self.path} is closed", kind="usage", file=self.path)
+        return self._native
+
     # -- commands ---------------------------------------------------------------------------
 
-    def init(self) -> int:
-        """Creates the store file, or migrates an older one (``cohortdb init``); returns its
-        schema version. Not needed before ``import_catalogs``, which creates the store too."""
-        return self._native.init()
+    def init(self) -> InitReport:
+        """Creates the store file, or migrates an older one (``cohortdb init``). Not needed
+        before ``import_catalogs``, which creates the store too."""
+        return InitReport.from_dict(self._store().init())
 
     def import_catalogs(self, kind: Optional[str] = None, file: Optional[PathLike] = None) -> ImportReport:
         """Imports catalogs append-only (``cohortdb import``): every file of the data layout,
@@ -185,8 +270,7 @@ class Store:
                 "import_catalogs: give both kind and file, or neither (every catalog of the layout)",
                 kind="usage",
             )
-        raw = self._native.import_catalogs(kind, None if file is None else os.fspath(file))
-        return ImportReport.from_dict(raw)
+        return ImportReport.from_dict(self._store().import_catalogs(kind, _path(file)))
 
     def build(
         self,
@@ -198,15 +282,13 @@ class Store:
         """Builds cohort ``cohort_id`` (``cohortdb build``) from ``spec`` (a file or folder;
         default ``<data_root>/cohorts/<cohort_id>/spec/config.yaml``) and stores its immutable
         record. ``seed`` (an int of any size, D23) overrides the spec's ``output.seed``;
-        ``max_rows`` refuses larger products before any work.
+        ``max_rows`` refuses larger products before any work. Ctrl-C rolls the build back
+        (the ``KeyboardInterrupt`` says so when the record had already been committed).
 
         Raises :class:`SpecError` (``file``, ``line``, ``yaml_path``), :class:`RefusedError`
         (missing catalog rows, collisions, a changed record) or :class:`UsageError`.
         """
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise UsageError(f"seed must be an int, found {type(seed).__name__}", kind="usage", value=repr(seed))
-        raw = self._native.build(cohort_id, None if spec is None else os.fspath(spec), seed, max_rows)
-        return BuildReport.from_dict(raw)
+        return BuildReport.from_dict(self._store().build(cohort_id, _path(spec), seed, max_rows))
 
     def export(
         self,
@@ -220,40 +302,30 @@ class Store:
         ``manifest.json``, ``spec/``, ``cohort.lock.json`` under ``out`` (default
         ``<data_root>/cohorts/<cohort_id>``) and each member's ``metadata.json`` under
         ``gens_root`` (default ``<data_root>/gens``). ``force`` replaces generated files that
-        differ. ``repair`` rewrites a ``metadata.json`` that is not valid JSON from the record
-        (the report's ``repaired`` lists what each held); a valid file that disagrees is still
-        refused.
+        differ. ``repair`` rewrites a ``metadata.json`` that is not valid JSON from the record;
+        a valid file that disagrees is still refused.
 
         Raises :class:`RefusedError` when existing files belong to other generations.
         """
-        raw = self._native.export(
-            cohort_id,
-            None if out is None else os.fspath(out),
-            None if gens_root is None else os.fspath(gens_root),
-            force,
-            repair,
-        )
+        raw = self._store().export(cohort_id, _path(out), _path(gens_root), force, repair)
         return ExportReport.from_dict(raw)
 
     def verify(
         self,
-        cohort_id: str,
+        cohort_id: Optional[str] = None,
+        *,
         store_only: bool = False,
         dir: Optional[PathLike] = None,
         gens_root: Optional[PathLike] = None,
         check: bool = False,
     ) -> VerifyReport:
-        """Proves a stored cohort reproduces from its hash, and (unless ``store_only``) that
-        its exported files in ``dir`` (default ``<data_root>/cohorts/<cohort_id>``) are intact
-        (``cohortdb verify``). Returns the report; with ``check=True`` a report that does not
-        match raises :class:`VerifyMismatch` instead (the CLI's exit 1).
+        """Proves a stored cohort (or, with no ``cohort_id``, every stored cohort) reproduces
+        from its hash, and unless ``store_only`` that its exported files in ``dir`` (default
+        ``<data_root>/cohorts/<cohort_id>``) are intact (``cohortdb verify``). Returns the
+        report; with ``check=True`` a report that does not match raises
+        :class:`VerifyMismatch` instead (the CLI's exit 1).
         """
-        raw = self._native.verify(
-            cohort_id,
-            store_only,
-            None if dir is None else os.fspath(dir),
-            None if gens_root is None else os.fspath(gens_root),
-        )
+        raw = self._store().verify(cohort_id, store_only, _path(dir), _path(gens_root))
         report = VerifyReport.from_dict(raw)
         if check and not report.matches:
             raise VerifyMismatch(report)
@@ -261,44 +333,83 @@ class Store:
 
     def status(self, *cohort_ids: str) -> StatusReport:
         """Which stored cohorts are no longer current (``cohortdb status``): spec files changed
-        on disk, catalogs changed since the build, exports missing or differing; with no id,
-        every cohort and the catalog files. ``report.current`` is the CLI's exit 0."""
-        return StatusReport(**self._native.status(list(cohort_ids)))
+        on disk, exports missing or differing; with no id, every cohort and the catalog files.
+        ``report.current`` is the CLI's exit 0."""
+        return StatusReport.from_dict(self._store().status(list(cohort_ids)))
 
     def show(self, cohort_id: str) -> ShowReport:
         """A stored cohort's record and balance table (``cohortdb show``)."""
-        return ShowReport(**self._native.show(cohort_id))
+        return ShowReport.from_dict(self._store().show(cohort_id))
 
-    def cohorts(self) -> List[CohortSummary]:
+    def spec(self, cohort_id: str) -> Dict[str, Any]:
+        """A stored cohort's spec as data: its config file (YAML or JSON) read into dicts and
+        lists, ``@file:`` includes as written (``cohortdb show --spec``)."""
+        value: Dict[str, Any] = self._store().spec(cohort_id)
+        return value
+
+    def spec_files(self, cohort_id: str) -> Dict[str, bytes]:
+        """A stored cohort's spec bundle: each file's path in the bundle and its exact bytes,
+        the config file first (``cohortdb show --spec-out``)."""
+        files: Dict[str, bytes] = self._store().spec_files(cohort_id)
+        return files
+
+    def diff(self, a: str, b: str, stat_only: bool = False) -> DiffReport:
+        """What differs between ``a`` and ``b`` (``cohortdb diff``): stored cohort ids or spec
+        folders; ``stat_only`` gives counts without member and row lists."""
+        return DiffReport.from_dict(self._store().diff(a, b, stat_only))
+
+    def explain(self, spec: PathLike) -> ExplainReport:
+        """A spec's plan step by step, without building a row (``cohortdb explain``)."""
+        return ExplainReport.from_dict(self._store().explain(os.fspath(spec)))
+
+    def cohorts(self) -> CohortsReport:
         """The stored cohorts (``cohortdb cohorts``), by id."""
-        return [CohortSummary(**c) for c in self._native.cohorts()]
+        return CohortsReport.from_dict(self._store().cohorts())
+
+    def backup(self, dest: PathLike) -> BackupReport:
+        """A consistent, self-contained copy of the store in the new file ``dest``
+        (``cohortdb backup``), safe while others use the store."""
+        return BackupReport.from_dict(self._store().backup(os.fspath(dest)))
 
     # -- SQL --------------------------------------------------------------------------------
+
+    def _track(self, batches: "_native.Batches") -> "_native.Batches":
+        self._queries.add(batches)
+        return batches
 
     def iter_batches(
         self,
         sql: str,
         params: Params = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        shape: str = "dicts",
+        shape: Shape = "dicts",
+        max_bytes: int = DEFAULT_BATCH_BYTES,
     ) -> "_native.Batches":
         """Runs one read-only statement and returns an iterator of batches of at most
-        ``batch_size`` rows: lists of dicts (``shape="dicts"``), lists of tuples
-        (``"tuples"``), or one list per column (``"columns"``). The statement runs on its own
-        thread and connection, at most two batches ahead, so any result streams in bounded
-        memory; ``.columns`` names the columns; closing or dropping the iterator stops it.
+        ``batch_size`` rows (1 to 1,000,000) and about ``max_bytes`` bytes: lists of dicts
+        (``shape="dicts"``), lists of tuples (``"tuples"``), or one list per column
+        (``"columns"``). The statement runs on its own thread and connection, at most two
+        batches ahead, so any result streams in bounded memory; ``.columns`` names the columns;
+        ``.close()`` (or dropping the iterator, or closing the store) stops it at once; Ctrl-C
+        while it waits raises ``KeyboardInterrupt``. An iterator cannot be used after
+        ``fork()``.
 
         ``params`` are positional (a sequence, for ``?``/``?N``) or named (a mapping, for
-        ``:name``). The store's views (``membership``, ``cohorts``, ``templates``, …) and the
-        gen_id functions are available. Raises :class:`QueryError` for a statement that would
-        write, is not valid SQL, or whose parameters do not match.
+        ``:name``); every parameter of the statement needs a value. The store's views
+        (``membership``, ``cohorts``, ``templates``, …) and the gen_id functions are available.
+        Raises :class:`QueryError` for a statement that would write or is not valid SQL,
+        :class:`UsageError` when the parameters do not match.
         """
-        return self._native.query_batches(sql, params, batch_size, shape)
+        return self._track(self._store().query_batches(sql, params, batch_size, shape, max_bytes))
 
     def iter_query(self, sql: str, params: Params = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Dict[str, Any]]:
         """Like :meth:`query`, but yields one dict per row as it streams (bounded memory)."""
-        for batch in self.iter_batches(sql, params, batch_size, "dicts"):
-            yield from batch
+        batches = self.iter_batches(sql, params, batch_size, "dicts")
+        try:
+            for batch in batches:
+                yield from batch
+        finally:
+            batches.close()
 
     def query(self, sql: str, params: Params = None) -> List[Dict[str, Any]]:
         """Runs one read-only statement (``cohortdb query``) and returns its rows as a list of
@@ -312,30 +423,38 @@ class Store:
 
     def query_df(self, sql: str, params: Params = None, batch_size: int = DEFAULT_BATCH_SIZE) -> "pandas.DataFrame":
         """Runs one read-only statement and returns a pandas DataFrame, filled column by column
-        from streamed batches (no per-row Python objects). Needs pandas (``pip install
-        pandas``); it is not a dependency of cohortdb.
+        from streamed batches (no per-row Python objects). An empty result keeps its columns,
+        typed ``object``. Needs pandas (``pip install pandas``); it is not a dependency of
+        cohortdb.
         """
-        try:
-            import pandas
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise ImportError("query_df needs pandas: pip install pandas") from e
-        batches = self.iter_batches(sql, params, batch_size, "columns")
-        columns: List[List[Any]] = [[] for _ in batches.columns]
-        for batch in batches:
-            for column, values in zip(columns, batch):
-                column.extend(values)
-        names = batches.columns
-        if len(set(names)) == len(names):
-            return pandas.DataFrame(dict(zip(names, columns)), columns=names)
-        frame = pandas.DataFrame({i: c for i, c in enumerate(columns)})
-        frame.columns = names
-        return frame
+        return _frame(self.iter_batches(sql, params, batch_size, "columns"))
 
     def membership(self, cohort_id: str) -> List[Dict[str, Any]]:
         """A cohort's members in ``membership.csv`` order: dicts with ``stage``, ``gen_id``,
-        ``parent_gen_id``, ``combo_id``, ``template_id``, ``llm_model_id``, ``replicate``."""
-        return self.query(_native.NativeStore.membership_sql, [cohort_id])
+        ``parent_gen_id``, ``combo_id``, ``template_id``, ``llm_model_id``, ``replicate``.
+        An unknown cohort id raises :class:`UsageError`."""
+        rows: List[Dict[str, Any]] = []
+        for batch in self._track(self._store().membership_batches(cohort_id, DEFAULT_BATCH_SIZE, "dicts")):
+            rows.extend(batch)
+        return rows
 
     def membership_df(self, cohort_id: str) -> "pandas.DataFrame":
         """:meth:`membership` as a pandas DataFrame (needs pandas)."""
-        return self.query_df(_native.NativeStore.membership_sql, [cohort_id])
+        return _frame(self._track(self._store().membership_batches(cohort_id, DEFAULT_BATCH_SIZE, "columns")))
+
+
+def _frame(batches: "_native.Batches") -> "pandas.DataFrame":
+    """A DataFrame from ``shape="columns"`` batches."""
+    try:
+        import pandas
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("query_df and membership_df need pandas: pip install pandas") from e
+    names = batches.columns
+    columns: List[List[Any]] = [[] for _ in names]
+    for batch in batches:
+        for column, values in zip(columns, batch):
+            column.extend(values)
+    series = [pandas.Series(values, dtype=object if not values else None) for values in columns]
+    frame = pandas.concat(series, axis=1) if series else pandas.DataFrame()
+    frame.columns = pandas.Index(names)
+    return frame

@@ -1,23 +1,28 @@
 """The exceptions cohortdb raises.
 
 Every exception derives from :class:`CohortdbError`. Its ``str()`` is the text the CLI prints
-after ``error:``, and its attributes carry the same facts as fields: ``file``, ``line``,
-``column`` and ``yaml_path`` (where in the user's input the problem is), ``value`` (the
-offending value, when the error names one), and ``detail`` (the further lines the CLI prints:
-lists, side-by-side comparisons, then ``hint: …`` lines), ``hints`` (the hints alone) and
-``kind`` (the library's name for the kind of error: ``spec``, ``catalog``, ``usage``, ``build``,
-``bad_store``, …). Attributes that do not apply are ``None`` (``detail`` and ``hints`` are empty
-lists).
+after ``error:``, and every exception has the same attributes, ``None`` where they do not
+apply (``detail`` and ``hints`` are then empty lists): ``kind`` (the library's name for the
+kind of error: ``spec``, ``catalog``, ``usage``, ``build``, ``bad_store``, ``io``, …),
+``file``, ``line``, ``column`` and ``yaml_path`` (where in the user's input the problem is),
+``value`` (the offending value), ``errno`` (the operating system's error number, for I/O
+errors), ``query`` (the failing statement's name, for store errors), ``detail`` (the further
+lines the CLI prints: lists, comparisons, then ``hint: …`` lines) and ``hints`` (the hints
+alone).
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .reports import Finding, VerifyReport
 
 __all__ = [
     "CohortdbError",
     "SpecError",
     "CatalogError",
+    "DataError",
     "UsageError",
     "RefusedError",
     "StoreError",
@@ -30,20 +35,20 @@ __all__ = [
 
 
 class CohortdbError(Exception):
-    """Base class of every cohortdb error.
+    """Base class of every cohortdb error (see the module's documentation for the
+    attributes)."""
 
-    Attributes:
-        message: the error's text (also ``str(error)``).
-        detail: further lines (lists, comparisons, then ``hint: …`` lines), as the CLI prints
-            them.
-        hints: the hints alone.
-        kind: the library's name for the kind of error (``spec``, ``usage``, ``build``, …).
-        file: the file the error is about, or ``None``.
-        line: the 1-based line in ``file``, or ``None``.
-        column: the 1-based column in ``file``, or ``None``.
-        yaml_path: the path inside a YAML/JSON file (``axes.flag[0]``), or ``None``.
-        value: the offending value, when the error names one, or ``None``.
-    """
+    message: str
+    detail: List[str]
+    hints: List[str]
+    kind: Optional[str]
+    file: Optional[str]
+    line: Optional[int]
+    column: Optional[int]
+    yaml_path: Optional[str]
+    value: Optional[str]
+    errno: Optional[int]
+    query: Optional[str]
 
     def __init__(
         self,
@@ -57,29 +62,41 @@ class CohortdbError(Exception):
         column: Optional[int] = None,
         yaml_path: Optional[str] = None,
         value: Optional[str] = None,
-        **extra: Any,
+        errno: Optional[int] = None,
+        query: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.detail: List[str] = list(detail or [])
-        self.hints: List[str] = list(hints or [])
+        self.detail = list(detail or [])
+        self.hints = list(hints or [])
         self.kind = kind
         self.file = file
         self.line = line
         self.column = column
         self.yaml_path = yaml_path
         self.value = value
-        for name, field in extra.items():
-            setattr(self, name, field)
+        self.errno = errno
+        self.query = query
 
     def __str__(self) -> str:
         return self.message
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
         """The error as a plain dict: its class name, message and fields."""
-        out = {"error": type(self).__name__}
-        out.update({k: v for k, v in vars(self).items() if not k.startswith("_")})
-        return out
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "detail": list(self.detail),
+            "hints": list(self.hints),
+            "kind": self.kind,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "yaml_path": self.yaml_path,
+            "value": self.value,
+            "errno": self.errno,
+            "query": self.query,
+        }
 
 
 class SpecError(CohortdbError, ValueError):
@@ -92,9 +109,14 @@ class CatalogError(CohortdbError, ValueError):
     and ``column`` say where."""
 
 
+class DataError(CohortdbError, ValueError):
+    """A data file other than a catalog or spec (a ``membership.csv``, a ``metadata.json``) is
+    invalid: ``file`` and ``line`` say where."""
+
+
 class UsageError(CohortdbError, ValueError):
-    """An argument is invalid: a bad cohort id, an unknown catalog kind, a product larger than
-    ``max_rows``."""
+    """An argument is invalid: a bad or unknown cohort id, an unknown catalog kind, a product
+    larger than ``max_rows``, query parameters that do not match."""
 
 
 class RefusedError(CohortdbError):
@@ -106,49 +128,50 @@ class StoreError(CohortdbError):
     """The store could not be opened, migrated or read. ``query`` names the failing statement
     when one failed; ``file`` the store file when it is about the file."""
 
-    query: Optional[str] = None
-
 
 class NoStoreError(StoreError):
     """There is no store at ``file`` (run ``import_catalogs()`` first)."""
 
 
 class QueryError(StoreError, ValueError):
-    """A statement given to ``query`` is not one read-only statement, is not valid SQL, or its
-    parameters do not match."""
+    """A statement given to ``query`` is not one read-only statement or is not valid SQL."""
 
 
 class CohortdbIOError(CohortdbError, OSError):
     """Reading or writing ``file`` failed; ``errno`` is the operating system's error number."""
 
-    errno: Optional[int] = None  # type: ignore[assignment]
-
 
 class GenIdError(CohortdbError, ValueError):
     """``gen_id``, ``gen_signature`` or ``gen_signature_digest`` refused its arguments (an
-    empty part, an unknown stage, a non-integer replicate)."""
+    empty part, an unknown stage, a non-integer replicate, text that is not UTF-8)."""
 
 
 class VerifyMismatch(CohortdbError):
     """``Store.verify(..., check=True)`` found differences.
 
     Attributes:
-        cohort_id: the cohort.
         report: the full :class:`cohortdb.VerifyReport`.
         differences: the findings that differ (``report.differences``).
-        file: the first differing file, when a difference concerns a file.
+        cohort_ids: the cohorts that differ or could not be checked.
     """
 
-    def __init__(self, report: Any) -> None:
+    report: "VerifyReport"
+    differences: "List[Finding]"
+    cohort_ids: List[str]
+
+    def __init__(self, report: "VerifyReport") -> None:
         differences = report.differences
-        lines = [f.message for f in differences]
+        lines = [f.text for f in differences] + [f"{e.cohort_id}: {e.error}" for e in report.errors]
         first = lines[0] if lines else "differences found"
-        files = [f.data.get("file") for f in differences if f.data.get("file")]
+        files = [f.file for f in differences if f.file]
+        cohort_ids = [c.cohort_id for c in report.cohorts if not c.matches]
+        cohort_ids += [e.cohort_id for e in report.errors]
         super().__init__(
-            f"cohort {report.cohort_id} does not verify: {first}",
+            f"{', '.join(cohort_ids) or 'the store'} does not verify: {first}",
             detail=lines[1:],
-            file=str(files[0]) if files else None,
+            kind="verify_mismatch",
+            file=files[0] if files else None,
         )
-        self.cohort_id: str = report.cohort_id
         self.report = report
         self.differences = differences
+        self.cohort_ids = cohort_ids

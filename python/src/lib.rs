@@ -1,24 +1,30 @@
 //! `cohortdb._native`: the compiled half of the `cohortdb` Python package (docs/python.md).
 //!
-//! It calls the same library as the CLI — no subprocess — and returns plain Python data
-//! (dicts, lists, str, int) that the pure-Python half (`python/cohortdb/`) turns into report
-//! classes. Library errors become the exception classes of `cohortdb.errors`, with the fields
-//! of the error (file, line, column, YAML path, detail lines). Every call that reads files or
-//! the store releases the GIL while it works.
+//! A thin shell over the library's front door, `cohortdb::app::Workspace`: every method builds
+//! the same request the CLI builds, runs it, and returns the same report document the CLI prints
+//! with `--format json` (plain dicts and lists), which the pure-Python half
+//! (`python/cohortdb/`) wraps in typed classes. Nothing here decides a path, a default or a
+//! policy.
+//!
+//! Long calls run on a worker thread while the calling thread waits without the GIL and lets
+//! Python run its signal handlers every [`POLL`]: Ctrl-C (`KeyboardInterrupt`) stops the work
+//! through the library's stop token — a build is rolled back unless it had committed, which the
+//! raised `KeyboardInterrupt` then says. Progress events go to the user's callbacks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
 
-use cohortdb::catalog::import::NoProgress;
-use cohortdb::catalog::{self, CatalogKind, ImportReport};
-use cohortdb::cohort;
-use cohortdb::export::{self, ExportOptions, NoExportProgress};
-use cohortdb::ids::CohortId;
+use cohortdb::Error;
+use cohortdb::app::{
+    self, BuildRequest, Cancel, Context, DiffRequest, Event, Events, ExplainRequest, ExportRequest,
+    ImportRequest, Params, QueryRequest, RowSink, StatusRequest, VerifyRequest, VerifyTarget,
+    Workspace,
+};
+use cohortdb::query::RealText;
 use cohortdb::seed::Seed;
-use cohortdb::verify::{self, VerifyOptions};
-use cohortdb::{Error, Store, UsageError};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use pyo3::{IntoPyObjectExt, create_exception};
@@ -26,6 +32,22 @@ use rusqlite::types::{Value, ValueRef};
 
 /// The statement behind `Store.membership()`.
 const MEMBERSHIP_SELECT: &str = include_str!("../../sql/python_membership_select.sql");
+
+/// How often a waiting call lets Python run its signal handlers (Ctrl-C).
+const POLL: Duration = Duration::from_millis(100);
+
+/// Progress events reach the callbacks at most this often (a task's start and finish always).
+const EVENT_EVERY: Duration = Duration::from_millis(200);
+
+/// Rows per query batch unless `batch_size` says otherwise.
+const DEFAULT_BATCH_ROWS: usize = 10_000;
+
+/// The most rows a query batch may hold (`batch_size`).
+const MAX_BATCH_ROWS: usize = 1_000_000;
+
+/// A batch is sent once its values hold this many bytes, whatever `batch_size` says, so a
+/// result of wide rows streams in bounded memory too.
+const DEFAULT_BATCH_BYTES: usize = 16 << 20;
 
 create_exception!(
     _native,
@@ -60,6 +82,7 @@ fn class_of(err: &Error) -> &'static str {
     match err.kind_name() {
         "spec" => "SpecError",
         "catalog" => "CatalogError",
+        "data" => "DataError",
         "usage" => "UsageError",
         "build" | "export_refused" | "migrate_refused" => "RefusedError",
         "read_only" => "QueryError",
@@ -67,51 +90,51 @@ fn class_of(err: &Error) -> &'static str {
         "db" | "migration" | "bad_store" => "StoreError",
         "no_store" => "NoStoreError",
         "io" => "CohortdbIOError",
-        // Data files (membership.csv, metadata.json) are read only by `migrate`, which the
-        // package does not offer; internal errors are bugs.
         _ => "CohortdbError",
     }
 }
 
 /// Turns a library error into the typed Python exception (see `cohortdb/errors.py`): the
-/// CLI's message, its detail and hint lines, and the error's fields.
+/// CLI's message, its detail and hint lines, and every field (`None` when it does not apply).
 fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
     let message = err.to_string();
     let hints = err.hints();
     let mut detail = err.detail();
     detail.extend(hints.iter().map(|h| format!("hint: {h}")));
-    let mut fields: Vec<(&str, PyResult<Py<PyAny>>)> = vec![
+    let loc = err.location();
+    let errno = match &err {
+        Error::Io { source, .. } => source.raw_os_error(),
+        _ => None,
+    };
+    let query = match &err {
+        Error::Db { query, .. } if *query != "query" => Some(*query),
+        _ => None,
+    };
+    let fields: Vec<(&str, PyResult<Py<PyAny>>)> = vec![
         ("kind", err.kind_name().into_py_any(py)),
         ("detail", detail.into_py_any(py)),
         ("hints", hints.into_py_any(py)),
         ("value", err.value().into_py_any(py)),
+        ("file", loc.as_ref().map(|l| l.path.clone()).into_py_any(py)),
+        ("line", loc.as_ref().and_then(|l| l.line).into_py_any(py)),
+        (
+            "column",
+            loc.as_ref().and_then(|l| l.column).into_py_any(py),
+        ),
+        (
+            "yaml_path",
+            loc.as_ref()
+                .and_then(|l| l.yaml_path.clone())
+                .into_py_any(py),
+        ),
+        ("errno", errno.into_py_any(py)),
+        ("query", query.into_py_any(py)),
     ];
-    if let Some(loc) = err.location() {
-        fields.push(("file", loc.path.clone().into_py_any(py)));
-        fields.push(("line", loc.line.into_py_any(py)));
-        fields.push(("column", loc.column.into_py_any(py)));
-        fields.push(("yaml_path", loc.yaml_path.clone().into_py_any(py)));
-    }
-    match &err {
-        Error::Db { query, .. } if *query != "query" => {
-            fields.push(("query", query.into_py_any(py)));
-        }
-        Error::Io { source, .. } => fields.push(("errno", source.raw_os_error().into_py_any(py))),
-        _ => {}
-    }
     let fields: Vec<(&str, Py<PyAny>)> = fields
         .into_iter()
         .filter_map(|(name, value)| value.ok().map(|v| (name, v)))
         .collect();
     typed_error(py, class_of(&err), message, &fields)
-}
-
-/// Runs `f` without the GIL and maps its error to the typed exception.
-fn detached<T: Send>(
-    py: Python<'_>,
-    f: impl FnOnce() -> cohortdb::Result<T> + Send,
-) -> PyResult<T> {
-    py.detach(f).map_err(|e| to_py_err(py, e))
 }
 
 /// Converts a JSON value (a serialised report) into Python objects.
@@ -143,7 +166,7 @@ fn json_to_py<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound
     })
 }
 
-/// Serialises a report and converts it (reports derive `serde::Serialize`).
+/// A report as the same document `--format json` prints (reports derive `serde::Serialize`).
 fn report_to_py<'py>(
     py: Python<'py>,
     report: &impl serde::Serialize,
@@ -153,98 +176,231 @@ fn report_to_py<'py>(
     json_to_py(py, &value)
 }
 
-fn import_report_to_py<'py>(py: Python<'py>, report: &ImportReport) -> PyResult<Bound<'py, PyAny>> {
-    let files = PyList::empty(py);
-    for f in &report.files {
-        let d = PyDict::new(py);
-        d.set_item("kind", f.kind.name())?;
-        d.set_item("label", f.kind.label())?;
-        d.set_item("path", &f.path)?;
-        d.set_item("present", f.present)?;
-        d.set_item("added", f.added)?;
-        d.set_item("unchanged", f.unchanged)?;
-        d.set_item("batch_id", f.batch_id)?;
-        d.set_item("warnings", f.warnings.clone())?;
-        files.append(d)?;
-    }
-    let d = PyDict::new(py);
-    d.set_item("files", files)?;
-    d.set_item("added", report.added())?;
-    Ok(d.into_any())
+/// The user's progress callbacks, called with each event as a dict (the same document as
+/// [`Event`] serialises to). A callback that raises stops the work; its exception is raised.
+struct PyEvents<'a> {
+    callbacks: &'a [Py<PyAny>],
+    cancel: &'a Cancel,
+    failed: Mutex<Option<PyErr>>,
+    last: Mutex<Option<Instant>>,
 }
 
-/// Refuses an import of the data layout that would find no catalog file at all (a missing or
-/// mistyped data root), before the store is opened or created — as `cohortdb import` does.
-fn require_some_catalog(root: &Path) -> cohortdb::Result<()> {
-    if CatalogKind::ALL
-        .iter()
-        .any(|k| k.layout_path(root).exists())
-    {
-        return Ok(());
-    }
-    Err(UsageError::NothingToImport {
-        root: root.display().to_string(),
-        is_dir: root.is_dir(),
-        expected: CatalogKind::ALL
-            .iter()
-            .map(|k| k.layout_path(root).display().to_string())
-            .collect(),
-    }
-    .into())
-}
-
-/// Opens the store for a writing call and runs `f`. When the call fails and the store file did
-/// not exist before it, the file is removed again, as the CLI does: a refused first command
-/// leaves nothing behind.
-fn with_new_or_existing_store<T>(
-    db: &Path,
-    f: impl FnOnce(&mut Store) -> cohortdb::Result<T>,
-) -> cohortdb::Result<T> {
-    let existed = db.exists();
-    let result = Store::open(db).and_then(|mut store| f(&mut store));
-    if result.is_err() && !existed {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = db.as_os_str().to_owned();
-            path.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(path));
+impl Events for PyEvents<'_> {
+    fn event(&self, event: &Event) {
+        if self.callbacks.is_empty() {
+            return;
         }
+        if let Event::Progress { done, total, .. } = event {
+            let Ok(mut last) = self.last.lock() else {
+                return;
+            };
+            let due = last.is_none_or(|t| t.elapsed() >= EVENT_EVERY) || Some(*done) == *total;
+            if !due {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        Python::attach(|py| {
+            let Ok(value) = report_to_py(py, event) else {
+                return;
+            };
+            for callback in self.callbacks {
+                if let Err(err) = callback.call1(py, (value.clone(),)) {
+                    if let Ok(mut failed) = self.failed.lock() {
+                        failed.get_or_insert(err);
+                    }
+                    self.cancel.cancel();
+                    return;
+                }
+            }
+        });
     }
-    result
 }
 
-/// A handle on a store file and a data root. Every call opens the store for its own work (one
-/// transaction per call, like one CLI command), so a handle may be shared between threads.
+/// Runs `work` on a worker thread with a stop token and the callbacks, while this thread waits
+/// without the GIL and lets Python handle signals every [`POLL`]. A `KeyboardInterrupt` stops
+/// the work and is raised once the worker has stopped; when the work had already completed (a
+/// build that committed), the exception says so with `done(result)`.
+fn run<T: Send>(
+    py: Python<'_>,
+    callbacks: &[Py<PyAny>],
+    work: impl FnOnce(Context<'_>) -> cohortdb::Result<T> + Send,
+    done: impl FnOnce(&T) -> String,
+) -> PyResult<T> {
+    let cancel = Cancel::new();
+    let events = PyEvents {
+        callbacks,
+        cancel: &cancel,
+        failed: Mutex::new(None),
+        last: Mutex::new(None),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (result, interrupt) = std::thread::scope(|scope| {
+        let (events, cancel) = (&events, &cancel);
+        scope.spawn(move || {
+            let _ = tx.send(work(Context::new(events, cancel)));
+        });
+        let mut rx = rx;
+        let mut interrupt: Option<PyErr> = None;
+        loop {
+            let (message, back) = py.detach(move || (rx.recv_timeout(POLL), rx));
+            rx = back;
+            match message {
+                Ok(result) => break (result, interrupt),
+                Err(RecvTimeoutError::Timeout) => {
+                    if interrupt.is_none()
+                        && let Err(e) = py.check_signals()
+                    {
+                        cancel.cancel();
+                        interrupt = Some(e);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    break (
+                        Err(Error::internal(
+                            "the worker thread reports its result",
+                            "it stopped",
+                        )),
+                        interrupt,
+                    );
+                }
+            }
+        }
+    });
+    if let Some(interrupt) = interrupt {
+        return Err(match result {
+            Ok(value) if interrupt.is_instance_of::<PyKeyboardInterrupt>(py) => {
+                PyKeyboardInterrupt::new_err(format!(
+                    "interrupted after the work completed: {}",
+                    done(&value)
+                ))
+            }
+            _ => interrupt,
+        });
+    }
+    if let Some(err) = events.failed.into_inner().ok().flatten() {
+        return Err(err);
+    }
+    result.map_err(|e| to_py_err(py, e))
+}
+
+/// Reads a Python value as a query parameter's SQLite value.
+fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+        Ok(Value::Integer(i64::from(b.is_true())))
+    } else if let Ok(i) = v.cast::<pyo3::types::PyInt>() {
+        Ok(Value::Integer(i.extract::<i64>().map_err(|_| {
+            PyOverflowError::new_err(format!("integer {i} does not fit SQLite's 64 bits"))
+        })?))
+    } else if let Ok(f) = v.cast::<pyo3::types::PyFloat>() {
+        Ok(Value::Real(f.value()))
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Ok(Value::Text(s.extract::<String>()?))
+    } else if let Ok(b) = v.cast::<PyBytes>() {
+        Ok(Value::Blob(b.as_bytes().to_vec()))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "unsupported SQL value of type {}",
+            v.get_type().name()?
+        )))
+    }
+}
+
+/// Query parameters from Python: a mapping binds by name, any other iterable by position.
+fn params_of(params: Option<&Bound<'_, PyAny>>) -> PyResult<Params> {
+    let Some(p) = params.filter(|p| !p.is_none()) else {
+        return Ok(Params::None);
+    };
+    if let Ok(d) = p.cast::<pyo3::types::PyMapping>() {
+        let mut named = Vec::new();
+        for item in d.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let name: String = k
+                .extract()
+                .map_err(|_| PyTypeError::new_err("parameter names must be str"))?;
+            named.push((name, py_to_value(&v)?));
+        }
+        return Ok(Params::Named(named));
+    }
+    if p.cast::<PyString>().is_ok() || p.cast::<PyBytes>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "params must be a sequence or a mapping, not str or bytes",
+        ));
+    }
+    let mut positional = Vec::new();
+    for v in p.try_iter()? {
+        positional.push(py_to_value(&v?)?);
+    }
+    Ok(Params::Positional(positional))
+}
+
+/// A seed: any Python int (D23: of any size), read through its decimal text.
+fn seed_of(py: Python<'_>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Seed>> {
+    let Some(s) = seed.filter(|s| !s.is_none()) else {
+        return Ok(None);
+    };
+    let usage = |message: String| -> PyResult<Option<Seed>> {
+        let fields = [
+            ("kind", "usage".into_py_any(py)?),
+            ("value", s.repr()?.to_string().into_py_any(py)?),
+        ];
+        Err(typed_error(py, "UsageError", message, &fields))
+    };
+    if s.cast::<pyo3::types::PyBool>().is_ok() || s.cast::<pyo3::types::PyInt>().is_err() {
+        return usage(format!(
+            "seed must be an int, found {}",
+            s.get_type().name()?
+        ));
+    }
+    match s.str()?.to_string().parse() {
+        Ok(seed) => Ok(Some(seed)),
+        Err(e) => usage(format!("seed: {e}")),
+    }
+}
+
+/// A handle on a store and a data root (paths made absolute when it is created). Every call
+/// opens the store for its own work (one transaction per call, like one CLI command), so a
+/// handle may be shared between threads.
 #[pyclass(frozen, module = "cohortdb._native")]
 struct NativeStore {
-    db: PathBuf,
-    data_root: PathBuf,
+    ws: Workspace,
+    callbacks: Vec<Py<PyAny>>,
 }
 
 #[pymethods]
 impl NativeStore {
-    /// `NativeStore(db, data_root)`.
+    /// `NativeStore(db, data_root, callbacks=[])`.
     #[new]
-    fn new(db: PathBuf, data_root: PathBuf) -> Self {
-        NativeStore { db, data_root }
+    #[pyo3(signature = (db, data_root, callbacks=Vec::new()))]
+    fn new(db: PathBuf, data_root: PathBuf, callbacks: Vec<Py<PyAny>>) -> PyResult<Self> {
+        let ws = Workspace::anchored(&db, &data_root)
+            .map_err(|e| Python::attach(|py| to_py_err(py, e)))?;
+        Ok(NativeStore { ws, callbacks })
     }
 
     /// The store file.
     #[getter]
     fn db(&self) -> PathBuf {
-        self.db.clone()
+        self.ws.store_path().to_path_buf()
     }
 
     /// The data root.
     #[getter]
     fn data_root(&self) -> PathBuf {
-        self.data_root.clone()
+        self.ws.data_root().to_path_buf()
     }
 
-    /// Creates or migrates the store; returns its schema version.
-    fn init(&self, py: Python<'_>) -> PyResult<u32> {
-        detached(py, || {
-            Store::open(&self.db).map(|store| store.schema_version())
-        })
+    /// Creates or migrates the store.
+    fn init<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.init(ctx),
+            |_| "the store is created".into(),
+        )?;
+        report_to_py(py, &report)
     }
 
     /// Imports every catalog of the data layout, or one `kind` from `file`.
@@ -255,31 +411,16 @@ impl NativeStore {
         kind: Option<String>,
         file: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let report = detached(py, || match (kind, file) {
-            (Some(kind), Some(file)) => {
-                let Some(kind) = CatalogKind::parse(&kind) else {
-                    return Err(UsageError::UnknownCatalogKind {
-                        kind,
-                        expected: CatalogKind::ALL
-                            .iter()
-                            .map(|k| k.name().to_string())
-                            .collect(),
-                    }
-                    .into());
-                };
-                with_new_or_existing_store(&self.db, |store| {
-                    catalog::import_file(store, kind, &file, &NoProgress)
-                })
-            }
-            _ => {
-                // `cohortdb.Store.import_catalogs` passes both or neither.
-                require_some_catalog(&self.data_root)?;
-                with_new_or_existing_store(&self.db, |store| {
-                    catalog::import_all(store, &self.data_root, &NoProgress)
-                })
-            }
-        })?;
-        import_report_to_py(py, &report)
+        let request = ImportRequest {
+            file: kind.zip(file),
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.import(&request, ctx),
+            |r| format!("{} rows were imported", r.added),
+        )?;
+        report_to_py(py, &report)
     }
 
     /// Builds cohort `cohort_id` and stores its record.
@@ -292,48 +433,27 @@ impl NativeStore {
         seed: Option<&Bound<'py, PyAny>>,
         max_rows: Option<u128>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // Any Python int (D23: seeds of any size), read through its decimal text;
-        // `cohortdb.Store.build` passes only ints.
-        let seed: Option<Seed> = match seed {
-            Some(s) if !s.is_none() => Some(
-                s.str()?
-                    .to_string()
-                    .parse()
-                    .map_err(|e| typed_error(py, "UsageError", format!("seed: {e}"), &[]))?,
-            ),
-            _ => None,
+        let request = BuildRequest {
+            cohort_id,
+            spec,
+            seed: seed_of(py, seed)?,
+            max_rows,
         };
-        let report = detached(py, || {
-            // D11: the id is checked before anything is read or written.
-            let id = CohortId::parse(&cohort_id)?;
-            let spec_path = spec.unwrap_or_else(|| {
-                self.data_root
-                    .join("cohorts")
-                    .join(id.as_str())
-                    .join("spec")
-                    .join("config.yaml")
-            });
-            let spec = cohortdb::spec::load_path(&spec_path)?;
-            let plan = cohortdb::spec::resolve(&spec)?;
-            cohortdb::compile::check_axes(&plan)?;
-            let max_rows = max_rows.unwrap_or(cohortdb::compile::DEFAULT_MAX_ROWS);
-            let rows = plan.row_count();
-            if rows > max_rows {
-                return Err(UsageError::TooManyRows { rows, max_rows }.into());
-            }
-            let seed = spec.effective_seed(seed);
-            with_new_or_existing_store(&self.db, |store| {
-                cohort::build(store, &id, &spec, &plan, seed.as_ref())
-            })
-        })?;
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.build(&request, ctx),
+            |r| {
+                format!(
+                    "cohort {} is stored ({:?}, content hash {})",
+                    r.cohort_id, r.status, r.content_hash
+                )
+            },
+        )?;
         report_to_py(py, &report)
     }
 
     /// Exports a stored cohort's files.
-    ///
-    /// `repair=True` rewrites a member's `metadata.json` that is not valid JSON from the
-    /// record (the report's `repaired` list shows what each held); a valid file that disagrees
-    /// is still refused.
     #[pyo3(signature = (cohort_id, out=None, gens_root=None, force=false, repair=false))]
     fn export<'py>(
         &self,
@@ -344,165 +464,195 @@ impl NativeStore {
         force: bool,
         repair: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let report = detached(py, || {
-            let id = CohortId::parse(&cohort_id)?;
-            let options = ExportOptions {
-                out: out.unwrap_or_else(|| self.data_root.join("cohorts").join(id.as_str())),
-                gens_root: gens_root.unwrap_or_else(|| self.data_root.join("gens")),
-                force,
-                repair,
-            };
-            let store = Store::open_read_only(&self.db)?;
-            export::export(store.conn(), &id, &options, &NoExportProgress)
-        })?;
+        let request = ExportRequest {
+            cohort_id,
+            out,
+            gens_root,
+            force,
+            repair,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.export(&request, ctx),
+            |r| format!("{} was exported", r.out.display()),
+        )?;
         report_to_py(py, &report)
     }
 
-    /// Verifies a stored cohort (and its exported files unless `store_only`).
-    #[pyo3(signature = (cohort_id, store_only=false, dir=None, gens_root=None))]
+    /// Verifies one stored cohort (`cohort_id`) or every one (`cohort_id=None`).
+    #[pyo3(signature = (cohort_id=None, store_only=false, dir=None, gens_root=None))]
     fn verify<'py>(
         &self,
         py: Python<'py>,
-        cohort_id: String,
+        cohort_id: Option<String>,
         store_only: bool,
         dir: Option<PathBuf>,
         gens_root: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (report, lines) = detached(py, || {
-            let id = CohortId::parse(&cohort_id)?;
-            let options = VerifyOptions {
-                dir_named: dir.is_some(),
-                gens_root_named: gens_root.is_some(),
-                dir: dir.unwrap_or_else(|| self.data_root.join("cohorts").join(id.as_str())),
-                gens_root: gens_root.unwrap_or_else(|| self.data_root.join("gens")),
-                store_only,
-            };
-            // Recomputing needs scratch tables, so the store opens read-write; nothing is
-            // committed.
-            let store = Store::open_existing(&self.db)?;
-            let report = verify::verify(store.conn(), &id, &options)?;
-            let lines: Vec<(String, Vec<String>)> = report
-                .findings
-                .iter()
-                .map(|f| (f.to_string(), f.detail().to_vec()))
-                .collect();
-            Ok((report, lines))
-        })?;
-        let value = report_to_py(py, &report)?;
-        let dict = value.cast::<PyDict>()?;
-        dict.set_item("matches", report.matches())?;
-        let findings = dict
-            .get_item("findings")?
-            .ok_or_else(|| PyValueError::new_err("verify report without findings"))?;
-        for (i, (finding, (message, detail))) in report.findings.iter().zip(lines).enumerate() {
-            let entry = findings.get_item(i)?;
-            let entry = entry.cast::<PyDict>()?;
-            entry.set_item("message", message)?;
-            entry.set_item("detail", detail)?;
-            let severity = serde_json::to_value(finding.severity())
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            entry.set_item("severity", severity)?;
-        }
-        Ok(value)
-    }
-
-    /// `cohortdb status [COHORT_ID…]`: which cohorts (and, with no id, which catalog files)
-    /// are no longer current.
-    #[pyo3(signature = (cohort_ids=Vec::new()))]
-    fn status<'py>(&self, py: Python<'py>, cohort_ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
-        let report = detached(py, || {
-            let ids = cohort_ids
-                .iter()
-                .map(|id| CohortId::parse(id))
-                .collect::<cohortdb::Result<Vec<_>>>()?;
-            let store = Store::open_read_only(&self.db)?;
-            let options = cohortdb::status::StatusOptions {
-                data_root: self.data_root.clone(),
-            };
-            cohortdb::status::status(store.conn(), &self.db, &ids, &options)
-        })?;
+        let request = VerifyRequest {
+            target: cohort_id.map_or(VerifyTarget::All, VerifyTarget::One),
+            dir,
+            gens_root,
+            store_only,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.verify(&request, ctx),
+            |_| "verified".into(),
+        )?;
         report_to_py(py, &report)
     }
 
-    /// `cohortdb show COHORT_ID`: the record and its balance table.
+    /// Which cohorts (and, with no id, which catalog files) are no longer current.
+    #[pyo3(signature = (cohort_ids=Vec::new()))]
+    fn status<'py>(&self, py: Python<'py>, cohort_ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        let request = StatusRequest { cohort_ids };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.status(&request, ctx),
+            |_| "checked".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// A stored cohort's record and balance table.
     fn show<'py>(&self, py: Python<'py>, cohort_id: String) -> PyResult<Bound<'py, PyAny>> {
-        let report = detached(py, || {
-            let id = CohortId::parse(&cohort_id)?;
-            let store = Store::open_read_only(&self.db)?;
-            cohortdb::show::show(store.conn(), &id)
-        })?;
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.show(&cohort_id, ctx),
+            |_| "shown".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// A stored cohort's spec: its config file as data.
+    fn spec<'py>(&self, py: Python<'py>, cohort_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let value = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.spec_document(&cohort_id, ctx),
+            |_| "read".into(),
+        )?;
+        json_to_py(py, &value)
+    }
+
+    /// A stored cohort's spec files: path → bytes (the config first).
+    fn spec_files<'py>(&self, py: Python<'py>, cohort_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let bundle = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.spec_bundle(&cohort_id, ctx),
+            |_| "read".into(),
+        )?;
+        let out = PyDict::new(py);
+        if let Some(config) = bundle.files.get(&bundle.config) {
+            out.set_item(&bundle.config, PyBytes::new(py, config))?;
+        }
+        for (path, bytes) in &bundle.files {
+            if *path != bundle.config {
+                out.set_item(path, PyBytes::new(py, bytes))?;
+            }
+        }
+        Ok(out.into_any())
+    }
+
+    /// What differs between two cohorts (stored ids or spec folders).
+    #[pyo3(signature = (a, b, stat_only=false))]
+    fn diff<'py>(
+        &self,
+        py: Python<'py>,
+        a: String,
+        b: String,
+        stat_only: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = DiffRequest { a, b, stat_only };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.diff(&request, ctx),
+            |_| "compared".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// A spec's plan step by step.
+    fn explain<'py>(&self, py: Python<'py>, spec: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+        let request = ExplainRequest { spec };
+        let report = run(
+            py,
+            &self.callbacks,
+            |_| self.ws.explain(&request),
+            |_| "explained".into(),
+        )?;
         report_to_py(py, &report)
     }
 
     /// The stored cohorts.
     fn cohorts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = detached(py, || {
-            let store = Store::open_read_only(&self.db)?;
-            cohortdb::record::list(store.conn())
-        })?;
-        let out = PyList::empty(py);
-        for c in &list {
-            let d = PyDict::new(py);
-            d.set_item("cohort_id", &c.cohort_id)?;
-            d.set_item("content_hash", &c.content_hash)?;
-            d.set_item("drafts", c.counts[0])?;
-            d.set_item("essays", c.counts[1])?;
-            d.set_item("evaluations", c.counts[2])?;
-            d.set_item("created_at", &c.created_at)?;
-            out.append(d)?;
-        }
-        Ok(out.into_any())
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.cohorts(ctx),
+            |_| "listed".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// A consistent copy of the store in the new file `dest`.
+    fn backup<'py>(&self, py: Python<'py>, dest: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.backup(&dest, ctx),
+            |r| format!("{} was written", r.dest.display()),
+        )?;
+        report_to_py(py, &report)
     }
 
     /// Runs one read-only statement; returns an iterator of batches (see [`Batches`]).
-    #[pyo3(signature = (sql, params=None, batch_size=10_000, shape="dicts"))]
+    #[pyo3(signature = (sql, params=None, batch_size=None, shape="dicts", max_bytes=None))]
     fn query_batches(
         &self,
         py: Python<'_>,
         sql: String,
         params: Option<&Bound<'_, PyAny>>,
-        batch_size: usize,
+        batch_size: Option<&Bound<'_, PyAny>>,
         shape: &str,
+        max_bytes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Batches> {
-        let shape = match shape {
-            "dicts" => Shape::Dicts,
-            "tuples" => Shape::Tuples,
-            "columns" => Shape::Columns,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "shape must be 'dicts', 'tuples' or 'columns', found {other:?}"
-                )));
-            }
+        let limits = Limits::of(batch_size, max_bytes)?;
+        let shape = Shape::parse(shape)?;
+        let request = QueryRequest {
+            sql,
+            params: params_of(params)?,
+            timeout: None,
         };
-        let params = match params {
-            None => Params::None,
-            Some(p) if p.is_none() => Params::None,
-            Some(p) => match p.cast::<PyDict>() {
-                Ok(d) => {
-                    let mut named = Vec::new();
-                    for (k, v) in d.iter() {
-                        let name: String = k.extract()?;
-                        let name = if name.starts_with([':', '@', '$']) {
-                            name
-                        } else {
-                            format!(":{name}")
-                        };
-                        named.push((name, py_to_value(&v)?));
-                    }
-                    Params::Named(named)
-                }
-                Err(_) => {
-                    let mut positional = Vec::new();
-                    for v in p.try_iter()? {
-                        positional.push(py_to_value(&v?)?);
-                    }
-                    Params::Positional(positional)
-                }
-            },
+        Batches::start(py, self.ws.clone(), None, request, limits, shape)
+    }
+
+    /// A stored cohort's members in `membership.csv` order, as batches; an unknown cohort id
+    /// raises.
+    #[pyo3(signature = (cohort_id, batch_size=None, shape="dicts", max_bytes=None))]
+    fn membership_batches(
+        &self,
+        py: Python<'_>,
+        cohort_id: String,
+        batch_size: Option<&Bound<'_, PyAny>>,
+        shape: &str,
+        max_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Batches> {
+        let limits = Limits::of(batch_size, max_bytes)?;
+        let shape = Shape::parse(shape)?;
+        let request = QueryRequest {
+            sql: MEMBERSHIP_SELECT.to_string(),
+            params: Params::Positional(vec![Value::Text(cohort_id.clone())]),
+            timeout: None,
         };
-        Batches::start(py, self.db.clone(), sql, params, batch_size.max(1), shape)
+        Batches::start(py, self.ws.clone(), Some(cohort_id), request, limits, shape)
     }
 
     /// The SQL text of `Store.membership()`.
@@ -510,13 +660,6 @@ impl NativeStore {
     fn membership_sql() -> &'static str {
         MEMBERSHIP_SELECT
     }
-}
-
-/// Query parameters, converted from Python before the query thread starts.
-enum Params {
-    None,
-    Positional(Vec<Value>),
-    Named(Vec<(String, Value)>),
 }
 
 /// How a batch is handed to Python.
@@ -530,37 +673,61 @@ enum Shape {
     Columns,
 }
 
+impl Shape {
+    fn parse(shape: &str) -> PyResult<Shape> {
+        match shape {
+            "dicts" => Ok(Shape::Dicts),
+            "tuples" => Ok(Shape::Tuples),
+            "columns" => Ok(Shape::Columns),
+            other => Err(PyValueError::new_err(format!(
+                "shape must be 'dicts', 'tuples' or 'columns', found {other:?}"
+            ))),
+        }
+    }
+}
+
+/// How big a batch may grow: rows and bytes.
+#[derive(Clone, Copy)]
+struct Limits {
+    rows: usize,
+    bytes: usize,
+}
+
+impl Limits {
+    fn of(
+        batch_size: Option<&Bound<'_, PyAny>>,
+        max_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Limits> {
+        let int = |value: Option<&Bound<'_, PyAny>>, name: &str, max: usize, default: usize| {
+            let Some(value) = value.filter(|v| !v.is_none()) else {
+                return Ok(default);
+            };
+            if value.cast::<pyo3::types::PyBool>().is_ok() {
+                return Err(PyTypeError::new_err(format!("{name} must be an int")));
+            }
+            let n: i128 = value
+                .extract()
+                .map_err(|_| PyTypeError::new_err(format!("{name} must be an int")))?;
+            match usize::try_from(n) {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(PyValueError::new_err(format!(
+                    "{name} must be between 1 and {max}, found {n}"
+                ))),
+            }
+        };
+        Ok(Limits {
+            rows: int(batch_size, "batch_size", MAX_BATCH_ROWS, DEFAULT_BATCH_ROWS)?,
+            bytes: int(max_bytes, "max_bytes", 1 << 30, DEFAULT_BATCH_BYTES)?,
+        })
+    }
+}
+
 /// What the query thread sends: the column names once, then batches (column-major), or an
 /// error.
 enum Message {
     Columns(Vec<String>),
     Batch(Batch),
     Failed(Error),
-    /// The parameters do not match the statement (raised as `QueryError`).
-    BadParams(String),
-}
-
-fn py_to_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if v.is_none() {
-        Ok(Value::Null)
-    } else if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
-        Ok(Value::Integer(i64::from(b.is_true())))
-    } else if let Ok(i) = v.cast::<pyo3::types::PyInt>() {
-        Ok(Value::Integer(i.extract::<i64>().map_err(|_| {
-            PyValueError::new_err(format!("integer {i} does not fit SQLite's 64 bits"))
-        })?))
-    } else if let Ok(f) = v.cast::<pyo3::types::PyFloat>() {
-        Ok(Value::Real(f.value()))
-    } else if let Ok(s) = v.cast::<PyString>() {
-        Ok(Value::Text(s.extract::<String>()?))
-    } else if let Ok(b) = v.cast::<PyBytes>() {
-        Ok(Value::Blob(b.as_bytes().to_vec()))
-    } else {
-        Err(PyValueError::new_err(format!(
-            "unsupported SQL value of type {}",
-            v.get_type().name()?
-        )))
-    }
 }
 
 /// One cell of a batch; texts and blobs are ranges of the batch's byte buffer.
@@ -584,8 +751,10 @@ struct Batch {
 impl Batch {
     fn new(width: usize, rows: usize) -> Batch {
         Batch {
-            columns: (0..width).map(|_| Vec::with_capacity(rows)).collect(),
-            bytes: Vec::with_capacity(rows * width * 16),
+            columns: (0..width)
+                .map(|_| Vec::with_capacity(rows.min(4096)))
+                .collect(),
+            bytes: Vec::new(),
             rows: 0,
         }
     }
@@ -637,87 +806,72 @@ impl Batch {
     }
 }
 
-/// Runs the statement on its own connection, sending column-major batches. Stops when the
-/// receiver is gone (the Python iterator was dropped).
-fn run_query(db: PathBuf, sql: String, params: Params, batch_size: usize, tx: SyncSender<Message>) {
-    let send_error = |e: Error| {
-        let _ = tx.send(Message::Failed(e));
+/// The query thread's [`RowSink`]: fills batches and sends each when it holds `limits.rows`
+/// rows or `limits.bytes` bytes; a send nobody receives (the iterator was closed or dropped)
+/// stops the statement.
+struct BatchSink {
+    tx: SyncSender<Message>,
+    limits: Limits,
+    batch: Batch,
+    width: usize,
+}
+
+impl BatchSink {
+    fn send(&mut self) -> bool {
+        let full = std::mem::replace(&mut self.batch, Batch::new(self.width, self.limits.rows));
+        self.tx.send(Message::Batch(full)).is_ok()
+    }
+}
+
+impl RowSink for BatchSink {
+    fn columns(&mut self, names: &[String]) -> cohortdb::Result<()> {
+        self.width = names.len();
+        self.batch = Batch::new(self.width, self.limits.rows);
+        // A closed receiver is seen at the first row.
+        let _ = self.tx.send(Message::Columns(names.to_vec()));
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[ValueRef<'_>], _: &mut RealText<'_>) -> cohortdb::Result<bool> {
+        for (i, value) in row.iter().enumerate() {
+            self.batch.push(i, *value);
+        }
+        self.batch.rows += 1;
+        if self.batch.rows >= self.limits.rows || self.batch.bytes.len() >= self.limits.bytes {
+            return Ok(self.send());
+        }
+        Ok(true)
+    }
+}
+
+/// Runs the statement (on its own thread and connection), sending batches.
+fn run_query(
+    ws: Workspace,
+    cohort: Option<String>,
+    request: QueryRequest,
+    cancel: Cancel,
+    limits: Limits,
+    tx: SyncSender<Message>,
+) {
+    let mut sink = BatchSink {
+        tx: tx.clone(),
+        limits,
+        batch: Batch::new(0, 0),
+        width: 0,
     };
-    let db_err = |source: rusqlite::Error| Error::Db {
-        query: "query",
-        source,
-    };
-    let store = match Store::open_read_only(&db) {
-        Ok(store) => store,
-        Err(e) => return send_error(e),
-    };
-    let mut stmt = match cohortdb::query::prepare_read_only(store.conn(), &sql) {
-        Ok(stmt) => stmt,
-        Err(e) => return send_error(e),
-    };
-    let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let expected = stmt.parameter_count();
-    let bound = match &params {
-        Params::None => (expected == 0)
-            .then_some(())
-            .ok_or_else(|| format!("the statement has {expected} parameters, none given")),
-        Params::Positional(values) => {
-            if values.len() != expected {
-                Err(format!(
-                    "the statement has {expected} parameters, {} given",
-                    values.len()
-                ))
-            } else {
-                values
-                    .iter()
-                    .enumerate()
-                    .try_for_each(|(i, v)| stmt.raw_bind_parameter(i + 1, v))
-                    .map_err(|e| e.to_string())
+    let ctx = Context::new(&app::Quiet, &cancel);
+    let result = cohort
+        .map_or(Ok(()), |id| ws.require_cohort(&id, ctx).map(|_| ()))
+        .and_then(|()| ws.query(&request, ctx, &mut sink));
+    match result {
+        Ok(()) => {
+            if sink.batch.rows > 0 {
+                sink.send();
             }
         }
-        Params::Named(values) => {
-            values
-                .iter()
-                .try_for_each(|(name, v)| match stmt.parameter_index(name) {
-                    Ok(Some(i)) => stmt.raw_bind_parameter(i, v).map_err(|e| e.to_string()),
-                    Ok(None) => Err(format!("the statement has no parameter {name}")),
-                    Err(e) => Err(e.to_string()),
-                })
+        Err(e) => {
+            let _ = tx.send(Message::Failed(e));
         }
-    };
-    if let Err(message) = bound {
-        let _ = tx.send(Message::BadParams(format!("query parameters: {message}")));
-        return;
-    }
-    if tx.send(Message::Columns(names.clone())).is_err() {
-        return;
-    }
-    let width = names.len();
-    let mut batch = Batch::new(width, batch_size);
-    let mut rows = stmt.raw_query();
-    loop {
-        match rows.next() {
-            Ok(Some(row)) => {
-                for i in 0..width {
-                    match row.get_ref(i) {
-                        Ok(v) => batch.push(i, v),
-                        Err(e) => return send_error(db_err(e)),
-                    }
-                }
-                batch.rows += 1;
-                if batch.rows == batch_size {
-                    let full = std::mem::replace(&mut batch, Batch::new(width, batch_size));
-                    if tx.send(Message::Batch(full)).is_err() {
-                        return;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return send_error(db_err(e)),
-        }
-    }
-    if batch.rows > 0 {
-        let _ = tx.send(Message::Batch(batch));
     }
 }
 
@@ -757,85 +911,97 @@ impl StringCache {
 }
 
 /// An iterator of result batches from a query running on its own thread. At most two batches
-/// wait in memory, so any result streams in bounded memory; dropping the iterator stops the
-/// query.
-#[pyclass(module = "cohortdb._native")]
+/// wait in memory (each at most `batch_size` rows and about `max_bytes` bytes), so any result
+/// streams in bounded memory; `close()` (or dropping the iterator) stops the statement at
+/// once; Ctrl-C while waiting for a batch stops it and raises `KeyboardInterrupt`.
+#[pyclass(weakref, module = "cohortdb._native")]
 struct Batches {
     receiver: Mutex<Option<Receiver<Message>>>,
     columns: Vec<String>,
     shape: Shape,
     cache: Mutex<StringCache>,
+    cancel: Cancel,
+    /// The process that started the query: its thread does not exist after `fork()`.
+    pid: u32,
+}
+
+/// Waits for the next message without the GIL, letting Python handle signals every [`POLL`].
+/// `Ok(None)`: the query thread is done.
+fn receive(
+    py: Python<'_>,
+    mut rx: Receiver<Message>,
+) -> (PyResult<Option<Message>>, Receiver<Message>) {
+    loop {
+        let (message, back) = py.detach(move || (rx.recv_timeout(POLL), rx));
+        rx = back;
+        match message {
+            Ok(message) => return (Ok(Some(message)), rx),
+            Err(RecvTimeoutError::Disconnected) => return (Ok(None), rx),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    return (Err(e), rx);
+                }
+            }
+        }
+    }
 }
 
 impl Batches {
     fn start(
         py: Python<'_>,
-        db: PathBuf,
-        sql: String,
-        params: Params,
-        batch_size: usize,
+        ws: Workspace,
+        cohort: Option<String>,
+        request: QueryRequest,
+        limits: Limits,
         shape: Shape,
     ) -> PyResult<Batches> {
         let (tx, rx) = sync_channel(2);
-        std::thread::Builder::new()
-            .name("cohortdb-query".into())
-            .spawn(move || run_query(db, sql, params, batch_size, tx))
-            .map_err(|e| PyValueError::new_err(format!("cannot start the query thread: {e}")))?;
+        let cancel = Cancel::new();
+        {
+            let cancel = cancel.clone();
+            std::thread::Builder::new()
+                .name("cohortdb-query".into())
+                .spawn(move || run_query(ws, cohort, request, cancel, limits, tx))
+                .map_err(|e| {
+                    PyValueError::new_err(format!("cannot start the query thread: {e}"))
+                })?;
+        }
         // The first message says whether the statement was accepted: errors raise here.
-        let (first, rx) = py.detach(move || (rx.recv(), rx));
+        let (first, rx) = receive(py, rx);
+        let first = first.inspect_err(|_| cancel.cancel())?;
         match first {
-            Ok(Message::Columns(columns)) => Ok(Batches {
+            Some(Message::Columns(columns)) => Ok(Batches {
                 receiver: Mutex::new(Some(rx)),
                 cache: Mutex::new(StringCache::new(columns.len())),
                 columns,
                 shape,
+                cancel,
+                pid: std::process::id(),
             }),
-            Ok(Message::Failed(e)) => Err(to_py_err(py, e)),
-            Ok(Message::BadParams(message)) => Err(typed_error(py, "QueryError", message, &[])),
-            Ok(Message::Batch(_)) | Err(_) => Err(PyValueError::new_err(
+            Some(Message::Failed(e)) => Err(to_py_err(py, e)),
+            Some(Message::Batch(_)) | None => Err(PyValueError::new_err(
                 "the query thread stopped before naming its columns",
             )),
         }
     }
-}
 
-#[pymethods]
-impl Batches {
-    /// The result's column names.
-    #[getter]
-    fn columns(&self) -> Vec<String> {
-        self.columns.clone()
-    }
-
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let mut guard = self
-            .receiver
-            .lock()
-            .map_err(|_| PyValueError::new_err("query iterator poisoned"))?;
-        let Some(rx) = guard.take() else {
-            return Ok(None);
-        };
-        drop(guard);
-        // The receiver moves into the GIL-free wait and back (no lock is held while waiting).
-        let (message, rx) = py.detach(move || (rx.recv(), rx));
-        if let Ok(mut guard) = self.receiver.lock() {
-            *guard = Some(rx);
+    fn check_process(&self, py: Python<'_>) -> PyResult<()> {
+        if std::process::id() == self.pid {
+            return Ok(());
         }
-        let batch = match message {
-            Ok(Message::Batch(batch)) => batch,
-            Ok(Message::Failed(e)) => {
-                self.close();
-                return Err(to_py_err(py, e));
-            }
-            Ok(Message::Columns(_) | Message::BadParams(_)) | Err(_) => {
-                self.close();
-                return Ok(None);
-            }
-        };
+        Err(typed_error(
+            py,
+            "CohortdbError",
+            format!(
+                "this query iterator was started in process {} and cannot be used after fork(); \
+                 run the query again in this process",
+                self.pid
+            ),
+            &[],
+        ))
+    }
+
+    fn to_py<'py>(&self, py: Python<'py>, batch: &Batch) -> PyResult<Bound<'py, PyAny>> {
         let mut cache = self
             .cache
             .lock()
@@ -875,14 +1041,72 @@ impl Batches {
                 PyList::new(py, out)?
             }
         };
-        Ok(Some(out.into_any()))
+        Ok(out.into_any())
+    }
+}
+
+#[pymethods]
+impl Batches {
+    /// The result's column names.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.columns.clone()
     }
 
-    /// Stops the query (also done when the iterator is dropped or exhausted).
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.check_process(py)?;
+        let mut guard = self
+            .receiver
+            .lock()
+            .map_err(|_| PyValueError::new_err("query iterator poisoned"))?;
+        let Some(rx) = guard.take() else {
+            return Ok(None);
+        };
+        drop(guard);
+        // The receiver moves into the wait and back (no lock is held while waiting).
+        let (message, rx) = receive(py, rx);
+        if let Ok(mut guard) = self.receiver.lock() {
+            *guard = Some(rx);
+        }
+        let batch = match message {
+            Ok(Some(Message::Batch(batch))) => batch,
+            // Stopped by `close()` (from another thread): the iteration simply ends.
+            Ok(Some(Message::Failed(Error::Interrupted))) if self.cancel.is_cancelled() => {
+                self.close();
+                return Ok(None);
+            }
+            Ok(Some(Message::Failed(e))) => {
+                self.close();
+                return Err(to_py_err(py, e));
+            }
+            Ok(Some(Message::Columns(_)) | None) => {
+                self.close();
+                return Ok(None);
+            }
+            Err(interrupt) => {
+                self.close();
+                return Err(interrupt);
+            }
+        };
+        self.to_py(py, &batch).map(Some)
+    }
+
+    /// Stops the query at once (also done when the iterator is exhausted or dropped).
     fn close(&self) {
+        self.cancel.cancel();
         if let Ok(mut guard) = self.receiver.lock() {
             guard.take();
         }
+    }
+}
+
+impl Drop for Batches {
+    fn drop(&mut self) {
+        self.cancel.cancel();
     }
 }
 
@@ -938,5 +1162,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gen_signature_digest, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("DEFAULT_MAX_ROWS", cohortdb::compile::DEFAULT_MAX_ROWS)?;
+    m.add("DEFAULT_BATCH_BYTES", DEFAULT_BATCH_BYTES)?;
+    m.add("MAX_BATCH_ROWS", MAX_BATCH_ROWS)?;
+    m.add("DEFAULT_BATCH_ROWS", DEFAULT_BATCH_ROWS)?;
     Ok(())
 }

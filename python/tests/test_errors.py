@@ -30,7 +30,7 @@ def test_spec_error_names_file_and_yaml_path(store, workdir):
     assert e.kind == "spec"
     assert 'unknown top-level key "bogus"' in str(e)
     assert e.detail and e.detail[0].startswith("hint:")
-    assert store.cohorts() == []
+    assert len(store.cohorts()) == 0
 
 
 def test_spec_error_with_a_line(store, workdir):
@@ -115,9 +115,6 @@ def test_no_store_error_and_nothing_created(tmp_path):
         ("delete from cohort_records", None, "query is read-only"),
         ("select 1; select 2", None, "exactly one SQL statement"),
         ("selec 1", None, 'near "selec": syntax error'),
-        ("select ?", None, "the statement has 1 parameters, none given"),
-        ("select ?", [1, 2], "the statement has 1 parameters, 2 given"),
-        ("select :a", {"b": 1}, "the statement has no parameter :b"),
         ("select load_extension('x')", None, "not authorized"),
     ],
 )
@@ -125,6 +122,26 @@ def test_query_error(built, sql, params, message):
     with pytest.raises(cohortdb.QueryError) as info:
         built.query(sql, params)
     assert message in str(info.value)
+    assert info.value.kind in ("read_only", "db")
+
+
+@pytest.mark.parametrize(
+    "sql,params,message",
+    [
+        ("select ?", None, "no value for the statement's parameter ?1"),
+        ("select ?", [1, 2], "the statement has 1 parameter, 2 values given"),
+        ("select :a", {"b": 1}, "the statement has no parameter :b"),
+        ("select 1", [1], "the statement has 0 parameters, 1 value given"),
+        # A named parameter missing from the mapping is refused, as the CLI refuses it: it
+        # never binds NULL.
+        ("select :a, :b", {"a": 1}, "no value for the statement's parameter :b"),
+    ],
+)
+def test_query_parameters_must_match(built, sql, params, message):
+    with pytest.raises(cohortdb.UsageError) as info:
+        built.query(sql, params)
+    assert message in str(info.value)
+    assert info.value.kind == "usage"
 
 
 def test_export_below_a_regular_file_is_refused_before_writing(built, workdir):
@@ -164,11 +181,11 @@ def test_verify_mismatch_carries_the_report(built, workdir):
     with pytest.raises(cohortdb.VerifyMismatch) as info:
         built.verify("pilot", check=True)
     e = info.value
-    assert e.cohort_id == "pilot"
+    assert e.cohort_ids == ["pilot"]
     assert e.file == str(manifest)
     assert [d.kind for d in e.differences] == ["file_differs"]
     assert e.report.matches is False
-    assert str(e).startswith("cohort pilot does not verify: ")
+    assert str(e).startswith("pilot does not verify: ")
     assert e.to_dict()["error"] == "VerifyMismatch"
 
 

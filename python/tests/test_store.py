@@ -53,20 +53,20 @@ def test_reports_are_typed_and_serialisable(store):
     built = store.build("pilot")
     assert isinstance(built, cohortdb.BuildReport)
     assert (built.status, built.created) == ("created", True)
-    assert (built.drafts, built.essays, built.evaluations) == (8, 8, 32)
+    assert built.counts == {"draft": 8, "essay": 8, "evaluation": 32}
     again = store.build("pilot")
     assert (again.status, again.formatting_only) == ("unchanged", False)
     assert again.content_hash == built.content_hash
     json.dumps(built.to_dict())
 
     exported = store.export("pilot")
-    assert exported.files == {
+    assert exported.outcomes == {
         "membership.csv": "written",
         "manifest.json": "written",
         "cohort.lock.json": "written",
     }
     assert (exported.metadata_written, exported.metadata_present) == (48, 0)
-    assert store.export("pilot").files["membership.csv"] == "unchanged"
+    assert store.export("pilot").outcomes["membership.csv"] == "unchanged"
 
     verified = store.verify("pilot")
     assert isinstance(verified, cohortdb.VerifyReport)
@@ -74,13 +74,13 @@ def test_reports_are_typed_and_serialisable(store):
     first = verified.findings[0]
     assert (first.kind, first.severity) == ("store_reproduces", "ok")
     assert first.content_hash == built.content_hash
-    assert first.message.startswith(f"store: content hash {built.content_hash} reproduces")
-    assert json.loads(json.dumps(verified.to_dict()))["findings"][0]["kind"] == "store_reproduces"
+    assert first.text.startswith(f"store: content hash {built.content_hash} reproduces")
+    assert json.loads(json.dumps(verified.to_dict()))["cohorts"][0]["findings"][0]["kind"] == "store_reproduces"
     assert store.verify("pilot", store_only=True).matches
 
     [summary] = store.cohorts()
     assert summary.cohort_id == "pilot"
-    assert (summary.drafts, summary.essays, summary.evaluations) == (8, 8, 32)
+    assert summary.counts == {"draft": 8, "essay": 8, "evaluation": 32}
     assert summary.content_hash == built.content_hash
 
 
@@ -121,7 +121,10 @@ def test_query_membership_and_parameters(built, workdir):
     with open(workdir / "data" / "cohorts" / "pilot" / "membership.csv", newline="") as f:
         exported = [row["gen_id"] for row in csv.DictReader(f)]
     assert [m["gen_id"] for m in members] == exported
-    assert built.membership("no-such-cohort") == []
+    with pytest.raises(cohortdb.UsageError, match="no cohort \"no-such-cohort\""):
+        built.membership("no-such-cohort")
+    with pytest.raises(cohortdb.UsageError):
+        built.membership_df("no-such-cohort")
 
     batches = built.iter_batches("select gen_id from membership order by ordinal", batch_size=20, shape="tuples")
     assert batches.columns == ["gen_id"]
@@ -193,9 +196,9 @@ def test_a_seed_of_any_size_gives_the_cli_hash(cli, workdir, tmp_path_factory):
 
 def test_init_creates_the_store(tmp_path):
     store = cohortdb.Store(tmp_path / "new.db", data_root=tmp_path)
-    version = store.init()
-    assert version >= 1 and store.init() == version
-    assert store.cohorts() == []
+    version = store.init().schema_version
+    assert version >= 1 and store.init().schema_version == version
+    assert len(store.cohorts()) == 0
 
 
 def test_build_releases_the_gil_while_it_works(store):

@@ -28,7 +28,7 @@ def rss_bytes() -> int:
 @pytest.fixture
 def empty_store(tmp_path):
     store = cohortdb.Store(tmp_path / "s.db", data_root=tmp_path)
-    assert store.init() >= 1  # creates the store
+    assert store.init().schema_version >= 1  # creates the store
     return store
 
 

@@ -143,7 +143,9 @@ pub struct FindingReport {
     pub severity: Severity,
     /// The finding as one sentence (the CLI's line).
     pub text: String,
-    /// Lines that explain it further (the CLI prints them below the sentence).
+    /// Lines that explain it further (the CLI prints them below the sentence; in the document
+    /// they are the finding's own `detail` field where it has one).
+    #[serde(skip)]
     pub detail: Vec<String>,
     /// The finding's kind and fields (`kind`, `file`, `expected`, …).
     #[serde(flatten)]

@@ -266,7 +266,7 @@ pub enum UsageError {
         given: usize,
     },
     /// `query --param NAME=…` for a parameter the statement does not have.
-    #[error("query: --param {name}: the statement has no parameter :{}", name.trim_start_matches([':', '@', '$']))]
+    #[error("query: a value was given for {name}, but the statement has no parameter :{}", name.trim_start_matches([':', '@', '$']))]
     NoSuchParameter {
         /// The name as given.
         name: String,

@@ -37,6 +37,20 @@ fn refuse<T>(message: String) -> Result<T, FunctionError> {
     Err(FunctionError(message))
 }
 
+/// How many characters of a refused argument a message echoes.
+const ECHO_CHARS: usize = 200;
+
+/// A refused text argument as a message shows it: quoted with escapes visible, cut after
+/// [`ECHO_CHARS`] characters with its whole length (a 5 MB argument must not become a 5 MB
+/// message, in SQLite, Python or the CLI alike).
+fn echo(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(ECHO_CHARS) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], bytes.len()),
+    }
+}
+
 fn type_name(value: ValueRef<'_>) -> &'static str {
     match value {
         ValueRef::Null => "NULL",
@@ -57,10 +71,7 @@ pub fn gen_signature(args: &[ValueRef<'_>]) -> Result<String, FunctionError> {
         ValueRef::Text(t) => match std::str::from_utf8(t).ok().and_then(crate::py_int) {
             Some(i) => i,
             None => {
-                return refuse(format!(
-                    "replicate must be an integer, found {:?}",
-                    String::from_utf8_lossy(t)
-                ));
+                return refuse(format!("replicate must be an integer, found {}", echo(t)));
             }
         },
         other => {
@@ -109,8 +120,8 @@ pub fn gen_id(args: &[ValueRef<'_>]) -> Result<String, FunctionError> {
             Some(stage) => stage,
             None => {
                 return refuse(format!(
-                    "unknown stage {:?} (expected draft, essay or evaluation)",
-                    String::from_utf8_lossy(t)
+                    "unknown stage {} (expected draft, essay or evaluation)",
+                    echo(t)
                 ));
             }
         },
@@ -148,10 +159,18 @@ pub fn gen_id(args: &[ValueRef<'_>]) -> Result<String, FunctionError> {
     Ok(crate::gen_id(stage, signature, collision))
 }
 
-/// `gen_signature_digest(signature)`: the registry's 16-byte digest of a signature.
+/// `gen_signature_digest(signature)`: the registry's 16-byte digest of a signature. Text that
+/// is not UTF-8 is refused (a signature is always UTF-8), so distinct arguments never share a
+/// digest through a lossy decoding.
 pub fn gen_signature_digest(args: &[ValueRef<'_>]) -> Result<[u8; 16], FunctionError> {
     match args {
-        [ValueRef::Text(t)] => Ok(crate::signature_digest(&String::from_utf8_lossy(t))),
+        [ValueRef::Text(t)] => match std::str::from_utf8(t) {
+            Ok(text) => Ok(crate::signature_digest(text)),
+            Err(e) => refuse(format!(
+                "gen_signature_digest needs UTF-8 text: {e} in {}",
+                echo(t)
+            )),
+        },
         [other] => refuse(format!(
             "gen_signature_digest needs text, found {}",
             type_name(*other)
@@ -243,6 +262,23 @@ mod tests {
         ] {
             let err = one(&conn, sql).expect_err(sql).to_string();
             assert!(err.contains(message), "{sql}: {err}");
+        }
+    }
+
+    #[test]
+    fn distinct_texts_never_share_a_digest_and_refusals_echo_capped() {
+        // Two different invalid byte strings used to decode to the same U+FFFD text.
+        for bad in [&b"a\xff|1"[..], &b"a\xfe|1"[..]] {
+            let err = gen_signature_digest(&[ValueRef::Text(bad)]).unwrap_err();
+            assert!(err.0.contains("needs UTF-8 text"), "{err}");
+        }
+        let huge = "x".repeat(5_000_000);
+        for err in [
+            gen_signature(&[ValueRef::Text(b"a"), ValueRef::Text(huge.as_bytes())]).unwrap_err(),
+            gen_id(&[ValueRef::Text(huge.as_bytes()), ValueRef::Text(b"a|1")]).unwrap_err(),
+        ] {
+            assert!(err.0.len() < 400, "{} bytes", err.0.len());
+            assert!(err.0.contains("(5000000 bytes)"), "{}", &err.0[..100]);
         }
     }
 
