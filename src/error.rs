@@ -1157,7 +1157,7 @@ mod tests {
         for (e, text) in [
             (
                 UsageError::NoSuchParameter { name: ":x".into() },
-                "query: --param :x: the statement has no parameter :x",
+                "query: a value was given for :x, but the statement has no parameter :x",
             ),
             (
                 UsageError::MissingParameters {

@@ -19,8 +19,16 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             let mut stderr = std::io::stderr().lock();
-            let cap =
-                |text: &str| cohortdb::textfmt::capped_to(text, cohortdb::textfmt::MESSAGE_CHARS);
+            // Each line capped, and escaped: a value inside a message (a file name, a spec
+            // value, store content) cannot forge a line or reach the terminal as a control
+            // sequence (docs/reliability.md, "Terminal output").
+            let cap = |text: &str| {
+                cohortdb::textfmt::visible(&cohortdb::textfmt::capped_to(
+                    text,
+                    cohortdb::textfmt::MESSAGE_CHARS,
+                ))
+                .into_owned()
+            };
             let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
@@ -30,7 +38,11 @@ fn main() -> ExitCode {
                     let _ = writeln!(stderr, "  hint: {}", cap(&hint));
                 }
             }
-            ExitCode::from(2)
+            // Stopped by Ctrl-C: the status a shell reports for SIGINT, not a failure of the input.
+            match err.downcast_ref::<cohortdb::Error>() {
+                Some(cohortdb::Error::Interrupted) => ExitCode::from(cli::INTERRUPTED),
+                _ => ExitCode::from(2),
+            }
         }
     }
 }

@@ -1,14 +1,13 @@
 //! `cohortdb backup DEST`: a consistent, self-contained copy of the store (see
 //! `docs/storage.md`), safe while other processes read or write it.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, say};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -22,7 +21,7 @@ pub struct BackupArgs {
 pub fn run(s: &Session, args: BackupArgs) -> anyhow::Result<ExitCode> {
     let report = s.workspace().backup(&args.dest, s.ctx())?;
     args.format.emit(&report, |out, r| {
-        writeln!(
+        say!(
             out,
             "backup: {} ({} bytes, schema version {}, {})",
             r.dest.display(),

@@ -1,7 +1,6 @@
 //! `cohortdb build COHORT_ID`: compile, validate, derive the members with reference gen_ids,
 //! and store the immutable record. Prints the counts and the content hash.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +10,7 @@ use cohortdb::app::{BuildReport, BuildRequest};
 use cohortdb::seed::Seed;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -32,30 +31,31 @@ pub struct BuildArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut impl Write, report: &BuildReport) -> std::io::Result<()> {
+fn print(out: &mut TextOut, report: &BuildReport) -> std::io::Result<()> {
     match report.status {
-        BuildOutcome::Created => writeln!(out, "cohort {}: built", report.cohort_id)?,
+        BuildOutcome::Created => say!(out, "cohort {}: built", report.cohort_id)?,
         BuildOutcome::Unchanged => {
-            writeln!(
+            say!(
                 out,
                 "cohort {}: unchanged (same content hash; nothing written)",
                 report.cohort_id
             )?;
             if report.formatting_only {
-                writeln!(
+                say!(
                     out,
                     "note: the spec files differ from the stored bundle only in formatting; the stored bundle is kept"
                 )?;
             }
         }
     }
-    writeln!(out, "  drafts        {}", report.counts.draft)?;
-    writeln!(out, "  essays        {}", report.counts.essay)?;
-    writeln!(out, "  evaluations   {}", report.counts.evaluation)?;
-    writeln!(
+    say!(out, "  drafts        {}", report.counts.draft)?;
+    say!(out, "  essays        {}", report.counts.essay)?;
+    say!(out, "  evaluations   {}", report.counts.evaluation)?;
+    say!(
         out,
         "  content hash  {}:{}",
-        report.hash_scheme, report.content_hash
+        report.hash_scheme,
+        report.content_hash
     )
 }
 

@@ -1,17 +1,16 @@
 //! `cohortdb cohorts`: the stored cohorts with their member counts, hash and build time.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use cohortdb::app::CohortsReport;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
-fn print(out: &mut impl Write, report: &CohortsReport) -> std::io::Result<()> {
+fn print(out: &mut TextOut, report: &CohortsReport) -> std::io::Result<()> {
     let cohorts = &report.cohorts;
     if cohorts.is_empty() {
-        return writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
+        return say!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
     }
     let width = cohorts
         .iter()
@@ -19,13 +18,17 @@ fn print(out: &mut impl Write, report: &CohortsReport) -> std::io::Result<()> {
         .max()
         .unwrap_or(0)
         .max(9);
-    writeln!(
+    say!(
         out,
         "{:<width$}  {:>8}  {:>8}  {:>11}  {:<16}  created",
-        "cohort_id", "drafts", "essays", "evaluations", "content_hash"
+        "cohort_id",
+        "drafts",
+        "essays",
+        "evaluations",
+        "content_hash"
     )?;
     for c in cohorts {
-        writeln!(
+        say!(
             out,
             "{:<width$}  {:>8}  {:>8}  {:>11}  {:<16}  {}",
             c.cohort_id,

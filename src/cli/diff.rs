@@ -4,7 +4,6 @@
 //! B are stored cohort ids or spec folders (built in a scratch in-memory store). Exit 0 when
 //! identical, 1 when they differ, 2 on error.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -12,7 +11,7 @@ use cohortdb::app::DiffRequest;
 use cohortdb::diff::{CatalogRowDiff, Columns, DiffMember, DiffReport};
 
 use super::Session;
-use super::render::{FormatArgs, verdict};
+use super::render::{FormatArgs, TextOut, say, verdict};
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -80,27 +79,30 @@ fn row_line(sign: char, d: &CatalogRowDiff) -> String {
     line
 }
 
-fn print_catalog(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
-    writeln!(out, "catalog rows referenced:")?;
+fn print_catalog(out: &mut TextOut, r: &DiffReport) -> std::io::Result<()> {
+    say!(out, "catalog rows referenced:")?;
     for t in &r.catalog_tables {
-        writeln!(
+        say!(
             out,
             "  {:<14} {:>5} -> {:<9}  +{} -{} ~{}",
-            t.table, t.a, t.b, t.added, t.removed, t.changed
+            t.table,
+            t.a,
+            t.b,
+            t.added,
+            t.removed,
+            t.changed
         )?;
     }
     for d in &r.catalog_rows {
         match d {
             CatalogRowDiff::Removed { .. } => {
-                writeln!(out, "{}  (no longer referenced)", row_line('-', d))?
+                say!(out, "{}  (no longer referenced)", row_line('-', d))?
             }
-            CatalogRowDiff::Added { .. } => {
-                writeln!(out, "{}  (newly referenced)", row_line('+', d))?
-            }
+            CatalogRowDiff::Added { .. } => say!(out, "{}  (newly referenced)", row_line('+', d))?,
             CatalogRowDiff::Changed { fields, .. } => {
-                writeln!(out, "{}  (other content)", row_line('~', d))?;
+                say!(out, "{}  (other content)", row_line('~', d))?;
                 for f in fields {
-                    writeln!(
+                    say!(
                         out,
                         "      {}: {} -> {}",
                         f.field,
@@ -112,7 +114,7 @@ fn print_catalog(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
         }
     }
     if r.catalog_digest_differs && r.catalog_tables.iter().all(|t| !t.differs()) {
-        writeln!(
+        say!(
             out,
             "  the catalog digests differ, but the rows as the store holds them now do not"
         )?;
@@ -120,14 +122,14 @@ fn print_catalog(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
     Ok(())
 }
 
-fn print_mismatch(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
+fn print_mismatch(out: &mut TextOut, r: &DiffReport) -> std::io::Result<()> {
     for slot in &r.catalog_digest_mismatch {
         let (side, label) = if slot == "a" {
             ("A", &r.a)
         } else {
             ("B", &r.b)
         };
-        writeln!(
+        say!(
             out,
             "note: the catalog rows {side} ({label}) references no longer hash to its record's \
              catalog digest: they were changed outside cohortdb (see `cohortdb verify {label}`)"
@@ -136,25 +138,29 @@ fn print_mismatch(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
     Ok(())
 }
 
-fn print(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
-    writeln!(out, "--- {}", r.a)?;
-    writeln!(out, "+++ {}", r.b)?;
+fn print(out: &mut TextOut, r: &DiffReport) -> std::io::Result<()> {
+    say!(out, "--- {}", r.a)?;
+    say!(out, "+++ {}", r.b)?;
     if r.identical {
-        writeln!(out, "identical")?;
+        say!(out, "identical")?;
         return print_mismatch(out, r);
     }
     if !r.spec_changes.is_empty() {
-        writeln!(out, "spec:")?;
+        say!(out, "spec:")?;
         for change in &r.spec_changes {
-            writeln!(out, "  {change}")?;
+            say!(out, "  {change}")?;
         }
     }
-    writeln!(out, "members:")?;
+    say!(out, "members:")?;
     for s in &r.stages {
-        writeln!(
+        say!(
             out,
             "  {:<10} {:>9} -> {:<9}  +{} -{}",
-            s.stage, s.a, s.b, s.added, s.removed
+            s.stage,
+            s.a,
+            s.b,
+            s.added,
+            s.removed
         )?;
     }
     if r.catalog_digest_differs || r.catalog_tables.iter().any(|t| t.differs()) {
@@ -162,10 +168,10 @@ fn print(out: &mut impl Write, r: &DiffReport) -> std::io::Result<()> {
     }
     print_mismatch(out, r)?;
     for m in &r.removed {
-        writeln!(out, "{}", member_line('-', m))?;
+        say!(out, "{}", member_line('-', m))?;
     }
     for m in &r.added {
-        writeln!(out, "{}", member_line('+', m))?;
+        say!(out, "{}", member_line('+', m))?;
     }
     Ok(())
 }
@@ -247,9 +253,9 @@ mod tests {
             added: Vec::new(),
             removed: Vec::new(),
         };
-        let mut out = Vec::new();
+        let (mut out, buffer) = TextOut::capture();
         print(&mut out, &report).expect("writes to a Vec");
-        let text = String::from_utf8(out).expect("UTF-8");
+        let text = String::from_utf8(buffer.take()).expect("UTF-8");
         assert_eq!(
             text,
             format!(

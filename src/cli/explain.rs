@@ -2,7 +2,6 @@
 //! the axes and the row count after it, the final product and columns), computed without
 //! building a single row, so a user sees where the Cartesian growth comes from.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +11,7 @@ use cohortdb::app::{ExplainReport, ExplainRequest};
 use cohortdb::textfmt::count;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -33,10 +32,10 @@ fn axes_line(axes: &[AxisLevels]) -> String {
         .join(" × ")
 }
 
-fn print(out: &mut impl Write, r: &ExplainReport) -> std::io::Result<()> {
-    writeln!(out, "spec: {}", r.spec)?;
-    writeln!(out)?;
-    writeln!(out, "axes as declared ({}):", r.declared.len())?;
+fn print(out: &mut TextOut, r: &ExplainReport) -> std::io::Result<()> {
+    say!(out, "spec: {}", r.spec)?;
+    say!(out)?;
+    say!(out, "axes as declared ({}):", r.declared.len())?;
     let width = r.declared.iter().map(|a| a.axis.len()).max().unwrap_or(0);
     for axis in &r.declared {
         let origin = match &axis.derived_from {
@@ -48,7 +47,7 @@ fn print(out: &mut impl Write, r: &ExplainReport) -> std::io::Result<()> {
         } else {
             String::new()
         };
-        writeln!(
+        say!(
             out,
             "  {:<width$}  {:>6} level{}{dupes}   {origin}",
             axis.axis,
@@ -56,32 +55,32 @@ fn print(out: &mut impl Write, r: &ExplainReport) -> std::io::Result<()> {
             if axis.levels == 1 { "" } else { "s" }
         )?;
     }
-    writeln!(out, "  product before rules: {} rows", r.rows_before_rules)?;
-    writeln!(out)?;
+    say!(out, "  product before rules: {} rows", r.rows_before_rules)?;
+    say!(out)?;
     if r.steps.is_empty() {
-        writeln!(out, "rules: none")?;
+        say!(out, "rules: none")?;
     } else {
-        writeln!(out, "rules, in the order their sections are written (D3):")?;
+        say!(out, "rules, in the order their sections are written (D3):")?;
         for (i, step) in r.steps.iter().enumerate() {
-            writeln!(
+            say!(
                 out,
                 "  {}. {}   ({})",
                 i + 1,
                 step.rule,
                 step.at.as_deref().unwrap_or("")
             )?;
-            writeln!(out, "     changes: {}", axes_line(&step.changed))?;
+            say!(out, "     changes: {}", axes_line(&step.changed))?;
             if !step.removed.is_empty() {
-                writeln!(out, "     consumes: {}", step.removed.join(", "))?;
+                say!(out, "     consumes: {}", step.removed.join(", "))?;
             }
-            writeln!(out, "     axes: {}", step.axis_count)?;
-            writeln!(out, "     rows: {}", step.rows)?;
+            say!(out, "     axes: {}", step.axis_count)?;
+            say!(out, "     rows: {}", step.rows)?;
         }
     }
-    writeln!(out)?;
-    writeln!(out, "product (the last axis varies fastest):")?;
+    say!(out)?;
+    say!(out, "product (the last axis varies fastest):")?;
     for axis in &r.product {
-        writeln!(
+        say!(
             out,
             "  {:<5} {} ({})",
             axis.kind,
@@ -89,9 +88,9 @@ fn print(out: &mut impl Write, r: &ExplainReport) -> std::io::Result<()> {
             count(axis.levels as u64, "level")
         )?;
     }
-    writeln!(out, "  rows: {}", r.rows)?;
-    writeln!(out)?;
-    writeln!(
+    say!(out, "  rows: {}", r.rows)?;
+    say!(out)?;
+    say!(
         out,
         "columns ({}): {}",
         r.columns.len(),

@@ -1,7 +1,6 @@
 //! `cohortdb export COHORT_ID`: write membership.csv, manifest.json, spec/ and cohort.lock.json
 //! from the stored record, and seed gens/<stage>/<gen_id>/metadata.json.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +10,7 @@ use cohortdb::app::reports::ExportReport;
 use cohortdb::export::FileOutcome;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -36,8 +35,8 @@ pub struct ExportArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut impl Write, cohort_id: &str, report: &ExportReport) -> std::io::Result<()> {
-    writeln!(
+fn print(out: &mut TextOut, cohort_id: &str, report: &ExportReport) -> std::io::Result<()> {
+    say!(
         out,
         "cohort {cohort_id} exported to {}",
         cohortdb::textfmt::visible(&report.out.display().to_string())
@@ -48,15 +47,17 @@ fn print(out: &mut impl Write, cohort_id: &str, report: &ExportReport) -> std::i
             FileOutcome::Unchanged => "unchanged (identical)",
             FileOutcome::Replaced => "replaced (--force)",
         };
-        writeln!(out, "  {name:<18} {what}")?;
+        say!(out, "  {name:<18} {what}")?;
     }
-    writeln!(
+    say!(
         out,
         "  {:<18} {} written, {} left alone",
-        "spec/", report.spec_written, report.spec_unchanged
+        "spec/",
+        report.spec_written,
+        report.spec_unchanged
     )?;
     for repair in &report.repaired {
-        writeln!(
+        say!(
             out,
             "  repaired           {} ({}); it held: {:?}",
             cohortdb::textfmt::visible(&repair.path.display().to_string()),
@@ -64,7 +65,7 @@ fn print(out: &mut impl Write, cohort_id: &str, report: &ExportReport) -> std::i
             repair.replaced
         )?;
     }
-    writeln!(
+    say!(
         out,
         "  {:<18} {} written, {} already present ({})",
         "metadata.json",

@@ -1,6 +1,5 @@
 //! `cohortdb import [KIND FILE]`: append-only catalog import; prints what each file added.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +7,7 @@ use clap::Args;
 use cohortdb::app::{ImportReport, ImportRequest};
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -24,24 +23,26 @@ pub struct ImportArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut impl Write, report: &ImportReport) -> std::io::Result<()> {
+fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
     for file in &report.files {
         let label = ImportReport::label(file.kind);
         if file.present {
-            writeln!(
+            say!(
                 out,
                 "{label:<21} {:>8} added {:>8} unchanged   {}",
-                file.added, file.unchanged, file.path
+                file.added,
+                file.unchanged,
+                file.path
             )?;
         } else {
-            writeln!(out, "{label:<21} skipped: {} not found", file.path)?;
+            say!(out, "{label:<21} skipped: {} not found", file.path)?;
         }
     }
     let batches = report.batches() as u64;
     if report.added == 0 {
-        writeln!(out, "nothing new: the store is unchanged")
+        say!(out, "nothing new: the store is unchanged")
     } else {
-        writeln!(
+        say!(
             out,
             "imported {} in {}",
             cohortdb::textfmt::count(report.added, "row"),

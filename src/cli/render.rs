@@ -23,15 +23,56 @@ pub fn warn(global: &Global, message: &str) {
 /// terminal or forge a line. [`TextOut::raw`] writes the report's own escape sequences
 /// (colour).
 pub struct TextOut {
-    inner: super::out::Stdout,
+    inner: Box<dyn Write>,
 }
 
+/// Writes one line of a text report: the formatted text with every character a terminal would
+/// interpret escaped — a line break inside a value included — then the line's own `\n`.
+/// `say!(out)` writes an empty line.
+macro_rules! say {
+    ($out:expr) => {
+        $out.line(format_args!(""))
+    };
+    ($out:expr, $($arg:tt)*) => {
+        $out.line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
 impl TextOut {
+    /// One line of a report (see [`say!`]).
+    pub fn line(&mut self, text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+        let text = text.to_string();
+        let mut shown = cohortdb::textfmt::visible(&text).into_owned();
+        shown.push('\n');
+        self.inner.write_all(shown.as_bytes())
+    }
+
     /// Text output on stdout.
     pub fn stdout() -> TextOut {
         TextOut {
-            inner: super::out::stdout(),
+            inner: Box::new(super::out::stdout()),
         }
+    }
+
+    /// Text output into a buffer the caller reads back (for tests of the printers).
+    #[cfg(test)]
+    pub fn capture() -> (TextOut, std::rc::Rc<std::cell::RefCell<Vec<u8>>>) {
+        struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = std::rc::Rc::default();
+        let out = TextOut {
+            inner: Box::new(Shared(std::rc::Rc::clone(&buffer))),
+        };
+        (out, buffer)
     }
 
     /// Writes `s` unescaped: only for the CLI's own sequences, never for report values.

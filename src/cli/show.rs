@@ -9,7 +9,7 @@ use clap::Args;
 use cohortdb::show::{self, ShowReport};
 
 use super::Session;
-use super::render::{FormatArgs, TextOut, colour_stdout};
+use super::render::{FormatArgs, TextOut, colour_stdout, say};
 
 /// Levels listed per axis in the text table (JSON lists all).
 const LEVELS_SHOWN: usize = 8;
@@ -30,23 +30,30 @@ pub struct ShowArgs {
 }
 
 fn print(out: &mut TextOut, r: &ShowReport, colour: bool) -> std::io::Result<()> {
-    writeln!(out, "cohort        {}", r.cohort_id)?;
-    writeln!(out, "content hash  {}:{}", r.hash_scheme, r.content_hash)?;
-    writeln!(out, "spec hash     {}", r.spec_hash)?;
-    writeln!(out, "import batch  {}", r.import_batch)?;
-    writeln!(out, "seed          {}", r.seed.as_deref().unwrap_or("none"))?;
-    writeln!(out, "built         {}", r.created_at)?;
-    writeln!(
+    say!(out, "cohort        {}", r.cohort_id)?;
+    say!(out, "content hash  {}:{}", r.hash_scheme, r.content_hash)?;
+    say!(out, "spec hash     {}", r.spec_hash)?;
+    say!(out, "import batch  {}", r.import_batch)?;
+    say!(out, "seed          {}", r.seed.as_deref().unwrap_or("none"))?;
+    say!(out, "built         {}", r.created_at)?;
+    say!(
         out,
         "members       {} drafts, {} essays, {} evaluations",
-        r.counts.draft, r.counts.essay, r.counts.evaluation
+        r.counts.draft,
+        r.counts.essay,
+        r.counts.evaluation
     )?;
-    writeln!(out, "spec files    {}", r.spec_files.join(", "))?;
-    writeln!(out)?;
-    writeln!(
+    say!(out, "spec files    {}", r.spec_files.join(", "))?;
+    say!(out)?;
+    say!(
         out,
         "  {:<11} {:<13} {:>6} {:>8} {:>8} {:>6}  members per level",
-        "stage", "axis", "levels", "min", "max", "ratio"
+        "stage",
+        "axis",
+        "levels",
+        "min",
+        "max",
+        "ratio"
     )?;
     for stage in &r.balance {
         for axis in &stage.axes {
@@ -72,18 +79,18 @@ fn print(out: &mut TextOut, r: &ShowReport, colour: bool) -> std::io::Result<()>
             );
             if colour && !axis.balanced {
                 out.raw("\x1b[33m")?;
-                write!(out, "{line}")?;
-                out.raw("\x1b[0m")?;
-                writeln!(out)?;
+                out.raw(&cohortdb::textfmt::visible(&line))?;
+                out.raw("\x1b[0m\n")?;
             } else {
-                writeln!(out, "{line}")?;
+                say!(out, "{line}")?;
             }
         }
     }
     if r.balance.iter().any(|s| s.axes.iter().any(|a| !a.balanced)) {
-        writeln!(
+        say!(out)?;
+        say!(
             out,
-            "\n! unbalanced: the levels of this axis have different member counts"
+            "! unbalanced: the levels of this axis have different member counts"
         )?;
     }
     Ok(())
@@ -96,7 +103,7 @@ pub fn run(s: &Session, args: ShowArgs) -> anyhow::Result<ExitCode> {
         if let Some(dir) = &args.spec_out {
             let mut out = TextOut::stdout();
             for path in show::write_spec_bundle(&bundle, dir)? {
-                writeln!(out, "wrote {}", path.display())?;
+                say!(out, "wrote {}", path.display())?;
             }
             out.flush()?;
         } else {

@@ -2,7 +2,6 @@
 //! line per thing that is not (the spec folder, the export, newer cohorts sharing gen_ids).
 //! Exit 0 when everything is current, 1 when anything is stale, 2 on error.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,7 +9,7 @@ use cohortdb::app::StatusRequest;
 use cohortdb::status::{CatalogState, Stale, StatusReport};
 
 use super::Session;
-use super::render::{FormatArgs, verdict};
+use super::render::{FormatArgs, TextOut, say, verdict};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -21,31 +20,31 @@ pub struct StatusArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut impl Write, report: &StatusReport) -> std::io::Result<()> {
+fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
     if !report.catalogs.is_empty() && report.catalogs.iter().all(|c| c.is_current()) {
-        writeln!(out, "catalogs: ok")?;
+        say!(out, "catalogs: ok")?;
     }
     for catalog in report.catalogs.iter().filter(|c| !c.is_current()) {
-        writeln!(out, "{catalog}")?;
+        say!(out, "{catalog}")?;
         if let CatalogState::Refused { detail, .. } = &catalog.state {
             for line in detail {
-                writeln!(out, "    {line}")?;
+                say!(out, "    {line}")?;
             }
         }
     }
     if report.cohorts.is_empty() {
-        return writeln!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
+        return say!(out, "no cohorts stored yet (cohortdb build COHORT_ID)");
     }
     for cohort in &report.cohorts {
         if cohort.is_current() {
-            writeln!(out, "{}: ok", cohort.cohort_id)?;
+            say!(out, "{}: ok", cohort.cohort_id)?;
         }
         for stale in &cohort.stale {
             let note = if stale.is_note() { "note: " } else { "" };
-            writeln!(out, "{}: {note}{stale}", cohort.cohort_id)?;
+            say!(out, "{}: {note}{stale}", cohort.cohort_id)?;
             if let Stale::SpecChanged { changes, .. } = stale {
                 for change in changes {
-                    writeln!(out, "    {change}")?;
+                    say!(out, "    {change}")?;
                 }
             }
         }

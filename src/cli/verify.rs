@@ -1,7 +1,6 @@
 //! `cohortdb verify COHORT_ID | --all`: recompute from the stored spec and catalogs, check the
 //! export folder; exit 1 when anything differs.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +10,7 @@ use cohortdb::app::{VerifyReport, VerifyRequest, VerifyTarget};
 use cohortdb::verify::Severity;
 
 use super::Session;
-use super::render::FormatArgs;
+use super::render::{FormatArgs, TextOut, say};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -38,41 +37,42 @@ pub struct VerifyArgs {
     format: FormatArgs,
 }
 
-fn print_cohort(out: &mut impl Write, report: &CohortVerification) -> std::io::Result<()> {
-    writeln!(out, "cohort {}", report.cohort_id)?;
+fn print_cohort(out: &mut TextOut, report: &CohortVerification) -> std::io::Result<()> {
+    say!(out, "cohort {}", report.cohort_id)?;
     for finding in &report.findings {
         let label = match finding.severity {
             Severity::Ok => "ok",
             Severity::Note => "note",
             Severity::Difference => "DIFFERS",
         };
-        writeln!(out, "  {label:<9} {}", finding.text)?;
+        say!(out, "  {label:<9} {}", finding.text)?;
         for line in &finding.detail {
-            writeln!(out, "  {label:<9}   {line}")?;
+            say!(out, "  {label:<9}   {line}")?;
         }
     }
-    writeln!(
+    say!(
         out,
         "  result: {}",
         if report.matches { "ok" } else { "DIFFERS" }
     )
 }
 
-fn print(out: &mut impl Write, report: &VerifyReport, all: bool) -> std::io::Result<()> {
+fn print(out: &mut TextOut, report: &VerifyReport, all: bool) -> std::io::Result<()> {
     for cohort in &report.cohorts {
         print_cohort(out, cohort)?;
     }
     for failure in &report.errors {
-        writeln!(
+        say!(
             out,
             "cohort {}\n  ERROR     {}",
-            failure.cohort_id, failure.error
+            failure.cohort_id,
+            failure.error
         )?;
     }
     if all {
         let total = report.cohorts.len() + report.errors.len();
         let differ = report.cohorts.iter().filter(|c| !c.matches).count();
-        writeln!(
+        say!(
             out,
             "{total} cohorts: {} ok, {differ} differ, {} failed",
             total - differ - report.errors.len(),
