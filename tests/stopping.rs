@@ -118,10 +118,7 @@ fn ctrl_c_stops_a_long_statement() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     send_sigint(child.id());
-    let out = {
-        let status = wait(child, "a long statement");
-        status
-    };
+    let out = wait(child, "a long statement");
     assert_eq!(out.code(), Some(130), "{out:?}");
 }
 

@@ -177,7 +177,7 @@ fn catalog_text_in_a_template_name_is_escaped_in_import_warnings_and_errors() {
     let s = Sandbox::new();
     s.write(
         "models.csv",
-        &format!("id,model\n\"{}\",m\n", EVIL.replace('"', "")),
+        format!("id,model\n\"{}\",m\n", EVIL.replace('"', "")),
     );
     // An id with control characters is refused (D9); the message shows it escaped.
     let (_, err) = check(&s, "import", &["import", "llm-models", "models.csv"]);
