@@ -5,15 +5,17 @@
 use std::fmt;
 use std::str::FromStr;
 
+use cohortdb_genid::IntTextError;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-/// The most digits a seed may have. CPython's `int()` refuses longer decimal text
-/// (`sys.int_info.default_max_str_digits`), so the reference CLI could not read such a seed
-/// either; the bound also keeps the decimal-to-binary conversion cheap (docs/decisions.md D23).
-pub const MAX_SEED_DIGITS: usize = 4300;
+/// The most digits a seed may have, leading zeros included. CPython's `int()` refuses longer
+/// decimal text (`sys.int_info.default_max_str_digits`), so the reference CLI could not read
+/// such a seed either; the bound also keeps the decimal-to-binary conversion cheap
+/// (docs/decisions.md D23).
+pub const MAX_SEED_DIGITS: usize = cohortdb_genid::MAX_INT_DIGITS;
 
-/// A shuffle seed: any decimal integer up to [`MAX_SEED_DIGITS`] digits, negative included
-/// (docs/decisions.md D23). Kept as canonical decimal text: an optional `-`, no leading zeros,
+/// A shuffle seed: any integer Python's `int()` reads, up to [`MAX_SEED_DIGITS`] digits,
+/// negative included (docs/decisions.md D23). Kept as canonical decimal text: an optional `-`, no leading zeros,
 /// `0` for zero. Seeds that differ only in sign shuffle alike (Python seeds from `|seed|`) but
 /// are different seeds for the record's hash, as they always were.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -69,7 +71,8 @@ impl From<i64> for Seed {
 /// Why a text is not a seed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedError {
-    /// Not an optional sign followed by decimal digits.
+    /// Not what Python's `int()` reads: an optional sign and decimal digits (single underscores
+    /// between them), whitespace around.
     NotAnInteger {
         /// The text (shortened when long).
         text: String,
@@ -80,7 +83,7 @@ pub enum SeedError {
         /// The text (shortened when long).
         text: String,
     },
-    /// More than [`MAX_SEED_DIGITS`] significant digits.
+    /// More than [`MAX_SEED_DIGITS`] digits (leading zeros count, as in Python).
     TooLong {
         /// The number of significant digits.
         digits: usize,
@@ -92,7 +95,8 @@ impl fmt::Display for SeedError {
         match self {
             SeedError::NotAnInteger { text } => write!(
                 f,
-                "{text:?} is not an integer (a seed is an optional sign and the digits 0-9, of any size)"
+                "{text:?} is not an integer (an optional sign and the digits 0-9, single \
+                 underscores between them; any size)"
             ),
             SeedError::NonAsciiDigit { text } => write!(
                 f,
@@ -122,33 +126,16 @@ fn shortened(text: &str) -> String {
 impl FromStr for Seed {
     type Err = SeedError;
 
-    /// An optional `+` or `-`, then ASCII digits (leading zeros allowed, as in Python).
+    /// What Python's `int()` reads (docs/decisions.md D23): whitespace around, an optional `+`
+    /// or `-`, ASCII digits with single underscores between them, leading zeros allowed.
     fn from_str(s: &str) -> Result<Self, SeedError> {
-        let (negative, digits) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, s.strip_prefix('+').unwrap_or(s)),
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            let text = shortened(s);
-            let numeric = !digits.is_empty() && digits.chars().all(|c| c.is_numeric());
-            return Err(if numeric {
-                SeedError::NonAsciiDigit { text }
-            } else {
-                SeedError::NotAnInteger { text }
-            });
-        }
-        let significant = digits.trim_start_matches('0');
-        if significant.len() > MAX_SEED_DIGITS {
-            return Err(SeedError::TooLong {
-                digits: significant.len(),
-            });
-        }
-        let text = match (significant.is_empty(), negative) {
-            (true, _) => "0".to_string(),
-            (false, true) => format!("-{significant}"),
-            (false, false) => significant.to_string(),
-        };
-        Ok(Seed { text })
+        cohortdb_genid::py_int_text(s)
+            .map(|text| Seed { text })
+            .map_err(|e| match e {
+                IntTextError::NotAnInteger => SeedError::NotAnInteger { text: shortened(s) },
+                IntTextError::NonAsciiDigit => SeedError::NonAsciiDigit { text: shortened(s) },
+                IntTextError::TooLong { digits } => SeedError::TooLong { digits },
+            })
     }
 }
 
@@ -232,6 +219,15 @@ mod tests {
             ("-0", "0"),
             ("000", "0"),
             ("-00018446744073709551616", "-18446744073709551616"),
+            // Python's int() spellings (CPython 3.11: str(int(text))).
+            ("7 ", "7"),
+            ("  -3  ", "-3"),
+            ("1_000", "1000"),
+            ("\t+0_7\n", "7"),
+            (
+                "\u{3000}-1_8446_7440_7370_9551_616",
+                "-18446744073709551616",
+            ),
         ] {
             let s = seed(written);
             assert_eq!(s.to_string(), canonical);
@@ -245,7 +241,8 @@ mod tests {
     #[test]
     fn malformed_seeds_are_refused_with_the_reason() {
         for bad in [
-            "", "-", "+", "1.0", "1e3", " 1", "1_000", "0x10", "--1", "abc",
+            "", " ", "-", "+", "1.0", "1e3", "1__0", "_1", "1_", "+_1", "0x10", "--1", "+ 1",
+            "abc", "\u{1c}1",
         ] {
             let err = bad.parse::<Seed>().expect_err(bad);
             assert!(
@@ -268,8 +265,14 @@ mod tests {
                 digits: MAX_SEED_DIGITS + 1
             })
         );
-        // Leading zeros do not count; the longest accepted seed converts.
-        let longest = format!("000{}", "9".repeat(MAX_SEED_DIGITS));
+        // Leading zeros count, as in Python; underscores do not. The longest seed converts.
+        assert_eq!(
+            format!("0{}", "9".repeat(MAX_SEED_DIGITS)).parse::<Seed>(),
+            Err(SeedError::TooLong {
+                digits: MAX_SEED_DIGITS + 1
+            })
+        );
+        let longest = vec!["9"; MAX_SEED_DIGITS].join("_");
         assert_eq!(seed(&longest).to_mt_key().len(), 447);
         let err = format!("x{}", "1".repeat(500)).parse::<Seed>().unwrap_err();
         assert!(err.to_string().len() < 200, "{err}");

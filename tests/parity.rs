@@ -117,9 +117,14 @@ fn output_seed_may_be_any_integer_in_yaml_or_a_quoted_one_in_json() {
 fn malformed_seeds_are_usage_errors() {
     let s = Sandbox::empty();
     s.write("spec.yaml", TWELVE);
+    // What Python's int() refuses (CPython 3.11 raises ValueError for each).
     for (seed, wanted) in [
         ("1.5", "\"1.5\" is not an integer"),
-        ("1_000", "\"1_000\" is not an integer"),
+        ("1__0", "\"1__0\" is not an integer"),
+        ("_1", "\"_1\" is not an integer"),
+        ("1_", "\"1_\" is not an integer"),
+        ("+ 1", "\"+ 1\" is not an integer"),
+        ("0x10", "\"0x10\" is not an integer"),
         ("٣", "has non-ASCII digits"),
     ] {
         for command in ["compile", "sql"] {
@@ -132,6 +137,67 @@ fn malformed_seeds_are_usage_errors() {
     assert!(err.contains("a seed of 4301 digits"), "{err}");
     let err = Sandbox::new().fails(&["build", "alpha", "--seed", "0x10"]);
     assert!(err.contains("\"0x10\" is not an integer"), "{err}");
+}
+
+#[test]
+fn seeds_are_read_as_python_s_int_reads_them() {
+    // Python's int() skips whitespace around the number and reads single underscores between
+    // digits; each expected order is CPython 3.11's `random.Random(int(text)).shuffle` of 0..12.
+    let s = Sandbox::empty();
+    s.write("spec.yaml", TWELVE);
+    for (spelled, want) in [
+        ("7 ", [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]),
+        ("\t+0_7\n", [7, 11, 3, 10, 8, 4, 9, 1, 0, 6, 2, 5]),
+        ("  -3  ", [1, 7, 10, 0, 6, 11, 4, 5, 2, 8, 9, 3]),
+        ("1_000", [4, 2, 8, 7, 9, 3, 0, 5, 11, 1, 10, 6]),
+    ] {
+        assert_eq!(
+            order(&s.ok(&["compile", "spec.yaml", "--seed", spelled])),
+            want,
+            "--seed {spelled:?}"
+        );
+        let sql = s.ok(&["sql", "spec.yaml", "--seed", spelled]);
+        let canonical = spelled
+            .trim()
+            .replace(['_', '+'], "")
+            .trim_start_matches('0')
+            .to_string();
+        assert!(
+            sql.contains(&format!("-- shuffled with seed {canonical}:")),
+            "{sql}"
+        );
+        // output.seed, quoted (an unquoted 1_000 is the text "1_000" to YAML 1.2 too).
+        s.write(
+            "seeded.yaml",
+            TWELVE.replace("[a]}", &format!("[a], seed: {spelled:?}}}")),
+        );
+        assert_eq!(
+            order(&s.ok(&["compile", "seeded.yaml"])),
+            want,
+            "output.seed {spelled:?}"
+        );
+    }
+    s.write("plain.yaml", TWELVE.replace("[a]}", "[a], seed: 1_000}"));
+    assert_eq!(
+        order(&s.ok(&["compile", "plain.yaml"])),
+        [4, 2, 8, 7, 9, 3, 0, 5, 11, 1, 10, 6]
+    );
+    s.write("bad.yaml", TWELVE.replace("[a]}", "[a], seed: '1__0'}"));
+    let err = s.fails(&["compile", "bad.yaml"]);
+    assert!(
+        err.contains("bad.yaml: output.seed: output.seed must be an integer, found \"1__0\""),
+        "{err}"
+    );
+    // The record keeps the canonical seed: another spelling of it is the same build.
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    s.ok(&["build", "alpha", "--seed", " 1_000 "]);
+    assert_eq!(
+        s.query("select cast(seed as text) as seed from cohort_records"),
+        "seed\n1000\n"
+    );
+    let out = s.ok(&["build", "alpha", "--seed", "1000"]);
+    assert!(out.contains("unchanged"), "{out}");
 }
 
 #[test]

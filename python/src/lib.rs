@@ -1111,8 +1111,15 @@ impl Drop for Batches {
 }
 
 /// Converts Python arguments of a SQL function call into SQLite values.
+/// The arguments of a gen_id function. A Python int beyond 64 bits (a replicate of any size,
+/// docs/decisions.md D23) goes in as its decimal text, which the functions read as `int()` does.
 fn sql_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-    args.iter().map(|a| py_to_value(&a)).collect()
+    args.iter()
+        .map(|a| match a.cast::<pyo3::types::PyInt>() {
+            Ok(i) if i.extract::<i64>().is_err() => Ok(Value::Text(i.str()?.to_string())),
+            _ => py_to_value(&a),
+        })
+        .collect()
 }
 
 fn function_error(py: Python<'_>, e: cohortdb_genid::sql::FunctionError) -> PyErr {

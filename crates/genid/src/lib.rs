@@ -4,7 +4,7 @@
 //! loadable extension (`.load libcohortdb_sqlite`). There is exactly one implementation.
 //!
 //! * [`Stage`], the Python string semantics the reference depends on ([`py_strip`],
-//!   [`py_lower`], [`py_int`]), [`SignatureWriter`] and [`gen_id`]: pure functions, no I/O.
+//!   [`py_lower`], [`py_int`], [`py_int_text`]), [`SignatureWriter`] and [`gen_id`]: pure functions, no I/O.
 //! * [`signature_digest`]: the 16-byte BLAKE3 digest cohortdb's gen_id registry keeps.
 //! * [`sql`]: the SQL functions `gen_signature`, `gen_id`, `gen_signature_digest` — their
 //!   argument rules over SQLite values, and [`sql::register`] for any rusqlite connection.
@@ -84,33 +84,116 @@ pub fn py_lower(s: &str) -> String {
     s.to_lowercase()
 }
 
-/// Python's `int(text)` for a string: surrounding whitespace, an optional sign, ASCII digits
-/// with single underscores between them. `"1.0"`, `""` and `"1_"` are rejected, as in Python.
-/// (Python also accepts non-ASCII decimal digits; no catalog or spec uses them, and they are
-/// rejected here.)
-pub fn py_int(text: &str) -> Option<i64> {
-    let s = py_strip(text);
-    let (negative, digits) = match s.as_bytes().first()? {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
-    }
-    let mut value: i64 = 0;
-    let mut previous_underscore = false;
-    for b in digits.bytes() {
-        match b {
-            b'0'..=b'9' => {
-                value = value.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
-                previous_underscore = false;
+/// The most digits Python's `int()` reads from text (CPython's
+/// `sys.int_info.default_max_str_digits`); leading zeros count, underscores do not.
+pub const MAX_INT_DIGITS: usize = 4300;
+
+/// Why a text is not an integer Python's `int()` reads (base 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntTextError {
+    /// Not `int()`'s syntax: surrounding whitespace, an optional sign, then digits with single
+    /// underscores between them (`"1.0"`, `"1__0"`, `"_1"`, `"1_"`, `"0x10"`, `""`).
+    NotAnInteger,
+    /// Decimal digits other than ASCII `0`–`9`. Python's `int()` reads them (`"٣"` is 3);
+    /// cohortdb does not (docs/decisions.md D22).
+    NonAsciiDigit,
+    /// More than [`MAX_INT_DIGITS`] digits, which `int()` refuses too.
+    TooLong {
+        /// How many digits the text has.
+        digits: usize,
+    },
+}
+
+/// Whitespace `int()` skips around the number: ASCII space, `\t`, `\n`, `\v`, `\f`, `\r`, and
+/// non-ASCII characters Python calls whitespace. Unlike [`py_strip`], not U+001C–U+001F:
+/// `int("\x1c7")` is an error in Python.
+fn is_int_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// A text checked against `int()`'s syntax: its sign, and its digits with their underscores.
+struct IntText<'a> {
+    negative: bool,
+    /// ASCII digits with single underscores between them.
+    body: &'a str,
+}
+
+impl<'a> IntText<'a> {
+    fn scan(text: &'a str) -> Result<IntText<'a>, IntTextError> {
+        let s = text.trim_matches(is_int_space);
+        let (negative, body) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (mut digits, mut other_digits, mut after_digit) = (0usize, false, false);
+        for c in body.chars() {
+            if c.is_ascii_digit() {
+                digits += 1;
+                after_digit = true;
+            } else if c == '_' && after_digit {
+                after_digit = false;
+            } else if c.is_numeric() {
+                other_digits = true;
+                after_digit = true;
+            } else {
+                return Err(IntTextError::NotAnInteger);
             }
-            b'_' if !previous_underscore => previous_underscore = true,
-            _ => return None,
         }
+        if !after_digit {
+            // Empty, or ending in an underscore.
+            return Err(IntTextError::NotAnInteger);
+        }
+        if other_digits {
+            return Err(IntTextError::NonAsciiDigit);
+        }
+        if digits > MAX_INT_DIGITS {
+            return Err(IntTextError::TooLong { digits });
+        }
+        Ok(IntText { negative, body })
     }
-    Some(if negative { -value } else { value })
+
+    /// The ASCII digits, most significant first.
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.body.bytes().filter(u8::is_ascii_digit)
+    }
+}
+
+/// Python's `int(text)` for a string that fits an `i64`: surrounding whitespace, an optional
+/// sign, ASCII digits with single underscores between them. `"1.0"`, `""`, `"1_"` and numbers
+/// beyond 64 bits are `None` (see [`py_int_text`] for any size). (Python also accepts
+/// non-ASCII decimal digits; cohortdb does not, docs/decisions.md D22.)
+pub fn py_int(text: &str) -> Option<i64> {
+    let scanned = IntText::scan(text).ok()?;
+    let mut value: i64 = 0;
+    for d in scanned.digits() {
+        // Accumulated negatively, so i64::MIN fits.
+        value = value.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if scanned.negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
+/// Python's `int(text)` of any size (up to [`MAX_INT_DIGITS`] digits), as canonical decimal
+/// text — what `str(int(text))` gives: a `-` only for a negative number, no leading zeros, `0`
+/// for zero. `" 007 "` → `"7"`, `"-1_000"` → `"-1000"`, `"-0"` → `"0"`.
+pub fn py_int_text(text: &str) -> Result<String, IntTextError> {
+    let scanned = IntText::scan(text)?;
+    let mut out = String::with_capacity(scanned.body.len() + 1);
+    if scanned.negative {
+        out.push('-');
+    }
+    for d in scanned.digits().skip_while(|&d| d == b'0') {
+        out.push(char::from(d));
+    }
+    if out.len() <= usize::from(scanned.negative) {
+        out.clear();
+        out.push('0');
+    }
+    Ok(out)
 }
 
 /// Writes `value` in base 36 (`0-9a-z`) without padding (`"0"` for zero).
@@ -197,8 +280,9 @@ impl<'a> SignatureWriter<'a> {
         write!(self.out, "{value}|").expect("writing to a String cannot fail");
     }
 
-    /// Ends the signature with the replicate.
-    pub fn finish(self, replicate: i64) {
+    /// Ends the signature with the replicate, in decimal: an integer of any size (an `i64`, or
+    /// the canonical text [`py_int_text`] gives for one beyond 64 bits).
+    pub fn finish(self, replicate: impl std::fmt::Display) {
         write!(self.out, "{replicate}").expect("writing to a String cannot fail");
     }
 }
@@ -345,6 +429,8 @@ mod tests {
         assert_eq!(py_int("-2"), Some(-2));
         assert_eq!(py_int("1_000"), Some(1000));
         assert_eq!(py_int("007"), Some(7));
+        assert_eq!(py_int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(py_int("9223372036854775807"), Some(i64::MAX));
         for bad in [
             "",
             " ",
@@ -356,8 +442,117 @@ mod tests {
             "+",
             "1e3",
             "99999999999999999999",
+            "9223372036854775808",
+            "-9223372036854775809",
         ] {
             assert_eq!(py_int(bad), None, "{bad:?}");
+        }
+    }
+
+    // Each accepted case is CPython 3.11's `str(int(text))`; each refused one raises ValueError
+    // there (non-ASCII digits are read by Python and refused by cohortdb, D22).
+    #[test]
+    fn python_int_text_of_any_size() {
+        for (text, canonical) in [
+            ("7 ", "7"),
+            ("  -3  ", "-3"),
+            ("1_000", "1000"),
+            ("-0", "0"),
+            ("0_0", "0"),
+            ("+007", "7"),
+            (" \t\n\r\u{b}\u{c}7", "7"),
+            ("\u{85}7\u{2028}", "7"),
+            ("\u{a0}\u{3000}7", "7"),
+            ("99999999999999999999", "99999999999999999999"),
+            ("-000_123_456_789_012_345_678_901", "-123456789012345678901"),
+        ] {
+            assert_eq!(py_int_text(text).as_deref(), Ok(canonical), "{text:?}");
+        }
+        for bad in [
+            "",
+            " ",
+            "+",
+            "-",
+            "1__0",
+            "_1",
+            "1_",
+            "+_1",
+            "-_1",
+            "0x10",
+            "1.0",
+            "1e3",
+            "+ 1",
+            "--1",
+            "\u{1c}7",
+            "7\u{1f}",
+            "\u{180e}7",
+            "\u{200b}7",
+            "\u{feff}7",
+            "1 2",
+        ] {
+            assert_eq!(py_int_text(bad), Err(IntTextError::NotAnInteger), "{bad:?}");
+        }
+        for other in ["٣", "1٣", "-１２"] {
+            assert_eq!(
+                py_int_text(other),
+                Err(IntTextError::NonAsciiDigit),
+                "{other:?}"
+            );
+        }
+        // Python counts every digit, leading zeros included, but not underscores.
+        let limit = "1".repeat(MAX_INT_DIGITS);
+        assert!(py_int_text(&limit).is_ok());
+        assert_eq!(
+            py_int_text(&format!("0{limit}")),
+            Err(IntTextError::TooLong {
+                digits: MAX_INT_DIGITS + 1
+            })
+        );
+        assert_eq!(
+            py_int_text(&"0".repeat(MAX_INT_DIGITS + 1)),
+            Err(IntTextError::TooLong {
+                digits: MAX_INT_DIGITS + 1
+            })
+        );
+        let underscored = vec!["1"; MAX_INT_DIGITS].join("_");
+        assert_eq!(py_int_text(&underscored).as_deref(), Ok(limit.as_str()));
+    }
+
+    proptest::proptest! {
+        // Any integer written as int() reads it (whitespace around, a sign, leading zeros,
+        // single underscores between digits) reads back as that integer.
+        #[test]
+        fn python_int_reads_every_spelling_of_a_number(
+            n in proptest::num::i128::ANY,
+            zeros in 0usize..3,
+            plus in proptest::bool::ANY,
+            cuts in proptest::collection::vec(proptest::bool::ANY, 40),
+            space in proptest::sample::select(vec!["", " ", "\t", "\n ", "\u{a0}", "\u{3000}"]),
+        ) {
+            let magnitude = format!("{}{}", "0".repeat(zeros), n.unsigned_abs());
+            let mut digits = String::new();
+            for (i, d) in magnitude.chars().enumerate() {
+                if i > 0 && cuts[i % cuts.len()] {
+                    digits.push('_');
+                }
+                digits.push(d);
+            }
+            let sign = if n < 0 { "-" } else if plus { "+" } else { "" };
+            let text = format!("{space}{sign}{digits}{space}");
+            proptest::prop_assert_eq!(py_int_text(&text), Ok(n.to_string()));
+            proptest::prop_assert_eq!(py_int(&text), i64::try_from(n).ok());
+        }
+
+        // Text that is not an integer never reads as one.
+        #[test]
+        fn python_int_refuses_what_is_not_an_integer(text in "[0-9_+\\- .a-z]{0,12}") {
+            let python_syntax = {
+                let t = text.trim_matches(' ');
+                let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+                !body.is_empty()
+                    && body.split('_').all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()))
+            };
+            proptest::prop_assert_eq!(py_int_text(&text).is_ok(), python_syntax, "{:?}", text);
         }
     }
 

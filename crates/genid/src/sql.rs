@@ -2,7 +2,8 @@
 //!
 //! * `gen_signature(part, …, replicate)`: the canonical signature string — each text part
 //!   trimmed (Python whitespace) and lowercased, an integer part in decimal, joined with `|`,
-//!   then the integer replicate (an integer, or text that Python's `int()` reads). An empty
+//!   then the integer replicate (an integer, or text that Python's `int()` reads, of any size;
+//!   also the BLOB of decimal digits cohortdb stores for a replicate beyond 64 bits). An empty
 //!   part is an error.
 //! * `gen_id(stage, signature[, collision_index])`: BLAKE2b-80 → base 36 with the stage
 //!   prefix, and `-N` for a collision index N > 0.
@@ -66,14 +67,18 @@ pub fn gen_signature(args: &[ValueRef<'_>]) -> Result<String, FunctionError> {
     let Some((last, parts)) = args.split_last().filter(|(_, parts)| !parts.is_empty()) else {
         return refuse("gen_signature needs at least one part and a replicate".into());
     };
+    // An integer, or text (or the BLOB cohortdb stores for a replicate beyond 64 bits,
+    // docs/storage.md) that Python's int() reads, of any size.
     let replicate = match *last {
-        ValueRef::Integer(i) => i,
-        ValueRef::Text(t) => match std::str::from_utf8(t).ok().and_then(crate::py_int) {
-            Some(i) => i,
-            None => {
-                return refuse(format!("replicate must be an integer, found {}", echo(t)));
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            match std::str::from_utf8(t).ok().map(crate::py_int_text) {
+                Some(Ok(canonical)) => canonical,
+                _ => {
+                    return refuse(format!("replicate must be an integer, found {}", echo(t)));
+                }
             }
-        },
+        }
         other => {
             return refuse(format!(
                 "replicate must be an integer, found {}",
@@ -290,5 +295,17 @@ mod tests {
             ValueRef::Text(b" 1_0 "),
         ];
         assert_eq!(gen_signature(&args).unwrap(), "comboa|7|10");
+        // Replicates of any size, as text or as the BLOB a store keeps beyond 64 bits.
+        for replicate in [
+            ValueRef::Text(b" 99_999_999_999_999_999_999_999 "),
+            ValueRef::Blob(b"99999999999999999999999"),
+        ] {
+            assert_eq!(
+                gen_signature(&[ValueRef::Text(b"c"), replicate]).unwrap(),
+                "c|99999999999999999999999"
+            );
+        }
+        let err = gen_signature(&[ValueRef::Text(b"c"), ValueRef::Blob(b"\xff")]).unwrap_err();
+        assert!(err.0.contains("replicate must be an integer"), "{err}");
     }
 }
