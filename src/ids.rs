@@ -11,6 +11,8 @@ pub use cohortdb_genid::{
     SignatureWriter, Stage, base36, gen_id, is_py_space, py_int, py_lower, py_strip,
 };
 
+pub use crate::replicate::Replicate;
+
 /// A text field of a plan entry (docs/reference.md §3.4), named instead of numbered. The order of
 /// the variants is the `temp.design` column order and the `role` number stored in the cohort
 /// value tables ([`Role::index`]).
@@ -159,7 +161,10 @@ pub fn normalize_component(field: &'static str, value: &str) -> Result<String, S
 /// replicate joined with `|` (docs/reference.md §3.9 step 2), e.g. `combo-1|draft-a|gen-model|1`.
 ///
 /// `parts` are `(field name, value)` pairs in signature order.
-pub fn signature(parts: &[(&'static str, &str)], replicate: i64) -> Result<String, SignatureError> {
+pub fn signature(
+    parts: &[(&'static str, &str)],
+    replicate: &Replicate,
+) -> Result<String, SignatureError> {
     let mut out = String::with_capacity(64);
     let mut writer = SignatureWriter::new(&mut out);
     for (field, value) in parts {
@@ -176,7 +181,7 @@ pub fn draft_signature(
     combo: &str,
     template: &str,
     llm: &str,
-    replicate: i64,
+    replicate: &Replicate,
 ) -> Result<String, SignatureError> {
     signature(
         &[
@@ -193,7 +198,7 @@ pub fn draft_signature(
 pub fn essay_signature(
     draft_gen_id: &str,
     template: &str,
-    replicate: i64,
+    replicate: &Replicate,
 ) -> Result<String, SignatureError> {
     signature(
         &[
@@ -209,7 +214,7 @@ pub fn evaluation_signature(
     essay_gen_id: &str,
     template: &str,
     llm: &str,
-    replicate: i64,
+    replicate: &Replicate,
 ) -> Result<String, SignatureError> {
     signature(
         &[
@@ -344,14 +349,18 @@ mod tests {
 
     use super::*;
 
+    fn r(n: i64) -> Replicate {
+        Replicate::from(n)
+    }
+
     #[test]
     fn signatures_normalise_like_the_reference() {
         // docs/reference.md §6.10 D1.
-        let sig = draft_signature("ComboA", "Draft-Tpl", "Gen-Model", 2).unwrap();
+        let sig = draft_signature("ComboA", "Draft-Tpl", "Gen-Model", &r(2)).unwrap();
         assert_eq!(sig, "comboa|draft-tpl|gen-model|2");
         assert_eq!(gen_id(Stage::Draft, &sig, 0), "d_518wg2h1qoy8ycab");
         assert_eq!(
-            draft_signature(" x ", "", "m", 1),
+            draft_signature(" x ", "", "m", &r(1)),
             Err(SignatureError::Empty {
                 field: "draft_template_id"
             })
@@ -363,19 +372,19 @@ mod tests {
     fn builder_vector_b1() {
         let d = gen_id(
             Stage::Draft,
-            &draft_signature("combo-1", "draft-tpl", "draft-llm", 1).unwrap(),
+            &draft_signature("combo-1", "draft-tpl", "draft-llm", &r(1)).unwrap(),
             0,
         );
         assert_eq!(d, "d_4mo9abpjkxfv8d9u");
         let e = gen_id(
             Stage::Essay,
-            &essay_signature(&d, "essay-tpl", 1).unwrap(),
+            &essay_signature(&d, "essay-tpl", &r(1)).unwrap(),
             0,
         );
         assert_eq!(e, "e_2rr554791t6lo4zc");
         let v = gen_id(
             Stage::Evaluation,
-            &evaluation_signature(&e, "eval-tpl", "eval-llm", 1).unwrap(),
+            &evaluation_signature(&e, "eval-tpl", "eval-llm", &r(1)).unwrap(),
             0,
         );
         assert_eq!(v, "v_nvlzt6yvsseas4z");
@@ -387,12 +396,12 @@ mod tests {
     fn multiple_replicates_vector() {
         let d1 = gen_id(
             Stage::Draft,
-            &draft_signature("combo-1", "draft-A", "gen-model", 1).unwrap(),
+            &draft_signature("combo-1", "draft-A", "gen-model", &r(1)).unwrap(),
             0,
         );
         let d2 = gen_id(
             Stage::Draft,
-            &draft_signature("combo-1", "draft-A", "gen-model", 2).unwrap(),
+            &draft_signature("combo-1", "draft-A", "gen-model", &r(2)).unwrap(),
             0,
         );
         assert_eq!(
@@ -401,7 +410,13 @@ mod tests {
         );
         let essays: Vec<String> = [(&d1, 1), (&d1, 2), (&d2, 1), (&d2, 2)]
             .iter()
-            .map(|(d, r)| gen_id(Stage::Essay, &essay_signature(d, "essay-X", *r).unwrap(), 0))
+            .map(|(d, n)| {
+                gen_id(
+                    Stage::Essay,
+                    &essay_signature(d, "essay-X", &r(*n)).unwrap(),
+                    0,
+                )
+            })
             .collect();
         assert_eq!(
             essays,
@@ -417,7 +432,7 @@ mod tests {
             .map(|e| {
                 gen_id(
                     Stage::Evaluation,
-                    &evaluation_signature(e, "eval-1", "eval-model", 1).unwrap(),
+                    &evaluation_signature(e, "eval-1", "eval-model", &r(1)).unwrap(),
                     0,
                 )
             })

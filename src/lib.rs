@@ -31,6 +31,7 @@ pub mod layout;
 pub mod migrate;
 pub mod query;
 pub mod record;
+pub mod replicate;
 pub mod seed;
 pub mod show;
 pub mod spec;

@@ -122,6 +122,8 @@ pub enum PyJson {
     Str(String),
     /// An integer.
     Int(i64),
+    /// An integer beyond 64 bits, as its canonical decimal digits (how Python writes any int).
+    BigInt(String),
     /// A list.
     List(Vec<PyJson>),
     /// An object with keys in insertion order.
@@ -141,6 +143,7 @@ impl PyJson {
         match self {
             PyJson::Str(s) => push_json_str(out, s, false),
             PyJson::Int(i) => out.push_str(&i.to_string()),
+            PyJson::BigInt(digits) => out.push_str(digits),
             PyJson::List(items) if items.is_empty() => out.push_str("[]"),
             PyJson::Object(items) if items.is_empty() => out.push_str("{}"),
             PyJson::List(items) => {

@@ -21,7 +21,15 @@ enum Within {
 const LAYERS: &[(Within, &[&str])] = &[
     (
         Within::Peers,
-        &["ids", "error", "textfmt", "csvread", "seed", "fsutil"],
+        &[
+            "ids",
+            "error",
+            "textfmt",
+            "csvread",
+            "seed",
+            "replicate",
+            "fsutil",
+        ],
     ),
     (Within::Ordered, &["store"]),
     (Within::Ordered, &["spec", "catalog", "compile", "query"]),

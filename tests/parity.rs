@@ -353,3 +353,121 @@ fn a_replicate_in_other_digits_says_what_the_reference_read() {
     );
     assert_eq!(s.store_digest(), before);
 }
+
+/// A cohort whose replicates are written as the reference's `int()` reads them, beyond 64 bits
+/// included (docs/decisions.md D23).
+const BIG_REPLICATES: &str = "axes:
+  combo_id: [combo-1]
+  draft_template: [draft-A]
+  draft_llm: [gen-a]
+  draft_replicate: ['99999999999999999999']
+  essay_template: [essay-X]
+  essay_llm: [gen-a]
+  essay_replicate: [' 1_0 ', '18446744073709551616']
+  evaluation_template: [eval-1]
+  evaluation_llm: [judge]
+  evaluation_replicate: ['9223372036854775808']
+output: {field_order: []}
+";
+
+#[test]
+fn replicates_beyond_64_bits_build_as_the_reference_builds_them() {
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    s.write("data/cohorts/big/spec/config.yaml", BIG_REPLICATES);
+    // compile copies the levels as written, like the reference CLI.
+    s.ok(&["compile", "data/cohorts/big/spec", "--out", "rows.csv"]);
+    assert_eq!(
+        s.read("rows.csv"),
+        "combo_id,draft_template,draft_llm,draft_replicate,essay_template,essay_llm,essay_replicate,evaluation_template,evaluation_llm,evaluation_replicate\r\n\
+         combo-1,draft-A,gen-a,99999999999999999999,essay-X,gen-a, 1_0 ,eval-1,judge,9223372036854775808\r\n\
+         combo-1,draft-A,gen-a,99999999999999999999,essay-X,gen-a,18446744073709551616,eval-1,judge,9223372036854775808\r\n"
+    );
+    // The gen_ids are the reference's: BLAKE2b-80 of `combo-1|draft-a|gen-a|99999999999999999999`,
+    // `<draft>|essay-x|10`, `<essay>|eval-1|judge|9223372036854775808`, … (docs/reference.md §3.9).
+    s.ok(&["build", "big"]);
+    s.ok(&["export", "big"]);
+    assert_eq!(
+        s.read("data/cohorts/big/membership.csv"),
+        "stage,gen_id\n\
+         draft,d_34qwm0jissrqzb88\n\
+         essay,e_37v4qoejj0xjtj7o\n\
+         essay,e_2zu28hdkuaamdx5a\n\
+         evaluation,v_1tpz0ijw7c5o4lqi\n\
+         evaluation,v_2ikqt039engpdcvi\n"
+    );
+    // metadata.json carries the number, as the reference's json.dumps writes an int.
+    assert_eq!(
+        s.read("data/gens/draft/d_34qwm0jissrqzb88/metadata.json"),
+        "{\n  \"stage\": \"draft\",\n  \"gen_id\": \"d_34qwm0jissrqzb88\",\n  \
+         \"origin_cohort_id\": \"big\",\n  \"mode\": \"llm\",\n  \"template_id\": \"draft-A\",\n  \
+         \"combo_id\": \"combo-1\",\n  \"llm_model_id\": \"gen-a\",\n  \"replicate\": 99999999999999999999\n}"
+    );
+    for (path, replicate) in [
+        ("essay/e_37v4qoejj0xjtj7o", "10"),
+        ("essay/e_2zu28hdkuaamdx5a", "18446744073709551616"),
+        ("evaluation/v_2ikqt039engpdcvi", "9223372036854775808"),
+    ] {
+        let meta = s.read(&format!("data/gens/{path}/metadata.json"));
+        assert!(
+            meta.ends_with(&format!("\"replicate\": {replicate}\n}}")),
+            "{meta}"
+        );
+    }
+    let out = s.ok(&["verify", "big"]);
+    assert!(out.contains("result: ok"), "{out}");
+    // In SQL a replicate beyond 64 bits is the BLOB of its digits; gen_signature reads it.
+    assert_eq!(
+        s.query(
+            "select stage, typeof(replicate) as t, cast(replicate as text) as replicate, \
+             gen_id(stage, case stage when 'draft' then gen_signature(combo_id, template_id, llm_model_id, replicate) \
+             when 'essay' then gen_signature(parent_gen_id, template_id, replicate) \
+             else gen_signature(parent_gen_id, template_id, llm_model_id, replicate) end) = gen_id as same \
+             from membership where cohort_id = 'big' order by ordinal"
+        ),
+        "stage,t,replicate,same\n\
+         draft,blob,99999999999999999999,1\n\
+         essay,integer,10,1\n\
+         essay,blob,18446744073709551616,1\n\
+         evaluation,blob,9223372036854775808,1\n\
+         evaluation,blob,9223372036854775808,1\n"
+    );
+    // Reports show the number.
+    let show = s.ok(&["show", "big"]);
+    assert!(
+        show.contains(
+            "essay       replicate          2        1        1   1.00  10=1 18446744073709551616=1"
+        ),
+        "{show}"
+    );
+    let (_, diff) = s.verdict(&["diff", "data/cohorts/alpha/spec", "big", "--format", "json"]);
+    assert!(
+        diff.contains("\"replicate\":99999999999999999999")
+            || diff.contains("\"replicate\": 99999999999999999999"),
+        "{diff}"
+    );
+    // migrate reads the numbers back from metadata.json and rebuilds the same members.
+    let out = s.ok(&[
+        "migrate",
+        "membership",
+        "big",
+        "--out",
+        "data/cohorts/big-migrated/spec",
+        "--check",
+    ]);
+    assert!(out.ends_with("  result: ok\n"), "{out}");
+    // Below 1 is still refused, whatever its size, and the message is true.
+    s.write(
+        "data/cohorts/neg/spec/config.yaml",
+        BIG_REPLICATES.replace("['99999999999999999999']", "['-99999999999999999999']"),
+    );
+    let before = s.store_digest();
+    let err = s.fails(&["build", "neg"]);
+    assert!(
+        err.contains(
+            "draft_replicate \"-99999999999999999999\" is not a replicate index (an integer of at least 1)"
+        ),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+}

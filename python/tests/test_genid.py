@@ -133,3 +133,17 @@ def test_property_random_inputs_match_the_cli(cli, tmp_path):
         for stage, parts, replicate, collision in cases
     ]
     assert from_cli == from_python
+
+
+def test_replicates_of_any_size_are_read_as_int_reads_them():
+    """Python ints have no 64-bit limit, and the reference's int() reads text of any size;
+    so do gen_signature and gen_id (docs/decisions.md D23)."""
+    for replicate in [2**64, -(2**70), 99999999999999999999, 10**60]:
+        for spelled in [replicate, str(replicate), f" {replicate:_} "]:
+            signature = cohortdb.gen_signature("Combo-1", "draft-A", "gen-model", spelled)
+            assert signature == f"combo-1|draft-a|gen-model|{replicate}"
+            assert cohortdb.gen_id("draft", signature) == reference_gen_id(
+                "draft", ["Combo-1", "draft-A", "gen-model"], replicate
+            )
+    with pytest.raises(cohortdb.GenIdError):
+        cohortdb.gen_signature("a", "1__0")

@@ -10,7 +10,7 @@ use super::roles::{NONE_ESSAY_LLM, text_role};
 use crate::error::{
     BuildError, BuildErrorKind, DbContext, FieldDiff, MissingId, MissingIds, Result, SharedId,
 };
-use crate::ids::{CohortId, Role, Stage};
+use crate::ids::{CohortId, Replicate, Role, Stage};
 use crate::record::{RegistryEntry, Reuse};
 use crate::store::queries;
 
@@ -111,7 +111,7 @@ struct PlanMember {
     combo_id: String,
     template_id: String,
     llm_model_id: String,
-    replicate: i64,
+    replicate: Replicate,
 }
 
 impl PlanMember {
@@ -215,8 +215,8 @@ struct Disagreement {
     /// Parent, combo, template, LLM: the earlier cohort's, then this one's.
     theirs: [Option<String>; 4],
     ours: [Option<String>; 4],
-    their_replicate: i64,
-    our_replicate: i64,
+    their_replicate: Replicate,
+    our_replicate: Replicate,
     total: i64,
 }
 

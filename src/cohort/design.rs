@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::roles::{REPLICATE_CANDIDATES, TEXT_ROLES, text_role};
 use crate::compile::{self, Compiled, Selection, Source};
 use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Location, Result};
-use crate::ids::{self, Role, Stage};
+use crate::ids::{self, Replicate, Role, Stage};
 use crate::seed::Seed;
 use crate::spec::{Plan, Value};
 use crate::store::queries;
@@ -168,8 +168,10 @@ fn load(conn: &Connection, plan: &Plan, compiled: &Compiled<RoleCell>) -> Result
             RoleCell::Replicate(column) => match value {
                 Value::Int(i) if *i >= 1 => SqlValue::Integer(*i),
                 Value::Str(s) if ids::py_strip(s).is_empty() => SqlValue::Null,
-                Value::Str(s) if ids::py_int(s).is_some_and(|i| i >= 1) => {
-                    SqlValue::Integer(ids::py_int(s).expect("the match guard parsed it"))
+                // Python's int(), of any size (D23): an INTEGER, or beyond 64 bits the BLOB of
+                // its digits (docs/storage.md).
+                Value::Str(s) if Replicate::parse(s).is_ok_and(|r| r.is_index()) => {
+                    SqlValue::from(Replicate::parse(s).expect("the match guard parsed it"))
                 }
                 other => {
                     // D22: say what the reference's int() made of non-ASCII digits.
@@ -242,21 +244,25 @@ fn check_design(conn: &Connection, design: &Design, plan: &Plan, cohort: &str) -
             },
         ));
     }
-    let bad: Option<(i64, [i64; 3])> = conn
+    // The other replicates of the row may be BLOBs (beyond 64 bits); the bad one is an
+    // integer below 1.
+    let bad: Option<(i64, Option<i64>)> = conn
         .query_row(queries::BUILD_DESIGN_FIRST_BAD_REPLICATE, [], |r| {
-            Ok((
-                r.get("design_row")?,
-                [
-                    r.get("draft_rep")?,
-                    r.get("essay_rep")?,
-                    r.get("evaluation_rep")?,
-                ],
-            ))
+            let mut below_one = None;
+            for column in ["draft_rep", "essay_rep", "evaluation_rep"] {
+                if let rusqlite::types::ValueRef::Integer(v) = r.get_ref(column)?
+                    && v < 1
+                    && below_one.is_none()
+                {
+                    below_one = Some(v);
+                }
+            }
+            Ok((r.get("design_row")?, below_one))
         })
         .optional()
         .db("build_design_first_bad_replicate")?;
-    if let Some((row, reps)) = bad {
-        let value = reps.into_iter().find(|v| *v < 1).ok_or_else(|| {
+    if let Some((row, value)) = bad {
+        let value = value.ok_or_else(|| {
             Error::internal(
                 "build_design_first_bad_replicate selects a row with a replicate below 1",
                 format!("design row {row} has none"),

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::design::Design;
 use crate::error::{BuildError, BuildErrorKind, DbContext, Error, Result};
-use crate::ids::{self, Role, SignatureWriter, Stage};
+use crate::ids::{self, Replicate, Role, SignatureWriter, Stage};
 use crate::record::canonical::{ContentHash, MembersHasher};
 use crate::record::{Member, RegistryEntry};
 use crate::store::queries;
@@ -50,15 +50,22 @@ fn packing(conn: &Connection, design: &Design, force_columns: bool) -> Result<Op
     if force_columns {
         return Ok(None);
     }
-    let reps: [i64; 3] = conn
+    // A replicate beyond 64 bits is a BLOB, and SQLite's max() puts it above every integer:
+    // such a design cannot be packed (docs/decisions.md D23).
+    let reps: [Option<i64>; 3] = conn
         .query_row(queries::BUILD_DESIGN_REP_MAX, [], |r| {
-            Ok([
-                r.get("draft_rep")?,
-                r.get("essay_rep")?,
-                r.get("evaluation_rep")?,
-            ])
+            let rep = |name: &str| -> rusqlite::Result<Option<i64>> {
+                Ok(match r.get_ref(name)? {
+                    rusqlite::types::ValueRef::Integer(n) => Some(n),
+                    _ => None,
+                })
+            };
+            Ok([rep("draft_rep")?, rep("essay_rep")?, rep("evaluation_rep")?])
         })
         .db("build_design_rep_max")?;
+    let Some(reps) = reps.into_iter().collect::<Option<Vec<i64>>>() else {
+        return Ok(None);
+    };
     let size = |role: Role| design.len(role).max(1) as i64;
     let mut bases = [0i64; 9];
     for (k, stage) in Stage::ALL.into_iter().enumerate() {
@@ -344,7 +351,7 @@ pub fn digest(
         let combo: i64 = r.get(c_combo).db("member combo")?;
         let template: i64 = r.get(c_template).db("member template")?;
         let llm: i64 = r.get(c_llm).db("member llm")?;
-        let replicate: i64 = r.get(c_rep).db("member replicate")?;
+        let replicate: Replicate = r.get(c_rep).db("member replicate")?;
         let parent_id = parent
             .and_then(|p| usize::try_from(p - 1).ok())
             .and_then(|p| parent_ids.get(p))
@@ -357,7 +364,7 @@ pub fn digest(
             combo_id: design.text(Role::Combo, combo),
             template_id: design.text(template_role, template),
             llm_model_id: design.text(llm_role, llm),
-            replicate,
+            replicate: &replicate,
         });
         let mut writer = SignatureWriter::new(&mut signature);
         match stage {
@@ -369,7 +376,7 @@ pub fn digest(
             // The essay signature has no LLM (docs/reference.md §3.9, docs/decisions.md D2).
             writer.normalized(norm(llm_role, llm));
         }
-        writer.finish(replicate);
+        writer.finish(&replicate);
         let collision: i64 = r.get(c_collision).db("member collision")?;
         registry.push(RegistryEntry::new(gen_id, collision, ordinal, &signature));
         if (ordinal as usize) < parents {

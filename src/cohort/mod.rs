@@ -302,7 +302,7 @@ mod tests {
                 .iter()
                 .find(|e| e.ordinal == 0)
                 .expect("the first member");
-            let signature = crate::ids::draft_signature("combo-1", "draft-A", "gen-a", 1)
+            let signature = crate::ids::draft_signature("combo-1", "draft-A", "gen-a", &1.into())
                 .expect("a valid signature");
             assert_eq!(
                 first_draft.gen_id(),

@@ -74,7 +74,7 @@ pub struct DiffMember {
     /// The LLM.
     pub llm_model_id: String,
     /// The replicate.
-    pub replicate: i64,
+    pub replicate: crate::ids::Replicate,
 }
 
 /// Members added and removed in one stage.
@@ -203,7 +203,7 @@ fn diff_member(m: crate::record::Member<'_>) -> DiffMember {
         combo_id: m.combo_id.to_string(),
         template_id: m.template_id.to_string(),
         llm_model_id: m.llm_model_id.to_string(),
-        replicate: m.replicate,
+        replicate: m.replicate.clone(),
     }
 }
 

@@ -50,7 +50,7 @@ pub fn metadata_json(cohort_id: &str, member: &Member<'_>, mode: &str) -> String
     }
     optional("parent_gen_id", member.parent_gen_id.unwrap_or_default());
     optional("llm_model_id", member.llm_model_id);
-    fields.push(("replicate".into(), PyJson::Int(member.replicate)));
+    fields.push(("replicate".into(), PyJson::from(member.replicate)));
     PyJson::Object(fields).render()
 }
 

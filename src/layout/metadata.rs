@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, MetaError, Result};
-use crate::ids::{self, Stage};
+use crate::ids::{self, Replicate, Stage};
 use crate::record::Members;
 
 /// Where a generation's metadata lives under a gens root.
@@ -31,9 +31,9 @@ pub struct GenMeta {
     pub parent_gen_id: Option<String>,
     /// `llm_model_id`.
     pub llm_model_id: Option<String>,
-    /// `replicate`: missing or null is 1; an all-digit string, a number or a bool is its
-    /// integer value (docs/reference.md §3.9).
-    pub replicate: i64,
+    /// `replicate`: missing or null is 1; text, a number or a bool is its integer value as
+    /// Python's `int()` reads it, of any size (docs/reference.md §3.9).
+    pub replicate: Replicate,
 }
 
 /// A JSON scalar as Python's `str()` shows it; `None` for null, arrays and objects.
@@ -56,28 +56,53 @@ fn field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
-fn replicate(obj: &Map<String, Value>) -> Result<i64, MetaError> {
+/// `replicate` as the reference's `int(value)` reads it (docs/reference.md §3.9): missing or
+/// null is 1; a string is read as `int()` reads text; an integer is itself, of any size
+/// (docs/decisions.md D23); a fraction is truncated; a boolean is 0 or 1. `bytes` is the whole
+/// file: a JSON integer beyond 64 bits is read from its own text, which serde_json's float
+/// would round.
+fn replicate(obj: &Map<String, Value>, bytes: &[u8]) -> Result<Replicate, MetaError> {
     let bad = |v: &Value| MetaError::Replicate(v.to_string());
     match obj.get("replicate") {
-        None | Some(Value::Null) => Ok(1),
-        Some(v @ Value::String(s)) => {
-            let t = ids::py_strip(s);
-            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(v));
+        None | Some(Value::Null) => Ok(Replicate::from(1)),
+        Some(v @ Value::String(s)) => Replicate::parse(s).map_err(|_| bad(v)),
+        Some(v @ Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                return Ok(Replicate::from(i));
             }
-            t.parse().map_err(|_| bad(v))
+            if let Some(text) = n.as_u64().map(|u| u.to_string()).or_else(|| {
+                raw_replicate(bytes).filter(|t| {
+                    let digits = t.strip_prefix('-').unwrap_or(t);
+                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                })
+            }) {
+                return Replicate::parse(&text).map_err(|_| bad(v));
+            }
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.0e18)
+                .map(|f| Replicate::from(f.trunc() as i64))
+                .ok_or_else(|| bad(v))
         }
-        Some(v @ Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite() && f.abs() < 9.0e18)
-                    .map(|f| f.trunc() as i64)
-            })
-            .ok_or_else(|| bad(v)),
-        Some(Value::Bool(b)) => Ok(i64::from(*b)),
+        Some(Value::Bool(b)) => Ok(Replicate::from(i64::from(*b))),
         Some(v) => Err(bad(v)),
     }
+}
+
+/// The text of the top-level `replicate` value of a JSON object, as written.
+fn raw_replicate(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        replicate: Option<&'a serde_json::value::RawValue>,
+    }
+    let raw: Raw<'_> = serde_json::from_slice(bytes).ok()?;
+    raw.replicate.map(|r| r.get().to_string())
+}
+
+/// Whether a JSON number is one serde_json holds only as a float (a fraction, or an integer
+/// beyond 64 bits): two such numbers are compared by their text.
+fn inexact(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Number(n)) if !n.is_i64() && !n.is_u64())
 }
 
 impl GenMeta {
@@ -92,14 +117,14 @@ impl GenMeta {
             template_id: field(obj, &["template_id", &fallback]),
             parent_gen_id: field(obj, &["parent_gen_id"]),
             llm_model_id: field(obj, &["llm_model_id"]),
-            replicate: replicate(obj)?,
+            replicate: replicate(obj, bytes)?,
         })
     }
 
     /// The signature the file describes (`signature_from_metadata`), or `None` when a field
     /// the stage's signature needs is missing.
     pub fn signature(&self, stage: Stage) -> Option<String> {
-        let rep = self.replicate;
+        let rep = &self.replicate;
         match stage {
             Stage::Draft => ids::draft_signature(
                 self.combo_id.as_deref()?,
@@ -207,6 +232,7 @@ pub fn compare_fields(found: &[u8], expected: &str) -> FieldCheck {
     if found == expected.as_bytes() {
         return FieldCheck::Same;
     }
+    let (found_bytes, expected_bytes) = (found, expected.as_bytes());
     let parse = |bytes: &[u8]| -> Result<Map<String, Value>, String> {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(map),
@@ -232,7 +258,14 @@ pub fn compare_fields(found: &[u8], expected: &str) -> FieldCheck {
             continue;
         }
         let (f, e) = (found.get(key), expected.get(key));
-        if f != e {
+        // Numbers serde_json rounds (a replicate beyond 64 bits) are compared as written.
+        if key == "replicate" && (inexact(f) || inexact(e)) {
+            let (f, e) = (raw_replicate(found_bytes), raw_replicate(expected_bytes));
+            if f != e {
+                let shown = |v: Option<String>| v.unwrap_or_else(|| "(missing)".to_string());
+                differs.push((key.clone(), shown(f), shown(e)));
+            }
+        } else if f != e {
             differs.push((key.clone(), shown(f), shown(e)));
         }
     }
@@ -354,7 +387,7 @@ mod tests {
         assert_eq!(meta.combo_id.as_deref(), Some("7"));
         assert_eq!(meta.template_id, None, "whitespace only is empty");
         assert_eq!(meta.llm_model_id.as_deref(), Some("True"));
-        assert_eq!(meta.replicate, 1);
+        assert_eq!(meta.replicate, 1.into());
         assert_eq!(
             GenMeta::parse(Stage::Draft, b"[1]"),
             Err(MetaError::NotObject)
@@ -365,7 +398,54 @@ mod tests {
         );
         assert_eq!(
             GenMeta::parse(Stage::Draft, br#"{"replicate": " 3 "}"#).map(|m| m.replicate),
-            Ok(3)
+            Ok(3.into())
+        );
+    }
+
+    // The reference reads a replicate with int(value): JSON integers of any size exactly,
+    // strings as int() reads text, fractions truncated (docs/reference.md §3.9, D23).
+    #[test]
+    fn replicates_of_any_size_are_read_exactly() {
+        let read = |json: &str| {
+            GenMeta::parse(Stage::Draft, json.as_bytes()).map(|m| m.replicate.to_string())
+        };
+        for (json, want) in [
+            (
+                r#"{"replicate": 99999999999999999999}"#,
+                "99999999999999999999",
+            ),
+            (
+                r#"{"replicate": -99999999999999999999}"#,
+                "-99999999999999999999",
+            ),
+            (
+                r#"{"replicate": 18446744073709551615}"#,
+                "18446744073709551615",
+            ),
+            (r#"{"replicate": "1_0"}"#, "10"),
+            (
+                r#"{"replicate": " +99_999_999_999_999_999_999 "}"#,
+                "99999999999999999999",
+            ),
+            (r#"{"replicate": 2.7}"#, "2"),
+        ] {
+            assert_eq!(read(json).as_deref(), Ok(want), "{json}");
+        }
+        // A float beyond 64 bits (Python would give its exact binary value) is not read.
+        assert!(read(r#"{"replicate": 1e20}"#).is_err());
+        let expected =
+            "{\n  \"origin_cohort_id\": \"a\",\n  \"replicate\": 99999999999999999999\n}";
+        let same = br#"{"replicate":99999999999999999999, "origin_cohort_id": "a"}"#;
+        assert_eq!(compare_fields(same, expected), FieldCheck::Same);
+        // serde_json reads both as the same float; their digits differ.
+        let other = br#"{"replicate": 100000000000000000000, "origin_cohort_id": "a"}"#;
+        assert_eq!(
+            compare_fields(other, expected),
+            FieldCheck::Differs(vec![(
+                "replicate".into(),
+                "100000000000000000000".into(),
+                "99999999999999999999".into()
+            )])
         );
     }
 }

@@ -186,7 +186,7 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
                 let template = required(&read, &read.meta.template_id, "template_id")?;
                 let llm = required(&read, &read.meta.llm_model_id, "llm_model_id")?;
                 let rep = read.meta.replicate;
-                let rebuilt = draft_id(&combo, &template, &llm, rep)?;
+                let rebuilt = draft_id(&combo, &template, &llm, &rep)?;
                 draft_index.insert(line.gen_id.clone(), chains.drafts.len());
                 chains.drafts.push(Draft {
                     combo,
@@ -215,7 +215,7 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
             NONE_ESSAY_LLM.to_string()
         });
         let rep = read.meta.replicate;
-        let rebuilt = essay_id(&chains.drafts[draft].rebuilt, &template, rep)?;
+        let rebuilt = essay_id(&chains.drafts[draft].rebuilt, &template, &rep)?;
         essay_index.insert(line.gen_id.clone(), chains.essays.len());
         chains.essays.push(Essay {
             draft,
@@ -249,7 +249,7 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
         let template = required(&read, &read.meta.template_id, "template_id")?;
         let llm = required(&read, &read.meta.llm_model_id, "llm_model_id")?;
         let rep = read.meta.replicate;
-        let rebuilt = evaluation_id(&chains.essays[essay].rebuilt, &template, &llm, rep)?;
+        let rebuilt = evaluation_id(&chains.essays[essay].rebuilt, &template, &llm, &rep)?;
         chains.evaluations.push(Evaluation {
             essay,
             template,

@@ -24,7 +24,7 @@ use crate::cohort;
 use crate::csvread::{CsvError, CsvReader, Dialect, RawRecord};
 use crate::error::{DataErrorKind, Error, Location, MigrateError, RenamedId, Result, UsageError};
 use crate::ids::CohortId;
-use crate::ids::{self, Stage};
+use crate::ids::{self, Replicate, Stage};
 use crate::record;
 use crate::store::Store;
 
@@ -63,7 +63,7 @@ pub(crate) struct Draft {
     pub combo: String,
     pub template: String,
     pub llm: String,
-    pub rep: i64,
+    pub rep: Replicate,
     /// Its gen_id in the source.
     pub gen_id: String,
     /// The gen_id a build of the migrated spec derives for it.
@@ -77,7 +77,7 @@ pub(crate) struct Essay {
     pub draft: usize,
     pub template: String,
     pub llm: String,
-    pub rep: i64,
+    pub rep: Replicate,
     pub gen_id: String,
     pub rebuilt: String,
 }
@@ -89,7 +89,7 @@ pub(crate) struct Evaluation {
     pub essay: usize,
     pub template: String,
     pub llm: String,
-    pub rep: i64,
+    pub rep: Replicate,
     pub gen_id: String,
     pub rebuilt: String,
 }
@@ -118,7 +118,7 @@ fn id_of(
 }
 
 /// The deterministic draft id (collision index 0).
-pub(crate) fn draft_id(combo: &str, template: &str, llm: &str, rep: i64) -> Result<String> {
+pub(crate) fn draft_id(combo: &str, template: &str, llm: &str, rep: &Replicate) -> Result<String> {
     id_of(
         Stage::Draft,
         ids::draft_signature(combo, template, llm, rep),
@@ -126,12 +126,17 @@ pub(crate) fn draft_id(combo: &str, template: &str, llm: &str, rep: i64) -> Resu
 }
 
 /// The deterministic essay id.
-pub(crate) fn essay_id(draft: &str, template: &str, rep: i64) -> Result<String> {
+pub(crate) fn essay_id(draft: &str, template: &str, rep: &Replicate) -> Result<String> {
     id_of(Stage::Essay, ids::essay_signature(draft, template, rep))
 }
 
 /// The deterministic evaluation id.
-pub(crate) fn evaluation_id(essay: &str, template: &str, llm: &str, rep: i64) -> Result<String> {
+pub(crate) fn evaluation_id(
+    essay: &str,
+    template: &str,
+    llm: &str,
+    rep: &Replicate,
+) -> Result<String> {
     id_of(
         Stage::Evaluation,
         ids::evaluation_signature(essay, template, llm, rep),
@@ -564,7 +569,7 @@ mod tests {
             combo: "c".into(),
             template: "t".into(),
             llm: "m".into(),
-            rep: 1,
+            rep: Replicate::from(1),
             gen_id: gen_id.into(),
             rebuilt: rebuilt.into(),
         };
@@ -578,7 +583,7 @@ mod tests {
                     draft: 0,
                     template: "e".into(),
                     llm: "m".into(),
-                    rep: 1,
+                    rep: Replicate::from(1),
                     gen_id: "e_old".into(),
                     rebuilt: "e_new".into(),
                 },
@@ -586,7 +591,7 @@ mod tests {
                     draft: 1,
                     template: "e".into(),
                     llm: "m".into(),
-                    rep: 1,
+                    rep: Replicate::from(1),
                     gen_id: "e_edited".into(),
                     rebuilt: "e_other".into(),
                 },

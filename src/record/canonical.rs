@@ -17,6 +17,7 @@
 use std::fmt;
 
 use super::stored::Member;
+use crate::ids::Replicate;
 use crate::seed::Seed;
 use crate::spec::{RuleKind, Spec, Value};
 
@@ -155,6 +156,19 @@ impl Encoder {
                     self.str(seed.as_str());
                 }
             },
+        }
+    }
+
+    /// A replicate (any size, D23): `i64` when it fits, the bytes every earlier record was
+    /// hashed with; else `i64(0)` — never a replicate, since a member's is at least 1 — then
+    /// `str` of its canonical decimal text (docs/hashing.md).
+    pub fn replicate(&mut self, replicate: &Replicate) {
+        match replicate.big_text() {
+            None => self.i64(replicate.as_i64().unwrap_or_default()),
+            Some(text) => {
+                self.i64(0);
+                self.str(text);
+            }
         }
     }
 
@@ -321,7 +335,7 @@ impl MembersHasher {
         e.str(m.combo_id);
         e.str(m.template_id);
         e.str(m.llm_model_id);
-        e.i64(m.replicate);
+        e.replicate(m.replicate);
     }
 
     /// The members digest.
@@ -405,7 +419,7 @@ mod documented_example {
             combo_id: "combo-1",
             template_id: "draft-A",
             llm_model_id: "gen-model",
-            replicate: 1,
+            replicate: &Replicate::from(1),
         });
         let members = hasher.finish();
         assert_eq!(
@@ -417,5 +431,36 @@ mod documented_example {
             content.to_hex(),
             "77ba29f2cd071fec2a5a4297726561ff5d37d9c6a916947c68e466cd99d6b530"
         );
+    }
+
+    #[test]
+    fn a_replicate_beyond_64_bits_is_tagged_by_zero_then_its_digits() {
+        // Written out byte by byte as docs/hashing.md gives it, then hashed with BLAKE3 alone.
+        let s = |x: &str| [&(x.len() as u64).to_le_bytes()[..], x.as_bytes()].concat();
+        let mut bytes = s("cohortdb-v1/members");
+        bytes.extend(1u64.to_le_bytes());
+        for part in ["draft", "d_x", ""] {
+            if part.is_empty() {
+                bytes.push(0);
+            } else {
+                bytes.extend(s(part));
+            }
+        }
+        for part in ["combo-1", "draft-A", "gen-model"] {
+            bytes.extend(s(part));
+        }
+        bytes.extend(0i64.to_le_bytes());
+        bytes.extend(s("99999999999999999999"));
+        let mut hasher = MembersHasher::new(1);
+        hasher.member(&crate::record::Member {
+            stage: crate::ids::Stage::Draft,
+            gen_id: "d_x",
+            parent_gen_id: None,
+            combo_id: "combo-1",
+            template_id: "draft-A",
+            llm_model_id: "gen-model",
+            replicate: &Replicate::parse("99999999999999999999").expect("an integer"),
+        });
+        assert_eq!(hasher.finish().0, *blake3::hash(&bytes).as_bytes());
     }
 }

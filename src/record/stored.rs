@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use super::{Record, load, load_bundle, load_modes};
 use crate::error::{CohortLookup, DbContext, Error, Result, UsageError};
-use crate::ids::{CohortId, GenId, Role, Stage};
+use crate::ids::{CohortId, GenId, Replicate, Role, Stage};
 use crate::spec::Bundle;
 use crate::store::queries;
 
@@ -400,7 +400,7 @@ pub struct Members {
 /// How many row problems are kept (all are counted).
 const MAX_PROBLEMS: usize = 20;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct MemberRow {
     stage: u8,
     /// Whether the gen_id passed [`GenId::parse`]: only then is a path built from it.
@@ -409,7 +409,7 @@ struct MemberRow {
     combo: u32,
     template: u32,
     llm: u32,
-    replicate: i64,
+    replicate: Replicate,
 }
 
 /// One member, borrowed from [`Members`].
@@ -427,8 +427,8 @@ pub struct Member<'a> {
     pub template_id: &'a str,
     /// The LLM.
     pub llm_model_id: &'a str,
-    /// The replicate index.
-    pub replicate: i64,
+    /// The replicate index (of any size, docs/decisions.md D23).
+    pub replicate: &'a Replicate,
 }
 
 impl Member<'_> {
@@ -630,7 +630,7 @@ impl Members {
 
     /// Member `i` (its ordinal).
     pub fn get(&self, i: usize) -> Member<'_> {
-        let row = self.rows[i];
+        let row = &self.rows[i];
         let stage = Stage::ALL[row.stage as usize];
         Member {
             stage,
@@ -639,7 +639,7 @@ impl Members {
             combo_id: self.text(Role::Combo, row.combo),
             template_id: self.text(Role::template(stage), row.template),
             llm_model_id: self.text(Role::llm(stage), row.llm),
-            replicate: row.replicate,
+            replicate: &row.replicate,
         }
     }
 
@@ -762,7 +762,7 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
             combo,
             template,
             llm,
-            replicate: get("replicate")?,
+            replicate: r.get("replicate").db("cohort_members_select")?,
         });
         ordinals.push(ordinal);
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 use crate::error::{CohortLookup, DbContext, Error, ExportError, IoContext, Result, UsageError};
-use crate::ids::{CohortId, Role, Stage};
+use crate::ids::{CohortId, Replicate, Role, Stage};
 use crate::record::{Record, load_bundle};
 use crate::spec::Bundle;
 use crate::store::queries;
@@ -101,16 +101,31 @@ pub struct ShowReport {
 }
 
 /// Counts of one axis: value id (or replicate) → members, with first-use order.
-#[derive(Default)]
-struct Tally {
-    counts: BTreeMap<i64, (usize, u64)>,
+struct Tally<K> {
+    counts: BTreeMap<K, (usize, u64)>,
 }
 
-impl Tally {
-    fn add(&mut self, key: i64) {
+impl<K> Default for Tally<K> {
+    fn default() -> Self {
+        Tally {
+            counts: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord> Tally<K> {
+    fn add(&mut self, key: K) {
         let next = self.counts.len();
         self.counts.entry(key).or_insert((next, 0)).1 += 1;
     }
+}
+
+/// The tallies of one stage: combo, template and LLM value ids, and replicates (of any size,
+/// ascending by value).
+#[derive(Default)]
+struct StageTally {
+    values: [Tally<i64>; 3],
+    replicates: Tally<Replicate>,
 }
 
 /// Loads cohort `id` and counts its members per stage, axis and level.
@@ -172,8 +187,7 @@ fn value_texts(conn: &Connection, cohort_no: i64) -> Result<Vec<Vec<String>>> {
 }
 
 fn balance(conn: &Connection, record: &Record) -> Result<Vec<StageBalance>> {
-    // tallies[stage][axis]
-    let mut tallies: Vec<[Tally; 4]> = (0..Stage::ALL.len()).map(|_| Default::default()).collect();
+    let mut tallies: Vec<StageTally> = (0..Stage::ALL.len()).map(|_| Default::default()).collect();
     let mut stmt = conn
         .prepare(queries::SHOW_MEMBER_AXES)
         .db("show_member_axes")?;
@@ -186,49 +200,55 @@ fn balance(conn: &Connection, record: &Record) -> Result<Vec<StageBalance>> {
                 format!("the store holds a member of unknown stage {stage}"),
             ));
         };
-        for (i, column) in ["combo", "template", "llm", "replicate"].iter().enumerate() {
-            t[i].add(r.get(*column).db("show_member_axes")?);
+        for (i, column) in ["combo", "template", "llm"].iter().enumerate() {
+            t.values[i].add(r.get(*column).db("show_member_axes")?);
         }
+        t.replicates.add(r.get("replicate").db("show_member_axes")?);
     }
     let texts = value_texts(conn, record.cohort_no)?;
     let mut out = Vec::new();
-    for (stage, tallies) in Stage::ALL.into_iter().zip(tallies) {
+    for (stage, tally) in Stage::ALL.into_iter().zip(tallies) {
         let roles = [Role::Combo, Role::template(stage), Role::llm(stage)];
-        let members: u64 = tallies[0].counts.values().map(|c| c.1).sum();
+        let members: u64 = tally.replicates.counts.values().map(|c| c.1).sum();
         if members == 0 {
             continue;
         }
-        let axes = tallies
+        let mut axes: Vec<AxisBalance> = tally
+            .values
             .into_iter()
-            .enumerate()
-            .map(|(i, tally)| {
-                let mut levels: Vec<(usize, String, u64)> = tally
+            .zip(roles)
+            .zip(AXES)
+            .map(|((values, role), axis)| {
+                // Levels in first-use order.
+                let mut levels: Vec<(usize, LevelCount)> = values
                     .counts
                     .into_iter()
-                    .map(|(key, (first, n))| {
-                        let level = match roles.get(i) {
-                            Some(role) => usize::try_from(key)
-                                .ok()
-                                .and_then(|k| texts[role.index()].get(k))
-                                .cloned()
-                                .unwrap_or_default(),
-                            None => key.to_string(),
-                        };
-                        // Replicates sort by value (the map's order), others by first use.
-                        let order = if i == 3 { 0 } else { first };
-                        (order, level, n)
+                    .map(|(vid, (first, members))| {
+                        let level = usize::try_from(vid)
+                            .ok()
+                            .and_then(|k| texts[role.index()].get(k))
+                            .cloned()
+                            .unwrap_or_default();
+                        (first, LevelCount { level, members })
                     })
                     .collect();
                 levels.sort_by_key(|l| l.0);
-                axis_balance(
-                    AXES[i],
-                    levels
-                        .into_iter()
-                        .map(|(_, level, members)| LevelCount { level, members })
-                        .collect(),
-                )
+                axis_balance(axis, levels.into_iter().map(|(_, l)| l).collect())
             })
             .collect();
+        // Replicates ascending by value (the map's order).
+        axes.push(axis_balance(
+            AXES[3],
+            tally
+                .replicates
+                .counts
+                .into_iter()
+                .map(|(replicate, (_, members))| LevelCount {
+                    level: replicate.to_string(),
+                    members,
+                })
+                .collect(),
+        ));
         out.push(StageBalance {
             stage: stage.as_str().to_string(),
             members,

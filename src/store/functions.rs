@@ -53,7 +53,7 @@ mod tests {
                 rusqlite::params![a, b, replicate],
                 |r| r.get(0),
             );
-            let rust = ids::signature(&[("a", &a), ("b", &b)], replicate);
+            let rust = ids::signature(&[("a", &a), ("b", &b)], &replicate.into());
             proptest::prop_assert_eq!(sql.ok(), rust.ok());
         }
     }

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::catalog::CatalogKind;
 use crate::error::{DataErrorKind, Error, Location, Result};
-use crate::ids::CohortId;
+use crate::ids::{CohortId, Replicate};
 use crate::textfmt::count;
 
 mod inputs;
@@ -183,8 +183,8 @@ fn cartesian_drafts(combos: &[String], inputs: &Inputs, chains: &mut Chains) -> 
     for combo in combos {
         for template in &inputs.draft_templates {
             for llm in &inputs.generation_llms {
-                for rep in 1..=inputs.replicates[0] {
-                    let gen_id = draft_id(combo, template, llm, rep)?;
+                for rep in (1..=inputs.replicates[0]).map(Replicate::from) {
+                    let gen_id = draft_id(combo, template, llm, &rep)?;
                     chains.drafts.push(Draft {
                         combo: combo.clone(),
                         template: template.clone(),

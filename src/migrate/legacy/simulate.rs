@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::super::{Chains, Draft, Essay, Evaluation, draft_id, essay_id, evaluation_id};
 use crate::error::{DataErrorKind, Error, ListLine, Location, Result};
-use crate::ids::Stage;
+use crate::ids::{Replicate, Stage};
 use crate::layout::{GenMeta, metadata_path};
 
 use super::inputs::Inputs;
@@ -46,7 +46,7 @@ impl Allocator {
 }
 
 /// Existing evaluations by (parent essay, template, LLM): `(replicate, gen_id)` each.
-pub(super) type EvaluationIndex = HashMap<(String, String, String), Vec<(i64, String)>>;
+pub(super) type EvaluationIndex = HashMap<(String, String, String), Vec<(Replicate, String)>>;
 
 /// Scans `gens/evaluation/*/metadata.json` as the legacy flow did; unreadable files are
 /// counted and skipped.
@@ -109,8 +109,10 @@ pub(super) struct Simulation<'a> {
 }
 
 impl Simulation<'_> {
-    pub(super) fn expected_reps(&self, stage: Stage) -> Vec<i64> {
-        (1..=self.inputs.replicates[stage as usize]).collect()
+    pub(super) fn expected_reps(&self, stage: Stage) -> Vec<Replicate> {
+        (1..=self.inputs.replicates[stage as usize])
+            .map(Replicate::from)
+            .collect()
     }
 
     /// Essays of every draft: active essay templates × allocated replicates, with the draft's LLM.
@@ -121,12 +123,17 @@ impl Simulation<'_> {
                 let draft = &self.chains.drafts[di];
                 let (source, rebuilt) = (draft.gen_id.clone(), draft.rebuilt.clone());
                 let llm = draft.llm.clone();
-                let reps = self.allocator.allocate(
-                    Stage::Essay,
-                    format!("{source}|{template}"),
-                    expected.len() as i64,
-                    |rep| essay_id(&source, template, rep),
-                )?;
+                let reps: Vec<Replicate> = self
+                    .allocator
+                    .allocate(
+                        Stage::Essay,
+                        format!("{source}|{template}"),
+                        expected.len() as i64,
+                        |rep| essay_id(&source, template, &Replicate::from(rep)),
+                    )?
+                    .into_iter()
+                    .map(Replicate::from)
+                    .collect();
                 if reps != expected {
                     self.irregular.essays += 1;
                     self.irregular.example.get_or_insert_with(|| {
@@ -138,9 +145,9 @@ impl Simulation<'_> {
                         draft: di,
                         template: template.clone(),
                         llm: llm.clone(),
+                        gen_id: essay_id(&source, template, &rep)?,
+                        rebuilt: essay_id(&rebuilt, template, &rep)?,
                         rep,
-                        gen_id: essay_id(&source, template, rep)?,
-                        rebuilt: essay_id(&rebuilt, template, rep)?,
                     });
                 }
             }
@@ -163,7 +170,7 @@ impl Simulation<'_> {
             for template in &self.inputs.evaluation_templates {
                 for llm in &self.inputs.evaluation_llms {
                     let key = (source.clone(), template.clone(), llm.clone());
-                    let reused: Vec<(i64, String)> = index
+                    let reused: Vec<(Replicate, String)> = index
                         .get(&key)
                         .map(|found| found.iter().take(count).cloned().collect())
                         .unwrap_or_default();
@@ -171,13 +178,14 @@ impl Simulation<'_> {
                         Stage::Evaluation,
                         format!("{source}|{template}|{llm}"),
                         (count - reused.len()) as i64,
-                        |rep| evaluation_id(&source, template, llm, rep),
+                        |rep| evaluation_id(&source, template, llm, &Replicate::from(rep)),
                     )?;
                     let mut entries = reused;
-                    for rep in fresh {
-                        entries.push((rep, evaluation_id(&source, template, llm, rep)?));
+                    for rep in fresh.into_iter().map(Replicate::from) {
+                        let gen_id = evaluation_id(&source, template, llm, &rep)?;
+                        entries.push((rep, gen_id));
                     }
-                    let reps: Vec<i64> = entries.iter().map(|(rep, _)| *rep).collect();
+                    let reps: Vec<Replicate> = entries.iter().map(|(rep, _)| rep.clone()).collect();
                     if reps != expected {
                         self.irregular.evaluations += 1;
                         self.irregular.example.get_or_insert_with(|| {
@@ -191,9 +199,9 @@ impl Simulation<'_> {
                             essay: ei,
                             template: template.clone(),
                             llm: llm.clone(),
+                            rebuilt: evaluation_id(&rebuilt, template, llm, &rep)?,
                             rep,
                             gen_id,
-                            rebuilt: evaluation_id(&rebuilt, template, llm, rep)?,
                         });
                     }
                 }
@@ -235,7 +243,7 @@ pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Re
         meta.template_id.unwrap_or_default(),
         meta.llm_model_id.unwrap_or_default(),
     );
-    let rebuilt = draft_id(&combo, &template, &llm, meta.replicate)?;
+    let rebuilt = draft_id(&combo, &template, &llm, &meta.replicate)?;
     Ok(Draft {
         combo,
         template,
@@ -339,7 +347,7 @@ pub(super) fn curated_essays(
                     draft_meta.template_id.unwrap_or_default(),
                     draft_llm.unwrap_or_default(),
                 );
-                let rebuilt = draft_id(&combo, &draft_template, &llm, draft_meta.replicate)?;
+                let rebuilt = draft_id(&combo, &draft_template, &llm, &draft_meta.replicate)?;
                 chains.drafts.push(Draft {
                     combo,
                     template: draft_template,
@@ -352,7 +360,7 @@ pub(super) fn curated_essays(
                 chains.drafts.len() - 1
             }
         };
-        let rebuilt = essay_id(&chains.drafts[di].rebuilt, &template, meta.replicate)?;
+        let rebuilt = essay_id(&chains.drafts[di].rebuilt, &template, &meta.replicate)?;
         chains.essays.push(Essay {
             draft: di,
             template,
