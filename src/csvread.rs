@@ -187,9 +187,14 @@ pub struct Dialect {
     /// Turn `\r\n` and `\r` inside quoted fields into `\n` (Python's universal newlines, which
     /// the reference applies to `@file:` includes by reading them as text first).
     pub universal_newlines: bool,
+    /// Keep a byte order mark at the start as part of the first field, as Python's `csv`
+    /// module does on text read as plain UTF-8 (the reference's `@file:` includes,
+    /// docs/decisions.md D20). By default it is skipped, as pandas does for catalogs.
+    pub keep_bom: bool,
 }
 
-/// Reads records from a buffered byte source. A UTF-8 byte-order mark at the start is skipped.
+/// Reads records from a buffered byte source. A UTF-8 byte-order mark at the start is skipped,
+/// unless the dialect keeps it.
 pub struct CsvReader<R> {
     inner: R,
     dialect: Dialect,
@@ -215,7 +220,6 @@ impl<R: BufRead> CsvReader<R> {
     }
 
     fn skip_bom(&mut self) -> Result<(), CsvError> {
-        self.started = true;
         let buf = self.inner.fill_buf().map_err(CsvError::Io)?;
         if buf.starts_with(b"\xEF\xBB\xBF") {
             self.inner.consume(3);
@@ -247,7 +251,10 @@ impl<R: BufRead> CsvReader<R> {
     /// A blank line yields a record with no fields.
     pub fn read_record(&mut self, rec: &mut RawRecord) -> Result<bool, CsvError> {
         if !self.started {
-            self.skip_bom()?;
+            self.started = true;
+            if !self.dialect.keep_bom {
+                self.skip_bom()?;
+            }
         }
         rec.clear();
         if self.done {
@@ -442,9 +449,21 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_skipped() {
+    fn bom_is_skipped_unless_kept() {
         let got = read_all("\u{feff}id\nx\n").unwrap();
         assert_eq!(got[0].1, fields(&["id"]));
+        // Kept, it is part of the first field; a quote after it is then literal, as in Python.
+        let mut reader = CsvReader::new(
+            "\u{feff}\"a,b\",c\n".as_bytes(),
+            Dialect {
+                keep_bom: true,
+                ..Dialect::default()
+            },
+        );
+        let mut rec = RawRecord::default();
+        assert!(reader.read_record(&mut rec).unwrap());
+        let got: Vec<&[u8]> = rec.iter().collect();
+        assert_eq!(got, [&b"\xEF\xBB\xBF\"a"[..], b"b\"", b"c"]);
     }
 
     #[test]
@@ -453,6 +472,7 @@ mod tests {
             "\"a\r\nb\rc\"\n".as_bytes(),
             Dialect {
                 universal_newlines: true,
+                ..Dialect::default()
             },
         );
         let mut rec = RawRecord::default();
@@ -466,7 +486,13 @@ mod tests {
 
     fn read_with(data: &[u8], capacity: usize, universal_newlines: bool) -> Read {
         let inner = std::io::BufReader::with_capacity(capacity, data);
-        let mut reader = CsvReader::new(inner, Dialect { universal_newlines });
+        let mut reader = CsvReader::new(
+            inner,
+            Dialect {
+                universal_newlines,
+                ..Dialect::default()
+            },
+        );
         let mut rec = RawRecord::default();
         let mut out = Vec::new();
         loop {

@@ -213,6 +213,16 @@ pub fn capped_debug(value: &str) -> String {
     }
 }
 
+/// The byte order mark, U+FEFF, as UTF-8: three bytes a Windows editor may put at the start
+/// of a file. Which files have it stripped, which keep it and which refuse it is
+/// docs/decisions.md D20.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `text` without one leading byte order mark (docs/decisions.md D20).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// True for a Unicode format character (general category `Cf`: U+00AD, U+200B, U+202E,
 /// U+2060, U+FEFF, U+E0001, …).
 pub fn is_format_char(c: char) -> bool {

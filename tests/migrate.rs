@@ -398,6 +398,16 @@ fn legacy_errors_name_the_file_and_the_value() {
     sandbox.write("data/2_tasks/selected_essays.txt", "d_agoots5ys4g42xz\n");
     let err = sandbox.fails(&["migrate", "legacy", "pilot"]);
     assert!(err.contains("curated_essay_is_draft"), "{err}");
+    // A BOM: the legacy flow kept it in the first id and found no metadata (D20).
+    sandbox.write("data/2_tasks/selected_essays.txt", "\u{feff}e_x\r\ne_y\r\n");
+    let err = sandbox.fails(&["migrate", "legacy", "pilot"]);
+    assert!(
+        err.contains(
+            "selected_essays.txt:1: the list starts with a byte order mark (U+FEFF): the legacy \
+             flow kept it as part of the first id, \"\\u{feff}e_x\""
+        ),
+        "{err}"
+    );
     std::fs::remove_file(sandbox.path("data/2_tasks/selected_essays.txt")).unwrap();
 
     let replication = sandbox.read("data/1_raw/replication_config.csv");

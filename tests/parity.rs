@@ -471,3 +471,121 @@ fn replicates_beyond_64_bits_build_as_the_reference_builds_them() {
     );
     assert_eq!(s.store_digest(), before);
 }
+
+/// `text` with a UTF-8 byte order mark in front and CRLF line ends, as a Windows editor saves it.
+fn windows(text: &str) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(text.replace('\n', "\r\n").into_bytes());
+    out
+}
+
+#[test]
+fn a_leading_bom_is_read_as_the_reference_reads_it() {
+    let s = Sandbox::new();
+    s.ok(&["import"]);
+    let config = s.read("data/cohorts/alpha/spec/config.yaml");
+    let essays = s.read("data/cohorts/alpha/spec/items/essays.csv");
+    // YAML (the config and a YAML include) skips one leading BOM, LF or CRLF; a CSV include
+    // keeps it in its first header name, which is only looked up (docs/decisions.md D20).
+    s.write(
+        "data/cohorts/plain/spec/config.yaml",
+        windows(&config.replace(
+            "evaluation_template: [eval-1, eval-2]",
+            "evaluation_template: '@file:items/templates.yaml'",
+        )),
+    );
+    s.write(
+        "data/cohorts/plain/spec/items/templates.yaml",
+        windows("- eval-1\n- eval-2\n"),
+    );
+    s.write("data/cohorts/plain/spec/items/essays.csv", windows(&essays));
+    for name in ["alpha", "plain"] {
+        let spec = format!("data/cohorts/{name}/spec");
+        s.ok(&["compile", &spec, "--out", &format!("{name}.csv")]);
+        s.ok(&["explain", &spec]);
+        s.ok(&["sql", &spec]);
+    }
+    assert_eq!(s.read("alpha.csv"), s.read("plain.csv"));
+    // The canonical spec, and so every hash, is that of the spec without a BOM: the content
+    // hash the earlier releases gave cohort `plain` built from alpha's spec (see
+    // i64_seeds_keep_the_content_hashes_of_earlier_releases).
+    s.ok(&["build", "plain"]);
+    assert_eq!(
+        s.query("select spec_hash, content_hash from cohort_records"),
+        "spec_hash,content_hash\n\
+         d9347439898cf15dcc925a3d03c8f98aed55206cb3370b8bb646205e1baef46b,\
+         e0601c6f5423b2b0cbd90c40939710e62c1cc38e41a8bf1e5a61c7fbbba6f576\n"
+    );
+    // The stored bytes are provenance, BOM included; export writes them back and verify agrees.
+    assert_eq!(
+        s.query(
+            "select path, hex(substr(content, 1, 3)) as head from cohort_spec_files order by path"
+        ),
+        "path,head\nconfig.yaml,EFBBBF\nitems/essays.csv,EFBBBF\nitems/templates.yaml,EFBBBF\n"
+    );
+    let (code, _) = s.verdict(&["diff", "plain", "data/cohorts/alpha/spec"]);
+    assert_eq!(code, 0, "a BOM is no difference");
+    s.ok(&["export", "plain"]);
+    assert_eq!(
+        std::fs::read(s.path("data/cohorts/plain/spec/config.yaml")).unwrap()[..3],
+        *b"\xEF\xBB\xBF"
+    );
+    assert!(s.ok(&["verify", "plain"]).contains("result: ok"));
+    let (code, _) = s.verdict(&["status", "plain"]);
+    assert_eq!(code, 0);
+    // JSON does not allow a BOM (the reference's json.loads refuses it): refused, by name.
+    let before = s.store_digest();
+    s.write(
+        "spec.json",
+        windows(r#"{"axes": {"a": ["x"]}, "output": {"field_order": ["a"]}}"#),
+    );
+    let err = s.fails(&["compile", "spec.json"]);
+    assert!(
+        err.contains("spec.json:1:1: the file starts with a byte order mark (U+FEFF), which JSON does not allow"),
+        "{err}"
+    );
+    s.write("catalog.json", windows(r#"{"a": ["x"]}"#));
+    s.write("a.yaml", "axes: {a: [x]}\noutput: {field_order: [a]}\n");
+    let err = s.fails(&["compile", "a.yaml", "--catalog", "catalog.json"]);
+    assert!(
+        err.contains("catalog.json:1:1: the file starts with a byte order mark"),
+        "{err}"
+    );
+    s.write(
+        "data/cohorts/json/spec/config.yaml",
+        config.replace("[eval-1, eval-2]", "'@file:t.json'"),
+    );
+    s.write("data/cohorts/json/spec/t.json", windows(r#"["eval-1"]"#));
+    s.write("data/cohorts/json/spec/items/essays.csv", essays.clone());
+    let err = s.fails(&["build", "json"]);
+    assert!(
+        err.contains("t.json:1:1: the file starts with a byte order mark"),
+        "{err}"
+    );
+    // A TXT include: the reference keeps the BOM inside the first value, which D20 refuses.
+    s.write(
+        "data/cohorts/txt/spec/config.yaml",
+        config.replace("[eval-1, eval-2]", "'@file:t.txt'"),
+    );
+    s.write("data/cohorts/txt/spec/t.txt", windows("eval-1\neval-2\n"));
+    s.write("data/cohorts/txt/spec/items/essays.csv", essays);
+    let err = s.fails(&["build", "txt"]);
+    assert!(
+        err.contains(
+            "t.txt:1: the file starts with a byte order mark (U+FEFF): the reference kept it as \
+             part of the first value, \"\\u{feff}eval-1\", which only looks like \"eval-1\""
+        ),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+    // A second BOM is no longer at the start of the file.
+    s.write(
+        "two.yaml",
+        [&windows("")[..], &windows("axes: {a: [x]}\n")[..]].concat(),
+    );
+    let err = s.fails(&["compile", "two.yaml"]);
+    assert!(
+        err.contains("two.yaml:1:1: a byte order mark (U+FEFF) starts this line"),
+        "{err}"
+    );
+}

@@ -36,15 +36,7 @@ impl Catalogs {
         let text = std::str::from_utf8(&bytes).map_err(|_| UsageError::CatalogNotUtf8 {
             path: shown.clone(),
         })?;
-        let node = parse_json(text).map_err(|e| {
-            Error::spec(
-                Location::position(&shown, e.line, e.column),
-                SpecErrorKind::Syntax {
-                    format: "JSON",
-                    message: e.message,
-                },
-            )
-        })?;
+        let node = parse_json(text).map_err(|e| e.into_error(&shown, "JSON"))?;
         let Node::Map(entries) = node else {
             return Err(Error::spec(
                 Location::file(path),

@@ -10,12 +10,31 @@ pub enum MetaError {
     /// Not JSON.
     #[error("not valid JSON ({0})")]
     Json(String),
+    /// JSON that starts with a byte order mark, which JSON does not allow; the reference's
+    /// `json.load` refused it too (docs/decisions.md D20).
+    #[error(
+        "not valid JSON: it starts with a byte order mark (U+FEFF), which the reference's JSON \
+         reader refused too (D20)"
+    )]
+    ByteOrderMark,
     /// JSON, but not an object.
     #[error("not a JSON object")]
     NotObject,
     /// `replicate` is neither missing, null, an integer, nor an all-digit string.
     #[error("\"replicate\" is {0}, not an integer")]
     Replicate(String),
+}
+
+impl MetaError {
+    /// Why `bytes` did not parse as JSON: [`MetaError::ByteOrderMark`] when they start with a
+    /// BOM, else serde_json's error.
+    pub fn json(bytes: &[u8], error: &serde_json::Error) -> MetaError {
+        if bytes.starts_with(crate::textfmt::BOM) {
+            MetaError::ByteOrderMark
+        } else {
+            MetaError::Json(error.to_string())
+        }
+    }
 }
 
 /// A data file problem at `loc`.
@@ -135,6 +154,17 @@ pub enum DataErrorKind {
     /// A curated list without ids.
     #[error("lists no gen_id")]
     EmptyList,
+    /// A curated list that starts with a byte order mark (docs/decisions.md D20).
+    #[error(
+        "the list starts with a byte order mark (U+FEFF): the legacy flow kept it as part of \
+         the first id, {}, and found no metadata for it (D20); save the file as UTF-8 without \
+         a BOM",
+        crate::textfmt::capped_debug(kept)
+    )]
+    ListByteOrderMark {
+        /// The first line as the legacy flow read it, the BOM included.
+        kept: String,
+    },
     /// `selected_combo_mappings.csv` without a `combo_id` column.
     #[error("no \"combo_id\" column")]
     NoComboColumn,

@@ -54,6 +54,31 @@ pub enum SpecErrorKind {
         /// The parser's message.
         message: String,
     },
+    /// JSON (a spec, an include, a `--catalog` file) that starts with a byte order mark
+    /// (docs/decisions.md D20).
+    #[error(
+        "the file starts with a byte order mark (U+FEFF), which JSON does not allow (the \
+         reference's JSON reader refused it too); save it as UTF-8 without a BOM (D20)"
+    )]
+    JsonByteOrderMark,
+    /// YAML with a byte order mark at the start of a line after the first (docs/decisions.md
+    /// D20).
+    #[error(
+        "a byte order mark (U+FEFF) starts this line; only one, at the very start of the file, \
+         is skipped (were two files joined?) (D20)"
+    )]
+    StrayByteOrderMark,
+    /// A TXT include that starts with a byte order mark (docs/decisions.md D20).
+    #[error(
+        "the file starts with a byte order mark (U+FEFF): the reference kept it as part of the \
+         first value, {}, which only looks like {} (D20); save the file as UTF-8 without a BOM",
+        crate::textfmt::capped_debug(kept),
+        crate::textfmt::capped_debug(crate::ids::py_strip(crate::textfmt::strip_bom(kept)))
+    )]
+    TxtByteOrderMark {
+        /// The first value as the reference read it, the BOM included.
+        kept: String,
+    },
     /// The document is not a mapping.
     #[error("the spec must be a mapping with axes, rules and output, found {found}")]
     NotAMapping {

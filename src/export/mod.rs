@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{Error, ExportError, IoContext, MetadataClash, Result};
+use crate::error::{Error, ExportError, IoContext, MetaError, MetadataClash, Result};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{
     self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, check_below, check_writable_root,
@@ -171,7 +171,7 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
                     u32::try_from(ordinal).unwrap_or(u32::MAX),
                     Repair {
                         path: c.path,
-                        reason: format!("not valid JSON ({e})"),
+                        reason: MetaError::json(&bytes, &e).to_string(),
                         replaced: shown,
                     },
                 ));

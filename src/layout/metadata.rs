@@ -108,8 +108,7 @@ fn inexact(v: Option<&Value>) -> bool {
 impl GenMeta {
     /// Parses the bytes of a stage's metadata.json.
     pub fn parse(stage: Stage, bytes: &[u8]) -> Result<GenMeta, MetaError> {
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| MetaError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| MetaError::json(bytes, &e))?;
         let obj = value.as_object().ok_or(MetaError::NotObject)?;
         let fallback = format!("{}_template", stage.as_str());
         Ok(GenMeta {
@@ -237,7 +236,7 @@ pub fn compare_fields(found: &[u8], expected: &str) -> FieldCheck {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err("not a JSON object".to_string()),
-            Err(e) => Err(format!("not valid JSON ({e})")),
+            Err(e) => Err(MetaError::json(bytes, &e).to_string()),
         }
     };
     let found = match parse(found) {
@@ -431,6 +430,11 @@ mod tests {
         ] {
             assert_eq!(read(json).as_deref(), Ok(want), "{json}");
         }
+        // JSON does not allow a BOM; the reference's json.load refused it too (D20).
+        assert_eq!(
+            GenMeta::parse(Stage::Draft, b"\xEF\xBB\xBF{\"replicate\": 1}"),
+            Err(MetaError::ByteOrderMark)
+        );
         // A float beyond 64 bits (Python would give its exact binary value) is not read.
         assert!(read(r#"{"replicate": 1e20}"#).is_err());
         let expected =

@@ -80,27 +80,11 @@ pub fn parse_include(
         "csv" => parse_csv(shown, bytes).map(IncludeContent::List),
         "txt" => parse_txt(shown, bytes).map(IncludeContent::List),
         "yaml" | "yml" => {
-            let node = parse_yaml(text(bytes, shown)?).map_err(|e| {
-                Error::spec(
-                    Location::position(shown, e.line, e.column),
-                    SpecErrorKind::Syntax {
-                        format: "YAML",
-                        message: e.message,
-                    },
-                )
-            })?;
+            let node = parse_yaml(text(bytes, shown)?).map_err(|e| e.into_error(shown, "YAML"))?;
             Ok(structured(node, shown))
         }
         "json" => {
-            let node = parse_json(text(bytes, shown)?).map_err(|e| {
-                Error::spec(
-                    Location::position(shown, e.line, e.column),
-                    SpecErrorKind::Syntax {
-                        format: "JSON",
-                        message: e.message,
-                    },
-                )
-            })?;
+            let node = parse_json(text(bytes, shown)?).map_err(|e| e.into_error(shown, "JSON"))?;
             Ok(structured(node, shown))
         }
         _ => check_extension(rel, at).map(|()| IncludeContent::List(Vec::new())),
@@ -143,6 +127,17 @@ fn is_line_boundary(c: char) -> bool {
 
 fn parse_txt(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
     let content = text(bytes, shown)?;
+    if content.starts_with('\u{feff}') {
+        // The reference keeps the BOM inside the first value, an invisible character D20
+        // refuses in a level: refused here, by name.
+        let first_line = content.split(is_line_boundary).next().unwrap_or_default();
+        return Err(Error::spec(
+            Location::line(shown, 1),
+            SpecErrorKind::TxtByteOrderMark {
+                kept: py_strip(first_line).to_string(),
+            },
+        ));
+    }
     let mut out = Vec::new();
     let mut line_no = 0u64;
     let mut rest = content;
@@ -176,6 +171,9 @@ fn parse_csv(shown: &str, bytes: &[u8]) -> Result<Vec<Included>> {
         bytes,
         Dialect {
             universal_newlines: true,
+            // The reference reads includes as plain UTF-8: a BOM stays part of the first
+            // header name, which is only ever looked up (docs/decisions.md D20).
+            keep_bom: true,
         },
     );
     let mut rec = RawRecord::default();
@@ -357,5 +355,36 @@ mod tests {
         ));
         assert!(parse_include("e.json", "e.json", b"", &at).is_err());
         assert!(parse_include("x.toml", "x.toml", b"", &at).is_err());
+    }
+
+    // docs/decisions.md D20: a CSV include keeps a BOM in its first header name, as the
+    // reference's csv module does; a TXT include starting with one is refused by name.
+    #[test]
+    fn a_bom_stays_in_a_csv_header_and_refuses_a_txt_file() {
+        let values = |text: &str| -> Vec<Node> {
+            csv(text)
+                .expect("the CSV reads")
+                .into_iter()
+                .map(|i| i.node)
+                .collect()
+        };
+        let s = |v: &str| Node::Str(v.into());
+        assert_eq!(values("\u{feff}draft_template\r\nA\r\n"), [s("A")]);
+        // The BOM alone is a header name: one column (stripped, the line would be blank).
+        assert_eq!(values("\u{feff}\nx\ny\n"), [s("x"), s("y")]);
+        // Two names, so tuples (stripped, the empty first name would leave one column).
+        assert_eq!(
+            values("\u{feff},a\n1,2\n"),
+            [Node::Seq(vec![s("1"), s("2")])]
+        );
+        let err = parse_txt("t.txt", "\u{feff}combo-1\r\ncombo-2\r\n".as_bytes())
+            .expect_err("a BOM in a TXT include")
+            .to_string();
+        assert_eq!(
+            err,
+            "t.txt:1: the file starts with a byte order mark (U+FEFF): the reference kept it as \
+             part of the first value, \"\\u{feff}combo-1\", which only looks like \"combo-1\" \
+             (D20); save the file as UTF-8 without a BOM"
+        );
     }
 }

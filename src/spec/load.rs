@@ -228,15 +228,8 @@ impl<'a> Loader<'a> {
                 ));
             }
         };
-        let root = parsed.map_err(|e| {
-            Error::spec(
-                Location::position(&self.config_shown, e.line, e.column),
-                SpecErrorKind::Syntax {
-                    format: if ext == "json" { "JSON" } else { "YAML" },
-                    message: e.message,
-                },
-            )
-        })?;
+        let format = if ext == "json" { "JSON" } else { "YAML" };
+        let root = parsed.map_err(|e| e.into_error(&self.config_shown, format))?;
         let Node::Map(entries) = &root else {
             return self.err("", SpecErrorKind::NotAMapping { found: root.kind() });
         };

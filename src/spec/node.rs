@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::error::{Error, Location, SpecErrorKind};
+
 /// A parsed YAML/JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -198,15 +200,51 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
-/// Where a YAML/JSON parse error is, when the parser says.
+/// Why a YAML/JSON text did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// The parser's message, without its own position suffix.
-    pub message: String,
-    /// 1-based line.
-    pub line: Option<u64>,
-    /// 1-based column.
-    pub column: Option<u64>,
+pub enum ParseError {
+    /// The parser's complaint, where it says.
+    Syntax {
+        /// The parser's message, without its own position suffix.
+        message: String,
+        /// 1-based line.
+        line: Option<u64>,
+        /// 1-based column.
+        column: Option<u64>,
+    },
+    /// JSON text that starts with a byte order mark: JSON does not allow one, and the
+    /// reference's `json.loads` refused it (docs/decisions.md D20).
+    ByteOrderMark,
+    /// YAML with a byte order mark at the start of a line other than the very first
+    /// (docs/decisions.md D20): libyaml reads it as indentation, and PyYAML as text.
+    StrayByteOrderMark {
+        /// 1-based line.
+        line: u64,
+    },
+}
+
+impl ParseError {
+    /// The spec error for file `shown`, read as `format` (`"YAML"` or `"JSON"`).
+    pub fn into_error(self, shown: &str, format: &'static str) -> Error {
+        match self {
+            ParseError::Syntax {
+                message,
+                line,
+                column,
+            } => Error::spec(
+                Location::position(shown, line, column),
+                SpecErrorKind::Syntax { format, message },
+            ),
+            ParseError::ByteOrderMark => Error::spec(
+                Location::position(shown, Some(1), Some(1)),
+                SpecErrorKind::JsonByteOrderMark,
+            ),
+            ParseError::StrayByteOrderMark { line } => Error::spec(
+                Location::position(shown, Some(line), Some(1)),
+                SpecErrorKind::StrayByteOrderMark,
+            ),
+        }
+    }
 }
 
 /// The deepest nesting of flow collections (`[`, `{`) handed to the YAML parser. serde_yaml
@@ -255,7 +293,7 @@ fn check_flow_depth(text: &str) -> Result<(), ParseError> {
                 '[' | '{' => {
                     depth += 1;
                     if depth > MAX_FLOW_DEPTH {
-                        return Err(ParseError {
+                        return Err(ParseError::Syntax {
                             message: format!(
                                 "flow collections ([ ] or {{ }}) nested more than {MAX_FLOW_DEPTH} levels deep"
                             ),
@@ -273,8 +311,23 @@ fn check_flow_depth(text: &str) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Parses YAML text. An empty document is `Null`.
+/// Parses YAML text. An empty document is `Null`. One leading byte order mark is skipped, as
+/// YAML allows and the reference's PyYAML does (docs/decisions.md D20); libyaml would count it
+/// as the first column of the first line and misread the indentation.
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
+    let text = crate::textfmt::strip_bom(text);
+    if let Some(line) = text
+        .contains('\u{feff}')
+        .then(|| {
+            text.split('\n')
+                .position(|l| l.starts_with('\u{feff}') || l.contains("\r\u{feff}"))
+        })
+        .flatten()
+    {
+        return Err(ParseError::StrayByteOrderMark {
+            line: line as u64 + 1,
+        });
+    }
     check_flow_depth(text)?;
     match serde_yaml::from_str::<Node>(text) {
         Ok(node) => Ok(node),
@@ -295,7 +348,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
                 line = Some(l);
                 column = Some(c);
             }
-            Err(ParseError {
+            Err(ParseError::Syntax {
                 message,
                 line,
                 column,
@@ -346,17 +399,23 @@ pub fn yaml_output_seed_text(text: &str) -> Option<String> {
     struct Output {
         seed: Option<String>,
     }
-    serde_yaml::from_str::<Doc>(text).ok()?.output?.seed
+    serde_yaml::from_str::<Doc>(crate::textfmt::strip_bom(text))
+        .ok()?
+        .output?
+        .seed
 }
 
-/// Parses JSON text.
+/// Parses JSON text. A leading byte order mark is refused by name (docs/decisions.md D20).
 pub fn parse_json(text: &str) -> Result<Node, ParseError> {
+    if text.starts_with('\u{feff}') {
+        return Err(ParseError::ByteOrderMark);
+    }
     serde_json::from_str::<Node>(text).map_err(|e| {
         let mut message = e.to_string();
         if let Some(i) = message.find(" at line ") {
             message.truncate(i);
         }
-        ParseError {
+        ParseError::Syntax {
             message,
             line: Some(e.line() as u64),
             column: Some(e.column() as u64),
@@ -368,6 +427,17 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
 mod tests {
     use super::*;
 
+    fn syntax(e: ParseError) -> (String, Option<u64>, Option<u64>) {
+        match e {
+            ParseError::Syntax {
+                message,
+                line,
+                column,
+            } => (message, line, column),
+            other => panic!("not a syntax error: {other:?}"),
+        }
+    }
+
     #[test]
     fn deep_flow_nesting_is_refused_before_the_parser_sees_it() {
         let deep = format!(
@@ -376,12 +446,9 @@ mod tests {
             "]".repeat(100_000)
         );
         let started = std::time::Instant::now();
-        let err = parse_yaml(&deep).expect_err("too deep");
-        assert!(
-            err.message.contains("nested more than 1000 levels"),
-            "{err:?}"
-        );
-        assert_eq!((err.line, err.column), (Some(2), Some(1006)));
+        let err = syntax(parse_yaml(&deep).expect_err("too deep"));
+        assert!(err.0.contains("nested more than 1000 levels"), "{err:?}");
+        assert_eq!((err.1, err.2), (Some(2), Some(1006)));
         // Linear: far from the parser's 40 s (a generous bound, not a benchmark).
         assert!(started.elapsed().as_secs() < 5);
         // Brackets in quotes and comments do not count; the parser's own limit still applies.
@@ -392,9 +459,10 @@ mod tests {
             "[".repeat(5000)
         );
         assert!(parse_yaml(&quoted).is_ok());
-        let err =
-            parse_yaml(&format!("a: {}{}", "[".repeat(200), "]".repeat(200))).expect_err("deep");
-        assert!(err.message.contains("recursion limit exceeded"), "{err:?}");
+        let err = syntax(
+            parse_yaml(&format!("a: {}{}", "[".repeat(200), "]".repeat(200))).expect_err("deep"),
+        );
+        assert!(err.0.contains("recursion limit exceeded"), "{err:?}");
     }
 
     #[test]
@@ -420,16 +488,16 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_errors_in_yaml_and_json() {
-        let err = parse_yaml("axes:\n  a: [1]\naxes:\n  b: [2]\n").unwrap_err();
-        assert!(err.message.contains("duplicate key \"axes\""), "{err:?}");
-        assert_eq!((err.line, err.column), (Some(3), Some(1)));
-        let err = parse_yaml("axes:\n  a: [1]\n  b: [2]\n  a: [3]\n").unwrap_err();
-        assert_eq!(err.line, Some(4), "{err:?}");
-        let err = parse_json("{\"a\": 1, \"a\": 2}").unwrap_err();
-        assert!(err.message.contains("duplicate key \"a\""), "{err:?}");
+        let err = syntax(parse_yaml("axes:\n  a: [1]\naxes:\n  b: [2]\n").unwrap_err());
+        assert!(err.0.contains("duplicate key \"axes\""), "{err:?}");
+        assert_eq!((err.1, err.2), (Some(3), Some(1)));
+        let err = syntax(parse_yaml("axes:\n  a: [1]\n  b: [2]\n  a: [3]\n").unwrap_err());
+        assert_eq!(err.1, Some(4), "{err:?}");
+        let err = syntax(parse_json("{\"a\": 1, \"a\": 2}").unwrap_err());
+        assert!(err.0.contains("duplicate key \"a\""), "{err:?}");
         // Non-string keys are compared too; a string and a number that read alike are distinct.
-        let err = parse_yaml("{1: a, x: b, 1: c}").unwrap_err();
-        assert!(err.message.contains("duplicate key 1"), "{err:?}");
+        let err = syntax(parse_yaml("{1: a, x: b, 1: c}").unwrap_err());
+        assert!(err.0.contains("duplicate key 1"), "{err:?}");
         assert!(parse_yaml("{1: a, '1': b}").is_ok());
     }
 
@@ -485,5 +553,35 @@ mod tests {
         let deep = "[".repeat(5000) + &"]".repeat(5000);
         assert!(parse_yaml(&deep).is_err());
         assert!(parse_json(&deep).is_err());
+    }
+
+    #[test]
+    fn one_leading_bom_is_skipped_in_yaml_and_refused_in_json() {
+        for text in [
+            "\u{feff}a: [x]\nb: {c: 1}\n",
+            "\u{feff}a: [x]\r\nb: {c: 1}\r\n",
+        ] {
+            assert_eq!(
+                parse_yaml(text).expect("a BOM is skipped"),
+                parse_yaml(&text[3..]).expect("plain YAML")
+            );
+        }
+        assert_eq!(parse_yaml("\u{feff}"), Ok(Node::Null));
+        assert_eq!(
+            parse_yaml("\u{feff}\u{feff}a: 1"),
+            Err(ParseError::StrayByteOrderMark { line: 1 })
+        );
+        assert_eq!(
+            parse_yaml("a: 1\r\n\u{feff}b: 2"),
+            Err(ParseError::StrayByteOrderMark { line: 2 })
+        );
+        // Inside a value it is text (which D20 refuses in a level).
+        assert!(parse_yaml("a: [x\u{feff}]").is_ok());
+        assert_eq!(
+            yaml_output_seed_text("\u{feff}output:\r\n  seed: 7\r\n").as_deref(),
+            Some("7")
+        );
+        assert_eq!(parse_json("\u{feff}{}"), Err(ParseError::ByteOrderMark));
+        assert!(parse_json("{\"a\": \"\u{feff}\"}").is_ok());
     }
 }

@@ -101,6 +101,14 @@ pub(super) fn read_list(
             },
         )
     })?;
+    if text.starts_with('\u{feff}') {
+        return Err(Error::data(
+            Location::line(path, 1),
+            DataErrorKind::ListByteOrderMark {
+                kept: ids::py_strip(text.lines().next().unwrap_or_default()).to_string(),
+            },
+        ));
+    }
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut repeated = 0;
