@@ -589,3 +589,97 @@ fn a_leading_bom_is_read_as_the_reference_reads_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_combo_mappings_file_of_combo_ids_only_is_read_as_the_reference_reads_it() {
+    // The reference's cohort build reads only the combo_id column of combo_mappings.csv (two
+    // of its own tests import such a file): the combos a spec names must be listed, nothing
+    // else is read (docs/decisions.md D9).
+    let full = Sandbox::new();
+    full.ok(&["import"]);
+    full.ok(&["build", "alpha"]);
+    full.ok(&["export", "alpha"]);
+    let s = Sandbox::new();
+    s.write(
+        "data/combo_mappings.csv",
+        "combo_id\ncombo-1\ncombo-2\ncombo-2\n",
+    );
+    let out = s.ok(&["import"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("combo mappings") && l.contains("2 added")),
+        "{out}"
+    );
+    // Each combo is one row, its concept read as empty, as any column a file lacks (D9).
+    assert_eq!(
+        s.query("select combo_id, concept_id, version from combo_mappings order by combo_id"),
+        "combo_id,concept_id,version\ncombo-1,,\ncombo-2,,\n"
+    );
+    s.ok(&["build", "alpha"]);
+    // Its combo rows are hashed as docs/hashing.md writes any row, the empty concept as
+    // str(""); this release's digest, pinned.
+    assert_eq!(
+        s.query("select catalog_hash from cohort_records"),
+        "catalog_hash\n8e5d9353217fa32994bd2ba2d0369e4a22f2162cbbf1a6e05be4157e48917aa7\n"
+    );
+    s.ok(&["export", "alpha"]);
+    for file in ["membership.csv", "manifest.json"] {
+        assert_eq!(
+            s.read(&format!("data/cohorts/alpha/{file}")),
+            full.read(&format!("data/cohorts/alpha/{file}")),
+            "{file}"
+        );
+    }
+    assert!(s.ok(&["verify", "alpha"]).contains("result: ok"));
+    // The spec side of diff and status imports the same catalogs into a scratch store.
+    let (code, diff) = s.verdict(&["diff", "alpha", "data/cohorts/alpha/spec"]);
+    assert_eq!(code, 0, "{diff}");
+    let (code, status) = s.verdict(&["status", "alpha"]);
+    assert_eq!(code, 0, "{status}");
+    // A combo the file does not list is still missing (D16).
+    s.write(
+        "data/cohorts/three/spec/config.yaml",
+        s.read("data/cohorts/alpha/spec/config.yaml")
+            .replace("[combo-1, combo-2]", "[combo-1, combo-3]"),
+    );
+    s.write(
+        "data/cohorts/three/spec/items/essays.csv",
+        s.read("data/cohorts/alpha/spec/items/essays.csv"),
+    );
+    let err = s.fails(&["build", "three"]);
+    assert!(err.contains("combo-3"), "{err}");
+    // The concepts of a combo stored without them are a change (a combo names a fixed set).
+    let before = s.store_digest();
+    s.write(
+        "data/combo_mappings.csv",
+        full.read("data/combo_mappings.csv"),
+    );
+    let err = s.fails(&["import", "combo-mappings", "data/combo_mappings.csv"]);
+    assert!(
+        err.contains(
+            "combo mappings: concept \"tides\" is new for combo \"combo-1\", which already \
+             exists with another concept set (e.g. a row without a concept_id, imported from"
+        ),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+    // What the reference cannot read is still refused: no combo_id, or a replication file
+    // without its counts (the reference's replication_config_missing).
+    s.write("data/combo_mappings.csv", "concept_id\ntides\n");
+    let err = s.fails(&["import", "combo-mappings", "data/combo_mappings.csv"]);
+    assert!(
+        err.contains(
+            "combo_mappings.csv:1: missing required column \"combo_id\" for combo mappings"
+        ),
+        "{err}"
+    );
+    s.write("data/1_raw/replication_config.csv", "stage\ndraft\n");
+    let err = s.fails(&["import", "replication", "data/1_raw/replication_config.csv"]);
+    assert!(
+        err.contains(
+            "replication_config.csv:1: missing required column \"replicates\" for replication"
+        ),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), before);
+}

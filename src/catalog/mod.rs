@@ -110,6 +110,7 @@ impl CatalogKind {
     }
 
     /// The key columns read from the file (the append-only identity; templates add the stage).
+    /// A key column a file may lack ([`CatalogKind::required_columns`]) reads as empty.
     pub fn key_columns(self) -> &'static [&'static str] {
         match self {
             CatalogKind::Concepts => &["concept_id"],
@@ -119,6 +120,19 @@ impl CatalogKind {
             CatalogKind::LlmModels => &["id"],
             CatalogKind::ComboMappings => &["combo_id", "concept_id"],
             CatalogKind::Replication => &["stage"],
+        }
+    }
+
+    /// The columns a file must have: what the reference reads of it (docs/decisions.md D9;
+    /// docs/reference.md §3.3, §3.7, §3.16). Every key column but `concept_id`: the cohort
+    /// build reads only `combo_id` of `combo_mappings.csv`, and two of the reference's own tests
+    /// import a file with that one column. `replicates` too: the reference refuses a
+    /// `replication_config.csv` without it (`replication_config_missing`).
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            CatalogKind::ComboMappings => &["combo_id"],
+            CatalogKind::Replication => &["stage", "replicates"],
+            other => other.key_columns(),
         }
     }
 

@@ -147,9 +147,11 @@ pub enum RowProblem {
     },
     /// A new concept for a combo an earlier batch stored (D9).
     #[error(
-        "combo mappings: concept {concept:?} is new for combo {combo:?}, which already exists \
-         with another concept set (e.g. concept {stored:?}, imported from {source_file}); a combo \
-         id names a fixed set of concepts"
+        "combo mappings: {} is new for combo {combo:?}, which already exists with another \
+         concept set (e.g. {}, imported from {source_file}); a combo id names a fixed set of \
+         concepts",
+        concept_shown(concept),
+        concept_shown(stored)
     )]
     ComboChanged {
         /// The combo.
@@ -161,6 +163,16 @@ pub enum RowProblem {
         /// Where that was imported from.
         source_file: String,
     },
+}
+
+/// A combo's concept in a message: `concept "x"`, or the row of a file without `concept_id`
+/// (whose concept reads as empty, docs/decisions.md D9).
+fn concept_shown(concept: &str) -> String {
+    if concept.is_empty() {
+        "a row without a concept_id".to_string()
+    } else {
+        format!("concept {concept:?}")
+    }
 }
 
 impl RowProblem {

@@ -72,7 +72,7 @@ impl Problems {
 pub(super) struct Layout {
     kind: CatalogKind,
     header: Vec<String>,
-    key_pos: Vec<usize>,
+    key_pos: Vec<Option<usize>>,
     content_pos: Vec<Option<usize>>,
     extra_pos: Vec<usize>,
     /// The columns recorded with the batch (all but ignored legacy flags).
@@ -89,10 +89,8 @@ impl Layout {
     ) -> Result<Self> {
         check_header(kind, path, &header, flags)?;
         let position = |name: &str| header.iter().position(|h| h == name);
-        let mut key_pos = Vec::with_capacity(kind.key_columns().len());
-        for key in kind.key_columns() {
-            key_pos.push(position(key).expect("check_header refuses a missing key column"));
-        }
+        // A key column the file may lack (combo mappings' concept_id) reads as empty.
+        let key_pos: Vec<Option<usize>> = kind.key_columns().iter().map(|k| position(k)).collect();
         let content_pos: Vec<Option<usize>> =
             kind.content_columns().iter().map(|c| position(c)).collect();
         let known: HashSet<&str> = kind
@@ -169,7 +167,7 @@ impl Layout {
                 }
             }
         }
-        for &p in &self.key_pos {
+        for &p in self.key_pos.iter().flatten() {
             if let Some(problem) = key_problem(kind, &header[p], texts[p]) {
                 return Err(Box::new((at(p), problem)));
             }
@@ -188,7 +186,11 @@ impl Layout {
             .map(|&p| (header[p].as_str(), texts[p]))
             .collect();
         Ok(Row {
-            keys: self.key_pos.iter().map(|&p| texts[p].to_string()).collect(),
+            keys: self
+                .key_pos
+                .iter()
+                .map(|p| p.map_or(String::new(), |p| texts[p].to_string()))
+                .collect(),
             content: self
                 .content_pos
                 .iter()
@@ -265,7 +267,7 @@ pub fn parse_replicates(value: &str) -> Option<i64> {
 }
 
 /// Header names: present, trimmed, unique, no legacy selection flag (unless ignored), and every
-/// key column of `kind`.
+/// required column of `kind`.
 fn check_header(
     kind: CatalogKind,
     path: &Path,
@@ -298,7 +300,7 @@ fn check_header(
         }
     }
     let missing: Vec<&str> = kind
-        .key_columns()
+        .required_columns()
         .iter()
         .copied()
         .filter(|k| !header.iter().any(|h| h == k))
@@ -423,6 +425,53 @@ mod tests {
             err(&["id", "active"], LegacyFlags::Refuse).contains("selection column \"active\"")
         );
         assert_eq!(err(&["id", "active"], LegacyFlags::Ignore), "");
+    }
+
+    // What the reference reads decides what is required (docs/decisions.md D9).
+    #[test]
+    fn required_columns_are_what_the_reference_reads() {
+        let combos = layout(
+            CatalogKind::ComboMappings,
+            &["combo_id"],
+            LegacyFlags::Refuse,
+        )
+        .expect("combo_id alone is a combo catalog");
+        let row = combos
+            .row(Path::new("c.csv"), &record(b"combo-1\n"))
+            .expect("row is fine");
+        assert_eq!(row.keys, names(&["combo-1", ""]));
+        assert_eq!(row.content, names(&["", "", "", ""]));
+        // With the column, a concept id is checked as any key.
+        assert_eq!(
+            problem(
+                CatalogKind::ComboMappings,
+                &["combo_id", "concept_id"],
+                b"combo-1,\n"
+            ),
+            "c.csv:1:2: concept_id is empty"
+        );
+        let missing = |kind, header: &[&str]| {
+            layout(kind, header, LegacyFlags::Refuse)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(
+            missing(CatalogKind::ComboMappings, &["concept_id"])
+                .contains("missing required column \"combo_id\" for combo mappings")
+        );
+        assert!(
+            missing(CatalogKind::Replication, &["stage"])
+                .contains("missing required column \"replicates\" for replication")
+        );
+        for kind in CatalogKind::ALL {
+            for required in kind.required_columns() {
+                assert!(
+                    kind.key_columns().contains(required)
+                        || kind.content_columns().contains(required)
+                );
+            }
+        }
     }
 
     #[test]
