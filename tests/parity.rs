@@ -383,6 +383,19 @@ fn replicates_beyond_64_bits_build_as_the_reference_builds_them() {
          combo-1,draft-A,gen-a,99999999999999999999,essay-X,gen-a, 1_0 ,eval-1,judge,9223372036854775808\r\n\
          combo-1,draft-A,gen-a,99999999999999999999,essay-X,gen-a,18446744073709551616,eval-1,judge,9223372036854775808\r\n"
     );
+    s.ok(&["compile", "data/cohorts/big/spec", "--out", "rows.jsonl"]);
+    assert_eq!(
+        s.read("rows.jsonl")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+            + "\n",
+        "{\"combo_id\": \"combo-1\", \"draft_template\": \"draft-A\", \"draft_llm\": \"gen-a\", \
+         \"draft_replicate\": \"99999999999999999999\", \"essay_template\": \"essay-X\", \
+         \"essay_llm\": \"gen-a\", \"essay_replicate\": \" 1_0 \", \"evaluation_template\": \"eval-1\", \
+         \"evaluation_llm\": \"judge\", \"evaluation_replicate\": \"9223372036854775808\"}\n"
+    );
     // The gen_ids are the reference's: BLAKE2b-80 of `combo-1|draft-a|gen-a|99999999999999999999`,
     // `<draft>|essay-x|10`, `<essay>|eval-1|judge|9223372036854775808`, … (docs/reference.md §3.9).
     s.ok(&["build", "big"]);

@@ -20,7 +20,7 @@ pub enum MetaError {
     /// JSON, but not an object.
     #[error("not a JSON object")]
     NotObject,
-    /// `replicate` is neither missing, null, an integer, nor an all-digit string.
+    /// `replicate` is neither missing, null, a number, a boolean, nor text Python's `int()` reads.
     #[error("\"replicate\" is {0}, not an integer")]
     Replicate(String),
 }
