@@ -512,13 +512,28 @@ fn a_leading_bom_is_read_as_the_reference_reads_it() {
         windows("- eval-1\n- eval-2\n"),
     );
     s.write("data/cohorts/plain/spec/items/essays.csv", windows(&essays));
-    for name in ["alpha", "plain"] {
+    // The same with LF line ends.
+    let lf = |text: &str| [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
+    s.write(
+        "data/cohorts/lf/spec/config.yaml",
+        lf(&config.replace(
+            "evaluation_template: [eval-1, eval-2]",
+            "evaluation_template: '@file:items/templates.yaml'",
+        )),
+    );
+    s.write(
+        "data/cohorts/lf/spec/items/templates.yaml",
+        lf("- eval-1\n- eval-2\n"),
+    );
+    s.write("data/cohorts/lf/spec/items/essays.csv", lf(&essays));
+    for name in ["alpha", "plain", "lf"] {
         let spec = format!("data/cohorts/{name}/spec");
         s.ok(&["compile", &spec, "--out", &format!("{name}.csv")]);
         s.ok(&["explain", &spec]);
         s.ok(&["sql", &spec]);
     }
     assert_eq!(s.read("alpha.csv"), s.read("plain.csv"));
+    assert_eq!(s.read("alpha.csv"), s.read("lf.csv"));
     // The canonical spec, and so every hash, is that of the spec without a BOM: the content
     // hash the earlier releases gave cohort `plain` built from alpha's spec (see
     // i64_seeds_keep_the_content_hashes_of_earlier_releases).
@@ -535,6 +550,12 @@ fn a_leading_bom_is_read_as_the_reference_reads_it() {
             "select path, hex(substr(content, 1, 3)) as head from cohort_spec_files order by path"
         ),
         "path,head\nconfig.yaml,EFBBBF\nitems/essays.csv,EFBBBF\nitems/templates.yaml,EFBBBF\n"
+    );
+    // The LF copy is the same spec.
+    s.ok(&["build", "lf"]);
+    assert_eq!(
+        s.query("select spec_hash from cohort_records where cohort_id = 'lf'"),
+        "spec_hash\nd9347439898cf15dcc925a3d03c8f98aed55206cb3370b8bb646205e1baef46b\n"
     );
     let (code, _) = s.verdict(&["diff", "plain", "data/cohorts/alpha/spec"]);
     assert_eq!(code, 0, "a BOM is no difference");

@@ -276,12 +276,13 @@ class Store:
         self,
         cohort_id: str,
         spec: Optional[PathLike] = None,
-        seed: Optional[int] = None,
+        seed: Union[int, str, None] = None,
         max_rows: Optional[int] = None,
     ) -> BuildReport:
         """Builds cohort ``cohort_id`` (``cohortdb build``) from ``spec`` (a file or folder;
         default ``<data_root>/cohorts/<cohort_id>/spec/config.yaml``) and stores its immutable
-        record. ``seed`` (an int of any size, D23) overrides the spec's ``output.seed``;
+        record. ``seed`` (an int of any size, or its text as ``--seed`` takes it: ``"1_000"``,
+        ``" 7 "``; D23) overrides the spec's ``output.seed``;
         ``max_rows`` refuses larger products before any work. Ctrl-C rolls the build back
         (the ``KeyboardInterrupt`` says so when the record had already been committed).
 

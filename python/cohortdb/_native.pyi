@@ -43,7 +43,7 @@ class NativeStore:
         self,
         cohort_id: str,
         spec: Optional[str] = None,
-        seed: Optional[int] = None,
+        seed: Union[int, str, None] = None,
         max_rows: Optional[int] = None,
     ) -> Dict[str, Any]: ...
     def export(

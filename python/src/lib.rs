@@ -336,7 +336,9 @@ fn params_of(params: Option<&Bound<'_, PyAny>>) -> PyResult<Params> {
     Ok(Params::Positional(positional))
 }
 
-/// A seed: any Python int (D23: of any size), read through its decimal text.
+/// A seed: a Python int of any size, or text in any spelling the CLI's `--seed` takes (what
+/// Python's `int()` reads: `"7 "`, `"1_000"`; docs/decisions.md D23), parsed by the library's
+/// `Seed`, so the binding and the CLI cannot read a seed differently.
 fn seed_of(py: Python<'_>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Seed>> {
     let Some(s) = seed.filter(|s| !s.is_none()) else {
         return Ok(None);
@@ -348,13 +350,20 @@ fn seed_of(py: Python<'_>, seed: Option<&Bound<'_, PyAny>>) -> PyResult<Option<S
         ];
         Err(typed_error(py, "UsageError", message, &fields))
     };
-    if s.cast::<pyo3::types::PyBool>().is_ok() || s.cast::<pyo3::types::PyInt>().is_err() {
+    let text = if let Ok(text) = s.cast::<pyo3::types::PyString>() {
+        match text.to_cow() {
+            Ok(text) => text.into_owned(),
+            Err(_) => return usage("seed: text with a lone surrogate is not an integer".into()),
+        }
+    } else if s.cast::<pyo3::types::PyBool>().is_err() && s.cast::<pyo3::types::PyInt>().is_ok() {
+        s.str()?.to_string()
+    } else {
         return usage(format!(
-            "seed must be an int, found {}",
+            "seed must be an int or its text, found {}",
             s.get_type().name()?
         ));
-    }
-    match s.str()?.to_string().parse() {
+    };
+    match text.parse() {
         Ok(seed) => Ok(Some(seed)),
         Err(e) => usage(format!("seed: {e}")),
     }
@@ -1110,9 +1119,9 @@ impl Drop for Batches {
     }
 }
 
-/// Converts Python arguments of a SQL function call into SQLite values.
-/// The arguments of a gen_id function. A Python int beyond 64 bits (a replicate of any size,
-/// docs/decisions.md D23) goes in as its decimal text, which the functions read as `int()` does.
+/// Converts Python arguments of a SQL function call into SQLite values. A Python int beyond
+/// 64 bits (a replicate of any size, docs/decisions.md D23) goes in as its decimal text, which
+/// the functions read as `int()` does.
 fn sql_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
     args.iter()
         .map(|a| match a.cast::<pyo3::types::PyInt>() {

@@ -205,7 +205,13 @@ def test_usage_errors_raised_before_the_library():
     store = cohortdb.Store("unused.db")
     with pytest.raises(cohortdb.UsageError, match="give both kind and file"):
         store.import_catalogs("llm-models")
-    with pytest.raises(cohortdb.UsageError, match="seed must be an int, found str") as info:
-        store.build("pilot", seed="1")
-    assert info.value.value == "'1'"
+    with pytest.raises(cohortdb.UsageError, match="seed must be an int or its text, found float") as info:
+        store.build("pilot", seed=1.0)
+    assert info.value.value == "1.0"
+    with pytest.raises(cohortdb.UsageError, match="seed must be an int or its text, found bool"):
+        store.build("pilot", seed=True)
+    # Text is read as the CLI's --seed reads it: what Python's int() refuses is refused (D23).
+    with pytest.raises(cohortdb.UsageError, match='seed: "1__0" is not an integer') as info:
+        store.build("pilot", seed="1__0")
+    assert info.value.value == "'1__0'"
     assert not os.path.exists("unused.db")

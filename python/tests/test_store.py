@@ -194,6 +194,23 @@ def test_a_seed_of_any_size_gives_the_cli_hash(cli, workdir, tmp_path_factory):
     assert store.build("pilot", seed=seed).content_hash == expected
 
 
+def test_a_seed_in_any_int_spelling_gives_the_cli_hash(cli, workdir, tmp_path_factory):
+    """seed= reads text as the CLI's --seed does (Python's int(): whitespace around,
+    underscores between digits; D23), and the record keeps the number."""
+    other = tmp_path_factory.mktemp("cli")
+    shutil.copytree(workdir / "data", other / "data")
+    cli(["import"], cwd=other)
+    out = cli(["build", "pilot", "--seed", "  -1_000  "], cwd=other).stdout
+    expected = re.search(r"cohortdb-v1:([0-9a-f]{64})", out).group(1)
+    store = cohortdb.Store(workdir / "cohorts.db", data_root=workdir / "data")
+    store.import_catalogs()
+    report = store.build("pilot", seed="  -1_000  ")
+    assert (report.status, report.content_hash) == ("created", expected)
+    assert store.show("pilot").seed == "-1000"
+    assert store.build("pilot", seed=-1000).status == "unchanged"
+    assert store.build("pilot", seed="\t-0_1000\n").status == "unchanged"
+
+
 def test_init_creates_the_store(tmp_path):
     store = cohortdb.Store(tmp_path / "new.db", data_root=tmp_path)
     version = store.init().schema_version
