@@ -14,6 +14,7 @@ mod catalog;
 mod data;
 mod export;
 mod migrate;
+mod results;
 mod spec;
 mod spec_hints;
 mod store;
@@ -26,6 +27,7 @@ pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
 pub use data::{DataError, DataErrorKind, ListLine, MetaError};
 pub use export::{ExportError, MetadataClash};
 pub use migrate::{MigrateError, RenamedId};
+pub use results::ResultsError;
 pub use spec::{SpecError, SpecErrorKind};
 pub use store::{MigrationFailure, StoreProblem};
 pub use usage::{CohortLookup, ReadOnlyError, UsageError};
@@ -209,6 +211,15 @@ pub enum Error {
     /// finished: a store write was rolled back; files already written are complete ones.
     #[error("interrupted before it finished")]
     Interrupted,
+    /// `import gens`, `scores` or `results verify` refused; nothing was recorded or written.
+    #[error(transparent)]
+    Results(Box<ResultsError>),
+}
+
+impl From<ResultsError> for Error {
+    fn from(e: ResultsError) -> Self {
+        Error::Results(Box::new(e))
+    }
 }
 
 impl From<SpecError> for Error {
@@ -271,6 +282,7 @@ impl Error {
             Error::Build(e) => e.hints(),
             Error::Migration(e) => e.hints(),
             Error::Export(e) => e.hints(),
+            Error::Results(e) => e.hints(),
             _ => Vec::new(),
         }
     }
@@ -294,6 +306,7 @@ impl Error {
             Error::Internal { .. } => "internal",
             Error::Export(_) => "export_refused",
             Error::Interrupted => "interrupted",
+            Error::Results(_) => "results_refused",
         }
     }
 
@@ -310,6 +323,7 @@ impl Error {
             Error::Argument(e) => e.file().map(Location::file),
             Error::Migration(e) => e.file().map(Location::file),
             Error::Export(e) => e.file().map(Location::file),
+            Error::Results(e) => e.file().map(Location::file),
             _ => None,
         }
     }
@@ -323,6 +337,7 @@ impl Error {
             Error::Spec(e) => e.kind.value(),
             Error::Catalog(e) => e.kind.value(),
             Error::Export(e) => e.value(),
+            Error::Results(e) => e.value(),
             _ => None,
         }
     }

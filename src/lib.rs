@@ -32,6 +32,7 @@ pub mod migrate;
 pub mod query;
 pub mod record;
 pub mod replicate;
+pub mod results;
 pub mod seed;
 pub mod show;
 pub mod spec;

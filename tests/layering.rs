@@ -36,6 +36,7 @@ const LAYERS: &[(Within, &[&str])] = &[
     (Within::Ordered, &["record"]),
     (Within::Ordered, &["layout"]),
     (Within::Ordered, &["cohort"]),
+    (Within::Ordered, &["results"]),
     (Within::Siblings, &["export", "verify", "status", "show"]),
     (Within::Ordered, &["diff"]),
     (Within::Ordered, &["migrate"]),

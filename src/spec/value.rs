@@ -162,7 +162,7 @@ const DECIMAL_ZEROS: [u32; 66] = [
 ];
 
 /// The value of a Unicode decimal digit (`unicodedata.decimal`), ASCII included.
-fn decimal_digit(c: char) -> Option<u32> {
+pub fn decimal_digit(c: char) -> Option<u32> {
     let cp = c as u32;
     let block = DECIMAL_ZEROS
         .partition_point(|&zero| zero <= cp)

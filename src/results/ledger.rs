@@ -1,0 +1,640 @@
+//! `import gens`: walks `gens/<stage>/<gen_id>/` in gen_id order beside the ledger's current
+//! state (a merge of two sorted streams, chunk by chunk), reads only what changed, and appends
+//! new versions in one transaction (docs/storage.md, "The results ledger").
+//!
+//! A file is read again unless its size, mtime, ctime, inode and device all equal the last
+//! observation of it and that observation was not racy (taken within 2 s of the file's
+//! modification). Folders are read on two threads while this one writes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rusqlite::{Connection, params};
+
+use super::generation::{self, Entry, Facts, FileRecord, Kind, Stat};
+use crate::error::{DbContext, Error, IoContext, Result, ResultsError};
+use crate::ids::Stage;
+use crate::store::{Store, queries};
+
+/// Generation folders per chunk (one range query and one reader task each).
+const CHUNK: usize = 2048;
+/// An observation this close to the import's start may miss a later same-size edit within the
+/// file system's timestamp granularity, so it does not vouch for the file (git's "racy" rule).
+const RACY_NS: i64 = 2_000_000_000;
+
+/// What `import gens` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportGensReport {
+    /// The resolved gens root that was scanned.
+    pub gens_root: String,
+    /// The import's id (`None` when nothing was recorded).
+    pub import_id: Option<i64>,
+    /// Generation folders seen, per stage (`draft`, `essay`, `evaluation`).
+    pub generations: BTreeMap<String, u64>,
+    /// Files whose bytes were read.
+    pub files_read: u64,
+    /// Generation versions added: new folders.
+    pub added: u64,
+    /// … folders whose content changed.
+    pub changed: u64,
+    /// … folders that vanished.
+    pub vanished: u64,
+    /// Things skipped or not followed, one line each (links, special files, odd names).
+    pub warnings: Vec<String>,
+}
+
+impl ImportGensReport {
+    /// Versions added in all.
+    pub fn versions(&self) -> u64 {
+        self.added + self.changed + self.vanished
+    }
+}
+
+/// The current version of a generation in the ledger.
+#[derive(Debug, Default)]
+struct Current {
+    version: i64,
+    folder: String,
+    files: Vec<FileRecord>,
+    /// The last observation of each file: its stat and whether it vouches for the bytes.
+    observed: BTreeMap<String, (Stat, bool)>,
+}
+
+/// What a reader found for one generation folder of a chunk.
+enum Found {
+    /// Listed and compared: nothing to read.
+    Unchanged,
+    /// A link, FIFO, file or other non-folder in place of the folder.
+    NotFolder(&'static str),
+    /// Read: its files, stats and facts.
+    Read(generation::Scanned),
+}
+
+struct Job {
+    stage: Stage,
+    dir: PathBuf,
+    names: Vec<String>,
+    current: BTreeMap<String, Current>,
+}
+
+struct Done {
+    stage: Stage,
+    names: Vec<String>,
+    found: Vec<std::io::Result<Found>>,
+    current: BTreeMap<String, Current>,
+}
+
+/// Python's `Path.resolve()` (non-strict): the existing part with links resolved, the rest
+/// appended with `.` and `..` collapsed; absolute against the current folder.
+pub fn resolve(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut existing = absolute.clone();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part.to_str() {
+                    Some("..") => {
+                        out.pop();
+                    }
+                    Some(".") => {}
+                    _ => out.push(part),
+                }
+            }
+            return out;
+        }
+        let last = match existing.components().next_back() {
+            Some(std::path::Component::ParentDir) => "..".into(),
+            Some(std::path::Component::CurDir) => ".".into(),
+            Some(c) => c.as_os_str().to_os_string(),
+            None => return absolute,
+        };
+        rest.push(last);
+        if !existing.pop() {
+            return absolute;
+        }
+    }
+}
+
+/// Lists the generation folders of one stage, sorted by name; missing stage folder → none.
+fn stage_names(root: &Path, stage: Stage, warnings: &mut Vec<String>) -> Result<Vec<String>> {
+    let dir = root.join(stage.as_str());
+    match std::fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&dir, e)),
+        Ok(m) if m.is_dir() => {}
+        Ok(m) => {
+            return Err(ResultsError::StageFolder {
+                path: dir.display().to_string(),
+                kind: format!("is {}", crate::fsutil::kind_name(m.file_type())),
+            }
+            .into());
+        }
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).at(&dir)? {
+        let entry = entry.at(&dir)?;
+        match entry.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(odd) => warnings.push(format!(
+                "{}: a folder name that is not UTF-8 is skipped (no membership can name it)",
+                dir.join(odd).display()
+            )),
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Reads the ledger's current state for gen_ids in `(lower, upper]` of a stage.
+fn load_current(
+    conn: &Connection,
+    stage: Stage,
+    lower: &str,
+    upper: Option<&str>,
+) -> Result<BTreeMap<String, Current>> {
+    let mut out: BTreeMap<String, Current> = BTreeMap::new();
+    let mut stmt = conn
+        .prepare_cached(queries::RESULTS_CURRENT_RANGE)
+        .db("results_current_range")?;
+    let mut rows = stmt
+        .query(params![stage.as_str(), lower, upper])
+        .db("results_current_range")?;
+    while let Some(r) = rows.next().db("results_current_range")? {
+        let gen_id: String = r.get("gen_id").db("results_current_range")?;
+        let cur = out.entry(gen_id).or_default();
+        cur.version = r.get("version").db("results_current_range")?;
+        cur.folder = r.get("folder").db("results_current_range")?;
+        if let Some(name) = r
+            .get::<_, Option<String>>("name")
+            .db("results_current_range")?
+        {
+            let kind: String = r.get("kind").db("results_current_range")?;
+            let blake3: Option<Vec<u8>> = r.get("blake3").db("results_current_range")?;
+            cur.files.push(FileRecord {
+                name,
+                kind: Kind::parse(&kind),
+                size: r.get("size").db("results_current_range")?,
+                blake3: blake3.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+            });
+        }
+    }
+    let mut stmt = conn
+        .prepare_cached(queries::RESULTS_OBSERVATIONS_RANGE)
+        .db("results_observations_range")?;
+    let mut rows = stmt
+        .query(params![stage.as_str(), lower, upper])
+        .db("results_observations_range")?;
+    while let Some(r) = rows.next().db("results_observations_range")? {
+        let gen_id: String = r.get("gen_id").db("results_observations_range")?;
+        let name: String = r.get("name").db("results_observations_range")?;
+        let stat = Stat {
+            size: r.get("size").db("results_observations_range")?,
+            mtime_ns: r.get("mtime_ns").db("results_observations_range")?,
+            ctime_ns: r.get("ctime_ns").db("results_observations_range")?,
+            inode: r.get("inode").db("results_observations_range")?,
+            device: r.get("device").db("results_observations_range")?,
+        };
+        let clean: bool = r.get("clean").db("results_observations_range")?;
+        if let Some(cur) = out.get_mut(&gen_id) {
+            cur.observed.insert(name, (stat, clean));
+        }
+    }
+    Ok(out)
+}
+
+/// True when the listing matches the current version and every file's last observation
+/// vouches for its bytes.
+fn unchanged(entries: &[Entry], current: &Current) -> bool {
+    current.folder == "dir"
+        && entries.len() == current.files.len()
+        && entries.iter().zip(&current.files).all(|(e, f)| {
+            e.name == f.name
+                && e.kind == f.kind
+                && (e.kind != Kind::File
+                    || current
+                        .observed
+                        .get(&e.name)
+                        .is_some_and(|(stat, clean)| *clean && *stat == e.stat))
+        })
+}
+
+/// Lists (and when needed reads) one generation folder.
+fn examine(
+    dir: &Path,
+    stage: Stage,
+    name: &str,
+    current: Option<&Current>,
+) -> std::io::Result<Found> {
+    let path = dir.join(name);
+    let meta = std::fs::symlink_metadata(&path)?;
+    let kind = Kind::of(meta.file_type());
+    if kind != Kind::Dir {
+        return Ok(Found::NotFolder(if kind == Kind::Link {
+            "link"
+        } else {
+            "other"
+        }));
+    }
+    let (entries, odd) = generation::list(&path)?;
+    let _ = odd;
+    if current.is_some_and(|c| unchanged(&entries, c)) {
+        return Ok(Found::Unchanged);
+    }
+    generation::scan(&path, stage, &entries).map(Found::Read)
+}
+
+fn run_job(job: Job) -> Done {
+    let found = job
+        .names
+        .iter()
+        .map(|name| examine(&job.dir, job.stage, name, job.current.get(name)))
+        .collect();
+    Done {
+        stage: job.stage,
+        names: job.names,
+        found,
+        current: job.current,
+    }
+}
+
+/// The writer's prepared statements and counters.
+struct Writer<'c> {
+    conn: &'c Connection,
+    import_id: i64,
+    started_ns: i64,
+    observations: u64,
+    report: ImportGensReport,
+}
+
+impl Writer<'_> {
+    fn version(
+        &mut self,
+        stage: Stage,
+        gen_id: &str,
+        current: Option<&Current>,
+        folder: &str,
+        facts: &Facts,
+        files: &[FileRecord],
+    ) -> Result<()> {
+        let version = current.map_or(1, |c| c.version + 1);
+        let s = stage.as_str();
+        if let Some(c) = current {
+            self.conn
+                .prepare_cached(queries::RESULTS_SUPERSEDED_INSERT)
+                .db("results_superseded_insert")?
+                .execute(params![s, gen_id, c.version, self.import_id])
+                .db("results_superseded_insert")?;
+        }
+        let prefix = format!("{s}/{gen_id}");
+        let refusal = facts.refusal.as_ref().map(|r| format!("{prefix}/{r}"));
+        let refusal = match folder {
+            "link" => Some(format!(
+                "{prefix}: the folder is a symlink; cohortdb does not follow links below the gens root"
+            )),
+            _ => refusal,
+        };
+        let raw_refusal = facts
+            .raw_meta_refusal
+            .as_ref()
+            .map(|r| format!("{prefix}/{r}"));
+        let cell = |c: &generation::RawCell| (c.kind, c.text.clone(), c.float.clone());
+        let (tk, tt, tf) = cell(&facts.eval_template);
+        let (lk, lt, lf) = cell(&facts.eval_llm);
+        let (ik, it, i_f) = cell(&facts.input_mode);
+        let (ck, ct, cf) = cell(&facts.copied_from);
+        self.conn
+            .prepare_cached(queries::RESULTS_GENERATION_INSERT)
+            .db("results_generation_insert")?
+            .execute(rusqlite::params_from_iter([
+                &s as &dyn rusqlite::ToSql,
+                &gen_id,
+                &version,
+                &self.import_id,
+                &folder,
+                &facts.has_prompt,
+                &facts.has_raw,
+                &facts.has_parsed,
+                &refusal,
+                &raw_refusal,
+                &facts.meta_nonempty,
+                &facts.parent_gen_id,
+                &facts.combo_id,
+                &facts.draft_template,
+                &facts.template,
+                &facts.llm_model_id,
+                &facts.origin_cohort_id,
+                &tk,
+                &tt,
+                &tf,
+                &lk,
+                &lt,
+                &lf,
+                &ik,
+                &it,
+                &i_f,
+                &ck,
+                &ct,
+                &cf,
+                &facts.score,
+                &facts.score_text,
+                &facts.score_error,
+            ]))
+            .db("results_generation_insert")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(queries::RESULTS_FILE_INSERT)
+            .db("results_file_insert")?;
+        for f in files {
+            stmt.execute(params![
+                s,
+                gen_id,
+                version,
+                f.name,
+                f.kind.as_str(),
+                f.size,
+                f.blake3.map(|b| b.to_vec())
+            ])
+            .db("results_file_insert")?;
+        }
+        Ok(())
+    }
+
+    fn observe(&mut self, stage: Stage, gen_id: &str, name: &str, stat: &Stat) -> Result<()> {
+        let clean =
+            stat.mtime_ns < self.started_ns - RACY_NS && stat.ctime_ns < self.started_ns - RACY_NS;
+        self.conn
+            .prepare_cached(queries::RESULTS_OBSERVATION_INSERT)
+            .db("results_observation_insert")?
+            .execute(params![
+                stage.as_str(),
+                gen_id,
+                name,
+                self.import_id,
+                stat.size,
+                stat.mtime_ns,
+                stat.ctime_ns,
+                stat.inode,
+                stat.device,
+                clean
+            ])
+            .db("results_observation_insert")?;
+        self.observations += 1;
+        Ok(())
+    }
+
+    /// Records what a chunk's reader found.
+    fn chunk(&mut self, done: Done, root: &Path) -> Result<()> {
+        let stage = done.stage;
+        let mut on_disk = std::collections::HashSet::with_capacity(done.names.len());
+        for (name, found) in done.names.iter().zip(done.found) {
+            on_disk.insert(name.as_str());
+            let current = done.current.get(name);
+            let found = match found {
+                Ok(f) => f,
+                // Removed between the listing and the read: as if never listed.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    on_disk.remove(name.as_str());
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::io(root.join(stage.as_str()).join(name), e));
+                }
+            };
+            *self
+                .report
+                .generations
+                .entry(stage.as_str().to_string())
+                .or_default() += 1;
+            match found {
+                Found::Unchanged => {}
+                Found::NotFolder(folder) => {
+                    self.report.warnings.push(format!(
+                        "{}: {}, not a folder; recorded as such and never read",
+                        root.join(stage.as_str()).join(name).display(),
+                        if folder == "link" {
+                            "a symlink (not followed)"
+                        } else {
+                            "not a folder"
+                        }
+                    ));
+                    if current.is_some_and(|c| c.folder == folder) {
+                        continue;
+                    }
+                    self.count(current);
+                    self.version(stage, name, current, folder, &Facts::default(), &[])?;
+                }
+                Found::Read(scanned) => {
+                    self.report.files_read += scanned.stats.len() as u64;
+                    for f in &scanned.files {
+                        if f.kind != Kind::File {
+                            self.report.warnings.push(format!(
+                                "{}: {} (recorded, never read)",
+                                root.join(stage.as_str()).join(name).join(&f.name).display(),
+                                describe(f.kind)
+                            ));
+                        }
+                    }
+                    let same =
+                        current.is_some_and(|c| c.folder == "dir" && c.files == scanned.files);
+                    if !same {
+                        self.count(current);
+                        self.version(stage, name, current, "dir", &scanned.facts, &scanned.files)?;
+                    }
+                    for (file, stat) in &scanned.stats {
+                        let known = current
+                            .filter(|_| same)
+                            .and_then(|c| c.observed.get(file))
+                            .is_some_and(|(s, _)| s == stat);
+                        if !known {
+                            self.observe(stage, name, file, stat)?;
+                        }
+                    }
+                }
+            }
+        }
+        for (gen_id, current) in &done.current {
+            if !on_disk.contains(gen_id.as_str()) && current.folder != "vanished" {
+                self.report.vanished += 1;
+                self.version(
+                    stage,
+                    gen_id,
+                    Some(current),
+                    "vanished",
+                    &Facts::default(),
+                    &[],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, current: Option<&Current>) {
+        match current {
+            None => self.report.added += 1,
+            Some(c) if c.folder == "vanished" => self.report.added += 1,
+            Some(_) => self.report.changed += 1,
+        }
+    }
+}
+
+fn describe(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Link => "a symlink (not followed)",
+        Kind::Dir => "a folder",
+        Kind::Fifo => "a FIFO",
+        Kind::Socket => "a socket",
+        Kind::Device => "a device",
+        _ => "not a regular file",
+    }
+}
+
+/// Imports the gens root into the ledger in one transaction (docs/cli.md `import gens`).
+pub fn import_gens(store: &mut Store, gens_root: &Path) -> Result<ImportGensReport> {
+    let started = std::time::SystemTime::now();
+    let started_ns = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    let root = resolve(gens_root);
+    let tx = store.write_transaction()?;
+    let (import_id, last_root, versions): (i64, Option<String>, i64) = tx
+        .query_row(queries::RESULTS_IMPORT_NEXT, [], |r| {
+            Ok((r.get("next_id")?, r.get("last_root")?, r.get("versions")?))
+        })
+        .db("results_import_next")?;
+    let mut report = ImportGensReport {
+        gens_root: root.display().to_string(),
+        ..ImportGensReport::default()
+    };
+    match std::fs::metadata(&root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(ResultsError::GensRootNotFolder {
+                root: gens_root.display().to_string(),
+            }
+            .into());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if versions > 0 {
+                return Err(ResultsError::NoGensRoot {
+                    root: gens_root.display().to_string(),
+                    imported: last_root.unwrap_or_default(),
+                    generations: versions as u64,
+                }
+                .into());
+            }
+            report.warnings.push(format!(
+                "{}: no such folder; recorded as an empty gens root",
+                gens_root.display()
+            ));
+        }
+        Err(e) => return Err(Error::io(gens_root, e)),
+    }
+    let mut writer = Writer {
+        conn: &tx,
+        import_id,
+        started_ns,
+        observations: 0,
+        report,
+    };
+    let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    for stage in Stage::ALL {
+        let names = stage_names(&root, stage, &mut writer.report.warnings)?;
+        let dir = root.join(stage.as_str());
+        // Chunks tile the whole key space, so gen_ids the ledger holds between or after the
+        // folders on disk are found (and recorded as vanished).
+        let chunks: Vec<Vec<String>> = if names.is_empty() {
+            vec![Vec::new()]
+        } else {
+            names.chunks(CHUNK).map(<[String]>::to_vec).collect()
+        };
+        let last = chunks.len() - 1;
+        let mut lower = String::new();
+        let mut jobs = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let upper = if i == last {
+                None
+            } else {
+                chunk.last().cloned()
+            };
+            let current = load_current(&tx, stage, &lower, upper.as_deref())?;
+            if let Some(u) = upper {
+                lower = u;
+            }
+            jobs.push(Job {
+                stage,
+                dir: dir.clone(),
+                names: chunk,
+                current,
+            });
+            // Keep a bounded number of chunks loaded: read and record them as we go.
+            if jobs.len() >= readers * 2 {
+                process(std::mem::take(&mut jobs), readers, &mut writer, &root)?;
+            }
+        }
+        process(jobs, readers, &mut writer, &root)?;
+    }
+    let observations = writer.observations;
+    let mut report = writer.report;
+    let root_text = report.gens_root.clone();
+    // An unchanged tree under the same root adds nothing; observations alone (a touched file
+    // read again) or another root are recorded.
+    if report.versions() == 0 && observations == 0 && last_root.as_deref() == Some(&root_text) {
+        return Ok(report);
+    }
+    let imported_at = humantime::format_rfc3339_seconds(started).to_string();
+    let seen: u64 = report.generations.values().sum();
+    tx.execute(
+        queries::RESULTS_IMPORT_INSERT,
+        params![
+            import_id,
+            root_text,
+            imported_at,
+            seen as i64,
+            report.files_read as i64,
+            report.versions() as i64
+        ],
+    )
+    .db("results_import_insert")?;
+    tx.commit().db("commit")?;
+    report.import_id = Some(import_id);
+    Ok(report)
+}
+
+/// Reads the chunks on `readers` threads and records them in order on this one.
+fn process(jobs: Vec<Job>, readers: usize, writer: &mut Writer<'_>, root: &Path) -> Result<()> {
+    std::thread::scope(|scope| {
+        let mut waiting: std::collections::VecDeque<Job> = jobs.into();
+        let mut running = std::collections::VecDeque::new();
+        let mut result = Ok(());
+        loop {
+            while running.len() < readers {
+                let Some(job) = waiting.pop_front() else {
+                    break;
+                };
+                let (tx, rx) = mpsc::sync_channel(1);
+                scope.spawn(move || {
+                    let _ = tx.send(run_job(job));
+                });
+                running.push_back(rx);
+            }
+            let Some(rx) = running.pop_front() else {
+                break;
+            };
+            if let Ok(done) = rx.recv()
+                && result.is_ok()
+            {
+                result = writer.chunk(done, root);
+            }
+        }
+        result
+    })
+}

@@ -1,0 +1,454 @@
+//! The results ledger (docs/storage.md, "The results ledger"; docs/reference.md, "Results";
+//! docs/decisions.md D25): what each generation folder `gens/<stage>/<gen_id>/` produced,
+//! imported append-only with history ([`import_gens`]), each cohort's progress
+//! ([`progress`]), the reference's results files byte for byte ([`scores`], [`score_rows`]),
+//! and a full re-hash of what was imported ([`verify`]).
+//!
+//! Layers: `pytext`, `pyjson` and `score` are Python's semantics; `generation` reads one
+//! folder; `ledger` walks the gens root into the store; `table` assembles the reference's rows
+//! from the store; `frame` is pandas' CSV writing and reading; `summary` the summary tables;
+//! `membership` a cohort that exists only as files. Nothing here prints; reports are typed and
+//! `serde::Serialize`.
+
+pub mod frame;
+pub mod generation;
+pub mod ledger;
+pub mod membership;
+pub mod pyjson;
+pub mod pytext;
+pub mod score;
+pub mod summary;
+pub mod table;
+mod unprintable;
+
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::error::{DbContext, Error, IoContext, Result, ResultsError};
+use crate::ids::CohortId;
+use crate::store::queries;
+
+pub use ledger::{ImportGensReport, import_gens};
+pub use table::{COLUMNS, EvaluationRow};
+
+/// The latest import: its id, gens root and time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Imported {
+    /// The import's id.
+    pub import_id: i64,
+    /// The resolved gens root it scanned.
+    pub gens_root: String,
+    /// When (RFC 3339, UTC).
+    pub imported_at: String,
+}
+
+/// The latest import, if any.
+pub fn last_import(conn: &Connection) -> Result<Option<Imported>> {
+    let mut stmt = conn
+        .prepare(queries::RESULTS_IMPORT_LAST)
+        .db("results_import_last")?;
+    let mut rows = stmt.query([]).db("results_import_last")?;
+    match rows.next().db("results_import_last")? {
+        None => Ok(None),
+        Some(r) => Ok(Some(Imported {
+            import_id: r.get("import_id").db("results_import_last")?,
+            gens_root: r.get("gens_root").db("results_import_last")?,
+            imported_at: r.get("imported_at").db("results_import_last")?,
+        })),
+    }
+}
+
+/// What `scores` reads: a cohort, its data root and the gens root.
+#[derive(Debug, Clone)]
+pub struct ScoresRequest {
+    /// The cohort.
+    pub cohort: CohortId,
+    /// The data root (`cohorts/<id>/…` below it).
+    pub data_root: PathBuf,
+    /// The gens root (must be the one imported last).
+    pub gens_root: PathBuf,
+}
+
+/// Where a cohort's membership came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipSource {
+    /// The stored record.
+    Store,
+    /// `cohorts/<id>/membership.csv`, read as the reference reads it.
+    MembershipCsv,
+    /// No membership file: no rows, as in the reference.
+    None,
+}
+
+/// What `scores` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScoresReport {
+    /// The cohort.
+    pub cohort_id: String,
+    /// Where the membership came from.
+    pub membership: MembershipSource,
+    /// The ledger import the rows reflect.
+    pub imported: Imported,
+    /// Rows of the normalised table.
+    pub rows: u64,
+    /// Files written.
+    pub written: Vec<String>,
+    /// Files the reference would not write, with why.
+    pub not_written: Vec<(String, String)>,
+}
+
+fn stored(conn: &Connection, id: &str) -> Result<bool> {
+    conn.query_row(queries::RESULTS_COHORT_STORED, [id], |r| r.get("stored"))
+        .db("results_cohort_stored")
+}
+
+/// The cohort's evaluation gen_ids (membership order) and where they came from.
+fn members(conn: &Connection, req: &ScoresRequest) -> Result<(Vec<String>, MembershipSource)> {
+    let id = req.cohort.as_str();
+    if stored(conn, id)? {
+        let mut stmt = conn
+            .prepare(queries::RESULTS_STORED_EVALUATIONS)
+            .db("results_stored_evaluations")?;
+        let ids = stmt
+            .query_map([id], |r| r.get::<_, String>("gen_id"))
+            .db("results_stored_evaluations")?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .db("results_stored_evaluations")?;
+        return Ok((ids, MembershipSource::Store));
+    }
+    let dir = req.data_root.join("cohorts").join(id);
+    if !dir.is_dir() {
+        return Err(ResultsError::NoCohort {
+            id: id.to_string(),
+            dir: dir.display().to_string(),
+        }
+        .into());
+    }
+    crate::layout::check_below(
+        &req.data_root,
+        Path::new(&format!("cohorts/{id}/membership.csv")),
+        true,
+    )?;
+    let path = dir.join("membership.csv");
+    let bytes = match crate::fsutil::read_regular(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Vec::new(), MembershipSource::None));
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let ids = membership::evaluation_ids(&bytes).map_err(|e| ResultsError::Membership {
+        path: path.display().to_string(),
+        problem: e.to_string(),
+    })?;
+    Ok((ids, MembershipSource::MembershipCsv))
+}
+
+/// The latest import, which must be of `gens_root`.
+fn imported_root(conn: &Connection, gens_root: &Path) -> Result<Imported> {
+    let imported = last_import(conn)?.ok_or(ResultsError::NothingImported)?;
+    let asked = ledger::resolve(gens_root).display().to_string();
+    if imported.gens_root != asked {
+        return Err(ResultsError::OtherRoot {
+            imported: imported.gens_root,
+            asked,
+        }
+        .into());
+    }
+    Ok(imported)
+}
+
+/// Checks a cohort's rows (refusing where the reference aborts, D25) and prepares them.
+fn prepare(
+    conn: &Connection,
+    req: &ScoresRequest,
+) -> Result<(Imported, MembershipSource, String, table::Typing, u64)> {
+    let imported = imported_root(conn, &req.gens_root)?;
+    let (ids, source) = members(conn, req)?;
+    let json = serde_json::to_string(&ids)
+        .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
+    let src = table::Source {
+        cohort: req.cohort.as_str(),
+        members_json: json,
+        gens_root: &imported.gens_root,
+    };
+    let (typing, rows) = table::check(conn, &src)?;
+    let json = src.members_json;
+    Ok((imported, source, json, typing, rows))
+}
+
+/// Streams the cohort's rows (the reference's normalised table) through `f`; refuses, before
+/// the first row, where the reference would abort (D25). Returns the number of rows.
+pub fn score_rows(
+    conn: &Connection,
+    req: &ScoresRequest,
+    mut f: impl FnMut(&EvaluationRow) -> Result<()>,
+) -> Result<u64> {
+    let (imported, _, json, typing, rows) = prepare(conn, req)?;
+    let src = table::Source {
+        cohort: req.cohort.as_str(),
+        members_json: json,
+        gens_root: &imported.gens_root,
+    };
+    table::rows(conn, &src, &typing, |row| f(&row))?;
+    Ok(rows)
+}
+
+/// Writes the reference's results files for a cohort under `cohorts/<id>/reports/`
+/// (docs/cli.md `scores`): nothing at all when the reference would abort (D25).
+pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
+    let (imported, source, json, typing, rows) = prepare(conn, req)?;
+    let id = req.cohort.as_str();
+    let parsing = crate::layout::create_below(
+        &req.data_root,
+        Path::new(&format!("cohorts/{id}/reports/parsing")),
+    )?;
+    let summary_dir = crate::layout::create_below(
+        &req.data_root,
+        Path::new(&format!("cohorts/{id}/reports/summary")),
+    )?;
+    let mut header = Vec::new();
+    frame::push_record(&mut header, &COLUMNS);
+    let aggregated = parsing.join("aggregated_scores.csv");
+    let evaluation_scores = summary_dir.join("evaluation_scores.csv");
+    let mut report = ScoresReport {
+        cohort_id: id.to_string(),
+        membership: source,
+        imported: imported.clone(),
+        rows,
+        written: Vec::new(),
+        not_written: Vec::new(),
+    };
+    let src = table::Source {
+        cohort: id,
+        members_json: json,
+        gens_root: &imported.gens_root,
+    };
+    if rows == 0 {
+        crate::layout::write_atomic(&evaluation_scores, &header)?;
+        report.written.push(evaluation_scores.display().to_string());
+        report.not_written.push((
+            aggregated.display().to_string(),
+            "no rows: the reference writes no file (and keeps an earlier one)".into(),
+        ));
+        for name in SUMMARY_FILES {
+            report.not_written.push((
+                summary_dir.join(name).display().to_string(),
+                "no aggregated_scores.csv to read".into(),
+            ));
+        }
+        return Ok(report);
+    }
+    crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&header).at(shown)?;
+        let mut line = Vec::with_capacity(512);
+        table::rows(conn, &src, &typing, |row| {
+            line.clear();
+            frame::push_record(&mut line, &row.cells());
+            out.write_all(&line).at(shown)
+        })?;
+        out.flush().at(shown)
+    })?;
+    report.written.push(aggregated.display().to_string());
+    crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
+        let mut from = crate::fsutil::open_regular(&aggregated).at(&aggregated)?;
+        std::io::copy(&mut from, file).at(shown)?;
+        Ok(())
+    })?;
+    report.written.push(evaluation_scores.display().to_string());
+    let summaries = summary::summarise(|| {
+        crate::fsutil::open_regular(&aggregated).map(|f| BufReader::with_capacity(1 << 20, f))
+    })
+    .at(&aggregated)?;
+    for (name, bytes) in [
+        ("final_results.csv", summaries.final_results),
+        ("perfect_score_paths.csv", summaries.perfect_score_paths),
+        (
+            "evaluation_model_template_pivot.csv",
+            summaries.evaluation_model_template_pivot,
+        ),
+    ] {
+        let path = summary_dir.join(name);
+        match bytes {
+            Some(b) => {
+                crate::layout::write_atomic(&path, &b)?;
+                report.written.push(path.display().to_string());
+            }
+            None => report.not_written.push((
+                path.display().to_string(),
+                "empty: the reference writes no file (and keeps an earlier one)".into(),
+            )),
+        }
+    }
+    Ok(report)
+}
+
+const SUMMARY_FILES: [&str; 3] = [
+    "final_results.csv",
+    "perfect_score_paths.csv",
+    "evaluation_model_template_pivot.csv",
+];
+
+/// Per stage: members, and how many have each output in the ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StageProgress {
+    /// `draft`, `essay` or `evaluation`.
+    pub stage: String,
+    /// Members of the stage.
+    pub members: u64,
+    /// … with a prompt.txt.
+    pub with_prompt: u64,
+    /// … with a raw.txt.
+    pub with_raw: u64,
+    /// … with a parsed.txt.
+    pub with_parsed: u64,
+    /// The gen_ids without a parsed.txt, in membership order (when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<String>>,
+}
+
+/// How far a stored cohort is, from the ledger (the reference's coverage counts parsed.txt).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProgressReport {
+    /// The cohort.
+    pub cohort_id: String,
+    /// The import the counts reflect (`None`: nothing imported yet; every output missing).
+    pub imported: Option<Imported>,
+    /// Draft, essay and evaluation, in that order.
+    pub stages: Vec<StageProgress>,
+}
+
+/// The progress of a stored cohort; `missing` lists the gen_ids without parsed.txt.
+pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<ProgressReport> {
+    let mut stages: Vec<StageProgress> = crate::ids::Stage::ALL
+        .iter()
+        .map(|s| StageProgress {
+            stage: s.as_str().to_string(),
+            missing: missing.then(Vec::new),
+            ..StageProgress::default()
+        })
+        .collect();
+    let mut stmt = conn
+        .prepare(queries::RESULTS_PROGRESS)
+        .db("results_progress")?;
+    let mut rows = stmt.query([cohort.as_str()]).db("results_progress")?;
+    while let Some(r) = rows.next().db("results_progress")? {
+        let stage: String = r.get("stage").db("results_progress")?;
+        let Some(p) = stages.iter_mut().find(|p| p.stage == stage) else {
+            continue;
+        };
+        p.members += 1;
+        p.with_prompt += u64::from(r.get::<_, bool>("has_prompt").db("results_progress")?);
+        p.with_raw += u64::from(r.get::<_, bool>("has_raw").db("results_progress")?);
+        let parsed: bool = r.get("has_parsed").db("results_progress")?;
+        p.with_parsed += u64::from(parsed);
+        if !parsed && let Some(list) = p.missing.as_mut() {
+            list.push(r.get("gen_id").db("results_progress")?);
+        }
+    }
+    Ok(ProgressReport {
+        cohort_id: cohort.as_str().to_string(),
+        imported: last_import(conn)?,
+        stages,
+    })
+}
+
+/// One imported file that is no longer what the ledger holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileChange {
+    /// The file.
+    pub path: String,
+    /// `changed` (other bytes), `vanished`, or what it is now (`not a regular file`).
+    pub change: String,
+}
+
+/// What `results verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResultsVerifyReport {
+    /// The gens root checked (the latest import's).
+    pub gens_root: String,
+    /// Files re-hashed.
+    pub checked: u64,
+    /// Files that changed or vanished since they were imported.
+    pub changes: Vec<FileChange>,
+}
+
+/// Re-reads every file the ledger's current versions hold, under the latest import's root,
+/// and reports each that changed or vanished (whatever its stat says: a full re-hash).
+pub fn verify(conn: &Connection) -> Result<ResultsVerifyReport> {
+    let imported = last_import(conn)?.ok_or(ResultsError::NothingImported)?;
+    let root = PathBuf::from(&imported.gens_root);
+    let mut report = ResultsVerifyReport {
+        gens_root: imported.gens_root.clone(),
+        checked: 0,
+        changes: Vec::new(),
+    };
+    let mut stmt = conn
+        .prepare(queries::RESULTS_CURRENT_FILES)
+        .db("results_current_files")?;
+    let mut rows = stmt.query([]).db("results_current_files")?;
+    let mut buf = vec![0u8; 64 << 10];
+    while let Some(r) = rows.next().db("results_current_files")? {
+        let stage: String = r.get("stage").db("results_current_files")?;
+        let gen_id: String = r.get("gen_id").db("results_current_files")?;
+        let name: String = r.get("name").db("results_current_files")?;
+        let blake3: Option<Vec<u8>> = r.get("blake3").db("results_current_files")?;
+        let path = root.join(&stage).join(&gen_id).join(&name);
+        report.checked += 1;
+        let change = match no_link_below(&root, &[&stage, &gen_id, &name]) {
+            Some(what) => Some(what),
+            None => match hash_file(&path, &mut buf) {
+                Ok(h) if blake3.as_deref() == Some(h.as_slice()) => None,
+                Ok(_) => Some("changed".to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("vanished".to_string()),
+                Err(e) => Some(format!("unreadable ({e})")),
+            },
+        };
+        if let Some(change) = change {
+            report.changes.push(FileChange {
+                path: path.display().to_string(),
+                change,
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// What a path below the root is instead of a folder chain and a regular file, if anything.
+fn no_link_below(root: &Path, parts: &[&str]) -> Option<String> {
+    let mut at = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Err(_) => return Some("vanished".to_string()),
+            Ok(m) => {
+                let t = m.file_type();
+                let last = i + 1 == parts.len();
+                if t.is_symlink() {
+                    return Some("now a symlink (not followed)".to_string());
+                }
+                if (last && !t.is_file()) || (!last && !t.is_dir()) {
+                    return Some(format!("now {}", crate::fsutil::kind_name(t)));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn hash_file(path: &Path, buf: &mut [u8]) -> std::io::Result<[u8; 32]> {
+    let mut file = crate::fsutil::open_regular(path)?;
+    let mut hasher = blake3::Hasher::new();
+    loop {
+        let n = file.read(buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(*hasher.finalize().as_bytes())
+}

@@ -1,0 +1,478 @@
+//! The reference's summary tables (docs/reference.md, "Results" §10): `final_results.csv`,
+//! `perfect_score_paths.csv` and `evaluation_model_template_pivot.csv`, computed from
+//! `aggregated_scores.csv` *as pandas reads it back* — typed per column, `""` missing, a raw
+//! `\r` splitting a record — with pandas' statistics (Kahan-summed group means, Welford group
+//! variances, numpy's `round`). Two streaming passes over the file: types, then groups.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use super::frame::{self, Cell, Inference, Tokenizer};
+use super::pytext::float_repr;
+
+/// The columns the summaries read.
+const NEEDED: [&str; 11] = [
+    "parent_gen_id",
+    "evaluation_template",
+    "evaluation_llm_model",
+    "score",
+    "error",
+    "evaluation_response_path",
+    "combo_id",
+    "draft_template",
+    "generation_template",
+    "generation_model",
+    "generation_response_path",
+];
+
+/// The summary files' bytes; `None`: the reference writes nothing (empty, or its asset fails).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summaries {
+    /// `final_results.csv`.
+    pub final_results: Option<Vec<u8>>,
+    /// `perfect_score_paths.csv`.
+    pub perfect_score_paths: Option<Vec<u8>>,
+    /// `evaluation_model_template_pivot.csv`.
+    pub evaluation_model_template_pivot: Option<Vec<u8>>,
+}
+
+/// numpy's `round(x, d)`: scale, round half to even, unscale.
+fn np_round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round_ties_even() / f
+}
+
+fn fmt_float(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        float_repr(x)
+    }
+}
+
+/// One group's running statistics, as pandas' cython group aggregations keep them.
+#[derive(Debug, Clone, Default)]
+struct Group {
+    count: u64,
+    sum: f64,
+    compensation: f64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+    perfect: u64,
+    high: u64,
+    low: u64,
+}
+
+impl Group {
+    fn add(&mut self, v: f64) {
+        if self.count == 0 {
+            self.min = v;
+            self.max = v;
+        }
+        self.count += 1;
+        // group_mean: Kahan summation; an infinity makes the compensation NaN, reset to 0.
+        let y = v - self.compensation;
+        let t = self.sum + y;
+        self.compensation = t - self.sum - y;
+        if self.compensation.is_nan() {
+            self.compensation = 0.0;
+        }
+        self.sum = t;
+        // group_var: Welford.
+        let old = self.mean;
+        self.mean += (v - old) / self.count as f64;
+        self.m2 += (v - self.mean) * (v - old);
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        self.perfect += u64::from(v == 10.0);
+        self.high += u64::from(v >= 8.0);
+        self.low += u64::from(v <= 3.0);
+    }
+
+    fn average(&self) -> f64 {
+        self.sum / self.count as f64
+    }
+
+    fn std(&self) -> f64 {
+        if self.count <= 1 {
+            f64::NAN
+        } else {
+            (self.m2 / (self.count - 1) as f64).sqrt()
+        }
+    }
+}
+
+/// numpy's pairwise summation of a float array (`np.add.reduce`).
+fn pairwise_sum(a: &[f64]) -> f64 {
+    const BLOCK: usize = 128;
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for v in a {
+            res += v;
+        }
+        res
+    } else if n <= BLOCK {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+fn idx(name: &str) -> usize {
+    NEEDED.iter().position(|n| *n == name).unwrap_or(0)
+}
+
+/// The blocks of `final_results.csv`: name and key columns.
+const BLOCKS: [(&str, &[&str]); 6] = [
+    ("by_generation_template", &["generation_template"]),
+    ("by_generation_model", &["generation_model"]),
+    ("by_evaluation_model", &["evaluation_llm_model"]),
+    ("by_combo_id", &["combo_id"]),
+    (
+        "by_template_and_generation_model",
+        &["generation_template", "generation_model"],
+    ),
+    (
+        "by_generation_vs_evaluation_model",
+        &["generation_model", "evaluation_llm_model"],
+    ),
+];
+
+const PIVOT_INDEX: [&str; 5] = [
+    "combo_id",
+    "draft_template",
+    "generation_template",
+    "generation_model",
+    "parent_gen_id",
+];
+
+/// Groups keyed by their key cells' text, keeping the typed cells for sorting and printing.
+type Groups = HashMap<Vec<String>, (Vec<Cell>, Group)>;
+
+/// Everything the three tables need, accumulated valid row by valid row (in table order).
+#[derive(Default)]
+struct Acc {
+    blocks: Vec<Groups>,
+    scores: Vec<f64>,
+    perfect: Vec<u8>,
+    perfect_rows: u64,
+    pivot_rows: HashMap<Vec<String>, Vec<Cell>>,
+    pivot: HashMap<(Vec<String>, String), Group>,
+}
+
+/// The key of `keys` in `cells`, or `None` when a key cell is missing (groupby drops it).
+fn key_of(cells: &[Cell], keys: &[usize]) -> Option<(Vec<String>, Vec<Cell>)> {
+    let key: Vec<Cell> = keys.iter().map(|k| cells[*k].clone()).collect();
+    if key.iter().any(Cell::is_na) {
+        return None;
+    }
+    Some((key.iter().map(Cell::csv_text).collect(), key))
+}
+
+impl Acc {
+    fn add(&mut self, score: f64, cells: &[Cell]) {
+        if self.blocks.is_empty() {
+            self.blocks = vec![Groups::new(); BLOCKS.len()];
+            frame::push_record(
+                &mut self.perfect,
+                &[
+                    "combo_id",
+                    "generation_template",
+                    "generation_model",
+                    "evaluation_llm_model",
+                    "score",
+                    "generation_response_path",
+                    "evaluation_response_path",
+                    "notes",
+                ],
+            );
+        }
+        for ((_, keys), groups) in BLOCKS.iter().zip(&mut self.blocks) {
+            let key_idx: Vec<usize> = keys.iter().map(|k| idx(k)).collect();
+            if let Some((id, key)) = key_of(cells, &key_idx) {
+                groups
+                    .entry(id)
+                    .or_insert_with(|| (key, Group::default()))
+                    .1
+                    .add(score);
+            }
+        }
+        self.scores.push(score);
+        if score == 10.0 {
+            self.perfect_rows += 1;
+            let c = |name: &str| cells[idx(name)].csv_text();
+            let s = |name: &str| cells[idx(name)].str_text();
+            frame::push_record(
+                &mut self.perfect,
+                &[
+                    c("combo_id"),
+                    c("generation_template"),
+                    c("generation_model"),
+                    c("evaluation_llm_model"),
+                    c("score"),
+                    c("generation_response_path"),
+                    c("evaluation_response_path"),
+                    format!(
+                        "Perfect score from {} generation + {} evaluation",
+                        s("generation_model"),
+                        s("evaluation_llm_model")
+                    ),
+                ],
+            );
+        }
+        let index: Vec<usize> = PIVOT_INDEX.iter().map(|k| idx(k)).collect();
+        if let Some((id, key)) = key_of(cells, &index) {
+            let column = format!(
+                "{}_{}",
+                cells[idx("evaluation_llm_model")].str_text(),
+                cells[idx("evaluation_template")].str_text()
+            );
+            self.pivot_rows.entry(id.clone()).or_insert(key);
+            self.pivot.entry((id, column)).or_default().add(score);
+        }
+    }
+}
+
+/// Computes the summaries from `aggregated_scores.csv` (`open` opens it afresh for each pass).
+pub fn summarise<R: BufRead>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+) -> std::io::Result<Summaries> {
+    // Pass 1: the header and each needed column's dtype.
+    let mut tok = Tokenizer::new(open()?);
+    let Some(header) = tok.next_record()? else {
+        return Ok(Summaries::default());
+    };
+    let at: Vec<Option<usize>> = NEEDED
+        .iter()
+        .map(|n| header.iter().position(|h| h == n))
+        .collect();
+    let mut inference = vec![Inference::default(); NEEDED.len()];
+    while let Some(record) = tok.next_record()? {
+        for (k, col) in at.iter().enumerate() {
+            inference[k].add(col.and_then(|c| record.get(c)).map(String::as_str));
+        }
+    }
+    // The reference's mean of a text column fails, and no text equals 10.0: nothing written.
+    if !matches!(
+        inference[idx("score")].dtype(),
+        frame::Dtype::Int | frame::Dtype::Float
+    ) {
+        return Ok(Summaries::default());
+    }
+    // Pass 2: the valid rows (no error, a score), typed, accumulated in table order.
+    let mut acc = Acc::default();
+    let mut tok = Tokenizer::new(open()?);
+    tok.next_record()?;
+    while let Some(record) = tok.next_record()? {
+        let token = |k: usize| at[k].and_then(|c| record.get(c)).map(String::as_str);
+        if !token(idx("error")).is_none_or(frame::is_na) {
+            continue;
+        }
+        let score = inference[idx("score")].cell(token(idx("score")));
+        let Some(value) = score.number().filter(|v| !v.is_nan()) else {
+            continue;
+        };
+        let cells: Vec<Cell> = (0..NEEDED.len())
+            .map(|k| inference[k].cell(token(k)))
+            .collect();
+        acc.add(value, &cells);
+    }
+    if acc.scores.is_empty() {
+        return Ok(Summaries::default());
+    }
+    Ok(Summaries {
+        final_results: Some(final_results(&acc)),
+        perfect_score_paths: (acc.perfect_rows > 0).then(|| acc.perfect.clone()),
+        evaluation_model_template_pivot: pivot(&acc),
+    })
+}
+
+/// Sorts groups by their key cells as pandas sorts group keys.
+fn sorted(groups: &Groups) -> Vec<&(Vec<Cell>, Group)> {
+    let mut out: Vec<&(Vec<Cell>, Group)> = groups.values().collect();
+    out.sort_by(|a, b| cmp_cells(&a.0, &b.0));
+    out
+}
+
+fn cmp_cells(a: &[Cell], b: &[Cell]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.sort_cmp(y))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+const FINAL_COLUMNS: [&str; 15] = [
+    "analysis_type",
+    "generation_template",
+    "generation_model",
+    "evaluation_llm_model",
+    "combo_id",
+    "count",
+    "average",
+    "std_dev",
+    "min_score",
+    "max_score",
+    "perfect_scores",
+    "perfect_score_pct",
+    "high_scores_8plus",
+    "high_score_pct",
+    "low_scores_3minus",
+];
+
+fn final_results(acc: &Acc) -> Vec<u8> {
+    let mut out = Vec::new();
+    frame::push_record(&mut out, &FINAL_COLUMNS);
+    for ((name, keys), groups) in BLOCKS.iter().zip(&acc.blocks) {
+        for (cells, g) in sorted(groups) {
+            // Key columns hold missing values in the other blocks: an int column prints as
+            // floats after pandas' concat.
+            let key = |col: &str| {
+                keys.iter()
+                    .position(|k| *k == col)
+                    .map(|i| cells[i].upcast_text())
+                    .unwrap_or_default()
+            };
+            let count = g.count as f64;
+            frame::push_record(
+                &mut out,
+                &[
+                    name.to_string(),
+                    key("generation_template"),
+                    key("generation_model"),
+                    key("evaluation_llm_model"),
+                    key("combo_id"),
+                    g.count.to_string(),
+                    fmt_float(np_round(g.average(), 2)),
+                    fmt_float(np_round(g.std(), 2)),
+                    fmt_float(np_round(g.min, 2)),
+                    fmt_float(np_round(g.max, 2)),
+                    g.perfect.to_string(),
+                    fmt_float(np_round(g.perfect as f64 / count * 100.0, 1)),
+                    g.high.to_string(),
+                    fmt_float(np_round(g.high as f64 / count * 100.0, 1)),
+                    g.low.to_string(),
+                ],
+            );
+        }
+    }
+    // overall_statistics: Series.mean / std (numpy sums), percentages rounded to 2.
+    let scores = &acc.scores;
+    let n = scores.len() as f64;
+    let mean = pairwise_sum(scores) / n;
+    let std = if scores.len() > 1 {
+        let sq: Vec<f64> = scores.iter().map(|v| (mean - v) * (mean - v)).collect();
+        (pairwise_sum(&sq) / (n - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let perfect = scores.iter().filter(|v| **v == 10.0).count();
+    let high = scores.iter().filter(|v| **v >= 8.0).count();
+    let low = scores.iter().filter(|v| **v <= 3.0).count();
+    frame::push_record(
+        &mut out,
+        &[
+            "overall_statistics".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            scores.len().to_string(),
+            fmt_float(np_round(mean, 2)),
+            fmt_float(np_round(std, 2)),
+            fmt_float(np_round(min, 2)),
+            fmt_float(np_round(max, 2)),
+            perfect.to_string(),
+            fmt_float(np_round(perfect as f64 / n * 100.0, 2)),
+            high.to_string(),
+            fmt_float(np_round(high as f64 / n * 100.0, 2)),
+            low.to_string(),
+        ],
+    );
+    out
+}
+
+fn pivot(acc: &Acc) -> Option<Vec<u8>> {
+    // pivot_table drops NaN aggregates before unstacking, then all-NaN columns.
+    let kept: HashMap<&(Vec<String>, String), f64> = acc
+        .pivot
+        .iter()
+        .map(|(k, g)| (k, g.average()))
+        .filter(|(_, m)| !m.is_nan())
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mut columns: Vec<&String> = kept.keys().map(|(_, c)| c).collect();
+    columns.sort();
+    columns.dedup();
+    let mut rows: Vec<&Vec<String>> = kept.keys().map(|(r, _)| r).collect();
+    rows.sort_by(|a, b| cmp_cells(&acc.pivot_rows[*a], &acc.pivot_rows[*b]).then(a.cmp(b)));
+    rows.dedup();
+    let mut out = Vec::new();
+    let mut header: Vec<String> = PIVOT_INDEX.iter().map(|s| s.to_string()).collect();
+    header.extend(columns.iter().map(|c| c.to_string()));
+    frame::push_record(&mut out, &header);
+    for row in rows {
+        let mut record: Vec<String> = acc.pivot_rows[row].iter().map(Cell::csv_text).collect();
+        for column in &columns {
+            record.push(
+                kept.get(&(row.clone(), (*column).clone()))
+                    .map(|m| fmt_float(np_round(*m, 2)))
+                    .unwrap_or_default(),
+            );
+        }
+        frame::push_record(&mut out, &record);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_rounding_and_sums() {
+        assert_eq!(np_round(8.125, 2), 8.12);
+        assert_eq!(np_round(7.833333, 2), 7.83);
+        assert_eq!(np_round(2.0 / 3.0 * 100.0, 1), 66.7);
+        assert_eq!(np_round(100.0 / 7.0, 2), 14.29);
+        assert_eq!(pairwise_sum(&[1.0; 300]), 300.0);
+        let mut g = Group::default();
+        for v in [6.0, 8.5, 9.0] {
+            g.add(v);
+        }
+        assert_eq!(np_round(g.std(), 2), 1.61);
+        let mut g = Group::default();
+        for v in [f64::INFINITY, 1.0, f64::NEG_INFINITY] {
+            g.add(v);
+        }
+        assert!(g.average().is_nan() && g.std().is_nan());
+        let mut g = Group::default();
+        for v in [f64::INFINITY, 1.0] {
+            g.add(v);
+        }
+        assert_eq!(g.average(), f64::INFINITY);
+    }
+}
