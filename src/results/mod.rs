@@ -202,10 +202,8 @@ pub fn score_rows(
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     let (imported, source, json, typing, rows) = prepare(conn, req)?;
     let id = req.cohort.as_str();
-    let parsing = crate::layout::create_below(
-        &req.data_root,
-        Path::new(&format!("cohorts/{id}/reports/parsing")),
-    )?;
+    let parsing_rel = format!("cohorts/{id}/reports/parsing");
+    let parsing = req.data_root.join(&parsing_rel);
     let summary_dir = crate::layout::create_below(
         &req.data_root,
         Path::new(&format!("cohorts/{id}/reports/summary")),
@@ -242,6 +240,7 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         }
         return Ok(report);
     }
+    crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
     crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         out.write_all(&header).at(shown)?;

@@ -123,6 +123,10 @@ pub struct CohortStatus {
     pub current: bool,
     /// Everything that is not current, and notes ([`Stale::is_note`]).
     pub stale: Vec<Stale>,
+    /// Per stage, members with prompt / raw / parsed outputs in the results ledger (when
+    /// anything was imported with `import gens`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::results::ProgressReport>,
 }
 
 impl CohortStatus {
@@ -137,6 +141,8 @@ impl CohortStatus {
 pub struct StatusOptions {
     /// The data layout root: cohort folders are `<data_root>/cohorts/<id>`.
     pub data_root: PathBuf,
+    /// List the gen_ids without parsed.txt in the progress (`status --missing`).
+    pub missing: bool,
 }
 
 impl StatusOptions {
@@ -160,10 +166,15 @@ pub fn cohort_status(
     }
     stale.extend(export_status(conn, &dir, &stored)?);
     stale.extend(newer_sharing(conn, &stored)?);
+    let progress = match crate::results::last_import(conn)? {
+        Some(_) => Some(crate::results::progress(conn, id, options.missing)?),
+        None => None,
+    };
     Ok(CohortStatus {
         cohort_id: id.as_str().to_string(),
         current: stale.iter().all(Stale::is_note),
         stale,
+        progress,
     })
 }
 
