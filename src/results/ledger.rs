@@ -68,7 +68,7 @@ enum Found {
     /// A link, FIFO, file or other non-folder in place of the folder.
     NotFolder(&'static str),
     /// Read: its files, stats and facts.
-    Read(generation::Scanned),
+    Read(Box<generation::Scanned>),
 }
 
 struct Job {
@@ -249,7 +249,7 @@ fn examine(
     if current.is_some_and(|c| unchanged(&entries, c)) {
         return Ok(Found::Unchanged);
     }
-    generation::scan(&path, stage, &entries).map(Found::Read)
+    generation::scan(&path, stage, &entries).map(|s| Found::Read(Box::new(s)))
 }
 
 fn run_job(job: Job) -> Done {
