@@ -675,7 +675,8 @@ fn repair_rewrites_only_metadata_that_is_not_json() {
 }
 
 /// Removes migration V5's objects (the results ledger), for tests that make older stores.
-const DROP_V5: &str = "drop view evaluation_scores; drop view cohort_progress; drop view generations;
+const DROP_V5: &str =
+    "drop view evaluation_scores; drop view cohort_progress; drop view generations;
      drop table results_observations; drop table results_files; drop table results_superseded;
      drop table results_generations; drop table results_imports;";
 
@@ -694,9 +695,7 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
          delete from refinery_schema_history where version >= 3",
     )
     .unwrap();
-    sql(&s, DROP_V5
-    )
-    .unwrap();
+    sql(&s, DROP_V5).unwrap();
     s.ok(&["import"]);
     let err = sql(
         &s,
@@ -738,9 +737,7 @@ fn a_store_of_schema_version_3_upgrades_with_the_reuse_counts_of_its_cohorts() {
          delete from refinery_schema_history where version >= 4",
     )
     .unwrap();
-    sql(&s, DROP_V5
-    )
-    .unwrap();
+    sql(&s, DROP_V5).unwrap();
     let (code, out) = code_out(&s, &["status", "alpha"]);
     assert_eq!(code, 2, "a reader refuses an outdated store\n{out}");
     s.ok(&["init"]);

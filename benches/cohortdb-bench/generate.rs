@@ -261,3 +261,27 @@ pub fn write_combo_catalog(dest: &Path, rows: u64) -> Result<()> {
         })),
     )
 }
+
+/// Writes a `parsed.txt` into every generation folder under `gens` that lacks one: a score on
+/// the last line for evaluations (1 to 10, by position), a line of text for drafts and essays.
+pub fn add_parsed_outputs(gens: &Path) -> Result<()> {
+    for stage in ["draft", "essay", "evaluation"] {
+        let dir = gens.join(stage);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for (i, entry) in entries.enumerate() {
+            let path = entry?.path().join("parsed.txt");
+            if path.exists() {
+                continue;
+            }
+            let text = if stage == "evaluation" {
+                format!("The essay is coherent.\nSCORE\n{}\n", i % 10 + 1)
+            } else {
+                format!("{stage} output {i}\n")
+            };
+            fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+    }
+    Ok(())
+}

@@ -102,6 +102,10 @@ enum Group {
     /// `verify --store-only` of the 1,000,000-evaluation cohort against its build; with
     /// `export`, also the full `verify` (store and files) against the export.
     Verify,
+    /// The results ledger on the exported 1,000,000-evaluation cohort with a parsed.txt per
+    /// member: `import gens` against `find -exec cat` of the tree, a re-import with nothing
+    /// changed against the first, `scores` and `status` (progress).
+    Results,
 }
 
 /// Input sizes and targets of one run.
@@ -238,7 +242,7 @@ fn run(args: &Args) -> Result<bool> {
         }
     }
     if let Some((n, target_secs)) = plan.large_build
-        && (wants(Group::Export) || wants(Group::Verify))
+        && (wants(Group::Export) || wants(Group::Verify) || wants(Group::Results))
     {
         let (build, root) = match built {
             Some(built) => built,
@@ -248,10 +252,17 @@ fn run(args: &Args) -> Result<bool> {
             }
         };
         let mut exported = None;
-        if wants(Group::Export) {
+        if wants(Group::Export) || wants(Group::Results) {
             let (row, data) = bench.export(&root, n)?;
             exported = Some((row.ours, data));
-            rows.push(row);
+            if wants(Group::Export) {
+                rows.push(row);
+            }
+        }
+        if wants(Group::Results)
+            && let Some((_, data)) = &exported
+        {
+            rows.extend(bench.results(data, n)?);
         }
         if wants(Group::Verify) {
             rows.push(bench.verify(&root, n, build)?);
@@ -499,6 +510,85 @@ impl<'a> Bench<'a> {
             target: Target::TimesBaseline(1.5),
             mem_limit_mib: 300.0,
         })
+    }
+
+    /// The results ledger on the exported cohort, after a parsed.txt is written into every
+    /// member's folder (untimed): `import gens` into a copy of the built store against reading
+    /// every file once (`find GENS -type f -exec cat {} +`, the floor); the same import again
+    /// with nothing changed, against the first; `scores`; `status` (per-stage progress).
+    fn results(&self, exported: &Root, evaluations: u64) -> Result<Vec<Row>> {
+        let gens = exported.data.join("gens");
+        eprintln!("writing a parsed.txt per member under {} …", gens.display());
+        generate::add_parsed_outputs(&gens)?;
+        let dir = self.scratch("results")?;
+        let db = dir.join("results.db");
+        let root = Root {
+            data: exported.data.clone(),
+            db: db.clone(),
+        };
+        let floor = self.median(|| {
+            let mut cmd = Command::new("sh");
+            cmd.arg("-c")
+                .arg("find \"$1\" -type f -exec cat {} + > /dev/null")
+                .arg("sh")
+                .arg(&gens);
+            Ok(cmd)
+        })?;
+        let first = self.median(|| {
+            fresh_file(&db)?;
+            fs::copy(&exported.db, &db)
+                .with_context(|| format!("{}: cannot copy", exported.db.display()))?;
+            let mut cmd = root.command(self);
+            cmd.args(["-q", "import", "gens"]);
+            Ok(cmd)
+        })?;
+        let again = self.median(|| {
+            let mut cmd = root.command(self);
+            cmd.args(["-q", "import", "gens"]);
+            Ok(cmd)
+        })?;
+        let scores = self.median(|| {
+            let mut cmd = root.command(self);
+            cmd.args(["scores", "bench"]);
+            Ok(cmd)
+        })?;
+        let status = self.median(|| {
+            let mut cmd = root.command(self);
+            cmd.args(["status", "bench"]);
+            Ok(cmd)
+        })?;
+        let n = thousands(evaluations);
+        let files = thousands(2 * (evaluations + evaluations / 5));
+        Ok(vec![
+            Row {
+                work: format!("import gens, {n} evaluations ({files} files)"),
+                ours: first,
+                baseline: Some(("find -exec cat (every file read once)".to_owned(), floor)),
+                target: Target::TimesBaseline(2.0),
+                mem_limit_mib: 200.0,
+            },
+            Row {
+                work: format!("import gens again, nothing changed, {n} evaluations"),
+                ours: again,
+                baseline: Some(("the first import".to_owned(), first)),
+                target: Target::TimesBaseline(0.2),
+                mem_limit_mib: 200.0,
+            },
+            Row {
+                work: format!("scores, {n} evaluations"),
+                ours: scores,
+                baseline: None,
+                target: Target::Seconds(5.0),
+                mem_limit_mib: 300.0,
+            },
+            Row {
+                work: format!("status (progress), {n} evaluations"),
+                ours: status,
+                baseline: None,
+                target: Target::Seconds(2.0),
+                mem_limit_mib: 300.0,
+            },
+        ])
     }
 
     /// `verify --store-only` of the built cohort, against the time of its build.

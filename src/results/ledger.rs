@@ -368,9 +368,13 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Whether an observation of `stat` now vouches for the bytes (not racy).
+    fn clean(&self, stat: &Stat) -> bool {
+        stat.mtime_ns < self.started_ns - RACY_NS && stat.ctime_ns < self.started_ns - RACY_NS
+    }
+
     fn observe(&mut self, stage: Stage, gen_id: &str, name: &str, stat: &Stat) -> Result<()> {
-        let clean =
-            stat.mtime_ns < self.started_ns - RACY_NS && stat.ctime_ns < self.started_ns - RACY_NS;
+        let clean = self.clean(stat);
         self.conn
             .prepare_cached(queries::RESULTS_OBSERVATION_INSERT)
             .db("results_observation_insert")?
@@ -450,10 +454,13 @@ impl Writer<'_> {
                         self.version(stage, name, current, "dir", &scanned.facts, &scanned.files)?;
                     }
                     for (file, stat) in &scanned.stats {
+                        // Record the stat unless the last observation says the same — and
+                        // vouches for the bytes, or this one could not either (a file read
+                        // while racy is recorded again once it is clean, then trusted).
                         let known = current
                             .filter(|_| same)
                             .and_then(|c| c.observed.get(file))
-                            .is_some_and(|(s, _)| s == stat);
+                            .is_some_and(|(s, clean)| s == stat && (*clean || !self.clean(stat)));
                         if !known {
                             self.observe(stage, name, file, stat)?;
                         }
