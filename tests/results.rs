@@ -372,3 +372,79 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
     );
     assert_eq!(view.replace(",\"\",", ",,"), rows);
 }
+
+#[test]
+fn every_results_report_validates_against_its_schema() {
+    let sandbox = quirks();
+    let import = support::schema::validate(
+        "import-gens.schema.json",
+        &sandbox.ok(&["import", "gens", "--json"]),
+    );
+    assert_eq!(import["generations"]["evaluation"], 9);
+    assert!(import["import_id"].is_i64());
+    let scores = support::schema::validate(
+        "scores.schema.json",
+        &sandbox.ok(&["scores", "quirks", "--format", "report"]),
+    );
+    assert_eq!(scores["membership"], "membership_csv");
+    assert_eq!(scores["rows"], 9);
+    support::schema::validate(
+        "scores-rows.schema.json",
+        &sandbox.ok(&["scores", "quirks", "--format", "json"]),
+    );
+    let verify = support::schema::validate(
+        "results-verify.schema.json",
+        &sandbox.ok(&["results", "verify", "--json"]),
+    );
+    assert_eq!(verify["changes"], serde_json::json!([]));
+    let again = support::schema::validate(
+        "import-gens.schema.json",
+        &sandbox.ok(&["import", "gens", "--format", "json"]),
+    );
+    assert_eq!(again["import_id"], serde_json::Value::Null);
+    // Progress is of a stored cohort.
+    let stored = Sandbox::baseline();
+    stored.write("data/gens/draft/unlisted/parsed.txt", "x");
+    stored.ok(&["import", "gens", "-q"]);
+    let progress = support::schema::validate(
+        "progress.schema.json",
+        &stored.ok(&["results", "progress", "alpha", "--missing", "--json"]),
+    );
+    assert_eq!(progress["stages"][2]["with_parsed"], 0);
+    assert_eq!(
+        progress["stages"][2]["missing"].as_array().unwrap().len() as u64,
+        progress["stages"][2]["members"].as_u64().unwrap()
+    );
+    let err = stored.fails(&["results", "progress", "nope"]);
+    assert!(err.contains("nope"), "{err}");
+    // Empty rows: an empty JSON array, the CSV header alone.
+    let empty = Sandbox::empty();
+    empty.write("data/cohorts/none/membership.csv", "stage,gen_id\n");
+    empty.write("data/gens/.keep", "");
+    empty.ok(&["import", "gens", "-q"]);
+    assert_eq!(empty.ok(&["scores", "none", "--format", "json"]), "[]\n");
+    let csv = empty.ok(&["scores", "none", "--format", "csv"]);
+    assert!(csv.starts_with("gen_id,parent_gen_id,") && csv.lines().count() == 1);
+}
+
+#[test]
+fn import_arguments_that_do_not_fit_are_refused() {
+    let sandbox = quirks();
+    let err = sandbox.fails(&["import", "gens", "some.csv"]);
+    assert!(err.contains("import gens takes no FILE"), "{err}");
+    let err = sandbox.fails(&["import", "concepts"]);
+    assert!(err.contains("import KIND needs a FILE"), "{err}");
+    let err = sandbox.fails(&["import", "--gens-root", "data/gens"]);
+    assert!(err.contains("--gens-root goes with `import gens`"), "{err}");
+    // A mistyped data root is not imported as an empty tree.
+    let err = sandbox.fails(&["--data-root", "dta", "import", "gens"]);
+    assert!(err.contains("dta"), "{err}");
+    assert!(
+        !sandbox.db().exists(),
+        "a refused first command leaves no store"
+    );
+    // A named gens root that does not exist is recorded as empty on a new ledger.
+    let out = sandbox.run(&["import", "gens", "--gens-root", "nowhere"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such folder"));
+}

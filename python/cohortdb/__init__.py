@@ -60,9 +60,13 @@ from .reports import (
     ExplainReport,
     ExportReport,
     Finding,
+    ImportGensReport,
     ImportReport,
     InitReport,
     ProgressEvent,
+    ProgressReport,
+    ResultsVerifyReport,
+    ScoresReport,
     ShowReport,
     StatusReport,
     VerifyFailure,
@@ -96,9 +100,13 @@ __all__ = [
     "ExplainReport",
     "ExportReport",
     "Finding",
+    "ImportGensReport",
     "ImportReport",
     "InitReport",
     "ProgressEvent",
+    "ProgressReport",
+    "ResultsVerifyReport",
+    "ScoresReport",
     "ShowReport",
     "StatusReport",
     "VerifyFailure",
@@ -332,11 +340,13 @@ class Store:
             raise VerifyMismatch(report)
         return report
 
-    def status(self, *cohort_ids: str) -> StatusReport:
+    def status(self, *cohort_ids: str, missing: bool = False) -> StatusReport:
         """Which stored cohorts are no longer current (``cohortdb status``): spec files changed
         on disk, exports missing or differing; with no id, every cohort and the catalog files.
-        ``report.current`` is the CLI's exit 0."""
-        return StatusReport.from_dict(self._store().status(list(cohort_ids)))
+        ``report.current`` is the CLI's exit 0. Once outputs were imported (:meth:`import_gens`)
+        each cohort's entry holds its ``progress``; ``missing=True`` lists the members without
+        ``parsed.txt`` (``status --missing``)."""
+        return StatusReport.from_dict(self._store().status(list(cohort_ids), missing))
 
     def show(self, cohort_id: str) -> ShowReport:
         """A stored cohort's record and balance table (``cohortdb show``)."""
@@ -371,6 +381,51 @@ class Store:
         """A consistent, self-contained copy of the store in the new file ``dest``
         (``cohortdb backup``), safe while others use the store."""
         return BackupReport.from_dict(self._store().backup(os.fspath(dest)))
+
+    # -- results ------------------------------------------------------------------------------
+
+    def import_gens(self, gens_root: Optional[PathLike] = None) -> ImportGensReport:
+        """Records what every ``gens/<stage>/<gen_id>/`` folder under ``gens_root`` (default
+        ``<data_root>/gens``) holds in the results ledger (``cohortdb import gens``):
+        append-only, in one transaction; files whose size and stat are unchanged are not read
+        again. Links are recorded, never followed; FIFOs and devices are never opened."""
+        return ImportGensReport.from_dict(self._store().import_gens(_path(gens_root)))
+
+    def scores(self, cohort_id: str, gens_root: Optional[PathLike] = None) -> ScoresReport:
+        """Writes the reference's results files of a cohort under
+        ``<data_root>/cohorts/<cohort_id>/reports/`` from the ledger (``cohortdb scores``).
+        The cohort is a stored one, or one that exists only as ``membership.csv``.
+
+        Raises :class:`RefusedError` naming the file where the reference would abort the
+        cohort (a ``metadata.json`` that is not JSON, bytes that are not UTF-8); nothing is
+        written then (D25).
+        """
+        return ScoresReport.from_dict(self._store().scores(cohort_id, _path(gens_root)))
+
+    def scores_df(self, cohort_id: str, gens_root: Optional[PathLike] = None) -> "pandas.DataFrame":
+        """A cohort's normalised evaluation scores as a pandas DataFrame: the rows and the 15
+        columns of ``evaluation_scores.csv`` in membership order, without writing a file.
+        Every column holds the CSV's text (``""`` for an empty cell) except ``score``, a float
+        (NaN when empty). Refused like :meth:`scores`. Needs pandas."""
+        try:
+            import pandas
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("scores_df needs pandas: pip install pandas") from e
+        columns = self._store().score_columns(cohort_id, _path(gens_root))
+        frame = pandas.DataFrame({name: pandas.Series(values, dtype=object) for name, values in columns.items()})
+        frame["score"] = pandas.Series(columns["score"], dtype="float64")
+        return frame
+
+    def progress(self, cohort_id: str, missing: bool = False) -> ProgressReport:
+        """How far a stored cohort is (``cohortdb results progress``): per stage, its members
+        and how many have ``prompt.txt``, ``raw.txt`` and ``parsed.txt`` in the ledger;
+        ``missing=True`` lists the gen_ids without ``parsed.txt``."""
+        return ProgressReport.from_dict(self._store().progress(cohort_id, missing))
+
+    def results_verify(self) -> ResultsVerifyReport:
+        """Re-hashes every output file the ledger holds (``cohortdb results verify``);
+        ``report.matches`` is False when any changed or vanished since it was imported."""
+        return ResultsVerifyReport.from_dict(self._store().results_verify())
 
     # -- SQL --------------------------------------------------------------------------------
 

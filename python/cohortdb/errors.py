@@ -120,8 +120,9 @@ class UsageError(CohortdbError, ValueError):
 
 
 class RefusedError(CohortdbError):
-    """A build or export was refused (a collision, a changed record, a foreign
-    ``metadata.json``); nothing was written. ``detail`` lists what differs."""
+    """A build, export or results call was refused (a collision, a changed record, a foreign
+    ``metadata.json``; a cohort whose outputs the reference could not read, D25; a gens root
+    other than the imported one); nothing was written. ``detail`` lists what differs."""
 
 
 class StoreError(CohortdbError):

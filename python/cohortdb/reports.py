@@ -58,6 +58,14 @@ __all__ = [
     "ExplainReport",
     "BackupReport",
     "ProgressEvent",
+    "ImportGensReport",
+    "Imported",
+    "ScoresReport",
+    "StageProgress",
+    "ProgressDoc",
+    "ProgressReport",
+    "FileChange",
+    "ResultsVerifyReport",
 ]
 
 Stage = Literal["draft", "essay", "evaluation"]
@@ -546,12 +554,17 @@ class Stale(_StaleKind, total=False):
     shared: int
 
 
-class CohortStatus(TypedDict):
-    """One cohort's status."""
-
+class _CohortStatusBase(TypedDict):
     cohort_id: str
     current: bool
     stale: List[Stale]
+
+
+class CohortStatus(_CohortStatusBase, total=False):
+    """One cohort's status; ``progress`` (its outputs in the results ledger) once anything
+    was imported with ``import_gens``."""
+
+    progress: "ProgressDoc"
 
 
 class _CatalogStatusBase(TypedDict):
@@ -801,6 +814,148 @@ class ExplainReport(_Report):
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "ExplainReport":
+        """Builds the report from its document."""
+        return cls(**{k: d[k] for k in _field_names(cls)}, _doc=d)
+
+
+# -- results ledger -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportGensReport(_Report):
+    """What ``Store.import_gens()`` recorded (``cohortdb import gens``)."""
+
+    gens_root: str
+    """The resolved gens root that was scanned."""
+    import_id: Optional[int]
+    """The import's id (``None`` when nothing was recorded: the tree was unchanged)."""
+    generations: Dict[str, int]
+    """Generation folders seen, per stage."""
+    files_read: int
+    """Files whose bytes were read (unchanged files are not read again)."""
+    added: int
+    """New generation folders."""
+    changed: int
+    """Generation folders whose content changed (a new version each)."""
+    vanished: int
+    """Generation folders that vanished."""
+    warnings: List[str]
+    """Links, special files and odd names that were recorded but never read (the first 100)."""
+    warnings_omitted: int
+    """Warnings beyond the first 100."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @property
+    def versions(self) -> int:
+        """Generation versions added in all."""
+        return self.added + self.changed + self.vanished
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ImportGensReport":
+        """Builds the report from its document."""
+        return cls(**{k: d[k] for k in _field_names(cls)}, _doc=d)
+
+
+class Imported(TypedDict):
+    """A ledger import: its id, the gens root it scanned, and when."""
+
+    import_id: int
+    gens_root: str
+    imported_at: str
+
+
+@dataclass(frozen=True)
+class ScoresReport(_Report):
+    """What ``Store.scores()`` wrote (``cohortdb scores --format report``)."""
+
+    cohort_id: str
+    """The cohort."""
+    membership: Literal["store", "membership_csv", "none"]
+    """Where its members came from: the stored record, ``cohorts/<id>/membership.csv``, or no
+    membership file (no rows, as in the reference)."""
+    imported: Imported
+    """The ledger import the rows reflect."""
+    rows: int
+    """Rows of the normalised table."""
+    written: List[str]
+    """Files written."""
+    not_written: List[List[str]]
+    """``[file, why]`` for each file the reference would not write."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ScoresReport":
+        """Builds the report from its document."""
+        return cls(**{k: d[k] for k in _field_names(cls)}, _doc=d)
+
+
+class _StageProgressBase(TypedDict):
+    stage: Stage
+    members: int
+    with_prompt: int
+    with_raw: int
+    with_parsed: int
+
+
+class StageProgress(_StageProgressBase, total=False):
+    """One stage of a cohort's progress; ``missing`` (the gen_ids without ``parsed.txt``, in
+    membership order) when asked for."""
+
+    missing: List[str]
+
+
+class ProgressDoc(TypedDict):
+    """A cohort's progress as it appears inside a status entry."""
+
+    cohort_id: str
+    imported: Optional[Imported]
+    stages: List[StageProgress]
+
+
+@dataclass(frozen=True)
+class ProgressReport(_Report):
+    """How far a stored cohort is (``Store.progress()``, ``cohortdb results progress``)."""
+
+    cohort_id: str
+    """The cohort."""
+    imported: Optional[Imported]
+    """The ledger import the counts reflect (``None``: nothing imported yet)."""
+    stages: List[StageProgress]
+    """Draft, essay and evaluation, in that order."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ProgressReport":
+        """Builds the report from its document."""
+        return cls(**{k: d[k] for k in _field_names(cls)}, _doc=d)
+
+
+class FileChange(TypedDict):
+    """An imported file that is no longer what the ledger holds."""
+
+    path: str
+    change: str
+
+
+@dataclass(frozen=True)
+class ResultsVerifyReport(_Report):
+    """What ``Store.results_verify()`` found (``cohortdb results verify``)."""
+
+    gens_root: str
+    """The gens root checked (the latest import's)."""
+    checked: int
+    """Files re-hashed."""
+    changes: List[FileChange]
+    """Files that changed or vanished since they were imported."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @property
+    def matches(self) -> bool:
+        """True when nothing changed (the CLI's exit 0)."""
+        return not self.changes
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ResultsVerifyReport":
         """Builds the report from its document."""
         return cls(**{k: d[k] for k in _field_names(cls)}, _doc=d)
 

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use cohortdb::Error;
 use cohortdb::app::{
     self, BuildRequest, Cancel, Context, DiffRequest, Event, Events, ExplainRequest, ExportRequest,
-    ImportRequest, Params, QueryRequest, RowSink, StatusRequest, VerifyRequest, VerifyTarget,
-    Workspace,
+    ImportGensRequest, ImportRequest, Params, ProgressRequest, QueryRequest, RowSink,
+    ScoresRequest, StatusRequest, VerifyRequest, VerifyTarget, Workspace,
 };
 use cohortdb::query::RealText;
 use cohortdb::seed::Seed;
@@ -84,7 +84,7 @@ fn class_of(err: &Error) -> &'static str {
         "catalog" => "CatalogError",
         "data" => "DataError",
         "usage" => "UsageError",
-        "build" | "export_refused" | "migrate_refused" => "RefusedError",
+        "build" | "export_refused" | "migrate_refused" | "results_refused" => "RefusedError",
         "read_only" => "QueryError",
         "db" if matches!(err, Error::Db { query, .. } if *query == "query") => "QueryError",
         "db" | "migration" | "bad_store" => "StoreError",
@@ -515,9 +515,17 @@ impl NativeStore {
     }
 
     /// Which cohorts (and, with no id, which catalog files) are no longer current.
-    #[pyo3(signature = (cohort_ids=Vec::new()))]
-    fn status<'py>(&self, py: Python<'py>, cohort_ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
-        let request = StatusRequest { cohort_ids };
+    #[pyo3(signature = (cohort_ids=Vec::new(), missing=false))]
+    fn status<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_ids: Vec<String>,
+        missing: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = StatusRequest {
+            cohort_ids,
+            missing,
+        };
         let report = run(
             py,
             &self.callbacks,
@@ -607,6 +615,133 @@ impl NativeStore {
             &self.callbacks,
             |ctx| self.ws.cohorts(ctx),
             |_| "listed".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// Records the outputs under the gens root in the results ledger (`import gens`).
+    #[pyo3(signature = (gens_root=None))]
+    fn import_gens<'py>(
+        &self,
+        py: Python<'py>,
+        gens_root: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = ImportGensRequest { gens_root };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.import_gens(&request, ctx),
+            |r| format!("{} generation versions were recorded", r.versions()),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// Writes the reference's results files of a cohort (`scores`).
+    #[pyo3(signature = (cohort_id, gens_root=None))]
+    fn scores<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        gens_root: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = ScoresRequest {
+            cohort_id,
+            gens_root,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.scores(&request, ctx),
+            |r| format!("{} files were written", r.written.len()),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// The rows of a cohort's normalised evaluation scores as `{column: [values]}`: every
+    /// column text as the CSV writes it, but `score` a float (NaN when empty). Rows are handed
+    /// to Python in batches while the library streams them.
+    #[pyo3(signature = (cohort_id, gens_root=None))]
+    fn score_columns<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        gens_root: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        const BATCH: usize = 8192;
+        let request = ScoresRequest {
+            cohort_id,
+            gens_root,
+        };
+        let names = cohortdb::results::COLUMNS;
+        let columns: Vec<Py<PyList>> = names.iter().map(|_| PyList::empty(py).unbind()).collect();
+        let score_at = names
+            .iter()
+            .position(|c| *c == "score")
+            .unwrap_or(usize::MAX);
+        let flush = |batch: &mut Vec<[String; 15]>| -> cohortdb::Result<()> {
+            Python::attach(|py| -> PyResult<()> {
+                for row in batch.drain(..) {
+                    for (i, cell) in row.into_iter().enumerate() {
+                        let list = columns[i].bind(py);
+                        if i == score_at {
+                            list.append(cell.parse::<f64>().unwrap_or(f64::NAN))?;
+                        } else {
+                            list.append(cell)?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| Error::internal("rows reach Python", e.to_string()))
+        };
+        run(
+            py,
+            &self.callbacks,
+            |ctx| {
+                let mut batch = Vec::with_capacity(BATCH);
+                self.ws.score_rows(&request, ctx, |row| {
+                    batch.push(row.cells().map(str::to_string));
+                    if batch.len() >= BATCH {
+                        flush(&mut batch)?;
+                    }
+                    Ok(())
+                })?;
+                flush(&mut batch)
+            },
+            |_| "the rows were read".into(),
+        )?;
+        let dict = PyDict::new(py);
+        for (name, column) in names.iter().zip(columns) {
+            dict.set_item(name, column)?;
+        }
+        Ok(dict.into_any())
+    }
+
+    /// Per stage, a stored cohort's members with prompt / raw / parsed outputs in the ledger.
+    #[pyo3(signature = (cohort_id, missing=false))]
+    fn progress<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        missing: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = ProgressRequest { cohort_id, missing };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.progress(&request, ctx),
+            |_| "counted".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// Re-hashes every output file the ledger holds (`results verify`).
+    fn results_verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.results_verify(ctx),
+            |_| "verified".into(),
         )?;
         report_to_py(py, &report)
     }

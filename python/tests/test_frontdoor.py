@@ -25,12 +25,12 @@ ENDLESS = "with recursive n(i) as (select 1 union all select i + 1 from n) selec
 
 def normalise(doc: Any, root: Path) -> Any:
     """A document with the work folder and build times replaced by placeholders."""
-    text = json.dumps(doc).replace(str(root), "<ROOT>")
+    text = json.dumps(doc).replace(str(root.resolve()), "<ROOT>").replace(str(root), "<ROOT>")
     value = json.loads(text)
 
     def scrub(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: ("<TIME>" if k == "created_at" else scrub(v)) for k, v in node.items()}
+            return {k: ("<TIME>" if k in ("created_at", "imported_at") else scrub(v)) for k, v in node.items()}
         if isinstance(node, list):
             return [scrub(v) for v in node]
         return node
@@ -77,6 +77,10 @@ def test_every_report_is_the_same_document_from_the_cli_and_python(cli, two_work
         ("verify", ["verify", "pilot"], lambda: store.verify("pilot")),
         ("verify", ["verify", "--all"], lambda: store.verify()),
         ("status", ["status"], lambda: store.status()),
+        ("import-gens", ["import", "gens"], lambda: store.import_gens()),
+        ("progress", ["results", "progress", "pilot", "--missing"], lambda: store.progress("pilot", missing=True)),
+        ("results-verify", ["results", "verify"], lambda: store.results_verify()),
+        ("status", ["status", "pilot", "--missing"], lambda: store.status("pilot", missing=True)),
         ("show", ["show", "pilot"], lambda: store.show("pilot")),
         ("cohorts", ["cohorts"], lambda: store.cohorts()),
         ("diff", ["diff", "pilot", spec], None),
@@ -84,6 +88,11 @@ def test_every_report_is_the_same_document_from_the_cli_and_python(cli, two_work
         ("backup", ["backup", "backup.db"], None),
     ]
     for schema, args, call in steps:
+        if schema == "import-gens":
+            # Each side's first evaluation has an output (the same gen_id on both sides).
+            for root in (cli_root, py_root):
+                first = sorted((root / "data" / "gens" / "evaluation").iterdir())[0]
+                (first / "parsed.txt").write_text("reasoning\n7\n")
         theirs = run_cli(*args)
         if call is None:
             # Paths relative to each side's folder: the same text on both sides.
@@ -369,3 +378,51 @@ def test_a_raising_callback_stops_the_call(workdir):
     with pytest.raises(RuntimeError, match="stop here"):
         store.build("pilot")
     assert len(store.cohorts()) == 0
+
+
+def test_scores_are_the_same_document_and_rows_from_the_cli_and_python(cli, two_workdirs):
+    cli_root, py_root = two_workdirs
+    store = cohortdb.Store(py_root / "cohorts.db", data_root=py_root / "data")
+    common = ["--db", str(cli_root / "cohorts.db"), "--data-root", str(cli_root / "data")]
+    for root in (cli_root, py_root):
+        (root / "data" / "cohorts" / "solo").mkdir(parents=True)
+        (root / "data" / "cohorts" / "solo" / "membership.csv").write_text("stage,gen_id\nevaluation,v_a\nevaluation,v_b\n")
+        (root / "data" / "gens" / "evaluation" / "v_a").mkdir(parents=True)
+        (root / "data" / "gens" / "evaluation" / "v_a" / "parsed.txt").write_text("9\n")
+        (root / "data" / "gens" / "evaluation" / "v_a" / "metadata.json").write_text('{"template_id": "t", "llm_model_id": "m"}')
+    cli(common + ["import", "gens"], cwd=cli_root)
+    store.import_gens()
+    theirs = json.loads(cli(common + ["scores", "solo", "--format", "report"], cwd=cli_root).stdout)
+    mine = store.scores("solo").to_dict()
+    validate(theirs, "scores")
+    validate(mine, "scores")
+    assert normalise(mine, py_root) == normalise(theirs, cli_root)
+    assert mine["membership"] == "membership_csv" and mine["rows"] == 2
+    written = py_root / "data" / "cohorts" / "solo" / "reports" / "summary" / "evaluation_scores.csv"
+    assert written.read_text() == (cli_root / "data" / "cohorts" / "solo" / "reports" / "summary" / "evaluation_scores.csv").read_text().replace(str(cli_root.resolve()), str(py_root.resolve()))
+    rows = json.loads(cli(common + ["scores", "solo", "--format", "json"], cwd=cli_root).stdout)
+    validate(rows, "scores-rows")
+    pandas = pytest.importorskip("pandas")
+    df = store.scores_df("solo")
+    assert list(df.columns) == list(rows[0].keys())
+    assert df["gen_id"].tolist() == ["v_a", "v_b"]
+    assert df["score"].tolist()[0] == 9.0 and pandas.isna(df["score"].tolist()[1])
+    assert df["error"].tolist() == ["", "missing parsed.txt"]
+    assert df["evaluation_llm_model"].tolist() == ["m", ""]
+
+
+def test_scores_refuse_what_the_reference_aborts_on(store, workdir):
+    cohort = workdir / "data" / "cohorts" / "bad"
+    cohort.mkdir(parents=True)
+    (cohort / "membership.csv").write_text("stage,gen_id\nevaluation,v_x\n")
+    gen = workdir / "data" / "gens" / "evaluation" / "v_x"
+    gen.mkdir(parents=True)
+    (gen / "metadata.json").write_text("{not json")
+    store.import_gens()
+    with pytest.raises(cohortdb.RefusedError, match="metadata.json"):
+        store.scores("bad")
+    with pytest.raises(cohortdb.RefusedError, match="metadata.json"):
+        store.scores_df("bad")
+    assert not (cohort / "reports").exists()
+    with pytest.raises(cohortdb.UsageError):
+        store.progress("bad")

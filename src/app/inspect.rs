@@ -21,6 +21,8 @@ use crate::status::{self, StatusOptions};
 pub struct StatusRequest {
     /// The cohorts to check; empty: every stored cohort and the catalog files.
     pub cohort_ids: Vec<String>,
+    /// List each cohort's members without `parsed.txt` in its progress (`--missing`).
+    pub missing: bool,
 }
 
 /// `diff A B`.
@@ -160,6 +162,7 @@ impl Workspace {
         let store = self.reader(ctx)?;
         let options = StatusOptions {
             data_root: self.data_root().to_path_buf(),
+            missing: request.missing,
         };
         status::status(store.conn(), self.store_path(), &ids, &options)
     }

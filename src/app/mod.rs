@@ -14,6 +14,7 @@ pub mod context;
 mod inspect;
 mod query;
 pub mod reports;
+mod results;
 mod work;
 
 use std::path::{Path, PathBuf};
@@ -27,8 +28,10 @@ pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
 pub use query::{Params, QueryRequest, RowSink};
 pub use reports::{
-    BackupReport, BuildReport, CohortsReport, ExplainReport, ImportReport, InitReport, VerifyReport,
+    BackupReport, BuildReport, CohortsReport, ExplainReport, ImportGensReport, ImportReport,
+    InitReport, ProgressReport, ResultsVerifyReport, ScoresReport, VerifyReport,
 };
+pub use results::{ImportGensRequest, ProgressRequest, ScoresRequest};
 pub use work::{
     BuildRequest, ExportRequest, ImportRequest, VerifyRequest, VerifyTarget, load_plan,
 };

@@ -3,7 +3,7 @@
 //! JSON Schemas under `docs/schema/` (validated in both test suites).
 //!
 //! Where a module's own report already has that shape it is re-exported as is (`export`,
-//! `status`, `show`, `diff`); the others are assembled here from the modules' typed results.
+//! `status`, `show`, `diff`, the results ledger's); the others are assembled here from the modules' typed results.
 
 use std::path::PathBuf;
 
@@ -16,6 +16,10 @@ use crate::verify::{self, Finding, Severity};
 
 pub use crate::diff::DiffReport;
 pub use crate::export::ExportReport;
+pub use crate::results::{
+    EvaluationRow, FileChange, ImportGensReport, Imported, MembershipSource, ProgressReport,
+    ResultsVerifyReport, ScoresReport, StageProgress,
+};
 pub use crate::show::ShowReport;
 pub use crate::status::StatusReport;
 

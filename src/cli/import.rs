@@ -12,13 +12,17 @@ use super::render::{FormatArgs, TextOut, say};
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The catalog kind: concepts, draft-templates, essay-templates, evaluation-templates,
-    /// llm-models, combo-mappings or replication. Without KIND and FILE, every file of the data
-    /// layout is imported.
-    #[arg(value_name = "KIND", requires = "file")]
+    /// llm-models, combo-mappings or replication; or `gens` (no FILE) to record the outputs
+    /// under the gens root in the results ledger. Without KIND and FILE, every catalog file of
+    /// the data layout is imported.
+    #[arg(value_name = "KIND")]
     kind: Option<String>,
     /// The CSV file (bodies and descriptions are read from folders next to it).
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
+    /// With `import gens`: the gens root; default <data-root>/gens.
+    #[arg(long, value_name = "DIR")]
+    gens_root: Option<PathBuf>,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -52,6 +56,21 @@ fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
 }
 
 pub fn run(s: &Session, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    if args.kind.as_deref() == Some("gens") {
+        return super::results::import_gens(s, args.file.as_deref(), args.gens_root, &args.format);
+    }
+    if let Some(message) = match (&args.kind, &args.file, &args.gens_root) {
+        (Some(_), None, _) => Some("import KIND needs a FILE (only `import gens` takes none)"),
+        (_, _, Some(_)) => {
+            Some("--gens-root goes with `import gens` only (import gens --gens-root DIR)")
+        }
+        _ => None,
+    } {
+        use clap::CommandFactory;
+        super::Cli::command()
+            .error(clap::error::ErrorKind::MissingRequiredArgument, message)
+            .exit();
+    }
     let request = ImportRequest {
         file: args.kind.zip(args.file),
     };

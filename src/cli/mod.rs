@@ -17,6 +17,7 @@ mod out;
 mod progress;
 mod query;
 mod render;
+mod results;
 mod show;
 mod sql;
 mod status;
@@ -106,6 +107,13 @@ pub enum Command {
     /// What differs between two cohorts (stored ids or spec folders): members added and removed
     /// per stage, spec changes, referenced catalog rows. Exit 0 when identical, 1 when not.
     Diff(diff::DiffArgs),
+    /// Write the reference's results files for a cohort under cohorts/<id>/reports/ (from the
+    /// results ledger; `import gens` first), or print its rows with --format csv|json.
+    Scores(results::ScoresArgs),
+    /// The results ledger: `results verify` re-hashes every imported output file,
+    /// `results progress COHORT_ID` counts each stage's outputs.
+    #[command(subcommand)]
+    Results(results::ResultsCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page cohortdb(1) in roff.
@@ -213,6 +221,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(s, args),
         Command::Show(args) => show::run(s, args),
         Command::Diff(args) => diff::run(s, args),
+        Command::Scores(args) => results::scores(s, args),
+        Command::Results(command) => results::run(s, command),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
     }

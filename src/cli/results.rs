@@ -1,29 +1,23 @@
-//! The results ledger on the command line: `import gens`, `scores COHORT_ID` and
-//! `results verify` (docs/cli.md). Thin: each turns arguments into one `cohortdb::results`
-//! call and renders its typed report.
+//! The results ledger on the command line: `import gens`, `scores COHORT_ID`, `results verify`
+//! and `results progress COHORT_ID` (docs/cli.md). Thin: each builds one request of
+//! `cohortdb::app`, calls the workspace and renders the report.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use cohortdb::Store;
-use cohortdb::ids::CohortId;
-use cohortdb::results::{self, ImportGensReport, ScoresRequest};
+use cohortdb::app::reports::{ImportGensReport, ProgressReport, ScoresReport};
+use cohortdb::app::{ImportGensRequest, ProgressRequest, ScoresRequest};
 
-use super::Global;
-use super::render::{FormatArgs, Spinner, print_json, verdict, warn};
+use super::Session;
+use super::render::{FormatArgs, TextOut, print_json, say, verdict};
 
-/// The gens root: `--gens-root`, else `<data-root>/gens`.
-fn gens_root(global: &Global, flag: Option<PathBuf>) -> PathBuf {
-    flag.unwrap_or_else(|| global.data_root.join("gens"))
-}
-
-/// `cohortdb import gens [--gens-root DIR]`.
+/// `cohortdb import gens [--gens-root DIR]`; `stray` is a FILE given after `gens`.
 pub fn import_gens(
-    global: &Global,
+    s: &Session,
     stray: Option<&Path>,
-    flag: Option<PathBuf>,
+    gens_root: Option<PathBuf>,
     format: &FormatArgs,
 ) -> anyhow::Result<ExitCode> {
     if let Some(stray) = stray {
@@ -33,50 +27,59 @@ pub fn import_gens(
                 clap::error::ErrorKind::UnknownArgument,
                 format!(
                     "import gens takes no FILE ({}); name the folder with --gens-root",
-                    stray.display()
+                    cohortdb::textfmt::visible(&stray.display().to_string())
                 ),
             )
             .exit();
     }
-    let root = gens_root(global, flag);
-    let report = {
-        let _spinner = Spinner::start(global, format!("importing {}", root.display()));
-        super::with_new_or_existing_store(global, |store| Ok(results::import_gens(store, &root)?))?
-    };
-    if format.is_json() {
-        print_json(&report)?;
-        return Ok(ExitCode::SUCCESS);
+    let request = ImportGensRequest { gens_root };
+    let report = s.workspace().import_gens(&request, s.ctx())?;
+    if !format.is_json() {
+        // In JSON the warnings are part of the document.
+        for warning in &report.warnings {
+            s.warn(warning);
+        }
+        if report.warnings_omitted > 0 {
+            s.warn(&format!("… and {} more", report.warnings_omitted));
+        }
     }
-    for w in &report.warnings {
-        warn(global, w);
-    }
-    print_import(&mut super::out::stdout(), &report)?;
+    format.emit(&report, print_import)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_import(out: &mut impl Write, r: &ImportGensReport) -> std::io::Result<()> {
-    writeln!(out, "gens root: {}", r.gens_root)?;
+fn print_import(out: &mut TextOut, r: &ImportGensReport) -> std::io::Result<()> {
+    say!(out, "gens root: {}", r.gens_root)?;
     for (stage, n) in &r.generations {
-        writeln!(out, "{stage:<11} {n:>9} generation folders")?;
+        say!(out, "{stage:<11} {n:>9} generation folders")?;
     }
-    writeln!(out, "files read: {}", r.files_read)?;
+    say!(out, "files read: {}", r.files_read)?;
     match r.import_id {
-        None => writeln!(out, "nothing new: the ledger is unchanged"),
-        Some(id) => writeln!(
+        None => say!(out, "nothing new: the ledger is unchanged"),
+        Some(id) => say!(
             out,
             "import {id}: {} new, {} changed, {} vanished generation folders",
-            r.added, r.changed, r.vanished
+            r.added,
+            r.changed,
+            r.vanished
         ),
     }
 }
 
-/// How `scores` prints rows instead of writing files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RowsFormat {
-    /// The reference's CSV (the bytes of evaluation_scores.csv).
+/// What `scores` prints: the report of the files it wrote, or the rows themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ScoresFormat {
+    /// Write the report files and print what was written.
+    #[default]
+    Text,
+    /// Print the rows as the reference's CSV (the bytes of evaluation_scores.csv); write no
+    /// file.
     Csv,
-    /// One JSON array of objects, every cell as the CSV's text.
+    /// Print the rows as one JSON array of objects (every cell as the CSV's text); write no
+    /// file.
     Json,
+    /// Write the report files and print the report as one JSON document
+    /// (docs/schema/scores.schema.json).
+    Report,
 }
 
 #[derive(Debug, Args)]
@@ -87,111 +90,187 @@ pub struct ScoresArgs {
     /// The gens root that was imported; default <data-root>/gens.
     #[arg(long, value_name = "DIR")]
     gens_root: Option<PathBuf>,
-    /// Print the rows (csv or json) on stdout instead of writing the report files.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    format: Option<RowsFormat>,
+    /// text: write the files; csv or json: print the rows instead (no file written);
+    /// report: write the files and print the report as JSON.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    format: ScoresFormat,
+}
+
+fn print_scores(out: &mut TextOut, r: &ScoresReport) -> std::io::Result<()> {
+    say!(
+        out,
+        "cohort {}: {} rows (ledger import {} of {}, {})",
+        r.cohort_id,
+        r.rows,
+        r.imported.import_id,
+        r.imported.gens_root,
+        r.imported.imported_at
+    )?;
+    for path in &r.written {
+        say!(out, "wrote {path}")?;
+    }
+    for (path, why) in &r.not_written {
+        say!(out, "not written: {path} ({why})")?;
+    }
+    Ok(())
 }
 
 /// `cohortdb scores COHORT_ID`.
-pub fn scores(global: &Global, args: ScoresArgs) -> anyhow::Result<ExitCode> {
-    let cohort = CohortId::parse(&args.cohort_id)?;
-    let store = Store::open_read_only(&global.db)?;
-    let req = ScoresRequest {
-        cohort,
-        data_root: global.data_root.clone(),
-        gens_root: gens_root(global, args.gens_root),
+pub fn scores(s: &Session, args: ScoresArgs) -> anyhow::Result<ExitCode> {
+    let request = ScoresRequest {
+        cohort_id: args.cohort_id,
+        gens_root: args.gens_root,
     };
-    let mut out = super::out::stdout();
+    let ws = s.workspace();
     match args.format {
-        Some(RowsFormat::Csv) => {
+        ScoresFormat::Csv => {
+            // The header goes out with the first row (or alone for no rows), so a refusal
+            // (D25) prints nothing on stdout.
+            let mut out = super::out::stdout();
             let mut header = Vec::new();
-            results::frame::push_record(&mut header, &results::COLUMNS);
-            let mut buf = Vec::new();
-            results::score_rows(store.conn(), &req, |row| {
-                if buf.is_empty() {
+            cohortdb::results::frame::push_record(&mut header, &cohortdb::results::COLUMNS);
+            let mut buf = Vec::with_capacity(1 << 20);
+            let mut started = false;
+            ws.score_rows(&request, s.ctx(), |row| {
+                if !started {
                     buf.extend_from_slice(&header);
+                    started = true;
                 }
-                results::frame::push_record(&mut buf, &row.cells());
-                if buf.len() > 1 << 20 {
+                cohortdb::results::frame::push_record(&mut buf, &row.cells());
+                if buf.len() >= 1 << 20 {
                     out.write_all(&buf)
                         .map_err(|e| cohortdb::Error::io("stdout", e))?;
                     buf.clear();
                 }
                 Ok(())
             })?;
-            if buf.is_empty() {
+            if !started {
                 buf = header;
             }
             out.write_all(&buf)?;
+            out.flush()?;
         }
-        Some(RowsFormat::Json) => {
-            let mut rows = Vec::new();
-            results::score_rows(store.conn(), &req, |row| {
-                rows.push(row.clone());
+        ScoresFormat::Json => {
+            // A JSON array written row by row: bounded memory for any cohort.
+            let mut out = super::out::stdout();
+            let mut buf = Vec::with_capacity(1 << 20);
+            let mut first = true;
+            ws.score_rows(&request, s.ctx(), |row| {
+                buf.extend_from_slice(if first { b"[\n  " } else { b",\n  " });
+                first = false;
+                serde_json::to_writer(&mut buf, row)
+                    .map_err(|e| cohortdb::Error::internal("a row serialises", e.to_string()))?;
+                if buf.len() >= 1 << 20 {
+                    out.write_all(&buf)
+                        .map_err(|e| cohortdb::Error::io("stdout", e))?;
+                    buf.clear();
+                }
                 Ok(())
             })?;
-            drop(out);
-            print_json(&rows)?;
-            return Ok(ExitCode::SUCCESS);
+            buf.extend_from_slice(if first { b"[]\n" } else { b"\n]\n" });
+            out.write_all(&buf)?;
+            out.flush()?;
         }
-        None => {
-            let report = {
-                let _spinner = Spinner::start(global, format!("scores of {}", args.cohort_id));
-                results::scores(store.conn(), &req)?
-            };
-            writeln!(
-                out,
-                "cohort {}: {} rows (ledger import {} of {}, {})",
-                report.cohort_id,
-                report.rows,
-                report.imported.import_id,
-                report.imported.gens_root,
-                report.imported.imported_at
-            )?;
-            for path in &report.written {
-                writeln!(out, "wrote {path}")?;
-            }
-            for (path, why) in &report.not_written {
-                writeln!(out, "not written: {path} ({why})")?;
-            }
+        ScoresFormat::Text => {
+            let report = ws.scores(&request, s.ctx())?;
+            let mut out = TextOut::stdout();
+            print_scores(&mut out, &report)?;
+            out.flush()?;
+        }
+        ScoresFormat::Report => {
+            let report = ws.scores(&request, s.ctx())?;
+            print_json(&report)?;
         }
     }
-    out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// The stored cohort.
+    #[arg(value_name = "COHORT_ID")]
+    cohort_id: String,
+    /// List, per stage, the members without parsed.txt.
+    #[arg(long)]
+    missing: bool,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ResultsCommand {
     /// Re-hash every output file the ledger holds; exit 1 when any changed or vanished.
     Verify(FormatArgs),
+    /// Per stage, how many members of a stored cohort have prompt, raw and parsed outputs in
+    /// the ledger (`--missing` lists those without parsed.txt).
+    Progress(ProgressArgs),
+}
+
+/// The progress lines of one cohort (shared with `status`).
+pub fn print_progress(out: &mut TextOut, p: &ProgressReport) -> std::io::Result<()> {
+    if p.imported.is_none() {
+        say!(
+            out,
+            "{}: nothing imported yet (cohortdb import gens)",
+            p.cohort_id
+        )?;
+    }
+    for stage in &p.stages {
+        say!(
+            out,
+            "{}: {:<10} {:>9} members {:>9} prompt {:>9} raw {:>9} parsed",
+            p.cohort_id,
+            stage.stage,
+            stage.members,
+            stage.with_prompt,
+            stage.with_raw,
+            stage.with_parsed
+        )?;
+        if let Some(missing) = &stage.missing
+            && !missing.is_empty()
+        {
+            say!(
+                out,
+                "    missing parsed.txt ({}): {}",
+                missing.len(),
+                missing.join(", ")
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// `cohortdb results …`.
-pub fn run(global: &Global, command: ResultsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(s: &Session, command: ResultsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ResultsCommand::Verify(format) => {
-            let store = Store::open_read_only(&global.db)?;
-            let report = {
-                let _spinner = Spinner::start(global, "re-hashing the imported outputs");
-                results::verify(store.conn())?
-            };
+            let report = s.workspace().results_verify(s.ctx())?;
             format.emit(&report, |out, r| {
                 for c in &r.changes {
-                    writeln!(out, "{}: {}", c.path, c.change)?;
+                    say!(out, "{}: {}", c.path, c.change)?;
                 }
-                writeln!(
+                let verdict = if r.changes.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("{} changed or vanished", r.changes.len())
+                };
+                say!(
                     out,
-                    "{} files checked under {}: {}",
+                    "{} files checked under {}: {verdict}",
                     r.checked,
-                    r.gens_root,
-                    if r.changes.is_empty() {
-                        "ok".to_string()
-                    } else {
-                        format!("{} changed or vanished", r.changes.len())
-                    }
+                    r.gens_root
                 )
             })?;
             Ok(verdict(report.changes.is_empty()))
+        }
+        ResultsCommand::Progress(args) => {
+            let request = ProgressRequest {
+                cohort_id: args.cohort_id,
+                missing: args.missing,
+            };
+            let report = s.workspace().progress(&request, s.ctx())?;
+            args.format.emit(&report, print_progress)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

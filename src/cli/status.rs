@@ -16,6 +16,9 @@ pub struct StatusArgs {
     /// The cohorts to check; default every stored cohort and the catalog files.
     #[arg(value_name = "COHORT_ID")]
     cohort_ids: Vec<String>,
+    /// List, per stage, the members without parsed.txt in the results ledger.
+    #[arg(long)]
+    missing: bool,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -48,6 +51,9 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
                 }
             }
         }
+        if let Some(progress) = &cohort.progress {
+            super::results::print_progress(out, progress)?;
+        }
     }
     Ok(())
 }
@@ -55,6 +61,7 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
 pub fn run(s: &Session, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let request = StatusRequest {
         cohort_ids: args.cohort_ids,
+        missing: args.missing,
     };
     let report = s.workspace().status(&request, s.ctx())?;
     args.format.emit(&report, print)?;

@@ -19,6 +19,9 @@ use crate::store::{Store, queries};
 
 /// Generation folders per chunk (one range query and one reader task each).
 const CHUNK: usize = 2048;
+/// Warnings kept in a report; the rest are counted (`warnings_omitted`), so a tree of a
+/// million symlinks does not grow the report without bound.
+pub const MAX_WARNINGS: usize = 100;
 /// An observation this close to the import's start may miss a later same-size edit within the
 /// file system's timestamp granularity, so it does not vouch for the file (git's "racy" rule).
 const RACY_NS: i64 = 2_000_000_000;
@@ -40,14 +43,26 @@ pub struct ImportGensReport {
     pub changed: u64,
     /// … folders that vanished.
     pub vanished: u64,
-    /// Things skipped or not followed, one line each (links, special files, odd names).
+    /// Things skipped or not followed, one line each (links, special files, odd names); the
+    /// first [`MAX_WARNINGS`].
     pub warnings: Vec<String>,
+    /// Warnings beyond the first [`MAX_WARNINGS`], counted only.
+    pub warnings_omitted: u64,
 }
 
 impl ImportGensReport {
     /// Versions added in all.
     pub fn versions(&self) -> u64 {
         self.added + self.changed + self.vanished
+    }
+
+    /// Adds a warning, or counts it once [`MAX_WARNINGS`] are kept.
+    fn warn(&mut self, warning: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(warning);
+        } else {
+            self.warnings_omitted += 1;
+        }
     }
 }
 
@@ -125,7 +140,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 }
 
 /// Lists the generation folders of one stage, sorted by name; missing stage folder → none.
-fn stage_names(root: &Path, stage: Stage, warnings: &mut Vec<String>) -> Result<Vec<String>> {
+fn stage_names(root: &Path, stage: Stage, report: &mut ImportGensReport) -> Result<Vec<String>> {
     let dir = root.join(stage.as_str());
     match std::fs::symlink_metadata(&dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -144,7 +159,7 @@ fn stage_names(root: &Path, stage: Stage, warnings: &mut Vec<String>) -> Result<
         let entry = entry.at(&dir)?;
         match entry.file_name().into_string() {
             Ok(name) => names.push(name),
-            Err(odd) => warnings.push(format!(
+            Err(odd) => report.warn(format!(
                 "{}: a folder name that is not UTF-8 is skipped (no membership can name it)",
                 dir.join(odd).display()
             )),
@@ -273,6 +288,8 @@ struct Writer<'c> {
     started_ns: i64,
     observations: u64,
     report: ImportGensReport,
+    /// Called after each chunk with the folders seen so far: progress, and a stop.
+    tick: &'c dyn Fn(u64) -> Result<()>,
 }
 
 impl Writer<'_> {
@@ -421,7 +438,7 @@ impl Writer<'_> {
             match found {
                 Found::Unchanged => {}
                 Found::NotFolder(folder) => {
-                    self.report.warnings.push(format!(
+                    self.report.warn(format!(
                         "{}: {}, not a folder; recorded as such and never read",
                         root.join(stage.as_str()).join(name).display(),
                         if folder == "link" {
@@ -440,7 +457,7 @@ impl Writer<'_> {
                     self.report.files_read += scanned.stats.len() as u64;
                     for f in &scanned.files {
                         if f.kind != Kind::File {
-                            self.report.warnings.push(format!(
+                            self.report.warn(format!(
                                 "{}: {} (recorded, never read)",
                                 root.join(stage.as_str()).join(name).join(&f.name).display(),
                                 describe(f.kind)
@@ -505,7 +522,13 @@ fn describe(kind: Kind) -> &'static str {
 }
 
 /// Imports the gens root into the ledger in one transaction (docs/cli.md `import gens`).
-pub fn import_gens(store: &mut Store, gens_root: &Path) -> Result<ImportGensReport> {
+/// `tick` is called after each chunk of folders with the number seen so far; an error it
+/// returns (a stop) abandons the import, nothing recorded.
+pub fn import_gens(
+    store: &mut Store,
+    gens_root: &Path,
+    tick: &dyn Fn(u64) -> Result<()>,
+) -> Result<ImportGensReport> {
     let started = std::time::SystemTime::now();
     let started_ns = started
         .duration_since(std::time::UNIX_EPOCH)
@@ -538,7 +561,7 @@ pub fn import_gens(store: &mut Store, gens_root: &Path) -> Result<ImportGensRepo
                 }
                 .into());
             }
-            report.warnings.push(format!(
+            report.warn(format!(
                 "{}: no such folder; recorded as an empty gens root",
                 gens_root.display()
             ));
@@ -551,10 +574,11 @@ pub fn import_gens(store: &mut Store, gens_root: &Path) -> Result<ImportGensRepo
         started_ns,
         observations: 0,
         report,
+        tick,
     };
     let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     for stage in Stage::ALL {
-        let names = stage_names(&root, stage, &mut writer.report.warnings)?;
+        let names = stage_names(&root, stage, &mut writer.report)?;
         let dir = root.join(stage.as_str());
         // Chunks tile the whole key space, so gen_ids the ledger holds between or after the
         // folders on disk are found (and recorded as vanished).
@@ -639,7 +663,9 @@ fn process(jobs: Vec<Job>, readers: usize, writer: &mut Writer<'_>, root: &Path)
             if let Ok(done) = rx.recv()
                 && result.is_ok()
             {
-                result = writer.chunk(done, root);
+                result = writer
+                    .chunk(done, root)
+                    .and_then(|()| (writer.tick)(writer.report.generations.values().sum()));
             }
         }
         result

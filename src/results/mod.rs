@@ -378,7 +378,8 @@ pub struct ResultsVerifyReport {
 
 /// Re-reads every file the ledger's current versions hold, under the latest import's root,
 /// and reports each that changed or vanished (whatever its stat says: a full re-hash).
-pub fn verify(conn: &Connection) -> Result<ResultsVerifyReport> {
+/// `tick` is called every few thousand files with the count so far; its error stops the check.
+pub fn verify(conn: &Connection, tick: &dyn Fn(u64) -> Result<()>) -> Result<ResultsVerifyReport> {
     let imported = last_import(conn)?.ok_or(ResultsError::NothingImported)?;
     let root = PathBuf::from(&imported.gens_root);
     let mut report = ResultsVerifyReport {
@@ -398,6 +399,9 @@ pub fn verify(conn: &Connection) -> Result<ResultsVerifyReport> {
         let blake3: Option<Vec<u8>> = r.get("blake3").db("results_current_files")?;
         let path = root.join(&stage).join(&gen_id).join(&name);
         report.checked += 1;
+        if report.checked.is_multiple_of(4096) {
+            tick(report.checked)?;
+        }
         let change = match no_link_below(&root, &[&stage, &gen_id, &name]) {
             Some(what) => Some(what),
             None => match hash_file(&path, &mut buf) {
