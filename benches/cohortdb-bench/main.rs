@@ -523,7 +523,8 @@ impl<'a> Bench<'a> {
     /// The results ledger on the exported cohort, after a parsed.txt is written into every
     /// member's folder (untimed): `import gens` into a copy of the built store against reading
     /// every file once (`find GENS -type f -exec cat {} +`, the floor); the same import again
-    /// with nothing changed, against the first; `scores`; `status` (per-stage progress).
+    /// with nothing changed, against the first; `scores`; `results progress --missing` (the
+    /// per-stage counts `status` shows, and every member without parsed.txt).
     fn results(&self, exported: &Root, evaluations: u64) -> Result<Vec<Row>> {
         let gens = exported.data.join("gens");
         eprintln!("writing a parsed.txt per member under {} …", gens.display());
@@ -560,9 +561,9 @@ impl<'a> Bench<'a> {
             cmd.args(["scores", "bench"]);
             Ok(cmd)
         })?;
-        let status = self.median(|| {
+        let progress = self.median(|| {
             let mut cmd = root.command(self);
-            cmd.args(["status", "bench"]);
+            cmd.args(["results", "progress", "bench", "--missing"]);
             Ok(cmd)
         })?;
         let n = thousands(evaluations);
@@ -590,8 +591,8 @@ impl<'a> Bench<'a> {
                 mem_limit_mib: 300.0,
             },
             Row {
-                work: format!("status (progress), {n} evaluations"),
-                ours: status,
+                work: format!("results progress --missing, {n} evaluations"),
+                ours: progress,
                 baseline: None,
                 target: Target::Seconds(2.0),
                 mem_limit_mib: 300.0,
