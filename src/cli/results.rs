@@ -123,53 +123,15 @@ pub fn scores(s: &Session, args: ScoresArgs) -> anyhow::Result<ExitCode> {
     };
     let ws = s.workspace();
     match args.format {
-        ScoresFormat::Csv => {
-            // The header goes out with the first row (or alone for no rows), so a refusal
-            // (D25) prints nothing on stdout.
-            let mut out = super::out::stdout();
-            let mut header = Vec::new();
-            cohortdb::results::frame::push_record(&mut header, &cohortdb::results::COLUMNS);
-            let mut buf = Vec::with_capacity(1 << 20);
-            let mut started = false;
-            ws.score_rows(&request, s.ctx(), |row| {
-                if !started {
-                    buf.extend_from_slice(&header);
-                    started = true;
-                }
-                cohortdb::results::frame::push_record(&mut buf, &row.cells());
-                if buf.len() >= 1 << 20 {
-                    out.write_all(&buf)
-                        .map_err(|e| cohortdb::Error::io("stdout", e))?;
-                    buf.clear();
-                }
-                Ok(())
-            })?;
-            if !started {
-                buf = header;
+        ScoresFormat::Csv | ScoresFormat::Json => {
+            let mut rows = RowPrinter::new(args.format == ScoresFormat::Json);
+            let result = ws.score_rows(&request, s.ctx(), |row| rows.row(row));
+            match result {
+                // The reader went away (`| head`): stop the work, as `query` does.
+                Err(_) if rows.closed => return Ok(ExitCode::SUCCESS),
+                Err(e) => return Err(e.into()),
+                Ok(_) => rows.finish()?,
             }
-            out.write_all(&buf)?;
-            out.flush()?;
-        }
-        ScoresFormat::Json => {
-            // A JSON array written row by row: bounded memory for any cohort.
-            let mut out = super::out::stdout();
-            let mut buf = Vec::with_capacity(1 << 20);
-            let mut first = true;
-            ws.score_rows(&request, s.ctx(), |row| {
-                buf.extend_from_slice(if first { b"[\n  " } else { b",\n  " });
-                first = false;
-                serde_json::to_writer(&mut buf, row)
-                    .map_err(|e| cohortdb::Error::internal("a row serialises", e.to_string()))?;
-                if buf.len() >= 1 << 20 {
-                    out.write_all(&buf)
-                        .map_err(|e| cohortdb::Error::io("stdout", e))?;
-                    buf.clear();
-                }
-                Ok(())
-            })?;
-            buf.extend_from_slice(if first { b"[]\n" } else { b"\n]\n" });
-            out.write_all(&buf)?;
-            out.flush()?;
         }
         ScoresFormat::Text => {
             let report = ws.scores(&request, s.ctx())?;
@@ -183,6 +145,86 @@ pub fn scores(s: &Session, args: ScoresArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `scores --format csv|json` rows as they stream, in 1 MiB writes: the header (or the
+/// array's bracket) goes out with the first row, so a refusal (D25) prints nothing. A closed
+/// pipe stops the work.
+struct RowPrinter {
+    json: bool,
+    out: std::io::StdoutLock<'static>,
+    buf: Vec<u8>,
+    rows: u64,
+    closed: bool,
+}
+
+impl RowPrinter {
+    fn new(json: bool) -> RowPrinter {
+        RowPrinter {
+            json,
+            out: std::io::stdout().lock(),
+            buf: Vec::with_capacity(1 << 20),
+            rows: 0,
+            closed: false,
+        }
+    }
+
+    fn header(&mut self) {
+        if self.json {
+            self.buf.extend_from_slice(b"[\n  ");
+        } else {
+            cohortdb::results::frame::push_record(&mut self.buf, &cohortdb::results::COLUMNS);
+        }
+    }
+
+    fn row(&mut self, row: &cohortdb::results::EvaluationRow) -> cohortdb::Result<()> {
+        if self.rows == 0 {
+            self.header();
+        } else if self.json {
+            self.buf.extend_from_slice(b",\n  ");
+        }
+        self.rows += 1;
+        if self.json {
+            serde_json::to_writer(&mut self.buf, row)
+                .map_err(|e| cohortdb::Error::internal("a row serialises", e.to_string()))?;
+        } else {
+            cohortdb::results::frame::push_record(&mut self.buf, &row.cells());
+        }
+        if self.buf.len() >= 1 << 20 {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> cohortdb::Result<()> {
+        let result = self
+            .out
+            .write_all(&self.buf)
+            .and_then(|()| self.out.flush());
+        self.buf.clear();
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Err(cohortdb::Error::io("stdout", e))
+            }
+            Err(e) => Err(cohortdb::Error::io("stdout", e)),
+        }
+    }
+
+    /// Closes the document (the header alone, or `[]`, for no rows) and flushes it.
+    fn finish(mut self) -> cohortdb::Result<()> {
+        match (self.json, self.rows) {
+            (true, 0) => self.buf.extend_from_slice(b"[]\n"),
+            (true, _) => self.buf.extend_from_slice(b"\n]\n"),
+            (false, 0) => self.header(),
+            (false, _) => {}
+        }
+        match self.send() {
+            Err(_) if self.closed => Ok(()),
+            other => other,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
