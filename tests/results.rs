@@ -448,3 +448,47 @@ fn import_arguments_that_do_not_fit_are_refused() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such folder"));
 }
+
+#[test]
+fn gens_roots_and_ids_that_cannot_be_read_safely_are_refused() {
+    // A gens root that is a file.
+    let sandbox = quirks();
+    sandbox.write("plain-file", "x");
+    let err = sandbox.fails(&["import", "gens", "--gens-root", "plain-file"]);
+    assert!(err.contains("plain-file: not a folder"), "{err}");
+    assert!(!sandbox.db().exists());
+    // A gens root that vanished after an import: not recorded as every folder vanishing.
+    sandbox.ok(&["import", "gens", "-q"]);
+    let before = sandbox.store_digest();
+    std::fs::rename(sandbox.path("data/gens"), sandbox.path("data/gens-moved")).unwrap();
+    let err = sandbox.fails(&["import", "gens"]);
+    assert!(
+        err.contains("no such folder; the ledger holds 12 generation folders"),
+        "{err}"
+    );
+    assert_eq!(sandbox.store_digest(), before, "nothing recorded");
+    std::fs::rename(sandbox.path("data/gens-moved"), sandbox.path("data/gens")).unwrap();
+    // A membership gen_id or a parent_gen_id that would leave gens/<stage>/.
+    for (file, content, says) in [
+        (
+            "data/cohorts/quirks/membership.csv",
+            "stage,gen_id\nevaluation,../essay/e1\n",
+            "membership gen_id",
+        ),
+        (
+            "data/gens/evaluation/v1/metadata.json",
+            "{\"parent_gen_id\": \"../draft/d1\"}",
+            "parent_gen_id",
+        ),
+    ] {
+        let sandbox = quirks();
+        sandbox.write(file, content);
+        sandbox.ok(&["import", "gens", "-q"]);
+        let err = sandbox.fails(&["scores", "quirks"]);
+        assert!(
+            err.contains(says) && err.contains("is not a folder name"),
+            "{file}: {err}"
+        );
+        assert!(!sandbox.path("data/cohorts/quirks/reports").exists());
+    }
+}
