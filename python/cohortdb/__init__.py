@@ -489,13 +489,22 @@ class Store:
         """A cohort's members in ``membership.csv`` order: dicts with ``stage``, ``gen_id``,
         ``parent_gen_id``, ``combo_id``, ``template_id``, ``llm_model_id``, ``replicate``.
         An unknown cohort id raises :class:`UsageError`."""
-        rows: List[Dict[str, Any]] = []
+        rows = self._store().membership(cohort_id, "dicts")
+        if rows is not None:
+            return rows
+        # A stored row that cannot be part of a canonical record: the view shows the rows as
+        # stored (``verify`` names the damage).
+        stored: List[Dict[str, Any]] = []
         for batch in self._track(self._store().membership_batches(cohort_id, DEFAULT_BATCH_SIZE, "dicts")):
-            rows.extend(batch)
-        return rows
+            stored.extend(batch)
+        return stored
 
     def membership_df(self, cohort_id: str) -> "pandas.DataFrame":
         """:meth:`membership` as a pandas DataFrame (needs pandas)."""
+        built = self._store().membership(cohort_id, "columns")
+        if built is not None:
+            names, columns = built
+            return _frame_of(names, columns)
         return _frame(self._track(self._store().membership_batches(cohort_id, DEFAULT_BATCH_SIZE, "columns")))
 
 
@@ -510,6 +519,13 @@ def _frame(batches: "_native.Batches") -> "pandas.DataFrame":
     for batch in batches:
         for column, values in zip(columns, batch):
             column.extend(values)
+    return _frame_of(names, columns)
+
+
+def _frame_of(names: Sequence[str], columns: Sequence[List[Any]]) -> "pandas.DataFrame":
+    """A DataFrame of whole columns; an empty result keeps its columns, typed ``object``."""
+    import pandas
+
     series = [pandas.Series(values, dtype=object if not values else None) for values in columns]
     frame = pandas.concat(series, axis=1) if series else pandas.DataFrame()
     frame.columns = pandas.Index(names)

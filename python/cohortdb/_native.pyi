@@ -4,7 +4,7 @@ Use the ``cohortdb`` package instead: it wraps these in typed reports and docume
 Every method returns the document the CLI prints with ``--format json``.
 """
 
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 DEFAULT_MAX_ROWS: int
 DEFAULT_BATCH_ROWS: int
@@ -82,6 +82,12 @@ class NativeStore:
         shape: str = "dicts",
         max_bytes: Optional[int] = None,
     ) -> Batches: ...
+    @overload
+    def membership(self, cohort_id: str, shape: Literal["dicts"]) -> Optional[List[Dict[str, Any]]]: ...
+    @overload
+    def membership(
+        self, cohort_id: str, shape: Literal["columns"]
+    ) -> Optional[Tuple[Tuple[str, ...], List[List[Any]]]]: ...
     def membership_batches(
         self,
         cohort_id: str,

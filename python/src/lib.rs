@@ -799,11 +799,127 @@ impl NativeStore {
         Batches::start(py, self.ws.clone(), Some(cohort_id), request, limits, shape)
     }
 
+    /// A cohort's members, built straight from its stored rows (each value text becomes one
+    /// Python string, shared by every member that has it): a list of dicts (`shape="dicts"`),
+    /// or `(column names, one list per column)` (`"columns"`). `None` when a stored row cannot
+    /// be part of a canonical record: the caller reads the `membership` view instead.
+    fn membership<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        shape: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shape = Shape::parse(shape)?;
+        let members = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.members(&cohort_id, ctx),
+            |_| "read".into(),
+        )?;
+        match members {
+            Some(members) => members_to_py(py, &members, shape),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// The SQL text of `Store.membership()`.
     #[classattr]
     fn membership_sql() -> &'static str {
         MEMBERSHIP_SELECT
     }
+}
+
+/// The column names of `Store.membership()`, in `membership.csv` order.
+const MEMBERSHIP_COLUMNS: [&str; 7] = [
+    "stage",
+    "gen_id",
+    "parent_gen_id",
+    "combo_id",
+    "template_id",
+    "llm_model_id",
+    "replicate",
+];
+
+/// Python objects for a cohort's members (see `NativeStore::membership`): each distinct value
+/// text (stage, combo, template, LLM) becomes one Python string, each gen_id one, shared by the
+/// members whose parent it is.
+fn members_to_py<'py>(
+    py: Python<'py>,
+    members: &cohortdb::record::Members,
+    shape: Shape,
+) -> PyResult<Bound<'py, PyAny>> {
+    use cohortdb::ids::{Role, Stage};
+    let strings = |texts: &[String]| -> Vec<Bound<'py, PyAny>> {
+        texts
+            .iter()
+            .map(|t| PyString::new(py, t).into_any())
+            .collect()
+    };
+    let texts: [Vec<Bound<'py, PyAny>>; 7] = std::array::from_fn(|r| {
+        Role::ALL
+            .get(r)
+            .map_or_else(Vec::new, |&role| strings(members.texts(role)))
+    });
+    let stages: Vec<Bound<'py, PyAny>> = Stage::ALL
+        .iter()
+        .map(|s| PyString::new(py, s.as_str()).into_any())
+        .collect();
+    let none = py.None().into_bound(py);
+    let empty = PyString::new(py, "").into_any();
+    let text = |role: Role, id: usize| texts[role.index()].get(id).unwrap_or(&empty).clone();
+    let mut gen_ids: Vec<Bound<'py, PyAny>> = Vec::with_capacity(members.len());
+    let mut row = |i: usize| -> PyResult<[Bound<'py, PyAny>; 7]> {
+        let m = members.get(i);
+        let ids = members.ids(i);
+        let gen_id = PyString::new(py, m.gen_id).into_any();
+        gen_ids.push(gen_id.clone());
+        Ok([
+            stages[m.stage as usize].clone(),
+            gen_id,
+            ids.parent
+                .and_then(|p| gen_ids.get(p))
+                .map_or_else(|| none.clone(), Bound::clone),
+            text(Role::Combo, ids.combo),
+            text(Role::template(m.stage), ids.template),
+            text(Role::llm(m.stage), ids.llm),
+            // Beyond 64 bits the view gives the BLOB of the digits (docs/decisions.md D23).
+            match m.replicate.as_i64() {
+                Some(r) => r.into_bound_py_any(py)?,
+                None => {
+                    PyBytes::new(py, m.replicate.big_text().unwrap_or("").as_bytes()).into_any()
+                }
+            },
+        ])
+    };
+    if shape == Shape::Columns {
+        let mut columns: [Vec<Bound<'py, PyAny>>; 7] =
+            std::array::from_fn(|_| Vec::with_capacity(members.len()));
+        for i in 0..members.len() {
+            for (column, value) in columns.iter_mut().zip(row(i)?) {
+                column.push(value);
+            }
+        }
+        let lists = columns
+            .into_iter()
+            .map(|c| PyList::new(py, c))
+            .collect::<PyResult<Vec<_>>>()?;
+        return (MEMBERSHIP_COLUMNS, lists).into_bound_py_any(py);
+    }
+    let keys = MEMBERSHIP_COLUMNS.map(|k| PyString::intern(py, k));
+    let mut out = Vec::with_capacity(members.len());
+    for i in 0..members.len() {
+        let values = row(i)?;
+        if shape == Shape::Dicts {
+            let d = PyDict::new(py);
+            for (k, v) in keys.iter().zip(values) {
+                d.set_item(k, v)?;
+            }
+            out.push(d.into_any());
+        } else {
+            out.push(PyTuple::new(py, values)?.into_any());
+        }
+    }
+    Ok(PyList::new(py, out)?.into_any())
 }
 
 /// How a batch is handed to Python.

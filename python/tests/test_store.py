@@ -264,3 +264,35 @@ def test_status_and_show(built, workdir):
     json.dumps(changed.to_dict())
     with pytest.raises(cohortdb.UsageError):
         built.show("bad id")
+
+
+def test_membership_from_stored_rows_equals_the_view(built):
+    view = built.query(
+        "select stage, gen_id, parent_gen_id, combo_id, template_id, llm_model_id, replicate "
+        "from membership where cohort_id = ? order by ordinal",
+        ["pilot"],
+    )
+    assert built.membership("pilot") == view
+    # Each distinct value text is one shared object.
+    rows = built.membership("pilot")
+    evaluations = [r for r in rows if r["stage"] == "evaluation"]
+    same = [r for r in evaluations if r["template_id"] == evaluations[0]["template_id"]]
+    assert len(same) > 1 and all(r["template_id"] is same[0]["template_id"] for r in same)
+
+
+def test_membership_of_damaged_rows_reads_the_view(built):
+    """A member whose value id names no stored text cannot be part of a canonical record:
+    membership() then shows what the view shows (verify names the damage)."""
+    conn = sqlite3.connect(built.path)
+    conn.execute("drop trigger cohort_members_no_update")
+    conn.execute("update cohort_members set combo = 999 where ordinal = 0")
+    conn.commit()
+    conn.close()
+    view = built.query(
+        "select stage, gen_id, parent_gen_id, combo_id, template_id, llm_model_id, replicate "
+        "from membership where cohort_id = ? order by ordinal",
+        ["pilot"],
+    )
+    assert len(view) == 47
+    assert built.membership("pilot") == view
+    assert built.membership_df("pilot")["gen_id"].tolist() == [r["gen_id"] for r in view]

@@ -12,6 +12,7 @@ use super::{Context, Workspace};
 use crate::diff::{self, Side};
 use crate::error::{CohortLookup, Error, Result, UsageError};
 use crate::ids::CohortId;
+use crate::record::stored::Members;
 use crate::spec::Bundle;
 use crate::spec::resolve::AxisOrigin;
 use crate::status::{self, StatusOptions};
@@ -218,6 +219,25 @@ impl Workspace {
     pub fn cohorts(&self, ctx: Context<'_>) -> Result<CohortsReport> {
         let store = self.reader(ctx)?;
         Ok(crate::record::list(store.conn())?.into())
+    }
+
+    /// A stored cohort's members in membership order, held compactly (`Store.membership()` in
+    /// Python builds its objects from them: each value text once, no SQL row per member).
+    /// `None` when a stored row cannot be part of a canonical record: the caller reads the
+    /// `membership` view instead, which shows the rows as stored (`verify` names the damage).
+    pub fn members(&self, cohort_id: &str, ctx: Context<'_>) -> Result<Option<Members>> {
+        let id = CohortId::parse(cohort_id)?;
+        let store = self.reader(ctx)?;
+        let record = crate::record::load(store.conn(), id.as_str())?.ok_or_else(|| {
+            UsageError::NoSuchCohort {
+                id: id.to_string(),
+                lookup: CohortLookup::Stored,
+            }
+        })?;
+        ctx.cancel.watch(store.conn());
+        let members = crate::record::stored::load_members(store.conn(), &record)
+            .map_err(|e| ctx.cancel.explain(e))?;
+        Ok((members.problems().1 == 0).then_some(members))
     }
 
     /// Checks that the stored cohort `cohort_id` exists (an unknown id is an error everywhere,

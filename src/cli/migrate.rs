@@ -1,6 +1,7 @@
 //! `cohortdb migrate membership|legacy COHORT_ID`: write a spec that reproduces a legacy cohort,
 //! and with `--check` prove it by a scratch build (D17, docs/reference.md §5).
 
+use cohortdb::layout::DataLayout;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,7 +70,7 @@ pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode>
         out: common
             .out
             .clone()
-            .unwrap_or_else(|| root.join("cohorts").join(id.as_str()).join("spec")),
+            .unwrap_or_else(|| DataLayout::new(root).spec_dir(id.as_str())),
         force: common.force,
         allow_new_ids: common.allow_new_ids,
     };

@@ -48,6 +48,11 @@ impl DataLayout {
         self.spec_dir(id).join(crate::spec::load::CONFIG_NAME)
     }
 
+    /// `<root>/cohorts/<id>/membership.csv`: an exported (or legacy) cohort's member list.
+    pub fn membership_csv(&self, id: &str) -> PathBuf {
+        self.cohort(id).join(crate::layout::files::MEMBERSHIP_NAME)
+    }
+
     /// `<root>/gens`: where each member's `metadata.json` goes.
     pub fn gens(&self) -> PathBuf {
         self.root.join(GENS_DIR)

@@ -9,6 +9,7 @@
 //! tool wrote the string `None`), except the essay LLM, where `None` is the reference's own
 //! whitelisted value for essays without one (docs/reference.md §8 Q-NONE).
 
+use crate::layout::DataLayout;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -171,7 +172,7 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
             if repeated == 1 { "" } else { "s" }
         ));
     }
-    let gens_root = data_root.join("gens");
+    let gens_root = DataLayout::new(data_root).gens();
     let mut chains = Chains::default();
     let mut draft_index: HashMap<String, usize> = HashMap::new();
     let mut essay_index: HashMap<String, usize> = HashMap::new();
@@ -332,10 +333,7 @@ fn config(id: &CohortId, membership: &str, rows: usize, renamed: usize) -> Strin
 
 /// Writes the spec of cohort `id`'s membership into `options.out`.
 pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Migration> {
-    let membership = data_root
-        .join("cohorts")
-        .join(id.as_str())
-        .join("membership.csv");
+    let membership = DataLayout::new(data_root).membership_csv(id.as_str());
     let mut notes = Vec::new();
     let chains = chains(data_root, &membership, &mut notes)?;
     let shown_membership = shown(data_root, &membership);

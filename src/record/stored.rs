@@ -412,6 +412,19 @@ struct MemberRow {
     replicate: Replicate,
 }
 
+/// What a member refers to, as positions (see [`Members::ids`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberIds {
+    /// The parent's ordinal (essays and evaluations).
+    pub parent: Option<usize>,
+    /// The combo's id among the combo texts.
+    pub combo: usize,
+    /// The template's id among the stage's template texts.
+    pub template: usize,
+    /// The LLM's id among the stage's LLM texts.
+    pub llm: usize,
+}
+
 /// One member, borrowed from [`Members`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Member<'a> {
@@ -643,10 +656,40 @@ impl Members {
         }
     }
 
+    /// Member `i`'s references: its parent's ordinal and the ids of its combo, template and
+    /// LLM texts in [`Members::texts`] of their roles (for callers that convert each distinct
+    /// text once, like the Python package).
+    pub fn ids(&self, i: usize) -> MemberIds {
+        let row = &self.rows[i];
+        MemberIds {
+            parent: row.parent.map(|p| p as usize),
+            combo: row.combo as usize,
+            template: row.template as usize,
+            llm: row.llm as usize,
+        }
+    }
+
+    /// The cohort's value texts of `role`, by id.
+    pub fn texts(&self, role: Role) -> &[String] {
+        &self.texts[role.index()]
+    }
+
     /// Every member in membership order.
     pub fn iter(&self) -> impl Iterator<Item = Member<'_>> {
         (0..self.len()).map(move |i| self.get(i))
     }
+}
+
+/// The column positions of `sql/cohort_members_select.sql`, looked up by name once.
+struct MemberColumns {
+    ordinal: usize,
+    stage: usize,
+    gen_id: usize,
+    parent: usize,
+    combo: usize,
+    template: usize,
+    llm: usize,
+    replicate: usize,
 }
 
 /// Loads a stored cohort's members in membership order. Nothing is allocated from a stored
@@ -679,12 +722,25 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
     let mut stmt = conn
         .prepare(queries::COHORT_MEMBERS_SELECT)
         .db("cohort_members_select")?;
+    // Columns are read by name, each name looked up once (not per row: a cohort can have
+    // millions of members).
+    let column = |name: &str| stmt.column_index(name).db("cohort_members_select");
+    let cols = MemberColumns {
+        ordinal: column("ordinal")?,
+        stage: column("stage")?,
+        gen_id: column("gen_id")?,
+        parent: column("parent")?,
+        combo: column("combo")?,
+        template: column("template")?,
+        llm: column("llm")?,
+        replicate: column("replicate")?,
+    };
     let mut rows = stmt.query([record.cohort_no]).db("cohort_members_select")?;
     // Stored ordinals of the members read so far (ascending), to find parents after a gap.
     let mut ordinals: Vec<i64> = Vec::new();
     while let Some(r) = rows.next().db("cohort_members_select")? {
-        let get = |name: &str| -> Result<i64> { r.get(name).db("cohort_members_select") };
-        let ordinal = get("ordinal")?;
+        let get = |index: usize| -> Result<i64> { r.get(index).db("cohort_members_select") };
+        let ordinal = get(cols.ordinal)?;
         let expected = ordinals.last().map_or(0, |o| o + 1);
         if ordinal != expected {
             members.problem(RowProblem::OrdinalGap {
@@ -692,14 +748,14 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
                 found: ordinal,
             });
         }
-        let stage = get("stage")?;
+        let stage = get(cols.stage)?;
         let Some(stage_enum) = usize::try_from(stage).ok().and_then(|s| Stage::ALL.get(s)) else {
             return Err(Error::internal(
                 "a stored member's stage is 0, 1 or 2",
                 format!("cohort_members ordinal {ordinal}: unknown stage {stage}"),
             ));
         };
-        let gen_id = r.get_ref("gen_id").db("cohort_members_select")?;
+        let gen_id = r.get_ref(cols.gen_id).db("cohort_members_select")?;
         let gen_id = match gen_id.as_str() {
             Ok(text) => text,
             Err(_) => {
@@ -726,7 +782,7 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
         })?;
         members.ends.push(end);
         let parent = match r
-            .get::<_, Option<i64>>("parent")
+            .get::<_, Option<i64>>(cols.parent)
             .db("cohort_members_select")?
         {
             None => None,
@@ -738,8 +794,8 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
                 }
             },
         };
-        let mut value = |column: &'static str, role: Role| -> Result<u32> {
-            let vid = get(column)?;
+        let mut value = |column: &'static str, index: usize, role: Role| -> Result<u32> {
+            let vid = get(index)?;
             match u32::try_from(vid) {
                 Ok(v) if (v as usize) < members.texts[role.index()].len() => Ok(v),
                 _ => {
@@ -752,9 +808,9 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
                 }
             }
         };
-        let combo = value("combo", Role::Combo)?;
-        let template = value("template", Role::template(*stage_enum))?;
-        let llm = value("llm", Role::llm(*stage_enum))?;
+        let combo = value("combo", cols.combo, Role::Combo)?;
+        let template = value("template", cols.template, Role::template(*stage_enum))?;
+        let llm = value("llm", cols.llm, Role::llm(*stage_enum))?;
         members.rows.push(MemberRow {
             stage: stage as u8,
             safe,
@@ -762,7 +818,7 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
             combo,
             template,
             llm,
-            replicate: r.get("replicate").db("cohort_members_select")?,
+            replicate: r.get(cols.replicate).db("cohort_members_select")?,
         });
         ordinals.push(ordinal);
     }

@@ -148,7 +148,7 @@ pub struct StatusOptions {
 impl StatusOptions {
     /// The export folder of cohort `id`.
     pub fn cohort_dir(&self, id: &str) -> PathBuf {
-        self.data_root.join("cohorts").join(id)
+        crate::layout::DataLayout::new(&self.data_root).cohort(id)
     }
 }
 

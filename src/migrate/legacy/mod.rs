@@ -17,6 +17,7 @@
 //! left folders in `gens/`, or reused evaluations with other replicates — is said in the output
 //! and in a comment of the generated `config.yaml`, and shows in `--check`.
 
+use crate::layout::DataLayout;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -122,7 +123,7 @@ fn simulate(
     settings: &LegacySettings,
     notes: &mut Vec<String>,
 ) -> Result<Simulated> {
-    let gens = root.join("gens");
+    let gens = DataLayout::new(root).gens();
     let mut sim = Simulation {
         inputs,
         allocator: Allocator {
@@ -157,10 +158,7 @@ fn simulate(
             curated_essays(&gens, &lists.essays, &listed, &mut sim.chains)?;
         }
     }
-    let earlier = root
-        .join("cohorts")
-        .join(id.as_str())
-        .join("membership.csv");
+    let earlier = DataLayout::new(root).membership_csv(id.as_str());
     if earlier.exists() {
         notes.push(format!(
             "{} exists: the legacy flow already ran for this cohort; `cohortdb migrate membership {id}` reproduces exactly what it produced",
