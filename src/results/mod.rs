@@ -119,7 +119,7 @@ fn members(conn: &Connection, req: &ScoresRequest) -> Result<(Vec<String>, Membe
             .db("results_stored_evaluations")?;
         return Ok((ids, MembershipSource::Store));
     }
-    let dir = req.data_root.join("cohorts").join(id);
+    let dir = crate::layout::DataLayout::new(&req.data_root).cohort(id);
     if !dir.is_dir() {
         return Err(ResultsError::NoCohort {
             id: id.to_string(),
