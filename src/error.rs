@@ -283,6 +283,11 @@ impl Error {
             Error::Migration(e) => e.hints(),
             Error::Export(e) => e.hints(),
             Error::Results(e) => e.hints(),
+            Error::NoStore { .. } => vec![
+                "run it in the project's folder or below (where `cohortdb init` wrote \
+                 cohortdb.yaml), or name the store with --db (docs/cli.md, \"The project file\")"
+                    .into(),
+            ],
             _ => Vec::new(),
         }
     }

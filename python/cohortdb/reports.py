@@ -122,12 +122,23 @@ class InitReport(_Report):
     """The store file."""
     schema_version: int
     """Its schema version."""
+    project: Optional[str]
+    """The project file (``cohortdb.yaml``) in use or written; ``None`` from Python, which
+    writes none."""
+    created: List[str]
+    """The data layout folders (and project file) ``init`` created."""
     _doc: Dict[str, Any] = _doc_field()
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "InitReport":
         """Builds the report from its document."""
-        return cls(store=d["store"], schema_version=d["schema_version"], _doc=d)
+        return cls(
+            store=d["store"],
+            schema_version=d["schema_version"],
+            project=d["project"],
+            created=list(d["created"]),
+            _doc=d,
+        )
 
 
 @dataclass(frozen=True)

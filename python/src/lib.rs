@@ -406,7 +406,7 @@ impl NativeStore {
         let report = run(
             py,
             &self.callbacks,
-            |ctx| self.ws.init(ctx),
+            |ctx| self.ws.init(&app::InitRequest::default(), ctx),
             |_| "the store is created".into(),
         )?;
         report_to_py(py, &report)

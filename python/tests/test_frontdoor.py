@@ -111,6 +111,12 @@ def test_every_report_is_the_same_document_from_the_cli_and_python(cli, two_work
             mine = call().to_dict()
         validate(theirs, schema)
         validate(mine, schema)
+        if schema == "init":
+            # The one difference the requests make: the CLI writes the project file
+            # (cohortdb.yaml, docs/cli.md "The project file"), Python takes explicit paths.
+            assert theirs["project"] == "cohortdb.yaml" and mine["project"] is None
+            assert theirs["created"][-1] == "cohortdb.yaml"
+            theirs = {**theirs, "project": None, "created": theirs["created"][:-1]}
         assert normalise(mine, py_root) == normalise(theirs, cli_root), schema
 
 

@@ -12,16 +12,18 @@
 
 pub mod context;
 mod inspect;
+pub mod project;
 mod query;
 pub mod reports;
 mod results;
+mod scaffold;
 mod work;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 use crate::ids::CohortId;
-use crate::layout::DataLayout;
+use crate::layout::{self, DataLayout};
 use crate::store::Store;
 
 pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
@@ -32,6 +34,7 @@ pub use reports::{
     InitReport, ProgressReport, ResultsVerifyReport, ScoresReport, VerifyReport,
 };
 pub use results::{ImportGensRequest, ProgressRequest, ScoresRequest};
+pub use scaffold::{NewReport, NewRequest};
 pub use work::{
     BuildRequest, ExportRequest, ImportRequest, VerifyRequest, VerifyTarget, load_plan,
 };
@@ -129,13 +132,59 @@ impl Workspace {
         .into())
     }
 
-    /// `cohortdb init`: creates the store, or migrates an older one.
-    pub fn init(&self, ctx: Context<'_>) -> Result<InitReport> {
-        self.writer(ctx, |store| {
-            Ok(InitReport {
-                store: store.path().display().to_string(),
-                schema_version: store.schema_version(),
-            })
+    /// `cohortdb init`: creates the store, or migrates an older one; creates the data layout's
+    /// folders (the data root, `1_raw/`, `cohorts/`, `gens/`) when they are missing, and with
+    /// [`InitRequest::project_file`] writes the project file naming this store and data root.
+    /// Nothing that exists is changed.
+    pub fn init(&self, request: &InitRequest, ctx: Context<'_>) -> Result<InitReport> {
+        let mut created = Vec::new();
+        let root = self.data_root();
+        if !root.exists() {
+            created.push(root.display().to_string());
+        }
+        std::fs::create_dir_all(root).at(root)?;
+        for folder in [
+            crate::catalog::RAW_DIR,
+            layout::data::COHORTS_DIR,
+            layout::data::GENS_DIR,
+        ] {
+            let path = root.join(folder);
+            let existed = path.exists();
+            crate::layout::create_one(root, &path)?;
+            if !existed {
+                created.push(path.display().to_string());
+            }
+        }
+        let project = match &request.project_file {
+            Some(file) => {
+                let settings = project::ProjectFile {
+                    db: self.store.clone(),
+                    data_root: root.to_path_buf(),
+                };
+                if crate::layout::write_new(file, settings.to_yaml().as_bytes())? {
+                    created.push(file.display().to_string());
+                }
+                Some(file.display().to_string())
+            }
+            None => None,
+        };
+        let (store, schema_version) = self.writer(ctx, |store| {
+            Ok((store.path().display().to_string(), store.schema_version()))
+        })?;
+        Ok(InitReport {
+            store,
+            schema_version,
+            project,
+            created,
         })
     }
+}
+
+/// What `init` sets up besides the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitRequest {
+    /// The project file (docs/cli.md, "The project file"): written, naming the store and data
+    /// root, unless it exists; `None` for none (the CLI passes the project file it found, else
+    /// `./cohortdb.yaml`; Python passes none).
+    pub project_file: Option<PathBuf>,
 }

@@ -30,6 +30,10 @@ pub struct InitReport {
     pub store: String,
     /// Its schema version.
     pub schema_version: u32,
+    /// The project file in use or written (`cohortdb.yaml`), if any.
+    pub project: Option<String>,
+    /// The folders and files `init` created (the store itself is `store`).
+    pub created: Vec<String>,
 }
 
 /// One catalog file of an import.

@@ -53,6 +53,9 @@ pub const DESCRIPTION_LEVELS: [&str; 3] = ["sentence", "paragraph", "article"];
 /// Selection flags of the legacy layout; a catalog carrying one is refused (D9).
 pub const LEGACY_FLAG_COLUMNS: [&str; 3] = ["active", "for_generation", "for_evaluation"];
 
+/// The folder of most catalog files, under the data root.
+pub const RAW_DIR: &str = "1_raw";
+
 impl CatalogKind {
     /// Every kind, in the order `import` processes them.
     pub const ALL: [CatalogKind; 7] = [
@@ -87,7 +90,7 @@ impl CatalogKind {
 
     /// The file's place in the data layout.
     pub fn layout_path(self, data_root: &Path) -> PathBuf {
-        let raw = data_root.join("1_raw");
+        let raw = data_root.join(RAW_DIR);
         match self {
             CatalogKind::Concepts => raw.join("concepts_metadata.csv"),
             CatalogKind::DraftTemplates => raw.join("draft_templates.csv"),

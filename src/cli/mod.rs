@@ -13,6 +13,7 @@ mod export;
 mod import;
 mod init;
 mod migrate;
+mod new;
 mod out;
 mod progress;
 mod query;
@@ -27,6 +28,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 /// An embedded SQLite catalog and cohort store for LLM experiment pipelines.
@@ -41,34 +43,55 @@ pub struct Cli {
 
 /// Options every command accepts, before or after the subcommand.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// The SQLite store file.
+    /// The SQLite store file [default: the project file's `db` (cohortdb.yaml, found in this
+    /// folder or above), else cohorts.db]
+    #[arg(long = "db", global = true, env = "COHORTDB_DB", value_name = "PATH")]
+    db_arg: Option<PathBuf>,
+    /// The data layout root (1_raw/, combo_mappings.csv, cohorts/, gens/) [default: the
+    /// project file's `data_root`, else data]
     #[arg(
-        long,
-        global = true,
-        env = "COHORTDB_DB",
-        default_value = "cohorts.db",
-        value_name = "PATH"
-    )]
-    pub db: PathBuf,
-    /// The data layout root (1_raw/, combo_mappings.csv, cohorts/, gens/).
-    #[arg(
-        long,
+        long = "data-root",
         global = true,
         env = "COHORTDB_DATA_ROOT",
-        default_value = "data",
         value_name = "DIR"
     )]
-    pub data_root: PathBuf,
+    data_root_arg: Option<PathBuf>,
     /// No progress bars and no warnings on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The store file in use: from --db, else the project file, else the default.
+    #[arg(skip)]
+    pub db: PathBuf,
+    /// The data root in use: from --data-root, else the project file, else the default.
+    #[arg(skip)]
+    pub data_root: PathBuf,
+    /// The project file the paths came from, if any.
+    #[arg(skip)]
+    pub project: Option<PathBuf>,
+}
+
+impl Global {
+    /// Fills `db`, `data_root` and `project` (docs/cli.md, "The project file").
+    fn locate(&mut self) -> anyhow::Result<()> {
+        let cwd = std::env::current_dir().context("the current folder")?;
+        let found =
+            cohortdb::app::project::locate(self.db_arg.clone(), self.data_root_arg.clone(), &cwd)?;
+        self.db = found.db;
+        self.data_root = found.data_root;
+        self.project = found.project;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create or migrate the store; prints its path and schema version.
     Init(render::FormatArgs),
+    /// Start a new cohort: write its spec folder (a starter spec over the imported catalogs,
+    /// or a copy of a stored cohort's spec with --from).
+    New(new::NewArgs),
     /// Import catalogs append-only: every file of the data layout, or one KIND FILE.
     Import(import::ImportArgs),
     /// Compile a spec into its design rows (CSV or JSONL), exactly as the reference does.
@@ -201,11 +224,15 @@ impl Session {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    if !matches!(cli.command, Command::Completions(_) | Command::Man) {
+        cli.global.locate()?;
+    }
     let session = Session::new(cli.global);
     let s = &session;
     match cli.command {
         Command::Init(format) => init::run(s, &format),
+        Command::New(args) => new::run(s, args),
         Command::Import(args) => import::run(s, args),
         Command::Compile(args) => compile::run(s, args),
         Command::Sql(args) => sql::run(s, args),

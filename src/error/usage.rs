@@ -211,6 +211,32 @@ pub enum UsageError {
         /// The data root.
         path: String,
     },
+    /// `new`: the cohort's spec folder exists already.
+    #[error("{path} exists already: `cohortdb new` writes a new spec folder only")]
+    SpecFolderExists {
+        /// The spec folder.
+        path: String,
+    },
+    /// `new`: the cohort id is stored already.
+    #[error("cohort {id:?} is stored already: `cohortdb new` starts a new cohort")]
+    CohortExists {
+        /// The id.
+        id: String,
+    },
+    /// `new` without `--from`: a catalog the starter spec needs is empty.
+    #[error("the imported catalogs have no ids for {axes}")]
+    NoCatalogIds {
+        /// The axes without an id.
+        axes: String,
+    },
+    /// The project file (`cohortdb.yaml`, docs/cli.md "The project file") cannot be used.
+    #[error("{path}: {problem}")]
+    BadProjectFile {
+        /// The project file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A folder named on the command line (`--dir`, `--gens-root`) does not exist.
     #[error("{flag} {path}: no such folder")]
     NoSuchFolder {
@@ -347,6 +373,22 @@ impl UsageError {
                 "the export folder and gens root default to folders of the data root; name them \
                  with --dir and --gens-root, or check only the store with --store-only"
             }
+            UsageError::SpecFolderExists { .. } => {
+                "edit that spec and `cohortdb build` it, or choose another cohort id"
+            }
+            UsageError::CohortExists { .. } => {
+                "choose another id; `cohortdb new NEW_ID --from STORED_ID` starts from a stored \
+                 cohort's spec"
+            }
+            UsageError::NoCatalogIds { .. } => {
+                "a starter spec takes the first id of each catalog: `cohortdb import` the data \
+                 layout's catalogs first, or start from a stored cohort with --from"
+            }
+            UsageError::BadProjectFile { .. } => {
+                "a project file holds `db:` and `data_root:`, paths relative to its folder \
+                 (docs/cli.md, \"The project file\"); fix it, or name both with --db and \
+                 --data-root"
+            }
             UsageError::NoSuchFolder { .. } => {
                 "a folder named on the command line must exist; a cohort that was never exported \
                  is checked with --store-only"
@@ -397,6 +439,8 @@ impl UsageError {
             | UsageError::UnknownOutputFormat { path, .. }
             | UsageError::BackupExists { path }
             | UsageError::NoDataRoot { path }
+            | UsageError::BadProjectFile { path, .. }
+            | UsageError::SpecFolderExists { path }
             | UsageError::NoSuchFolder { path, .. }
             | UsageError::DiffTooManyRows { path, .. }
             | UsageError::StorePathNotUtf8 { path }

@@ -18,6 +18,7 @@ queries! {
     BATCH_INSERT => "batch_insert.sql",
     BATCH_SELECT_LAST => "batch_select_last.sql",
     BATCH_SELECT_SOURCE => "batch_select_source.sql",
+    CATALOG_SELECT_FIRST_IDS => "catalog_select_first_ids.sql",
     BUILD_DESIGN_FIRST_BAD_REPLICATE => "build_design_first_bad_replicate.sql",
     BUILD_DESIGN_FIRST_MISSING => "build_design_first_missing.sql",
     BUILD_DESIGN_INSERT => "build_design_insert.sql",

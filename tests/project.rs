@@ -1,0 +1,222 @@
+//! The project file (`cohortdb.yaml`): `init` writes it, commands find the store and data root
+//! from any subfolder, flags win; `new` scaffolds a cohort's spec folder.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::schema::validate;
+use support::{Sandbox, copy_tree, fixtures};
+
+/// Runs cohortdb in `dir` without the sandbox's `COHORTDB_*` variables (so the project file
+/// decides), with `env` added.
+fn run_in(s: &Sandbox, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = s.std_cmd();
+    cmd.current_dir(dir)
+        .env_remove("COHORTDB_DB")
+        .env_remove("COHORTDB_DATA_ROOT")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn ok_in(s: &Sandbox, dir: &Path, args: &[&str]) -> String {
+    let out = run_in(s, dir, args, &[]);
+    assert!(
+        out.status.success(),
+        "{args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails_in(s: &Sandbox, dir: &Path, args: &[&str]) -> String {
+    let out = run_in(s, dir, args, &[]);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A fresh folder made a project by `init`, with the fixture catalogs copied in and imported.
+fn project() -> Sandbox {
+    let s = Sandbox::empty();
+    let top = s.path("");
+    let out = ok_in(&s, &top, &["init"]);
+    assert!(out.contains("created cohortdb.yaml"), "{out}");
+    copy_tree(&fixtures().join("data"), &s.path("data"));
+    ok_in(&s, &top, &["import", "-q"]);
+    s
+}
+
+#[test]
+fn init_writes_the_project_file_and_the_data_layout_once() {
+    let s = Sandbox::empty();
+    let top = s.path("");
+    let first = ok_in(&s, &top, &["init"]);
+    for line in [
+        "created data\n",
+        "created data/1_raw\n",
+        "created data/cohorts\n",
+        "created data/gens\n",
+        "created cohortdb.yaml\n",
+        "store: cohorts.db\n",
+        "project: cohortdb.yaml\n",
+    ] {
+        assert!(first.contains(line), "{line:?} in {first}");
+    }
+    let text = std::fs::read_to_string(s.path("cohortdb.yaml")).unwrap();
+    assert!(
+        text.contains("db: \"cohorts.db\"\ndata_root: \"data\"\n"),
+        "{text}"
+    );
+    // Again: nothing is created, the project file is found and kept.
+    let again = ok_in(&s, &top, &["init", "--format", "json"]);
+    let json = validate("init.schema.json", &again);
+    assert_eq!(json["created"], serde_json::json!([]));
+    assert_eq!(
+        json["project"],
+        s.path("cohortdb.yaml").display().to_string()
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path("cohortdb.yaml")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn every_command_finds_the_project_from_a_subfolder() {
+    let s = project();
+    let sub = s.path("data/cohorts");
+    let out = ok_in(&s, &sub, &["build", "alpha", "-q"]);
+    assert!(out.contains("cohort alpha: built"), "{out}");
+    ok_in(&s, &sub, &["export", "alpha", "-q"]);
+    assert!(s.path("data/cohorts/alpha/membership.csv").is_file());
+    assert!(ok_in(&s, &sub, &["verify", "alpha"]).contains("alpha"));
+    assert!(ok_in(&s, &sub, &["cohorts"]).contains("alpha"));
+    let deep = s.path("data/cohorts/alpha/spec");
+    let n = ok_in(
+        &s,
+        &deep,
+        &["query", "select count(*) from cohorts", "--format", "csv"],
+    );
+    assert!(n.ends_with("1\n"), "{n}");
+    let status = run_in(&s, &deep, &["status"], &[]);
+    assert_eq!(status.status.code(), Some(0), "{status:?}");
+    // No store was created below the project.
+    assert!(!sub.join("cohorts.db").exists() && !deep.join("cohorts.db").exists());
+}
+
+#[test]
+fn flags_and_variables_win_over_the_project_file_setting_by_setting() {
+    let s = project();
+    let sub = s.path("data");
+    let other = s.path("other.db");
+    let out = ok_in(&s, &sub, &["--db", other.to_str().unwrap(), "init"]);
+    assert!(
+        out.contains(&format!("store: {}", other.display())),
+        "{out}"
+    );
+    // The data root still comes from the project file: the other store has no catalogs.
+    let out = run_in(
+        &s,
+        &sub,
+        &["build", "alpha"],
+        &[("COHORTDB_DB", other.to_str().unwrap())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not in the imported catalogs"), "{err}");
+    assert!(!s.path("data/cohorts.db").exists());
+}
+
+#[test]
+fn a_broken_project_file_is_refused_by_name() {
+    let s = Sandbox::empty();
+    let top = s.path("");
+    std::fs::create_dir_all(s.path("a/b")).unwrap();
+    for (text, expected) in [
+        ("db: x.db\nstore: y\n", "unknown field `store`"),
+        ("db: ''\n", "db is empty"),
+        ("db: \"\x1b[31mred\"\nbad: [\n", "cohortdb.yaml"),
+    ] {
+        std::fs::write(s.path("cohortdb.yaml"), text).unwrap();
+        let err = fails_in(&s, &s.path("a/b"), &["cohorts"]);
+        assert!(
+            err.contains("cohortdb.yaml") && err.contains(expected),
+            "{err}"
+        );
+        assert!(!err.contains('\x1b'), "escaped: {err:?}");
+        assert!(err.contains("hint: a project file holds"), "{err}");
+    }
+    // A folder named cohortdb.yaml is not a project file either.
+    std::fs::remove_file(s.path("cohortdb.yaml")).unwrap();
+    std::fs::create_dir(s.path("cohortdb.yaml")).unwrap();
+    let err = fails_in(&s, &top, &["cohorts"]);
+    assert!(err.contains("cohortdb.yaml"), "{err}");
+    // `completions` and `man` need no project.
+    ok_in(&s, &top, &["completions", "bash"]);
+}
+
+#[test]
+fn new_writes_a_starter_spec_that_builds() {
+    let s = project();
+    let sub = s.path("data/cohorts");
+    let out = ok_in(&s, &sub, &["new", "fresh"]);
+    assert!(
+        out.contains("wrote ../../data/cohorts/fresh/spec/config.yaml"),
+        "{out}"
+    );
+    let built = ok_in(&s, &sub, &["build", "fresh"]);
+    assert!(built.contains("drafts        1"), "{built}");
+    let spec = std::fs::read_to_string(s.path("data/cohorts/fresh/spec/config.yaml")).unwrap();
+    assert!(spec.contains("axes:\n  combo_id: [\""), "{spec}");
+    // A second `new` of the same id, or of a stored id, writes nothing.
+    let err = fails_in(&s, &sub, &["new", "fresh"]);
+    assert!(err.contains("exists already"), "{err}");
+    std::fs::remove_dir_all(s.path("data/cohorts/fresh")).unwrap();
+    let err = fails_in(&s, &sub, &["new", "fresh"]);
+    assert!(err.contains("is stored already"), "{err}");
+    assert!(!s.path("data/cohorts/fresh").exists());
+    let err = fails_in(&s, &sub, &["new", "../x"]);
+    assert!(err.contains("../x"), "{err}");
+}
+
+#[test]
+fn new_from_a_stored_cohort_copies_its_spec_files() {
+    let s = project();
+    let top = s.path("");
+    ok_in(&s, &top, &["build", "alpha", "-q"]);
+    let json = validate(
+        "new.schema.json",
+        &ok_in(
+            &s,
+            &top,
+            &["new", "alpha2", "--from", "alpha", "--format", "json"],
+        ),
+    );
+    assert_eq!(json["from"], "alpha");
+    let a = std::fs::read(s.path("data/cohorts/alpha/spec/config.yaml")).unwrap();
+    let b = std::fs::read(s.path("data/cohorts/alpha2/spec/config.yaml")).unwrap();
+    assert_eq!(a, b);
+    let built = ok_in(&s, &top, &["build", "alpha2"]);
+    assert!(built.contains("cohort alpha2: built"), "{built}");
+    let err = fails_in(&s, &top, &["new", "beta2", "--from", "nope"]);
+    assert!(err.contains("nope"), "{err}");
+    assert!(!s.path("data/cohorts/beta2").exists());
+}
+
+#[test]
+fn new_without_catalogs_says_to_import_them() {
+    let s = Sandbox::empty();
+    let top = s.path("");
+    ok_in(&s, &top, &["init"]);
+    let err = fails_in(&s, &top, &["new", "first"]);
+    assert!(
+        err.contains("no ids for combo_id") && err.contains("cohortdb import"),
+        "{err}"
+    );
+    assert!(!s.path("data/cohorts/first").exists());
+}
