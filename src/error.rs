@@ -1123,6 +1123,7 @@ mod tests {
             printed(&Error::from(UsageError::NoSuchCohort {
                 id: "c9".into(),
                 lookup,
+                did_you_mean: None,
             }))
         };
         assert_eq!(
@@ -1145,6 +1146,7 @@ mod tests {
         let err = Error::from(UsageError::NoSuchCohort {
             id: "c9".into(),
             lookup: CohortLookup::Show,
+            did_you_mean: None,
         });
         assert_eq!(err.kind_name(), "usage");
         assert_eq!(err.value().as_deref(), Some("c9"));

@@ -401,3 +401,24 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
     s.fails(&["completions", "tcsh"]);
     assert!(!s.db().exists());
 }
+
+#[test]
+fn an_unknown_cohort_id_suggests_the_nearest_stored_one() {
+    let s = Sandbox::baseline();
+    for args in [
+        &["show", "alpah"][..],
+        &["export", "alph"],
+        &["verify", "Alpha"],
+        &["diff", "alpah", "alpha"],
+        &["show", "alpah", "--spec"],
+    ] {
+        let err = s.fails(args);
+        assert!(
+            err.contains("hint: did you mean \"alpha\"?"),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing near: no suggestion.
+    let err = s.fails(&["show", "zzzzzz"]);
+    assert!(!err.contains("did you mean"), "{err}");
+}

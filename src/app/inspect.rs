@@ -232,6 +232,7 @@ impl Workspace {
             UsageError::NoSuchCohort {
                 id: id.to_string(),
                 lookup: CohortLookup::Stored,
+                did_you_mean: crate::record::nearest_id(store.conn(), id.as_str()),
             }
         })?;
         ctx.cancel.watch(store.conn());
@@ -249,6 +250,7 @@ impl Workspace {
             return Err(UsageError::NoSuchCohort {
                 id: id.to_string(),
                 lookup: CohortLookup::Stored,
+                did_you_mean: crate::record::nearest_id(store.conn(), id.as_str()),
             }
             .into());
         }

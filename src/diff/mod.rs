@@ -160,6 +160,7 @@ fn load_side(
                 UsageError::NoSuchCohort {
                     id: id.as_str().to_string(),
                     lookup: CohortLookup::Diff,
+                    did_you_mean: crate::record::nearest_id(conn, id.as_str()),
                 }
             })?;
             loaded_record(conn, &record, &format!("the stored spec of {id}"))

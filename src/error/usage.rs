@@ -204,6 +204,8 @@ pub enum UsageError {
         id: String,
         /// The command that looked it up (it picks the hint).
         lookup: CohortLookup,
+        /// The stored id nearest to `id` (a likely typo), if one is near.
+        did_you_mean: Option<String>,
     },
     /// `verify` without --dir or --gens-root, under a --data-root that is not a folder.
     #[error("--data-root {path}: no such folder")]
@@ -346,6 +348,19 @@ impl UsageError {
 
     /// What to do about it.
     pub fn hints(&self) -> Vec<String> {
+        if let UsageError::NoSuchCohort {
+            did_you_mean: Some(near),
+            ..
+        } = self
+        {
+            let mut hints = vec![format!("did you mean {near:?}?")];
+            hints.extend(self.kind_hints());
+            return hints;
+        }
+        self.kind_hints()
+    }
+
+    fn kind_hints(&self) -> Vec<String> {
         let hint = match self {
             UsageError::CatalogCsvShortcut { .. } => {
                 "shortcuts are @llm_models_csv, @concepts_csv, @combo_mappings_csv, \

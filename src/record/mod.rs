@@ -112,6 +112,20 @@ fn stage_counts(r: &rusqlite::Row<'_>) -> rusqlite::Result<[u64; 3]> {
     Ok([count("drafts")?, count("essays")?, count("evaluations")?])
 }
 
+/// The stored cohort id nearest to `id` (Damerau-Levenshtein distance of at most a third of
+/// its length, at least 1), for the "did you mean" of an unknown id; the first in id order on a
+/// tie. `None` when none is near or the ids cannot be read.
+pub fn nearest_id(conn: &Connection, id: &str) -> Option<String> {
+    let limit = (id.chars().count() / 3).max(1);
+    list(conn)
+        .ok()?
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(id, &c.cohort_id), c.cohort_id))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, near)| near)
+}
+
 /// Every stored cohort, by id.
 pub fn list(conn: &Connection) -> Result<Vec<Summary>> {
     let mut stmt = conn.prepare(queries::RECORD_LIST).db("record_list")?;

@@ -50,6 +50,7 @@ impl Stored {
         let record = load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
             id: id.as_str().to_string(),
             lookup: CohortLookup::Stored,
+            did_you_mean: super::nearest_id(conn, id.as_str()),
         })?;
         let bundle = load_bundle(conn, &record)?;
         let modes = load_modes(conn, record.cohort_no)?;

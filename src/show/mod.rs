@@ -134,6 +134,7 @@ pub fn show(conn: &Connection, id: &CohortId) -> Result<ShowReport> {
         crate::record::load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
             id: id.as_str().to_string(),
             lookup: CohortLookup::Show,
+            did_you_mean: crate::record::nearest_id(conn, id.as_str()),
         })?;
     let bundle = load_bundle(conn, &record)?;
     let mut spec_files: Vec<String> = vec![bundle.config.clone()];
@@ -317,6 +318,7 @@ pub fn stored_bundle(conn: &Connection, id: &CohortId) -> Result<Bundle> {
         crate::record::load(conn, id.as_str())?.ok_or_else(|| UsageError::NoSuchCohort {
             id: id.as_str().to_string(),
             lookup: CohortLookup::Bundle,
+            did_you_mean: crate::record::nearest_id(conn, id.as_str()),
         })?;
     load_bundle(conn, &record)
 }
