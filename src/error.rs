@@ -18,6 +18,7 @@ mod results;
 mod spec;
 mod spec_hints;
 mod store;
+mod team;
 mod usage;
 
 pub use build::{
@@ -30,6 +31,9 @@ pub use migrate::{MigrateError, RenamedId};
 pub use results::ResultsError;
 pub use spec::{SpecError, SpecErrorKind};
 pub use store::{MigrationFailure, StoreProblem};
+#[cfg(feature = "postgres")]
+pub use team::pg_text;
+pub use team::{TeamError, TeamErrorKind, UrlProblem};
 pub use usage::{CohortLookup, ReadOnlyError, UsageError};
 
 /// Where in the user's input something is: a file, optionally a line and column, optionally a
@@ -214,6 +218,16 @@ pub enum Error {
     /// `import gens`, `scores` or `results verify` refused; nothing was recorded or written.
     #[error(transparent)]
     Results(Box<ResultsError>),
+    /// A team store (PostgreSQL), its mirror, or a copy between stores failed; nothing was
+    /// written (docs/postgres.md).
+    #[error(transparent)]
+    Team(Box<TeamError>),
+}
+
+impl From<TeamError> for Error {
+    fn from(e: TeamError) -> Self {
+        Error::Team(Box::new(e))
+    }
 }
 
 impl From<ResultsError> for Error {
@@ -312,6 +326,7 @@ impl Error {
             Error::Export(_) => "export_refused",
             Error::Interrupted => "interrupted",
             Error::Results(_) => "results_refused",
+            Error::Team(_) => "team",
         }
     }
 

@@ -38,6 +38,7 @@ pub mod show;
 pub mod spec;
 pub mod status;
 pub mod store;
+pub mod team;
 pub mod textfmt;
 pub mod verify;
 

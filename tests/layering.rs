@@ -39,7 +39,7 @@ const LAYERS: &[(Within, &[&str])] = &[
     (Within::Ordered, &["results"]),
     (Within::Siblings, &["export", "verify", "status", "show"]),
     (Within::Ordered, &["diff"]),
-    (Within::Ordered, &["migrate"]),
+    (Within::Ordered, &["migrate", "team"]),
     (Within::Ordered, &["app"]),
 ];
 

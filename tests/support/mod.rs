@@ -9,6 +9,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+#[cfg(feature = "postgres")]
+pub mod pg;
 pub mod schema;
 
 /// A sandbox: `<tmp>/data` (a copy of tests/fixtures/data unless empty) and `<tmp>/store.db`.

@@ -1,0 +1,8 @@
+-- The catalog_replication rows of the given import batches, in the column order of
+-- src/team/tables.rs (what a sync copies into the mirror).   $1 batch_ids (bigint[]).
+-- Caller: team::mirror.
+select
+    stage, replicates, extra, batch_id, line
+from catalog_replication
+where batch_id = any($1)
+order by batch_id, line

@@ -1,0 +1,9 @@
+-- The catalog_templates rows of the given import batches, in the column order of
+-- src/team/tables.rs (what a sync copies into the mirror).   $1 batch_ids (bigint[]).
+-- Caller: team::mirror.
+select
+    stage, template_id, template_name, description, parser, generator, extra, body, batch_id,
+    line
+from catalog_templates
+where batch_id = any($1)
+order by batch_id, line

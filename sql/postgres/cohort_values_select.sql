@@ -1,0 +1,8 @@
+-- The cohort_values rows of the given cohort records, in the column order of
+-- src/team/tables.rs (what a sync copies into the mirror).   $1 cohort_nos (bigint[]).
+-- Caller: team::mirror.
+select
+    cohort_no, role, vid, text
+from cohort_values
+where cohort_no = any($1)
+order by cohort_no, role, vid

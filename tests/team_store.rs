@@ -1,0 +1,272 @@
+//! The team store's server side (docs/postgres.md): connecting, the schema and its checks,
+//! append-only enforced by the server. Each test makes its own database (`support::pg`); with
+//! no server reachable they are skipped with one line, unless `CI=true`.
+
+#![cfg(feature = "postgres")]
+
+mod support;
+
+use cohortdb::error::TeamErrorKind;
+use cohortdb::team::{PgUrl, TeamStore};
+use support::pg::PgDb;
+
+fn url(db: &PgDb) -> PgUrl {
+    PgUrl::parse(&db.url).expect("the test URL parses")
+}
+
+fn team_kind(err: &cohortdb::Error) -> &TeamErrorKind {
+    match err {
+        cohortdb::Error::Team(e) => &e.kind,
+        other => panic!("not a team-store error: {other}"),
+    }
+}
+
+/// Every table a cohortdb store holds rows in.
+const TABLES: &[&str] = &[
+    "store_meta",
+    "import_batches",
+    "catalog_concepts",
+    "catalog_templates",
+    "catalog_llm_models",
+    "catalog_combo_mappings",
+    "catalog_replication",
+    "cohort_records",
+    "cohort_spec_files",
+    "cohort_template_modes",
+    "cohort_values",
+    "cohort_members",
+    "gen_ids",
+    "cohort_reuse",
+];
+
+#[test]
+fn a_new_database_gets_the_schema_once_with_a_store_uuid() {
+    let Some(db) = PgDb::create("schema") else {
+        return;
+    };
+    let first = TeamStore::open(&url(&db)).expect("a new store");
+    assert_eq!(first.schema_version(), cohortdb::store::latest_version());
+    assert_eq!(first.uuid().len(), 36, "{}", first.uuid());
+    let again = TeamStore::open(&url(&db)).expect("the same store");
+    assert_eq!(again.uuid(), first.uuid());
+    let reader = TeamStore::open_existing(&url(&db)).expect("a reader");
+    assert_eq!(reader.uuid(), first.uuid());
+    let (ok, versions) = db.psql("select string_agg(version::text || ' ' || name, ',' order by version) from refinery_schema_history");
+    assert!(ok, "{versions}");
+    assert_eq!(
+        versions.trim(),
+        "1 create_catalogs,2 create_cohort_records,3 complete_records_reject_inserts,4 cohort_reuse"
+    );
+    let (ok, views) = db.psql(
+        "select string_agg(table_name, ',' order by table_name) from information_schema.views where table_schema = current_schema()",
+    );
+    assert!(ok, "{views}");
+    assert_eq!(
+        views.trim(),
+        "cohorts,combo_mappings,concept_descriptions,concepts,llm_models,membership,replication_config,templates"
+    );
+}
+
+#[test]
+fn writers_opening_a_new_database_at_once_migrate_it_once() {
+    let Some(db) = PgDb::create("race") else {
+        return;
+    };
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let u = url(&db);
+            std::thread::spawn(move || TeamStore::open(&u).map(|s| s.uuid().to_string()))
+        })
+        .collect();
+    let uuids: Vec<String> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic").expect("each writer opens"))
+        .collect();
+    assert!(uuids.windows(2).all(|w| w[0] == w[1]), "{uuids:?}");
+}
+
+#[test]
+fn a_foreign_database_is_refused_unchanged() {
+    let Some(db) = PgDb::create("foreign") else {
+        return;
+    };
+    assert!(
+        db.psql("create table notes (x int); insert into notes values (1)")
+            .0
+    );
+    for writer in [true, false] {
+        let err = if writer {
+            TeamStore::open(&url(&db)).unwrap_err()
+        } else {
+            TeamStore::open_existing(&url(&db)).unwrap_err()
+        };
+        assert!(matches!(team_kind(&err), TeamErrorKind::Foreign), "{err}");
+        assert!(err.to_string().contains("not a cohortdb store"), "{err}");
+    }
+    let (_, tables) = db.psql(
+        "select string_agg(tablename, ',') from pg_tables where schemaname = current_schema()",
+    );
+    assert_eq!(tables.trim(), "notes", "nothing was created");
+}
+
+#[test]
+fn readers_never_create_or_migrate_and_newer_schemas_are_refused() {
+    let Some(db) = PgDb::create("versions") else {
+        return;
+    };
+    let err = TeamStore::open_existing(&url(&db)).unwrap_err();
+    assert!(matches!(team_kind(&err), TeamErrorKind::Empty), "{err}");
+    let (_, tables) = db.psql("select count(*) from pg_tables where schemaname = current_schema()");
+    assert_eq!(tables.trim(), "0", "a reader created nothing");
+
+    cohortdb::team::schema::create_at_version(&url(&db), 2).expect("an older schema");
+    let err = TeamStore::open_existing(&url(&db)).unwrap_err();
+    assert!(
+        matches!(
+            team_kind(&err),
+            TeamErrorKind::Outdated {
+                recorded: 2,
+                latest: 4
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cohortdb init"), "{err}");
+    let (_, version) = db.psql("select max(version) from refinery_schema_history");
+    assert_eq!(version.trim(), "2", "the reader did not migrate");
+    let writer = TeamStore::open(&url(&db)).expect("a writer migrates");
+    assert_eq!(writer.schema_version(), 4);
+    drop(writer);
+
+    assert!(
+        db.psql(
+            "insert into refinery_schema_history values (5, 'future', '2030-01-01T00:00:00Z', '1')"
+        )
+        .0
+    );
+    for result in [
+        TeamStore::open(&url(&db)),
+        TeamStore::open_existing(&url(&db)),
+    ] {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(
+                team_kind(&err),
+                TeamErrorKind::Newer {
+                    version: 5,
+                    latest: 4
+                }
+            ),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_server_refuses_update_delete_and_truncate_on_every_table() {
+    let Some(db) = PgDb::create("append") else {
+        return;
+    };
+    drop(TeamStore::open(&url(&db)).expect("a store"));
+    // One row in every table, written as a build writes them (the record row last).
+    let setup = "
+        insert into import_batches values (1, 'llm_models', '/x.csv', 'h', '[]', 't', 1);
+        insert into catalog_concepts values ('c', 'n', null, null, null, null, 1, 2);
+        insert into catalog_templates values ('draft', 't', 'n', 'd', 'p', 'g', null, null, 1, 2);
+        insert into catalog_llm_models values ('m', 'm', 'p', 'd', 's', null, 1, 2);
+        insert into catalog_combo_mappings values ('k', 'c', 'v', 'l', '1', 't', null, 1, 2);
+        insert into catalog_replication values ('draft', '1', null, 1, 2);
+        insert into cohort_spec_files values (1, 'config.yaml', 'x', 'h');
+        insert into cohort_template_modes values (1, 'draft', 't', 'llm');
+        insert into cohort_values values (1, 0, 0, 'k');
+        insert into cohort_members values (1, 0, 0, 'd_x', null, 0, 0, 0, 1);
+        insert into gen_ids values ('d_x', 'x', 0, 1, 0);
+        insert into cohort_reuse values (2, 1, 1);
+        insert into cohort_records values (1, 'c1', 's', 'h', 'h', 'h', 'h', 'h', null, 1, 'c', '{}', 1, 0, 0, 't');
+    ";
+    let (ok, out) = db.psql(setup);
+    assert!(ok, "{out}");
+    for table in TABLES {
+        for (statement, verb) in [
+            (
+                format!("update {table} set {} = {0}", first_column(&db, table)),
+                "updated",
+            ),
+            (format!("delete from {table}"), "deleted"),
+            (format!("truncate {table} cascade"), "truncated"),
+        ] {
+            let (ok, out) = db.psql(&statement);
+            assert!(!ok, "{statement} succeeded");
+            assert!(
+                out.contains(&format!("{table} is append-only: rows cannot be {verb}")),
+                "{statement}: {out}"
+            );
+        }
+    }
+    // A complete record takes no new rows (V3).
+    for statement in [
+        "insert into cohort_members values (1, 1, 0, 'd_y', null, 0, 0, 0, 2)",
+        "insert into cohort_values values (1, 0, 1, 'k2')",
+        "insert into cohort_template_modes values (1, 'essay', 't', 'llm')",
+        "insert into cohort_spec_files values (1, 'other.csv', 'x', 'h')",
+        "insert into gen_ids values ('d_y', 'x', 0, 1, 1)",
+    ] {
+        let (ok, out) = db.psql(statement);
+        assert!(!ok, "{statement} succeeded");
+        assert!(
+            out.contains("the cohort's record is complete"),
+            "{statement}: {out}"
+        );
+    }
+    let (ok, out) = db.psql("insert into cohort_reuse values (1, 0, 3)");
+    assert!(!ok && out.contains("record is complete"), "{out}");
+}
+
+fn first_column(db: &PgDb, table: &str) -> String {
+    let (ok, out) = db.psql(&format!(
+        "select column_name from information_schema.columns where table_name = '{table}' and ordinal_position = 1"
+    ));
+    assert!(ok, "{out}");
+    out.trim().to_string()
+}
+
+#[test]
+fn connection_errors_name_the_store_without_its_password() {
+    let url = PgUrl::parse(
+        "postgres://someone:hunter2@127.0.0.1:1/nowhere?sslmode=disable&connect_timeout=2",
+    )
+    .expect("parses");
+    let err = TeamStore::open(&url).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        err.to_string().starts_with(
+            "team store postgres://someone:***@127.0.0.1:1/nowhere?sslmode=disable: cannot connect"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn tls_is_negotiated_as_sslmode_says() {
+    let Some(db) = PgDb::create("tls") else {
+        return;
+    };
+    // The test server may or may not offer TLS: `prefer` works either way, `disable` always.
+    for mode in ["disable", "prefer"] {
+        let text = db
+            .url
+            .replace("sslmode=disable", &format!("sslmode={mode}"));
+        let u = PgUrl::parse(&text).expect("parses");
+        TeamStore::open(&u).unwrap_or_else(|e| panic!("{mode}: {e}"));
+    }
+    let (_, ssl) = db.psql("show ssl");
+    let text = db.url.replace("sslmode=disable", "sslmode=require");
+    let result = TeamStore::open(&PgUrl::parse(&text).expect("parses"));
+    if ssl.trim() == "on" {
+        result.expect("require works against a TLS server");
+    } else {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("cannot connect"), "{err}");
+    }
+}
