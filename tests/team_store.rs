@@ -270,3 +270,191 @@ fn tls_is_negotiated_as_sslmode_says() {
         assert!(err.to_string().contains("cannot connect"), "{err}");
     }
 }
+
+// ---- the mirror, sync and publishing (library level) ----
+
+use cohortdb::catalog::import::NoProgress;
+use cohortdb::cohort::BuildStatus;
+use cohortdb::ids::CohortId;
+use cohortdb::team::publish::Team;
+
+/// A team store client with its own mirror under `dir`.
+fn team(db: &PgDb, dir: &std::path::Path, name: &str) -> Team {
+    let store = TeamStore::open(&url(db)).expect("the store opens");
+    Team::with_mirror(store, &dir.join(format!("{name}.db"))).expect("the mirror syncs")
+}
+
+fn alpha(data: &std::path::Path) -> (cohortdb::spec::Spec, cohortdb::spec::Plan) {
+    let spec =
+        cohortdb::spec::load_path(&data.join("cohorts/alpha/spec/config.yaml")).expect("spec");
+    let plan = cohortdb::spec::resolve(&spec).expect("plan");
+    (spec, plan)
+}
+
+fn store_verify(store: &cohortdb::Store, id: &str) -> cohortdb::verify::VerifyReport {
+    let options = cohortdb::verify::VerifyOptions {
+        dir: "unused".into(),
+        gens_root: "unused".into(),
+        store_only: true,
+        dir_named: false,
+        gens_root_named: false,
+    };
+    cohortdb::verify::verify(store.conn(), &CohortId::parse(id).unwrap(), &options)
+        .expect("verify runs")
+}
+
+#[test]
+fn a_build_published_to_the_server_reaches_every_mirror_re_hashed_and_identical_to_sqlite() {
+    let Some(db) = PgDb::create("publish") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::fixtures().join("data");
+    let mut a = team(&db, dir.path(), "a");
+    let imported = a.import_all(&data, &NoProgress).expect("imports");
+    assert!(imported.added() > 0);
+    let again = a.import_all(&data, &NoProgress).expect("re-imports");
+    assert_eq!(again.added(), 0, "a repeated import adds nothing");
+    let (spec, plan) = alpha(&data);
+    let id = CohortId::parse("alpha").unwrap();
+    let built = a.build(&id, &spec, &plan, None).expect("builds");
+    assert_eq!(built.status, BuildStatus::Created);
+    let same = a.build(&id, &spec, &plan, None).expect("rebuilds");
+    assert!(
+        matches!(same.status, BuildStatus::Unchanged { .. }),
+        "{same:?}"
+    );
+
+    // The same inputs built into a plain SQLite store give the same bytes.
+    let mut local = cohortdb::Store::open(dir.path().join("plain.db")).unwrap();
+    cohortdb::catalog::import_all(&mut local, &data, &NoProgress).unwrap();
+    let plain = cohortdb::cohort::build(&mut local, &id, &spec, &plan, None).unwrap();
+    assert_eq!(plain.content_hash, built.content_hash);
+    assert_eq!(plain.counts, built.counts);
+
+    // Another client's mirror gets everything by sync, re-hashed; verify holds there.
+    let b = team(&db, dir.path(), "b");
+    let report = store_verify(b.mirror(), "alpha");
+    assert!(report.matches(), "{report:?}");
+    let membership = |s: &cohortdb::Store| -> Vec<(String, String)> {
+        let mut stmt = s
+            .conn()
+            .prepare(
+                "select stage, gen_id from membership where cohort_id = 'alpha' order by ordinal",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(membership(b.mirror()), membership(&local));
+    assert_eq!(membership(a.mirror()), membership(&local));
+    // The server's membership view gives the same rows.
+    let mut client = db.client();
+    let rows = client
+        .query(
+            "select stage, gen_id from membership where cohort_id = 'alpha' order by ordinal",
+            &[],
+        )
+        .unwrap();
+    let server: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(server, membership(&local));
+}
+
+#[test]
+fn syncing_twice_is_a_no_op_and_concurrent_syncs_add_everything_once() {
+    let Some(db) = PgDb::create("sync") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::fixtures().join("data");
+    let mut a = team(&db, dir.path(), "a");
+    a.import_all(&data, &NoProgress).unwrap();
+    let (spec, plan) = alpha(&data);
+    a.build(&CohortId::parse("alpha").unwrap(), &spec, &plan, None)
+        .unwrap();
+    let shared = dir.path().join("shared.db");
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let u = url(&db);
+            let path = shared.clone();
+            std::thread::spawn(move || {
+                let store = TeamStore::open(&u).expect("opens");
+                Team::with_mirror(store, &path).map(|_| ())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("no panic").expect("each sync succeeds");
+    }
+    let mut b = team(&db, dir.path(), "shared");
+    let before = std::fs::read(&shared).unwrap();
+    let report = b.sync().expect("syncs");
+    assert_eq!(report, Default::default(), "nothing left to bring");
+    assert!(store_verify(b.mirror(), "alpha").matches());
+    drop(b);
+    assert_eq!(
+        std::fs::read(&shared).unwrap(),
+        before,
+        "a no-op sync writes nothing"
+    );
+}
+
+#[test]
+fn a_row_changed_on_the_server_behind_cohortdb_s_back_is_refused_on_arrival() {
+    let Some(db) = PgDb::create("tamper") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::fixtures().join("data");
+    let mut a = team(&db, dir.path(), "a");
+    a.import_all(&data, &NoProgress).unwrap();
+    let (spec, plan) = alpha(&data);
+    a.build(&CohortId::parse("alpha").unwrap(), &spec, &plan, None)
+        .unwrap();
+    // A superuser turns the triggers off and changes one member's gen_id.
+    let (ok, out) = db.psql(
+        "begin; set local session_replication_role = replica; \
+         update cohort_members set replicate = 7 where ordinal = 0; commit;",
+    );
+    assert!(ok, "{out}");
+    let store = TeamStore::open(&url(&db)).unwrap();
+    let fresh = dir.path().join("fresh.db");
+    let err = Team::with_mirror(store, &fresh).unwrap_err();
+    assert!(
+        matches!(team_kind(&err), TeamErrorKind::Tampered { cohort, .. } if cohort == "alpha"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("do not re-hash"), "{err}");
+    let conn = rusqlite::Connection::open(&fresh).unwrap();
+    let records: i64 = conn
+        .query_row("select count(*) from cohort_records", [], |r| r.get(0))
+        .unwrap();
+    let batches: i64 = conn
+        .query_row("select count(*) from import_batches", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (records, batches),
+        (0, 0),
+        "nothing of the refused sync stayed"
+    );
+}
+
+#[test]
+fn a_mirror_of_another_store_is_refused() {
+    let Some(one) = PgDb::create("mix1") else {
+        return;
+    };
+    let Some(two) = PgDb::create("mix2") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    Team::with_mirror(TeamStore::open(&url(&one)).unwrap(), &path).expect("a mirror of one");
+    let err = Team::with_mirror(TeamStore::open(&url(&two)).unwrap(), &path).unwrap_err();
+    assert!(
+        matches!(team_kind(&err), TeamErrorKind::MirrorOfAnotherStore { .. }),
+        "{err}"
+    );
+}

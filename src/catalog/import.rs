@@ -113,11 +113,15 @@ pub fn import_all_with(
     progress: &dyn Progress,
     flags: LegacyFlags,
 ) -> Result<ImportReport> {
-    let files: Vec<(CatalogKind, PathBuf)> = CatalogKind::ALL
+    import_files(store, &layout_files(data_root), progress, flags)
+}
+
+/// Every catalog file of the data layout under `data_root`, by kind (each is optional).
+pub fn layout_files(data_root: &Path) -> Vec<(CatalogKind, PathBuf)> {
+    CatalogKind::ALL
         .iter()
         .map(|&k| (k, k.layout_path(data_root)))
-        .collect();
-    import_files(store, &files, progress, flags)
+        .collect()
 }
 
 /// Imports one file as catalog `kind` (CLI `import KIND FILE`). Bodies and descriptions are
@@ -128,18 +132,24 @@ pub fn import_file(
     path: &Path,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
-    if !path.exists() {
-        return Err(UsageError::NoCatalogFile {
-            path: path.display().to_string(),
-        }
-        .into());
-    }
+    check_file_named(path)?;
     import_files(
         store,
         &[(kind, path.to_path_buf())],
         progress,
         LegacyFlags::Refuse,
     )
+}
+
+/// A file named on the command line (`import KIND FILE`) must exist.
+pub fn check_file_named(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Err(UsageError::NoCatalogFile {
+            path: path.display().to_string(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 fn import_files(
@@ -149,23 +159,36 @@ fn import_files(
     flags: LegacyFlags,
 ) -> Result<ImportReport> {
     let tx = store.write_transaction()?;
-    let mut next_batch: i64 = tx
+    let report = import_into(&tx, files, progress, flags)?;
+    if report.added() > 0 {
+        tx.commit().db("commit import")?;
+    }
+    // Nothing added: dropping the transaction rolls back, and the store stays byte-identical.
+    Ok(report)
+}
+
+/// Imports `files` inside the caller's write transaction `conn`, which the caller commits (or
+/// drops: nothing stays). The batches go after the store's newest. A team store stages an
+/// import in its mirror this way and publishes it before committing (docs/postgres.md).
+pub fn import_into(
+    conn: &Connection,
+    files: &[(CatalogKind, PathBuf)],
+    progress: &dyn Progress,
+    flags: LegacyFlags,
+) -> Result<ImportReport> {
+    let mut next_batch: i64 = conn
         .query_row(queries::BATCH_SELECT_LAST, [], |r| r.get(0))
         .db("batch_select_last")?;
     next_batch += 1;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let mut report = ImportReport::default();
     for (kind, path) in files {
-        let file_report = import_one(&tx, *kind, path, next_batch, &now, progress, flags)?;
+        let file_report = import_one(conn, *kind, path, next_batch, &now, progress, flags)?;
         if file_report.batch_id.is_some() {
             next_batch += 1;
         }
         report.files.push(file_report);
     }
-    if report.added() > 0 {
-        tx.commit().db("commit import")?;
-    }
-    // Nothing added: dropping the transaction rolls back, and the store stays byte-identical.
     Ok(report)
 }
 

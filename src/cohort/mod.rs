@@ -122,6 +122,75 @@ pub struct BuildReport {
     pub content_hash: String,
 }
 
+/// What [`prepare`] found: the cohort is stored already with the same content (nothing to
+/// write), or a new record is computed and ready to be written.
+#[derive(Debug)]
+pub enum Prepared {
+    /// A record with the same content hash exists.
+    Unchanged(BuildReport),
+    /// A new record: its members, manifest and hashes in the connection's scratch tables
+    /// (`temp.m`, `temp.role_text`) and `computed`, numbered `computed.cohort_no` (the next
+    /// number of the store `conn` reads), with its registry entries and reuse counts.
+    New(Box<Computed>),
+}
+
+/// The first half of a build: computes cohort `id` on `conn` against its catalogs and registry
+/// (in whatever transaction the caller holds) and decides between "unchanged", the D14
+/// refusal, and a new record. Writes nothing outside the connection's temp schema, so it runs
+/// in a read transaction; the second half writes the record to a destination — the same SQLite
+/// store ([`build`]) or a team store (`team::publish`, docs/postgres.md).
+pub fn prepare(
+    conn: &Connection,
+    id: &CohortId,
+    spec: &Spec,
+    plan: &Plan,
+    seed: Option<&Seed>,
+) -> Result<Prepared> {
+    let last_batch = record::last_batch(conn)?;
+    let existing = record::load(conn, id.as_str())?;
+    // The registry as it was before this cohort: an existing record's own number, else the next.
+    let cohort_no = match &existing {
+        Some(record) => record.cohort_no,
+        None => record::next_cohort_no(conn)?,
+    };
+    let options = BuildOptions {
+        seed: seed.cloned(),
+        last_batch,
+        cohort_no,
+        collect_registry: true,
+        force_columns: false,
+    };
+    let mut computed = compute(conn, id.as_str(), spec, plan, &options)?;
+    let content_hash = computed.hashes.content.to_hex();
+    if let Some(existing) = existing {
+        if existing.content_hash == content_hash {
+            let stored = record::load_bundle(conn, &existing)?;
+            let formatting_only = stored.files != spec.bundle.files;
+            return Ok(Prepared::Unchanged(BuildReport {
+                cohort_id: id.to_string(),
+                status: BuildStatus::Unchanged { formatting_only },
+                counts: computed.counts,
+                content_hash,
+            }));
+        }
+        return Err(changed(conn, &existing, &computed)?);
+    }
+    computed.reuse = checks::check_registry_agreement(conn, id, cohort_no)?;
+    Ok(Prepared::New(Box::new(computed)))
+}
+
+impl Computed {
+    /// The report of the build that stored this record.
+    pub fn created(&self, id: &CohortId) -> BuildReport {
+        BuildReport {
+            cohort_id: id.to_string(),
+            status: BuildStatus::Created,
+            counts: self.counts,
+            content_hash: self.hashes.content.to_hex(),
+        }
+    }
+}
+
 /// Builds cohort `id` from `spec` and its resolved `plan` (the effective `seed` is `--seed`,
 /// else `output.seed`, D8: [`Spec::effective_seed`]). One transaction: either the whole record
 /// is written, or nothing.
@@ -146,46 +215,15 @@ pub fn build_checked(
     before_commit: &dyn Fn() -> Result<()>,
 ) -> Result<BuildReport> {
     let tx = store.write_transaction()?;
-    let last_batch = record::last_batch(&tx)?;
-    let existing = record::load(&tx, id.as_str())?;
-    // The registry as it was before this cohort: an existing record's own number, else the next.
-    let cohort_no = match &existing {
-        Some(record) => record.cohort_no,
-        None => record::next_cohort_no(&tx)?,
+    let computed = match prepare(&tx, id, spec, plan, seed)? {
+        Prepared::Unchanged(report) => return Ok(report),
+        Prepared::New(computed) => computed,
     };
-    let options = BuildOptions {
-        seed: seed.cloned(),
-        last_batch,
-        cohort_no,
-        collect_registry: true,
-        force_columns: false,
-    };
-    let mut computed = compute(&tx, id.as_str(), spec, plan, &options)?;
-    let content_hash = computed.hashes.content.to_hex();
-    if let Some(existing) = existing {
-        if existing.content_hash == content_hash {
-            let stored = record::load_bundle(&tx, &existing)?;
-            let formatting_only = stored.files != spec.bundle.files;
-            return Ok(BuildReport {
-                cohort_id: id.to_string(),
-                status: BuildStatus::Unchanged { formatting_only },
-                counts: computed.counts,
-                content_hash,
-            });
-        }
-        return Err(changed(&tx, &existing, &computed)?);
-    }
-    computed.reuse = checks::check_registry_agreement(&tx, id, cohort_no)?;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     record::write(&tx, id.as_str(), &computed, &spec.bundle, &now)?;
     before_commit()?;
     tx.commit().db("commit build")?;
-    Ok(BuildReport {
-        cohort_id: id.to_string(),
-        status: BuildStatus::Created,
-        counts: computed.counts,
-        content_hash,
-    })
+    Ok(computed.created(id))
 }
 
 /// D14: a different result under an existing id is refused, saying what changed.

@@ -1,1 +1,444 @@
-//! (in progress)
+//! Writing to a team store (docs/postgres.md, "Writes"): a change is staged in the mirror and
+//! published to PostgreSQL in **one transaction under the store's one advisory lock**
+//! (`pg_advisory_xact_lock`, taken once, first: no deadlock; a client killed mid-write leaves
+//! nothing, the transaction rolls back), with optimistic validation against what the mirror
+//! had synced:
+//!
+//! - [`Team::stage`] (imports, pushes): the change runs on the mirror inside a mirror write
+//!   transaction; under the lock, if the server moved since the mirror's sync, both roll back
+//!   and it re-syncs and re-runs; else the new batches and records are copied to the server
+//!   (binary COPY), the server commits, then the mirror.
+//! - [`Team::build`]: the cohort is computed on the mirror in a *read* transaction
+//!   (`cohort::prepare`; builds on one machine do not queue behind each other's computation).
+//!   Under the lock the cohort id must still be new, and no registry entry for one of the gen_ids
+//!   this build would register may have appeared since the sync — else it re-syncs and
+//!   recomputes, which gives the collision index, the reuse or the D2 refusal a build after the
+//!   other would have given. Then the server assigns the record number and the rows are copied,
+//!   the record row last. Members, gen_ids, collision indices and the content hash are computed
+//!   by the same code as on SQLite, so they are the same bytes.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use postgres::Transaction;
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use super::mirror::{self, Ids, SyncReport, sqlite_ids};
+use super::tables::Table;
+use super::transfer::{Row, pg_copy, pg_insert_record, sqlite_query_rows, sqlite_to_pg};
+use super::url::PgUrl;
+use super::{Pg, TeamStore, WRITE_LOCK_KEY, queries, team_error};
+use crate::catalog::{CatalogKind, ImportReport, LegacyFlags, Progress};
+use crate::cohort::{self, BuildReport, Prepared};
+use crate::error::{DbContext, Result, TeamErrorKind};
+use crate::ids::CohortId;
+use crate::record::{self, Computed, SCHEME};
+use crate::seed::Seed;
+use crate::spec::{Plan, Spec};
+use crate::store::Store;
+
+/// How many times a write re-syncs and retries while other writers keep moving the store.
+pub const MAX_ATTEMPTS: u32 = 50;
+
+/// A team store and its synced local mirror: what every command on a `postgres://` store
+/// works with.
+pub struct Team {
+    store: TeamStore,
+    mirror: Store,
+    mirror_path: PathBuf,
+}
+
+impl std::fmt::Debug for Team {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Team")
+            .field("store", &self.store)
+            .field("mirror", &self.mirror_path)
+            .finish()
+    }
+}
+
+impl Team {
+    /// Opens the team store for writing (creating or migrating its schema) with its mirror in
+    /// the mirror folder, synced.
+    pub fn open(url: &PgUrl) -> Result<Team> {
+        let store = TeamStore::open(url)?;
+        let path = mirror::mirror_path(store.uuid());
+        Team::with_mirror(store, &path)
+    }
+
+    /// Opens the team store for reading (never migrated) with its mirror, synced.
+    pub fn open_reader(url: &PgUrl) -> Result<Team> {
+        let store = TeamStore::open_existing(url)?;
+        let path = mirror::mirror_path(store.uuid());
+        Team::with_mirror(store, &path)
+    }
+
+    /// Uses the mirror at `path` (created when missing), synced.
+    pub fn with_mirror(store: TeamStore, path: &Path) -> Result<Team> {
+        let mirror = mirror::open_mirror(&store, path)?;
+        let mut team = Team {
+            store,
+            mirror,
+            mirror_path: path.to_path_buf(),
+        };
+        team.sync()?;
+        Ok(team)
+    }
+
+    /// Brings the mirror up to the server's current state.
+    pub fn sync(&mut self) -> Result<SyncReport> {
+        mirror::sync(&mut self.store, &mut self.mirror)
+    }
+
+    /// The mirror (read commands run on it unchanged once synced).
+    pub fn mirror(&self) -> &Store {
+        &self.mirror
+    }
+
+    /// The mirror, mutably.
+    pub fn mirror_mut(&mut self) -> &mut Store {
+        &mut self.mirror
+    }
+
+    /// The mirror file.
+    pub fn mirror_path(&self) -> &Path {
+        &self.mirror_path
+    }
+
+    /// The server connection.
+    pub fn store(&self) -> &TeamStore {
+        &self.store
+    }
+
+    /// The server connection, mutably (`query`).
+    pub fn store_mut(&mut self) -> &mut TeamStore {
+        &mut self.store
+    }
+
+    /// Imports every catalog file of the data layout under `data_root` (one publish).
+    pub fn import_all(
+        &mut self,
+        data_root: &Path,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
+        let files = crate::catalog::import::layout_files(data_root);
+        self.import_files(&files, progress)
+    }
+
+    /// Imports one file as catalog `kind` (`import KIND FILE`).
+    pub fn import_file(
+        &mut self,
+        kind: CatalogKind,
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
+        crate::catalog::import::check_file_named(path)?;
+        self.import_files(&[(kind, path.to_path_buf())], progress)
+    }
+
+    fn import_files(
+        &mut self,
+        files: &[(CatalogKind, PathBuf)],
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
+        self.stage(&mut |conn| {
+            crate::catalog::import::import_into(conn, files, progress, LegacyFlags::Refuse)
+        })
+    }
+
+    /// Runs `change` on the mirror inside a mirror write transaction and publishes the batches
+    /// and records it added to the server in one transaction under the write lock; re-syncs
+    /// and re-runs it while the server moved since the sync. Nothing added: nothing is written
+    /// anywhere.
+    pub fn stage<T>(&mut self, change: &mut dyn FnMut(&Connection) -> Result<T>) -> Result<T> {
+        let shown = self.store.shown.clone();
+        for _ in 0..MAX_ATTEMPTS {
+            self.sync()?;
+            let tx = self.mirror.write_transaction()?;
+            let before = sqlite_ids(&tx)?;
+            let out = change(&tx)?;
+            let after = sqlite_ids(&tx)?;
+            let batches: Vec<i64> = after.batches.difference(&before.batches).copied().collect();
+            let records: Vec<i64> = after
+                .records
+                .keys()
+                .filter(|no| !before.records.contains_key(no))
+                .copied()
+                .collect();
+            if batches.is_empty() && records.is_empty() {
+                return Ok(out);
+            }
+            let mut pg = self
+                .store
+                .client
+                .transaction()
+                .pg(&shown, "begin publish")?;
+            if !lock_unmoved(&mut pg, &shown, &before)? {
+                continue; // both transactions roll back as they drop
+            }
+            let same = |_: Table, _: &mut Row| {};
+            for batch in &batches {
+                sqlite_to_pg(
+                    &tx,
+                    &mut pg,
+                    &shown,
+                    &Table::batch_tables().collect::<Vec<_>>(),
+                    *batch,
+                    &same,
+                )?;
+            }
+            for no in &records {
+                sqlite_to_pg(
+                    &tx,
+                    &mut pg,
+                    &shown,
+                    &Table::record_tables().collect::<Vec<_>>(),
+                    *no,
+                    &same,
+                )?;
+            }
+            pg.commit().pg(&shown, "commit publish")?;
+            // The server holds the change now; a failure here only leaves the mirror behind,
+            // and the next sync brings it.
+            tx.commit().db("commit mirror")?;
+            return Ok(out);
+        }
+        Err(team_error(
+            &shown,
+            TeamErrorKind::Contended {
+                attempts: MAX_ATTEMPTS,
+            },
+        ))
+    }
+
+    /// Builds cohort `id` into the team store (see the module documentation).
+    pub fn build(
+        &mut self,
+        id: &CohortId,
+        spec: &Spec,
+        plan: &Plan,
+        seed: Option<&Seed>,
+    ) -> Result<BuildReport> {
+        let shown = self.store.shown.clone();
+        for _ in 0..MAX_ATTEMPTS {
+            self.sync()?;
+            let conn = self.mirror.conn();
+            // A read transaction: one snapshot of the mirror; the scratch tables are the
+            // connection's own (the temp schema takes no lock on the store).
+            let read = conn.unchecked_transaction().db("begin build")?;
+            let synced = sqlite_ids(&read)?;
+            let computed = match cohort::prepare(&read, id, spec, plan, seed)? {
+                Prepared::Unchanged(report) => return Ok(report),
+                Prepared::New(computed) => computed,
+            };
+            let fresh = new_registry_entries(&read, &computed)?;
+            let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+            let mut pg = self
+                .store
+                .client
+                .transaction()
+                .pg(&shown, "begin publish")?;
+            pg.execute(queries::LOCK_WRITE, &[&WRITE_LOCK_KEY])
+                .pg(&shown, "lock_write")?;
+            if pg
+                .query_opt(queries::RECORD_BY_ID, &[&id.as_str()])
+                .pg(&shown, "record_by_id")?
+                .is_some()
+            {
+                // Another writer stored this id since the sync: the next round reads it from
+                // the mirror and says "unchanged" or refuses (D14), as SQLite would.
+                continue;
+            }
+            let (_, synced_top) = synced.tops();
+            let (_, server_top) = tops(&mut pg, &shown)?;
+            if server_top != synced_top {
+                let ids: Vec<&str> = fresh.iter().map(|e| e.gen_id()).collect();
+                let collided = pg
+                    .query_opt(queries::GEN_IDS_REGISTERED_SINCE, &[&synced_top, &ids])
+                    .pg(&shown, "gen_ids_registered_since")?;
+                if collided.is_some() {
+                    continue; // recompute: the registry moved under this cohort's gen_ids
+                }
+            }
+            let number = server_top + 1;
+            write_record(
+                &read, &mut pg, &shown, id, spec, &computed, &fresh, number, &now,
+            )?;
+            pg.commit().pg(&shown, "commit build")?;
+            // Committing keeps the scratch tables (a rollback would drop them); the mirror's
+            // own tables were only read.
+            read.commit().db("end build")?;
+            self.keep_locally(id, spec, &computed, number, &now)?;
+            return Ok(computed.created(id));
+        }
+        Err(team_error(
+            &shown,
+            TeamErrorKind::Contended {
+                attempts: MAX_ATTEMPTS,
+            },
+        ))
+    }
+
+    /// Writes a just-published record into the mirror at once when it is the mirror's next
+    /// record (its scratch tables are still on the connection); otherwise the next sync
+    /// brings it.
+    fn keep_locally(
+        &mut self,
+        id: &CohortId,
+        spec: &Spec,
+        computed: &Computed,
+        number: i64,
+        now: &str,
+    ) -> Result<()> {
+        let tx = self.mirror.write_transaction()?;
+        if record::next_cohort_no(&tx)? != number || record::load(&tx, id.as_str())?.is_some() {
+            return Ok(());
+        }
+        let mut local = computed.clone();
+        local.cohort_no = number;
+        record::write(&tx, id.as_str(), &local, &spec.bundle, now)?;
+        tx.commit().db("commit mirror")
+    }
+}
+
+/// Takes the write lock and says whether the server still holds exactly what the mirror had
+/// (its newest batch and record: the server numbers both under this lock, so equal tops mean
+/// nothing was added since).
+fn lock_unmoved(pg: &mut Transaction<'_>, shown: &str, synced: &Ids) -> Result<bool> {
+    pg.execute(queries::LOCK_WRITE, &[&WRITE_LOCK_KEY])
+        .pg(shown, "lock_write")?;
+    Ok(tops(pg, shown)? == synced.tops())
+}
+
+/// The server's newest batch and record numbers.
+fn tops(pg: &mut Transaction<'_>, shown: &str) -> Result<(i64, i64)> {
+    let row = pg
+        .query_one(queries::STATE_TOPS, &[])
+        .pg(shown, "state_tops")?;
+    Ok((row.get("last_batch"), row.get("last_cohort")))
+}
+
+/// The registry entries a new record adds: its members' gen_ids that no earlier cohort
+/// registered (`on conflict do nothing` on SQLite; here they are left out).
+fn new_registry_entries(
+    conn: &Connection,
+    computed: &Computed,
+) -> Result<Vec<record::RegistryEntry>> {
+    let mut stmt = conn
+        .prepare(include_str!("../../sql/team_build_reused.sql"))
+        .db("team_build_reused")?;
+    let reused: BTreeSet<u32> = stmt
+        .query_map([], |r| r.get::<_, i64>("ordinal"))
+        .db("team_build_reused")?
+        .map(|o| o.map(|o| o as u32))
+        .collect::<rusqlite::Result<_>>()
+        .db("team_build_reused")?;
+    Ok(computed
+        .registry
+        .iter()
+        .filter(|e| !reused.contains(&e.ordinal))
+        .cloned()
+        .collect())
+}
+
+/// Copies a computed record into the server as record `number`: spec files, template modes,
+/// values and members (from the build's scratch tables), new registry entries, reuse counts,
+/// and the record row last.
+#[allow(clippy::too_many_arguments)]
+fn write_record(
+    conn: &Connection,
+    pg: &mut Transaction<'_>,
+    shown: &str,
+    id: &CohortId,
+    spec: &Spec,
+    computed: &Computed,
+    fresh: &[record::RegistryEntry],
+    number: i64,
+    now: &str,
+) -> Result<()> {
+    let mut copy = pg_copy(pg, shown, Table::CohortSpecFiles)?;
+    for (path, content) in &spec.bundle.files {
+        copy.write(&[
+            Value::Integer(number),
+            Value::Text(path.clone()),
+            Value::Blob(content.clone()),
+            Value::Text(blake3::hash(content).to_hex().to_string()),
+        ])?;
+    }
+    copy.finish()?;
+    let mut copy = pg_copy(pg, shown, Table::CohortTemplateModes)?;
+    for (stage, template, mode) in &computed.modes {
+        copy.write(&[
+            Value::Integer(number),
+            Value::Text(stage.as_str().to_string()),
+            Value::Text(template.clone()),
+            Value::Text(mode.clone()),
+        ])?;
+    }
+    copy.finish()?;
+    for (table, sql) in [
+        (
+            Table::CohortValues,
+            include_str!("../../sql/team_build_values.sql"),
+        ),
+        (
+            Table::CohortMembers,
+            include_str!("../../sql/team_build_members.sql"),
+        ),
+    ] {
+        let mut copy = pg_copy(pg, shown, table)?;
+        sqlite_query_rows(conn, shown, table, sql, &[&number], &mut |row| {
+            copy.write(&row)
+        })?;
+        copy.finish()?;
+    }
+    let mut copy = pg_copy(pg, shown, Table::GenIds)?;
+    for e in fresh {
+        copy.write(&[
+            Value::Text(e.gen_id().to_string()),
+            Value::Blob(e.digest.to_vec()),
+            Value::Integer(i64::from(e.collision)),
+            Value::Integer(number),
+            Value::Integer(i64::from(e.ordinal)),
+        ])?;
+    }
+    copy.finish()?;
+    let mut copy = pg_copy(pg, shown, Table::CohortReuse)?;
+    for r in &computed.reuse {
+        copy.write(&[
+            Value::Integer(number),
+            Value::Integer(r.earlier_no),
+            Value::Integer(r.shared as i64),
+        ])?;
+    }
+    copy.finish()?;
+    let h = &computed.hashes;
+    let text = |s: String| Value::Text(s);
+    pg_insert_record(
+        pg,
+        shown,
+        &[
+            Value::Integer(number),
+            text(id.to_string()),
+            text(SCHEME.to_string()),
+            text(h.content.to_hex()),
+            text(h.spec.to_hex()),
+            text(h.members.to_hex()),
+            text(h.manifest.to_hex()),
+            text(h.catalog.to_hex()),
+            computed
+                .seed
+                .as_ref()
+                .map_or(Value::Null, |s| text(s.as_str().to_string())),
+            Value::Integer(computed.last_batch),
+            text(spec.bundle.config.clone()),
+            text(computed.manifest.clone()),
+            Value::Integer(computed.counts[0] as i64),
+            Value::Integer(computed.counts[1] as i64),
+            Value::Integer(computed.counts[2] as i64),
+            text(now.to_string()),
+        ],
+    )
+}
