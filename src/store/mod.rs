@@ -16,6 +16,8 @@
 
 pub mod backup;
 mod crash;
+#[cfg(feature = "postgres")]
+pub(crate) use crash::point as crash_point;
 pub mod functions;
 mod guard;
 pub(crate) mod migrate;

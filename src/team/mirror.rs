@@ -160,22 +160,20 @@ pub(crate) fn sync_ids(
     mirror: &mut crate::Store,
 ) -> Result<(SyncReport, Ids)> {
     let shown = team.shown.clone();
-    let mut pg = team
-        .client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .pg(&shown, "begin sync")?;
-    let server = pg_ids(&mut pg, &shown)?;
     let path = mirror.path().display().to_string();
+    // What the mirror holds is read before the server's snapshot is taken: everything in the
+    // mirror was committed on the server before the mirror got it, so the snapshot holds it too
+    // (another process syncing the same mirror can only put it ahead of an older snapshot).
     let local = sqlite_ids(mirror.conn())?;
+    let (pg, server) = snapshot(team, &shown)?;
     check_divergence(&local, &server, &shown, &path)?;
     if missing(&local, &server).is_none() {
         return Ok((SyncReport::default(), local));
     }
+    drop(pg);
     let tx = mirror.write_transaction()?;
     let local = sqlite_ids(&tx)?;
+    let (mut pg, server) = snapshot(team, &shown)?;
     check_divergence(&local, &server, &shown, &path)?;
     let Some((batches, records)) = missing(&local, &server) else {
         return Ok((SyncReport::default(), local));
@@ -204,6 +202,19 @@ pub(crate) fn sync_ids(
     tx.commit().db("commit sync")?;
     pg.commit().pg(&shown, "end sync")?;
     Ok((report, server))
+}
+
+/// A read-only snapshot of the server and the ids it holds.
+fn snapshot<'t>(team: &'t mut TeamStore, shown: &str) -> Result<(Transaction<'t>, Ids)> {
+    let mut pg = team
+        .client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .pg(shown, "begin sync")?;
+    let server = pg_ids(&mut pg, shown)?;
+    Ok((pg, server))
 }
 
 /// The batches and records `server` has that `local` lacks, or `None` when there are none.

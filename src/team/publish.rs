@@ -199,6 +199,8 @@ impl Team {
                     &same,
                 )?;
             }
+            // A test's crash point (`COHORTDB_CRASH_AT_WRITE`): everything sent, nothing committed.
+            crate::store::crash_point();
             pg.commit().pg(&shown, "commit publish")?;
             // The server holds the change now; a failure here only leaves the mirror behind,
             // and the next sync brings it.
@@ -266,6 +268,7 @@ impl Team {
             write_record(
                 &read, &mut pg, &shown, id, spec, &computed, &fresh, number, &now,
             )?;
+            crate::store::crash_point();
             pg.commit().pg(&shown, "commit build")?;
             // Committing keeps the scratch tables (a rollback would drop them); the mirror's
             // own tables were only read.
