@@ -458,3 +458,237 @@ fn a_mirror_of_another_store_is_refused() {
         "{err}"
     );
 }
+
+// ---- query on the server, least-privilege roles ----
+
+/// Roles made for one test, dropped after its database (declare before the `PgDb`).
+struct Roles(Vec<String>);
+
+impl Drop for Roles {
+    fn drop(&mut self) {
+        let base = support::pg::server_url().replacen("postgres://", "postgresql://", 1);
+        if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+            for role in &self.0 {
+                let _ = c.batch_execute(&format!("drop role if exists {role}"));
+            }
+        }
+    }
+}
+
+struct Collect {
+    names: Vec<String>,
+    rows: Vec<Vec<rusqlite::types::Value>>,
+}
+
+impl cohortdb::team::query::RowSink for Collect {
+    fn columns(&mut self, names: &[String]) -> cohortdb::Result<()> {
+        self.names = names.to_vec();
+        Ok(())
+    }
+    fn row(&mut self, values: &[rusqlite::types::Value]) -> cohortdb::Result<()> {
+        self.rows.push(values.to_vec());
+        Ok(())
+    }
+}
+
+fn run_query(
+    store: &mut TeamStore,
+    sql: &str,
+    params: &[(&str, &str)],
+    timeout: Option<std::time::Duration>,
+) -> cohortdb::Result<Collect> {
+    let params: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut sink = Collect {
+        names: Vec::new(),
+        rows: Vec::new(),
+    };
+    cohortdb::team::query::query(store, sql, &params, timeout, &mut sink)?;
+    Ok(sink)
+}
+
+#[test]
+fn query_runs_read_only_on_the_server_with_parameters_and_a_timeout() {
+    use rusqlite::types::Value;
+    let Some(db) = PgDb::create("query") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::fixtures().join("data");
+    let mut a = team(&db, dir.path(), "a");
+    a.import_all(&data, &NoProgress).unwrap();
+    let (spec, plan) = alpha(&data);
+    a.build(&CohortId::parse("alpha").unwrap(), &spec, &plan, None)
+        .unwrap();
+    let mut store = TeamStore::open_existing(&url(&db)).unwrap();
+    let got = run_query(
+        &mut store,
+        "select ordinal, stage, gen_id, replicate from membership where cohort_id = :c and stage = @s order by ordinal",
+        &[("c", "alpha"), (":s", "draft")],
+        None,
+    )
+    .unwrap();
+    assert_eq!(got.names, ["ordinal", "stage", "gen_id", "replicate"]);
+    assert_eq!(got.rows.len(), 4);
+    assert_eq!(got.rows[0][0], Value::Integer(0));
+    assert_eq!(got.rows[0][2], Value::Text("d_agoots5ys4g42xz".into()));
+    // Every view of the stable surface answers.
+    for view in [
+        "cohorts",
+        "templates",
+        "llm_models",
+        "concepts",
+        "combo_mappings",
+        "replication_config",
+        "concept_descriptions",
+        "membership",
+    ] {
+        run_query(&mut store, &format!("select * from {view}"), &[], None)
+            .unwrap_or_else(|e| panic!("{view}: {e}"));
+    }
+    let kind = |r: cohortdb::Result<Collect>| r.err().map(|e| e.kind_name());
+    assert_eq!(
+        kind(run_query(
+            &mut store,
+            "delete from cohort_records",
+            &[],
+            None
+        )),
+        Some("read_only")
+    );
+    assert_eq!(
+        kind(run_query(&mut store, "select 1; select 2", &[], None)),
+        Some("read_only")
+    );
+    assert_eq!(
+        kind(run_query(&mut store, "-- nothing", &[], None)),
+        Some("read_only")
+    );
+    assert_eq!(
+        kind(run_query(&mut store, "select :a", &[], None)),
+        Some("usage")
+    );
+    assert_eq!(
+        kind(run_query(&mut store, "select 1", &[("b", "1")], None)),
+        Some("usage")
+    );
+    let stopped = run_query(
+        &mut store,
+        "select pg_sleep(5)::text",
+        &[],
+        Some(std::time::Duration::from_millis(100)),
+    )
+    .err()
+    .expect("stopped");
+    assert!(stopped.to_string().contains("--timeout"), "{stopped}");
+    let bad = run_query(
+        &mut store,
+        "select * from membership where ordinal = :o",
+        &[("o", "x")],
+        None,
+    )
+    .err()
+    .expect("not an integer");
+    assert!(bad.to_string().contains("\"x\" is not a int8"), "{bad}");
+    // The server still has its one cohort: nothing above wrote.
+    let count = run_query(&mut store, "select count(*) as n from cohorts", &[], None).unwrap();
+    assert_eq!(count.rows, [[Value::Integer(1)]]);
+}
+
+#[test]
+fn the_reader_role_queries_and_the_writer_role_cannot_rewrite_history() {
+    let tag = format!("{}_{}", std::process::id(), line!());
+    let (writer, reader) = (format!("cohortdb_w_{tag}"), format!("cohortdb_r_{tag}"));
+    let _roles = Roles(vec![writer.clone(), reader.clone()]);
+    let Some(db) = PgDb::create("roles") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::fixtures().join("data");
+    // The administrator's commands of docs/postgres.md: the owner creates the schema, then
+    // grants the writer INSERT and SELECT and the reader SELECT only.
+    drop(TeamStore::open(&url(&db)).unwrap());
+    let (ok, out) = db.psql(&format!(
+        "create role {writer} login; create role {reader} login;
+         grant connect on database {name} to {writer}, {reader};
+         grant usage on schema public to {writer}, {reader};
+         grant select, insert on all tables in schema public to {writer};
+         grant select on all tables in schema public to {reader};",
+        name = db.name()
+    ));
+    assert!(ok, "{out}");
+    let as_role = |role: &str| db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let writer_url = PgUrl::parse(&as_role(&writer)).unwrap();
+    let reader_url = PgUrl::parse(&as_role(&reader)).unwrap();
+    let mut w = Team::with_mirror(
+        TeamStore::open(&writer_url).unwrap(),
+        &dir.path().join("w.db"),
+    )
+    .unwrap();
+    w.import_all(&data, &NoProgress)
+        .expect("the writer imports");
+    let (spec, plan) = alpha(&data);
+    w.build(&CohortId::parse("alpha").unwrap(), &spec, &plan, None)
+        .expect("the writer builds");
+
+    let mut r = TeamStore::open_existing(&reader_url).expect("the reader connects");
+    let rows = run_query(&mut r, "select count(*) as n from membership", &[], None)
+        .expect("the reader queries");
+    assert_eq!(rows.rows, [[rusqlite::types::Value::Integer(28)]]);
+    let mut rt = Team::with_mirror(
+        TeamStore::open_existing(&reader_url).unwrap(),
+        &dir.path().join("r.db"),
+    )
+    .expect("the reader syncs a mirror");
+    assert!(store_verify(rt.mirror(), "alpha").matches());
+    let err = rt.import_file(
+        cohortdb::catalog::CatalogKind::LlmModels,
+        &{
+            let f = dir.path().join("llm.csv");
+            std::fs::write(
+                &f,
+                "id,model,provider,display_name,specialization\nnew,m,p,d,s\n",
+            )
+            .unwrap();
+            f
+        },
+        &NoProgress,
+    );
+    let err = err.expect_err("the reader cannot write");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+
+    let psql_as = |role: &str, sql: &str| {
+        let out = std::process::Command::new("psql")
+            .arg(as_role(role))
+            .args(["-X", "-q", "-c", sql])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for sql in [
+        "update cohort_records set content_hash = 'x'",
+        "delete from gen_ids",
+        "truncate catalog_llm_models",
+        "drop table cohort_members",
+        "alter table cohort_members disable trigger all",
+    ] {
+        let (ok, err) = psql_as(&writer, sql);
+        assert!(!ok, "the writer ran {sql}");
+        assert!(
+            err.contains("permission denied") || err.contains("must be owner"),
+            "{sql}: {err}"
+        );
+        let (ok, _) = psql_as(&reader, sql);
+        assert!(!ok, "the reader ran {sql}");
+    }
+    let (ok, err) = psql_as(
+        &reader,
+        "insert into catalog_llm_models values ('z', 'm', 'p', 'd', 's', null, 9, 1)",
+    );
+    assert!(!ok && err.contains("permission denied"), "{err}");
+}
