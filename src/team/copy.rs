@@ -136,9 +136,15 @@ fn closure(source: &Side<'_>, ids: &[CohortId]) -> Result<BTreeMap<i64, String>>
                 if needed.contains_key(&earlier) {
                     continue;
                 }
-                let earlier_id: String = id_of
-                    .query_row([earlier], |r| r.get("cohort_id"))
-                    .db("record_id_by_no")?;
+                // An entry without a record (written outside cohortdb) has nothing to carry;
+                // the target's own registry then decides (check_registry).
+                let Some(earlier_id) = id_of
+                    .query_row([earlier], |r| r.get::<_, String>("cohort_id"))
+                    .optional()
+                    .db("record_id_by_no")?
+                else {
+                    continue;
+                };
                 needed.insert(earlier, earlier_id);
                 work.push(earlier);
             }
