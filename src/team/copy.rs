@@ -33,7 +33,7 @@ use super::tables::Table;
 use super::team_error;
 use super::transfer::{Row, SqliteSink, sqlite_query_rows, sqlite_rows};
 use crate::error::{DbContext, Result, TeamErrorKind};
-use crate::ids::{CohortId, Role, Stage};
+use crate::ids::{CohortId, Role};
 use crate::record::{self, Stored};
 
 /// What a copy did.
@@ -464,7 +464,6 @@ mod tests {
         assert_eq!(collision_index("d_abc"), 0);
         assert_eq!(collision_index("d_abc-2"), 2);
         assert_eq!(collision_index("e_x-13"), 13);
-        let _ = Stage::Draft;
     }
 }
 

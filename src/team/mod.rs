@@ -95,7 +95,6 @@ pub(crate) mod store {
     /// An open connection to a team store whose schema has been checked (and, for a writer,
     /// created or migrated).
     pub struct TeamStore {
-        pub(crate) url: PgUrl,
         /// The URL as shown (no password).
         pub(crate) shown: String,
         pub(crate) client: Client,
@@ -164,7 +163,6 @@ pub(crate) mod store {
                 .pg(&shown, "store_uuid")?
                 .get("store_uuid");
             Ok(TeamStore {
-                url: url.clone(),
                 shown,
                 client,
                 uuid,
@@ -185,11 +183,6 @@ pub(crate) mod store {
         /// The URL as shown: never with its password.
         pub fn shown(&self) -> &str {
             &self.shown
-        }
-
-        /// The connection (for callers inside the crate: sync, publish, query).
-        pub(crate) fn client(&mut self) -> &mut Client {
-            &mut self.client
         }
     }
 }

@@ -207,8 +207,8 @@ fn number_parameters(sql: &str) -> (String, Vec<String>) {
         let skip_to = |end: Option<usize>, from: usize| end.map_or(sql.len(), |e| i + from + e);
         let end = if rest.starts_with("--") {
             skip_to(rest.find('\n'), 0)
-        } else if rest.starts_with("/*") {
-            skip_to(rest[2..].find("*/"), 4)
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            skip_to(body.find("*/"), 4)
         } else if b == b'\'' || b == b'"' {
             // A doubled quote inside is part of the literal: scan pairwise.
             let mut j = i + 1;

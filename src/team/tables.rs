@@ -234,14 +234,18 @@ mod tests {
         let conn = store.conn();
         for &table in Table::ALL {
             let names: Vec<&str> = table.columns().iter().map(|(n, _)| *n).collect();
-            let select = conn.prepare(table.sqlite_select()).expect(table.name());
+            let select = conn
+                .prepare(table.sqlite_select())
+                .unwrap_or_else(|e| panic!("{}: {e}", table.name()));
             assert_eq!(
                 select.column_names().collect::<Vec<_>>(),
                 names,
                 "{}",
                 table.name()
             );
-            let insert = conn.prepare(table.sqlite_insert()).expect(table.name());
+            let insert = conn
+                .prepare(table.sqlite_insert())
+                .unwrap_or_else(|e| panic!("{}: {e}", table.name()));
             assert_eq!(insert.parameter_count(), names.len(), "{}", table.name());
             let compact: String = table
                 .sqlite_insert()

@@ -357,6 +357,7 @@ impl PgUrl {
     }
 
     /// The password to send, if any (never displayed).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn password(&self) -> Option<&str> {
         self.password.as_deref()
     }
@@ -517,8 +518,8 @@ fn pgpass_fields(line: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if let Some(next) = chars.next() {
-                    fields.last_mut().map(|f| f.push(next));
+                if let (Some(next), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(next);
                 }
             }
             ':' if fields.len() < 5 => fields.push(String::new()),
