@@ -63,7 +63,7 @@ fn a_new_database_gets_the_schema_once_with_a_store_uuid() {
     assert!(ok, "{views}");
     assert_eq!(
         views.trim(),
-        "cohorts,combo_mappings,concept_descriptions,concepts,llm_models,membership,replication_config,templates"
+        "cohorts,combo_mappings,concept_descriptions,concepts,llm_models,membership,replication_config,sqlite_master,sqlite_schema,templates"
     );
 }
 

@@ -144,3 +144,26 @@ create view concept_descriptions as
     union all
     select concept_id, 'article', description_article
     from catalog_concepts where description_article is not null;
+
+-- SQLite's schema table, for scripts written against the SQLite store that look objects up
+-- (`select name from sqlite_master where type = 'table'`): the store's tables, views, indexes
+-- and triggers, with the columns SQLite gives (no `sql` text, no root page).
+create view sqlite_master as
+    select case c.relkind when 'r' then 'table' when 'v' then 'view' else 'index' end as type,
+           c.relname::text as name,
+           coalesce(t.relname, c.relname)::text as tbl_name,
+           0 as rootpage,
+           null::text as sql
+    from pg_catalog.pg_class as c
+    join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+    left join pg_catalog.pg_index as i on i.indexrelid = c.oid
+    left join pg_catalog.pg_class as t on t.oid = i.indrelid
+    where n.nspname = current_schema() and c.relkind in ('r', 'v', 'i')
+    union all
+    select 'trigger', g.tgname::text, c.relname::text, 0, null
+    from pg_catalog.pg_trigger as g
+    join pg_catalog.pg_class as c on c.oid = g.tgrelid
+    join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and not g.tgisinternal;
+create view sqlite_schema as
+    select type, name, tbl_name, rootpage, sql from sqlite_master;
