@@ -7,7 +7,7 @@
 //! by set difference of ids — writers may commit out of order, so "above my newest" would miss
 //! rows. A sync is one SQLite write transaction that re-reads what the mirror holds inside it,
 //! so several processes syncing one mirror at once each add what is still missing, once.
-//! **Every record is re-hashed on arrival** ([`check_arrival`]: the checks `verify` makes of the
+//! **Every record is re-hashed on arrival** (`check_arrival`: the checks `verify` makes of the
 //! stored rows, the referenced catalog rows' digest, and the registry entries) and a mismatch
 //! refuses the whole sync, naming the cohort. The mirror records which store it mirrors
 //! (`team_mirror`) and refuses to take another's rows.
