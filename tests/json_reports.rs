@@ -149,3 +149,26 @@ fn init_and_backup_reports() {
     assert_eq!(backup["cohorts"], 1);
     assert_eq!(backup["dest"], "copy.db");
 }
+
+#[test]
+fn push_and_pull_reports() {
+    let s = Sandbox::baseline();
+    let push = validate(
+        "copy.schema.json",
+        &s.ok(&["push", "alpha", "--to", "other.db", "--json"]),
+    );
+    assert_eq!(push["copied"], serde_json::json!(["alpha"]));
+    assert_eq!(push["to"], "other.db");
+    let again = validate(
+        "copy.schema.json",
+        &s.ok(&["push", "alpha", "--to", "other.db", "--json"]),
+    );
+    assert_eq!(again["present"], serde_json::json!(["alpha"]));
+    assert_eq!(again["copied"], serde_json::json!([]));
+    let pull = validate(
+        "copy.schema.json",
+        &s.ok(&["--db", "third.db", "pull", "alpha", "--from", "other.db", "--json"]),
+    );
+    assert_eq!(pull["copied"], serde_json::json!(["alpha"]));
+    assert_eq!(pull["to"], "third.db");
+}

@@ -485,9 +485,9 @@ impl cohortdb::team::query::RowSink for Collect {
         self.names = names.to_vec();
         Ok(())
     }
-    fn row(&mut self, values: &[rusqlite::types::Value]) -> cohortdb::Result<()> {
+    fn row(&mut self, values: &[rusqlite::types::Value]) -> cohortdb::Result<bool> {
         self.rows.push(values.to_vec());
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -196,7 +196,8 @@ def _path(value: Optional[PathLike]) -> Optional[str]:
 
 
 class Store:
-    """A cohortdb store (the SQLite file the CLI calls ``--db``) and its data root.
+    """A cohortdb store (the SQLite file the CLI calls ``--db``, or a team store's
+    ``postgres://USER@HOST:PORT/DB?sslmode=…`` URL: docs/postgres.md) and its data root.
 
     Each call works like one CLI command: it opens the store, does its work in one transaction,
     and closes it, so a ``Store`` is cheap and may be shared between threads. ``init``,
@@ -206,7 +207,9 @@ class Store:
     the store's running queries at the end; ``os.fspath(store)`` is the store file.
 
     Args:
-        path: the store file (the CLI's ``--db``, default ``cohorts.db``).
+        path: the store file (the CLI's ``--db``, default ``cohorts.db``), or a team store's
+            ``postgres://`` URL: every call works on it the same way (reading calls on a synced
+            local mirror, ``query`` on the server); its password is never shown.
         data_root: the data layout root (``1_raw/``, ``combo_mappings.csv``, ``cohorts/``,
             ``gens/``; the CLI's ``--data-root``, default ``data``).
         callbacks: functions called with each :class:`ProgressEvent` of a long call (build,
@@ -227,7 +230,7 @@ class Store:
 
     @property
     def path(self) -> str:
-        """The store file (absolute)."""
+        """The store file (absolute), or a team store's URL without its password."""
         return str(self._native.db)
 
     @property

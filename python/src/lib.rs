@@ -87,7 +87,7 @@ fn class_of(err: &Error) -> &'static str {
         "build" | "export_refused" | "migrate_refused" | "results_refused" => "RefusedError",
         "read_only" => "QueryError",
         "db" if matches!(err, Error::Db { query, .. } if *query == "query") => "QueryError",
-        "db" | "migration" | "bad_store" => "StoreError",
+        "db" | "migration" | "bad_store" | "team" => "StoreError",
         "no_store" => "NoStoreError",
         "io" => "CohortdbIOError",
         _ => "CohortdbError",
@@ -389,10 +389,10 @@ impl NativeStore {
         Ok(NativeStore { ws, callbacks })
     }
 
-    /// The store file.
+    /// The store file, or a team store's URL without its password.
     #[getter]
-    fn db(&self) -> PathBuf {
-        self.ws.store_path().to_path_buf()
+    fn db(&self) -> String {
+        self.ws.store_shown()
     }
 
     /// The data root.

@@ -165,7 +165,7 @@ impl Workspace {
             data_root: self.data_root().to_path_buf(),
             missing: request.missing,
         };
-        status::status(store.conn(), self.store_path(), &ids, &options)
+        status::status(store.conn(), store.path(), &ids, &options)
     }
 
     /// `show COHORT_ID`: the record and its balance table.
@@ -211,7 +211,7 @@ impl Workspace {
         let a = Side::parse(&request.a)?;
         let b = Side::parse(&request.b)?;
         let store = self.reader(ctx)?;
-        diff::diff(store.conn(), self.store_path(), &a, &b, request.stat_only)
+        diff::diff(store.conn(), store.path(), &a, &b, request.stat_only)
             .map_err(|e| ctx.cancel.explain(e))
     }
 

@@ -11,12 +11,15 @@
 //! document. docs/architecture.md, "The front door".
 
 pub mod context;
+#[cfg(feature = "postgres")]
+mod copy;
 mod inspect;
 pub mod project;
 mod query;
 pub mod reports;
 mod results;
 mod scaffold;
+mod team;
 mod work;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +29,8 @@ use crate::ids::CohortId;
 use crate::layout::{self, DataLayout};
 use crate::store::Store;
 
+#[cfg(feature = "postgres")]
+pub use copy::CopyRequest;
 pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
 pub use query::{Params, QueryRequest, RowSink};
@@ -40,10 +45,25 @@ pub use work::{
 };
 
 /// A store and a data root: what every command works on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The store is an SQLite file, or — when its text is a `postgres://` (or `postgresql://`) URL —
+/// a team store on a PostgreSQL server (docs/postgres.md, docs/decisions.md D27): every command
+/// works on either, with the same requests and reports. The URL is parsed (and its password
+/// looked up) when a command runs; it is never shown with its password ([`Workspace::store_shown`],
+/// `Debug`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Workspace {
     store: PathBuf,
     layout: DataLayout,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("store", &self.store_shown())
+            .field("layout", &self.layout)
+            .finish()
+    }
 }
 
 impl Workspace {
@@ -59,17 +79,59 @@ impl Workspace {
     /// A workspace whose paths are made absolute now, against the current folder, so a later
     /// change of folder (`os.chdir` in a notebook) does not move the store or the data root.
     /// Symbolic links are not resolved.
+    /// A team store's URL is kept as it is.
     pub fn anchored(store: impl AsRef<Path>, data_root: impl AsRef<Path>) -> Result<Workspace> {
         let absolute = |p: &Path| std::path::absolute(p).at(p);
-        Ok(Workspace::new(
-            absolute(store.as_ref())?,
-            absolute(data_root.as_ref())?,
-        ))
+        let store = store.as_ref();
+        let store = if is_team_url(store) {
+            store.to_path_buf()
+        } else {
+            absolute(store)?
+        };
+        Ok(Workspace::new(store, absolute(data_root.as_ref())?))
     }
 
-    /// The store file.
+    /// The store file (for a team store, its URL as given: see [`Workspace::store_shown`]).
     pub fn store_path(&self) -> &Path {
         &self.store
+    }
+
+    /// The store as it may be shown: the file, or a team store's URL without its password.
+    pub fn store_shown(&self) -> String {
+        match self.store.to_str() {
+            Some(text) if crate::team::is_url(text) => crate::team::url::redact(text),
+            _ => self.store.display().to_string(),
+        }
+    }
+
+    /// The store as the project file names it: the file, or a team store's URL without any
+    /// password (the password then comes from `PGPASSWORD` or the password file: a project file
+    /// is often committed).
+    fn store_for_project_file(&self) -> PathBuf {
+        match self.store.to_str() {
+            Some(text) if crate::team::is_url(text) => PathBuf::from(
+                crate::team::url::redact(text)
+                    .replacen(":***@", "@", 1)
+                    .replace("password=***&", "")
+                    .replace("&password=***", "")
+                    .replace("?password=***", ""),
+            ),
+            _ => self.store.clone(),
+        }
+    }
+
+    /// Whether the store is a team store (a `postgres://` URL).
+    pub fn is_team(&self) -> bool {
+        is_team_url(&self.store)
+    }
+
+    /// The team store's URL, parsed (its password from the URL, `PGPASSWORD` or the password
+    /// file); `None` for an SQLite store.
+    fn team_url(&self) -> Result<Option<crate::team::PgUrl>> {
+        match self.store.to_str() {
+            Some(text) if crate::team::is_url(text) => Ok(Some(crate::team::parse_url(text)?)),
+            _ => Ok(None),
+        }
     }
 
     /// The data layout under the data root.
@@ -85,6 +147,7 @@ impl Workspace {
     /// Opens the store for a writing command and runs `f`. When the command fails and the
     /// store file did not exist before it, the file is removed again: a refused first command
     /// leaves nothing behind.
+    /// (SQLite only: a team store's writes go through `team`.)
     fn writer<T>(&self, ctx: Context<'_>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let existed = self.store.exists();
         let result = Store::open(&self.store).and_then(|mut store| {
@@ -92,25 +155,30 @@ impl Workspace {
             f(&mut store)
         });
         if result.is_err() && !existed {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut path = self.store.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
+            remove_store_files(&self.store);
         }
         result.map_err(|e| ctx.cancel.explain(e))
     }
 
+    /// The SQLite file a reading command opens: the store, or a team store's mirror, synced
+    /// first (the server is never migrated by a reader).
+    fn readable(&self) -> Result<PathBuf> {
+        match self.team_url()? {
+            Some(url) => team::synced_mirror(&url),
+            None => Ok(self.store.clone()),
+        }
+    }
+
     /// Opens the store read-only (never created, never migrated).
     fn reader(&self, ctx: Context<'_>) -> Result<Store> {
-        let store = Store::open_read_only(&self.store)?;
+        let store = Store::open_read_only(self.readable()?)?;
         ctx.cancel.watch(store.conn());
         Ok(store)
     }
 
     /// Opens the store for reading with temporary scratch tables (verify recomputes in them).
     fn scratch(&self, ctx: Context<'_>) -> Result<Store> {
-        let store = Store::open_existing(&self.store)?;
+        let store = Store::open_existing(self.readable()?)?;
         ctx.cancel.watch(store.conn());
         Ok(store)
     }
@@ -158,7 +226,7 @@ impl Workspace {
         let project = match &request.project_file {
             Some(file) => {
                 let settings = project::ProjectFile {
-                    db: self.store.clone(),
+                    db: self.store_for_project_file(),
                     data_root: root.to_path_buf(),
                 };
                 if crate::layout::write_new(file, settings.to_yaml().as_bytes())? {
@@ -168,9 +236,12 @@ impl Workspace {
             }
             None => None,
         };
-        let (store, schema_version) = self.writer(ctx, |store| {
-            Ok((store.path().display().to_string(), store.schema_version()))
-        })?;
+        let (store, schema_version) = match self.team_url()? {
+            Some(url) => team::init(&url)?,
+            None => self.writer(ctx, |store| {
+                Ok((store.path().display().to_string(), store.schema_version()))
+            })?,
+        };
         Ok(InitReport {
             store,
             schema_version,
@@ -187,4 +258,18 @@ pub struct InitRequest {
     /// root, unless it exists; `None` for none (the CLI passes the project file it found, else
     /// `./cohortdb.yaml`; Python passes none).
     pub project_file: Option<PathBuf>,
+}
+
+/// Whether a store names a team store (a `postgres://` or `postgresql://` URL).
+fn is_team_url(store: &Path) -> bool {
+    store.to_str().is_some_and(crate::team::is_url)
+}
+
+/// Removes a store file a failed first command created, with its journal files.
+fn remove_store_files(store: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = store.as_os_str().to_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
 }

@@ -153,7 +153,8 @@ pub fn locate(db: Option<PathBuf>, data_root: Option<PathBuf>, cwd: &Path) -> Re
     };
     let up = relative_to(project.dir(), cwd);
     let from_project = |path: &Path| {
-        if path.is_absolute() {
+        // A team store's URL (docs/postgres.md) is not a path.
+        if path.is_absolute() || path.to_str().is_some_and(crate::team::is_url) {
             path.to_path_buf()
         } else {
             up.join(path)

@@ -55,6 +55,9 @@ impl Workspace {
         ctx: Context<'_>,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
+        if let Some(url) = self.team_url()? {
+            return on_server(&url, request, ctx, sink);
+        }
         let mut store = self.reader(ctx)?;
         let reason =
             crate::query::install_limits(store.conn_mut(), request.timeout, ctx.cancel.flag())?;
@@ -86,5 +89,95 @@ impl Workspace {
                 .map_err(|e| stopped(e, request.timeout, why()))?;
         }
         Ok(())
+    }
+}
+
+/// `query` on a team store: the statement runs on the server (`crate::team::query`: a read-only
+/// transaction with the statement timeout, rows streamed through a portal), its rows handed to
+/// `sink` as SQLite values, floats formatted as SQLite prints them (docs/postgres.md, "query").
+#[cfg(feature = "postgres")]
+fn on_server(
+    url: &crate::team::PgUrl,
+    request: &QueryRequest,
+    ctx: Context<'_>,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
+    struct Adapter<'s, 'r> {
+        sink: &'s mut dyn RowSink,
+        real: RealText<'r>,
+        ctx: Context<'s>,
+    }
+    impl crate::team::query::RowSink for Adapter<'_, '_> {
+        fn columns(&mut self, names: &[String]) -> Result<()> {
+            self.sink.columns(names)
+        }
+        fn row(&mut self, values: &[rusqlite::types::Value]) -> Result<bool> {
+            self.ctx.cancel.check()?;
+            let cells: Vec<ValueRef<'_>> = values.iter().map(ValueRef::from).collect();
+            self.sink.row(&cells, &mut self.real)
+        }
+    }
+    let params = server_params(url, &request.params)?;
+    let mut store = crate::team::TeamStore::open_existing(url)?;
+    // SQLite's text of a real, for the same output on both engines.
+    let scratch = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db {
+        query: "open in-memory",
+        source: e,
+    })?;
+    let mut adapter = Adapter {
+        sink,
+        real: RealText::new(&scratch)?,
+        ctx,
+    };
+    crate::team::query::query(&mut store, &request.sql, &params, request.timeout, &mut adapter)
+        .map_err(|e| ctx.cancel.explain(e))?;
+    Ok(())
+}
+
+#[cfg(not(feature = "postgres"))]
+fn on_server(
+    url: &crate::team::PgUrl,
+    _: &QueryRequest,
+    _: Context<'_>,
+    _: &mut dyn RowSink,
+) -> Result<()> {
+    Err(crate::team::team_error(
+        &url.to_string(),
+        crate::error::TeamErrorKind::Disabled,
+    ))
+}
+
+/// The parameters as the server binds them: by name, as text (the server parses each as the
+/// type it infers for its place). Positional values, NULL and blobs have no such form.
+#[cfg(feature = "postgres")]
+fn server_params(url: &crate::team::PgUrl, params: &Params) -> Result<Vec<(String, String)>> {
+    use rusqlite::types::Value;
+    let refuse = |what: &str| {
+        crate::team::team_error(
+            &url.to_string(),
+            crate::error::TeamErrorKind::bad_value("query", what),
+        )
+    };
+    match params {
+        Params::None => Ok(Vec::new()),
+        Params::Positional(_) => Err(refuse(
+            "positional parameters are not supported on a team store; name them (:name) and pass them by name",
+        )),
+        Params::Named(values) => values
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::Integer(i) => i.to_string(),
+                    Value::Real(r) => r.to_string(),
+                    Value::Text(t) => t.clone(),
+                    Value::Null | Value::Blob(_) => {
+                        return Err(refuse(&format!(
+                            "parameter {name:?}: a team store binds parameters as text; NULL and blobs are not supported"
+                        )));
+                    }
+                };
+                Ok((name.clone(), text))
+            })
+            .collect(),
     }
 }

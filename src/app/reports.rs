@@ -340,3 +340,19 @@ pub struct ExplainReport {
     /// The output columns.
     pub columns: Vec<String>,
 }
+
+/// `push` and `pull` (docs/schema/copy.schema.json): what a copy between two stores did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CopyReport {
+    /// The store copied from (a path, or a team store's URL without its password).
+    pub from: String,
+    /// The store copied to.
+    pub to: String,
+    /// Cohorts written to the target, in the order they were (those named, and the cohorts
+    /// their gen_ids' lower collision indices depend on).
+    pub copied: Vec<String>,
+    /// Cohorts the target already held with the same content hash (left alone).
+    pub present: Vec<String>,
+    /// Catalog rows carried.
+    pub catalog_rows: u64,
+}

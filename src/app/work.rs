@@ -201,15 +201,27 @@ impl Workspace {
                     }
                     .into());
                 }
-                self.writer(ctx, |store| {
-                    catalog::import_file(store, kind, file, &events)
-                })?
+                if let Some(url) = self.team_url()? {
+                    let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
+                    super::team::import(&url, Some((kind, file)), self.data_root(), &events, &watch)
+                        .map_err(|e| ctx.cancel.explain(e))?
+                } else {
+                    self.writer(ctx, |store| {
+                        catalog::import_file(store, kind, file, &events)
+                    })?
+                }
             }
             None => {
                 self.require_some_catalog()?;
-                self.writer(ctx, |store| {
-                    catalog::import_all(store, self.data_root(), &events)
-                })?
+                if let Some(url) = self.team_url()? {
+                    let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
+                    super::team::import(&url, None, self.data_root(), &events, &watch)
+                        .map_err(|e| ctx.cancel.explain(e))?
+                } else {
+                    self.writer(ctx, |store| {
+                        catalog::import_all(store, self.data_root(), &events)
+                    })?
+                }
             }
         };
         Ok(report.into())
@@ -228,11 +240,20 @@ impl Workspace {
         let seed = spec.effective_seed(request.seed.clone());
         let task = format!("building {id}");
         ctx.start(&task, None, Unit::Steps);
-        let report = self.writer(ctx, |store| {
-            cohort::build_checked(store, &id, &spec, &plan, seed.as_ref(), &|| {
-                ctx.cancel.check()
-            })
-        })?;
+        let report = match self.team_url()? {
+            Some(url) => {
+                let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
+                super::team::build(&url, &id, &spec, &plan, seed.as_ref(), &watch, &|| {
+                    ctx.cancel.check()
+                })
+                .map_err(|e| ctx.cancel.explain(e))?
+            }
+            None => self.writer(ctx, |store| {
+                cohort::build_checked(store, &id, &spec, &plan, seed.as_ref(), &|| {
+                    ctx.cancel.check()
+                })
+            })?,
+        };
         ctx.finish(&task);
         Ok(report.into())
     }

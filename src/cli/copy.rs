@@ -1,16 +1,15 @@
 //! `cohortdb push COHORT… --to DB` and `cohortdb pull COHORT… --from DB`: copy cohorts, with
 //! the catalog rows and registry entries they need, between two stores of either engine
-//! (`cohortdb::team::copy`, docs/postgres.md). Interim wiring until `src/app/` takes it over.
+//! (`app::Workspace::push`/`pull`, docs/postgres.md).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use cohortdb::ids::CohortId;
-use cohortdb::team::copy::{CopyReport, Endpoint, copy};
+use cohortdb::app::CopyRequest;
+use cohortdb::app::reports::CopyReport;
 
-use super::Global;
-use super::render::{FormatArgs, print_json};
+use super::Session;
+use super::render::{FormatArgs, say};
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
@@ -36,47 +35,41 @@ pub struct PullArgs {
     format: FormatArgs,
 }
 
-fn ids(cohorts: &[String]) -> anyhow::Result<Vec<CohortId>> {
-    Ok(cohorts
-        .iter()
-        .map(|c| CohortId::parse(c))
-        .collect::<cohortdb::Result<_>>()?)
-}
-
-fn db(global: &Global) -> anyhow::Result<Endpoint> {
-    Ok(Endpoint::parse(&global.db.to_string_lossy())?)
-}
-
-pub fn push(global: &Global, args: PushArgs) -> anyhow::Result<ExitCode> {
-    let ids = ids(&args.cohorts)?;
-    let report = copy(&db(global)?, &Endpoint::parse(&args.to)?, &ids)?;
+pub fn push(s: &Session, args: PushArgs) -> anyhow::Result<ExitCode> {
+    let request = CopyRequest {
+        cohort_ids: args.cohorts,
+        other: args.to,
+    };
+    let report = s.workspace().push(&request, s.ctx())?;
     show("push", &report, &args.format)
 }
 
-pub fn pull(global: &Global, args: PullArgs) -> anyhow::Result<ExitCode> {
-    let ids = ids(&args.cohorts)?;
-    let report = copy(&Endpoint::parse(&args.from)?, &db(global)?, &ids)?;
+pub fn pull(s: &Session, args: PullArgs) -> anyhow::Result<ExitCode> {
+    let request = CopyRequest {
+        cohort_ids: args.cohorts,
+        other: args.from,
+    };
+    let report = s.workspace().pull(&request, s.ctx())?;
     show("pull", &report, &args.format)
 }
 
 fn show(verb: &str, report: &CopyReport, format: &FormatArgs) -> anyhow::Result<ExitCode> {
-    if format.is_json() {
-        print_json(report)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = super::out::stdout();
-    for id in &report.copied {
-        writeln!(out, "{verb}: {id} copied (re-hashed on arrival)")?;
-    }
-    for id in &report.present {
-        writeln!(out, "{verb}: {id} already there with the same content hash")?;
-    }
-    writeln!(
-        out,
-        "{verb}: {} cohort(s) copied, {} already there, {} catalog row(s) carried",
-        report.copied.len(),
-        report.present.len(),
-        report.catalog_rows
-    )?;
+    format.emit(report, |out, r| {
+        for id in &r.copied {
+            say!(out, "{verb}: {id} copied (re-hashed on arrival)")?;
+        }
+        for id in &r.present {
+            say!(out, "{verb}: {id} already there with the same content hash")?;
+        }
+        say!(
+            out,
+            "{verb}: {} copied, {} already there, {} carried ({} -> {})",
+            cohortdb::textfmt::count(r.copied.len() as u64, "cohort"),
+            r.present.len(),
+            cohortdb::textfmt::count(r.catalog_rows, "catalog row"),
+            r.from,
+            r.to
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,8 @@ mod catalog;
 mod cohorts;
 mod compile;
 mod completions;
+#[cfg(feature = "postgres")]
+mod copy;
 mod diff;
 mod explain;
 mod export;
@@ -45,9 +47,17 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// The SQLite store file [default: the project file's `db` (cohortdb.yaml, found in this
-    /// folder or above), else cohorts.db]
-    #[arg(long = "db", global = true, env = "COHORTDB_DB", value_name = "PATH")]
+    /// The store: an SQLite file, or a team store's postgres://USER@HOST:PORT/DB?sslmode=… URL
+    /// (docs/postgres.md; its password is never printed) [default: the project file's `db`
+    /// (cohortdb.yaml, found in this folder or above), else cohorts.db]
+    // `hide_env_values`: `--help` would print the variable's value, and a URL may hold a password.
+    #[arg(
+        long = "db",
+        global = true,
+        env = "COHORTDB_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     db_arg: Option<PathBuf>,
     /// The data layout root (1_raw/, combo_mappings.csv, cohorts/, gens/) [default: the
     /// project file's `data_root`, else data]
@@ -141,6 +151,13 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page cohortdb(1) in roff.
     Man,
+    /// Copy cohorts, with the catalog rows and registry entries they need, from this store
+    /// (--db) to another (an SQLite path or a postgres:// URL); re-hashed on arrival.
+    #[cfg(feature = "postgres")]
+    Push(copy::PushArgs),
+    /// Copy cohorts, with what they need, from another store into this one (--db).
+    #[cfg(feature = "postgres")]
+    Pull(copy::PullArgs),
 }
 
 /// What every command runs with: the global options, the stop token Ctrl-C sets, and the
@@ -252,5 +269,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Results(command) => results::run(s, command),
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
+        #[cfg(feature = "postgres")]
+        Command::Push(args) => copy::push(s, args),
+        #[cfg(feature = "postgres")]
+        Command::Pull(args) => copy::pull(s, args),
     }
 }

@@ -24,6 +24,9 @@ pub enum CohortLookup {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UsageError {
+    /// `push` or `pull` (Python: `Store.push`, `Store.pull`) named no cohort.
+    #[error("no cohort to copy: name at least one cohort id")]
+    NoCohorts,
     /// A cohort id outside D11's alphabet (docs/decisions.md D11); invisible characters are
     /// named with their position (D20).
     #[error("invalid cohort id{}", match invisible { Some(p) => format!(": {p}"), None => format!(" {shown:?}") })]

@@ -223,6 +223,19 @@ impl Team {
         plan: &Plan,
         seed: Option<&Seed>,
     ) -> Result<BuildReport> {
+        self.build_checked(id, spec, plan, seed, &|| Ok(()))
+    }
+
+    /// [`Team::build`], calling `before_commit` right before the server commits: an error from
+    /// it (a stop the caller asked for) rolls the whole record back, so it leaves nothing.
+    pub fn build_checked(
+        &mut self,
+        id: &CohortId,
+        spec: &Spec,
+        plan: &Plan,
+        seed: Option<&Seed>,
+        before_commit: &dyn Fn() -> Result<()>,
+    ) -> Result<BuildReport> {
         let shown = self.store.shown.clone();
         for _ in 0..MAX_ATTEMPTS {
             self.sync()?;
@@ -269,6 +282,7 @@ impl Team {
                 &read, &mut pg, &shown, id, spec, &computed, &fresh, number, &now,
             )?;
             crate::store::crash_point();
+            before_commit()?;
             pg.commit().pg(&shown, "commit build")?;
             // Committing keeps the scratch tables (a rollback would drop them); the mirror's
             // own tables were only read.

@@ -31,11 +31,14 @@ const BATCH: i32 = 1000;
 pub trait RowSink {
     /// The column names, before any row.
     fn columns(&mut self, names: &[String]) -> Result<()>;
-    /// One row, its values in column order.
-    fn row(&mut self, values: &[Value]) -> Result<()>;
+    /// One row, its values in column order. `Ok(false)` stops the statement (nobody reads any
+    /// more) without an error.
+    fn row(&mut self, values: &[Value]) -> Result<bool>;
 }
 
-/// Runs one read-only statement on the server; returns how many rows it gave.
+/// Runs one read-only statement on the server; returns how many rows it gave. The first batch
+/// of rows is fetched before the sink sees the columns, so a statement that fails at once
+/// reports only its error.
 pub fn query(
     store: &mut TeamStore,
     sql: &str,
@@ -108,15 +111,19 @@ pub fn query(
             ));
         }
     }
-    sink.columns(&columns)?;
     let portal = tx
         .bind(&stmt, &refs)
         .map_err(|e| statement_error(&shown, e, &text, timeout))?;
     let mut count = 0u64;
+    let mut started = false;
     loop {
         let rows = tx
             .query_portal(&portal, BATCH)
             .map_err(|e| statement_error(&shown, e, &text, timeout))?;
+        if !started {
+            sink.columns(&columns)?;
+            started = true;
+        }
         let n = rows.len();
         for row in &rows {
             let mut values = Vec::with_capacity(types.len());
@@ -126,7 +133,10 @@ pub fn query(
                     .map_err(|e| statement_error(&shown, e, &text, timeout))?;
                 values.push(cell.0);
             }
-            sink.row(&values)?;
+            if !sink.row(&values)? {
+                // The read-only transaction rolls back as it drops.
+                return Ok(count);
+            }
             count += 1;
         }
         if n < BATCH as usize {

@@ -1,0 +1,95 @@
+//! A workspace whose store is a team store (`postgres://…`, docs/postgres.md, docs/decisions.md
+//! D27): which door of `crate::team` each command goes through. Reading commands run on the
+//! synced local mirror (an SQLite store of the same format), writing commands stage in the
+//! mirror and publish to the server, `query` runs on the server. Without the cargo feature
+//! `postgres` every function here refuses, naming the feature (`crate::team::parse_url` already
+//! does before any of them is reached).
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{CatalogKind, ImportReport, Progress};
+use crate::cohort::BuildReport;
+use crate::error::Result;
+use crate::ids::CohortId;
+use crate::seed::Seed;
+use crate::spec::{Plan, Spec};
+use crate::team::PgUrl;
+
+#[cfg(not(feature = "postgres"))]
+fn disabled(url: &PgUrl) -> crate::Error {
+    crate::team::team_error(&url.to_string(), crate::error::TeamErrorKind::Disabled)
+}
+
+/// Syncs the mirror of the store `url` names (never migrating the server) and returns the
+/// mirror's file, for a reading command to open.
+pub(super) fn synced_mirror(url: &PgUrl) -> Result<PathBuf> {
+    #[cfg(feature = "postgres")]
+    {
+        let team = crate::team::publish::Team::open_reader(url)?;
+        Ok(team.mirror_path().to_path_buf())
+    }
+    #[cfg(not(feature = "postgres"))]
+    Err(disabled(url))
+}
+
+/// `init`: creates or migrates the server's schema and syncs the mirror; the store as shown
+/// (no password) and its schema version.
+pub(super) fn init(url: &PgUrl) -> Result<(String, u32)> {
+    #[cfg(feature = "postgres")]
+    {
+        let team = crate::team::publish::Team::open(url)?;
+        Ok((team.store().shown().to_string(), team.store().schema_version()))
+    }
+    #[cfg(not(feature = "postgres"))]
+    Err(disabled(url))
+}
+
+/// `import`: one file of one kind, or every catalog file under `data_root`, staged in the mirror
+/// and published. `watch` is given the mirror's connection (a stop interrupts the import).
+pub(super) fn import(
+    url: &PgUrl,
+    file: Option<(CatalogKind, &Path)>,
+    data_root: &Path,
+    progress: &dyn Progress,
+    watch: &dyn Fn(&rusqlite::Connection),
+) -> Result<ImportReport> {
+    #[cfg(feature = "postgres")]
+    {
+        let mut team = crate::team::publish::Team::open(url)?;
+        watch(team.mirror().conn());
+        match file {
+            Some((kind, path)) => team.import_file(kind, path, progress),
+            None => team.import_all(data_root, progress),
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = (file, data_root, progress, watch);
+        Err(disabled(url))
+    }
+}
+
+/// `build`: computed on the mirror, published under the write lock; `before_commit` runs right
+/// before the server commits (an error from it rolls everything back).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn build(
+    url: &PgUrl,
+    id: &CohortId,
+    spec: &Spec,
+    plan: &Plan,
+    seed: Option<&Seed>,
+    watch: &dyn Fn(&rusqlite::Connection),
+    before_commit: &dyn Fn() -> Result<()>,
+) -> Result<BuildReport> {
+    #[cfg(feature = "postgres")]
+    {
+        let mut team = crate::team::publish::Team::open(url)?;
+        watch(team.mirror().conn());
+        team.build_checked(id, spec, plan, seed, before_commit)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = (id, spec, plan, seed, watch, before_commit);
+        Err(disabled(url))
+    }
+}
