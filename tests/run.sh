@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (.ci/run calls it too):
-#   1. cargo test — the library, the CLI, the gen_id crate;
+#   1. cargo test — the library, the CLI, the gen_id crate, and the team-store tests against the
+#      PostgreSQL server at $COHORTDB_TEST_PG (skipped with one line when none answers, unless
+#      CI=true);
 #   2. the SQLite loadable extension (its own workspace, sqlite-ext/): built, and loaded into the
 #      sqlite3 shell by its tests (skipped with a note when there is no sqlite3);
 #   3. the Python package: built with maturin into target/py-venv (created here with
@@ -10,6 +12,23 @@
 # COHORTDB_REQUIRE_PYTHON=1 (CI sets it). COHORTDB_SKIP_PYTHON=1 skips step 3 on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The team-store tests (docs/postgres.md, "Tests") need a PostgreSQL server: $COHORTDB_TEST_PG,
+# by default the local one. Each test skips itself when none answers, unless CI=true; say so once.
+pg_url="${COHORTDB_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+pg_hostport="${pg_url#*://}"
+pg_hostport="${pg_hostport#*@}"
+pg_hostport="${pg_hostport%%[/?]*}"
+pg_host="${pg_hostport%:*}"
+pg_port="${pg_hostport##*:}"
+[ "$pg_port" = "$pg_hostport" ] && pg_port=5432
+if ! (exec 3<>"/dev/tcp/${pg_host:-127.0.0.1}/$pg_port") 2>/dev/null; then
+  if [ "${CI:-}" = true ]; then
+    echo "error: no PostgreSQL server at $pg_host:$pg_port: CI=true requires the team-store tests (set COHORTDB_TEST_PG)" >&2
+    exit 1
+  fi
+  echo "note: skipping the team-store (PostgreSQL) tests: no server at $pg_host:$pg_port (set COHORTDB_TEST_PG to point them at one)"
+fi
 
 cargo test --locked
 

@@ -197,6 +197,18 @@ pub fn write_spec(dest: &Path, rows: u64) -> Result<()> {
     )
 }
 
+/// A spec folder like [`write_spec`]'s over the combos `start .. start + count` (distinct
+/// cohorts of one data root: the concurrent-build benchmark).
+pub fn write_spec_slice(dest: &Path, start: u64, count: u64) -> Result<()> {
+    remove(dest)?;
+    fresh_dir(&dest.join("items"))?;
+    write_text(&dest.join("config.yaml"), &config_yaml())?;
+    write_lines(
+        &dest.join("items/combos.csv"),
+        std::iter::once("combo_id".to_owned()).chain((start..start + count).map(combo_id)),
+    )
+}
+
 /// A data root whose cohort `bench` (spec under `cohorts/bench/spec`) has `rows` evaluations.
 pub fn write_root(dest: &Path, rows: u64) -> Result<()> {
     let combos = combos(rows)?;

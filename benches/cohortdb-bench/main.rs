@@ -21,6 +21,7 @@
 
 mod generate;
 mod measure;
+mod team;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,9 @@ struct Args {
     /// targets are not judged.
     #[arg(long, conflicts_with = "quick")]
     smoke: bool,
+    /// The PostgreSQL server of `--only team` (a base URL: no database).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    pg: String,
     /// Passed by `cargo bench`; ignored.
     #[arg(long = "bench", hide = true, global = true)]
     _cargo_bench: bool,
@@ -106,6 +110,9 @@ enum Group {
     /// member: `import gens` against `find -exec cat` of the tree, a re-import with nothing
     /// changed against the first, `scores` and `status` (progress).
     Results,
+    /// The team store on PostgreSQL (`--pg`), side by side with SQLite and `psql \copy`:
+    /// import, build, query, export, concurrent builds. Only when named: it needs a server.
+    Team,
 }
 
 /// Input sizes and targets of one run.
@@ -118,6 +125,8 @@ struct Plan {
     build: Option<(u64, f64)>,
     /// The build that the second build, export and verify work on.
     large_build: Option<(u64, f64)>,
+    /// The team store's benchmarks.
+    team: team::Sizes,
 }
 
 impl Plan {
@@ -128,6 +137,12 @@ impl Plan {
                 compiles: vec![(1_000, 0.55, 100.0)],
                 build: None,
                 large_build: Some((1_000, 8.0)),
+                team: team::Sizes {
+                    import_rows: 1_000,
+                    build: 1_000,
+                    export: 1_000,
+                    concurrent: (1_000, 8),
+                },
             };
         }
         let mut compiles = vec![(1_000_000, 0.55, 100.0)];
@@ -139,6 +154,12 @@ impl Plan {
             compiles,
             build: Some((100_000, 0.8)),
             large_build: (!args.quick).then_some((1_000_000, 8.0)),
+            team: team::Sizes {
+                import_rows: 1_000_000,
+                build: if args.quick { 100_000 } else { 1_000_000 },
+                export: 100_000,
+                concurrent: (100_000, 8),
+            },
         }
     }
 }
@@ -217,7 +238,8 @@ fn run(args: &Args) -> Result<bool> {
     );
     let bench = Bench::new(args, &bin)?;
     let plan = Plan::new(args);
-    let wants = |g: Group| args.only.is_empty() || args.only.contains(&g);
+    // The team store's benchmarks need a server: only when named.
+    let wants = |g: Group| (args.only.is_empty() && g != Group::Team) || args.only.contains(&g);
     let mut rows = Vec::new();
     if wants(Group::Import) {
         rows.push(bench.import(plan.import_rows)?);
@@ -274,6 +296,9 @@ fn run(args: &Args) -> Result<bool> {
                 rows.push(bench.verify_full(data, n, *export)?);
             }
         }
+    }
+    if wants(Group::Team) {
+        rows.extend(bench.team(&team::Pg::new(&args.pg), &plan.team)?);
     }
     print!("{}", report(&rows, args.runs, !args.smoke));
     Ok(args.smoke || rows.iter().all(Row::met))

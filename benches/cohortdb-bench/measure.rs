@@ -43,6 +43,8 @@ pub enum Target {
     Seconds(f64),
     /// At most this factor of the baseline's time.
     TimesBaseline(f64),
+    /// No time target: only the memory limit is judged (the baseline is shown for scale).
+    MemoryOnly,
 }
 
 impl Row {
@@ -50,7 +52,7 @@ impl Row {
         match (self.target, &self.baseline) {
             (Target::Seconds(s), _) => s,
             (Target::TimesBaseline(f), Some((_, b))) => f * b.secs,
-            (Target::TimesBaseline(_), None) => f64::INFINITY,
+            (Target::TimesBaseline(_), None) | (Target::MemoryOnly, _) => f64::INFINITY,
         }
     }
 
@@ -84,6 +86,45 @@ pub fn measure(cmd: &mut Command) -> Result<Sample> {
     let stderr = reader.join().unwrap_or_default();
     if status != 0 {
         bail!("{cmd:?} failed (wait status {status}): {}", stderr.trim());
+    }
+    Ok(Sample { secs, peak_kib })
+}
+
+/// Runs commands at the same time, each with its output discarded: the wall time until the
+/// last one ends and the largest peak resident memory of any of them; a failed command is an
+/// error carrying its stderr (after every one has ended).
+pub fn measure_all(cmds: &mut [Command]) -> Result<Sample> {
+    let started = Instant::now();
+    let mut children = Vec::new();
+    for cmd in cmds.iter_mut() {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {cmd:?}"))?;
+        let stderr = child.stderr.take();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = stderr {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
+            }
+            text
+        });
+        children.push((child.id(), reader));
+    }
+    let mut peak_kib = 0;
+    let mut failures = Vec::new();
+    for (pid, reader) in children {
+        let (status, peak) = wait_with_rusage(pid)?;
+        peak_kib = peak_kib.max(peak);
+        let stderr = reader.join().unwrap_or_default();
+        if status != 0 {
+            failures.push(format!("(wait status {status}) {}", stderr.trim()));
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if !failures.is_empty() {
+        bail!("{} of the concurrent commands failed: {}", failures.len(), failures.join("; "));
     }
     Ok(Sample { secs, peak_kib })
 }
@@ -144,6 +185,7 @@ pub fn report(rows: &[Row], runs: u32, judged: bool) -> String {
                 row.ours.secs / b.secs
             ),
             (Target::TimesBaseline(f), None) => format!("≤ {f}× baseline (not measured)"),
+            (Target::MemoryOnly, _) => "memory only".to_owned(),
         };
         let _ = writeln!(
             out,
