@@ -42,6 +42,9 @@ use crate::store::Store;
 /// How many times a write re-syncs and retries while other writers keep moving the store.
 pub const MAX_ATTEMPTS: u32 = 50;
 
+/// A publish of at least this many rows refreshes the server's statistics afterwards.
+const ANALYZE_ROWS: u64 = 10_000;
+
 /// A team store and its synced local mirror: what every command on a `postgres://` store
 /// works with.
 pub struct Team {
@@ -179,8 +182,9 @@ impl Team {
                 continue; // both transactions roll back as they drop
             }
             let same = |_: Table, _: &mut Row| {};
+            let mut rows = 0;
             for batch in &batches {
-                sqlite_to_pg(
+                rows += sqlite_to_pg(
                     &tx,
                     &mut pg,
                     &shown,
@@ -190,7 +194,7 @@ impl Team {
                 )?;
             }
             for no in &records {
-                sqlite_to_pg(
+                rows += sqlite_to_pg(
                     &tx,
                     &mut pg,
                     &shown,
@@ -205,6 +209,7 @@ impl Team {
             // The server holds the change now; a failure here only leaves the mirror behind,
             // and the next sync brings it.
             tx.commit().db("commit mirror")?;
+            self.refresh_statistics(rows);
             return Ok(out);
         }
         Err(team_error(
@@ -287,6 +292,7 @@ impl Team {
             // Committing keeps the scratch tables (a rollback would drop them); the mirror's
             // own tables were only read.
             read.commit().db("end build")?;
+            self.refresh_statistics(computed.counts.iter().sum());
             self.keep_locally(id, spec, &computed, number, &now)?;
             return Ok(computed.created(id));
         }
@@ -296,6 +302,16 @@ impl Team {
                 attempts: MAX_ATTEMPTS,
             },
         ))
+    }
+
+    /// After a publish of `rows` rows: refreshes the server's statistics when they were many
+    /// (`sql/postgres/analyze.sql`: a table just loaded by COPY has none, and the planner then
+    /// joins the `membership` view row by row). Best effort, after the commit: the change is
+    /// stored whatever happens here.
+    fn refresh_statistics(&mut self, rows: u64) {
+        if rows >= ANALYZE_ROWS {
+            let _ = self.store.client.batch_execute(queries::ANALYZE);
+        }
     }
 
     /// Writes a just-published record into the mirror at once when it is the mirror's next

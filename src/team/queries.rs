@@ -16,6 +16,7 @@ macro_rules! queries {
 }
 
 queries! {
+    ANALYZE => "analyze.sql",
     GEN_IDS_REGISTERED_SINCE => "gen_ids_registered_since.sql",
     LOCK_SESSION => "lock_session.sql",
     LOCK_WRITE => "lock_write.sql",
