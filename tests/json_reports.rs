@@ -167,7 +167,9 @@ fn push_and_pull_reports() {
     assert_eq!(again["copied"], serde_json::json!([]));
     let pull = validate(
         "copy.schema.json",
-        &s.ok(&["--db", "third.db", "pull", "alpha", "--from", "other.db", "--json"]),
+        &s.ok(&[
+            "--db", "third.db", "pull", "alpha", "--from", "other.db", "--json",
+        ]),
     );
     assert_eq!(pull["copied"], serde_json::json!(["alpha"]));
     assert_eq!(pull["to"], "third.db");

@@ -205,13 +205,12 @@ fn every_command_gives_the_same_reports_and_bytes_on_both_engines() {
     assert_eq!(backups[0], backups[1]);
     for e in [&sq, &pg] {
         let copy = e.s.path("copy.db").display().to_string();
-        let out = e
-            .s
-            .cmd()
-            .env("COHORTDB_DB", &copy)
-            .args(["verify", "alpha", "--store-only"])
-            .output()
-            .unwrap();
+        let out =
+            e.s.cmd()
+                .env("COHORTDB_DB", &copy)
+                .args(["verify", "alpha", "--store-only"])
+                .output()
+                .unwrap();
         assert!(out.status.success(), "{out:?}");
     }
 
@@ -255,7 +254,10 @@ fn errors_are_the_same_on_both_engines_and_leave_the_store_unchanged() {
     ] {
         let a = stderr(&sq, args);
         let b = stderr(&pg, args);
-        assert!(a.starts_with("error: ") && b.starts_with("error: "), "{a}{b}");
+        assert!(
+            a.starts_with("error: ") && b.starts_with("error: "),
+            "{a}{b}"
+        );
         if args[0] != "query" {
             assert_eq!(a, b, "{args:?}");
         }
@@ -295,7 +297,10 @@ fn a_password_in_the_url_is_never_printed() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!all.contains("s3cr3t-pw"), "{args:?} printed the password:\n{all}");
+        assert!(
+            !all.contains("s3cr3t-pw"),
+            "{args:?} printed the password:\n{all}"
+        );
         all
     };
     run(&["init"]);

@@ -124,7 +124,11 @@ pub fn measure_all(cmds: &mut [Command]) -> Result<Sample> {
     }
     let secs = started.elapsed().as_secs_f64();
     if !failures.is_empty() {
-        bail!("{} of the concurrent commands failed: {}", failures.len(), failures.join("; "));
+        bail!(
+            "{} of the concurrent commands failed: {}",
+            failures.len(),
+            failures.join("; ")
+        );
     }
     Ok(Sample { secs, peak_kib })
 }

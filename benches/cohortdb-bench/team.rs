@@ -185,10 +185,7 @@ impl Bench<'_> {
         })?;
         let built = built.context("at least one run")?;
         let row = Row {
-            work: format!(
-                "team store: build, {} evaluations",
-                thousands(evaluations)
-            ),
+            work: format!("team store: build, {} evaluations", thousands(evaluations)),
             ours,
             baseline: Some(("the SQLite build".to_owned(), sqlite)),
             target: Target::TimesBaseline(2.0),

@@ -29,9 +29,9 @@ use crate::ids::CohortId;
 use crate::layout::{self, DataLayout};
 use crate::store::Store;
 
+pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 #[cfg(feature = "postgres")]
 pub use copy::CopyRequest;
-pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
 pub use query::{Params, QueryRequest, RowSink};
 pub use reports::{

@@ -129,8 +129,14 @@ fn on_server(
         real: RealText::new(&scratch)?,
         ctx,
     };
-    crate::team::query::query(&mut store, &request.sql, &params, request.timeout, &mut adapter)
-        .map_err(|e| ctx.cancel.explain(e))?;
+    crate::team::query::query(
+        &mut store,
+        &request.sql,
+        &params,
+        request.timeout,
+        &mut adapter,
+    )
+    .map_err(|e| ctx.cancel.explain(e))?;
     Ok(())
 }
 

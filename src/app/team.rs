@@ -38,7 +38,10 @@ pub(super) fn init(url: &PgUrl) -> Result<(String, u32)> {
     #[cfg(feature = "postgres")]
     {
         let team = crate::team::publish::Team::open(url)?;
-        Ok((team.store().shown().to_string(), team.store().schema_version()))
+        Ok((
+            team.store().shown().to_string(),
+            team.store().schema_version(),
+        ))
     }
     #[cfg(not(feature = "postgres"))]
     Err(disabled(url))
