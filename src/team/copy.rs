@@ -373,7 +373,8 @@ fn check_registry(target: &Side<'_>, stored: &Stored) -> Result<Vec<Entry>> {
                             && r.get::<_, String>("combo_id")? == member.combo_id
                             && r.get::<_, String>("template_id")? == member.template_id
                             && r.get::<_, String>("llm_model_id")? == member.llm_model_id
-                            && r.get::<_, i64>("replicate")? == member.replicate)
+                            && r.get::<_, crate::replicate::Replicate>("replicate")?
+                                == *member.replicate)
                     })
                     .optional()
                     .db("team_registry_member")?;

@@ -202,10 +202,23 @@ pub(crate) fn check(
         _ => false,
     };
     if ok {
-        Ok(value)
-    } else {
-        Err(wrong_kind(store, table, column, &value))
+        return Ok(value);
     }
+    if let (Table::CohortMembers, "replicate", Value::Text(t)) = (table, column, &value) {
+        // D23 lets a replicate exceed 64 bits; the server's column is a bigint.
+        return Err(TeamError {
+            store: store.to_string(),
+            kind: TeamErrorKind::bad_value(
+                table.name(),
+                &format!(
+                    "the replicate {} is beyond 64 bits (docs/decisions.md D23), which a team store does not hold yet; keep this cohort in an SQLite store",
+                    crate::textfmt::capped(t)
+                ),
+            ),
+        }
+        .into());
+    }
+    Err(wrong_kind(store, table, column, &value))
 }
 
 /// The SQLite parameter for a value of `kind`: a seed goes in as `Seed`'s `ToSql` stores it,
