@@ -103,10 +103,10 @@ fn sqlite_to_postgres_to_a_fresh_sqlite_round_trips_byte_for_byte() {
     ok(&s, &local, &["import"]);
     ok(&s, &local, &["build", "alpha"]);
     let pushed = ok(&s, &local, &["push", "alpha", "--to", &pg.url]);
-    assert!(pushed.contains("1 cohort(s) copied"), "{pushed}");
+    assert!(pushed.contains("1 cohort copied"), "{pushed}");
     let fresh = s.path("fresh.db").display().to_string();
     let pulled = ok(&s, &fresh, &["pull", "alpha", "--from", &pg.url]);
-    assert!(pulled.contains("1 cohort(s) copied"), "{pulled}");
+    assert!(pulled.contains("1 cohort copied"), "{pulled}");
 
     let from_sqlite = export_tree(&s, &local, "sqlite");
     let from_pg = export_tree(&s, &pg.url, "pg");
@@ -124,13 +124,13 @@ fn sqlite_to_postgres_to_a_fresh_sqlite_round_trips_byte_for_byte() {
     // Repeating is a no-op, both ways.
     let again = ok(&s, &local, &["push", "alpha", "--to", &pg.url]);
     assert!(
-        again.contains("0 cohort(s) copied, 1 already there"),
+        again.contains("0 cohorts copied, 1 already there"),
         "{again}"
     );
     let before = std::fs::read(&fresh).unwrap();
     let again = ok(&s, &fresh, &["pull", "alpha", "--from", &pg.url]);
     assert!(
-        again.contains("0 cohort(s) copied, 1 already there"),
+        again.contains("0 cohorts copied, 1 already there"),
         "{again}"
     );
     assert_eq!(
