@@ -149,6 +149,16 @@ impl Workspace {
     /// leaves nothing behind.
     /// (SQLite only: a team store's writes go through `team`.)
     fn writer<T>(&self, ctx: Context<'_>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if let Some(url) = self.team_url()? {
+            // Every team-store write has its own door (`team`); one without is refused here,
+            // never sent to a file named like the URL.
+            return Err(crate::team::team_error(
+                &url.to_string(),
+                crate::error::TeamErrorKind::NotOnTeamStore {
+                    command: "import gens",
+                },
+            ));
+        }
         let existed = self.store.exists();
         let result = Store::open(&self.store).and_then(|mut store| {
             ctx.cancel.watch(store.conn());

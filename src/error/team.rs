@@ -81,6 +81,15 @@ pub enum TeamErrorKind {
          build with it, or an SQLite store file"
     )]
     Disabled,
+    /// A command a team store does not run yet (the results ledger: `import gens`).
+    #[error(
+        "{command} does not run on a team store yet (docs/postgres.md); run it on an SQLite store \
+         (`cohortdb pull` copies cohorts into one)"
+    )]
+    NotOnTeamStore {
+        /// The command.
+        command: &'static str,
+    },
     /// The server could not be reached, or refused the connection.
     #[cfg(feature = "postgres")]
     #[error("cannot connect: {}", pg_text(source))]

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "V4__cohort_reuse",
         include_str!("../../migrations/postgres/V4__cohort_reuse.pg.sql"),
     ),
+    (
+        "V5__results_ledger",
+        include_str!("../../migrations/postgres/V5__results_ledger.pg.sql"),
+    ),
 ];
 
 fn migrations() -> Vec<Migration> {
