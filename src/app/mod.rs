@@ -47,7 +47,7 @@ pub use work::{
 /// A store and a data root: what every command works on.
 ///
 /// The store is an SQLite file, or — when its text is a `postgres://` (or `postgresql://`) URL —
-/// a team store on a PostgreSQL server (docs/postgres.md, docs/decisions.md D27): every command
+/// a team store on a PostgreSQL server (docs/postgres.md, docs/decisions.md D28): every command
 /// works on either, with the same requests and reports. The URL is parsed (and its password
 /// looked up) when a command runs; it is never shown with its password ([`Workspace::store_shown`],
 /// `Debug`).

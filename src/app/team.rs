@@ -1,5 +1,5 @@
 //! A workspace whose store is a team store (`postgres://…`, docs/postgres.md, docs/decisions.md
-//! D27): which door of `crate::team` each command goes through. Reading commands run on the
+//! D28): which door of `crate::team` each command goes through. Reading commands run on the
 //! synced local mirror (an SQLite store of the same format), writing commands stage in the
 //! mirror and publish to the server, `query` runs on the server. Without the cargo feature
 //! `postgres` every function here refuses, naming the feature (`crate::team::parse_url` already

@@ -1,6 +1,6 @@
 //! The team store (docs/postgres.md): PostgreSQL as the shared, transactional home of catalogs,
 //! records and the gen_id registry, with the embedded SQLite engine as the compute engine
-//! (docs/decisions.md D27).
+//! (docs/decisions.md D28).
 //!
 //! cohortdb's records are immutable and content-addressed and its catalogs append-only, so a
 //! team store is **mirrored** like a git clone: a full SQLite store on the client
