@@ -29,6 +29,37 @@ pub enum StoreProblem {
          write access to both (reading commands work on a read-only store)"
     )]
     ReadOnly,
+    /// A reader that may not write the store found it without the `-wal` or `-shm` file a
+    /// read needs (an older store, a copy) and cannot create them (docs/storage.md, "Shared
+    /// use").
+    #[error(
+        "this user may not write the store, and it has no {missing} file next to it, which a \
+         reader needs to see the owner's writes consistently; the store's owner runs any \
+         writing command once (e.g. `cohortdb init`), which leaves the files in place"
+    )]
+    NoWalFiles {
+        /// The missing files: `-wal`, `-shm`, or `-wal and -shm`.
+        missing: &'static str,
+    },
+    /// A reader that may not write the store cannot read its `-wal` or `-shm` file.
+    #[error(
+        "this user may not write the store and cannot read its {suffix} file ({source}); the \
+         store's owner gives it the store file's permissions (`chmod --reference=STORE \
+         STORE{suffix}`)"
+    )]
+    WalFileUnreadable {
+        /// `-wal` or `-shm`.
+        suffix: &'static str,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
+    /// On a read-only mount, a store whose `-wal` holds commits but that has no `-shm` file.
+    #[error(
+        "the store's -wal file holds commits not yet copied into the store file, and on this \
+         read-only mount there is no -shm file to read them with; copy the store with \
+         `cohortdb backup` where it can be written, or open it once there"
+    )]
+    WalWithoutIndex,
     /// SQLite refused to open the file.
     #[error("cannot open the store: {}", sqlite_text(source))]
     CannotOpen {

@@ -152,6 +152,7 @@ pub fn latest_version() -> u32 {
 /// from an earlier schema; `cohortdb` never writes an old schema).
 #[doc(hidden)]
 pub fn create_at_version(path: &std::path::Path, version: u32) -> Result<()> {
+    super::ofd::install();
     let shown = path.display().to_string();
     let mut conn = Connection::open(path).db("open")?;
     conn.pragma_update(None, "journal_mode", "wal")

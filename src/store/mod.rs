@@ -8,6 +8,12 @@
 //! Only writers migrate; readers never change the file and work on read-only folders and
 //! mounts.
 //!
+//! Any mix of clients may share a store (docs/decisions.md D26, docs/storage.md "Shared use"):
+//! on Linux [`ofd`] makes the bundled SQLite's locks open file description locks that another
+//! copy of SQLite in the same process (Python's `sqlite3`) can neither ignore nor drop, and
+//! [`connect`] opens readers that may not write the store with `mode=ro` on the `-wal` and
+//! `-shm` files writers keep (`immutable=1` only on a read-only mount).
+//!
 //! `--db` is a path, never an SQLite URI: the store is always opened through a `file:` URI
 //! built here from the percent-encoded absolute path, so `file:x`, `:memory:` or `?mode=` in a
 //! name are ordinary file names.
@@ -21,6 +27,7 @@ pub(crate) use crash::point as crash_point;
 pub mod functions;
 mod guard;
 pub(crate) mod migrate;
+pub mod ofd;
 pub(crate) mod queries;
 
 use std::fs;
@@ -95,6 +102,7 @@ impl Store {
     /// most a `.<name>.creating-XXXXXX` file, named uniquely and created exclusively by
     /// `tempfile`), never a half-made one.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        ofd::install();
         let path = path.as_ref().to_path_buf();
         if !check_file(&path)? {
             create(&path)?;
@@ -112,13 +120,15 @@ impl Store {
     }
 
     /// Opens an existing store read-only (no migrations, no writes possible through this
-    /// connection: `query_only` and the `query` authorizer; a read-only file or folder is
-    /// opened with `immutable=1`). Fails with [`Error::NoStore`] when the file does not exist.
+    /// connection: `query_only` and the `query` authorizer; a file or folder this process may
+    /// not write is opened `mode=ro`, see [`connect`]). Fails with [`Error::NoStore`] when the
+    /// file does not exist.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
         Store::open_reader(path.as_ref(), Mode::Read)
     }
 
     fn open_reader(path: &Path, mode: Mode) -> Result<Store> {
+        ofd::install();
         let path = path.to_path_buf();
         if !check_file(&path)? {
             return Err(Error::NoStore {
@@ -131,6 +141,8 @@ impl Store {
 
     /// Opens an in-memory store with the full schema (tests, scratch builds).
     pub fn open_in_memory() -> Result<Store> {
+        // Its connection may attach a store file (`status::scratch`).
+        ofd::install();
         let mut conn = Connection::open_in_memory().db("open in-memory store")?;
         conn.pragma_update(None, "foreign_keys", "on")
             .db("pragma foreign_keys")?;
@@ -215,18 +227,28 @@ fn check_file(path: &Path) -> Result<bool> {
         return Err(bad(path, StoreProblem::Empty));
     }
     let mut head = [0u8; 100];
-    let mut file = crate::fsutil::open_regular(path).at(path)?;
-    let mut read = 0;
-    while read < head.len() {
-        match file.read(&mut head[read..]).at(path)? {
-            0 => break,
-            n => read += n,
-        }
-    }
+    let file = crate::fsutil::open_regular(path).at(path)?;
+    let read = read_head(&file, &mut head);
+    // Closing a descriptor on the store drops this process's POSIX locks on it: another SQLite
+    // copy's (`ofd`).
+    ofd::release(file);
+    let read = read.at(path)?;
     if read < head.len() || &head[..16] != SQLITE_MAGIC {
         return Err(bad(path, StoreProblem::NotSqlite));
     }
     Ok(true)
+}
+
+/// Reads up to `head.len()` bytes from the start of `file`; how many were read.
+fn read_head(mut file: &fs::File, head: &mut [u8]) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(read)
 }
 
 /// The `file:` URI of `path` with every byte outside the unreserved set percent-encoded, so
@@ -280,32 +302,116 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// True when `path` is a regular file (not followed if a link).
+fn is_regular(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Why `path` cannot be read by this process, if it cannot.
+#[cfg(unix)]
+fn unreadable(path: &Path) -> Option<std::io::Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    (unsafe { libc::access(c.as_ptr(), libc::R_OK) } != 0).then(std::io::Error::last_os_error)
+}
+
+/// Why `path` cannot be read by this process, if it cannot.
+#[cfg(not(unix))]
+fn unreadable(path: &Path) -> Option<std::io::Error> {
+    fs::File::open(path).err()
+}
+
+/// True when `folder` is on a read-only mount: nobody can write there.
+#[cfg(unix)]
+fn read_only_mount(folder: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `statvfs` is plain data, filled by the call; `c` outlives it.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::statvfs(c.as_ptr(), &mut st) == 0 && st.f_flag & libc::ST_RDONLY != 0 }
+}
+
+/// True when `folder` is on a read-only mount.
+#[cfg(not(unix))]
+fn read_only_mount(_folder: &Path) -> bool {
+    false
+}
+
+/// The URI parameter a reader that may not write the store opens it with.
+///
+/// `mode=ro` needs the `-wal` and `-shm` files (SQLite reads the WAL index read-only and
+/// retries when it changes, so every statement sees one committed snapshot; sqlite.org/wal.html
+/// "Read-Only Databases"). Writers keep both (`PERSIST_WAL`), readable like the store.
+/// `immutable=1` — no locks, no change detection — only where nobody can write at all: a
+/// read-only mount. Anything else is refused with the way out, never read torn.
+fn reader_params(path: &Path) -> Result<&'static str> {
+    let wal = with_suffix(path, "-wal");
+    let shm = with_suffix(path, "-shm");
+    let (wal_there, shm_there) = (is_regular(&wal), is_regular(&shm));
+    if wal_there && shm_there {
+        for (file, suffix) in [(&wal, "-wal"), (&shm, "-shm")] {
+            if let Some(source) = unreadable(file) {
+                return Err(bad(path, StoreProblem::WalFileUnreadable { suffix, source }));
+            }
+        }
+        return Ok("mode=ro");
+    }
+    if read_only_mount(&folder(path)) {
+        if fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(bad(path, StoreProblem::WalWithoutIndex));
+        }
+        return Ok("immutable=1");
+    }
+    let missing = match (wal_there, shm_there) {
+        (false, false) => "-wal and -shm",
+        (false, true) => "-wal",
+        _ => "-shm",
+    };
+    Err(bad(path, StoreProblem::NoWalFiles { missing }))
+}
+
 /// Opens the SQLite connection for `mode` (the file exists and starts like a database).
 ///
-/// Writers open read-write. Readers open read-write too when they could write the file and its
-/// folder — never creating, never migrating, with `query_only` on — because only then does
-/// closing the last connection remove the `-wal` and `-shm` files a read needs. Where the file
-/// or folder is read-only (a shared folder, a read-only mount, a copy on a CD) readers open
-/// with `immutable=1`: SQLite then needs no lock or `-shm` file, which is sound because nothing
-/// can write there. A non-empty `-wal` there holds committed work `immutable` would not see, so
-/// that store is opened plainly read-only.
+/// Writers open read-write and keep the `-wal` and `-shm` files when they close
+/// (`SQLITE_FCNTL_PERSIST_WAL`): a reader that may not write the store needs them. Readers that
+/// could write the file and its folder open read-write too — never creating, never migrating,
+/// with `query_only` on — and keep the two files only if they were there: a read never leaves
+/// new files next to a store that had none (a backup, a copy). Readers that may not write open
+/// by [`reader_params`].
 fn connect(path: &Path, mode: Mode) -> Result<Connection> {
     let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let can_write = writable(path) && writable(&folder(path));
     if mode == Mode::Write && !can_write {
         return Err(bad(path, StoreProblem::ReadOnly));
     }
-    let (flags, params) = match mode {
-        Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
-        Mode::Read | Mode::Scratch if can_write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, ""),
-        Mode::Read | Mode::Scratch => {
-            let wal = fs::metadata(with_suffix(path, "-wal")).map_or(0, |m| m.len());
-            let params = if wal == 0 { "immutable=1" } else { "mode=ro" };
-            (base | OpenFlags::SQLITE_OPEN_READ_ONLY, params)
-        }
+    let wal_files_there =
+        is_regular(&with_suffix(path, "-wal")) || is_regular(&with_suffix(path, "-shm"));
+    let (flags, params, persist) = match mode {
+        Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, "", true),
+        Mode::Read | Mode::Scratch if can_write => (
+            base | OpenFlags::SQLITE_OPEN_READ_WRITE,
+            "",
+            wal_files_there,
+        ),
+        Mode::Read | Mode::Scratch => (
+            base | OpenFlags::SQLITE_OPEN_READ_ONLY,
+            reader_params(path)?,
+            false,
+        ),
     };
     let conn = Connection::open_with_flags(file_uri(path, params)?, flags)
         .map_err(|e| bad(path, StoreProblem::CannotOpen { source: e }))?;
+    if persist {
+        conn.file_control(
+            Some(rusqlite::MAIN_DB),
+            rusqlite::FileControl::PersistWal(&mut 1),
+        )
+        .db("persist wal")?;
+    }
     conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
     // `verify` needs temporary tables, which `query_only` forbids; it commits nothing.
     if mode == Mode::Read {
@@ -505,11 +611,20 @@ mod tests {
         }
     }
 
+    /// Removes the `-wal` and `-shm` files a writer keeps, as a copied or restored store has
+    /// none.
+    fn without_wal_files(path: &Path) {
+        for suffix in ["-wal", "-shm"] {
+            fs::remove_file(with_suffix(path, suffix)).unwrap();
+        }
+    }
+
     #[test]
     fn the_immutable_uri_of_an_odd_path_opens_that_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a b?c#d%e:f.db");
         drop(Store::open(&path).unwrap());
+        without_wal_files(&path);
         let flags = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_READ_ONLY;
         let conn =
             Connection::open_with_flags(file_uri(&path, "immutable=1").unwrap(), flags).unwrap();
@@ -519,18 +634,80 @@ mod tests {
     }
 
     #[test]
-    fn readers_leave_no_wal_files() {
+    fn writers_keep_an_empty_wal_and_the_shm_with_the_store_s_permissions() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         drop(Store::open(&path).unwrap());
-        let reader = Store::open_read_only(&path).unwrap();
-        reader
-            .conn()
-            .query_row("select count(*) from cohort_records", [], |_| Ok(()))
+        without_wal_files(&path);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let mut writer = Store::open(&path).unwrap();
+        let tx = writer.write_transaction().unwrap();
+        tx.execute_batch("create table notes(x); insert into notes values (1);")
             .unwrap();
-        drop(reader);
+        tx.commit().unwrap();
+        assert!(fs::metadata(with_suffix(&path, "-wal")).unwrap().len() > 0);
+        drop(writer);
+        assert_eq!(fs::metadata(with_suffix(&path, "-wal")).unwrap().len(), 0);
+        for suffix in ["-wal", "-shm"] {
+            let mode = fs::metadata(with_suffix(&path, suffix)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640, "{suffix}");
+        }
+    }
+
+    #[test]
+    fn readers_leave_the_files_next_to_the_store_as_they_found_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::open(&path).unwrap());
+        let read = |path: &Path| {
+            for open in [Store::open_read_only, Store::open_existing] {
+                open(path)
+                    .unwrap()
+                    .conn()
+                    .query_row("select count(*) from cohort_records", [], |_| Ok(()))
+                    .unwrap();
+            }
+        };
+        // After a writer: both kept, the log empty.
+        read(&path);
+        assert_eq!(fs::metadata(with_suffix(&path, "-wal")).unwrap().len(), 0);
+        assert!(with_suffix(&path, "-shm").is_file());
+        // A store without them (a copy, a backup): none left behind.
+        without_wal_files(&path);
+        read(&path);
         assert!(!with_suffix(&path, "-wal").exists());
         assert!(!with_suffix(&path, "-shm").exists());
+    }
+
+    #[test]
+    fn readers_that_may_not_write_need_the_wal_files_or_a_read_only_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::open(&path).unwrap());
+        assert_eq!(reader_params(&path).unwrap(), "mode=ro");
+        fs::remove_file(with_suffix(&path, "-shm")).unwrap();
+        let err = reader_params(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::BadStore {
+                    problem: StoreProblem::NoWalFiles { missing: "-shm" },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        fs::remove_file(with_suffix(&path, "-wal")).unwrap();
+        let text = reader_params(&path).unwrap_err().to_string();
+        assert!(
+            text.contains("it has no -wal and -shm file") && text.contains("cohortdb init"),
+            "{text}"
+        );
+        // A link in place of the file is not the file.
+        std::os::unix::fs::symlink(&path, with_suffix(&path, "-wal")).unwrap();
+        std::os::unix::fs::symlink(&path, with_suffix(&path, "-shm")).unwrap();
+        assert!(reader_params(&path).is_err());
     }
 
     #[test]
