@@ -423,7 +423,31 @@ pub fn sqlite_text(e: &rusqlite::Error) -> String {
             format!("{text} (the store file is damaged; restore it from a backup)")
         }
         Some(ErrorCode::OperationInterrupted) => "interrupted".to_string(),
-        _ => text,
+        Some(ErrorCode::DatabaseBusy) => format!(
+            "{text} (another connection kept the store locked for as long as cohortdb waits: a \
+             writer in another process, or a transaction left open, e.g. by Python's sqlite3; \
+             finish it and run again)"
+        ),
+        _ => match unfinished_write(e) {
+            Some(file) => format!(
+                "a writer stopped before finishing its work on the store, which waits in its \
+                 {file} file, and only a user who may write the store can complete it; the \
+                 store's owner runs any cohortdb command once (e.g. `cohortdb init`)"
+            ),
+            None => text,
+        },
+    }
+}
+
+/// When `e` says a read-only connection met work a writer left unfinished, the file it waits
+/// in: `-journal` (a hot rollback journal, SQLITE_READONLY_ROLLBACK) or `-wal` (a write-ahead
+/// log that needs recovery, SQLITE_READONLY_RECOVERY or _CANTINIT).
+pub fn unfinished_write(e: &rusqlite::Error) -> Option<&'static str> {
+    use rusqlite::ffi;
+    match e.sqlite_error()?.extended_code {
+        ffi::SQLITE_READONLY_ROLLBACK => Some("-journal"),
+        ffi::SQLITE_READONLY_RECOVERY | ffi::SQLITE_READONLY_CANTINIT => Some("-wal"),
+        _ => None,
     }
 }
 
@@ -518,6 +542,49 @@ mod tests {
              cohortdb needs 3; run `cohortdb init` to migrate it"
         );
         assert_eq!(outdated.kind_name(), "migration");
+    }
+
+    #[test]
+    fn a_store_kept_locked_and_a_writer_s_unfinished_work_are_said_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let holder = rusqlite::Connection::open(&path).unwrap();
+        holder
+            .execute_batch("create table t(x); begin immediate; insert into t values (1);")
+            .unwrap();
+        let waiter = rusqlite::Connection::open(&path).unwrap();
+        waiter
+            .busy_timeout(std::time::Duration::from_millis(10))
+            .unwrap();
+        let busy = waiter
+            .execute_batch("begin immediate")
+            .expect_err("the holder has the write lock");
+        let text = sqlite_text(&busy);
+        assert!(
+            text.starts_with("database is locked (another connection kept the store locked")
+                && text.contains("Python's sqlite3"),
+            "{text}"
+        );
+        let journal = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY_ROLLBACK),
+            Some("attempt to write a readonly database".into()),
+        );
+        assert_eq!(unfinished_write(&journal), Some("-journal"));
+        let text = sqlite_text(&journal);
+        assert!(
+            text.contains("waits in its -journal file") && !text.contains("readonly"),
+            "{text}"
+        );
+        let wal = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY_RECOVERY),
+            None,
+        );
+        assert_eq!(unfinished_write(&wal), Some("-wal"));
+        let plain = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            None,
+        );
+        assert_eq!(unfinished_write(&plain), None);
     }
 
     #[test]

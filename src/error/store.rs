@@ -30,12 +30,13 @@ pub enum StoreProblem {
     )]
     ReadOnly,
     /// A reader that may not write the store found it without the `-wal` or `-shm` file a
-    /// read needs (an older store, a copy) and cannot create them (docs/storage.md, "Shared
-    /// use").
+    /// read needs (a copy, or another SQLite client closed it last and removed them) and cannot
+    /// create them (docs/storage.md, "Sharing a store").
     #[error(
         "this user may not write the store, and it has no {missing} file next to it, which a \
-         reader needs to see the owner's writes consistently; the store's owner runs any \
-         writing command once (e.g. `cohortdb init`), which leaves the files in place"
+         reader needs to see the owner's writes consistently (another SQLite client that closes \
+         the store last removes them); the store's owner runs any cohortdb command once (e.g. \
+         `cohortdb init`), which puts them back to stay"
     )]
     NoWalFiles {
         /// The missing files: `-wal`, `-shm`, or `-wal and -shm`.
@@ -60,6 +61,17 @@ pub enum StoreProblem {
          `cohortdb backup` where it can be written, or open it once there"
     )]
     WalWithoutIndex,
+    /// A reader that may not write the store found work a writer left unfinished (a hot
+    /// rollback journal, a write-ahead log needing recovery), which only a writer can complete.
+    #[error(
+        "a writer stopped before finishing its work on the store, which waits in its {file} \
+         file, and only a user who may write the store can complete it; the store's owner runs \
+         any cohortdb command once (e.g. `cohortdb init`)"
+    )]
+    NeedsOwner {
+        /// `-journal` or `-wal`.
+        file: &'static str,
+    },
     /// SQLite refused to open the file.
     #[error("cannot open the store: {}", sqlite_text(source))]
     CannotOpen {

@@ -31,7 +31,6 @@ pub mod ofd;
 pub(crate) mod queries;
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -104,10 +103,10 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         ofd::install();
         let path = path.as_ref().to_path_buf();
-        if !check_file(&path)? {
+        if check_file(&path)?.is_none() {
             create(&path)?;
         }
-        let conn = connect(&path, Mode::Write)?;
+        let conn = connect(&path, Mode::Write, Journal::Wal)?;
         finish_open(conn, path, Mode::Write)
     }
 
@@ -130,12 +129,12 @@ impl Store {
     fn open_reader(path: &Path, mode: Mode) -> Result<Store> {
         ofd::install();
         let path = path.to_path_buf();
-        if !check_file(&path)? {
+        let Some(journal) = check_file(&path)? else {
             return Err(Error::NoStore {
                 path: path.display().to_string(),
             });
-        }
-        let conn = connect(&path, mode)?;
+        };
+        let conn = connect(&path, mode, journal)?;
         finish_open(conn, path, mode)
     }
 
@@ -211,13 +210,22 @@ fn bad(path: &Path, problem: StoreProblem) -> Error {
     Error::bad_store(path, problem)
 }
 
-/// Checks what is at `path` before SQLite sees it: `Ok(false)` when nothing is there, `Ok(true)`
-/// for a file that starts like an SQLite database, [`Error::BadStore`] for anything else (a
-/// folder, an empty or short file, another format).
-fn check_file(path: &Path) -> Result<bool> {
+/// How a store file keeps its journal, as its header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    /// A write-ahead log (`-wal`, `-shm`): every store a writer has opened.
+    Wal,
+    /// A rollback journal: a `cohortdb backup` copy no writer has opened yet.
+    Rollback,
+}
+
+/// Checks what is at `path` before SQLite sees it: `Ok(None)` when nothing is there, the
+/// journal its header names for a file that starts like an SQLite database,
+/// [`Error::BadStore`] for anything else (a folder, an empty or short file, another format).
+fn check_file(path: &Path) -> Result<Option<Journal>> {
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
     if !meta.is_file() {
@@ -227,28 +235,18 @@ fn check_file(path: &Path) -> Result<bool> {
         return Err(bad(path, StoreProblem::Empty));
     }
     let mut head = [0u8; 100];
-    let file = crate::fsutil::open_regular(path).at(path)?;
-    let read = read_head(&file, &mut head);
-    // Closing a descriptor on the store drops this process's POSIX locks on it: another SQLite
-    // copy's (`ofd`).
-    ofd::release(file);
-    let read = read.at(path)?;
+    // Not `fs::File`: closing a descriptor on the store drops this process's POSIX locks on it,
+    // another SQLite copy's (docs/decisions.md D26).
+    let read = ofd::read_head(path, &mut head).at(path)?;
     if read < head.len() || &head[..16] != SQLITE_MAGIC {
         return Err(bad(path, StoreProblem::NotSqlite));
     }
-    Ok(true)
-}
-
-/// Reads up to `head.len()` bytes from the start of `file`; how many were read.
-fn read_head(mut file: &fs::File, head: &mut [u8]) -> std::io::Result<usize> {
-    let mut read = 0;
-    while read < head.len() {
-        match file.read(&mut head[read..])? {
-            0 => break,
-            n => read += n,
-        }
-    }
-    Ok(read)
+    // The file format's read and write versions (bytes 18 and 19): 2 in WAL mode.
+    Ok(Some(if head[18] == 2 || head[19] == 2 {
+        Journal::Wal
+    } else {
+        Journal::Rollback
+    }))
 }
 
 /// The `file:` URI of `path` with every byte outside the unreserved set percent-encoded, so
@@ -341,21 +339,30 @@ fn read_only_mount(_folder: &Path) -> bool {
     false
 }
 
-/// The URI parameter a reader that may not write the store opens it with.
+/// The URI parameter a reader that may not write the store opens it with (docs/storage.md,
+/// "Sharing a store").
 ///
-/// `mode=ro` needs the `-wal` and `-shm` files (SQLite reads the WAL index read-only and
-/// retries when it changes, so every statement sees one committed snapshot; sqlite.org/wal.html
-/// "Read-Only Databases"). Writers keep both (`PERSIST_WAL`), readable like the store.
-/// `immutable=1` — no locks, no change detection — only where nobody can write at all: a
-/// read-only mount. Anything else is refused with the way out, never read torn.
-fn reader_params(path: &Path) -> Result<&'static str> {
+/// A store in rollback-journal mode (a backup no writer has opened yet) is read `mode=ro`:
+/// shared locks need no write access, and a writer waits for them. In WAL mode `mode=ro` needs
+/// the `-wal` and `-shm` files (SQLite then reads the WAL index read-only, holding a read lock
+/// that keeps its snapshot from being checkpointed away; sqlite.org/wal.html "Read-Only
+/// Databases"). Writers keep both (`PERSIST_WAL`), readable like the store. `immutable=1` — no
+/// locks, no change detection — only where nobody can write at all: a read-only mount. Anything
+/// else is refused with the way out, never read torn.
+fn reader_params(path: &Path, journal: Journal) -> Result<&'static str> {
+    if journal == Journal::Rollback {
+        return Ok("mode=ro");
+    }
     let wal = with_suffix(path, "-wal");
     let shm = with_suffix(path, "-shm");
     let (wal_there, shm_there) = (is_regular(&wal), is_regular(&shm));
     if wal_there && shm_there {
         for (file, suffix) in [(&wal, "-wal"), (&shm, "-shm")] {
             if let Some(source) = unreadable(file) {
-                return Err(bad(path, StoreProblem::WalFileUnreadable { suffix, source }));
+                return Err(bad(
+                    path,
+                    StoreProblem::WalFileUnreadable { suffix, source },
+                ));
             }
         }
         return Ok("mode=ro");
@@ -376,30 +383,26 @@ fn reader_params(path: &Path) -> Result<&'static str> {
 
 /// Opens the SQLite connection for `mode` (the file exists and starts like a database).
 ///
-/// Writers open read-write and keep the `-wal` and `-shm` files when they close
-/// (`SQLITE_FCNTL_PERSIST_WAL`): a reader that may not write the store needs them. Readers that
-/// could write the file and its folder open read-write too — never creating, never migrating,
-/// with `query_only` on — and keep the two files only if they were there: a read never leaves
-/// new files next to a store that had none (a backup, a copy). Readers that may not write open
-/// by [`reader_params`].
-fn connect(path: &Path, mode: Mode) -> Result<Connection> {
+/// Writers open read-write. Readers that could write the file and its folder open read-write
+/// too — never creating, never migrating, with `query_only` on — so that SQLite can recover
+/// what a stopped writer left. Both keep the `-wal` and `-shm` files of a WAL store when they
+/// close (`SQLITE_FCNTL_PERSIST_WAL`): a reader that may not write the store needs them, and
+/// another SQLite client that closes the store last removes them. (A backup, in rollback-journal
+/// mode, never gets them.) Readers that may not write open by [`reader_params`].
+fn connect(path: &Path, mode: Mode, journal: Journal) -> Result<Connection> {
     let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let can_write = writable(path) && writable(&folder(path));
     if mode == Mode::Write && !can_write {
         return Err(bad(path, StoreProblem::ReadOnly));
     }
-    let wal_files_there =
-        is_regular(&with_suffix(path, "-wal")) || is_regular(&with_suffix(path, "-shm"));
     let (flags, params, persist) = match mode {
         Mode::Write => (base | OpenFlags::SQLITE_OPEN_READ_WRITE, "", true),
-        Mode::Read | Mode::Scratch if can_write => (
-            base | OpenFlags::SQLITE_OPEN_READ_WRITE,
-            "",
-            wal_files_there,
-        ),
+        Mode::Read | Mode::Scratch if can_write => {
+            (base | OpenFlags::SQLITE_OPEN_READ_WRITE, "", true)
+        }
         Mode::Read | Mode::Scratch => (
             base | OpenFlags::SQLITE_OPEN_READ_ONLY,
-            reader_params(path)?,
+            reader_params(path, journal)?,
             false,
         ),
     };
@@ -426,8 +429,11 @@ fn connect(path: &Path, mode: Mode) -> Result<Connection> {
 fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store> {
     let display = path.display().to_string();
     // The first read of the schema: a damaged header or a foreign file fails here.
-    let has_history = migrate::has_history(&conn)
-        .map_err(|e| bad(&path, StoreProblem::Unreadable { source: e }))?;
+    let has_history =
+        migrate::has_history(&conn).map_err(|e| match crate::error::unfinished_write(&e) {
+            Some(file) => bad(&path, StoreProblem::NeedsOwner { file }),
+            None => bad(&path, StoreProblem::Unreadable { source: e }),
+        })?;
     if !has_history {
         return Err(bad(&path, StoreProblem::Foreign));
     }
@@ -650,13 +656,16 @@ mod tests {
         drop(writer);
         assert_eq!(fs::metadata(with_suffix(&path, "-wal")).unwrap().len(), 0);
         for suffix in ["-wal", "-shm"] {
-            let mode = fs::metadata(with_suffix(&path, suffix)).unwrap().permissions().mode();
+            let mode = fs::metadata(with_suffix(&path, suffix))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o640, "{suffix}");
         }
     }
 
     #[test]
-    fn readers_leave_the_files_next_to_the_store_as_they_found_them() {
+    fn readers_keep_a_wal_store_s_files_and_give_a_backup_none() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         drop(Store::open(&path).unwrap());
@@ -673,11 +682,22 @@ mod tests {
         read(&path);
         assert_eq!(fs::metadata(with_suffix(&path, "-wal")).unwrap().len(), 0);
         assert!(with_suffix(&path, "-shm").is_file());
-        // A store without them (a copy, a backup): none left behind.
-        without_wal_files(&path);
-        read(&path);
-        assert!(!with_suffix(&path, "-wal").exists());
+        // Removed by another client that closed the store last: a reader puts them back.
+        let other = Connection::open(&path).unwrap();
+        other
+            .query_row("select count(*) from sqlite_master", [], |_| Ok(()))
+            .unwrap();
+        drop(other);
         assert!(!with_suffix(&path, "-shm").exists());
+        read(&path);
+        assert!(with_suffix(&path, "-wal").is_file());
+        assert!(with_suffix(&path, "-shm").is_file());
+        // A backup is in rollback-journal mode: none.
+        let copy = dir.path().join("copy.db");
+        backup::backup(&Store::open_read_only(&path).unwrap(), &copy).unwrap();
+        read(&copy);
+        assert!(!with_suffix(&copy, "-wal").exists());
+        assert!(!with_suffix(&copy, "-shm").exists());
     }
 
     #[test]
@@ -685,9 +705,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         drop(Store::open(&path).unwrap());
-        assert_eq!(reader_params(&path).unwrap(), "mode=ro");
+        assert_eq!(reader_params(&path, Journal::Wal).unwrap(), "mode=ro");
         fs::remove_file(with_suffix(&path, "-shm")).unwrap();
-        let err = reader_params(&path).unwrap_err();
+        let err = reader_params(&path, Journal::Wal).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -699,7 +719,7 @@ mod tests {
             "{err:?}"
         );
         fs::remove_file(with_suffix(&path, "-wal")).unwrap();
-        let text = reader_params(&path).unwrap_err().to_string();
+        let text = reader_params(&path, Journal::Wal).unwrap_err().to_string();
         assert!(
             text.contains("it has no -wal and -shm file") && text.contains("cohortdb init"),
             "{text}"
@@ -707,7 +727,9 @@ mod tests {
         // A link in place of the file is not the file.
         std::os::unix::fs::symlink(&path, with_suffix(&path, "-wal")).unwrap();
         std::os::unix::fs::symlink(&path, with_suffix(&path, "-shm")).unwrap();
-        assert!(reader_params(&path).is_err());
+        assert!(reader_params(&path, Journal::Wal).is_err());
+        // A rollback-journal store (a backup) needs neither: its locks are on the file.
+        assert_eq!(reader_params(&path, Journal::Rollback).unwrap(), "mode=ro");
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! Locks that another copy of SQLite in this process can neither ignore nor drop (Linux).
+//! Locks that another copy of SQLite in this process can neither ignore nor drop (Linux;
+//! docs/decisions.md D26, docs/storage.md "Sharing a store").
 //!
 //! SQLite's unix VFS locks with POSIX record locks (`fcntl(F_SETLK)`), which belong to the
 //! *process*. A second copy of SQLite in the same process — Python's `sqlite3` module next to
 //! the copy cohortdb bundles — therefore does not see our locks (nor we its), and closing any
 //! descriptor on a file drops every POSIX lock the process holds on it, the other copy's
 //! included. Both let two writers into one store at once and destroy it (SQLite's "How To
-//! Corrupt An SQLite Database File", §2.2.1; docs/storage.md, "Shared use").
+//! Corrupt An SQLite Database File", §2.2.1).
 //!
 //! [`install`] replaces three system calls of the bundled SQLite's unix VFS through its
 //! documented `xSetSystemCall` hook, once per process, before any connection is opened:
@@ -14,35 +15,54 @@
 //!   `F_GETLK` become `F_OFD_SETLK`, `F_OFD_SETLKW` and `F_OFD_GETLK`. Open file description
 //!   locks conflict with POSIX locks even within one process, and `F_OFD_GETLK` reports this
 //!   process's POSIX locks, so our copy and any other copy exclude each other like two
-//!   processes. SQLite's VFS counts the shared locks of all its connections to one file and
-//!   calls `fcntl` only for the first and the last, assuming process-wide locks; so all of this
-//!   copy's locks on one file (keyed by device and inode) are taken on **one** descriptor,
-//!   reopened from `/proc/self/fd/N`, and our own connections never conflict with each other.
+//!   processes. SQLite's VFS counts the locks of all its connections to one file in one
+//!   `unixInodeInfo` and calls `fcntl` through whichever connection's descriptor comes first or
+//!   last, assuming process-wide locks; so all of this copy's locks on one file (keyed by
+//!   device and inode) are taken on **one** lock descriptor, reopened from `/proc/self/fd/N`,
+//!   and our own connections share their locks exactly as with POSIX locks.
 //! - **`close`**: closing a descriptor drops the *process's* POSIX locks on that file, i.e.
-//!   the other copy's. A descriptor is therefore closed only after an open file description
-//!   write lock over the whole file was taken on it — proof that nobody (no process, neither
-//!   copy) holds any lock there, and that none can be taken until the close is done. When the
-//!   lock cannot be taken the descriptor is **parked**: kept open, unlocked, and closed by a
-//!   later `close` that can take the lock.
+//!   the other copy's. A descriptor of ours is therefore closed only while a **probe** — a
+//!   private descriptor of the file, opened for writing — holds an open file description write
+//!   lock over the whole file: proof that nobody (no process, neither copy) holds a lock there,
+//!   and that none can be taken until the close is done. When the probe cannot take that lock
+//!   the descriptor is **parked**: kept open, and closed by a later `close` that can. Locks are
+//!   never taken on SQLite's own descriptors, so a forked child holding a copy of one can pin
+//!   nothing.
 //! - **`open`**: a parked descriptor of the same file opened with the same flags is handed
 //!   back instead of opening a new one (SQLite reads and writes with `pread`/`pwrite`, so the
-//!   offset does not matter). With parking, the number of descriptors stays bounded by the
-//!   number of connections open at once, even when another process keeps the store open.
+//!   offset does not matter). The number of descriptors thus stays bounded by the number of
+//!   connections open at once, even while other processes keep the store open — a connection
+//!   in WAL mode holds a shared lock for as long as it is open, so parking is the common case.
 //!
-//! A descriptor that cannot take a write lock (a file this process may only read) can never be
-//! proved free, so it stays parked until the process ends. Descriptors inherited by a forked
-//! child are never locked on or closed by the child (their open file descriptions are shared
-//! with the parent); the child's first lock opens a lock descriptor of its own.
+//! A file this process may only read cannot be probed, so its descriptors stay parked (and are
+//! reused) until the process ends. A forked child closes the lock, probe and parked descriptors
+//! it inherited in its `fork` handler (it holds no POSIX lock yet, so that drops nothing) and
+//! takes locks through descriptors of its own; the parent's locks are not the child's.
 //!
-//! On other systems there are no open file description locks: nothing is replaced and the
-//! limitation is documented (docs/storage.md).
+//! Without open file description locks (not Linux, a kernel before 3.15, no `/proc`) nothing is
+//! replaced: SQLite keeps its POSIX locks and the limits are documented (docs/storage.md).
+use std::path::Path;
 
 /// Installs the replacements into the bundled SQLite (once per process; later calls return at
-/// once). Every way the library opens an SQLite file calls this first.
+/// once). It runs when the program (or the Python module) is loaded, before any connection can
+/// exist — a connection holding POSIX locks when its locks turned into open file description
+/// locks would conflict with itself — and every way the library opens an SQLite file calls it
+/// again, in case the loader's call was left out.
 pub fn install() {
     #[cfg(target_os = "linux")]
     linux::install();
 }
+
+/// [`install`] at load time (an ELF constructor: `.init_array`).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static INSTALL_AT_LOAD: extern "C" fn() = {
+    extern "C" fn at_load() {
+        install();
+    }
+    at_load
+};
 
 /// True when the replacements are installed: SQLite's locks in this process are open file
 /// description locks.
@@ -53,17 +73,31 @@ pub fn active() -> bool {
     false
 }
 
-/// Closes `file`, a file this process opened on a store or one of its `-wal`/`-shm` files
-/// outside SQLite, by the rule of SQLite's own descriptors: parked, not closed, while anyone
-/// holds a lock on it.
-pub fn release(file: std::fs::File) {
+/// Reads up to `buf.len()` bytes from the start of the regular file at `path` (a store): how
+/// many were read. The descriptor it opens is closed by the rule of SQLite's own (parked while
+/// anyone holds a lock on the file, reused by the next read), because closing it could drop
+/// another SQLite copy's locks.
+pub fn read_head(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {
     #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::IntoRawFd;
-        linux::release(file.into_raw_fd());
+    if active() {
+        return linux::read_head(path, buf);
     }
-    #[cfg(not(target_os = "linux"))]
-    drop(file);
+    let mut file = crate::fsutil::open_regular(path)?;
+    read_full(&mut file, buf)
+}
+
+/// Reads from `file` until `buf` is full or the file ends: how many bytes were read.
+fn read_full(mut file: impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut read = 0;
+    while read < buf.len() {
+        match file.read(&mut buf[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(read)
 }
 
 #[cfg(target_os = "linux")]
@@ -71,6 +105,9 @@ mod linux {
     use std::cell::UnsafeCell;
     use std::collections::BTreeMap;
     use std::ffi::{c_char, c_int, c_uint};
+    use std::mem::ManuallyDrop;
+    use std::os::fd::FromRawFd;
+    use std::path::Path;
     use std::sync::Once;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -84,6 +121,9 @@ mod linux {
 
     pub(super) static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+    /// The flags [`read_head`] opens with (never handed to SQLite: its flags differ).
+    const HEAD_FLAGS: c_int = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
+
     /// A file, by device and inode.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     struct FileId {
@@ -91,27 +131,61 @@ mod linux {
         ino: u64,
     }
 
-    /// A descriptor SQLite has open on a regular file.
+    /// A descriptor open on a regular file, handed out and not yet closed.
     #[derive(Debug, Clone, Copy)]
     struct Opened {
         file: FileId,
-        /// The `open` flags it was opened with; `None` for one opened before [`install`] or
-        /// outside the `open` replacement (never handed out again).
+        /// The `open` flags it was opened with; `None` for one opened outside the `open`
+        /// replacement (never handed out again).
         flags: Option<c_int>,
-        /// Inherited across `fork`: its open file description is shared with the parent, so
-        /// it is never locked on or closed here.
-        inherited: bool,
     }
 
     /// What this process holds on one file.
     #[derive(Debug, Default)]
     struct File {
-        /// SQLite's descriptors open on it (handed out and not yet closed).
+        /// Descriptors open on it (handed out and not yet closed).
         live: usize,
         /// The descriptor carrying all of this copy's locks on it.
         lock: Option<c_int>,
-        /// Descriptors SQLite closed that could not be closed yet: (descriptor, flags).
+        /// A private descriptor (opened for writing) that tried to prove the file free and
+        /// could not; kept, because closing it could drop another copy's locks.
+        probe: Option<c_int>,
+        /// No probe can be opened (this process may not write the file).
+        unprovable: bool,
+        /// Descriptors closed by their owner that could not be closed yet: (descriptor, flags).
         parked: Vec<(c_int, c_int)>,
+    }
+
+    impl File {
+        /// Takes an open file description write lock over the whole file on the probe (opened
+        /// from `from`, a descriptor of the file, when there is none): true when taken — nobody
+        /// holds a lock on the file and nobody can take one until [`File::end_free`].
+        fn hold_free(&mut self, from: c_int) -> bool {
+            if self.unprovable {
+                return false;
+            }
+            let probe = match self.probe {
+                Some(probe) => probe,
+                None => match reopen(from, false) {
+                    Ok(probe) => *self.probe.insert(probe),
+                    Err(_) => {
+                        self.unprovable = true;
+                        return false;
+                    }
+                },
+            };
+            // SAFETY: a plain fcntl on the probe, a descriptor this module owns.
+            unsafe { cohortdb_ofd_lock_whole_file(probe) == 0 }
+        }
+
+        /// After [`File::hold_free`] returned true: closes the probe, and its lock with it.
+        fn end_free(&mut self) {
+            if let Some(probe) = self.probe.take() {
+                // SAFETY: our probe. Nobody holds a POSIX lock on the file (its lock excluded
+                // them), so the close drops none.
+                unsafe { libc::close(probe) };
+            }
+        }
     }
 
     #[derive(Debug, Default)]
@@ -136,7 +210,9 @@ mod linux {
         state: UnsafeCell::new(None),
     };
 
-    /// Runs `f` on the state with the mutex held. `f` never calls back into SQLite.
+    /// Runs `f` on the state with the mutex held, keeping the caller's `errno` unless `f` sets
+    /// it. `f` never calls back into SQLite, and it only makes system calls that never wait on
+    /// another process (no blocking lock), so holding the mutex is brief.
     fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
         struct Unlock;
         impl Drop for Unlock {
@@ -164,24 +240,24 @@ mod linux {
     }
 
     /// The file `fd` is open on, when it is a regular file.
-    fn file_id(fd: c_int) -> Result<Option<FileId>, c_int> {
+    fn file_id(fd: c_int) -> Option<FileId> {
         // SAFETY: `stat` is plain data, filled by `fstat`.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: `st` is a valid out-pointer.
         if unsafe { libc::fstat(fd, &mut st) } != 0 {
-            return Err(errno());
+            return None;
         }
-        Ok(((st.st_mode & libc::S_IFMT) == libc::S_IFREG).then_some(FileId {
+        ((st.st_mode & libc::S_IFMT) == libc::S_IFREG).then_some(FileId {
             dev: st.st_dev,
             ino: st.st_ino,
-        }))
+        })
     }
 
     /// The file at `path` (`lstat` when `nofollow`), when it is a regular file.
     fn path_id(path: *const c_char, nofollow: bool) -> Option<FileId> {
         // SAFETY: as in `file_id`.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: `path` is SQLite's NUL-terminated file name; `st` a valid out-pointer.
+        // SAFETY: `path` is a NUL-terminated file name; `st` a valid out-pointer.
         let rc = unsafe {
             if nofollow {
                 libc::lstat(path, &mut st)
@@ -195,16 +271,9 @@ mod linux {
         })
     }
 
-    /// True when an open file description write lock over the whole file was taken on `fd`:
-    /// nobody holds a lock on the file, and nobody can take one while `fd` stays open.
-    fn nobody_locks(fd: c_int) -> bool {
-        // SAFETY: a plain fcntl on a descriptor this module owns.
-        unsafe { cohortdb_ofd_lock_whole_file(fd) == 0 }
-    }
-
-    /// Makes sure descriptors 0, 1 and 2 are taken (by `/dev/null` where free), so a lock
-    /// descriptor opened next is never one that other code writes to as standard output or
-    /// error — SQLite guards its own descriptors the same way.
+    /// Makes sure descriptors 0, 1 and 2 are taken (by `/dev/null` where free), so a
+    /// descriptor opened next is never one that other code reads or writes as a standard
+    /// stream — SQLite guards its own descriptors the same way.
     fn fill_standard_descriptors() {
         loop {
             // SAFETY: a literal path.
@@ -222,16 +291,21 @@ mod linux {
     }
 
     /// Opens a new open file description of the file `fd` is open on: read-write when this
-    /// process may write it, else read-only.
-    fn reopen(fd: c_int) -> Result<c_int, c_int> {
+    /// process may write it, else (when `read_only_too`) read-only.
+    fn reopen(fd: c_int, read_only_too: bool) -> Result<c_int, c_int> {
         let path = format!("/proc/self/fd/{fd}\0");
-        for flags in [libc::O_RDWR, libc::O_RDONLY] {
+        let modes: &[c_int] = if read_only_too {
+            &[libc::O_RDWR, libc::O_RDONLY]
+        } else {
+            &[libc::O_RDWR]
+        };
+        for &mode in modes {
             fill_standard_descriptors();
             // SAFETY: a NUL-terminated path.
             let new = unsafe {
                 libc::open(
                     path.as_ptr().cast(),
-                    flags | libc::O_CLOEXEC | libc::O_NOCTTY,
+                    mode | libc::O_CLOEXEC | libc::O_NOCTTY,
                 )
             };
             if new > 2 {
@@ -251,24 +325,37 @@ mod linux {
     }
 
     impl State {
-        /// Starts tracking a descriptor SQLite opened (`flags` as given to `open`).
+        /// Starts tracking a descriptor opened on a regular file (`flags` as given to `open`).
         fn track(&mut self, fd: c_int, flags: Option<c_int>) -> Option<FileId> {
-            let file = file_id(fd).ok().flatten()?;
+            let file = file_id(fd)?;
             if let Some(stale) = self.open.remove(&fd)
                 && let Some(f) = self.files.get_mut(&stale.file)
             {
                 f.live = f.live.saturating_sub(1);
             }
-            self.open.insert(
-                fd,
-                Opened {
-                    file,
-                    flags,
-                    inherited: false,
-                },
-            );
+            self.open.insert(fd, Opened { file, flags });
             self.files.entry(file).or_default().live += 1;
             Some(file)
+        }
+
+        /// `open(path, flags, mode)`: a parked descriptor of that file opened with the same
+        /// flags, or a new one. Inside the mutex, so a `fork` never falls between the open and
+        /// its tracking.
+        fn open(&mut self, path: *const c_char, flags: c_int, mode: c_uint) -> c_int {
+            if flags & (libc::O_EXCL | libc::O_TRUNC) == 0
+                && let Some(fd) = self.reuse(path, flags)
+            {
+                return fd;
+            }
+            fill_standard_descriptors();
+            // SAFETY: the caller's arguments, passed on.
+            let fd = unsafe { libc::open(path, flags, mode) };
+            if fd > 2 {
+                let saved = errno();
+                self.track(fd, Some(flags));
+                set_errno(saved);
+            }
+            fd
         }
 
         /// A parked descriptor of the file at `path`, opened with `flags`, handed out again.
@@ -286,7 +373,6 @@ mod linux {
                 Opened {
                     file,
                     flags: Some(flags),
-                    inherited: false,
                 },
             );
             Some(fd)
@@ -306,12 +392,12 @@ mod linux {
             if let Some(lock) = entry.lock {
                 return Ok(lock);
             }
-            let lock = reopen(fd)?;
+            let lock = reopen(fd, true)?;
             entry.lock = Some(lock);
             Ok(lock)
         }
 
-        /// SQLite's `close(fd)`: closed when provably nobody holds a lock on the file, else
+        /// `close(fd)`: closed at once when provably nobody holds a lock on the file, else
         /// parked. Then retries every parked descriptor.
         fn close(&mut self, fd: c_int) -> c_int {
             let (file, flags) = match self.open.remove(&fd) {
@@ -319,29 +405,34 @@ mod linux {
                     if let Some(f) = self.files.get_mut(&opened.file) {
                         f.live = f.live.saturating_sub(1);
                     }
-                    if opened.inherited {
-                        // Shared with the parent process: neither locked on nor closed here.
-                        return 0;
-                    }
                     (opened.file, opened.flags)
                 }
                 None => match file_id(fd) {
-                    Ok(Some(file)) => (file, None),
+                    Some(file) => (file, None),
                     // Not a regular file (or not open): nothing of SQLite's is locked on it.
-                    // SAFETY: SQLite's own descriptor, closed as SQLite asked.
-                    _ => return unsafe { libc::close(fd) },
+                    // SAFETY: the caller's descriptor, closed as asked.
+                    None => return unsafe { libc::close(fd) },
                 },
             };
-            let result = if nobody_locks(fd) {
-                // SAFETY: as above; our whole-file lock goes with it.
-                unsafe { libc::close(fd) }
+            if fd <= 2 {
+                // Only SQLite's own guard closes a standard descriptor it was handed (it then
+                // fills the slot with /dev/null); parking it would leave a standard stream
+                // writing into the store. `open` fills the standard slots first, so only a
+                // thread closing one of them at the same moment gets here.
+                // SAFETY: as above.
+                return unsafe { libc::close(fd) };
+            }
+            let entry = self.files.entry(file).or_default();
+            let result = if entry.hold_free(fd) {
+                // SAFETY: the caller's descriptor; nobody holds a POSIX lock on the file.
+                let result = unsafe { libc::close(fd) };
+                let saved = errno();
+                entry.end_free();
+                set_errno(saved);
+                result
             } else {
                 // -1: never handed out again (its flags are unknown).
-                self.files
-                    .entry(file)
-                    .or_default()
-                    .parked
-                    .push((fd, flags.unwrap_or(-1)));
+                entry.parked.push((fd, flags.unwrap_or(-1)));
                 0
             };
             let saved = errno();
@@ -350,52 +441,53 @@ mod linux {
             result
         }
 
-        /// Closes every parked descriptor, and every lock descriptor of a file SQLite no longer
-        /// has open, that nobody's locks keep open any more.
+        /// Closes the parked descriptors of every file, and the lock descriptor of every file
+        /// nothing has open any more, where the probe proves nobody holds a lock.
         fn sweep(&mut self) {
             for entry in self.files.values_mut() {
-                entry.parked.retain(|&(fd, _)| {
-                    if nobody_locks(fd) {
-                        // SAFETY: a parked descriptor this module owns.
-                        unsafe { libc::close(fd) };
-                        false
-                    } else {
-                        true
-                    }
-                });
-                if entry.live == 0
-                    && let Some(lock) = entry.lock
-                    && nobody_locks(lock)
-                {
-                    // With no SQLite descriptor open, this copy holds no lock on the file; the
-                    // whole-file lock just taken shows nobody else does.
+                let idle_lock = if entry.live == 0 { entry.lock } else { None };
+                let Some(from) = entry.parked.first().map(|&(fd, _)| fd).or(idle_lock) else {
+                    continue;
+                };
+                if !entry.hold_free(from) {
+                    continue;
+                }
+                for (fd, _) in entry.parked.drain(..) {
+                    // SAFETY: a parked descriptor this module owns; nobody holds a lock.
+                    unsafe { libc::close(fd) };
+                }
+                if let Some(lock) = idle_lock {
+                    // With nothing open on the file this copy holds no lock on it (and the
+                    // probe's lock shows nobody does).
                     // SAFETY: the lock descriptor this module owns.
                     unsafe { libc::close(lock) };
                     entry.lock = None;
                 }
+                entry.end_free();
             }
-            self.files
-                .retain(|_, f| f.live > 0 || f.lock.is_some() || !f.parked.is_empty());
+            self.files.retain(|_, f| {
+                f.live > 0 || f.lock.is_some() || f.probe.is_some() || !f.parked.is_empty()
+            });
         }
 
-        /// In a forked child: the lock and parked descriptors are the parent's open file
+        /// In a forked child: the lock, probe and parked descriptors are the parent's open file
         /// descriptions and are closed (the child holds no POSIX lock yet, so closing drops
-        /// none); descriptors SQLite has open are marked inherited.
+        /// none); the child's first lock opens a lock descriptor of its own.
         fn after_fork(&mut self) {
             for entry in self.files.values_mut() {
-                if let Some(lock) = entry.lock.take() {
+                let parked = entry.parked.drain(..).map(|(fd, _)| fd);
+                for fd in entry
+                    .lock
+                    .take()
+                    .into_iter()
+                    .chain(entry.probe.take())
+                    .chain(parked)
+                {
                     // SAFETY: our descriptor; the parent keeps its own reference.
-                    unsafe { libc::close(lock) };
-                }
-                for &(fd, _) in &entry.parked {
-                    // SAFETY: as above.
                     unsafe { libc::close(fd) };
                 }
-                entry.parked.clear();
             }
-            for opened in self.open.values_mut() {
-                opened.inherited = true;
-            }
+            self.files.retain(|_, f| f.live > 0);
         }
     }
 
@@ -410,28 +502,46 @@ mod linux {
     }
 
     extern "C" fn hook_open(path: *const c_char, flags: c_int, mode: c_int) -> c_int {
-        if flags & (libc::O_EXCL | libc::O_TRUNC) == 0
-            && let Some(fd) = with_state(|st| st.reuse(path, flags))
-        {
-            return fd;
-        }
-        // SAFETY: SQLite's arguments, passed on (the mode is a `mode_t`, promoted).
-        let fd = unsafe { libc::open(path, flags, mode as c_uint) };
-        if fd >= 0 {
-            with_state(|st| st.track(fd, Some(flags)));
-        }
-        fd
+        // The mode is a `mode_t` promoted to int by SQLite's variadic-free call.
+        with_state(|st| st.open(path, flags, mode as c_uint))
     }
 
     extern "C" fn hook_close(fd: c_int) -> c_int {
         with_state(|st| st.close(fd))
     }
 
-    pub(super) fn release(fd: c_int) {
-        with_state(|st| {
-            st.track(fd, None);
-            st.close(fd)
-        });
+    /// See [`super::read_head`].
+    pub(super) fn read_head(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::FileExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let fd = with_state(|st| st.open(c.as_ptr(), HEAD_FLAGS, 0));
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is open and ours until closed below; ManuallyDrop never closes it.
+        let file = ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+        let result = match file.metadata() {
+            Ok(meta) if !meta.is_file() => Err(crate::fsutil::not_regular(meta.file_type())),
+            Ok(_) => {
+                let mut read = 0;
+                loop {
+                    if read == buf.len() {
+                        break Ok(read);
+                    }
+                    match file.read_at(&mut buf[read..], read as u64) {
+                        Ok(0) => break Ok(read),
+                        Ok(n) => read += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                }
+            }
+            Err(e) => Err(e),
+        };
+        with_state(|st| st.close(fd));
+        result
     }
 
     extern "C" fn before_fork() {
@@ -453,14 +563,16 @@ mod linux {
         unsafe { libc::pthread_mutex_unlock(SHARED.mutex.get()) };
     }
 
-    /// True when `/proc/self/fd` reopens a descriptor (it is how lock descriptors are made).
-    fn proc_reopen_works() -> bool {
+    /// True when this system has what the replacements need: `/proc/self/fd` reopens a
+    /// descriptor (lock descriptors and probes are made so), and the kernel knows open file
+    /// description locks (Linux 3.15).
+    fn supported() -> bool {
         // SAFETY: a literal path.
         let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
         if fd < 0 {
             return false;
         }
-        let works = match reopen(fd) {
+        let reopens = match reopen(fd, true) {
             Ok(again) => {
                 // SAFETY: our descriptor on /dev/null.
                 unsafe { libc::close(again) };
@@ -468,15 +580,21 @@ mod linux {
             }
             Err(_) => false,
         };
+        // SAFETY: `flock` is plain data; F_OFD_GETLK fills it.
+        let mut probe: libc::flock = unsafe { std::mem::zeroed() };
+        probe.l_type = libc::F_RDLCK as _;
+        probe.l_whence = libc::SEEK_SET as _;
+        // SAFETY: a valid descriptor and out-pointer.
+        let ofd = unsafe { libc::fcntl(fd, libc::F_OFD_GETLK, &mut probe) } == 0;
         // SAFETY: as above.
         unsafe { libc::close(fd) };
-        works
+        reopens && ofd
     }
 
     pub(super) fn install() {
         static ONCE: Once = Once::new();
         ONCE.call_once(|| {
-            if !proc_reopen_works() {
+            if !supported() {
                 return;
             }
             // SAFETY: `cohortdb_ofd_set_lock_fd` stores a function pointer; `pthread_atfork`
@@ -499,14 +617,22 @@ mod linux {
                 };
                 let open_fn: extern "C" fn(*const c_char, c_int, c_int) -> c_int = hook_open;
                 let close_fn: extern "C" fn(c_int) -> c_int = hook_close;
-                let fcntl_fn: unsafe extern "C" fn(c_int, c_int, ...) -> c_int =
-                    cohortdb_ofd_fcntl;
+                let fcntl_fn: unsafe extern "C" fn(c_int, c_int, ...) -> c_int = cohortdb_ofd_fcntl;
                 // SQLite stores every system call as `void (*)(void)` and casts it back to its
                 // real type at each call (os_unix.c, `aSyscall`).
                 let calls: [(&std::ffi::CStr, ffi::sqlite3_syscall_ptr); 3] = [
-                    (c"open", Some(std::mem::transmute::<_, unsafe extern "C" fn()>(open_fn))),
-                    (c"close", Some(std::mem::transmute::<_, unsafe extern "C" fn()>(close_fn))),
-                    (c"fcntl", Some(std::mem::transmute::<_, unsafe extern "C" fn()>(fcntl_fn))),
+                    (
+                        c"open",
+                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(open_fn)),
+                    ),
+                    (
+                        c"close",
+                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(close_fn)),
+                    ),
+                    (
+                        c"fcntl",
+                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(fcntl_fn)),
+                    ),
                 ];
                 // `open` and `close` first: tracking and parking alone change nothing; the
                 // `fcntl` replacement switches the locks to open file description locks.
@@ -524,6 +650,27 @@ mod linux {
     mod tests {
         use super::*;
 
+        /// The write lock another open file description (or this process's POSIX locks) holds
+        /// or would block, as F_OFD_GETLK sees it from a new descriptor of `path`.
+        fn lock_seen(path: &std::path::Path) -> i32 {
+            let check = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&check);
+            // SAFETY: plain data, filled by the call.
+            let mut probe: libc::flock = unsafe { std::mem::zeroed() };
+            probe.l_type = libc::F_WRLCK as _;
+            probe.l_whence = libc::SEEK_SET as _;
+            // SAFETY: a valid descriptor and out-pointer.
+            assert_eq!(unsafe { libc::fcntl(fd, libc::F_OFD_GETLK, &mut probe) }, 0);
+            // Kept open: closing it would drop the test's own POSIX locks.
+            std::mem::forget(check);
+            i32::from(probe.l_type)
+        }
+
+        fn is_open(fd: c_int) -> bool {
+            // SAFETY: F_GETFD only asks.
+            unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+        }
+
         #[test]
         fn a_parked_descriptor_is_closed_once_nobody_locks_the_file() {
             let dir = tempfile::tempdir().unwrap();
@@ -533,9 +680,11 @@ mod linux {
             // The "other copy": a POSIX read lock of this process on the file.
             let other = std::fs::File::open(&path).unwrap();
             let other_fd = std::os::fd::AsRawFd::as_raw_fd(&other);
+            // SAFETY: plain data.
             let mut lock: libc::flock = unsafe { std::mem::zeroed() };
             lock.l_type = libc::F_RDLCK as _;
             lock.l_whence = libc::SEEK_SET as _;
+            // SAFETY: a valid descriptor and lock.
             assert_eq!(unsafe { libc::fcntl(other_fd, libc::F_SETLK, &lock) }, 0);
 
             let flags = libc::O_RDWR | libc::O_CLOEXEC;
@@ -543,31 +692,57 @@ mod linux {
             assert!(fd > 2);
             assert_eq!(hook_close(fd), 0);
             // Parked: still open, and handed back by the next open of the file.
-            assert_ne!(unsafe { libc::fcntl(fd, libc::F_GETFD) }, -1);
+            assert!(is_open(fd));
             assert_eq!(hook_open(c.as_ptr(), flags, 0o644), fd);
             assert_eq!(hook_close(fd), 0);
-            assert_ne!(unsafe { libc::fcntl(fd, libc::F_GETFD) }, -1);
-
+            assert!(is_open(fd));
             // The POSIX lock is still there.
-            let mut probe: libc::flock = unsafe { std::mem::zeroed() };
-            probe.l_type = libc::F_WRLCK as _;
-            probe.l_whence = libc::SEEK_SET as _;
-            let check = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-            let check_fd = std::os::fd::AsRawFd::as_raw_fd(&check);
-            assert_eq!(unsafe { libc::fcntl(check_fd, libc::F_OFD_GETLK, &mut probe) }, 0);
-            assert_eq!(i32::from(probe.l_type), libc::F_RDLCK);
+            assert_eq!(lock_seen(&path), i32::from(libc::F_RDLCK as i16));
 
             // Released: the next close anywhere closes the parked descriptor.
             lock.l_type = libc::F_UNLCK as _;
+            // SAFETY: as above.
             assert_eq!(unsafe { libc::fcntl(other_fd, libc::F_SETLK, &lock) }, 0);
             let scratch = hook_open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0);
             assert!(scratch > 2 && scratch != fd);
-            // Read-only: it cannot prove the file free, so it is parked; the sweep that
-            // follows closes the parked read-write one.
-            hook_close(scratch);
-            assert_eq!(unsafe { libc::fcntl(fd, libc::F_GETFD) }, -1);
-            drop(check);
+            assert_eq!(hook_close(scratch), 0);
+            assert!(!is_open(scratch));
+            assert!(!is_open(fd));
             drop(other);
+        }
+
+        #[test]
+        fn a_descriptor_someone_else_shares_is_closed_without_leaving_a_lock() {
+            // A forked child holds a copy of every descriptor: whatever the close does to prove
+            // the file free must not stay behind on the shared open file description.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, b"x").unwrap();
+            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+            let fd = hook_open(c.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0o644);
+            assert!(fd > 2);
+            // SAFETY: a valid descriptor.
+            let child_copy = unsafe { libc::dup(fd) };
+            assert!(child_copy > 2);
+            assert_eq!(hook_close(fd), 0);
+            assert!(!is_open(fd));
+            assert_eq!(lock_seen(&path), i32::from(libc::F_UNLCK as i16));
+            // SAFETY: our duplicate; nothing locks the file.
+            unsafe { libc::close(child_copy) };
+        }
+
+        #[test]
+        fn the_head_of_a_file_is_read_through_a_reusable_descriptor() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, b"0123456789").unwrap();
+            let mut buf = [0u8; 4];
+            assert_eq!(read_head(&path, &mut buf).unwrap(), 4);
+            assert_eq!(&buf, b"0123");
+            let mut long = [0u8; 32];
+            assert_eq!(read_head(&path, &mut long).unwrap(), 10);
+            let err = read_head(dir.path(), &mut buf).unwrap_err();
+            assert!(err.to_string().contains("not a regular file"), "{err}");
         }
     }
 }
