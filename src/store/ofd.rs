@@ -168,8 +168,10 @@ mod linux {
                 Some(probe) => probe,
                 None => match reopen(from, false) {
                     Ok(probe) => *self.probe.insert(probe),
-                    Err(_) => {
-                        self.unprovable = true;
+                    Err(e) => {
+                        // No write access: never provable. Anything else (out of descriptors)
+                        // is tried again at the next close.
+                        self.unprovable = e == libc::EACCES;
                         return false;
                     }
                 },
@@ -615,23 +617,26 @@ mod linux {
                 let Some(set) = vfs.as_ref().and_then(|v| v.xSetSystemCall) else {
                     return;
                 };
-                let open_fn: extern "C" fn(*const c_char, c_int, c_int) -> c_int = hook_open;
-                let close_fn: extern "C" fn(c_int) -> c_int = hook_close;
-                let fcntl_fn: unsafe extern "C" fn(c_int, c_int, ...) -> c_int = cohortdb_ofd_fcntl;
+                type OpenFn = extern "C" fn(*const c_char, c_int, c_int) -> c_int;
+                type CloseFn = extern "C" fn(c_int) -> c_int;
+                type FcntlFn = unsafe extern "C" fn(c_int, c_int, ...) -> c_int;
+                type SyscallFn = unsafe extern "C" fn();
                 // SQLite stores every system call as `void (*)(void)` and casts it back to its
                 // real type at each call (os_unix.c, `aSyscall`).
                 let calls: [(&std::ffi::CStr, ffi::sqlite3_syscall_ptr); 3] = [
                     (
                         c"open",
-                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(open_fn)),
+                        Some(std::mem::transmute::<OpenFn, SyscallFn>(hook_open)),
                     ),
                     (
                         c"close",
-                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(close_fn)),
+                        Some(std::mem::transmute::<CloseFn, SyscallFn>(hook_close)),
                     ),
                     (
                         c"fcntl",
-                        Some(std::mem::transmute::<_, unsafe extern "C" fn()>(fcntl_fn)),
+                        Some(std::mem::transmute::<FcntlFn, SyscallFn>(
+                            cohortdb_ofd_fcntl,
+                        )),
                     ),
                 ];
                 // `open` and `close` first: tracking and parking alone change nothing; the
