@@ -184,7 +184,7 @@ fn db_is_a_path_not_a_uri() {
 }
 
 #[test]
-fn readers_leave_no_files_behind() {
+fn readers_change_nothing_and_keep_the_wal_files_for_other_users() {
     let sandbox = Sandbox::baseline();
     let db = sandbox.db();
     let before = bytes(&db);
@@ -194,8 +194,10 @@ fn readers_leave_no_files_behind() {
         &["verify", "alpha", "--store-only"],
     ] {
         sandbox.ok(args);
-        assert!(!with_suffix(&db, "-wal").exists(), "{args:?} left -wal");
-        assert!(!with_suffix(&db, "-shm").exists(), "{args:?} left -shm");
+        // Kept (empty) for readers that may not create them (docs/storage.md).
+        let wal = std::fs::metadata(with_suffix(&db, "-wal")).unwrap();
+        assert_eq!(wal.len(), 0, "{args:?} left commits in -wal");
+        assert!(with_suffix(&db, "-shm").is_file(), "{args:?} removed -shm");
         assert_eq!(bytes(&db), before, "{args:?}");
     }
 }
@@ -528,4 +530,25 @@ fn a_store_in_a_read_only_folder_serves_every_reader() {
     assert_eq!(bytes(&ro.join("s.db")), before);
     assert!(!ro.join("s.db-wal").exists() && !ro.join("s.db-shm").exists());
     mode(&ro, 0o755);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_frozen_store_is_read_without_its_wal_files_and_never_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::baseline();
+    let db = sandbox.db();
+    for suffix in ["-wal", "-shm"] {
+        std::fs::remove_file(with_suffix(&db, suffix)).unwrap();
+    }
+    // No write permission for anyone: nobody is meant to write it, root included.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = bytes(&db);
+    assert_eq!(sandbox.query("select count(*) as n from cohorts"), "n\n1\n");
+    let err = sandbox.fails(&["import"]);
+    assert!(err.contains("read-only"), "{err}");
+    assert_eq!(bytes(&db), before);
+    assert!(!with_suffix(&db, "-wal").exists());
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    sandbox.ok(&["import"]);
 }

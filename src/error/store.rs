@@ -54,11 +54,12 @@ pub enum StoreProblem {
         /// Why it cannot be read.
         source: std::io::Error,
     },
-    /// On a read-only mount, a store whose `-wal` holds commits but that has no `-shm` file.
+    /// On a read-only mount or for a frozen store file, a store whose `-wal` holds commits
+    /// but that has no `-shm` file.
     #[error(
-        "the store's -wal file holds commits not yet copied into the store file, and on this \
-         read-only mount there is no -shm file to read them with; copy the store with \
-         `cohortdb backup` where it can be written, or open it once there"
+        "the store's -wal file holds commits not yet copied into the store file, and there is \
+         no -shm file to read them with, which this user cannot create; copy the store with \
+         `cohortdb backup` where it can be written, or have its owner open it once there"
     )]
     WalWithoutIndex,
     /// A reader that may not write the store found work a writer left unfinished (a hot

@@ -285,6 +285,22 @@ fn writable(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
+/// True when the store file at `path` is frozen: no write permission for anyone (`chmod a-w`).
+/// Nobody is meant to write it — cohortdb refuses to, even as root — so a reader that cannot
+/// read it through a write-ahead log index may open it `immutable=1` (docs/storage.md,
+/// "Readers that may not write the store").
+#[cfg(unix)]
+fn frozen(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o222 == 0)
+}
+
+/// True when the store file at `path` is frozen (read-only for everyone).
+#[cfg(not(unix))]
+fn frozen(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
+}
+
 /// The folder holding `path`.
 fn folder(path: &Path) -> PathBuf {
     match path.parent() {
@@ -347,8 +363,8 @@ fn read_only_mount(_folder: &Path) -> bool {
 /// the `-wal` and `-shm` files (SQLite then reads the WAL index read-only, holding a read lock
 /// that keeps its snapshot from being checkpointed away; sqlite.org/wal.html "Read-Only
 /// Databases"). Writers keep both (`PERSIST_WAL`), readable like the store. `immutable=1` — no
-/// locks, no change detection — only where nobody can write at all: a read-only mount. Anything
-/// else is refused with the way out, never read torn.
+/// locks, no change detection — only where nobody writes: a read-only mount, or a [`frozen`]
+/// file. Anything else is refused with the way out, never read torn.
 fn reader_params(path: &Path, journal: Journal) -> Result<&'static str> {
     if journal == Journal::Rollback {
         return Ok("mode=ro");
@@ -367,7 +383,7 @@ fn reader_params(path: &Path, journal: Journal) -> Result<&'static str> {
         }
         return Ok("mode=ro");
     }
-    if read_only_mount(&folder(path)) {
+    if read_only_mount(&folder(path)) || frozen(path) {
         if fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
             return Err(bad(path, StoreProblem::WalWithoutIndex));
         }
@@ -391,7 +407,7 @@ fn reader_params(path: &Path, journal: Journal) -> Result<&'static str> {
 /// mode, never gets them.) Readers that may not write open by [`reader_params`].
 fn connect(path: &Path, mode: Mode, journal: Journal) -> Result<Connection> {
     let base = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let can_write = writable(path) && writable(&folder(path));
+    let can_write = !frozen(path) && writable(path) && writable(&folder(path));
     if mode == Mode::Write && !can_write {
         return Err(bad(path, StoreProblem::ReadOnly));
     }
