@@ -398,6 +398,32 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
         "{man}"
     );
     assert!(man.contains("status") && man.contains("show"));
+    for section in [
+        "\n.SH \"EXIT STATUS\"\n",
+        "\n.SH ENVIRONMENT\n",
+        "\n.SH FILES\n",
+    ] {
+        assert!(man.contains(section), "{section}");
+    }
+    let build = s.ok(&["man", "build"]);
+    assert!(build.contains(".TH cohortdb-build 1") && build.contains("\\-\\-seed"));
+    assert!(build.contains("\n.SH \"EXIT STATUS\"\n"));
+    assert!(
+        s.ok(&["man", "migrate", "legacy"])
+            .contains(".TH cohortdb-migrate-legacy 1")
+    );
+    let err = s.fails(&["man", "nope"]);
+    assert!(err.contains("no command \"nope\""), "{err}");
+    // --out writes every page the main page lists.
+    let out = s.ok(&["man", "--out", s.path("").to_str().unwrap()]);
+    let mut sub = clap_names(&man);
+    assert!(sub.len() >= 19, "{sub:?}");
+    sub.sort();
+    for name in sub {
+        let page = s.path(&format!("cohortdb-{name}.1"));
+        assert!(page.is_file(), "{} missing: {out}", page.display());
+    }
+    assert!(s.path("cohortdb.1").is_file() && s.path("cohortdb-migrate-legacy.1").is_file());
     s.fails(&["completions", "tcsh"]);
     assert!(!s.db().exists());
 }
@@ -421,4 +447,13 @@ fn an_unknown_cohort_id_suggests_the_nearest_stored_one() {
     // Nothing near: no suggestion.
     let err = s.fails(&["show", "zzzzzz"]);
     assert!(!err.contains("did you mean"), "{err}");
+}
+
+/// The commands the main man page lists (its `.TP` entries of the form `cohortdb\-NAME(1)`).
+fn clap_names(man: &str) -> Vec<String> {
+    man.lines()
+        .filter_map(|l| l.strip_prefix("cohortdb\\-"))
+        .filter_map(|l| l.split('(').next())
+        .map(|n| n.replace("\\-", "-"))
+        .collect()
 }

@@ -24,11 +24,107 @@ pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints the man page cohortdb(1) (roff): the global options and the SUBCOMMANDS section
-/// listing every command; `cohortdb COMMAND --help` has each command's options.
-pub fn man() -> anyhow::Result<ExitCode> {
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`build`, `migrate legacy`); the main page without.
+    #[arg(value_name = "COMMAND")]
+    command: Vec<String>,
+    /// Write every page (cohortdb.1 and one cohortdb-<command>.1 per command) into DIR
+    /// instead, e.g. /usr/local/share/man/man1.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    out: Option<std::path::PathBuf>,
+}
+
+/// `man`: a page per command in roff, each with EXIT STATUS, ENVIRONMENT and FILES sections.
+pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    if let Some(dir) = args.out {
+        let mut out = super::render::TextOut::stdout();
+        let mut pages = Vec::new();
+        collect(&root, &mut pages);
+        for cmd in pages {
+            let man = clap_mangen::Man::new(cmd.clone());
+            let path = dir.join(man.get_filename());
+            cohortdb::layout::write_atomic(&path, &page(&cmd)?)?;
+            super::render::say!(out, "wrote {}", path.display())?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut cmd = &root;
+    for name in &args.command {
+        cmd = cmd.find_subcommand(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "man: no command {:?} (`cohortdb --help` lists them)",
+                cohortdb::textfmt::capped(name)
+            )
+        })?;
+    }
     let mut out = super::out::stdout();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    out.write_all(&page(cmd)?)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `cmd` and every command below it, depth first.
+fn collect(cmd: &clap::Command, pages: &mut Vec<clap::Command>) {
+    pages.push(cmd.clone());
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        collect(sub, pages);
+    }
+}
+
+/// One page: clap_mangen's sections, then what every command shares.
+fn page(cmd: &clap::Command) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut page)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut page)?;
+    }
+    page.extend_from_slice(SHARED_SECTIONS.as_bytes());
+    if cmd.get_version().is_some() {
+        man.render_version_section(&mut page)?;
+    }
+    Ok(page)
+}
+
+/// The sections every page ends with (docs/cli.md: exit status, the project file).
+const SHARED_SECTIONS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success.
+.TP
+\fB1\fR
+A check ran and found a difference (verify, migrate \-\-check, status, diff, results verify).
+.TP
+\fB2\fR
+Any error: bad input, bad usage, a refused write. Nothing was changed.
+.TP
+\fB130\fR
+Interrupted (Ctrl\-C). Nothing was half\-written.
+.SH ENVIRONMENT
+.TP
+\fBCOHORTDB_DB\fR
+The store, as \-\-db (a flag wins).
+.TP
+\fBCOHORTDB_DATA_ROOT\fR
+The data root, as \-\-data\-root (a flag wins).
+.TP
+\fBNO_COLOR\fR
+When set, no colour.
+.SH FILES
+.TP
+\fBcohortdb.yaml\fR
+The project file, found in the current folder or above: the store (db) and data root
+(data_root), relative to its folder. Written by cohortdb init.
+.SH "SEE ALSO"
+The command reference, docs/cli.md in the cohortdb repository.
+"#;

@@ -149,8 +149,9 @@ pub enum Command {
     Results(results::ResultsCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
-    /// Print the man page cohortdb(1) in roff.
-    Man,
+    /// Print a man page in roff: cohortdb(1), or a command's (`cohortdb man build`); `--out
+    /// DIR` writes them all.
+    Man(completions::ManArgs),
     /// Copy cohorts, with the catalog rows and registry entries they need, from this store
     /// (--db) to another (an SQLite path or a postgres:// URL); re-hashed on arrival.
     #[cfg(feature = "postgres")]
@@ -242,7 +243,7 @@ impl Session {
 
 /// Runs a parsed command line.
 pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
-    if !matches!(cli.command, Command::Completions(_) | Command::Man) {
+    if !matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
         cli.global.locate()?;
     }
     let session = Session::new(cli.global);
@@ -268,7 +269,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scores(args) => results::scores(s, args),
         Command::Results(command) => results::run(s, command),
         Command::Completions(args) => completions::completions(args),
-        Command::Man => completions::man(),
+        Command::Man(args) => completions::man(args),
         #[cfg(feature = "postgres")]
         Command::Push(args) => copy::push(s, args),
         #[cfg(feature = "postgres")]
