@@ -113,10 +113,13 @@ Interrupted (Ctrl\-C). Nothing was half\-written.
 .SH ENVIRONMENT
 .TP
 \fBCOHORTDB_DB\fR
-The store, as \-\-db (a flag wins).
+The store, as \-\-db: a file, or a postgres:// URL for a team store (a flag wins).
 .TP
 \fBCOHORTDB_DATA_ROOT\fR
 The data root, as \-\-data\-root (a flag wins).
+.TP
+\fBPGPASSWORD\fR
+The team store's password when its URL has none (else ~/.pgpass).
 .TP
 \fBNO_COLOR\fR
 When set, no colour.
