@@ -283,7 +283,7 @@ fn shows_otherwise(c: char) -> bool {
     c.is_control() || c == '\u{2028}' || c == '\u{2029}' || (!c.is_ascii() && is_format_char(c))
 }
 
-/// `text` as it may reach a terminal: every character [`shows_otherwise`] escaped visibly
+/// `text` as it may reach a terminal: every character `shows_otherwise` escaped visibly
 /// (`\n`, `\r`, `\t`, `\u{1b}`, `\u{202e}`) and a backslash doubled only where it would
 /// otherwise read as such an escape is not needed — a backslash stays as typed. Untrusted text
 /// (file names, spec names and values, catalog text, store content) goes through here before it

@@ -398,7 +398,7 @@ pub struct Facts {
     pub combo_id: Option<String>,
     /// normalise(draft_template) (evaluations).
     pub draft_template: Option<String>,
-    /// normalise(template_id or <fallback>): essays fall back to `essay_template_id`, drafts to
+    /// `normalise(template_id or <fallback>)`: essays fall back to `essay_template_id`, drafts to
     /// `draft_template`; evaluations have none.
     pub template: Option<String>,
     /// normalise(llm_model_id).

@@ -11,7 +11,7 @@
 //! Any mix of clients may share a store (docs/decisions.md D26, docs/storage.md "Shared use"):
 //! on Linux [`ofd`] makes the bundled SQLite's locks open file description locks that another
 //! copy of SQLite in the same process (Python's `sqlite3`) can neither ignore nor drop, and
-//! [`connect`] opens readers that may not write the store with `mode=ro` on the `-wal` and
+//! `connect` opens readers that may not write the store with `mode=ro` on the `-wal` and
 //! `-shm` files writers keep (`immutable=1` only on a read-only mount).
 //!
 //! `--db` is a path, never an SQLite URI: the store is always opened through a `file:` URI
@@ -120,7 +120,7 @@ impl Store {
 
     /// Opens an existing store read-only (no migrations, no writes possible through this
     /// connection: `query_only` and the `query` authorizer; a file or folder this process may
-    /// not write is opened `mode=ro`, see [`connect`]). Fails with [`Error::NoStore`] when the
+    /// not write is opened `mode=ro`, see `connect`). Fails with [`Error::NoStore`] when the
     /// file does not exist.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store> {
         Store::open_reader(path.as_ref(), Mode::Read)
