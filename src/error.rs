@@ -26,7 +26,7 @@ pub use build::{
 };
 pub use catalog::{CHANGED_HINT, CatalogError, CatalogErrorKind, RowProblem};
 pub use data::{DataError, DataErrorKind, ListLine, MetaError};
-pub use export::{ExportError, MetadataClash};
+pub use export::{Access, ExportError, MetadataClash};
 pub use migrate::{MigrateError, RenamedId};
 pub use results::ResultsError;
 pub use spec::{SpecError, SpecErrorKind};
@@ -1036,34 +1036,58 @@ mod tests {
     #[test]
     fn export_refusals_list_then_hint_and_say_nothing_was_written() {
         let err = Error::from(ExportError::MetadataConflicts {
-            count: 2,
+            count: 3,
             gens_root: "gens".into(),
             shown: vec![
                 MetadataClash {
                     path: "gens/draft/d1/metadata.json".into(),
-                    found: Some("sig-a".into()),
+                    found: Ok("sig-a".into()),
                     expected: Some("sig-b".into()),
                 },
                 MetadataClash {
                     path: "gens/draft/d2/metadata.json".into(),
-                    found: None,
+                    found: Err(MetaError::Json("EOF while parsing".into())),
+                    expected: None,
+                },
+                MetadataClash {
+                    path: "gens/draft/d3/metadata.json".into(),
+                    found: Err(MetaError::MissingFields(vec!["llm_model_id"])),
                     expected: None,
                 },
             ],
+            other_generation: 1,
+            not_json: 1,
         });
         let lines = printed(&err);
         assert_eq!(
-            lines[..3],
+            lines[..4],
             [
-                "error: 2 existing metadata.json files under gens belong to other generations; \
+                "error: 3 existing metadata.json files under gens are not their members'; \
                  nothing was written",
                 "  gens/draft/d1/metadata.json: signature \"sig-a\", but the member's is \"sig-b\"",
-                "  gens/draft/d2/metadata.json: not readable as metadata (invalid JSON or fields)",
+                "  gens/draft/d2/metadata.json: not valid JSON (EOF while parsing)",
+                "  gens/draft/d3/metadata.json: valid JSON, but without \"llm_model_id\" (missing, \
+                 null or empty), which the signature of its stage needs",
             ]
         );
-        assert!(lines[3].starts_with("  hint: a gen_id names one generation;"));
-        assert!(lines[3].ends_with("`--repair` rewrites a file that is not valid JSON"));
-        assert_eq!(lines.len(), 4);
+        assert!(lines[4].starts_with("  hint: a gen_id names one generation;"));
+        assert!(lines[5].starts_with("  hint: `cohortdb export --repair` rewrites the file"));
+        assert!(
+            lines[6].starts_with("  hint: a metadata.json that is valid JSON is never rewritten")
+        );
+        assert_eq!(lines.len(), 7);
+        // Each hint only for the kind of file found: with --repair, the files left are valid
+        // JSON, and the hint does not send the user back to --repair.
+        let err = Error::from(ExportError::MetadataConflicts {
+            count: 1,
+            gens_root: "gens".into(),
+            shown: Vec::new(),
+            other_generation: 0,
+            not_json: 0,
+        });
+        let hints = err.hints();
+        assert_eq!(hints.len(), 1);
+        assert!(hints[0].contains("not even by --repair"), "{hints:?}");
         assert_eq!(err.kind_name(), "export_refused");
         assert_eq!(err.location(), Some(Location::file("gens")));
 
@@ -1119,11 +1143,12 @@ mod tests {
             found: "out/spec".into(),
             what: "a symlink",
             root: "out".into(),
+            access: Access::Write,
         });
         assert_eq!(
             printed(&err),
             [
-                "error: out/spec is a symlink; export never writes through it (it could lead \
+                "error: out/spec is a symlink; cohortdb never writes through it (it could lead \
                  outside out); nothing was written",
                 "  hint: remove or rename it (it is left alone), or export to another folder",
             ]
@@ -1138,6 +1163,7 @@ mod tests {
                     found: "out/x".into(),
                     kind: "a directory".into(),
                     want_file: true,
+                    access: Access::Write,
                 },
                 "out/x: is a directory, not a regular file; nothing was written",
             ),

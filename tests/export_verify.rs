@@ -170,7 +170,7 @@ fn export_never_destroys() {
     s.write(draft, foreign);
     let err = s.fails(&["export", "alpha", "--force"]);
     assert!(
-        err.contains("belong to other generations") && err.contains("d_agoots5ys4g42xz"),
+        err.contains("not its member's") && err.contains("d_agoots5ys4g42xz"),
         "{err}"
     );
     assert_eq!(s.read(draft), foreign);

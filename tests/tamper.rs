@@ -671,7 +671,7 @@ fn repair_rewrites_only_metadata_that_is_not_json() {
     // Valid JSON that disagrees is still refused, --repair or not (D13).
     s.write(&file, good.replace("\"gen-a\"", "\"gen-b\""));
     let err = s.fails(&["export", "alpha", "--repair"]);
-    assert!(err.contains("belong to other generations"), "{err}");
+    assert!(err.contains("is not its member's"), "{err}");
 }
 
 /// Removes migration V5's objects (the results ledger), for tests that make older stores.

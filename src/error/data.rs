@@ -23,6 +23,12 @@ pub enum MetaError {
     /// `replicate` is neither missing, null, a number, a boolean, nor text Python's `int()` reads.
     #[error("\"replicate\" is {0}, not an integer")]
     Replicate(String),
+    /// A JSON object without fields its stage's signature needs (missing, null or empty).
+    #[error(
+        "valid JSON, but without {} (missing, null or empty), which the signature of its stage needs",
+        .0.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    MissingFields(Vec<&'static str>),
 }
 
 impl MetaError {

@@ -1,16 +1,50 @@
 //! Why `export`, `show --spec-out` or `backup` refused to write (`Error::Export`); nothing was
 //! written (docs/export-verify.md, docs/reliability.md "Export stays inside its roots").
 
-/// The hint after a refusal for an entry met below a root.
+/// The hint after a refusal for an entry met below a root while writing.
 const BELOW_ROOT_HINT: &str = "remove or rename it (it is left alone), or export to another folder";
 
-/// An existing metadata.json that belongs to another generation (docs/decisions.md D1).
+/// The hint after a refusal for an entry met below a root while reading.
+const BELOW_ROOT_READ_HINT: &str = "remove or rename it (it is left alone): files below an export \
+     folder or a gens root are never read through a link";
+
+/// Whether the path policy refused an entry while reading files below a root (`verify`,
+/// `status`, the checks of `export`) or while writing them (docs/reliability.md, "Export stays
+/// inside its roots").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reading: nothing is written by the command.
+    Read,
+    /// Writing: nothing was written.
+    Write,
+}
+
+impl Access {
+    /// The verb of the refusal.
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Read => "reads",
+            Access::Write => "writes",
+        }
+    }
+
+    /// What the refusal says was (not) written.
+    fn outcome(self) -> &'static str {
+        match self {
+            Access::Read => "",
+            Access::Write => "; nothing was written",
+        }
+    }
+}
+
+/// An existing metadata.json that belongs to another generation (docs/decisions.md D1), or
+/// that is not readable as metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataClash {
     /// The file.
     pub path: String,
-    /// The signature it describes; `None` when it is not readable as metadata.
-    pub found: Option<String>,
+    /// The signature it describes, or why it describes none.
+    pub found: Result<String, crate::error::MetaError>,
     /// The member's signature.
     pub expected: Option<String>,
 }
@@ -19,10 +53,11 @@ pub struct MetadataClash {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExportError {
-    /// Existing metadata.json files describe other generations (D1).
+    /// Existing metadata.json files describe other generations (D1), or none.
     #[error(
-        "{count} existing metadata.json file{} under {gens_root} belong to other generations; nothing was written",
-        if *count == 1 { "" } else { "s" }
+        "{count} existing metadata.json file{} under {gens_root} {}; nothing was written",
+        if *count == 1 { "" } else { "s" },
+        if *count == 1 { "is not its member's" } else { "are not their members'" }
     )]
     MetadataConflicts {
         /// How many files conflict.
@@ -31,6 +66,10 @@ pub enum ExportError {
         gens_root: String,
         /// The first few conflicting files.
         shown: Vec<MetadataClash>,
+        /// How many describe another generation (another signature).
+        other_generation: usize,
+        /// How many are not valid JSON (`--repair` rewrites these; counted only without it).
+        not_json: usize,
     },
     /// The store's rows for the record are not the ones its content hash covers.
     #[error(
@@ -73,9 +112,11 @@ pub enum ExportError {
         /// The file.
         path: String,
     },
-    /// A link (or another non-folder) below a root.
+    /// A link below a root.
     #[error(
-        "{found} is {what}; export never writes through it (it could lead outside {root}); nothing was written"
+        "{found} is {what}; cohortdb never {} through it (it could lead outside {root}){}",
+        access.verb(),
+        access.outcome()
     )]
     LinkBelowRoot {
         /// The entry.
@@ -84,11 +125,14 @@ pub enum ExportError {
         what: &'static str,
         /// The root.
         root: String,
+        /// Whether it was met reading or writing.
+        access: Access,
     },
     /// An entry of the wrong kind below a root (a FIFO, a device, a file where a folder goes).
     #[error(
-        "{found}: is {kind}, not {}; nothing was written",
-        if *want_file { "a regular file" } else { "a folder" }
+        "{found}: is {kind}, not {}{}",
+        if *want_file { "a regular file" } else { "a folder" },
+        access.outcome()
     )]
     WrongKind {
         /// The entry.
@@ -97,6 +141,8 @@ pub enum ExportError {
         kind: String,
         /// Whether a regular file (not a folder) belongs there.
         want_file: bool,
+        /// Whether it was met reading or writing.
+        access: Access,
     },
     /// A path meant to lie below a root is not plain and relative.
     #[error("{rel}: not a plain relative path below {root}")]
@@ -153,6 +199,40 @@ pub enum ExportError {
     },
 }
 
+/// What to do about existing metadata.json files that are not their members': one hint per
+/// kind of file found (another generation's, not JSON, JSON without the signature's fields).
+fn metadata_hints(count: usize, other_generation: usize, not_json: usize) -> Vec<String> {
+    let mut hints = Vec::new();
+    if other_generation > 0 {
+        hints.push(
+            "a gen_id names one generation; an existing metadata.json for another signature is \
+             never overwritten (D1): move it aside if it is stale, or export to another --gens-root"
+                .to_string(),
+        );
+    }
+    if not_json > 0 {
+        hints.push(format!(
+            "`cohortdb export --repair` rewrites the {} not valid JSON from the record (showing \
+             what {} held)",
+            if not_json == 1 {
+                "file that is"
+            } else {
+                "files that are"
+            },
+            if not_json == 1 { "it" } else { "each" }
+        ));
+    }
+    if count > other_generation + not_json {
+        hints.push(
+            "a metadata.json that is valid JSON is never rewritten, not even by --repair (another \
+             tool may have written it): read it, then move it aside or delete it and export again \
+             to write the member's from the record, or export to another --gens-root"
+                .to_string(),
+        );
+    }
+    hints
+}
+
 impl ExportError {
     /// Lines printed after the message.
     pub fn detail(&self) -> Vec<String> {
@@ -164,11 +244,11 @@ impl ExportError {
                         "{}: {}",
                         c.path,
                         match &c.found {
-                            Some(sig) => format!(
+                            Ok(sig) => format!(
                                 "signature {sig:?}, but the member's is {:?}",
                                 c.expected.as_deref().unwrap_or_default()
                             ),
-                            None => "not readable as metadata (invalid JSON or fields)".to_string(),
+                            Err(why) => why.to_string(),
                         }
                     )
                 })
@@ -183,12 +263,12 @@ impl ExportError {
     /// What to do about it.
     pub fn hints(&self) -> Vec<String> {
         let hint = match self {
-            ExportError::MetadataConflicts { .. } => {
-                "a gen_id names one generation; an existing metadata.json for another signature \
-                 is never overwritten (D1). Move it aside if it is stale, or export to another \
-                 --gens-root; `--repair` rewrites a file that is not valid JSON"
-                    .to_string()
-            }
+            ExportError::MetadataConflicts {
+                count,
+                other_generation,
+                not_json,
+                ..
+            } => return metadata_hints(*count, *other_generation, *not_json),
             ExportError::RowsDiffer { .. } => {
                 "`cohortdb verify` shows every difference; a cohort record never changes (D14), \
                  so rebuild from the spec under a new cohort id"
@@ -205,8 +285,11 @@ impl ExportError {
                 "a cohort record never changes (D14); build the changed spec under a new cohort \
                  id, e.g. `cohortdb build {cohort}-v2 --spec {spec_dir}`"
             ),
-            ExportError::LinkBelowRoot { .. } | ExportError::WrongKind { .. } => {
-                BELOW_ROOT_HINT.to_string()
+            ExportError::LinkBelowRoot { access, .. } | ExportError::WrongKind { access, .. } => {
+                match access {
+                    Access::Read => BELOW_ROOT_READ_HINT.to_string(),
+                    Access::Write => BELOW_ROOT_HINT.to_string(),
+                }
             }
             _ => return Vec::new(),
         };

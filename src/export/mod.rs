@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{Error, ExportError, IoContext, MetaError, MetadataClash, Result};
+use crate::error::{Access, Error, ExportError, IoContext, MetaError, MetadataClash, Result};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{
-    self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, check_below, check_writable_root,
-    metadata_json, write_atomic,
+    self, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, Root, check_below, check_writable_root,
+    compare_spec, metadata_json, metadata_rel, write_atomic,
 };
-use crate::record::{Stored, compare_spec};
+use crate::record::Stored;
 
 /// Where and how to export.
 #[derive(Debug, Clone)]
@@ -137,41 +137,32 @@ struct MetadataPlan {
 /// Checks every member's existing metadata.json: members without one, and the number present
 /// with the member's signature. A file with another signature (or one that cannot be read as
 /// metadata) is an error before anything is written (D1) — except, with `repair`, a file that
-/// is not valid JSON at all, which is planned for rewriting. The folder of each member without
-/// a file must not be a link (it would be written through).
+/// is not valid JSON at all, which is planned for rewriting. Every file is read through the
+/// path policy (`layout::Root`): a link on the way to it, or at it, is refused, so a member
+/// reported without a file has no link on its way either.
 fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<MetadataPlan> {
     for stage in Stage::ALL {
         check_below(gens_root, Path::new(stage.as_str()), false)?;
     }
-    let scan = layout::metadata::scan(&stored.members, gens_root)?;
-    // One `lstat` per member without a file (its folder usually does not exist yet), two when
-    // the folder exists: a dangling link named metadata.json reads as "missing" too.
-    for ordinal in &scan.missing {
-        let member = stored.members.get(*ordinal as usize);
-        let stage_dir = gens_root.join(member.stage.as_str());
-        check_below(
-            &stage_dir,
-            &Path::new(member.gen_id).join("metadata.json"),
-            true,
-        )?;
-    }
+    let scan = layout::metadata::scan(&stored.members, gens_root, Access::Write)?;
     let mut repairs = Vec::new();
     let mut conflicts = Vec::new();
     for c in scan.conflicts {
-        let bytes = crate::fsutil::read_regular(&c.path).at(&c.path)?;
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Err(e) if repair && c.found.is_none() => {
-                let ordinal = stored
-                    .members
-                    .iter()
-                    .position(|m| layout::metadata_path(gens_root, m.stage, m.gen_id) == c.path)
-                    .unwrap_or(usize::MAX);
+        match &c.found {
+            Err(why @ (MetaError::Json(_) | MetaError::ByteOrderMark)) if repair => {
+                let member = stored.members.get(c.ordinal as usize);
+                let root = Root::open(gens_root, Access::Write)?;
+                let bytes = match &root {
+                    Some(root) => root.read(&metadata_rel(member.stage, member.gen_id))?,
+                    None => None,
+                }
+                .unwrap_or_default();
                 let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_string();
                 repairs.push((
-                    u32::try_from(ordinal).unwrap_or(u32::MAX),
+                    c.ordinal,
                     Repair {
                         path: c.path,
-                        reason: MetaError::json(&bytes, &e).to_string(),
+                        reason: why.to_string(),
                         replaced: shown,
                     },
                 ));
@@ -186,9 +177,21 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
             repairs,
         });
     }
+    let other_generation = conflicts.iter().filter(|c| c.found.is_ok()).count();
+    let not_json = conflicts
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.found,
+                Err(MetaError::Json(_) | MetaError::ByteOrderMark)
+            )
+        })
+        .count();
     Err(ExportError::MetadataConflicts {
         count: conflicts.len(),
         gens_root: gens_root.display().to_string(),
+        other_generation,
+        not_json,
         shown: conflicts
             .into_iter()
             .take(5)
@@ -219,7 +222,8 @@ fn check_stored_rows(conn: &Connection, stored: &Stored) -> Result<()> {
 }
 
 /// What writing each generated file (membership, manifest, lock) would do; refuses, unless
-/// `--force`, when one exists with other bytes.
+/// `--force`, when one exists with other bytes. Existing files are read through the path
+/// policy (`layout::Root`).
 fn check_generated(
     id: &CohortId,
     options: &ExportOptions,
@@ -227,21 +231,21 @@ fn check_generated(
 ) -> Result<Vec<(String, FileOutcome)>> {
     let mut outcomes = Vec::new();
     let mut differing = Vec::new();
+    let root = Root::open(&options.out, Access::Write)?;
     for (name, bytes) in generated {
-        let path = options.out.join(name);
-        check_below(&options.out, Path::new(name), true)?;
-        match crate::fsutil::read_regular(&path) {
-            Ok(found) if found == *bytes => {
+        let found = match &root {
+            Some(root) => root.read(Path::new(name))?,
+            None => None,
+        };
+        match found {
+            Some(found) if found == *bytes => {
                 outcomes.push((name.to_string(), FileOutcome::Unchanged))
             }
-            Ok(_) => {
-                differing.push(path.display().to_string());
+            Some(_) => {
+                differing.push(options.out.join(name).display().to_string());
                 outcomes.push((name.to_string(), FileOutcome::Replaced));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                outcomes.push((name.to_string(), FileOutcome::Written))
-            }
-            Err(e) => return Err(Error::io(&path, e)),
+            None => outcomes.push((name.to_string(), FileOutcome::Written)),
         }
     }
     if !differing.is_empty() && !options.force {
@@ -283,12 +287,12 @@ pub fn export(
     for path in stored.bundle.files.keys() {
         check_below(&options.out, &Path::new("spec").join(path), true)?;
     }
-    let (spec_differing, spec_same) = compare_spec(&spec_dir, &stored)?;
-    if !spec_same {
+    let spec = compare_spec(&options.out, &stored, Access::Write)?;
+    if !spec.same {
         return Err(ExportError::SpecChanged {
             cohort: id.as_str().to_string(),
             spec_dir: spec_dir.display().to_string(),
-            files: spec_differing,
+            files: spec.differing,
         }
         .into());
     }
@@ -332,9 +336,9 @@ pub fn export(
     };
     for (path, bytes) in &stored.bundle.files {
         let target = spec_dir.join(path);
-        if std::fs::symlink_metadata(&target).is_ok() {
+        if !spec.missing.contains(path) {
             report.spec_unchanged += 1;
-            if spec_differing.contains(path) {
+            if spec.differing.contains(path) {
                 report
                     .notes
                     .push(ExportNote::FormattingOnly { path: target });
@@ -388,14 +392,11 @@ fn write_metadata(
         }
         // Written meanwhile (another export of this cohort): fine when it is the same file;
         // metadata is never replaced (D1), and never read through a link.
-        check_below(
-            gens_root,
-            &Path::new(member.stage.as_str())
-                .join(member.gen_id)
-                .join("metadata.json"),
-            true,
-        )?;
-        if crate::fsutil::read_regular(&target).at(&target)? == json.as_bytes() {
+        let found = match Root::open(gens_root, Access::Write)? {
+            Some(root) => root.read(&metadata_rel(member.stage, member.gen_id))?,
+            None => None,
+        };
+        if found.as_deref() == Some(json.as_bytes()) {
             return Ok(());
         }
         Err(ExportError::MetadataAppeared {

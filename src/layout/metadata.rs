@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, MetaError, Result};
+use super::paths::Root;
+use crate::error::{Access, MetaError, Result};
 use crate::ids::{self, Replicate, Stage};
 use crate::record::Members;
 
@@ -120,6 +121,29 @@ impl GenMeta {
         })
     }
 
+    /// The fields the stage's signature needs that the file lacks (missing, null or empty).
+    pub fn missing(&self, stage: Stage) -> Vec<&'static str> {
+        let needed: [(&'static str, bool); 4] = [
+            ("combo_id", stage == Stage::Draft),
+            ("parent_gen_id", stage != Stage::Draft),
+            ("template_id", true),
+            ("llm_model_id", stage != Stage::Essay),
+        ];
+        needed
+            .into_iter()
+            .filter(|(name, needed)| {
+                *needed
+                    && match *name {
+                        "combo_id" => self.combo_id.is_none(),
+                        "parent_gen_id" => self.parent_gen_id.is_none(),
+                        "template_id" => self.template_id.is_none(),
+                        _ => self.llm_model_id.is_none(),
+                    }
+            })
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     /// The signature the file describes (`signature_from_metadata`), or `None` when a field
     /// the stage's signature needs is missing.
     pub fn signature(&self, stage: Stage) -> Option<String> {
@@ -150,16 +174,26 @@ impl GenMeta {
 /// The signature a metadata.json describes, or `None` when the file is not readable as
 /// metadata of that stage.
 pub fn metadata_signature(stage: Stage, bytes: &[u8]) -> Option<String> {
-    GenMeta::parse(stage, bytes).ok()?.signature(stage)
+    read_signature(stage, bytes).ok()
+}
+
+/// The signature a metadata.json describes, or why it describes none (not JSON, not an
+/// object, an unreadable replicate, fields the stage's signature needs missing).
+pub fn read_signature(stage: Stage, bytes: &[u8]) -> Result<String, MetaError> {
+    let meta = GenMeta::parse(stage, bytes)?;
+    meta.signature(stage)
+        .ok_or_else(|| MetaError::MissingFields(meta.missing(stage)))
 }
 
 /// A metadata.json that exists but does not describe its member's generation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
+    /// The member's ordinal.
+    pub ordinal: u32,
     /// The file.
     pub path: PathBuf,
-    /// The signature the file describes (`None`: not readable as metadata).
-    pub found: Option<String>,
+    /// The signature the file describes, or why it is not readable as metadata.
+    pub found: Result<String, MetaError>,
     /// The member's signature.
     pub expected: Option<String>,
 }
@@ -175,35 +209,55 @@ pub struct Scan {
     pub conflicts: Vec<Conflict>,
 }
 
-/// Reads every member's metadata.json under `gens_root` and sorts them into missing, present
-/// (the member's signature) and conflicting. An I/O error other than "not found" stops it.
-/// Members whose gen_id fails [`crate::ids::GenId::parse`] are skipped: no path is built from
-/// them (export refuses such a store before it scans).
-pub fn scan(members: &Members, gens_root: &Path) -> Result<Scan> {
+/// A member's metadata.json below the gens root: `<stage>/<gen_id>/metadata.json`.
+pub fn metadata_rel(stage: Stage, gen_id: &str) -> PathBuf {
+    Path::new(stage.as_str()).join(gen_id).join("metadata.json")
+}
+
+/// Reads `<stage>/<gen_id>/metadata.json` below the gens root `gens_root` through the path
+/// policy ([`Root`]: no link below the gens root is followed; a gen_id that is not a plain
+/// folder name is refused): `None` when it does not exist.
+pub fn read_metadata(gens_root: &Path, stage: Stage, gen_id: &str) -> Result<Option<Vec<u8>>> {
+    match Root::open(gens_root, Access::Read)? {
+        Some(root) => root.read(&metadata_rel(stage, gen_id)),
+        None => Ok(None),
+    }
+}
+
+/// Reads every member's metadata.json under `gens_root` through the path policy
+/// ([`Root`]: no link below the gens root is followed) and sorts them into missing, present
+/// (the member's signature) and conflicting. A member reported missing has no link on the way
+/// to its file either (the lookup stops at any link). An I/O error other than "not found", or
+/// a link, stops it; `access` words that refusal. Members whose gen_id fails
+/// [`crate::ids::GenId::parse`] are skipped: no path is built from them (export refuses such a
+/// store before it scans).
+pub fn scan(members: &Members, gens_root: &Path, access: Access) -> Result<Scan> {
     let mut out = Scan::default();
+    let root = Root::open(gens_root, access)?;
     for (i, member) in members.iter().enumerate() {
         if !members.is_safe(i) {
             continue;
         }
-        let path = metadata_path(gens_root, member.stage, member.gen_id);
-        match crate::fsutil::read_regular(&path) {
-            Ok(bytes) => {
-                let found = metadata_signature(member.stage, &bytes);
-                let expected = member.signature();
-                if found.is_some() && found == expected {
-                    out.present += 1;
-                } else {
-                    out.conflicts.push(Conflict {
-                        path,
-                        found,
-                        expected,
-                    });
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                out.missing.push(u32::try_from(i).unwrap_or(u32::MAX))
-            }
-            Err(e) => return Err(Error::io(&path, e)),
+        let ordinal = u32::try_from(i).unwrap_or(u32::MAX);
+        let found = match &root {
+            Some(root) => root.read(&metadata_rel(member.stage, member.gen_id))?,
+            None => None,
+        };
+        let Some(bytes) = found else {
+            out.missing.push(ordinal);
+            continue;
+        };
+        let found = read_signature(member.stage, &bytes);
+        let expected = member.signature();
+        if found.is_ok() && found.as_ref().ok() == expected.as_ref() {
+            out.present += 1;
+        } else {
+            out.conflicts.push(Conflict {
+                ordinal,
+                path: metadata_path(gens_root, member.stage, member.gen_id),
+                found,
+                expected,
+            });
         }
     }
     Ok(out)
@@ -314,6 +368,21 @@ mod tests {
             metadata_signature(Stage::Draft, br#"{"combo_id": "c"}"#),
             None
         );
+        assert_eq!(
+            read_signature(Stage::Draft, br#"{"combo_id": "c", "template_id": " "}"#),
+            Err(MetaError::MissingFields(vec![
+                "template_id",
+                "llm_model_id"
+            ]))
+        );
+        assert_eq!(
+            read_signature(Stage::Essay, br#"{"template_id": "t"}"#),
+            Err(MetaError::MissingFields(vec!["parent_gen_id"]))
+        );
+        assert!(matches!(
+            read_signature(Stage::Draft, b"{"),
+            Err(MetaError::Json(_))
+        ));
         assert_eq!(
             metadata_signature(
                 Stage::Draft,

@@ -22,7 +22,7 @@ use crate::cohort::roles::NONE_ESSAY_LLM;
 use crate::error::{DataErrorKind, Error, Location, MigrateError, Result, UsageError};
 use crate::ids::CohortId;
 use crate::ids::{self, Stage};
-use crate::layout::{GenMeta, metadata_path};
+use crate::layout::{Access, GenMeta, Root, metadata_path, metadata_rel};
 use crate::textfmt::count;
 
 /// The items file the migrated spec's tuple reads.
@@ -101,21 +101,23 @@ fn read_membership(path: &Path) -> Result<(Vec<Line>, usize)> {
     Ok((lines, repeated))
 }
 
-fn read_meta(gens_root: &Path, line: &Line) -> Result<Read> {
+/// A member's metadata, read through the path policy (`root` is the gens root; no link below it
+/// is followed).
+fn read_meta(root: Option<&Root>, gens_root: &Path, line: &Line) -> Result<Read> {
     let path = metadata_path(gens_root, line.stage, &line.gen_id);
-    let bytes = crate::fsutil::read_regular(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::data(
-                Location::file(&path),
-                DataErrorKind::MetadataMissing {
-                    stage: line.stage,
-                    gen_id: line.gen_id.clone(),
-                    line: line.line,
-                },
-            )
-        } else {
-            Error::io(&path, e)
-        }
+    let found = match root {
+        Some(root) => root.read(&metadata_rel(line.stage, &line.gen_id))?,
+        None => None,
+    };
+    let bytes = found.ok_or_else(|| {
+        Error::data(
+            Location::file(&path),
+            DataErrorKind::MetadataMissing {
+                stage: line.stage,
+                gen_id: line.gen_id.clone(),
+                line: line.line,
+            },
+        )
     })?;
     let meta = GenMeta::parse(line.stage, &bytes)
         .map_err(|source| Error::data(Location::file(&path), DataErrorKind::Metadata { source }))?;
@@ -179,8 +181,9 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
     let mut evaluations: Vec<(&Line, Read)> = Vec::new();
     let mut essay_reads: Vec<(&Line, Read)> = Vec::new();
     let mut none_llm = 0usize;
+    let root = Root::open(&gens_root, Access::Read)?;
     for line in &lines {
-        let read = read_meta(&gens_root, line)?;
+        let read = read_meta(root.as_ref(), &gens_root, line)?;
         match line.stage {
             Stage::Draft => {
                 let combo = required(&read, &read.meta.combo_id, "combo_id")?;

@@ -20,8 +20,8 @@ use crate::store::queries;
 pub use canonical::{ContentHash, SCHEME};
 pub use new::{Computed, HashDiff, Hashes, RegistryEntry, Reuse};
 pub use stored::{
-    Member, MemberIds, MemberRows, Members, RowDiff, RowProblem, Stored, compare_spec,
-    is_plain_relative, load_members,
+    Member, MemberIds, MemberRows, Members, RowDiff, RowProblem, Stored, is_plain_relative,
+    load_members,
 };
 
 /// A stored cohort record (without its members).

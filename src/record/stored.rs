@@ -1,6 +1,6 @@
 //! The stored cohort that export and verify read: the record with its spec bundle, template
-//! modes and members ([`Stored`]), and the comparison of a spec folder on disk with the stored
-//! bundle ([`compare_spec`]).
+//! modes and members ([`Stored`]). (A spec folder on disk is compared with the stored bundle by
+//! `layout::spec`, through the path policy.)
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -341,44 +341,6 @@ pub fn is_plain_relative(path: &str) -> bool {
         && Path::new(path)
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)))
-}
-
-/// Whether the spec files in `dir` have the stored bundle's canonical form: files missing on
-/// disk count as the stored ones. Returns the paths whose bytes differ, and whether the canonical
-/// form still matches.
-pub fn compare_spec(dir: &Path, stored: &Stored) -> Result<(Vec<String>, bool)> {
-    let mut merged = stored.bundle.files.clone();
-    let mut differing = Vec::new();
-    for (path, bytes) in &stored.bundle.files {
-        if !is_plain_relative(path) {
-            continue; // a row check finding; no path is built from it
-        }
-        let on_disk = dir.join(path);
-        match crate::fsutil::read_regular(&on_disk) {
-            Ok(found) if found == *bytes => {}
-            Ok(found) => {
-                differing.push(path.clone());
-                merged.insert(path.clone(), found);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&on_disk, e)),
-        }
-    }
-    if differing.is_empty() {
-        return Ok((differing, true));
-    }
-    let bundle = Bundle {
-        config: stored.bundle.config.clone(),
-        files: merged,
-    };
-    let same = match crate::spec::load_bundle(&bundle, &dir.display().to_string()) {
-        Ok(spec) => {
-            super::canonical::spec_hash(&spec, stored.record.seed.as_ref()).to_hex()
-                == stored.record.spec_hash
-        }
-        Err(_) => false,
-    };
-    Ok((differing, same))
 }
 
 /// A stored cohort's members, held compactly: gen_ids in one buffer, values as ids into the

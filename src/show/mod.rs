@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::error::{CohortLookup, DbContext, Error, ExportError, IoContext, Result, UsageError};
+use crate::error::{CohortLookup, DbContext, Error, ExportError, Result, UsageError};
 use crate::ids::{CohortId, Replicate, Role, Stage};
+use crate::layout::{check_below, create_below};
 use crate::record::{Record, load_bundle};
 use crate::spec::Bundle;
 use crate::store::queries;
@@ -277,17 +278,25 @@ pub fn axis_balance(axis: &str, levels: Vec<LevelCount>) -> AxisBalance {
     }
 }
 
-/// Writes a stored spec bundle under `dir` (`show --spec-out`). Refuses, writing nothing, when
-/// any of its files already exists; each file is written once, atomically (never over a file
-/// that appeared meanwhile). Returns the files written.
+/// Writes a stored spec bundle under `dir` (`show --spec-out`), through the path policy
+/// (`layout::paths`): the bundle's paths are store content, so each must be plain and relative,
+/// and no link below `dir` is written through. Refuses, writing nothing, when any of its files
+/// already exists; each file is written once, atomically (never over a file that appeared
+/// meanwhile). Returns the files written.
 pub fn write_spec_bundle(bundle: &Bundle, dir: &Path) -> Result<Vec<PathBuf>> {
-    let existing: Vec<String> = bundle
-        .files
-        .keys()
-        .map(|p| dir.join(p))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
+    let mut existing = Vec::new();
+    for path in bundle.files.keys() {
+        if !crate::record::is_plain_relative(path) {
+            return Err(ExportError::NotPlainRelative {
+                rel: path.clone(),
+                root: dir.display().to_string(),
+            }
+            .into());
+        }
+        if check_below(dir, Path::new(path), true)? {
+            existing.push(dir.join(path).display().to_string());
+        }
+    }
     if !existing.is_empty() {
         return Err(ExportError::SpecFilesExist {
             dir: dir.display().to_string(),
@@ -297,10 +306,9 @@ pub fn write_spec_bundle(bundle: &Bundle, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     for (path, bytes) in &bundle.files {
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).at(parent)?;
-        }
+        let rel = Path::new(path);
+        create_below(dir, rel.parent().unwrap_or(Path::new("")))?;
+        let target = dir.join(rel);
         if !crate::layout::write_new(&target, bytes)? {
             return Err(ExportError::AppearedWhileWriting {
                 path: target.display().to_string(),

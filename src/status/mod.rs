@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+use crate::error::Access;
 use crate::error::{DbContext, Error, Result};
 use crate::ids::{CohortId, Stage};
-use crate::layout::{LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, lock_json_for};
-use crate::record::{MemberRows, Stored, compare_spec};
+use crate::layout::{LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, Root, compare_spec, lock_json_for};
+use crate::record::{MemberRows, Stored};
 use crate::store::queries;
 
 pub use spec_changes::{SpecChange, spec_changes};
@@ -160,11 +161,14 @@ pub fn cohort_status(
 ) -> Result<CohortStatus> {
     let stored = Stored::load_with(conn, id, MemberRows::Skip)?;
     let dir = options.cohort_dir(id.as_str());
+    let root = Root::open(&dir, Access::Read)?;
     let mut stale = Vec::new();
-    if let Some(spec) = spec_status(&dir.join("spec"), &stored)? {
+    if let Some(root) = &root
+        && let Some(spec) = spec_status(root, &stored)?
+    {
         stale.push(spec);
     }
-    stale.extend(export_status(conn, &dir, &stored)?);
+    stale.extend(export_status(conn, root.as_ref(), &dir, &stored)?);
     stale.extend(newer_sharing(conn, &stored)?);
     let progress = match crate::results::last_import(conn)? {
         Some(_) => Some(crate::results::progress(conn, id, options.missing)?),
@@ -178,16 +182,20 @@ pub fn cohort_status(
     })
 }
 
-/// The spec folder against the stored spec: `None` when it is absent or means the same
-/// (formatting-only edits are not stale, D12).
-fn spec_status(dir: &Path, stored: &Stored) -> Result<Option<Stale>> {
-    if !dir.is_dir() {
+/// The spec folder (`spec/` below the cohort folder `root`, which must be a real folder there)
+/// against the stored spec: `None` when it is absent or means the same (formatting-only edits
+/// are not stale, D12).
+fn spec_status(root: &Root, stored: &Stored) -> Result<Option<Stale>> {
+    if !root.has_folder(Path::new("spec"))? {
         return Ok(None);
     }
-    let (files, same) = compare_spec(dir, stored)?;
-    if same {
+    let dir = root.path().join("spec");
+    let dir = dir.as_path();
+    let spec = compare_spec(root.path(), stored, Access::Read)?;
+    if spec.same {
         return Ok(None);
     }
+    let files = spec.differing;
     let label = format!("the stored spec of {}", stored.record.cohort_id);
     let old = crate::spec::load_bundle(&stored.bundle, &label)?;
     let (changes, error) = match crate::spec::load_path(dir) {
@@ -212,17 +220,20 @@ fn spec_status(dir: &Path, stored: &Stored) -> Result<Option<Stale>> {
     }))
 }
 
-/// BLAKE3 of a file, streamed; `None` when it does not exist.
-fn hash_file(path: &Path) -> Result<Option<blake3::Hash>> {
-    let mut file = match crate::fsutil::open_regular(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
+/// BLAKE3 of the file `name` in the cohort folder `root` (read through the path policy),
+/// streamed; `None` when it does not exist.
+fn hash_file(root: Option<&Root>, name: &str) -> Result<Option<blake3::Hash>> {
+    let Some(root) = root else {
+        return Ok(None);
     };
+    let Some((mut file, _)) = root.open_file(Path::new(name))? else {
+        return Ok(None);
+    };
+    let path = root.path().join(name);
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        let n = file.read(&mut buf).map_err(|e| Error::io(&path, e))?;
         if n == 0 {
             break;
         }
@@ -268,9 +279,14 @@ fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3:
 }
 
 /// The export folder against the record, by hash.
-fn export_status(conn: &Connection, dir: &Path, stored: &Stored) -> Result<Vec<Stale>> {
+fn export_status(
+    conn: &Connection,
+    root: Option<&Root>,
+    dir: &Path,
+    stored: &Stored,
+) -> Result<Vec<Stale>> {
     let lock_path = dir.join(LOCK_NAME);
-    let Some(lock_found) = hash_file(&lock_path)? else {
+    let Some(lock_found) = hash_file(root, LOCK_NAME)? else {
         return Ok(vec![Stale::NotExported {
             dir: dir.to_path_buf(),
         }]);
@@ -287,7 +303,7 @@ fn export_status(conn: &Connection, dir: &Path, stored: &Stored) -> Result<Vec<S
     let mut stale = Vec::new();
     for (name, hash) in expected {
         let file = dir.join(name);
-        match hash_file(&file)? {
+        match hash_file(root, name)? {
             None => stale.push(Stale::ExportMissing { file }),
             Some(found) if found != hash => stale.push(Stale::ExportDiffers { file }),
             Some(_) => {}

@@ -10,13 +10,13 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::cohort::{self, BuildOptions, members};
-use crate::error::{DbContext, Error, Result, UsageError};
+use crate::error::{Access, DbContext, Error, Result, UsageError};
 use crate::ids::{CohortId, Stage};
 use crate::layout::{
-    self, FieldCheck, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, compare_fields, metadata_json,
-    metadata_path,
+    self, FieldCheck, LOCK_NAME, MANIFEST_NAME, MEMBERSHIP_NAME, Root, compare_fields,
+    compare_spec, metadata_json, metadata_path, metadata_rel,
 };
-use crate::record::{self, RowDiff, Stored, compare_spec, is_plain_relative};
+use crate::record::{self, RowDiff, Stored, is_plain_relative};
 
 /// What to check besides the store.
 #[derive(Debug, Clone)]
@@ -551,6 +551,8 @@ fn check_rows(conn: &Connection, stored: &Stored, findings: &mut Vec<Finding>) -
     Ok(())
 }
 
+/// The export folder and the gens root against the record. Every file is read through the
+/// path policy (`layout::Root`): a link below either root is refused, never read through.
 fn check_export(
     conn: &Connection,
     stored: &Stored,
@@ -558,40 +560,41 @@ fn check_export(
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
     let dir = &options.dir;
-    if !dir.is_dir() {
-        findings.push(Finding::NotExported { dir: dir.clone() });
-        return Ok(());
-    }
+    let root = match Root::open(dir, Access::Read)? {
+        Some(root) if dir.is_dir() => root,
+        _ => {
+            findings.push(Finding::NotExported { dir: dir.clone() });
+            return Ok(());
+        }
+    };
     let lock_path = dir.join(LOCK_NAME);
     let (membership, lock) = layout::generated(stored);
-    match crate::fsutil::read_regular(&lock_path) {
-        Ok(found) if found == lock.as_bytes() => {
+    match root.read(Path::new(LOCK_NAME))? {
+        Some(found) if found == lock.as_bytes() => {
             findings.push(Finding::FileMatches { file: lock_path })
         }
-        Ok(_) => findings.push(Finding::LockDiffers { file: lock_path }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::LockMissing { file: lock_path })
-        }
-        Err(e) => return Err(Error::io(&lock_path, e)),
+        Some(_) => findings.push(Finding::LockDiffers { file: lock_path }),
+        None => findings.push(Finding::LockMissing { file: lock_path }),
     }
-    check_membership(&dir.join(MEMBERSHIP_NAME), &membership, findings)?;
+    check_membership(&root, &membership, findings)?;
     check_file(
-        &dir.join(MANIFEST_NAME),
+        &root,
+        MANIFEST_NAME,
         stored.record.manifest.as_bytes(),
         findings,
     )?;
     let spec_dir = dir.join("spec");
-    let (differing, same) = compare_spec(&spec_dir, stored)?;
+    let spec = compare_spec(dir, stored, Access::Read)?;
     for path in stored.bundle.files.keys() {
         if !is_plain_relative(path) {
             continue; // reported with the stored rows; no path is built from it
         }
         let file = spec_dir.join(path);
-        findings.push(if !file.exists() {
+        findings.push(if spec.missing.contains(path) {
             Finding::FileMissing { file }
-        } else if !differing.contains(path) {
+        } else if !spec.differing.contains(path) {
             Finding::SpecIdentical { file }
-        } else if same {
+        } else if spec.same {
             Finding::SpecFormattingOnly { file }
         } else {
             Finding::SpecDiffers { file }
@@ -600,42 +603,29 @@ fn check_export(
     check_metadata(conn, stored, &options.gens_root, findings)
 }
 
-fn check_file(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    match crate::fsutil::read_regular(path) {
-        Ok(found) if found == expected => findings.push(Finding::FileMatches {
-            file: path.to_path_buf(),
-        }),
-        Ok(found) => findings.push(Finding::FileDiffers {
-            file: path.to_path_buf(),
+fn check_file(root: &Root, name: &str, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
+    let path = root.path().join(name);
+    match root.read(Path::new(name))? {
+        Some(found) if found == expected => findings.push(Finding::FileMatches { file: path }),
+        Some(found) => findings.push(Finding::FileDiffers {
+            file: path,
             expected: blake3::hash(expected).to_hex().to_string(),
             actual: blake3::hash(&found).to_hex().to_string(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::FileMissing {
-                file: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(Error::io(path, e)),
+        None => findings.push(Finding::FileMissing { file: path }),
     }
     Ok(())
 }
 
 /// membership.csv, with which rows were added, removed or reordered when it differs.
-fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
-    let found = match crate::fsutil::read_regular(path) {
-        Ok(found) => found,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            findings.push(Finding::FileMissing {
-                file: path.to_path_buf(),
-            });
-            return Ok(());
-        }
-        Err(e) => return Err(Error::io(path, e)),
+fn check_membership(root: &Root, expected: &[u8], findings: &mut Vec<Finding>) -> Result<()> {
+    let path = root.path().join(MEMBERSHIP_NAME);
+    let Some(found) = root.read(Path::new(MEMBERSHIP_NAME))? else {
+        findings.push(Finding::FileMissing { file: path });
+        return Ok(());
     };
     if found == expected {
-        findings.push(Finding::FileMatches {
-            file: path.to_path_buf(),
-        });
+        findings.push(Finding::FileMatches { file: path });
         return Ok(());
     }
     let lines = |b: &[u8]| -> Vec<String> {
@@ -664,10 +654,7 @@ fn check_membership(path: &Path, expected: &[u8], findings: &mut Vec<Finding>) -
             removed_sample: sample(&removed),
         }
     };
-    findings.push(Finding::MembershipDiffers {
-        file: path.to_path_buf(),
-        change,
-    });
+    findings.push(Finding::MembershipDiffers { file: path, change });
     Ok(())
 }
 
@@ -687,21 +674,22 @@ fn check_metadata(
     let mut differs_count = 0usize;
     let (mut present, mut other_origin) = (0u64, 0u64);
     let mut origins: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    let root = Root::open(gens_root, Access::Read)?;
     for (i, member) in stored.members.iter().enumerate() {
         if !stored.members.is_safe(i) {
             continue; // reported with the stored rows; no path is built from it
         }
+        let found = match &root {
+            Some(root) => root.read(&metadata_rel(member.stage, member.gen_id))?,
+            None => None,
+        };
         let path = metadata_path(gens_root, member.stage, member.gen_id);
-        let found = match crate::fsutil::read_regular(&path) {
-            Ok(found) => found,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                missing_count += 1;
-                if missing.len() < 3 {
-                    missing.push(path);
-                }
-                continue;
+        let Some(found) = found else {
+            missing_count += 1;
+            if missing.len() < 3 {
+                missing.push(path);
             }
-            Err(e) => return Err(Error::io(&path, e)),
+            continue;
         };
         let expected = metadata_json(
             cohort_id,

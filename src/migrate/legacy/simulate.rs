@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::super::{Chains, Draft, Essay, Evaluation, draft_id, essay_id, evaluation_id};
 use crate::error::{DataErrorKind, Error, ListLine, Location, Result};
 use crate::ids::{Replicate, Stage};
-use crate::layout::{GenMeta, metadata_path};
+use crate::layout::{GenMeta, metadata_path, read_metadata};
 
 use super::inputs::Inputs;
 
@@ -62,8 +62,8 @@ pub(super) fn index_evaluations(gens: &Path, notes: &mut Vec<String>) -> Result<
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(&dir, e))?;
         let gen_id = entry.file_name().to_string_lossy().to_string();
-        let path = metadata_path(gens, Stage::Evaluation, &gen_id);
-        let Ok(bytes) = crate::fsutil::read_regular(&path) else {
+        // Read through the path policy: a link in gens/ is skipped, never read through.
+        let Ok(Some(bytes)) = read_metadata(gens, Stage::Evaluation, &gen_id) else {
             continue;
         };
         match GenMeta::parse(Stage::Evaluation, &bytes) {
@@ -214,7 +214,7 @@ impl Simulation<'_> {
 /// Reads a curated draft's metadata; combo, template and LLM are required.
 pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Result<Draft> {
     let path = metadata_path(gens, Stage::Draft, id);
-    let meta = read_meta(&path, Stage::Draft, || {
+    let meta = read_meta(gens, Stage::Draft, id, || {
         DataErrorKind::DraftMetadataMissing {
             id: id.to_string(),
             at: ListLine {
@@ -254,20 +254,20 @@ pub(super) fn curated_draft(gens: &Path, list: &Path, line: u64, id: &str) -> Re
     })
 }
 
+/// The metadata of generation `id` of `stage` under `gens`, read through the path policy (no
+/// link below `gens` is followed); `missing` says why its absence is an error.
 pub(super) fn read_meta(
-    path: &Path,
+    gens: &Path,
     stage: Stage,
+    id: &str,
     missing: impl FnOnce() -> DataErrorKind,
 ) -> Result<GenMeta> {
-    let bytes = match crate::fsutil::read_regular(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::data(Location::file(path), missing()));
-        }
-        Err(e) => return Err(Error::io(path, e)),
+    let path = metadata_path(gens, stage, id);
+    let Some(bytes) = read_metadata(gens, stage, id)? else {
+        return Err(Error::data(Location::file(&path), missing()));
     };
     GenMeta::parse(stage, &bytes)
-        .map_err(|source| Error::data(Location::file(path), DataErrorKind::Metadata { source }))
+        .map_err(|source| Error::data(Location::file(&path), DataErrorKind::Metadata { source }))
 }
 
 /// Mode A: each listed essay with its draft, from their metadata (docs/reference.md §5.1 "Mode A").
@@ -280,7 +280,7 @@ pub(super) fn curated_essays(
     let mut drafts: HashMap<String, usize> = HashMap::new();
     for (line, id) in ids {
         let path = metadata_path(gens, Stage::Essay, id);
-        let meta = read_meta(&path, Stage::Essay, || {
+        let meta = read_meta(gens, Stage::Essay, id, || {
             let at = ListLine {
                 list: list.display().to_string(),
                 line: *line,
@@ -307,7 +307,7 @@ pub(super) fn curated_essays(
             .clone()
             .ok_or_else(|| no("essay_missing_parent", "parent_gen_id"))?;
         let draft_path = metadata_path(gens, Stage::Draft, &parent);
-        let draft_meta = read_meta(&draft_path, Stage::Draft, || {
+        let draft_meta = read_meta(gens, Stage::Draft, &parent, || {
             DataErrorKind::ParentMetadataMissing {
                 parent: parent.clone(),
                 essay: id.clone(),
