@@ -260,6 +260,75 @@ fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() 
     );
 }
 
+/// The backup scratch files (`.NAME.partial-XXXXXX.db` and their journals) in the sandbox, with
+/// their sizes.
+fn backup_scratch(sandbox: &Sandbox) -> Vec<(String, u64)> {
+    std::fs::read_dir(sandbox.path(""))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .map(|e| {
+            let size = e.metadata().map_or(0, |m| m.len());
+            (e.file_name().to_string_lossy().into_owned(), size)
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_backup_leaves_a_scratch_file_the_next_backup_removes() {
+    // A store of about 100 MB, so that copying it takes a while.
+    let sandbox = Sandbox::baseline();
+    open(&sandbox)
+        .execute_batch(
+            "create table padding (x);
+             insert into padding
+             with recursive n(i) as (select 1 union all select i + 1 from n where i < 100)
+             select randomblob(1048576) from n;",
+        )
+        .unwrap();
+    for round in 0..3 {
+        // Killed with SIGKILL once its scratch file holds part of the copy (watched, not
+        // timed: 8 MiB, then 32, then 64 written).
+        let threshold = [8u64, 32, 64][round] << 20;
+        let dest = format!("killed-{round}.db");
+        let mut child = sandbox
+            .std_cmd()
+            .args(["backup", &dest])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if backup_scratch(&sandbox)
+                .iter()
+                .any(|(_, size)| *size >= threshold)
+            {
+                break;
+            }
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "round {round}: the backup ended before its copy was {threshold} bytes"
+            );
+            assert!(Instant::now() < deadline, "round {round}: no progress");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!sandbox.path(&dest).exists(), "round {round}");
+        let left = backup_scratch(&sandbox);
+        assert!(
+            left.iter().any(|(_, size)| *size >= threshold),
+            "round {round}: {left:?}"
+        );
+        // The next backup into the folder removes what the killed one left, and only that.
+        sandbox.ok(&["backup", &format!("next-{round}.db")]);
+        assert_eq!(backup_scratch(&sandbox), Vec::new(), "round {round}");
+        assert!(sandbox.path(&format!("next-{round}.db")).is_file());
+        assert_eq!(integrity(&sandbox), "ok");
+    }
+}
+
 /// Runs each command list in its own thread at the same time; returns each list's outputs.
 fn concurrently(sandbox: &Sandbox, scripts: &[&[&[&str]]]) -> Vec<Vec<std::process::Output>> {
     std::thread::scope(|scope| {
@@ -529,6 +598,13 @@ fn store_creation_killed_at_every_write_leaves_no_store_or_a_whole_one() {
         crashes += 1;
         every_command_opens_or_refuses_with_a_way_out(&sandbox, n);
         sandbox.ok(&["import"]);
+        // The store that was then created removed the killed creation's scratch file.
+        let scratch: Vec<String> = std::fs::read_dir(sandbox.path(""))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".creating-"))
+            .collect();
+        assert!(scratch.is_empty(), "write {n}: {scratch:?}");
         sandbox.ok(&["build", "alpha"]);
         assert!(sandbox.ok(&["cohorts"]).contains("alpha"), "write {n}");
         assert!(n < 50, "the crash hook never let import finish");

@@ -334,6 +334,59 @@ fn backup_copies_a_live_store_into_one_file_and_never_overwrites() {
     drop(reader);
 }
 
+#[test]
+fn backup_refuses_names_sqlite_takes_for_companion_files() {
+    let sandbox = Sandbox::baseline();
+    let before = sandbox.store_digest();
+    // Names SQLite gives the companions of a database: of the store itself, of another
+    // database (whoever opens `other.db` next replays or deletes the copy), in any case, and a
+    // super-journal's.
+    for (dest, role) in [
+        ("store.db-journal", "rollback journal of a database"),
+        ("store.db-wal", "write-ahead log of a database"),
+        ("store.db-shm", "shared-memory index of a database"),
+        ("other.db-wal", "write-ahead log of a database"),
+        ("STORE.DB-WAL", "write-ahead log of a database"),
+        ("store.db-mj3F2A1C9D0", "super-journal of a database"),
+    ] {
+        let err = sandbox.fails(&["backup", dest]);
+        assert!(
+            err.starts_with(&format!("error: backup: {dest} is named like the {role}")),
+            "{dest}: {err}"
+        );
+        assert!(
+            err.contains("hint: name the backup so it does not end in"),
+            "{err}"
+        );
+        assert!(!sandbox.path(dest).exists(), "{dest}");
+    }
+    // A companion of DEST itself already there (a leftover, or planted): SQLite would apply it
+    // to the copy, or delete it, when the copy is opened.
+    for suffix in ["-wal", "-journal", "-shm"] {
+        let companion = format!("b.db{suffix}");
+        sandbox.write(&companion, "left over");
+        let err = sandbox.fails(&["backup", "b.db"]);
+        assert!(
+            err.starts_with(&format!("error: backup: {companion} exists beside b.db")),
+            "{err}"
+        );
+        assert!(!sandbox.path("b.db").exists());
+        assert_eq!(sandbox.read(&companion), "left over");
+        std::fs::remove_file(sandbox.path(&companion)).unwrap();
+    }
+    assert_eq!(sandbox.store_digest(), before);
+    // A plain name works, and the store and the copy both open afterwards.
+    sandbox.ok(&["backup", "b.db"]);
+    assert!(sandbox.ok(&["cohorts"]).contains("alpha"));
+    let copy = sandbox.path("b.db");
+    let out = sandbox
+        .cmd()
+        .args(["--db", copy.to_str().unwrap(), "cohorts"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("alpha"));
+}
+
 /// A spec of `n` one-level axes.
 fn wide_spec(sandbox: &Sandbox, n: usize) -> String {
     let mut text = String::from("output:\n  field_order: []\naxes:\n");

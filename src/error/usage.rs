@@ -185,6 +185,36 @@ pub enum UsageError {
         /// The destination.
         path: String,
     },
+    /// `backup` to a name SQLite gives a companion file of another database (`X-wal`, …): the
+    /// next program to open that database would replay or delete the copy.
+    #[error(
+        "backup: {path} is named like the {} of a database {base}; SQLite would take the copy \
+         for it and replay or delete it when {base} is next opened",
+        companion_role(suffix)
+    )]
+    BackupCompanionName {
+        /// The destination.
+        path: String,
+        /// The database it would belong to.
+        base: String,
+        /// The companion suffix (`-wal`, `-journal`, `-shm`, `-mj…`).
+        suffix: String,
+    },
+    /// `backup` to a name beside which a companion file already exists (`DEST-wal`, …): SQLite
+    /// would apply it to the copy, or delete it, when the copy is opened.
+    #[error(
+        "backup: {companion} exists beside {path}; SQLite would take it for the {} of the copy \
+         and apply or delete it when the copy is opened",
+        companion_role(suffix)
+    )]
+    BackupCompanionExists {
+        /// The destination.
+        path: String,
+        /// The companion file found.
+        companion: String,
+        /// Its suffix.
+        suffix: String,
+    },
     /// `verify --all` met cohorts it could not verify.
     #[error("verify --all: {count} cohort(s) could not be verified")]
     VerifyAllFailed {
@@ -419,6 +449,14 @@ impl UsageError {
                 "bundle axes that vary together into a tuple rule (`rules.tuples`), or tie axes \
                  that share levels"
             }
+            UsageError::BackupCompanionName { .. } => {
+                "name the backup so it does not end in -journal, -wal or -shm (e.g. \
+                 `cohortdb backup cohorts-2026-01-31.db`)"
+            }
+            UsageError::BackupCompanionExists { .. } => {
+                "remove that file if it is a leftover (it belongs to no database of this name \
+                 yet), or name another backup file"
+            }
             _ => return Vec::new(),
         };
         vec![hint.to_string()]
@@ -456,6 +494,8 @@ impl UsageError {
             | UsageError::NoMembershipFile { path }
             | UsageError::UnknownOutputFormat { path, .. }
             | UsageError::BackupExists { path }
+            | UsageError::BackupCompanionName { path, .. }
+            | UsageError::BackupCompanionExists { path, .. }
             | UsageError::NoDataRoot { path }
             | UsageError::BadProjectFile { path, .. }
             | UsageError::SpecFolderExists { path }
@@ -466,6 +506,16 @@ impl UsageError {
             UsageError::NothingToImport { root, .. } => Some(root),
             _ => None,
         }
+    }
+}
+
+/// What SQLite keeps in a companion file with `suffix` beside a database.
+fn companion_role(suffix: &str) -> &'static str {
+    match suffix {
+        "-journal" => "rollback journal",
+        "-wal" => "write-ahead log",
+        "-shm" => "shared-memory index",
+        _ => "super-journal",
     }
 }
 

@@ -29,6 +29,7 @@ mod guard;
 pub(crate) mod migrate;
 pub mod ofd;
 pub(crate) mod queries;
+mod scratch;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{DbContext, Error, IoContext, MigrationFailure, Result, StoreProblem};
+use scratch::{Purpose, Scratch};
 
 pub use migrate::latest_version;
 #[doc(hidden)]
@@ -98,8 +100,8 @@ impl Store {
     ///
     /// A new store is created under a temporary name next to `path` and linked into place only
     /// once its schema is complete, so a process killed while creating it leaves no store (at
-    /// most a `.<name>.creating-XXXXXX` file, named uniquely and created exclusively by
-    /// `tempfile`), never a half-made one.
+    /// most a `.<name>.creating-XXXXXX.db` file, named uniquely and created exclusively by
+    /// `tempfile`, which the next store created in that folder removes), never a half-made one.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         ofd::install();
         let path = path.as_ref().to_path_buf();
@@ -540,12 +542,8 @@ fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
 /// schema, is closed (which folds its WAL into it), and is hard-linked to `path` — which fails
 /// harmlessly when another process created the store first.
 fn create(path: &Path) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "store".to_string());
-    let tmp = scratch_file(path, &format!(".{name}.creating-"))?;
-    let tmp: &Path = &tmp;
+    let scratch = Scratch::new(path, Purpose::Creating)?;
+    let tmp = scratch.path();
     let result = (|| {
         let flags = OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -569,23 +567,8 @@ fn create(path: &Path) -> Result<()> {
             Err(e) => Err(Error::io(path, e)),
         }
     })();
-    for suffix in ["-wal", "-shm"] {
-        let _ = fs::remove_file(with_suffix(tmp, suffix));
-    }
+    // Dropping `scratch` removes the file and its -wal and -shm.
     result
-}
-
-/// An empty file created uniquely and exclusively next to `path` (`prefix` + random + `.db`),
-/// removed when the returned guard drops: SQLite then opens a file no one else could have
-/// planted or linked (an empty file is an empty database).
-fn scratch_file(path: &Path, prefix: &str) -> Result<tempfile::TempPath> {
-    let dir = folder(path);
-    Ok(tempfile::Builder::new()
-        .prefix(prefix)
-        .suffix(".db")
-        .tempfile_in(&dir)
-        .at(&dir)?
-        .into_temp_path())
 }
 
 #[cfg(test)]
