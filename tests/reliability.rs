@@ -542,8 +542,8 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
 }
 
 /// Runs `args` with the test-only crash hook (`COHORTDB_CRASH_AT_WRITE=n`: abort just before the
-/// n-th write reaches the store); true when the process was killed there, false when it had
-/// fewer writes and finished.
+/// n-th write reaches the store; compiled in only with `--features crash-hook`); true when the
+/// process was killed there, false when it had fewer writes and finished.
 fn crash_at_write(sandbox: &Sandbox, args: &[&str], n: u32) -> bool {
     let status = sandbox
         .std_cmd()
@@ -588,6 +588,10 @@ fn every_command_opens_or_refuses_with_a_way_out(sandbox: &Sandbox, n: u32) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hook"),
+    ignore = "needs the test-only crash hook: cargo test --features crash-hook"
+)]
 fn store_creation_killed_at_every_write_leaves_no_store_or_a_whole_one() {
     let mut crashes = 0;
     for n in 1.. {
@@ -614,6 +618,10 @@ fn store_creation_killed_at_every_write_leaves_no_store_or_a_whole_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hook"),
+    ignore = "needs the test-only crash hook: cargo test --features crash-hook"
+)]
 fn an_upgrade_killed_at_every_write_leaves_the_old_schema_or_the_new_one() {
     let latest = cohortdb::store::latest_version();
     let mut crashes = 0;
@@ -640,6 +648,25 @@ fn an_upgrade_killed_at_every_write_leaves_the_old_schema_or_the_new_one() {
         assert!(n < 50, "the crash hook never let init finish");
     }
     assert!(crashes >= 1, "no kill point");
+}
+
+/// Built without the `crash-hook` feature, as every release artefact is (the CLI of
+/// `cargo build --release` and `cargo install`, the Python wheel), the binary does not know the
+/// variable: every write goes through.
+#[cfg(not(feature = "crash-hook"))]
+#[test]
+fn without_the_crash_hook_feature_the_variable_is_ignored() {
+    let sandbox = Sandbox::new();
+    for args in [&["import"][..], &["build", "alpha"], &["export", "alpha"]] {
+        let out = sandbox
+            .cmd()
+            .args(args)
+            .env("COHORTDB_CRASH_AT_WRITE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    assert!(sandbox.ok(&["cohorts"]).contains("alpha"));
 }
 
 #[test]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -296,3 +299,22 @@ def test_membership_of_damaged_rows_reads_the_view(built):
     assert len(view) == 47
     assert built.membership("pilot") == view
     assert built.membership_df("pilot")["gen_id"].tolist() == [r["gen_id"] for r in view]
+
+
+def test_the_wheel_has_no_crash_hook(workdir):
+    """COHORTDB_CRASH_AT_WRITE=N is a test-only hook (the cargo feature crash-hook, which no
+    release artefact enables): the wheel ignores it and writes as usual."""
+    script = (
+        "import sys, cohortdb\n"
+        "store = cohortdb.Store(sys.argv[1], data_root=sys.argv[2])\n"
+        "store.import_catalogs()\n"
+        "print(store.build('pilot').created)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(workdir / "cohorts.db"), str(workdir / "data")],
+        env={**os.environ, "COHORTDB_CRASH_AT_WRITE": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
