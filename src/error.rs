@@ -30,7 +30,7 @@ pub use export::{Access, ExportError, MetadataClash};
 pub use migrate::{MigrateError, RenamedId};
 pub use results::ResultsError;
 pub use spec::{SpecError, SpecErrorKind};
-pub use store::{MigrationFailure, StoreProblem};
+pub use store::{Cause, MigrationFailure, StoreProblem};
 #[cfg(feature = "postgres")]
 pub use team::pg_text;
 pub use team::{TeamError, TeamErrorKind, UrlProblem};
@@ -412,15 +412,13 @@ impl Error {
 /// Damage and interruption are named in words a person can act on.
 pub fn sqlite_text(e: &rusqlite::Error) -> String {
     use rusqlite::ErrorCode;
-    let text = match e {
-        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
-        rusqlite::Error::SqliteFailure(f, None) => f.to_string(),
-        other => other.to_string(),
-    };
-    let text = crate::textfmt::capped(&text);
+    let text = sqlite_said(e);
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
             format!("{text} (the store file is damaged; restore it from a backup)")
+        }
+        Some(ErrorCode::DiskFull) => {
+            format!("{text} (no space left on a device: the store's, or its temporary files')")
         }
         Some(ErrorCode::OperationInterrupted) => "interrupted".to_string(),
         Some(ErrorCode::DatabaseBusy) => format!(
@@ -437,6 +435,16 @@ pub fn sqlite_text(e: &rusqlite::Error) -> String {
             None => text,
         },
     }
+}
+
+/// SQLite's own message for `e`, once and capped, with nothing added.
+pub(crate) fn sqlite_said(e: &rusqlite::Error) -> String {
+    let text = match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqliteFailure(f, None) => f.to_string(),
+        other => other.to_string(),
+    };
+    crate::textfmt::capped(&text)
 }
 
 /// When `e` says a read-only connection met work a writer left unfinished, the file it waits
@@ -1271,9 +1279,27 @@ mod tests {
             ]
         );
         assert_eq!(
-            printed(&Error::from(UsageError::NoDataRoot { path: "d".into() }))[0],
+            printed(&Error::from(UsageError::NoDataRoot {
+                path: "d".into(),
+                command: "verify"
+            }))[0],
             "error: --data-root d: no such folder"
         );
+        for (command, hint) in [
+            ("verify", "--store-only"),
+            ("status", "status compares"),
+            ("export", "which are created when missing"),
+        ] {
+            let err = Error::from(UsageError::NoDataRoot {
+                path: "d".into(),
+                command,
+            });
+            assert!(
+                err.hints()[0].contains(hint),
+                "{command}: {:?}",
+                err.hints()
+            );
+        }
         assert_eq!(
             printed(&Error::from(UsageError::MissingParameters {
                 missing: vec![":a".into(), "?2".into()],

@@ -259,6 +259,24 @@ fn status_errors_exit_2() {
 }
 
 #[test]
+fn a_mistyped_data_root_is_an_error_not_a_clean_status() {
+    let s = exported();
+    for args in [&["status"][..], &["status", "alpha"]] {
+        let mut all = args.to_vec();
+        all.extend(["--data-root", "dtaa"]);
+        let err = s.fails(&all);
+        assert!(
+            err.starts_with("error: --data-root dtaa: no such folder"),
+            "{err}"
+        );
+        assert!(err.contains("hint: status compares"), "{err}");
+    }
+    assert!(!s.path("dtaa").exists());
+    // The data root as it is: current.
+    assert_eq!(status(&s, &["alpha"]), (0, "alpha: ok\n".to_string()));
+}
+
+#[test]
 fn show_prints_the_record_and_a_balance_table_equal_to_query_counts() {
     let s = exported();
     let out = s.ok(&["show", "alpha"]);

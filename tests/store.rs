@@ -605,3 +605,108 @@ fn a_frozen_store_is_read_without_its_wal_files_and_never_written() {
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     sandbox.ok(&["import"]);
 }
+
+/// A small tmpfs mounted on a folder for one test, unmounted when dropped (even on a failed
+/// assertion). `None`, with one printed line, where this process may not mount one (tests run as
+/// root in CI; elsewhere the test is skipped).
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => Some(Tmpfs(dir.to_path_buf())),
+            Ok(out) => {
+                eprintln!(
+                    "skipped: cannot mount a tmpfs here (root needed): {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+
+    /// Fills the file system with one file until a write fails for lack of space.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let path = self.0.join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        loop {
+            match file.write_all(&chunk) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_said_as_such_and_the_store_still_opens_afterwards() {
+    let sandbox = Sandbox::baseline();
+    let Some(fs) = Tmpfs::mount(&sandbox.path("small"), "2m") else {
+        return;
+    };
+    let db = sandbox.path("small/store.db");
+    std::fs::copy(sandbox.db(), &db).unwrap();
+    let filler = fs.fill();
+    let before = bytes(&db);
+    let db_arg = db.to_str().unwrap();
+    for args in COMMANDS
+        .iter()
+        .chain([&["show", "alpha"][..], &["status"]].iter())
+    {
+        let out = sandbox
+            .cmd()
+            .args(["--db", db_arg])
+            .args(*args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: store {db_arg}: no space left on the device holding the store"
+            )),
+            "{args:?}\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("damaged") && !stderr.contains("restore"),
+            "{args:?}\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(bytes(&db), before, "{args:?} changed the store");
+    }
+    // With space again, the same store opens and verifies: it was never damaged.
+    std::fs::remove_file(filler).unwrap();
+    let out = sandbox
+        .cmd()
+        .args(["--db", db_arg, "verify", "alpha", "--store-only"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = sandbox
+        .cmd()
+        .args(["--db", db_arg, "cohorts"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("alpha"));
+    drop(fs);
+}

@@ -681,6 +681,128 @@ const DROP_V5: &str =
      drop table results_generations; drop table results_imports;";
 
 #[test]
+fn a_metadata_file_without_the_signature_fields_gets_a_hint_that_says_what_to_do() {
+    let s = exported();
+    let draft = s.query(
+        "select gen_id from membership where cohort_id = 'alpha' and stage = 'draft' limit 1",
+    );
+    let draft = draft.lines().nth(1).unwrap().to_string();
+    let file = format!("data/gens/draft/{draft}/metadata.json");
+    s.write(
+        &file,
+        r#"{"stage": "draft", "combo_id": "combo-1", "replicate": 1}"#,
+    );
+    for args in [&["export", "alpha"][..], &["export", "alpha", "--repair"]] {
+        let err = s.fails(args);
+        assert!(
+            err.contains(&format!(
+                "{}: valid JSON, but without \"template_id\", \"llm_model_id\"",
+                s.path(&file).display()
+            )),
+            "{args:?}: {err}"
+        );
+        // One hint, and not the one that sends the user to --repair again.
+        let hints: Vec<&str> = err.lines().filter(|l| l.contains("hint:")).collect();
+        assert_eq!(hints.len(), 1, "{args:?}: {err}");
+        assert!(
+            hints[0].contains("never rewritten, not even by --repair")
+                && hints[0].contains("move it aside or delete it and export again"),
+            "{args:?}: {err}"
+        );
+    }
+    // Doing what it says works.
+    std::fs::remove_file(s.path(&file)).unwrap();
+    s.ok(&["export", "alpha"]);
+    let (code, out) = code_out(&s, &["verify", "alpha"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn export_refuses_a_mistyped_data_root_and_creates_named_folders() {
+    let s = Sandbox::baseline();
+    for args in [
+        &["export", "alpha", "--data-root", "dtaa"][..],
+        &["export", "alpha", "--data-root", "dtaa", "--out", "o"],
+        &["export", "alpha", "--data-root", "dtaa", "--gens-root", "g"],
+    ] {
+        let err = s.fails(args);
+        assert!(
+            err.starts_with("error: --data-root dtaa: no such folder"),
+            "{err}"
+        );
+        assert!(err.contains("which are created when missing"), "{err}");
+        assert!(
+            !s.path("dtaa").exists() && !s.path("o").exists() && !s.path("g").exists(),
+            "{args:?}"
+        );
+    }
+    // Both folders named: the data root is not used, and they are created.
+    s.ok(&[
+        "export",
+        "alpha",
+        "--data-root",
+        "dtaa",
+        "--out",
+        "new/o",
+        "--gens-root",
+        "new/g",
+    ]);
+    assert!(s.path("new/o/cohort.lock.json").is_file() && s.path("new/g/draft").is_dir());
+    assert!(!s.path("dtaa").exists());
+}
+
+#[test]
+fn a_row_past_a_check_constraint_is_a_finding_of_its_cohort_not_damage() {
+    // (what is written behind cohortdb's back past a CHECK constraint, what verify names, what
+    // status says: it reads the members' stages and gen_ids, not their values)
+    let cases = [
+        (
+            "drop trigger cohort_members_no_update;
+             update cohort_members set stage = 7 where ordinal = 2
+             and cohort_no = (select cohort_no from cohort_records where cohort_id = 'alpha')",
+            "cohort_members ordinal 2: stage 7 is not 0, 1 or 2",
+            "alpha: the store's rows are not a record (a member of stage 7",
+        ),
+        (
+            "drop trigger cohort_values_no_update;
+             update cohort_values set role = 9 where role = 0 and vid = 0
+             and cohort_no = (select cohort_no from cohort_records where cohort_id = 'alpha')",
+            "cohort_values role 9 vid 0: out of sequence",
+            "alpha: ok",
+        ),
+    ];
+    for (statements, expect, status) in cases {
+        let s = exported();
+        build_beta(&s);
+        sql(
+            &s,
+            &format!("pragma ignore_check_constraints = 1; {statements}"),
+        )
+        .unwrap();
+        // The whole store still opens: one cohort's rows are no damage to its pages.
+        let (code, out) = code_out(&s, &["verify", "--all", "--store-only"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(expect), "{out}");
+        assert!(
+            out.contains("2 cohorts: 1 ok, 1 differ, 0 failed") && !out.contains("damaged"),
+            "{out}"
+        );
+        let alpha = out.split("cohort beta").next().unwrap();
+        assert!(alpha.contains("result: DIFFERS"), "{out}");
+        // Export refuses that cohort only, status reports it, the others are as they were.
+        let err = s.fails(&["export", "alpha", "--out", "o", "--gens-root", "g"]);
+        assert!(err.contains(expect), "{err}");
+        s.ok(&["export", "beta"]);
+        let (_, out) = code_out(&s, &["status"]);
+        assert!(
+            out.contains(status) && out.contains("beta: ok") && !out.contains("damaged"),
+            "{out}"
+        );
+        assert!(s.ok(&["cohorts"]).contains("beta"));
+    }
+}
+
+#[test]
 fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     let s = exported();
     // Make it a version-2 store: without V3's triggers, V4's table and their history rows.

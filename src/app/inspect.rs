@@ -159,7 +159,7 @@ impl Workspace {
             .iter()
             .map(|id| CohortId::parse(id))
             .collect::<Result<Vec<_>>>()?;
-        self.require_data_root()?;
+        self.require_data_root("status")?;
         let store = self.reader(ctx)?;
         let options = StatusOptions {
             data_root: self.data_root().to_path_buf(),

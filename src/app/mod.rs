@@ -199,13 +199,15 @@ impl Workspace {
     }
 
     /// Refuses a data root that does not exist when a command would read or write default
-    /// paths under it: a mistyped `--data-root` must not read as "nothing exported yet".
-    fn require_data_root(&self) -> Result<()> {
+    /// paths under it: a mistyped `--data-root` must not read as "nothing exported yet", nor be
+    /// created by a write. `command` picks the hint.
+    fn require_data_root(&self, command: &'static str) -> Result<()> {
         if self.data_root().is_dir() {
             return Ok(());
         }
         Err(crate::UsageError::NoDataRoot {
             path: self.data_root().display().to_string(),
+            command,
         }
         .into())
     }

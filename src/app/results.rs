@@ -44,7 +44,7 @@ impl Workspace {
         match named {
             Some(root) => Ok(root.clone()),
             None => {
-                self.require_data_root()?;
+                self.require_data_root("results")?;
                 Ok(self.layout().gens())
             }
         }
@@ -53,7 +53,7 @@ impl Workspace {
     fn scores_request(&self, request: &ScoresRequest) -> Result<results::ScoresRequest> {
         let cohort = Workspace::cohort_id(&request.cohort_id)?;
         let gens_root = self.gens_root_of(&request.gens_root)?;
-        self.require_data_root()?;
+        self.require_data_root("results")?;
         Ok(results::ScoresRequest {
             cohort,
             data_root: self.data_root().to_path_buf(),

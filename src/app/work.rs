@@ -262,7 +262,7 @@ impl Workspace {
     pub fn export(&self, request: &ExportRequest, ctx: Context<'_>) -> Result<ExportReport> {
         let id = Workspace::cohort_id(&request.cohort_id)?;
         if request.out.is_none() || request.gens_root.is_none() {
-            self.require_data_root()?;
+            self.require_data_root("export")?;
         }
         let options = ExportOptions {
             out: request
@@ -315,7 +315,7 @@ impl Workspace {
         // A mistyped --data-root must not read as "not exported" (docs/cli.md `verify`).
         let defaults_used = request.dir.is_none() || request.gens_root.is_none();
         if !request.store_only && defaults_used {
-            self.require_data_root()?;
+            self.require_data_root("verify")?;
         }
         // Recomputing needs scratch tables, so the store opens read-write; nothing is committed.
         let store = self.scratch(ctx)?;

@@ -1,7 +1,94 @@
 //! Why a store file cannot be used, and why its schema migration failed.
 
-use crate::error::sqlite_text;
+use crate::error::{sqlite_said, sqlite_text};
 use crate::textfmt::capped;
+
+/// What an SQLite failure says about the store file. Only page-level corruption is damage
+/// ("restore it from a backup"); a full device, an I/O error or a permission is said as such
+/// (docs/reliability.md, "Say what is really wrong").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Page-level corruption: `SQLITE_CORRUPT`, `SQLITE_NOTADB`.
+    Damaged,
+    /// The device is full: `SQLITE_FULL`, or an I/O error with `ENOSPC` or `EDQUOT`.
+    NoSpace,
+    /// Permission denied (`EACCES`, `EPERM`, `SQLITE_PERM`).
+    Permission,
+    /// The file system is read-only (`EROFS`).
+    ReadOnlyFs,
+    /// Another I/O error (the `SQLITE_IOERR` family).
+    Io,
+    /// Anything else (a lock, memory, a protocol error).
+    Other,
+}
+
+impl Cause {
+    /// Classifies SQLite's error `e`, with the OS error number SQLite saw for it (its
+    /// `sqlite3_system_errno`), when known.
+    pub fn of(e: &rusqlite::Error, errno: Option<i32>) -> Cause {
+        use rusqlite::ErrorCode;
+        use std::io::ErrorKind;
+        let code = e.sqlite_error_code();
+        if matches!(
+            code,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+        ) {
+            return Cause::Damaged;
+        }
+        if code == Some(ErrorCode::DiskFull) {
+            return Cause::NoSpace;
+        }
+        let os = errno
+            .filter(|n| *n != 0)
+            .map(|n| std::io::Error::from_raw_os_error(n).kind());
+        let from_os = match os {
+            Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => Some(Cause::NoSpace),
+            Some(ErrorKind::PermissionDenied) => Some(Cause::Permission),
+            Some(ErrorKind::ReadOnlyFilesystem) => Some(Cause::ReadOnlyFs),
+            _ => None,
+        };
+        match code {
+            Some(
+                ErrorCode::SystemIoFailure
+                | ErrorCode::CannotOpen
+                | ErrorCode::PermissionDenied
+                | ErrorCode::ReadOnly,
+            ) if from_os.is_some() => from_os.unwrap_or(Cause::Other),
+            Some(ErrorCode::SystemIoFailure) => Cause::Io,
+            Some(ErrorCode::PermissionDenied) => Cause::Permission,
+            _ => Cause::Other,
+        }
+    }
+}
+
+/// The text of an [`StoreProblem::Access`] failure: what is wrong, SQLite's and the OS's
+/// words, and what to do.
+fn access_text(source: &rusqlite::Error, cause: Cause, errno: Option<i32>) -> String {
+    let mut said = sqlite_said(source);
+    if let Some(n) = errno.filter(|n| *n != 0) {
+        said.push_str(&format!(": {}", std::io::Error::from_raw_os_error(n)));
+    }
+    match cause {
+        Cause::NoSpace => format!(
+            "no space left on the device holding the store ({said}); free some space and run the \
+             command again (the store itself was not changed)"
+        ),
+        Cause::Permission => format!(
+            "permission denied ({said}); this user must be able to read the store and its \
+             folder, and to create its -wal and -shm files there (or the folder must be \
+             read-only); the store itself is not damaged"
+        ),
+        Cause::ReadOnlyFs => format!(
+            "the file system holding the store is read-only ({said}); commands that write need \
+             a writable one; the store itself is not damaged"
+        ),
+        Cause::Io => format!(
+            "an I/O error on the device holding the store ({said}); check the device, then run \
+             the command again; an I/O error is not damage to the store's pages"
+        ),
+        Cause::Damaged | Cause::Other => format!("cannot read the store ({said})"),
+    }
+}
 
 /// What is wrong with a store file (`Error::BadStore`). Nothing was changed; each kind's text
 /// names the way out (docs/reliability.md).
@@ -85,14 +172,23 @@ pub enum StoreProblem {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// The first read of the schema failed (a damaged header or a foreign file).
-    #[error(
-        "cannot read the store ({}); restore it from a backup",
-        sqlite_text(source)
-    )]
+    /// The first read of the schema failed for a reason that is neither damage nor the device
+    /// (a lock held too long, memory).
+    #[error("cannot read the store ({})", sqlite_text(source))]
     Unreadable {
         /// SQLite's error.
         source: rusqlite::Error,
+    },
+    /// SQLite could not read or write the store for a reason outside it: a full device, an I/O
+    /// error, a permission, a read-only file system. Nothing was changed.
+    #[error("{}", access_text(source, *cause, *errno))]
+    Access {
+        /// SQLite's error.
+        source: rusqlite::Error,
+        /// What it says (never [`Cause::Damaged`]).
+        cause: Cause,
+        /// The OS error number SQLite saw, when known.
+        errno: Option<i32>,
     },
     /// An SQLite database without cohortdb's schema history.
     #[error(
@@ -117,16 +213,17 @@ pub enum StoreProblem {
         /// The newest version this cohortdb knows.
         latest: u32,
     },
-    /// `quick_check` could not run.
+    /// Page-level corruption (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) met reading the store.
     #[error(
         "the store is damaged ({}); restore it from a backup",
-        sqlite_text(source)
+        sqlite_said(source)
     )]
     Damaged {
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// `quick_check` found problems.
+    /// `quick_check` found page-level problems (a b-tree, a record, a page list; not a row
+    /// that breaks a CHECK or NOT NULL constraint, which `verify` reports for its cohort).
     #[error(
         "the store is damaged (quick_check: {}); restore it from a backup",
         capped(&problems.join("; "))
@@ -176,4 +273,71 @@ pub enum MigrationFailure {
         /// The version this cohortdb needs.
         latest: u32,
     },
+}
+
+impl StoreProblem {
+    /// The problem an SQLite failure `source` reading the store is: damage for page-level
+    /// corruption only, a full device, an I/O error or a permission as such (with `errno`, the
+    /// OS error SQLite saw), `other` for anything else.
+    pub fn from_sqlite(
+        source: rusqlite::Error,
+        errno: Option<i32>,
+        other: impl FnOnce(rusqlite::Error) -> StoreProblem,
+    ) -> StoreProblem {
+        match Cause::of(&source, errno) {
+            Cause::Damaged => StoreProblem::Damaged { source },
+            Cause::Other => other(source),
+            cause => StoreProblem::Access {
+                source,
+                cause,
+                errno,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: i32, msg: &str) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(msg.into()))
+    }
+
+    #[test]
+    fn only_page_level_corruption_is_damage() {
+        let unreadable = |source| StoreProblem::Unreadable { source };
+        let text = |code, msg, errno| {
+            StoreProblem::from_sqlite(failure(code, msg), errno, unreadable).to_string()
+        };
+        // SQLITE_CORRUPT, SQLITE_NOTADB
+        assert!(text(11, "database disk image is malformed", None).contains("damaged"));
+        assert!(text(26, "file is not a database", None).contains("restore it from a backup"));
+        // SQLITE_FULL; SQLITE_IOERR_SHMSIZE with ENOSPC; SQLITE_IOERR_WRITE with EDQUOT
+        let full = text(13, "database or disk is full", None);
+        assert!(
+            full.starts_with("no space left on the device holding the store"),
+            "{full}"
+        );
+        let shm = text(4874, "disk I/O error", Some(28));
+        assert!(
+            shm.starts_with("no space left on the device holding the store (disk I/O error: ")
+                && shm.contains("(os error 28)"),
+            "{shm}"
+        );
+        assert!(text(778, "disk I/O error", Some(122)).starts_with("no space left"));
+        // SQLITE_IOERR_READ with EIO; SQLITE_CANTOPEN with EACCES; SQLITE_IOERR with EROFS
+        let io = text(266, "disk I/O error", Some(5));
+        assert!(io.starts_with("an I/O error on the device"), "{io}");
+        assert!(
+            text(14, "unable to open database file", Some(13)).starts_with("permission denied")
+        );
+        assert!(text(10, "disk I/O error", Some(30)).contains("is read-only"));
+        // Nothing of that: SQLite's words, and no advice to restore anything.
+        let busy = text(5, "database is locked", None);
+        assert_eq!(busy, "cannot read the store (database is locked)");
+        for t in [full, shm, io, busy] {
+            assert!(!t.contains("damaged") && !t.contains("restore"), "{t}");
+        }
+    }
 }

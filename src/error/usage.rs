@@ -240,11 +240,15 @@ pub enum UsageError {
         /// The stored id nearest to `id` (a likely typo), if one is near.
         did_you_mean: Option<String>,
     },
-    /// `verify` without --dir or --gens-root, under a --data-root that is not a folder.
+    /// A command that reads or writes folders of the data root (`verify` or `export` without
+    /// --dir/--out or --gens-root, `status`) under a --data-root that is not a folder: a
+    /// mistyped data root must not read as "not exported", nor be created by a write.
     #[error("--data-root {path}: no such folder")]
     NoDataRoot {
         /// The data root.
         path: String,
+        /// The command (`verify`, `export`, `status`, `results`): it picks the hint.
+        command: &'static str,
     },
     /// `new`: the cohort's spec folder exists already.
     #[error("{path} exists already: `cohortdb new` writes a new spec folder only")]
@@ -417,10 +421,26 @@ impl UsageError {
                 }
                 CohortLookup::Bundle => return Vec::new(),
             },
-            UsageError::NoDataRoot { .. } => {
-                "the export folder and gens root default to folders of the data root; name them \
-                 with --dir and --gens-root, or check only the store with --store-only"
-            }
+            UsageError::NoDataRoot { command, .. } => match *command {
+                "export" => {
+                    "export writes to <data-root>/cohorts/<id> and <data-root>/gens by default; \
+                     pass the data root that exists (--data-root or COHORTDB_DATA_ROOT), or name \
+                     --out and --gens-root, which are created when missing"
+                }
+                "status" => {
+                    "status compares <data-root>/cohorts/<id> with the store; pass the data root \
+                     that exists (--data-root or COHORTDB_DATA_ROOT)"
+                }
+                "verify" => {
+                    "the export folder and gens root default to folders of the data root; name \
+                     them with --dir and --gens-root, or check only the store with --store-only"
+                }
+                _ => {
+                    "the generations and cohort folders default to folders of the data root; pass \
+                     the data root that exists (--data-root or COHORTDB_DATA_ROOT), or name \
+                     --gens-root"
+                }
+            },
             UsageError::SpecFolderExists { .. } => {
                 "edit that spec and `cohortdb build` it, or choose another cohort id"
             }
@@ -496,7 +516,7 @@ impl UsageError {
             | UsageError::BackupExists { path }
             | UsageError::BackupCompanionName { path, .. }
             | UsageError::BackupCompanionExists { path, .. }
-            | UsageError::NoDataRoot { path }
+            | UsageError::NoDataRoot { path, .. }
             | UsageError::BadProjectFile { path, .. }
             | UsageError::SpecFolderExists { path }
             | UsageError::NoSuchFolder { path, .. }

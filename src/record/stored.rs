@@ -489,6 +489,14 @@ pub enum RowProblem {
         /// The stored path.
         path: String,
     },
+    /// A member of a stage other than 0, 1, 2 (a row written behind cohortdb's back, past its
+    /// CHECK constraint); it is left out of the members.
+    UnknownStage {
+        /// The member's ordinal.
+        ordinal: i64,
+        /// The stored stage.
+        stage: i64,
+    },
 }
 
 impl fmt::Display for RowProblem {
@@ -528,6 +536,10 @@ impl fmt::Display for RowProblem {
             RowProblem::UnsafeSpecPath { path } => write!(
                 f,
                 "cohort_spec_files path {path:?}: not a plain relative path"
+            ),
+            RowProblem::UnknownStage { ordinal, stage } => write!(
+                f,
+                "cohort_members ordinal {ordinal}: stage {stage} is not 0, 1 or 2 (draft, essay, evaluation)"
             ),
         }
     }
@@ -699,24 +711,26 @@ pub fn load_members(conn: &Connection, record: &Record) -> Result<Members> {
         replicate: column("replicate")?,
     };
     let mut rows = stmt.query([record.cohort_no]).db("cohort_members_select")?;
-    // Stored ordinals of the members read so far (ascending), to find parents after a gap.
+    // Stored ordinals of the members kept so far (ascending), to find parents after a gap.
     let mut ordinals: Vec<i64> = Vec::new();
+    let mut last: Option<i64> = None;
     while let Some(r) = rows.next().db("cohort_members_select")? {
         let get = |index: usize| -> Result<i64> { r.get(index).db("cohort_members_select") };
         let ordinal = get(cols.ordinal)?;
-        let expected = ordinals.last().map_or(0, |o| o + 1);
+        let expected = last.map_or(0, |o| o + 1);
         if ordinal != expected {
             members.problem(RowProblem::OrdinalGap {
                 expected,
                 found: ordinal,
             });
         }
+        last = Some(ordinal);
         let stage = get(cols.stage)?;
         let Some(stage_enum) = usize::try_from(stage).ok().and_then(|s| Stage::ALL.get(s)) else {
-            return Err(Error::internal(
-                "a stored member's stage is 0, 1 or 2",
-                format!("cohort_members ordinal {ordinal}: unknown stage {stage}"),
-            ));
+            // A row past the table's CHECK constraint: a finding of this cohort's rows, not an
+            // error of the store (docs/reliability.md, "Say what is really wrong").
+            members.problem(RowProblem::UnknownStage { ordinal, stage });
+            continue;
         };
         let gen_id = r.get_ref(cols.gen_id).db("cohort_members_select")?;
         let gen_id = match gen_id.as_str() {

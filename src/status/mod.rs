@@ -56,6 +56,12 @@ pub enum Stale {
         /// The file.
         file: PathBuf,
     },
+    /// The store's rows of this cohort cannot be the record (a row written behind cohortdb's
+    /// back, past a CHECK constraint): `cohortdb verify ID` names every difference.
+    RowsDamaged {
+        /// The first damaged row.
+        row: String,
+    },
     /// A newer cohort reuses gen_ids this cohort registered first (D2): their generations are
     /// shared, so regenerating one changes both. A note: it does not make the cohort stale
     /// (nothing is to be fixed; the store is append-only).
@@ -99,6 +105,10 @@ impl std::fmt::Display for Stale {
                 write!(f, "not exported (no {LOCK_NAME} in {})", dir.display())
             }
             Stale::ExportMissing { file } => write!(f, "exported file missing: {}", file.display()),
+            Stale::RowsDamaged { row } => write!(
+                f,
+                "the store's rows are not a record ({row}); `cohortdb verify` shows every difference"
+            ),
             Stale::ExportDiffers { file } => {
                 write!(
                     f,
@@ -243,8 +253,12 @@ fn hash_file(root: Option<&Root>, name: &str) -> Result<Option<blake3::Hash>> {
 }
 
 /// BLAKE3 of the `membership.csv` the record determines, streamed from the store (the same
-/// bytes as `layout::membership_csv`, without loading the members).
-fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3::Hash> {
+/// bytes as `layout::membership_csv`, without loading the members); `Err` naming the first row
+/// that cannot be part of a record (a stage past the CHECK constraint).
+fn expected_membership_hash(
+    conn: &Connection,
+    cohort_no: i64,
+) -> Result<std::result::Result<blake3::Hash, String>> {
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"stage,gen_id\n");
     let mut stmt = conn
@@ -254,15 +268,11 @@ fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3:
     let mut line = Vec::with_capacity(64);
     while let Some(r) = rows.next().db("status_membership_lines")? {
         let stage: i64 = r.get("stage").db("status_membership_lines")?;
-        let stage = usize::try_from(stage)
-            .ok()
-            .and_then(|s| Stage::ALL.get(s))
-            .ok_or_else(|| {
-                Error::internal(
-                    "a stored member's stage is 0, 1 or 2",
-                    format!("the store holds a member of unknown stage {stage}"),
-                )
-            })?;
+        let Some(stage) = usize::try_from(stage).ok().and_then(|s| Stage::ALL.get(s)) else {
+            return Ok(Err(format!(
+                "a member of stage {stage}, which is not 0, 1 or 2"
+            )));
+        };
         let gen_id = r.get_ref("gen_id").db("status_membership_lines")?;
         let gen_id = gen_id
             .as_str()
@@ -275,7 +285,7 @@ fn expected_membership_hash(conn: &Connection, cohort_no: i64) -> Result<blake3:
         line.push(b'\n');
         hasher.update(&line);
     }
-    Ok(hasher.finalize())
+    Ok(Ok(hasher.finalize()))
 }
 
 /// The export folder against the record, by hash.
@@ -291,7 +301,10 @@ fn export_status(
             dir: dir.to_path_buf(),
         }]);
     };
-    let membership = expected_membership_hash(conn, stored.record.cohort_no)?;
+    let membership = match expected_membership_hash(conn, stored.record.cohort_no)? {
+        Ok(hash) => hash,
+        Err(row) => return Ok(vec![Stale::RowsDamaged { row }]),
+    };
     let lock = lock_json_for(&stored.record, &membership.to_hex(), &stored.bundle);
     let expected = [
         (MEMBERSHIP_NAME, membership),

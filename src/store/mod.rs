@@ -450,7 +450,9 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
     let has_history =
         migrate::has_history(&conn).map_err(|e| match crate::error::unfinished_write(&e) {
             Some(file) => bad(&path, StoreProblem::NeedsOwner { file }),
-            None => bad(&path, StoreProblem::Unreadable { source: e }),
+            None => sqlite_problem(&conn, &path, e, |source| StoreProblem::Unreadable {
+                source,
+            }),
         })?;
     if !has_history {
         return Err(bad(&path, StoreProblem::Foreign));
@@ -509,27 +511,51 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
     })
 }
 
+/// The store problem an SQLite failure on `conn` is (`StoreProblem::from_sqlite`: damage only
+/// for page-level corruption), with the OS error SQLite saw for it.
+fn sqlite_problem(
+    conn: &Connection,
+    path: &Path,
+    e: rusqlite::Error,
+    other: impl FnOnce(rusqlite::Error) -> StoreProblem,
+) -> Error {
+    // SAFETY: the handle is the open connection's, valid for the duration of the call;
+    // sqlite3_system_errno only reads the errno SQLite recorded for its last failure.
+    let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+    bad(path, StoreProblem::from_sqlite(e, Some(errno), other))
+}
+
+/// Whether a `quick_check` line is about one row breaking a constraint (`CHECK constraint
+/// failed in t`, `NULL value in t.c`, `non-INTEGER value in t.c` of a STRICT table) rather than
+/// about the file's pages: such a row was written behind cohortdb's back (with
+/// `ignore_check_constraints`), is a finding for the cohort it belongs to (`verify`), and does
+/// not make the store unusable.
+fn row_level(line: &str) -> bool {
+    line.starts_with("CHECK constraint failed in ")
+        || line
+            .split_once(" value in ")
+            .is_some_and(|(kind, _)| !kind.is_empty() && !kind.contains(' '))
+}
+
 /// `PRAGMA quick_check`: the b-trees, records and indexes are well formed (not the slower
-/// `integrity_check`, which also compares every index with its table).
+/// `integrity_check`, which also compares every index with its table). Page-level problems
+/// make the store damaged; rows breaking a constraint do not ([`row_level`]); a failure to
+/// read (a full device, an I/O error) is said as such.
 fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
-    let mut stmt = conn
-        .prepare("pragma quick_check")
-        .map_err(|e| bad(path, StoreProblem::Damaged { source: e }))?;
-    let mut rows = stmt.query([]).db("pragma quick_check")?;
+    let fail = |e| sqlite_problem(conn, path, e, |source| StoreProblem::Damaged { source });
+    let mut stmt = conn.prepare("pragma quick_check").map_err(fail)?;
+    let mut rows = stmt.query([]).map_err(fail)?;
     let mut problems = Vec::new();
     loop {
         match rows.next() {
             Ok(Some(row)) => {
                 let line: String = row.get(0).db("pragma quick_check")?;
-                if line != "ok" && problems.len() < 3 {
+                if line != "ok" && !row_level(&line) && problems.len() < 3 {
                     problems.push(line);
                 }
             }
             Ok(None) => break,
-            Err(e) => {
-                problems.push(crate::error::sqlite_text(&e));
-                break;
-            }
+            Err(e) => return Err(fail(e)),
         }
     }
     if problems.is_empty() {
