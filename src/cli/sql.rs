@@ -27,6 +27,7 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
     let (spec, plan) = cohortdb::app::load_plan(&args.spec, None)?;
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
+    compile::check_width(&compiled)?;
     let mut out = super::out::stdout();
     writeln!(out, "-- cohortdb: the SQL for {}", spec.config_display)?;
     writeln!(
@@ -44,11 +45,26 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{create};")?;
         writeln!(out, "{};", compiled.insert_statement(i))?;
     }
+    for (j, (create, insert)) in compiled.group_statements().iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "-- p{j}: the product of {} (more axes than one join holds)",
+            compiled.groups[j]
+                .members
+                .iter()
+                .map(|m| m.table())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        writeln!(out, "{create};")?;
+        writeln!(out, "{insert};")?;
+    }
     writeln!(out)?;
     if let Some(seed) = &seed {
         writeln!(
             out,
-            "-- shuffled with seed {seed}: ?1 = row count, ?2k+2 / ?2k+3 = stride / level count of axis k"
+            "-- shuffled with seed {seed}: ?1 = row count, ?2k+2 / ?2k+3 = stride / row count of the k-th table joined"
         )?;
     }
     writeln!(out, "{};", compiled.select_statement())?;
@@ -57,6 +73,10 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
     let width = plan.axes.iter().map(|a| a.name.len()).max().unwrap_or(0);
     for (i, (name, count)) in compile::table_counts(&plan).iter().enumerate() {
         writeln!(out, "--   t{i:<3} {name:<width$}  {count}")?;
+    }
+    for j in 0..compiled.groups.len() {
+        let rows = compiled.item_count(&plan, compile::Item::Group(j));
+        writeln!(out, "--   p{j:<3} {:<width$}  {rows}", "")?;
     }
     writeln!(out, "-- product: {} rows", plan.row_count())?;
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,15 @@
 //! shuffled product indices instead (§2.7.6). Pair, tuple and tie expansion and `field_order`
 //! are the final projection: which component of which table each output column selects.
 //!
+//! SQLite joins at most 64 tables in one `SELECT`, and the reference has no axis limit. Up to
+//! [`MAX_JOIN`] axes the product joins the axis tables directly (the SQL is the same as it
+//! always was). Beyond that, runs of consecutive axes are first multiplied into group tables
+//! `p<j>(ord, …)` — each row at the index it has in the run's own odometer order — and the
+//! product joins those: the odometer order of the groups is the odometer order of the axes, so
+//! the rows and their order are the same. A run holds at most one axis of more than one level
+//! (and one-level axes around it), so a group holds about as many rows as that axis: the
+//! groups cost what the axis tables cost, whatever the row count ([`grouping`]).
+//!
 //! The same plan always gives the same SQL text. Rows are streamed from SQLite, never held.
 
 pub mod emit;
@@ -78,12 +87,126 @@ pub struct TableLayout<K> {
     pub columns: Vec<(Vec<usize>, K)>,
 }
 
+/// A table the product joins: an axis table `t<i>`, or a group table `p<j>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    /// Final axis `i`'s table.
+    Axis(usize),
+    /// Group table `j` ([`Compiled::groups`]).
+    Group(usize),
+}
+
+impl Item {
+    /// The table's name.
+    pub fn table(self) -> String {
+        match self {
+            Item::Axis(i) => emit::table_name(i),
+            Item::Group(j) => emit::group_name(j),
+        }
+    }
+}
+
+/// A group table: the product of consecutive items, its columns theirs in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The items multiplied (two or more; axes, or earlier groups).
+    pub members: Vec<Item>,
+    /// Its value columns (the members' together).
+    pub columns: usize,
+}
+
+/// The most tables the product query joins directly: SQLite joins at most 64 tables in one
+/// `SELECT`, and a seeded product joins its position CTE as well.
+pub const MAX_JOIN: usize = 63;
+
+/// The most tables one group's `INSERT … SELECT` joins.
+pub const GROUP_SIZE: usize = 60;
+
+/// The most value columns a group table takes (SQLite allows 2,000 in a table).
+const GROUP_COLUMNS: usize = 1000;
+
+/// The most output columns a product may have: SQLite holds at most 2,000 columns in a table
+/// or a result row (`SQLITE_MAX_COLUMN`; a unit test checks the bundled SQLite's), and an
+/// axis table holds its `ord` besides the values.
+pub const MAX_COLUMNS: usize = 1999;
+
+/// One table while grouping: what it is, its row count and its value columns.
+type Sized = (Item, u128, usize);
+
+/// Groups consecutive items so that at most [`MAX_JOIN`] remain, given each axis's level count
+/// and column count; returns the groups (in the order to fill them) and the items the product
+/// joins (the axes themselves when there are at most [`MAX_JOIN`]).
+///
+/// The first pass starts a new run before a second axis of more than one level (and past
+/// [`GROUP_SIZE`] tables or [`GROUP_COLUMNS`] columns), so each group holds about the rows of
+/// its one larger axis. Only a product of at least 2^64 rows has more than [`MAX_JOIN`] larger
+/// axes; should runs remain too many, later passes group consecutive runs, each just long
+/// enough to leave at most [`MAX_JOIN`].
+pub fn grouping(counts: &[u128], widths: &[usize]) -> (Vec<Group>, Vec<Item>) {
+    let mut items: Vec<Sized> = counts
+        .iter()
+        .zip(widths)
+        .enumerate()
+        .map(|(i, (count, width))| (Item::Axis(i), *count, *width))
+        .collect();
+    let mut groups = Vec::new();
+    let mut first = true;
+    while items.len() > MAX_JOIN {
+        let before = items.len();
+        let mut next: Vec<Sized> = Vec::new();
+        let mut run: Vec<Sized> = Vec::new();
+        let mut flush = |run: &mut Vec<Sized>| {
+            if run.len() == 1 {
+                next.append(run);
+            } else if !run.is_empty() {
+                let count = run.iter().fold(1u128, |p, m| p.saturating_mul(m.1));
+                let columns = run.iter().map(|m| m.2).sum();
+                groups.push(Group {
+                    members: run.iter().map(|m| m.0).collect(),
+                    columns,
+                });
+                next.push((Item::Group(groups.len() - 1), count, columns));
+                run.clear();
+            }
+        };
+        let larger = |m: &Sized| m.1 > 1;
+        // Later passes: runs just long enough to leave at most MAX_JOIN items.
+        let size = if first {
+            GROUP_SIZE
+        } else {
+            before.div_ceil(MAX_JOIN).min(GROUP_SIZE)
+        };
+        for item in items {
+            let full = run.len() >= size
+                || run.iter().map(|m| m.2).sum::<usize>() + item.2 > GROUP_COLUMNS
+                || (first && larger(&item) && run.iter().any(larger));
+            if full {
+                flush(&mut run);
+            }
+            run.push(item);
+        }
+        flush(&mut run);
+        items = next;
+        if items.len() == before && !first {
+            // Nothing could be grouped (every table is too wide to share one): the product
+            // query names them all and SQLite refuses it.
+            break;
+        }
+        first = false;
+    }
+    (groups, items.into_iter().map(|(item, _, _)| item).collect())
+}
+
 /// A plan compiled to SQL: table layouts and the product query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compiled<K> {
     /// One table per final axis, in axis order.
     pub tables: Vec<TableLayout<K>>,
-    /// The projected columns.
+    /// The group tables, in the order they are filled (none up to [`MAX_JOIN`] axes).
+    pub groups: Vec<Group>,
+    /// The tables the product query joins, in order.
+    pub items: Vec<Item>,
+    /// The projected columns (sources as `(index in items, column of that table)`).
     pub select: Vec<emit::Projection>,
     /// Whether the product is shuffled.
     pub seeded: bool,
@@ -125,8 +248,45 @@ impl<K: Clone + PartialEq> Compiled<K> {
                 alias: s.alias.clone(),
             });
         }
+        let counts: Vec<u128> = plan.axes.iter().map(|a| a.levels.len() as u128).collect();
+        let widths: Vec<usize> = tables.iter().map(|t| t.columns.len()).collect();
+        let (groups, items) = grouping(&counts, &widths);
+        // Where each axis's columns are among the joined tables: (item, first column).
+        let mut located = vec![(0usize, 0usize); tables.len()];
+        fn locate(
+            item: Item,
+            at: (usize, usize),
+            groups: &[Group],
+            widths: &[usize],
+            located: &mut [(usize, usize)],
+        ) -> usize {
+            match item {
+                Item::Axis(i) => {
+                    located[i] = at;
+                    widths[i]
+                }
+                Item::Group(j) => {
+                    let mut offset = at.1;
+                    for member in &groups[j].members {
+                        offset += locate(*member, (at.0, offset), groups, widths, located);
+                    }
+                    offset - at.1
+                }
+            }
+        }
+        for (k, item) in items.iter().enumerate() {
+            locate(*item, (k, 0), &groups, &widths, &mut located);
+        }
+        for projection in &mut select {
+            for source in &mut projection.sources {
+                let (item, offset) = located[source.0];
+                *source = (item, offset + source.1);
+            }
+        }
         Compiled {
             tables,
+            groups,
+            items,
             select,
             seeded,
         }
@@ -146,9 +306,58 @@ impl<K: Clone + PartialEq> Compiled<K> {
         emit::insert_row(i, self.tables[i].columns.len())
     }
 
+    /// The `create temp table` and `insert … select` statements of each group table, in the
+    /// order they run (after the axis tables are loaded).
+    pub fn group_statements(&self) -> Vec<(String, String)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .map(|(j, group)| {
+                let members: Vec<(String, usize)> = group
+                    .members
+                    .iter()
+                    .map(|m| (m.table(), self.width(*m)))
+                    .collect();
+                let name = emit::group_name(j);
+                (
+                    emit::create_named(&name, group.columns),
+                    emit::insert_group(&name, &members),
+                )
+            })
+            .collect()
+    }
+
+    /// The value columns of an item's table.
+    fn width(&self, item: Item) -> usize {
+        match item {
+            Item::Axis(i) => self.tables[i].columns.len(),
+            Item::Group(j) => self.groups[j].columns,
+        }
+    }
+
+    /// The row count of an item's table (an axis's levels; a group's product).
+    pub fn item_count(&self, plan: &Plan, item: Item) -> u128 {
+        match item {
+            Item::Axis(i) => plan.axes[i].levels.len() as u128,
+            Item::Group(j) => self.groups[j]
+                .members
+                .iter()
+                .fold(1u128, |p, m| p.saturating_mul(self.item_count(plan, *m))),
+        }
+    }
+
+    /// The row count of each joined table, in order.
+    pub fn item_counts(&self, plan: &Plan) -> Vec<u128> {
+        self.items
+            .iter()
+            .map(|item| self.item_count(plan, *item))
+            .collect()
+    }
+
     /// The product query.
     pub fn select_statement(&self) -> String {
-        emit::select(&self.select, self.tables.len(), self.seeded)
+        let tables: Vec<String> = self.items.iter().map(|item| item.table()).collect();
+        emit::select(&self.select, &tables, self.seeded)
     }
 }
 
@@ -192,34 +401,31 @@ pub fn output_cell(form: &Form, value: &Value) -> SqlValue {
     }
 }
 
-/// The most final axes a product may have: SQLite joins at most 64 tables in one `SELECT`, and
-/// a seeded product joins the shuffle's position table as well.
-pub const MAX_AXES: usize = 63;
-
-/// Refuses a plan whose product has more than [`MAX_AXES`] axes, naming the count, before any
-/// table is made or row written (`explain`, `compile`, `sql` and `build` check it first).
-pub fn check_axes(plan: &Plan) -> Result<()> {
-    let n = plan.axes.len();
-    if n <= MAX_AXES {
+/// Refuses a product of more output columns than SQLite holds ([`MAX_COLUMNS`]), naming the
+/// count, before any table is made or row written (`compile` and `sql` check it first). There
+/// is no limit on the number of axes: beyond one join's tables, axes are grouped.
+pub fn check_width<K>(compiled: &Compiled<K>) -> Result<()> {
+    let columns = compiled.select.len();
+    if columns <= MAX_COLUMNS {
         return Ok(());
     }
-    Err(UsageError::TooManyAxes {
-        axes: n,
-        max: MAX_AXES,
+    Err(UsageError::TooManyColumns {
+        columns,
+        max: MAX_COLUMNS,
     }
     .into())
 }
 
-/// Creates and fills the axis tables on `conn` (temp tables, so any connection works, even
-/// one on a read-only store). `cell` turns a component value (and where its level was written)
-/// into what the column holds.
+/// Creates and fills the axis tables on `conn`, then the group tables (temp tables, so any
+/// connection works, even one on a read-only store). `cell` turns a component value (and where
+/// its level was written) into what the column holds.
 pub fn load_tables<K: Clone + PartialEq>(
     conn: &Connection,
     plan: &Plan,
     compiled: &Compiled<K>,
     mut cell: impl FnMut(&K, &Value, &crate::error::Location) -> Result<SqlValue>,
 ) -> Result<()> {
-    check_axes(plan)?;
+    check_width(compiled)?;
     for (i, table) in compiled.tables.iter().enumerate() {
         conn.execute(&emit::drop_table(i), [])
             .db("drop axis table")?;
@@ -248,6 +454,12 @@ pub fn load_tables<K: Clone + PartialEq>(
                 .execute(rusqlite::params_from_iter(params.iter()))
                 .db("insert axis level")?;
         }
+    }
+    for (j, (create, insert)) in compiled.group_statements().iter().enumerate() {
+        conn.execute(&emit::drop_named(&emit::group_name(j)), [])
+            .db("drop group table")?;
+        conn.execute(create, []).db("create group table")?;
+        conn.execute(insert, []).db("fill group table")?;
     }
     Ok(())
 }
@@ -308,7 +520,7 @@ pub fn prepare_product_into<'c, K: Clone + PartialEq>(
     let mut stmt = conn.prepare(&sql).db("product query")?;
     stmt.raw_bind_parameter(1, rows as i64)
         .db("bind row count")?;
-    let counts: Vec<u128> = plan.axes.iter().map(|a| a.levels.len() as u128).collect();
+    let counts = compiled.item_counts(plan);
     for (k, count) in counts.iter().enumerate() {
         let stride: u128 = counts[k + 1..].iter().product();
         stmt.raw_bind_parameter(2 * k + 2, stride as i64)
@@ -331,6 +543,7 @@ pub fn write_design<W: std::io::Write>(
     out: &str,
 ) -> Result<u64> {
     let compiled = Compiled::new(plan, &output_selections(plan), seed.is_some());
+    check_width(&compiled)?;
     let io = |e: std::io::Error| Error::io(out, e);
     writer.header(plan).map_err(io)?;
     let limit = limit.unwrap_or(u64::MAX);
@@ -493,5 +706,107 @@ mod tests {
         let c2 = Compiled::new(&p2, &output_selections(&p2), false);
         assert_eq!(c1.select_statement(), c2.select_statement());
         assert_eq!(c1.create_statements(), c2.create_statements());
+    }
+
+    /// A spec of `n` axes: axis `i` has `levels(i)` levels, named `a<i>` with values `v<i>_<k>`.
+    fn wide_plan(n: usize, levels: impl Fn(usize) -> usize) -> Plan {
+        let mut text = String::from("output: {field_order: []}\naxes:\n");
+        for i in 0..n {
+            let values: Vec<String> = (0..levels(i)).map(|k| format!("v{i}_{k}")).collect();
+            text.push_str(&format!("  a{i}: [{}]\n", values.join(", ")));
+        }
+        plan(&text)
+    }
+
+    /// The rows of a product worked out by hand: product index `idx` in odometer order (the
+    /// last axis fastest), or the seed's permutation of the indices.
+    fn expected_rows(p: &Plan, seed: Option<i64>) -> Vec<Vec<String>> {
+        let counts: Vec<usize> = p.axes.iter().map(|a| a.levels.len()).collect();
+        let rows = counts.iter().product::<usize>();
+        let order: Vec<usize> = match seed {
+            Some(s) => shuffle::permutation(&Seed::from(s), rows as u32)
+                .into_iter()
+                .map(|i| i as usize)
+                .collect(),
+            None => (0..rows).collect(),
+        };
+        order
+            .into_iter()
+            .map(|mut idx| {
+                let mut row = vec![String::new(); counts.len()];
+                for (i, count) in counts.iter().enumerate().rev() {
+                    row[i] = format!("Text(\"v{i}_{}\")", idx % count);
+                    idx /= count;
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn any_number_of_axes_gives_the_rows_in_their_order() {
+        // One-level axes with a few larger ones among them, at the edges of the groups too.
+        for n in [63, 64, 65, 100, 200, 1000] {
+            let levels = |i: usize| match i {
+                0 | 63 => 2,
+                _ if i == 62 || i == n - 1 || i == 61 + GROUP_SIZE => 3,
+                _ => 1,
+            };
+            let p = wide_plan(n, levels);
+            let compiled = Compiled::new(&p, &output_selections(&p), false);
+            assert!(compiled.items.len() <= MAX_JOIN, "{n}");
+            assert_eq!(compiled.groups.is_empty(), n <= MAX_JOIN, "{n}");
+            for seed in [None, Some(17)] {
+                let (rows, query_plan) = run(&p, seed);
+                assert!(!query_plan.contains("TEMP B-TREE"), "{n}: {query_plan}");
+                assert_eq!(rows, expected_rows(&p, seed), "{n} axes, seed {seed:?}");
+            }
+        }
+        // Every axis larger: 40 two-level axes and 30 three-level ones (a 2.3e26-row product
+        // is only planned, never run): the groups stay small.
+        let p = wide_plan(70, |i| if i < 40 { 2 } else { 3 });
+        let compiled = Compiled::new(&p, &output_selections(&p), true);
+        assert!(compiled.items.len() <= MAX_JOIN);
+        for j in 0..compiled.groups.len() {
+            assert!(compiled.item_count(&p, Item::Group(j)) <= 9, "{j}");
+        }
+    }
+
+    #[test]
+    fn the_sql_of_a_wide_product_stays_within_sqlites_limits() {
+        let conn = Connection::open_in_memory().unwrap();
+        use rusqlite::limits::Limit;
+        // The limits the grouping relies on, in the bundled SQLite.
+        assert_eq!(conn.limit(Limit::SQLITE_LIMIT_COLUMN).unwrap(), 2000);
+        assert_eq!(MAX_COLUMNS + 1, 2000);
+        let depth = conn.limit(Limit::SQLITE_LIMIT_EXPR_DEPTH).unwrap() as usize;
+        let variables = conn.limit(Limit::SQLITE_LIMIT_VARIABLE_NUMBER).unwrap() as usize;
+        // 10,000 axes (one output column each would pass MAX_COLUMNS; the build projects ten).
+        let counts: Vec<u128> = (0..10_000)
+            .map(|i| if i % 97 == 0 { 2 } else { 1 })
+            .collect();
+        let widths = vec![1; counts.len()];
+        let (groups, items) = grouping(&counts, &widths);
+        assert!(items.len() <= MAX_JOIN);
+        for group in &groups {
+            assert!((2..=GROUP_SIZE).contains(&group.members.len()));
+            assert!(group.columns <= GROUP_COLUMNS);
+            // A group's ord is a Horner sum: two operators and a subquery per member.
+            assert!(3 * group.members.len() < depth);
+        }
+        // The seeded product binds 2 parameters per table joined, plus the row count.
+        assert!(2 * MAX_JOIN < variables);
+        // More than 2^63 rows in larger axes: later passes group plainly.
+        let (_, items) = grouping(&vec![2; 300], &vec![1; 300]);
+        assert!(items.len() <= MAX_JOIN);
+        // A spec of more output columns than a row holds is refused, naming the count.
+        let p = wide_plan(MAX_COLUMNS + 1, |_| 1);
+        let compiled = Compiled::new(&p, &output_selections(&p), false);
+        let err = check_width(&compiled).unwrap_err().to_string();
+        assert!(err.contains("2000 output columns"), "{err}");
+        let p = wide_plan(MAX_COLUMNS, |_| 1);
+        let (rows, _) = run(&p, Some(3));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), MAX_COLUMNS);
     }
 }

@@ -160,14 +160,14 @@ pub enum UsageError {
         /// The limit.
         max_rows: u128,
     },
-    /// The product has more axes than one SQLite join can hold.
+    /// The product has more output columns than SQLite holds in a table or a row.
     #[error(
-        "the spec's product has {axes} axes after its rules; cohortdb joins at most {max} \
-         (SQLite's limit of 64 tables in one join)"
+        "the spec's product has {columns} output columns; cohortdb compiles at most {max} \
+         (SQLite's limit of 2000 columns in a table or a row)"
     )]
-    TooManyAxes {
-        /// The product's axes.
-        axes: usize,
+    TooManyColumns {
+        /// The product's output columns (a tuple component printed in two forms counts twice).
+        columns: usize,
         /// The limit.
         max: usize,
     },
@@ -465,9 +465,9 @@ impl UsageError {
                 "give each with --param NAME=VALUE (positional ? parameters cannot be named; use \
                  :name)"
             }
-            UsageError::TooManyAxes { .. } => {
-                "bundle axes that vary together into a tuple rule (`rules.tuples`), or tie axes \
-                 that share levels"
+            UsageError::TooManyColumns { .. } => {
+                "every axis is a column of the design rows; split the spec into specs of fewer \
+                 axes"
             }
             UsageError::BackupCompanionName { .. } => {
                 "name the backup so it does not end in -journal, -wal or -shm (e.g. \
@@ -495,7 +495,7 @@ impl UsageError {
             UsageError::TooManyRows { rows, .. } | UsageError::TooManyShuffledRows { rows, .. } => {
                 Some(rows.to_string())
             }
-            UsageError::TooManyAxes { axes, .. } => Some(axes.to_string()),
+            UsageError::TooManyColumns { columns, .. } => Some(columns.to_string()),
             UsageError::NoSuchCohort { id, .. } => Some(id.clone()),
             UsageError::NoSuchParameter { name } => Some(name.clone()),
             UsageError::DiffTooManyRows { rows, .. } => Some(rows.to_string()),
