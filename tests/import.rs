@@ -422,7 +422,7 @@ fn init_prints_the_store_and_schema_version() {
     let s = Sandbox::empty();
     let out = s.ok(&["init"]);
     assert!(
-        out.contains("store.db") && out.contains("schema version: 5"),
+        out.contains("store.db") && out.contains("schema version: 6"),
         "{out}"
     );
     // Again: the same store and version, nothing created.

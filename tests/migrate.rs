@@ -261,23 +261,11 @@ fn legacy_round_trip(mode: Option<&str>, snapshot_name: &str) -> Sandbox {
     sandbox.ok(&["build", "pilot"]);
     sandbox.ok(&["export", "pilot"]);
     sandbox.ok(&["verify", "pilot", "--store-only"]);
-    // Legacy metadata.json files that the members keep name the legacy cohort as their origin;
-    // verify proves an origin only when it is a stored cohort holding the gen_id
-    // (docs/export-verify.md), so those files are its one difference.
-    let out = sandbox.run(&["verify", "pilot"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let foreign = stdout.contains("origin_cohort_id \"old-pilot\" is not a stored cohort");
-    assert_eq!(
-        out.status.code(),
-        Some(if foreign { 1 } else { 0 }),
-        "{stdout}"
-    );
-    for line in stdout.lines().filter(|l| l.contains("DIFFERS")) {
-        assert!(
-            line.contains("result: DIFFERS") || line.contains("is not a stored cohort"),
-            "{stdout}"
-        );
-    }
+    // Legacy metadata.json files that the members keep (naming the legacy cohort as their
+    // origin, or in an older layout) were recorded by the migration: a full verify is clean
+    // (D24).
+    let (code, out) = sandbox.verdict(&["verify", "pilot"]);
+    assert_eq!(code, 0, "{out}");
     sandbox
 }
 
@@ -315,9 +303,9 @@ fn legacy_cartesian_mode_reads_selected_combo_mappings() {
 #[test]
 fn legacy_curated_drafts_mode_migrates_builds_and_checks() {
     let sandbox = legacy_round_trip(Some("curated-drafts"), "curated-drafts");
-    let verify = String::from_utf8_lossy(&sandbox.run(&["verify", "pilot"]).stdout).to_string();
+    let (_, verify) = sandbox.verdict(&["verify", "pilot"]);
     assert!(
-        verify.contains("2 metadata.json file(s) differ"),
+        verify.contains("(2 kept as recorded when the cohort was migrated, D24)"),
         "{verify}"
     );
     let ids = sandbox.query(
@@ -340,6 +328,133 @@ fn legacy_curated_essays_mode_migrates_builds_and_checks() {
     let reused =
         sandbox.query("select count(*) from membership where gen_id = 'v_ctc71947cracchj'");
     assert_eq!(reused, "count(*)\n1\n");
+}
+
+/// The legacy metadata.json files of a migrated curated-essays cohort (D24): drafts and an
+/// evaluation naming the legacy cohort, and an essay in an older layout.
+const LEGACY_DRAFT: &str = "data/gens/draft/d_agoots5ys4g42xz/metadata.json";
+const LEGACY_ESSAY: &str = "data/gens/essay/e_2g7rr5n3gmfok7cz/metadata.json";
+
+#[test]
+fn a_migrated_cohort_verifies_and_a_tampered_one_does_not() {
+    let sandbox = legacy_round_trip(Some("curated-essays"), "curated-essays");
+    // What the migration recorded: the five kept files, with their origin.
+    assert_eq!(
+        sandbox.query(
+            "select stage, gen_id, origin_cohort_id, migrated_as, length(file_blake3) as n \
+             from legacy_origins order by stage, gen_id"
+        ),
+        "stage,gen_id,origin_cohort_id,migrated_as,n\n\
+         0,d_agoots5ys4g42xz,old-pilot,pilot,32\n0,d_eyl930i97dk8gxh,old-pilot,pilot,32\n\
+         1,e_2g7rr5n3gmfok7cz,old-pilot,pilot,32\n1,e_5bpfvnyilmrelglp,old-pilot,pilot,32\n\
+         2,v_ctc71947cracchj,old-pilot,pilot,32\n"
+    );
+    let (code, out) = sandbox.verdict(&["verify", "--all"]);
+    assert_eq!(code, 0, "{out}");
+    let clean = |sandbox: &Sandbox| {
+        let (code, out) = sandbox.verdict(&["verify", "pilot"]);
+        assert_eq!(code, 0, "{out}");
+    };
+    // Each tampering is a difference, and undoing it makes the cohort clean again.
+    let tampered: &[(&str, &str, &str, &str)] = &[
+        // Another origin than the recorded one.
+        (
+            LEGACY_DRAFT,
+            "\"old-pilot\"",
+            "\"old-other\"",
+            "origin_cohort_id \"old-other\" is not a stored cohort",
+        ),
+        // Any field of a file in the older layout (its exact bytes were recorded).
+        (
+            LEGACY_ESSAY,
+            "\"replicate\": \"1\"",
+            "\"replicate\": \"01\"",
+            "replicate is \"01\"",
+        ),
+        (
+            LEGACY_ESSAY,
+            "\"mode\": \"copy\"",
+            "\"mode\": \"llm\"",
+            "e_2g7rr5n3gmfok7cz/metadata.json: ",
+        ),
+        // A field of a file in the current layout, origin kept.
+        (
+            LEGACY_DRAFT,
+            "\"combo_id\": \"combo-1\"",
+            "\"combo_id\": \"combo-2\"",
+            "combo_id is \"combo-2\"",
+        ),
+    ];
+    for (file, from, to, expect) in tampered {
+        let before = sandbox.read(file);
+        assert!(before.contains(from), "{file}: {before}");
+        sandbox.write(file, before.replace(from, to));
+        let (code, out) = sandbox.verdict(&["verify", "pilot"]);
+        assert_eq!(code, 1, "{to}: {out}");
+        assert!(out.contains(expect), "{to}: {out}");
+        sandbox.write(file, before);
+        clean(&sandbox);
+    }
+    // The same bytes recorded for another generation do not vouch for this one.
+    let essay = sandbox.read(LEGACY_ESSAY);
+    let other = "data/gens/essay/e_5bpfvnyilmrelglp/metadata.json";
+    let kept = sandbox.read(other);
+    sandbox.write(other, &essay);
+    let (code, out) = sandbox.verdict(&["verify", "pilot"]);
+    assert_eq!(code, 1, "{out}");
+    sandbox.write(other, kept);
+    clean(&sandbox);
+    // The record is append-only; a row removed behind cohortdb's back is a difference again.
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    for statement in [
+        "update legacy_origins set origin_cohort_id = 'old-other'",
+        "delete from legacy_origins",
+    ] {
+        let err = conn
+            .execute_batch(statement)
+            .expect_err(statement)
+            .to_string();
+        assert!(err.contains("legacy_origins is append-only"), "{err}");
+    }
+    conn.execute_batch(
+        "drop trigger legacy_origins_no_delete;
+         delete from legacy_origins where gen_id = 'e_2g7rr5n3gmfok7cz'",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out) = sandbox.verdict(&["verify", "pilot"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("essay_template is \"essay-Y\""), "{out}");
+}
+
+#[test]
+fn migrate_records_legacy_metadata_only_when_it_writes_the_spec() {
+    // Nothing kept from legacy generations: no store is made.
+    let sandbox = legacy(None);
+    sandbox.ok(&["migrate", "legacy", "pilot"]);
+    assert!(!sandbox.db().exists());
+    // A refused migration (the spec folder exists) records nothing and makes no store.
+    let sandbox = legacy(Some("curated-drafts"));
+    sandbox.write("data/cohorts/pilot/spec/config.yaml", "kept");
+    let err = sandbox.fails(&["migrate", "legacy", "pilot"]);
+    assert!(err.contains("exists"), "{err}");
+    assert!(!sandbox.db().exists());
+    // A store that cannot take the record refuses the migration: nothing is written.
+    std::fs::remove_dir_all(sandbox.path("data/cohorts")).unwrap();
+    sandbox.write("cohorts.db", "not a store");
+    std::fs::rename(sandbox.path("cohorts.db"), sandbox.db()).unwrap();
+    let err = sandbox.fails(&["migrate", "legacy", "pilot"]);
+    assert!(err.contains("not an SQLite database"), "{err}");
+    assert!(!sandbox.path("data/cohorts/pilot").exists());
+    assert_eq!(std::fs::read(sandbox.db()).unwrap(), b"not a store");
+    // Migrating twice records each file once.
+    std::fs::remove_file(sandbox.db()).unwrap();
+    sandbox.ok(&["migrate", "legacy", "pilot"]);
+    sandbox.ok(&["migrate", "legacy", "pilot", "--force"]);
+    assert_eq!(
+        sandbox.query("select count(*) as n from legacy_origins"),
+        "n\n2\n"
+    );
 }
 
 #[test]

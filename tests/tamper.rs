@@ -805,7 +805,8 @@ fn a_row_past_a_check_constraint_is_a_finding_of_its_cohort_not_damage() {
 #[test]
 fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
     let s = exported();
-    // Make it a version-2 store: without V3's triggers, V4's table and their history rows.
+    // Make it a version-2 store: without V3's triggers, the tables of V4, V5 and V6 and their
+    // history rows.
     sql(
         &s,
         "drop trigger cohort_members_no_insert_after_record;
@@ -814,6 +815,7 @@ fn a_store_of_the_previous_schema_upgrades_and_gets_the_insert_triggers() {
          drop trigger cohort_spec_files_no_insert_after_record;
          drop trigger gen_ids_no_insert_after_record;
          drop table cohort_reuse;
+         drop table legacy_origins;
          delete from refinery_schema_history where version >= 3",
     )
     .unwrap();
@@ -852,10 +854,11 @@ fn a_store_of_schema_version_3_upgrades_with_the_reuse_counts_of_its_cohorts() {
         built.starts_with("cohort_no,earlier_no,shared\n2,1,"),
         "{built}"
     );
-    // Make it a version-3 store: without V4's table and its history row.
+    // Make it a version-3 store: without the tables of V4, V5 and V6 and their history rows.
     sql(
         &s,
         "drop table cohort_reuse;
+         drop table legacy_origins;
          delete from refinery_schema_history where version >= 4",
     )
     .unwrap();

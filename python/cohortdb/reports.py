@@ -358,6 +358,7 @@ _FINDING_FIELDS = (
     "count",
     "sample",
     "other_origin",
+    "legacy",
     "gens_root",
 )
 
@@ -403,6 +404,8 @@ class Finding:
     """``metadata_*``: the first few files (with what differs, for ``metadata_differs``)."""
     other_origin: Optional[int] = None
     """``metadata_matches``: files naming an earlier cohort as their origin."""
+    legacy: Optional[int] = None
+    """``metadata_matches``: files of legacy generations as recorded at migration (D24)."""
     gens_root: Optional[str] = None
     """``metadata_matches``: the generations root."""
 

@@ -14,6 +14,7 @@ pub mod context;
 #[cfg(feature = "postgres")]
 mod copy;
 mod inspect;
+mod migrate;
 pub mod project;
 mod query;
 pub mod reports;
@@ -33,6 +34,7 @@ pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 #[cfg(feature = "postgres")]
 pub use copy::CopyRequest;
 pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
+pub use migrate::{MigrateRequest, MigrateSource};
 pub use query::{Params, QueryRequest, RowSink};
 pub use reports::{
     BackupReport, BuildReport, CohortsReport, ExplainReport, ImportGensReport, ImportReport,

@@ -1,20 +1,19 @@
 //! `cohortdb migrate membership|legacy COHORT_ID`: write a spec that reproduces a legacy cohort,
 //! and with `--check` prove it by a scratch build (D17, docs/reference.md §5).
 
-use cohortdb::layout::DataLayout;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::SystemTime;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use cohortdb::ids::CohortId;
-use cohortdb::migrate::{self, Migration, Options, legacy::LegacySettings};
+use cohortdb::app::{MigrateRequest, MigrateSource};
+use cohortdb::migrate::{self, Migration};
 
 use cohortdb::textfmt::count;
 
-use super::Global;
+use super::Session;
+use super::render::TextOut;
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
@@ -59,47 +58,42 @@ pub struct LegacyArgs {
     description_level: String,
 }
 
-pub fn run(global: &Global, command: MigrateCommand) -> anyhow::Result<ExitCode> {
-    let (common, kind) = match &command {
-        MigrateCommand::Membership(common) => (common, "membership"),
-        MigrateCommand::Legacy(args) => (&args.common, "legacy"),
+pub fn run(s: &Session, command: MigrateCommand) -> anyhow::Result<ExitCode> {
+    let (common, kind, source) = match &command {
+        MigrateCommand::Membership(common) => (common, "membership", MigrateSource::Membership),
+        MigrateCommand::Legacy(args) => (
+            &args.common,
+            "legacy",
+            MigrateSource::Legacy {
+                k_max: args.k_max,
+                description_level: args.description_level.clone(),
+            },
+        ),
     };
-    let id = CohortId::parse(&common.cohort_id)?;
-    let root = &global.data_root;
-    let options = Options {
-        out: common
-            .out
-            .clone()
-            .unwrap_or_else(|| DataLayout::new(root).spec_dir(id.as_str())),
+    let request = MigrateRequest {
+        cohort_id: common.cohort_id.clone(),
+        source,
+        out: common.out.clone(),
         force: common.force,
         allow_new_ids: common.allow_new_ids,
     };
-    let migration = match &command {
-        MigrateCommand::Membership(_) => migrate::membership::migrate(root, &id, &options)?,
-        MigrateCommand::Legacy(args) => {
-            let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-            let settings = LegacySettings {
-                k_max: args.k_max,
-                description_level: args.description_level.clone(),
-                now: now.trim_end_matches('Z').to_string(),
-            };
-            migrate::legacy::migrate(root, &id, &options, &settings)?
-        }
-    };
-    let mut out = super::out::stdout();
-    print_migration(&mut out, &id, kind, &migration)?;
+    let ws = s.workspace();
+    let migration = ws.migrate(&request, s.ctx())?;
+    let id = &common.cohort_id;
+    let root = ws.data_root();
+    let mut out = TextOut::stdout();
+    print_migration(&mut out, id, kind, &migration)?;
     if !common.check {
         return Ok(ExitCode::SUCCESS);
     }
     out.flush()?;
-    let report =
-        migrate::check(root, &migration.out, &id, &migration.expected).with_context(|| {
-            format!(
-                "--check: building {} with the catalogs of {}",
-                migration.out.display(),
-                root.display()
-            )
-        })?;
+    let report = ws.migrate_check(id, &migration).with_context(|| {
+        format!(
+            "--check: building {} with the catalogs of {}",
+            migration.out.display(),
+            root.display()
+        )
+    })?;
     writeln!(
         out,
         "check: the spec built in a scratch store from the catalogs of {} (nothing stored)",
@@ -163,7 +157,7 @@ fn stages([d, e, v]: [u64; 3]) -> String {
 
 fn print_migration(
     out: &mut impl Write,
-    id: &CohortId,
+    id: &str,
     kind: &str,
     migration: &Migration,
 ) -> std::io::Result<()> {
@@ -189,6 +183,30 @@ fn print_migration(
             "new gen_ids",
             count(migration.renamed.len() as u64, "member"),
             migrate::GEN_ID_MAP_NAME
+        )?;
+    }
+    if !migration.origins.is_empty() {
+        let mut names: Vec<&str> = Vec::new();
+        for name in migration
+            .origins
+            .iter()
+            .filter_map(|o| o.origin_cohort_id.as_deref())
+        {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let origins = match names.len() {
+            0 => String::new(),
+            1..=3 => format!(", origins {}", names.join(", ")),
+            _ => format!(", origins {}, …", names[..3].join(", ")),
+        };
+        writeln!(
+            out,
+            "  {:<24} {} kept from legacy generations{origins}: recorded in the store, so \
+             verify accepts them as they are (D24)",
+            "legacy metadata",
+            count(migration.origins.len() as u64, "metadata file")
         )?;
     }
     for note in &migration.notes {

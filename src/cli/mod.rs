@@ -261,7 +261,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cohorts(format) => cohorts::run(s, &format),
         Command::Query(args) => query::run(s, args),
         Command::Backup(args) => backup::run(s, args),
-        Command::Migrate(command) => migrate::run(&s.global, command),
+        Command::Migrate(command) => migrate::run(s, command),
         Command::Catalog(command) => catalog::run(&s.global, command),
         Command::Status(args) => status::run(s, args),
         Command::Show(args) => show::run(s, args),

@@ -180,12 +180,7 @@ fn check_metadata(stored: &Stored, gens_root: &Path, repair: bool) -> Result<Met
     let other_generation = conflicts.iter().filter(|c| c.found.is_ok()).count();
     let not_json = conflicts
         .iter()
-        .filter(|c| {
-            matches!(
-                c.found,
-                Err(MetaError::Json(_) | MetaError::ByteOrderMark)
-            )
-        })
+        .filter(|c| matches!(c.found, Err(MetaError::Json(_) | MetaError::ByteOrderMark)))
         .count();
     Err(ExportError::MetadataConflicts {
         count: conflicts.len(),

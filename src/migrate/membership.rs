@@ -14,9 +14,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{
-    AXIS_ORDER, Chains, Draft, Essay, Evaluation, GEN_ID_MAP_NAME, Migration, Options, draft_id,
-    essay_id, evaluation_id, gen_id_map, items_csv, read_table, refuse_renames, shown,
-    write_spec_dir, yaml_comment, yaml_flow,
+    AXIS_ORDER, Chains, Draft, Essay, Evaluation, GEN_ID_MAP_NAME, Migration, Options,
+    RecordOrigins, draft_id, ensure_writable, essay_id, evaluation_id, gen_id_map, items_csv,
+    legacy_origins, read_table, refuse_renames, shown, write_spec_dir, yaml_comment, yaml_flow,
 };
 use crate::cohort::roles::NONE_ESSAY_LLM;
 use crate::error::{DataErrorKind, Error, Location, MigrateError, Result, UsageError};
@@ -335,7 +335,14 @@ fn config(id: &CohortId, membership: &str, rows: usize, renamed: usize) -> Strin
 }
 
 /// Writes the spec of cohort `id`'s membership into `options.out`.
-pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Migration> {
+/// `record` gets the legacy metadata.json files the members keep, before anything is written
+/// (D24).
+pub fn migrate(
+    data_root: &Path,
+    id: &CohortId,
+    options: &Options,
+    record: RecordOrigins<'_>,
+) -> Result<Migration> {
     let membership = DataLayout::new(data_root).membership_csv(id.as_str());
     let mut notes = Vec::new();
     let chains = chains(data_root, &membership, &mut notes)?;
@@ -377,6 +384,10 @@ pub fn migrate(data_root: &Path, id: &CohortId, options: &Options) -> Result<Mig
             ),
         ));
     }
+    ensure_writable(&options.out, options.force)?;
+    migration.origins =
+        legacy_origins(&DataLayout::new(data_root).gens(), id, &migration.expected)?;
+    record(&migration.origins)?;
     write_spec_dir(&options.out, &files, options.force)?;
     Ok(migration)
 }

@@ -302,6 +302,114 @@ pub(crate) fn gen_id_map(renamed: &[Renamed]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A metadata.json a migrated member keeps from a legacy generation: one that names another
+/// cohort as its origin (usually an older one that was never stored), or is laid out as older
+/// pipelines wrote them (docs/decisions.md D24).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyOrigin {
+    /// The member's stage.
+    pub stage: Stage,
+    /// The member's gen_id.
+    pub gen_id: String,
+    /// BLAKE3 of the file's bytes.
+    pub file_blake3: [u8; 32],
+    /// The `origin_cohort_id` it names (`None`: none, or not text).
+    pub origin_cohort_id: Option<String>,
+}
+
+/// Whether a metadata.json is one a build of cohort `id` could have written: its origin is `id`,
+/// and it has only the keys of the current layout (docs/reference.md §3.12) — text values and
+/// an integer replicate. Every other kept file is recorded ([`legacy_origins`]).
+fn current_layout(
+    stage: Stage,
+    fields: &serde_json::Map<String, serde_json::Value>,
+    id: &str,
+) -> bool {
+    use serde_json::Value;
+    let keys: &[&str] = match stage {
+        Stage::Draft => &["template_id", "combo_id", "llm_model_id"],
+        _ => &["template_id", "parent_gen_id", "llm_model_id"],
+    };
+    fields.get("origin_cohort_id").and_then(Value::as_str) == Some(id)
+        && ["stage", "gen_id", "mode"]
+            .iter()
+            .all(|k| fields.get(*k).is_some_and(Value::is_string))
+        && fields.get("replicate").is_some_and(Value::is_i64)
+        && fields.iter().all(|(k, v)| {
+            ["stage", "gen_id", "origin_cohort_id", "mode", "replicate"].contains(&k.as_str())
+                || (keys.contains(&k.as_str()) && v.is_string())
+        })
+}
+
+/// The metadata.json files of `members` under `gens_root` that are not in the current layout of
+/// cohort `id` ([`current_layout`]), read through the path policy (no link below the root is
+/// followed). A file that is missing or not a JSON object is skipped: `verify` reports it as it
+/// finds it.
+pub(crate) fn legacy_origins(
+    gens_root: &Path,
+    id: &CohortId,
+    members: &[(Stage, String)],
+) -> Result<Vec<LegacyOrigin>> {
+    let Some(root) = crate::layout::Root::open(gens_root, crate::layout::Access::Read)? else {
+        return Ok(Vec::new());
+    };
+    let mut kept = Vec::new();
+    for (stage, gen_id) in members {
+        if ids::GenId::parse(*stage, gen_id).is_none() {
+            continue; // no path is built from an id that is not one
+        }
+        let Some(bytes) = root.read(&crate::layout::metadata_rel(*stage, gen_id))? else {
+            continue;
+        };
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(&bytes) else {
+            continue;
+        };
+        if current_layout(*stage, &fields, id.as_str()) {
+            continue;
+        }
+        kept.push(LegacyOrigin {
+            stage: *stage,
+            gen_id: gen_id.clone(),
+            file_blake3: *blake3::hash(&bytes).as_bytes(),
+            origin_cohort_id: fields
+                .get("origin_cohort_id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string),
+        });
+    }
+    Ok(kept)
+}
+
+/// Records `origins` in the store, in one transaction, as found by cohort `id`'s migration
+/// (`legacy_origins`, `migrations/V6__legacy_origins.sql`): `verify` then accepts those files
+/// and origins (D24). A file already recorded is kept as it is.
+pub fn record_origins(store: &mut Store, id: &CohortId, origins: &[LegacyOrigin]) -> Result<()> {
+    use crate::error::DbContext;
+    let tx = store.write_transaction()?;
+    {
+        let mut insert = tx
+            .prepare(crate::store::queries::LEGACY_ORIGINS_INSERT)
+            .db("legacy_origins_insert")?;
+        for origin in origins {
+            insert
+                .execute(rusqlite::params![
+                    origin.stage as i64,
+                    origin.gen_id,
+                    origin.file_blake3,
+                    origin.origin_cohort_id,
+                    id.as_str()
+                ])
+                .db("legacy_origins_insert")?;
+        }
+    }
+    tx.commit().db("legacy_origins_insert")
+}
+
+/// Where a migration records the legacy metadata.json files its members keep: called once,
+/// after every check and before the spec folder is written (nothing is recorded when a check
+/// fails).
+pub type RecordOrigins<'a> = &'a mut dyn FnMut(&[LegacyOrigin]) -> Result<()>;
+
 /// What a migration wrote.
 #[derive(Debug, Clone)]
 pub struct Migration {
@@ -319,6 +427,8 @@ pub struct Migration {
     pub notes: Vec<String>,
     /// What the source members are, for the check's report (e.g. `membership.csv`).
     pub source: String,
+    /// The legacy metadata.json files the members keep, recorded in the store (D24).
+    pub origins: Vec<LegacyOrigin>,
 }
 
 impl Migration {
@@ -335,6 +445,7 @@ impl Migration {
             renamed: chains.renamed(),
             notes: Vec::new(),
             source,
+            origins: Vec::new(),
         }
     }
 }
@@ -555,6 +666,66 @@ pub(crate) fn shown(data_root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_files_a_build_of_the_cohort_could_not_have_written_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |stage: &str, id: &str, text: &str| {
+            let folder = dir.path().join(stage).join(id);
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("metadata.json"), text).unwrap();
+        };
+        let current = r#"{"stage": "draft", "gen_id": "d_a", "origin_cohort_id": "pilot", "mode": "llm", "template_id": "t", "combo_id": "c", "llm_model_id": "m", "replicate": 1}"#;
+        write("draft", "d_a", current);
+        write(
+            "draft",
+            "d_b",
+            &current.replace("\"pilot\"", "\"old-pilot\""),
+        );
+        write(
+            "draft",
+            "d_c",
+            &current.replace("\"replicate\": 1", "\"replicate\": \"1\""),
+        );
+        write(
+            "draft",
+            "d_d",
+            &current.replace("template_id", "draft_template"),
+        );
+        write(
+            "essay",
+            "e_e",
+            &current
+                .replace("\"combo_id\"", "\"parent_gen_id\"")
+                .replace("\"draft\"", "\"essay\""),
+        );
+        write("draft", "d_f", "not json");
+        let members: Vec<(Stage, String)> = [
+            (Stage::Draft, "d_a"),
+            (Stage::Draft, "d_b"),
+            (Stage::Draft, "d_c"),
+            (Stage::Draft, "d_d"),
+            (Stage::Essay, "e_e"),
+            (Stage::Draft, "d_f"),
+            (Stage::Draft, "d_missing"),
+            (Stage::Draft, "../d_a"),
+        ]
+        .map(|(s, id)| (s, id.to_string()))
+        .to_vec();
+        let id = CohortId::parse("pilot").unwrap();
+        let kept = legacy_origins(dir.path(), &id, &members).unwrap();
+        let ids: Vec<&str> = kept.iter().map(|k| k.gen_id.as_str()).collect();
+        assert_eq!(ids, ["d_b", "d_c", "d_d"]);
+        assert_eq!(kept[0].origin_cohort_id.as_deref(), Some("old-pilot"));
+        let bytes = std::fs::read(dir.path().join("draft/d_b/metadata.json")).unwrap();
+        assert_eq!(kept[0].file_blake3, *blake3::hash(&bytes).as_bytes());
+        // No gens root: nothing kept.
+        assert!(
+            legacy_origins(&dir.path().join("none"), &id, &members)
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn yaml_strings_are_quoted_and_escaped() {

@@ -79,6 +79,8 @@ queries! {
     COHORT_VALUES_INSERT => "cohort_values_insert.sql",
     COHORT_VALUES_SELECT => "cohort_values_select.sql",
     GEN_IDS_INSERT => "gen_ids_insert.sql",
+    LEGACY_ORIGINS_INSERT => "legacy_origins_insert.sql",
+    LEGACY_ORIGINS_SELECT => "legacy_origins_select.sql",
     RECORD_INSERT => "record_insert.sql",
     RECORD_ANY_EARLIER => "record_any_earlier.sql",
     RECORD_COUNT => "record_count.sql",

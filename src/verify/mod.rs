@@ -208,6 +208,9 @@ pub enum Finding {
         count: u64,
         /// How many of them name an earlier cohort that holds the gen_id as their origin.
         other_origin: u64,
+        /// How many of them are files of legacy generations as `migrate` recorded them (their
+        /// origin, or their exact bytes; D24).
+        legacy: u64,
         /// The generations root.
         gens_root: PathBuf,
     },
@@ -393,6 +396,7 @@ impl fmt::Display for Finding {
             Finding::MetadataMatches {
                 count,
                 other_origin,
+                legacy,
                 gens_root,
             } => {
                 write!(
@@ -400,10 +404,19 @@ impl fmt::Display for Finding {
                     "metadata: all {count} metadata.json files under {} have every field of the record",
                     gens_root.display()
                 )?;
+                if *legacy > 0 {
+                    write!(f, " or are kept from legacy generations")?;
+                }
                 if *other_origin > 0 {
                     write!(
                         f,
                         " ({other_origin} name an earlier cohort that holds the gen_id as origin)"
+                    )?;
+                }
+                if *legacy > 0 {
+                    write!(
+                        f,
+                        " ({legacy} kept as recorded when the cohort was migrated, D24)"
                     )?;
                 }
                 Ok(())
@@ -660,7 +673,8 @@ fn check_membership(root: &Root, expected: &[u8], findings: &mut Vec<Finding>) -
 
 /// Every member's metadata.json: present, and every field the record determines equal to the
 /// record's (docs/export-verify.md). `origin_cohort_id` may name another stored cohort, when
-/// that cohort holds the gen_id in its record (the first export of a shared gen_id wrote it).
+/// that cohort holds the gen_id in its record (the first export of a shared gen_id wrote it),
+/// and a file `migrate` recorded on a legacy generation is accepted as it was (D24).
 fn check_metadata(
     conn: &Connection,
     stored: &Stored,
@@ -672,8 +686,11 @@ fn check_metadata(
     let mut missing_count = 0usize;
     let mut differs: Vec<(PathBuf, String)> = Vec::new();
     let mut differs_count = 0usize;
-    let (mut present, mut other_origin) = (0u64, 0u64);
+    let (mut present, mut other_origin, mut legacy) = (0u64, 0u64, 0u64);
     let mut origins: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    let mut recorded = conn
+        .prepare(crate::store::queries::LEGACY_ORIGINS_SELECT)
+        .db("legacy_origins_select")?;
     let root = Root::open(gens_root, Access::Read)?;
     for (i, member) in stored.members.iter().enumerate() {
         if !stored.members.is_safe(i) {
@@ -696,13 +713,14 @@ fn check_metadata(
             &member,
             stored.mode(member.stage, member.template_id),
         );
-        let problem = match compare_fields(&found, &expected) {
+        let check = compare_fields(&found, &expected);
+        let problem = match &check {
             FieldCheck::Same => None,
             FieldCheck::OtherOrigin(origin) => {
-                let holds = match origins.get(&origin) {
+                let holds = match origins.get(origin) {
                     Some(set) => set,
                     None => {
-                        let set = origin_gen_ids(conn, &origin)?;
+                        let set = origin_gen_ids(conn, origin)?;
                         origins.entry(origin.clone()).or_insert(set)
                     }
                 };
@@ -727,7 +745,23 @@ fn check_metadata(
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-            FieldCheck::Unreadable(why) => Some(why),
+            FieldCheck::Unreadable(why) => Some(why.clone()),
+        };
+        // A file migrate found on a legacy generation (D24): its origin, or its exact bytes.
+        let problem = match problem {
+            Some(what) => {
+                let origin = match &check {
+                    FieldCheck::OtherOrigin(origin) => Some(origin.as_str()),
+                    _ => None,
+                };
+                if kept_from_legacy(&mut recorded, &member, &found, &expected, origin)? {
+                    legacy += 1;
+                    None
+                } else {
+                    Some(what)
+                }
+            }
+            None => None,
         };
         match problem {
             None => present += 1,
@@ -755,10 +789,43 @@ fn check_metadata(
         findings.push(Finding::MetadataMatches {
             count: present,
             other_origin,
+            legacy,
             gens_root: gens_root.to_path_buf(),
         });
     }
     Ok(())
+}
+
+/// Whether `migrate` recorded this member's metadata.json as one it kept from a legacy
+/// generation (`legacy_origins`, D24): the file names the origin recorded for the generation
+/// (`origin`: every other field is the record's), or it has exactly the bytes recorded and
+/// describes the member's signature.
+fn kept_from_legacy(
+    stmt: &mut rusqlite::Statement<'_>,
+    member: &record::Member<'_>,
+    found: &[u8],
+    expected: &str,
+    origin: Option<&str>,
+) -> Result<bool> {
+    const QUERY: &str = "legacy_origins_select";
+    let mut rows = stmt
+        .query(rusqlite::params![member.stage as i64, member.gen_id])
+        .db(QUERY)?;
+    let digest = blake3::hash(found);
+    while let Some(row) = rows.next().db(QUERY)? {
+        let recorded: Option<String> = row.get("origin_cohort_id").db(QUERY)?;
+        if origin.is_some() && recorded.as_deref() == origin {
+            return Ok(true);
+        }
+        let file: Vec<u8> = row.get("file_blake3").db(QUERY)?;
+        if file == digest.as_bytes() {
+            let signature = crate::layout::metadata_signature(member.stage, found);
+            return Ok(signature.is_some()
+                && signature
+                    == crate::layout::metadata_signature(member.stage, expected.as_bytes()));
+        }
+    }
+    Ok(false)
 }
 
 /// The gen_ids of stored cohort `origin`, or `None` when no such cohort is stored.

@@ -23,8 +23,8 @@ use std::path::Path;
 
 use super::combos::{self, ComboOutcome};
 use super::{
-    Chains, Draft, GEN_ID_MAP_NAME, Migration, Options, draft_id, ensure_writable, gen_id_map,
-    refuse_renames, shown, write_spec_dir, yaml_comment,
+    Chains, Draft, GEN_ID_MAP_NAME, Migration, Options, RecordOrigins, draft_id, ensure_writable,
+    gen_id_map, legacy_origins, refuse_renames, shown, write_spec_dir, yaml_comment,
 };
 use crate::catalog::CatalogKind;
 use crate::error::{DataErrorKind, Error, Location, Result};
@@ -279,12 +279,15 @@ fn describe_files(mode: Mode, files: &[(String, Vec<u8>)]) -> Vec<(String, Strin
         .collect()
 }
 
-/// Writes the spec of the legacy cohort `id` on `root` into `options.out`.
+/// Writes the spec of the legacy cohort `id` on `root` into `options.out`. `record` gets the
+/// legacy metadata.json files the members keep (curated modes keep the listed generations, and
+/// the legacy flow reused evaluations), before the spec is written (D24).
 pub fn migrate(
     root: &Path,
     id: &CohortId,
     options: &Options,
     settings: &LegacySettings,
+    record: RecordOrigins<'_>,
 ) -> Result<Migration> {
     let lists = detect_mode(root)?;
     let mode = lists.mode;
@@ -326,6 +329,8 @@ pub fn migrate(
             ),
         });
     }
+    migration.origins = legacy_origins(&DataLayout::new(root).gens(), id, &migration.expected)?;
+    record(&migration.origins)?;
     write_spec_dir(&options.out, &files, options.force)?;
     migration.files = describe_files(mode, &files);
     migration.notes = notes;
