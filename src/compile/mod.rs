@@ -138,7 +138,7 @@ type Sized = (Item, u128, usize);
 /// joins (the axes themselves when there are at most [`MAX_JOIN`]).
 ///
 /// The first pass starts a new run before a second axis of more than one level (and past
-/// [`GROUP_SIZE`] tables or [`GROUP_COLUMNS`] columns), so each group holds about the rows of
+/// [`GROUP_SIZE`] tables or `GROUP_COLUMNS` columns), so each group holds about the rows of
 /// its one larger axis. Only a product of at least 2^64 rows has more than [`MAX_JOIN`] larger
 /// axes; should runs remain too many, later passes group consecutive runs, each just long
 /// enough to leave at most [`MAX_JOIN`].
