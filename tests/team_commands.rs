@@ -342,3 +342,46 @@ fn import_gens_is_refused_on_a_team_store_and_writes_nothing() {
     );
     assert!(!s.path("postgres:").exists(), "no file named like the URL");
 }
+
+#[test]
+fn migrate_with_legacy_metadata_to_record_is_refused_on_a_team_store() {
+    let Some(db) = PgDb::create("migrate") else {
+        return;
+    };
+    let legacy = |mode: Option<&str>| {
+        let s = Sandbox::empty();
+        support::copy_tree(&support::fixtures().join("legacy/base"), &s.path("data"));
+        if let Some(mode) = mode {
+            support::copy_tree(
+                &support::fixtures().join("legacy").join(mode),
+                &s.path("data"),
+            );
+        }
+        s
+    };
+    let run = |s: &Sandbox, args: &[&str]| {
+        s.cmd()
+            .env("COHORTDB_DB", &db.url)
+            .env("COHORTDB_MIRROR_DIR", s.path("mirrors"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Curated drafts keep legacy metadata.json files, which a team store does not record yet
+    // (D24, docs/postgres.md): refused, nothing written.
+    let s = legacy(Some("curated-drafts"));
+    let out = run(&s, &["migrate", "legacy", "pilot"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("migrate with legacy metadata to record does not run on a team store"),
+        "{err}"
+    );
+    assert!(!s.path("data/cohorts/pilot").exists());
+    assert!(!s.path("postgres:").exists(), "no file named like the URL");
+    // Nothing to record (Cartesian mode): the spec is written as on any store.
+    let s = legacy(None);
+    let out = run(&s, &["migrate", "legacy", "pilot"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(s.path("data/cohorts/pilot/spec/config.yaml").exists());
+}

@@ -55,7 +55,7 @@ fn a_new_database_gets_the_schema_once_with_a_store_uuid() {
     assert!(ok, "{versions}");
     assert_eq!(
         versions.trim(),
-        "1 create_catalogs,2 create_cohort_records,3 complete_records_reject_inserts,4 cohort_reuse,5 results_ledger"
+        "1 create_catalogs,2 create_cohort_records,3 complete_records_reject_inserts,4 cohort_reuse,5 results_ledger,6 legacy_origins"
     );
     let (ok, views) = db.psql(
         "select string_agg(table_name, ',' order by table_name) from information_schema.views where table_schema = current_schema()",
@@ -126,7 +126,7 @@ fn readers_never_create_or_migrate_and_newer_schemas_are_refused() {
             team_kind(&err),
             TeamErrorKind::Outdated {
                 recorded: 2,
-                latest: 5
+                latest: 6
             }
         ),
         "{err}"
@@ -135,12 +135,12 @@ fn readers_never_create_or_migrate_and_newer_schemas_are_refused() {
     let (_, version) = db.psql("select max(version) from refinery_schema_history");
     assert_eq!(version.trim(), "2", "the reader did not migrate");
     let writer = TeamStore::open(&url(&db)).expect("a writer migrates");
-    assert_eq!(writer.schema_version(), 5);
+    assert_eq!(writer.schema_version(), 6);
     drop(writer);
 
     assert!(
         db.psql(
-            "insert into refinery_schema_history values (6, 'future', '2030-01-01T00:00:00Z', '1')"
+            "insert into refinery_schema_history values (7, 'future', '2030-01-01T00:00:00Z', '1')"
         )
         .0
     );
@@ -153,8 +153,8 @@ fn readers_never_create_or_migrate_and_newer_schemas_are_refused() {
             matches!(
                 team_kind(&err),
                 TeamErrorKind::Newer {
-                    version: 6,
-                    latest: 5
+                    version: 7,
+                    latest: 6
                 }
             ),
             "{err}"

@@ -38,10 +38,10 @@ pub struct MigrateRequest {
 }
 
 impl Workspace {
-    /// `migrate`: writes the spec folder. The origins of other (legacy) cohorts that the
-    /// members' `metadata.json` name are recorded in the store first — created when there is
-    /// none, and only when there are such origins — so `verify` accepts them (D24); when that
-    /// fails, nothing is written.
+    /// `migrate`: writes the spec folder. The legacy `metadata.json` files the members keep are
+    /// recorded in the store first — created when there is none, and only when there are such
+    /// files — so `verify` accepts them (D24); when that fails, nothing is written. A team store
+    /// does not record them yet: such a migration is refused on one, naming the command.
     pub fn migrate(&self, request: &MigrateRequest, ctx: Context<'_>) -> Result<Migration> {
         let id = Workspace::cohort_id(&request.cohort_id)?;
         let options = Options {
@@ -55,6 +55,15 @@ impl Workspace {
         let mut record = |origins: &[LegacyOrigin]| {
             if origins.is_empty() {
                 return Ok(());
+            }
+            if let Some(url) = self.team_url()? {
+                // A team store does not record legacy metadata yet (docs/postgres.md).
+                return Err(crate::team::team_error(
+                    &url.to_string(),
+                    crate::error::TeamErrorKind::NotOnTeamStore {
+                        command: "migrate with legacy metadata to record",
+                    },
+                ));
             }
             self.writer(ctx, |store| migrate::record_origins(store, &id, origins))
         };

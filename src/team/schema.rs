@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "V5__results_ledger",
         include_str!("../../migrations/postgres/V5__results_ledger.pg.sql"),
     ),
+    (
+        "V6__legacy_origins",
+        include_str!("../../migrations/postgres/V6__legacy_origins.pg.sql"),
+    ),
 ];
 
 fn migrations() -> Vec<Migration> {
