@@ -301,6 +301,10 @@ fn eight_and_more_writers_keep_ids_unique_and_the_registry_consistent() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "crash-hook"),
+    ignore = "needs the test-only crash hook: cargo test --features crash-hook"
+)]
 fn a_client_killed_at_its_commit_leaves_nothing_on_the_server() {
     let Some(db) = PgDb::create("kill") else {
         return;
