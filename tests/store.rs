@@ -349,6 +349,8 @@ fn backup_refuses_names_sqlite_takes_for_companion_files() {
         ("STORE.DB-WAL", "write-ahead log of a database"),
         ("store.db-mj3F2A1C9D0", "super-journal of a database"),
     ] {
+        // The store's own -wal and -shm exist (its readers keep them); nothing else may appear.
+        let existed = sandbox.path(dest).exists();
         let err = sandbox.fails(&["backup", dest]);
         assert!(
             err.starts_with(&format!("error: backup: {dest} is named like the {role}")),
@@ -358,7 +360,7 @@ fn backup_refuses_names_sqlite_takes_for_companion_files() {
             err.contains("hint: name the backup so it does not end in"),
             "{err}"
         );
-        assert!(!sandbox.path(dest).exists(), "{dest}");
+        assert_eq!(sandbox.path(dest).exists(), existed, "{dest}");
     }
     // A companion of DEST itself already there (a leftover, or planted): SQLite would apply it
     // to the copy, or delete it, when the copy is opened.
