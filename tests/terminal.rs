@@ -136,6 +136,13 @@ fn explain_and_spec_errors_escape_axis_names_and_values() {
             "explain --json",
             &["explain", &format!("{name}.yaml"), "--json"],
         );
+        if name == "controls" {
+            let (sql, err) = check(&s, "sql", &["sql", &format!("{name}.yaml")]);
+            assert!(
+                sql.contains("e\\u{1b}[31mv\\u{7}i\\rl\\nalpha: ok"),
+                "{sql}{err}"
+            );
+        }
     }
     // An error echoing a value, and one naming a path with control characters.
     s.write(

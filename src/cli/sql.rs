@@ -9,7 +9,7 @@ use clap::Args;
 use cohortdb::compile::{self, Compiled};
 use cohortdb::seed::Seed;
 
-use cohortdb::textfmt::count;
+use cohortdb::textfmt::{count, visible};
 
 use super::Session;
 
@@ -28,7 +28,8 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
     compile::check_width(&compiled)?;
-    let mut out = super::out::stdout();
+    // Axis names and spec paths are untrusted: escaped like every text report.
+    let mut out = super::render::TextOut::stdout();
     writeln!(out, "-- cohortdb: the SQL for {}", spec.config_display)?;
     writeln!(
         out,
@@ -39,7 +40,7 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "-- {} ({})",
-            plan.axes[i].name,
+            visible(&plan.axes[i].name),
             count(plan.axes[i].levels.len() as u64, "level")
         )?;
         writeln!(out, "{create};")?;
@@ -67,11 +68,17 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
             "-- shuffled with seed {seed}: ?1 = row count, ?2k+2 / ?2k+3 = stride / row count of the k-th table joined"
         )?;
     }
-    writeln!(out, "{};", compiled.select_statement())?;
+    writeln!(out, "{};", one_line_names(&compiled.select_statement()))?;
     writeln!(out)?;
     writeln!(out, "-- rows per table:")?;
-    let width = plan.axes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    let width = plan
+        .axes
+        .iter()
+        .map(|a| visible(&a.name).chars().count())
+        .max()
+        .unwrap_or(0);
     for (i, (name, count)) in compile::table_counts(&plan).iter().enumerate() {
+        let name = visible(name);
         writeln!(out, "--   t{i:<3} {name:<width$}  {count}")?;
     }
     for j in 0..compiled.groups.len() {
@@ -80,4 +87,33 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(out, "-- product: {} rows", plan.row_count())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A statement with every line break inside a quoted name (`"…"`, an axis name) written as
+/// `\n`, so a name cannot start a line of its own; the statement's own line breaks stay.
+fn one_line_names(statement: &str) -> String {
+    let mut quoted = false;
+    let mut out = String::with_capacity(statement.len());
+    for c in statement.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '\n' if quoted => out.push_str("\\n"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_breaks_in_quoted_names_are_escaped() {
+        assert_eq!(
+            super::one_line_names("select\n  t0.c0 as \"a\nb\"\"c\",\n  t1.c0 as \"d\"\nfrom t0"),
+            "select\n  t0.c0 as \"a\\nb\"\"c\",\n  t1.c0 as \"d\"\nfrom t0"
+        );
+    }
 }
