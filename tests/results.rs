@@ -187,6 +187,21 @@ fn re_importing_an_unchanged_tree_adds_nothing_and_a_change_adds_a_version() {
         current.contains("3.0") && !current.contains("8.0"),
         "{current}"
     );
+    // A file added to a folder whose other files are unchanged: the folder's own stat moved,
+    // so it is listed again (an unchanged folder is not listed, only its files stat'ed).
+    sandbox.write("data/gens/evaluation/v2/raw.txt", b"raw output");
+    let out = sandbox.ok(&["import", "gens"]);
+    assert!(out.contains("1 changed"), "{out}");
+    // A file replaced by a rename (another inode, the same size and content length).
+    sandbox.write("data/gens/evaluation/v3/parsed.tmp", b"reasoning\n4");
+    let before = std::fs::read(sandbox.path("data/gens/evaluation/v3/parsed.txt")).unwrap();
+    std::fs::rename(
+        sandbox.path("data/gens/evaluation/v3/parsed.tmp"),
+        sandbox.path("data/gens/evaluation/v3/parsed.txt"),
+    )
+    .unwrap();
+    let out = sandbox.ok(&["import", "gens"]);
+    assert!(out.contains("1 changed"), "{out} (was {before:?})");
     // A deleted folder: a vanished version.
     std::fs::remove_dir_all(sandbox.path("data/gens/evaluation/v9")).unwrap();
     let out = sandbox.ok(&["import", "gens"]);

@@ -19,6 +19,10 @@ use crate::store::{Store, queries};
 
 /// Generation folders per chunk (one range query and one reader task each).
 const CHUNK: usize = 2048;
+/// The name under which a generation folder's own stat is observed (no entry of a folder is
+/// called `.`): when it is unchanged and clean, the folder's entries are the ledger's and only
+/// its regular files are stat'ed, not listed (docs/storage.md).
+const FOLDER: &str = ".";
 /// Warnings kept in a report; the rest are counted (`warnings_omitted`), so a tree of a
 /// million symlinks does not grow the report without bound.
 pub const MAX_WARNINGS: usize = 100;
@@ -78,12 +82,15 @@ struct Current {
 
 /// What a reader found for one generation folder of a chunk.
 enum Found {
-    /// Listed and compared: nothing to read.
+    /// The folder's own stat vouches for its entries and every file's stat for its bytes:
+    /// nothing listed, nothing read.
     Unchanged,
+    /// Listed and compared: nothing to read; the folder's stat (to record when it is not yet).
+    Listed(Stat),
     /// A link, FIFO, file or other non-folder in place of the folder.
     NotFolder(&'static str),
-    /// Read: its files, stats and facts.
-    Read(Box<generation::Scanned>),
+    /// Read: its files, stats and facts, and the folder's stat.
+    Read(Box<generation::Scanned>, Stat),
 }
 
 struct Job {
@@ -169,6 +176,15 @@ fn stage_names(root: &Path, stage: Stage, report: &mut ImportGensReport) -> Resu
     Ok(names)
 }
 
+fn conversion(at: usize, e: rusqlite::types::FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// A text column of a row, borrowed (no allocation per row).
+fn text<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(at)?.as_str().map_err(|e| conversion(at, e))
+}
+
 /// Reads the ledger's current state for gen_ids in `(lower, upper]` of a stage.
 fn load_current(
     conn: &Connection,
@@ -183,22 +199,26 @@ fn load_current(
     let mut rows = stmt
         .query(params![stage.as_str(), lower, upper])
         .db("results_current_range")?;
+    // Columns by position: gen_id, version, folder, name, kind, size, blake3.
     while let Some(r) = rows.next().db("results_current_range")? {
-        let gen_id: String = r.get("gen_id").db("results_current_range")?;
-        let cur = out.entry(gen_id).or_default();
-        cur.version = r.get("version").db("results_current_range")?;
-        cur.folder = r.get("folder").db("results_current_range")?;
-        if let Some(name) = r
-            .get::<_, Option<String>>("name")
-            .db("results_current_range")?
-        {
-            let kind: String = r.get("kind").db("results_current_range")?;
-            let blake3: Option<Vec<u8>> = r.get("blake3").db("results_current_range")?;
+        let gen_id = text(r, 0).db("results_current_range")?;
+        let cur = match out.get_mut(gen_id) {
+            Some(cur) => cur,
+            None => out.entry(gen_id.to_string()).or_default(),
+        };
+        cur.version = r.get(1).db("results_current_range")?;
+        cur.folder = r.get(2).db("results_current_range")?;
+        if let Some(name) = r.get::<_, Option<String>>(3).db("results_current_range")? {
+            let kind = text(r, 4).db("results_current_range")?;
+            let blake3 = r
+                .get_ref(6)
+                .and_then(|v| v.as_blob_or_null().map_err(|e| conversion(6, e)))
+                .db("results_current_range")?;
             cur.files.push(FileRecord {
                 name,
-                kind: Kind::parse(&kind),
-                size: r.get("size").db("results_current_range")?,
-                blake3: blake3.and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+                kind: Kind::parse(kind),
+                size: r.get(5).db("results_current_range")?,
+                blake3: blake3.and_then(|b| <[u8; 32]>::try_from(b).ok()),
             });
         }
     }
@@ -208,20 +228,22 @@ fn load_current(
     let mut rows = stmt
         .query(params![stage.as_str(), lower, upper])
         .db("results_observations_range")?;
+    // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean.
     while let Some(r) = rows.next().db("results_observations_range")? {
-        let gen_id: String = r.get("gen_id").db("results_observations_range")?;
-        let name: String = r.get("name").db("results_observations_range")?;
-        let stat = Stat {
-            size: r.get("size").db("results_observations_range")?,
-            mtime_ns: r.get("mtime_ns").db("results_observations_range")?,
-            ctime_ns: r.get("ctime_ns").db("results_observations_range")?,
-            inode: r.get("inode").db("results_observations_range")?,
-            device: r.get("device").db("results_observations_range")?,
+        let gen_id = text(r, 0).db("results_observations_range")?;
+        let Some(cur) = out.get_mut(gen_id) else {
+            continue;
         };
-        let clean: bool = r.get("clean").db("results_observations_range")?;
-        if let Some(cur) = out.get_mut(&gen_id) {
-            cur.observed.insert(name, (stat, clean));
-        }
+        let name: String = r.get(1).db("results_observations_range")?;
+        let stat = Stat {
+            size: r.get(2).db("results_observations_range")?,
+            mtime_ns: r.get(3).db("results_observations_range")?,
+            ctime_ns: r.get(4).db("results_observations_range")?,
+            inode: r.get(5).db("results_observations_range")?,
+            device: r.get(6).db("results_observations_range")?,
+        };
+        let clean: bool = r.get(7).db("results_observations_range")?;
+        cur.observed.insert(name, (stat, clean));
     }
     Ok(out)
 }
@@ -242,6 +264,37 @@ fn unchanged(entries: &[Entry], current: &Current) -> bool {
         })
 }
 
+/// True when the folder's own observation vouches for its entries (the same stat, clean) and
+/// every regular file the ledger holds still has the stat of a clean observation: no entry was
+/// added, removed, renamed or replaced (each changes the folder's mtime and ctime), and no file
+/// was written (each write changes its ctime). Stats the files without listing the folder.
+fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::Result<bool> {
+    if current.folder != "dir"
+        || !current
+            .observed
+            .get(FOLDER)
+            .is_some_and(|(stat, clean)| *clean && stat == folder)
+    {
+        return Ok(false);
+    }
+    for file in current.files.iter().filter(|f| f.kind == Kind::File) {
+        let meta = match std::fs::symlink_metadata(path.join(&file.name)) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let vouched = meta.file_type().is_file()
+            && current
+                .observed
+                .get(&file.name)
+                .is_some_and(|(stat, clean)| *clean && *stat == Stat::of(&meta));
+        if !vouched {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Lists (and when needed reads) one generation folder.
 fn examine(
     dir: &Path,
@@ -259,12 +312,18 @@ fn examine(
             "other"
         }));
     }
+    let folder = Stat::of(&meta);
+    if let Some(c) = current
+        && unchanged_by_stat(&path, &folder, c)?
+    {
+        return Ok(Found::Unchanged);
+    }
     let (entries, odd) = generation::list(&path)?;
     let _ = odd;
     if current.is_some_and(|c| unchanged(&entries, c)) {
-        return Ok(Found::Unchanged);
+        return Ok(Found::Listed(folder));
     }
-    generation::scan(&path, stage, &entries).map(|s| Found::Read(Box::new(s)))
+    generation::scan(&path, stage, &entries).map(|s| Found::Read(Box::new(s), folder))
 }
 
 fn run_job(job: Job) -> Done {
@@ -390,6 +449,14 @@ impl Writer<'_> {
         stat.mtime_ns < self.started_ns - RACY_NS && stat.ctime_ns < self.started_ns - RACY_NS
     }
 
+    /// True when the last observation of `name` says `stat` and vouches for the bytes — or this
+    /// one could not either (taken while racy): then nothing new is recorded.
+    fn known(&self, current: Option<&Current>, name: &str, stat: &Stat) -> bool {
+        current
+            .and_then(|c| c.observed.get(name))
+            .is_some_and(|(s, clean)| s == stat && (*clean || !self.clean(stat)))
+    }
+
     fn observe(&mut self, stage: Stage, gen_id: &str, name: &str, stat: &Stat) -> Result<()> {
         let clean = self.clean(stat);
         self.conn
@@ -437,6 +504,11 @@ impl Writer<'_> {
                 .or_default() += 1;
             match found {
                 Found::Unchanged => {}
+                Found::Listed(folder) => {
+                    if !self.known(current, FOLDER, &folder) {
+                        self.observe(stage, name, FOLDER, &folder)?;
+                    }
+                }
                 Found::NotFolder(folder) => {
                     self.report.warn(format!(
                         "{}: {}, not a folder; recorded as such and never read",
@@ -453,7 +525,7 @@ impl Writer<'_> {
                     self.count(current);
                     self.version(stage, name, current, folder, &Facts::default(), &[])?;
                 }
-                Found::Read(scanned) => {
+                Found::Read(scanned, folder) => {
                     self.report.files_read += scanned.stats.len() as u64;
                     for f in &scanned.files {
                         if f.kind != Kind::File {
@@ -470,15 +542,17 @@ impl Writer<'_> {
                         self.count(current);
                         self.version(stage, name, current, "dir", &scanned.facts, &scanned.files)?;
                     }
-                    for (file, stat) in &scanned.stats {
-                        // Record the stat unless the last observation says the same — and
-                        // vouches for the bytes, or this one could not either (a file read
-                        // while racy is recorded again once it is clean, then trusted).
-                        let known = current
-                            .filter(|_| same)
-                            .and_then(|c| c.observed.get(file))
-                            .is_some_and(|(s, clean)| s == stat && (*clean || !self.clean(stat)));
-                        if !known {
+                    // Record each stat (the folder's too) unless the last observation says the
+                    // same — and vouches for the bytes, or this one could not either (a file
+                    // read while racy is recorded again once it is clean, then trusted).
+                    let current = current.filter(|_| same);
+                    for (file, stat) in scanned
+                        .stats
+                        .iter()
+                        .map(|(f, s)| (f.as_str(), s))
+                        .chain([(FOLDER, &folder)])
+                    {
+                        if !self.known(current, file, stat) {
                             self.observe(stage, name, file, stat)?;
                         }
                     }
@@ -582,36 +656,15 @@ pub fn import_gens(
         let dir = root.join(stage.as_str());
         // Chunks tile the whole key space, so gen_ids the ledger holds between or after the
         // folders on disk are found (and recorded as vanished).
-        let chunks: Vec<Vec<String>> = if names.is_empty() {
-            vec![Vec::new()]
-        } else {
-            names.chunks(CHUNK).map(<[String]>::to_vec).collect()
-        };
-        let last = chunks.len() - 1;
-        let mut lower = String::new();
-        let mut jobs = Vec::with_capacity(chunks.len());
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            let upper = if i == last {
-                None
-            } else {
-                chunk.last().cloned()
-            };
-            let current = load_current(&tx, stage, &lower, upper.as_deref())?;
-            if let Some(u) = upper {
-                lower = u;
-            }
-            jobs.push(Job {
-                stage,
-                dir: dir.clone(),
-                names: chunk,
-                current,
-            });
-            // Keep a bounded number of chunks loaded: read and record them as we go.
-            if jobs.len() >= readers * 2 {
-                process(std::mem::take(&mut jobs), readers, &mut writer, &root)?;
-            }
+        let mut chunks: Vec<Vec<String>> = Vec::with_capacity(names.len() / CHUNK + 1);
+        let mut names = names.into_iter().peekable();
+        while names.peek().is_some() {
+            chunks.push(names.by_ref().take(CHUNK).collect());
         }
-        process(jobs, readers, &mut writer, &root)?;
+        if chunks.is_empty() {
+            chunks.push(Vec::new());
+        }
+        process_stage(&tx, stage, &dir, chunks, readers, &mut writer, &root)?;
     }
     let observations = writer.observations;
     let mut report = writer.report;
@@ -640,16 +693,48 @@ pub fn import_gens(
     Ok(report)
 }
 
-/// Reads the chunks on `readers` threads and records them in order on this one.
-fn process(jobs: Vec<Job>, readers: usize, writer: &mut Writer<'_>, root: &Path) -> Result<()> {
+/// Reads a stage's chunks on `readers` threads and records them in order on this one. Each
+/// chunk's ledger state is loaded just before its reader starts, so this thread loads the next
+/// chunk while the readers list and read the others; at most `readers` chunks are in memory.
+fn process_stage(
+    conn: &Connection,
+    stage: Stage,
+    dir: &Path,
+    chunks: Vec<Vec<String>>,
+    readers: usize,
+    writer: &mut Writer<'_>,
+    root: &Path,
+) -> Result<()> {
     std::thread::scope(|scope| {
-        let mut waiting: std::collections::VecDeque<Job> = jobs.into();
+        let mut chunks = chunks.into_iter().peekable();
+        let mut lower = String::new();
         let mut running = std::collections::VecDeque::new();
         let mut result = Ok(());
         loop {
-            while running.len() < readers {
-                let Some(job) = waiting.pop_front() else {
+            while result.is_ok() && running.len() < readers {
+                let Some(chunk) = chunks.next() else {
                     break;
+                };
+                let upper = if chunks.peek().is_none() {
+                    None
+                } else {
+                    chunk.last().cloned()
+                };
+                let current = match load_current(conn, stage, &lower, upper.as_deref()) {
+                    Ok(current) => current,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                };
+                if let Some(u) = upper {
+                    lower = u;
+                }
+                let job = Job {
+                    stage,
+                    dir: dir.to_path_buf(),
+                    names: chunk,
+                    current,
                 };
                 let (tx, rx) = mpsc::sync_channel(1);
                 scope.spawn(move || {

@@ -169,27 +169,56 @@ const PIVOT_INDEX: [&str; 5] = [
 type Groups = HashMap<Vec<String>, (Vec<Cell>, Group)>;
 
 /// Everything the three tables need, accumulated valid row by valid row (in table order).
+/// Pivot rows and columns are numbered once, so each cell of the pivot is keyed by two
+/// integers, not by copies of its row's five texts.
 #[derive(Default)]
 struct Acc {
     blocks: Vec<Groups>,
     scores: Vec<f64>,
     perfect: Vec<u8>,
     perfect_rows: u64,
-    pivot_rows: HashMap<Vec<String>, Vec<Cell>>,
-    pivot: HashMap<(Vec<String>, String), Group>,
+    /// A pivot row's key texts → its number; the typed key cells of each number.
+    pivot_row_ids: HashMap<Vec<String>, usize>,
+    pivot_rows: Vec<Vec<Cell>>,
+    /// A pivot column's name → its number; the names by number.
+    pivot_column_ids: HashMap<String, usize>,
+    pivot_columns: Vec<String>,
+    pivot: HashMap<(usize, usize), Group>,
 }
 
-/// The key of `keys` in `cells`, or `None` when a key cell is missing (groupby drops it).
-fn key_of(cells: &[Cell], keys: &[usize]) -> Option<(Vec<String>, Vec<Cell>)> {
-    let key: Vec<Cell> = keys.iter().map(|k| cells[*k].clone()).collect();
-    if key.iter().any(Cell::is_na) {
+/// The texts of the key cells `keys`, or `None` when a key cell is missing (groupby drops it).
+fn key_of(cells: &[Cell], keys: &[usize]) -> Option<Vec<String>> {
+    if keys.iter().any(|k| cells[*k].is_na()) {
         return None;
     }
-    Some((key.iter().map(Cell::csv_text).collect(), key))
+    Some(keys.iter().map(|k| cells[*k].csv_text()).collect())
+}
+
+/// The typed key cells (cloned only for a new group).
+fn key_cells(cells: &[Cell], keys: &[usize]) -> Vec<Cell> {
+    keys.iter().map(|k| cells[*k].clone()).collect()
+}
+
+/// The column positions of each block's keys and of the pivot's index, in `NEEDED`.
+struct Positions {
+    blocks: Vec<Vec<usize>>,
+    pivot: Vec<usize>,
+}
+
+impl Positions {
+    fn new() -> Positions {
+        Positions {
+            blocks: BLOCKS
+                .iter()
+                .map(|(_, keys)| keys.iter().map(|k| idx(k)).collect())
+                .collect(),
+            pivot: PIVOT_INDEX.iter().map(|k| idx(k)).collect(),
+        }
+    }
 }
 
 impl Acc {
-    fn add(&mut self, score: f64, cells: &[Cell]) {
+    fn add(&mut self, at: &Positions, score: f64, cells: &[Cell]) {
         if self.blocks.is_empty() {
             self.blocks = vec![Groups::new(); BLOCKS.len()];
             frame::push_record(
@@ -206,14 +235,16 @@ impl Acc {
                 ],
             );
         }
-        for ((_, keys), groups) in BLOCKS.iter().zip(&mut self.blocks) {
-            let key_idx: Vec<usize> = keys.iter().map(|k| idx(k)).collect();
-            if let Some((id, key)) = key_of(cells, &key_idx) {
-                groups
-                    .entry(id)
-                    .or_insert_with(|| (key, Group::default()))
-                    .1
-                    .add(score);
+        for (keys, groups) in at.blocks.iter().zip(&mut self.blocks) {
+            if let Some(id) = key_of(cells, keys) {
+                match groups.get_mut(&id) {
+                    Some(group) => group.1.add(score),
+                    None => {
+                        let mut group = Group::default();
+                        group.add(score);
+                        groups.insert(id, (key_cells(cells, keys), group));
+                    }
+                }
             }
         }
         self.scores.push(score);
@@ -239,15 +270,31 @@ impl Acc {
                 ],
             );
         }
-        let index: Vec<usize> = PIVOT_INDEX.iter().map(|k| idx(k)).collect();
-        if let Some((id, key)) = key_of(cells, &index) {
-            let column = format!(
+        if let Some(id) = key_of(cells, &at.pivot) {
+            let row = match self.pivot_row_ids.get(&id) {
+                Some(row) => *row,
+                None => {
+                    let row = self.pivot_rows.len();
+                    self.pivot_rows.push(key_cells(cells, &at.pivot));
+                    self.pivot_row_ids.insert(id, row);
+                    row
+                }
+            };
+            let name = format!(
                 "{}_{}",
                 cells[idx("evaluation_llm_model")].str_text(),
                 cells[idx("evaluation_template")].str_text()
             );
-            self.pivot_rows.entry(id.clone()).or_insert(key);
-            self.pivot.entry((id, column)).or_default().add(score);
+            let column = match self.pivot_column_ids.get(&name) {
+                Some(column) => *column,
+                None => {
+                    let column = self.pivot_columns.len();
+                    self.pivot_columns.push(name.clone());
+                    self.pivot_column_ids.insert(name, column);
+                    column
+                }
+            };
+            self.pivot.entry((row, column)).or_default().add(score);
         }
     }
 }
@@ -280,6 +327,7 @@ pub fn summarise<R: BufRead>(
     }
     // Pass 2: the valid rows (no error, a score), typed, accumulated in table order.
     let mut acc = Acc::default();
+    let positions = Positions::new();
     let mut tok = Tokenizer::new(open()?);
     tok.next_record()?;
     while let Some(record) = tok.next_record()? {
@@ -294,7 +342,7 @@ pub fn summarise<R: BufRead>(
         let cells: Vec<Cell> = (0..NEEDED.len())
             .map(|k| inference[k].cell(token(k)))
             .collect();
-        acc.add(value, &cells);
+        acc.add(&positions, value, &cells);
     }
     if acc.scores.is_empty() {
         return Ok(Summaries::default());
@@ -415,30 +463,37 @@ fn final_results(acc: &Acc) -> Vec<u8> {
 
 fn pivot(acc: &Acc) -> Option<Vec<u8>> {
     // pivot_table drops NaN aggregates before unstacking, then all-NaN columns.
-    let kept: HashMap<&(Vec<String>, String), f64> = acc
+    let kept: HashMap<(usize, usize), f64> = acc
         .pivot
         .iter()
-        .map(|(k, g)| (k, g.average()))
+        .map(|(k, g)| (*k, g.average()))
         .filter(|(_, m)| !m.is_nan())
         .collect();
     if kept.is_empty() {
         return None;
     }
-    let mut columns: Vec<&String> = kept.keys().map(|(_, c)| c).collect();
-    columns.sort();
+    let mut columns: Vec<usize> = kept.keys().map(|(_, c)| *c).collect();
+    columns.sort_by(|a, b| acc.pivot_columns[*a].cmp(&acc.pivot_columns[*b]));
     columns.dedup();
-    let mut rows: Vec<&Vec<String>> = kept.keys().map(|(r, _)| r).collect();
-    rows.sort_by(|a, b| cmp_cells(&acc.pivot_rows[*a], &acc.pivot_rows[*b]).then(a.cmp(b)));
+    let mut rows: Vec<usize> = kept.keys().map(|(r, _)| *r).collect();
+    rows.sort_unstable();
     rows.dedup();
+    // Sorted by the typed key cells, ties (equal cells, other texts) by the key texts.
+    let text =
+        |row: usize| -> Vec<String> { acc.pivot_rows[row].iter().map(Cell::csv_text).collect() };
+    let texts: HashMap<usize, Vec<String>> = rows.iter().map(|r| (*r, text(*r))).collect();
+    rows.sort_by(|a, b| {
+        cmp_cells(&acc.pivot_rows[*a], &acc.pivot_rows[*b]).then_with(|| texts[a].cmp(&texts[b]))
+    });
     let mut out = Vec::new();
     let mut header: Vec<String> = PIVOT_INDEX.iter().map(|s| s.to_string()).collect();
-    header.extend(columns.iter().map(|c| c.to_string()));
+    header.extend(columns.iter().map(|c| acc.pivot_columns[*c].clone()));
     frame::push_record(&mut out, &header);
     for row in rows {
-        let mut record: Vec<String> = acc.pivot_rows[row].iter().map(Cell::csv_text).collect();
+        let mut record = texts[&row].clone();
         for column in &columns {
             record.push(
-                kept.get(&(row.clone(), (*column).clone()))
+                kept.get(&(row, *column))
                     .map(|m| fmt_float(np_round(*m, 2)))
                     .unwrap_or_default(),
             );

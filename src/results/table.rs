@@ -169,39 +169,79 @@ struct Materials {
     d_llm: Option<String>,
 }
 
-fn raw(r: &rusqlite::Row<'_>, prefix: &str) -> rusqlite::Result<Raw> {
+/// The columns of `sql/results_score_materials.sql`, in order: rows are read by position
+/// (checked against the statement's own names once per run, [`each`]).
+const MATERIAL_COLUMNS: [&str; 34] = [
+    "ordinal",
+    "gen_id",
+    "e_folder",
+    "e_refusal",
+    "e_raw_meta_refusal",
+    "e_parent",
+    "e_combo",
+    "e_draft_template",
+    "eval_template_kind",
+    "eval_template",
+    "eval_template_f",
+    "eval_llm_kind",
+    "eval_llm",
+    "eval_llm_f",
+    "origin_cohort_id",
+    "score_text",
+    "score_error",
+    "input_mode_kind",
+    "input_mode",
+    "input_mode_f",
+    "copied_from_kind",
+    "copied_from",
+    "copied_from_f",
+    "s_folder",
+    "s_refusal",
+    "s_template",
+    "s_llm",
+    "s_parent",
+    "d_folder",
+    "d_refusal",
+    "d_nonempty",
+    "d_combo",
+    "d_template",
+    "d_llm",
+];
+
+/// A raw cell: its kind, text and float form at `at`, `at + 1`, `at + 2`.
+fn raw(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Raw> {
     Ok(Raw {
-        kind: r.get(format!("{prefix}_kind").as_str())?,
-        text: r.get(prefix)?,
-        float: r.get(format!("{prefix}_f").as_str())?,
+        kind: r.get(at)?,
+        text: r.get(at + 1)?,
+        float: r.get(at + 2)?,
     })
 }
 
 fn materials(r: &rusqlite::Row<'_>) -> rusqlite::Result<Materials> {
     Ok(Materials {
-        gen_id: r.get("gen_id")?,
-        e_folder: r.get("e_folder")?,
-        e_refusal: r.get("e_refusal")?,
-        e_raw_meta_refusal: r.get("e_raw_meta_refusal")?,
-        e_parent: r.get("e_parent")?,
-        e_combo: r.get("e_combo")?,
-        e_draft_template: r.get("e_draft_template")?,
-        template: raw(r, "eval_template")?,
-        llm: raw(r, "eval_llm")?,
-        origin: r.get("origin_cohort_id")?,
-        score_text: r.get("score_text")?,
-        score_error: r.get("score_error")?,
-        input_mode: raw(r, "input_mode")?,
-        copied_from: raw(r, "copied_from")?,
-        s_refusal: r.get("s_refusal")?,
-        s_template: r.get("s_template")?,
-        s_llm: r.get("s_llm")?,
-        s_parent: r.get("s_parent")?,
-        d_refusal: r.get("d_refusal")?,
-        d_nonempty: r.get::<_, Option<bool>>("d_nonempty")?.unwrap_or(false),
-        d_combo: r.get("d_combo")?,
-        d_template: r.get("d_template")?,
-        d_llm: r.get("d_llm")?,
+        gen_id: r.get(1)?,
+        e_folder: r.get(2)?,
+        e_refusal: r.get(3)?,
+        e_raw_meta_refusal: r.get(4)?,
+        e_parent: r.get(5)?,
+        e_combo: r.get(6)?,
+        e_draft_template: r.get(7)?,
+        template: raw(r, 8)?,
+        llm: raw(r, 11)?,
+        origin: r.get(14)?,
+        score_text: r.get(15)?,
+        score_error: r.get(16)?,
+        input_mode: raw(r, 17)?,
+        copied_from: raw(r, 20)?,
+        s_refusal: r.get(24)?,
+        s_template: r.get(25)?,
+        s_llm: r.get(26)?,
+        s_parent: r.get(27)?,
+        d_refusal: r.get(29)?,
+        d_nonempty: r.get::<_, Option<bool>>(30)?.unwrap_or(false),
+        d_combo: r.get(31)?,
+        d_template: r.get(32)?,
+        d_llm: r.get(33)?,
     })
 }
 
@@ -229,6 +269,12 @@ fn each(
     let mut stmt = conn
         .prepare(queries::RESULTS_SCORE_MATERIALS)
         .db("results_score_materials")?;
+    if !stmt.column_names().eq(MATERIAL_COLUMNS) {
+        return Err(crate::Error::internal(
+            "results_score_materials.sql returns the columns results::table reads",
+            format!("{:?}", stmt.column_names().collect::<Vec<_>>()),
+        ));
+    }
     let mut rows = stmt
         .query([&source.members_json])
         .db("results_score_materials")?;
