@@ -61,6 +61,12 @@ struct Args {
     /// Skip the largest inputs (10M-row compile, 1M-evaluation build, export and verify).
     #[arg(long)]
     quick: bool,
+    /// Evaluations of the large cohort that the second build, export, verify and results work
+    /// on (default 1,000,000, a multiple of 200): a smaller one where the disk cannot hold its
+    /// exported tree (about 15 GB with the results group's parsed.txt files). Its build target
+    /// scales with it.
+    #[arg(long, conflicts_with_all = ["quick", "smoke"], value_parser = large_size)]
+    large: Option<u64>,
     /// Run every benchmark on 1,000-row inputs: a check that the bench works, in seconds; the
     /// targets are not judged.
     #[arg(long, conflicts_with = "quick")]
@@ -108,7 +114,7 @@ enum Group {
     Verify,
     /// The results ledger on the exported 1,000,000-evaluation cohort with a parsed.txt per
     /// member: `import gens` against `find -exec cat` of the tree, a re-import with nothing
-    /// changed against the first, `scores` and `status` (progress).
+    /// changed against the first, `scores` and `results progress --missing`.
     Results,
     /// The team store on PostgreSQL (`--pg`), side by side with SQLite and `psql \copy`:
     /// import, build, query, export, concurrent builds. Only when named: it needs a server.
@@ -153,7 +159,10 @@ impl Plan {
             import_rows: 1_000_000,
             compiles,
             build: Some((100_000, 0.8)),
-            large_build: (!args.quick).then_some((1_000_000, 8.0)),
+            large_build: (!args.quick).then(|| {
+                let n = args.large.unwrap_or(1_000_000);
+                (n, 8.0 * n as f64 / 1_000_000.0)
+            }),
             team: team::Sizes {
                 import_rows: 1_000_000,
                 build: if args.quick { 100_000 } else { 1_000_000 },
@@ -162,6 +171,15 @@ impl Plan {
             },
         }
     }
+}
+
+/// `--large N`: at least 1,000 and a multiple of 200 (the generated roots' shape).
+fn large_size(text: &str) -> std::result::Result<u64, String> {
+    let n: u64 = text.parse().map_err(|e| format!("{e}"))?;
+    if n < 1_000 || !n.is_multiple_of(200) {
+        return Err(format!("{n}: give a multiple of 200 of at least 1000"));
+    }
+    Ok(n)
 }
 
 fn main() -> ExitCode {
