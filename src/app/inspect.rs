@@ -12,7 +12,7 @@ use super::{Context, Workspace};
 use crate::diff::{self, Side};
 use crate::error::{CohortLookup, Error, Result, UsageError};
 use crate::ids::CohortId;
-use crate::record::stored::Members;
+use crate::record::Members;
 use crate::spec::Bundle;
 use crate::spec::resolve::AxisOrigin;
 use crate::status::{self, StatusOptions};
@@ -236,7 +236,7 @@ impl Workspace {
             }
         })?;
         ctx.cancel.watch(store.conn());
-        let members = crate::record::stored::load_members(store.conn(), &record)
+        let members = crate::record::load_members(store.conn(), &record)
             .map_err(|e| ctx.cancel.explain(e))?;
         Ok((members.problems().1 == 0).then_some(members))
     }

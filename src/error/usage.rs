@@ -268,6 +268,12 @@ pub enum UsageError {
         /// The axes without an id.
         axes: String,
     },
+    /// A team store needs a folder for its local mirror and none is named.
+    #[error(
+        "no folder for the team store's local mirror: neither COHORTDB_MIRROR_DIR, \
+             XDG_CACHE_HOME nor HOME is set"
+    )]
+    NoMirrorDir,
     /// The project file (`cohortdb.yaml`, docs/cli.md "The project file") cannot be used.
     #[error("{path}: {problem}")]
     BadProjectFile {
@@ -441,6 +447,9 @@ impl UsageError {
                      --gens-root"
                 }
             },
+            UsageError::NoMirrorDir => {
+                "set COHORTDB_MIRROR_DIR to a folder only you can write (docs/postgres.md)"
+            }
             UsageError::SpecFolderExists { .. } => {
                 "edit that spec and `cohortdb build` it, or choose another cohort id"
             }

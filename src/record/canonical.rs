@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use super::stored::Member;
+use super::members::Member;
 use crate::ids::Replicate;
 use crate::seed::Seed;
 use crate::spec::{RuleKind, Spec, Value};

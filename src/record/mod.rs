@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod catalog;
+pub mod members;
 pub mod new;
 pub mod stored;
 
@@ -18,11 +19,9 @@ use crate::spec::Bundle;
 use crate::store::queries;
 
 pub use canonical::{ContentHash, SCHEME};
+pub use members::{Member, MemberIds, Members, RowProblem, load_members};
 pub use new::{Computed, HashDiff, Hashes, RegistryEntry, Reuse};
-pub use stored::{
-    Member, MemberIds, MemberRows, Members, RowDiff, RowProblem, Stored, is_plain_relative,
-    load_members,
-};
+pub use stored::{MemberRows, RowDiff, Stored, is_plain_relative};
 
 /// A stored cohort record (without its members).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,22 +29,29 @@ use crate::record::Stored;
 pub const MIRROR_DIR_ENV: &str = "COHORTDB_MIRROR_DIR";
 
 /// The folder of mirrors: `$COHORTDB_MIRROR_DIR`, else `$XDG_CACHE_HOME/cohortdb/mirrors`, else
-/// `~/.cache/cohortdb/mirrors`.
-pub fn mirror_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+/// `~/.cache/cohortdb/mirrors`. With none of these set there is no folder of this user's own:
+/// a shared one (`/tmp`) would let another user plant a mirror or a link by its predictable
+/// name, so that is an error.
+pub fn mirror_dir() -> Result<PathBuf> {
+    mirror_dir_from(|name| std::env::var_os(name))
+}
+
+/// [`mirror_dir`] with the environment read through `env`.
+fn mirror_dir_from(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<PathBuf> {
+    let var = |name: &str| env(name).filter(|v| !v.is_empty());
     if let Some(dir) = var(MIRROR_DIR_ENV) {
-        return PathBuf::from(dir);
+        return Ok(PathBuf::from(dir));
     }
     let cache = var("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("cohortdb").join("mirrors")
+        .ok_or_else(|| crate::Error::from(crate::error::UsageError::NoMirrorDir))?;
+    Ok(cache.join("cohortdb").join("mirrors"))
 }
 
 /// The mirror file of the store with UUID `uuid`.
-pub fn mirror_path(uuid: &str) -> PathBuf {
-    mirror_dir().join(format!("{uuid}.db"))
+pub fn mirror_path(uuid: &str) -> Result<PathBuf> {
+    Ok(mirror_dir()?.join(format!("{uuid}.db")))
 }
 
 /// Opens (creating when missing) the mirror of `team` at `path` and checks it mirrors this
@@ -422,4 +429,36 @@ fn registry_problems(conn: &Connection, stored: &Stored) -> Result<Vec<String>> 
         ));
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_mirror_folder_is_never_a_shared_temporary_one() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let dir = |vars| super::mirror_dir_from(env(vars)).map_err(|e| e.to_string());
+        assert_eq!(
+            dir(&[("HOME", "/h")]),
+            Ok(PathBuf::from("/h/.cache/cohortdb/mirrors"))
+        );
+        assert_eq!(
+            dir(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/c")]),
+            Ok(PathBuf::from("/c/cohortdb/mirrors"))
+        );
+        assert_eq!(
+            dir(&[("COHORTDB_MIRROR_DIR", "/m"), ("HOME", "/h")]),
+            Ok(PathBuf::from("/m"))
+        );
+        let err = dir(&[("HOME", "")]).unwrap_err();
+        assert!(err.contains("COHORTDB_MIRROR_DIR"), "{err}");
+    }
 }

@@ -67,14 +67,14 @@ impl Team {
     /// the mirror folder, synced.
     pub fn open(url: &PgUrl) -> Result<Team> {
         let store = TeamStore::open(url)?;
-        let path = mirror::mirror_path(store.uuid());
+        let path = mirror::mirror_path(store.uuid())?;
         Team::with_mirror(store, &path)
     }
 
     /// Opens the team store for reading (never migrated) with its mirror, synced.
     pub fn open_reader(url: &PgUrl) -> Result<Team> {
         let store = TeamStore::open_existing(url)?;
-        let path = mirror::mirror_path(store.uuid());
+        let path = mirror::mirror_path(store.uuid())?;
         Team::with_mirror(store, &path)
     }
 
