@@ -676,6 +676,19 @@ mod linux {
             unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
         }
 
+        /// Whether `fd` is open on the file at `path`. After a close, "not open" cannot be
+        /// asked of the number itself: another test's thread may have been given it since.
+        fn open_on(fd: c_int, path: &std::path::Path) -> bool {
+            use std::os::unix::fs::MetadataExt;
+            let Ok(meta) = std::fs::metadata(path) else {
+                return false;
+            };
+            // SAFETY: stat is plain data; fstat only fills it.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let status = unsafe { libc::fstat(fd, &mut st) };
+            status == 0 && st.st_dev == meta.dev() && st.st_ino == meta.ino()
+        }
+
         #[test]
         fn a_parked_descriptor_is_closed_once_nobody_locks_the_file() {
             let dir = tempfile::tempdir().unwrap();
@@ -711,8 +724,8 @@ mod linux {
             let scratch = hook_open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0);
             assert!(scratch > 2 && scratch != fd);
             assert_eq!(hook_close(scratch), 0);
-            assert!(!is_open(scratch));
-            assert!(!is_open(fd));
+            assert!(!open_on(scratch, &path));
+            assert!(!open_on(fd, &path));
             drop(other);
         }
 
@@ -730,7 +743,7 @@ mod linux {
             let child_copy = unsafe { libc::dup(fd) };
             assert!(child_copy > 2);
             assert_eq!(hook_close(fd), 0);
-            assert!(!is_open(fd));
+            assert!(!open_on(fd, &path));
             assert_eq!(lock_seen(&path), i32::from(libc::F_UNLCK as i16));
             // SAFETY: our duplicate; nothing locks the file.
             unsafe { libc::close(child_copy) };
