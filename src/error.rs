@@ -2,7 +2,7 @@
 //!
 //! Each failure family is a variant carrying its data (`store`, `usage`, `build`, `migrate`,
 //! `data`, `spec`, `catalog` and `export` hold the families' enums); the text is rendered from the data by `Display`. Nothing here
-//! prints or exits: `main.rs` prints `error: {err}`, then the [`Error::detail`] lines, then the
+//! prints or exits: `cli::entry` prints `error: {err}`, then the [`Error::detail`] lines, then the
 //! [`Error::hints`] as `hint: …` lines, and maps every error to exit status 2
 //! (docs/architecture.md, "Errors").
 
@@ -128,7 +128,7 @@ fn narrow(n: u64) -> u32 {
 /// [`Error::hints`] the lines after it.
 ///
 /// A cause (the OS's, SQLite's or refinery's error) is kept as the variant's `source` and its
-/// text appears once, in the first line; `main.rs` does not print the chain below a library
+/// text appears once, in the first line; `cli::entry` does not print the chain below a library
 /// error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -506,7 +506,7 @@ mod tests {
         assert_eq!(Location::yaml("c.yaml", "").to_string(), "c.yaml");
     }
 
-    /// The first line, detail and hints as `main.rs` prints them.
+    /// The first line, detail and hints as `cli::entry` prints them.
     fn printed(err: &Error) -> Vec<String> {
         let mut lines = vec![format!("error: {err}")];
         lines.extend(err.detail().into_iter().map(|l| format!("  {l}")));

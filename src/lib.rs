@@ -12,13 +12,15 @@
 //!    immutable, content-hashed record; [`export`] writes the canonical files (formats and the
 //!    atomic writer in [`layout`]) and [`verify`] proves a record reproduces.
 //!
-//! Modules import only downward (`docs/architecture.md`). Nothing outside `main.rs` and `cli/`
-//! prints or exits.
+//! Modules import only downward (`docs/architecture.md`). Nothing outside `cli/` prints or
+//! exits: the command line is part of the library ([`cli_main`]) so that the `cohortdb` binary
+//! and the Python package's `cohortdb` command are one program.
 
 #![warn(missing_docs)]
 
 pub mod app;
 pub mod catalog;
+mod cli;
 pub mod cohort;
 pub mod compile;
 pub mod csvread;
@@ -42,6 +44,7 @@ pub mod team;
 pub mod textfmt;
 pub mod verify;
 
+pub use cli::entry::cli_main;
 pub use error::{
     CohortLookup, Error, ExportError, Location, MigrationFailure, ReadOnlyError, Result,
     StoreProblem, UsageError,

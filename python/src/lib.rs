@@ -1419,6 +1419,15 @@ fn gen_signature_digest<'py>(
     Ok(PyBytes::new(py, &digest))
 }
 
+/// Runs the `cohortdb` command line (`argv[0]` is the program's name) exactly as the binary
+/// does — it is the binary's own entry, `cohortdb::cli_main` — and returns its exit status.
+/// The GIL is released while it runs, and the command owns SIGINT like the binary: Ctrl-C stops
+/// it (status 130) instead of raising `KeyboardInterrupt` (python/cohortdb/_cli.py).
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    py.detach(move || cohortdb::cli_main(argv))
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1427,6 +1436,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gen_signature, m)?)?;
     m.add_function(wrap_pyfunction!(gen_id, m)?)?;
     m.add_function(wrap_pyfunction!(gen_signature_digest, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add("DEFAULT_MAX_ROWS", cohortdb::compile::DEFAULT_MAX_ROWS)?;
     m.add("DEFAULT_BATCH_BYTES", DEFAULT_BATCH_BYTES)?;

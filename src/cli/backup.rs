@@ -1,8 +1,8 @@
 //! `cohortdb backup DEST`: a consistent, self-contained copy of the store (see
 //! `docs/storage.md`), safe while other processes read or write it.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 
@@ -27,7 +27,7 @@ pub fn run(s: &Session, args: BackupArgs) -> anyhow::Result<ExitCode> {
             r.dest.display(),
             r.bytes,
             r.schema_version,
-            cohortdb::textfmt::count(r.cohorts, "cohort")
+            crate::textfmt::count(r.cohorts, "cohort")
         )
     })?;
     Ok(ExitCode::SUCCESS)

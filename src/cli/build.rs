@@ -1,13 +1,13 @@
 //! `cohortdb build COHORT_ID`: compile, validate, derive the members with reference gen_ids,
 //! and store the immutable record. Prints the counts and the content hash.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::reports::BuildOutcome;
+use crate::app::{BuildReport, BuildRequest};
+use crate::seed::Seed;
 use clap::Args;
-use cohortdb::app::reports::BuildOutcome;
-use cohortdb::app::{BuildReport, BuildRequest};
-use cohortdb::seed::Seed;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};
@@ -25,7 +25,7 @@ pub struct BuildArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "INTEGER")]
     seed: Option<Seed>,
     /// Refuse specs whose product has more rows than this (checked before any work).
-    #[arg(long, value_name = "N", default_value_t = cohortdb::compile::DEFAULT_MAX_ROWS)]
+    #[arg(long, value_name = "N", default_value_t = crate::compile::DEFAULT_MAX_ROWS)]
     max_rows: u128,
     #[command(flatten)]
     format: FormatArgs,

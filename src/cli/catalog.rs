@@ -1,12 +1,12 @@
 //! `cohortdb catalog strip-active [DATA_ROOT]`: rewrite legacy catalogs without their selection
 //! flags, after printing what the flags selected (D9, D17).
 
+use super::ExitCode;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::migrate::strip;
 use clap::{Args, Subcommand};
-use cohortdb::migrate::strip;
 
 use super::Global;
 

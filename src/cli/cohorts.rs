@@ -1,8 +1,8 @@
 //! `cohortdb cohorts`: the stored cohorts with their member counts, hash and build time.
 
-use std::process::ExitCode;
+use super::ExitCode;
 
-use cohortdb::app::CohortsReport;
+use crate::app::CohortsReport;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};

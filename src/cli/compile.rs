@@ -1,17 +1,17 @@
 //! `cohortdb compile SPEC`: the design rows, byte-identical to the reference CLI's files
 //! (`--out`), or LF CSV on stdout. Needs no store: the SQL runs in an in-memory SQLite.
 
+use super::ExitCode;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
+use crate::catalog::allowlist::Catalogs;
+use crate::compile;
+use crate::compile::output::{Format, RowWriter};
+use crate::fsutil::{OutputTarget, open_stream_output, output_target};
+use crate::seed::Seed;
+use crate::{Error, UsageError};
 use clap::Args;
-use cohortdb::catalog::allowlist::Catalogs;
-use cohortdb::compile;
-use cohortdb::compile::output::{Format, RowWriter};
-use cohortdb::fsutil::{OutputTarget, open_stream_output, output_target};
-use cohortdb::seed::Seed;
-use cohortdb::{Error, UsageError};
 
 use super::Session;
 
@@ -70,7 +70,7 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
         return Err(Error::from(UsageError::LimitWithOut).into());
     }
     let format = output_format(&args)?;
-    let (spec, plan) = cohortdb::app::load_plan(&args.spec, Some(args.max_rows))?;
+    let (spec, plan) = crate::app::load_plan(&args.spec, Some(args.max_rows))?;
     let seed = spec.effective_seed(args.seed.clone());
     let mut catalogs = Catalogs::default();
     for path in &args.catalog {
@@ -85,7 +85,7 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
         Some(out) => {
             let ctx = s.ctx();
             let task = format!("compiling {} rows to {}", plan.row_count(), out.display());
-            ctx.start(&task, None, cohortdb::app::Unit::Steps);
+            ctx.start(&task, None, crate::app::Unit::Steps);
             write_out(out, format, &plan, seed.as_ref())?;
             ctx.finish(&task);
         }
@@ -134,7 +134,7 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
 fn write_out(
     out: &Path,
     format: Format,
-    plan: &cohortdb::spec::Plan,
+    plan: &crate::spec::Plan,
     seed: Option<&Seed>,
 ) -> anyhow::Result<()> {
     match output_target(out).map_err(|e| Error::io(out, e))? {
@@ -162,10 +162,10 @@ fn write_out(
 fn write_file(
     out: &Path,
     format: Format,
-    plan: &cohortdb::spec::Plan,
+    plan: &crate::spec::Plan,
     seed: Option<&Seed>,
 ) -> anyhow::Result<()> {
-    cohortdb::layout::write_with(out, |file, tmp| -> anyhow::Result<()> {
+    crate::layout::write_with(out, |file, tmp| -> anyhow::Result<()> {
         let mut writer = RowWriter::new(
             BufWriter::with_capacity(1 << 20, file),
             format,

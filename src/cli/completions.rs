@@ -1,8 +1,8 @@
 //! `cohortdb completions SHELL` and `cohortdb man`: shell completions and a man page, generated
 //! from the clap definitions so they never drift from the real options.
 
+use super::ExitCode;
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::{Args, CommandFactory};
 
@@ -46,7 +46,7 @@ pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
         for cmd in pages {
             let man = clap_mangen::Man::new(cmd.clone());
             let path = dir.join(man.get_filename());
-            cohortdb::layout::write_atomic(&path, &page(&cmd)?)?;
+            crate::layout::write_atomic(&path, &page(&cmd)?)?;
             super::render::say!(out, "wrote {}", path.display())?;
         }
         out.flush()?;
@@ -57,7 +57,7 @@ pub fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
         cmd = cmd.find_subcommand(name).ok_or_else(|| {
             anyhow::anyhow!(
                 "man: no command {:?} (`cohortdb --help` lists them)",
-                cohortdb::textfmt::capped(name)
+                crate::textfmt::capped(name)
             )
         })?;
     }

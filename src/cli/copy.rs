@@ -2,11 +2,11 @@
 //! the catalog rows and registry entries they need, between two stores of either engine
 //! (`app::Workspace::push`/`pull`, docs/postgres.md).
 
-use std::process::ExitCode;
+use super::ExitCode;
 
+use crate::app::CopyRequest;
+use crate::app::reports::CopyReport;
 use clap::Args;
-use cohortdb::app::CopyRequest;
-use cohortdb::app::reports::CopyReport;
 
 use super::Session;
 use super::render::{FormatArgs, say};
@@ -64,9 +64,9 @@ fn show(verb: &str, report: &CopyReport, format: &FormatArgs) -> anyhow::Result<
         say!(
             out,
             "{verb}: {} copied, {} already there, {} carried ({} -> {})",
-            cohortdb::textfmt::count(r.copied.len() as u64, "cohort"),
+            crate::textfmt::count(r.copied.len() as u64, "cohort"),
             r.present.len(),
-            cohortdb::textfmt::count(r.catalog_rows, "catalog row"),
+            crate::textfmt::count(r.catalog_rows, "catalog row"),
             r.from,
             r.to
         )

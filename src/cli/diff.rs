@@ -4,11 +4,11 @@
 //! B are stored cohort ids or spec folders (built in a scratch in-memory store). Exit 0 when
 //! identical, 1 when they differ, 2 on error.
 
-use std::process::ExitCode;
+use super::ExitCode;
 
+use crate::app::DiffRequest;
+use crate::diff::{CatalogRowDiff, Columns, DiffMember, DiffReport};
 use clap::Args;
-use cohortdb::app::DiffRequest;
-use cohortdb::diff::{CatalogRowDiff, Columns, DiffMember, DiffReport};
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say, verdict};
@@ -47,7 +47,7 @@ const VALUE_CHARS: usize = 60;
 /// token: `ti\u{200b}des` must not print like `tides`, docs/decisions.md D20).
 fn key_value(value: &str) -> String {
     let plain = !value.is_empty()
-        && cohortdb::textfmt::first_invisible(value).is_none()
+        && crate::textfmt::first_invisible(value).is_none()
         && value
             .chars()
             .all(|c| !c.is_whitespace() && c != '=' && c != '"');
@@ -190,7 +190,7 @@ pub fn run(s: &Session, args: DiffArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cohortdb::diff::{CatalogTable, CatalogTableDiff, FieldChange};
+    use crate::diff::{CatalogTable, CatalogTableDiff, FieldChange};
 
     #[test]
     fn values_stay_on_one_line_and_are_capped() {

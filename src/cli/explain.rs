@@ -2,13 +2,13 @@
 //! the axes and the row count after it, the final product and columns), computed without
 //! building a single row, so a user sees where the Cartesian growth comes from.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::reports::AxisLevels;
+use crate::app::{ExplainReport, ExplainRequest};
+use crate::textfmt::count;
 use clap::Args;
-use cohortdb::app::reports::AxisLevels;
-use cohortdb::app::{ExplainReport, ExplainRequest};
-use cohortdb::textfmt::count;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};

@@ -1,13 +1,13 @@
 //! `cohortdb export COHORT_ID`: write membership.csv, manifest.json, spec/ and cohort.lock.json
 //! from the stored record, and seed gens/<stage>/<gen_id>/metadata.json.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::ExportRequest;
+use crate::app::reports::ExportReport;
+use crate::export::FileOutcome;
 use clap::Args;
-use cohortdb::app::ExportRequest;
-use cohortdb::app::reports::ExportReport;
-use cohortdb::export::FileOutcome;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};
@@ -39,7 +39,7 @@ fn print(out: &mut TextOut, cohort_id: &str, report: &ExportReport) -> std::io::
     say!(
         out,
         "cohort {cohort_id} exported to {}",
-        cohortdb::textfmt::visible(&report.out.display().to_string())
+        crate::textfmt::visible(&report.out.display().to_string())
     )?;
     for (name, outcome) in &report.files {
         let what = match outcome {
@@ -60,8 +60,8 @@ fn print(out: &mut TextOut, cohort_id: &str, report: &ExportReport) -> std::io::
         say!(
             out,
             "  repaired           {} ({}); it held: {:?}",
-            cohortdb::textfmt::visible(&repair.path.display().to_string()),
-            cohortdb::textfmt::visible(&repair.reason),
+            crate::textfmt::visible(&repair.path.display().to_string()),
+            crate::textfmt::visible(&repair.reason),
             repair.replaced
         )?;
     }
@@ -71,7 +71,7 @@ fn print(out: &mut TextOut, cohort_id: &str, report: &ExportReport) -> std::io::
         "metadata.json",
         report.metadata_written,
         report.metadata_present,
-        cohortdb::textfmt::visible(&report.gens_root.display().to_string())
+        crate::textfmt::visible(&report.gens_root.display().to_string())
     )
 }
 

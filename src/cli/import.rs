@@ -1,10 +1,10 @@
 //! `cohortdb import [KIND FILE]`: append-only catalog import; prints what each file added.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::{ImportReport, ImportRequest};
 use clap::Args;
-use cohortdb::app::{ImportReport, ImportRequest};
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};
@@ -49,8 +49,8 @@ fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
         say!(
             out,
             "imported {} in {}",
-            cohortdb::textfmt::count(report.added, "row"),
-            cohortdb::textfmt::count_es(batches, "batch")
+            crate::textfmt::count(report.added, "row"),
+            crate::textfmt::count_es(batches, "batch")
         )
     }
 }

@@ -1,10 +1,10 @@
 //! `cohortdb init`: create or migrate the store, the data layout's folders and, outside a
 //! project, the project file (docs/cli.md, "The project file").
 
-use std::process::ExitCode;
+use super::ExitCode;
 
-use cohortdb::app::InitRequest;
-use cohortdb::app::project::PROJECT_FILE;
+use crate::app::InitRequest;
+use crate::app::project::PROJECT_FILE;
 
 use super::Session;
 use super::render::{FormatArgs, say};

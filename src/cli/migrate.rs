@@ -1,16 +1,16 @@
 //! `cohortdb migrate membership|legacy COHORT_ID`: write a spec that reproduces a legacy cohort,
 //! and with `--check` prove it by a scratch build (D17, docs/reference.md §5).
 
+use super::ExitCode;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::{MigrateRequest, MigrateSource};
+use crate::migrate::{self, Migration};
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use cohortdb::app::{MigrateRequest, MigrateSource};
-use cohortdb::migrate::{self, Migration};
 
-use cohortdb::textfmt::count;
+use crate::textfmt::count;
 
 use super::Session;
 use super::render::TextOut;

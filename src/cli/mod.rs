@@ -10,6 +10,7 @@ mod completions;
 #[cfg(feature = "postgres")]
 mod copy;
 mod diff;
+pub mod entry;
 mod explain;
 mod export;
 mod import;
@@ -28,10 +29,31 @@ mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+
+/// A command's exit status: 0 success, 1 a check found a difference, 2 an error, 130 stopped by
+/// Ctrl-C. Like `std::process::ExitCode`, but its number can be read: the Python package's
+/// `cohortdb` command returns it to its interpreter ([`entry::cli_main`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitCode(u8);
+
+impl ExitCode {
+    /// Success (0).
+    pub const SUCCESS: ExitCode = ExitCode(0);
+
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        self.0
+    }
+}
+
+impl From<u8> for ExitCode {
+    fn from(code: u8) -> ExitCode {
+        ExitCode(code)
+    }
+}
 
 /// An embedded SQLite catalog and cohort store for LLM experiment pipelines.
 #[derive(Debug, Parser)]
@@ -87,7 +109,7 @@ impl Global {
     fn locate(&mut self) -> anyhow::Result<()> {
         let cwd = std::env::current_dir().context("the current folder")?;
         let found =
-            cohortdb::app::project::locate(self.db_arg.clone(), self.data_root_arg.clone(), &cwd)?;
+            crate::app::project::locate(self.db_arg.clone(), self.data_root_arg.clone(), &cwd)?;
         self.db = found.db;
         self.data_root = found.data_root;
         self.project = found.project;
@@ -167,7 +189,7 @@ pub struct Session {
     /// The global options.
     pub global: Global,
     /// Set on Ctrl-C.
-    pub cancel: cohortdb::app::Cancel,
+    pub cancel: crate::app::Cancel,
     /// Bars on a terminal, lines in a log.
     pub progress: std::sync::Arc<progress::Progress>,
 }
@@ -185,7 +207,7 @@ impl Session {
     /// not stop within [`STOP_GRACE`], ends the process with status 130); progress goes to
     /// stderr unless `--quiet`.
     pub fn new(global: Global) -> Session {
-        let cancel = cohortdb::app::Cancel::new();
+        let cancel = crate::app::Cancel::new();
         let progress = std::sync::Arc::new(progress::Progress::new(global.quiet));
         {
             let cancel = cancel.clone();
@@ -226,13 +248,13 @@ impl Session {
     }
 
     /// The context a library command runs with.
-    pub fn ctx(&self) -> cohortdb::app::Context<'_> {
-        cohortdb::app::Context::new(&*self.progress, &self.cancel)
+    pub fn ctx(&self) -> crate::app::Context<'_> {
+        crate::app::Context::new(&*self.progress, &self.cancel)
     }
 
     /// The store and data root of this run.
-    pub fn workspace(&self) -> cohortdb::app::Workspace {
-        cohortdb::app::Workspace::new(&self.global.db, &self.global.data_root)
+    pub fn workspace(&self) -> crate::app::Workspace {
+        crate::app::Workspace::new(&self.global.db, &self.global.data_root)
     }
 
     /// Prints a warning on stderr unless `--quiet`.

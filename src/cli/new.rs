@@ -1,9 +1,9 @@
 //! `cohortdb new COHORT_ID [--from COHORT_ID]`: a new cohort's spec folder.
 
-use std::process::ExitCode;
+use super::ExitCode;
 
+use crate::app::NewRequest;
 use clap::Args;
-use cohortdb::app::NewRequest;
 
 use super::Session;
 use super::render::{FormatArgs, say};

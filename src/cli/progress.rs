@@ -1,4 +1,4 @@
-//! How the CLI shows a command's progress ([`cohortdb::app::Event`]s) on stderr: a bar or a
+//! How the CLI shows a command's progress ([`crate::app::Event`]s) on stderr: a bar or a
 //! spinner on a terminal; off a terminal (CI logs, Dagster logs) one plain line every few
 //! seconds for work that runs long; nothing with `--quiet`.
 
@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use cohortdb::app::{Event, Events, Unit};
+use crate::app::{Event, Events, Unit};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Bars are drawn only for tasks at least this large; smaller ones get a spinner.
@@ -85,7 +85,7 @@ impl Progress {
                 bar
             }
         };
-        bar.set_message(cohortdb::textfmt::visible(task).into_owned());
+        bar.set_message(crate::textfmt::visible(task).into_owned());
         bar.enable_steady_tick(Duration::from_millis(150));
         bar.tick();
         bar
@@ -104,7 +104,7 @@ impl Progress {
         let _ = writeln!(
             std::io::stderr().lock(),
             "cohortdb: {}: {what}, {elapsed} s",
-            cohortdb::textfmt::visible(&task.name)
+            crate::textfmt::visible(&task.name)
         );
     }
 }
@@ -151,7 +151,7 @@ impl Events for Progress {
                         let _ = writeln!(
                             std::io::stderr().lock(),
                             "cohortdb: {}: done in {} s",
-                            cohortdb::textfmt::visible(&task.name),
+                            crate::textfmt::visible(&task.name),
                             task.started.elapsed().as_secs()
                         );
                     }

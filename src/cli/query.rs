@@ -7,16 +7,16 @@
 //! exits 0; Ctrl-C stops it too (exit 130), even while it waits on stdin or a full pipe
 //! (`cli::Session`).
 
+use super::ExitCode;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::app::{Params, QueryRequest, RowSink};
+use crate::error::UsageError;
+use crate::query::RealText;
+use crate::textfmt::{push_json_str, visible, write_csv_record};
 use clap::{Args, ValueEnum};
-use cohortdb::app::{Params, QueryRequest, RowSink};
-use cohortdb::error::UsageError;
-use cohortdb::query::RealText;
-use cohortdb::textfmt::{push_json_str, visible, write_csv_record};
 use rusqlite::types::ValueRef;
 
 use super::Session;
@@ -78,7 +78,7 @@ fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
     let from_stdin = |what: &'static str| -> anyhow::Result<String> {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            cohortdb::Error::from(UsageError::QueryRead {
+            crate::Error::from(UsageError::QueryRead {
                 what,
                 error: e.to_string(),
             })
@@ -90,23 +90,22 @@ fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
         (Some(sql), _) => Ok(sql.clone()),
         (None, Some(path)) if path.as_os_str() == "-" => from_stdin("the statement from stdin"),
         (None, Some(path)) => {
-            let bytes =
-                cohortdb::fsutil::read_regular(path).map_err(|e| cohortdb::Error::io(path, e))?;
+            let bytes = crate::fsutil::read_regular(path).map_err(|e| crate::Error::io(path, e))?;
             String::from_utf8(bytes).map_err(|e| {
-                cohortdb::Error::from(UsageError::SqlNotUtf8 {
+                crate::Error::from(UsageError::SqlNotUtf8 {
                     path: path.display().to_string(),
                     byte: e.utf8_error().valid_up_to(),
                 })
                 .into()
             })
         }
-        (None, None) => Err(cohortdb::Error::from(UsageError::NoSql).into()),
+        (None, None) => Err(crate::Error::from(UsageError::NoSql).into()),
     }
 }
 
 /// A value as text, the same in every format: NULL empty, floats as SQLite prints them,
 /// blobs as `x'hex'`.
-fn text_of(value: ValueRef<'_>, real: &mut RealText<'_>) -> cohortdb::Result<Vec<u8>> {
+fn text_of(value: ValueRef<'_>, real: &mut RealText<'_>) -> crate::Result<Vec<u8>> {
     Ok(match value {
         ValueRef::Null => Vec::new(),
         ValueRef::Integer(i) => i.to_string().into_bytes(),
@@ -130,7 +129,7 @@ fn push_json_value(
     out: &mut String,
     value: ValueRef<'_>,
     real: &mut RealText<'_>,
-) -> cohortdb::Result<()> {
+) -> crate::Result<()> {
     match value {
         ValueRef::Null => out.push_str("null"),
         ValueRef::Integer(i) => out.push_str(&i.to_string()),
@@ -223,19 +222,19 @@ struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     /// Maps a write's outcome: a closed pipe means "stop" (`Ok(false)`), other errors fail.
-    fn written(&mut self, result: std::io::Result<()>) -> cohortdb::Result<bool> {
+    fn written(&mut self, result: std::io::Result<()>) -> crate::Result<bool> {
         match result {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 self.closed = true;
                 Ok(false)
             }
-            Err(e) => Err(cohortdb::Error::io("stdout", e)),
+            Err(e) => Err(crate::Error::io("stdout", e)),
         }
     }
 
     /// Closes the document (json's bracket, the table's sample and count) and flushes.
-    fn finish(mut self) -> cohortdb::Result<()> {
+    fn finish(mut self) -> crate::Result<()> {
         if self.closed {
             return Ok(());
         }
@@ -248,14 +247,14 @@ impl<W: Write> Printer<W> {
 }
 
 impl<W: Write> RowSink for Printer<W> {
-    fn columns(&mut self, names: &[String]) -> cohortdb::Result<()> {
+    fn columns(&mut self, names: &[String]) -> crate::Result<()> {
         let mut writer = RowWriter::new(self.format, names);
         let result = writer.header(&mut self.out);
         self.writer = Some(writer);
         self.written(result).map(|_| ())
     }
 
-    fn row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<bool> {
+    fn row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> crate::Result<bool> {
         if self.closed {
             return Ok(false);
         }
@@ -318,7 +317,7 @@ impl RowWriter {
     }
 
     /// Every cell of `row` as text (what csv, tsv, markdown and table print).
-    fn texts(row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<Vec<Vec<u8>>> {
+    fn texts(row: &[ValueRef<'_>], real: &mut RealText<'_>) -> crate::Result<Vec<Vec<u8>>> {
         row.iter().map(|v| text_of(*v, real)).collect()
     }
 
@@ -329,7 +328,7 @@ impl RowWriter {
         out: &mut impl Write,
         row: &[ValueRef<'_>],
         real: &mut RealText<'_>,
-    ) -> cohortdb::Result<std::io::Result<()>> {
+    ) -> crate::Result<std::io::Result<()>> {
         let lossy = |cells: Vec<Vec<u8>>| -> Vec<String> {
             cells
                 .iter()
@@ -365,7 +364,7 @@ impl RowWriter {
         })
     }
 
-    fn json_row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> cohortdb::Result<()> {
+    fn json_row(&mut self, row: &[ValueRef<'_>], real: &mut RealText<'_>) -> crate::Result<()> {
         let line = &mut self.line;
         line.clear();
         if self.format == Format::Json {
@@ -478,6 +477,6 @@ impl Table {
         if !self.started {
             self.start(out)?;
         }
-        writeln!(out, "({})", cohortdb::textfmt::count(count, "row"))
+        writeln!(out, "({})", crate::textfmt::count(count, "row"))
     }
 }

@@ -12,13 +12,13 @@ pub fn warn(global: &Global, message: &str) {
         let _ = writeln!(
             std::io::stderr().lock(),
             "warning: {}",
-            cohortdb::textfmt::visible(message)
+            crate::textfmt::visible(message)
         );
     }
 }
 
 /// Standard output for text reports: what is written is escaped with
-/// [`cohortdb::textfmt::visible_lines`] (line breaks kept, every other control or format
+/// [`crate::textfmt::visible_lines`] (line breaks kept, every other control or format
 /// character shown as an escape), so no value in a report can move the cursor, colour the
 /// terminal or forge a line. [`TextOut::raw`] writes the report's own escape sequences
 /// (colour).
@@ -43,7 +43,7 @@ impl TextOut {
     /// One line of a report (see [`say!`]).
     pub fn line(&mut self, text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
         let text = text.to_string();
-        let mut shown = cohortdb::textfmt::visible(&text).into_owned();
+        let mut shown = crate::textfmt::visible(&text).into_owned();
         shown.push('\n');
         self.inner.write_all(shown.as_bytes())
     }
@@ -85,7 +85,7 @@ impl Write for TextOut {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
         self.inner
-            .write_all(cohortdb::textfmt::visible_lines(&text).as_bytes())?;
+            .write_all(crate::textfmt::visible_lines(&text).as_bytes())?;
         Ok(buf.len())
     }
 
@@ -150,11 +150,11 @@ impl FormatArgs {
 }
 
 /// The exit code of a report that is either current/identical (0) or not (1).
-pub fn verdict(ok: bool) -> std::process::ExitCode {
+pub fn verdict(ok: bool) -> super::ExitCode {
     if ok {
-        std::process::ExitCode::SUCCESS
+        super::ExitCode::SUCCESS
     } else {
-        std::process::ExitCode::from(1)
+        super::ExitCode::from(1)
     }
 }
 

@@ -1,14 +1,14 @@
 //! The results ledger on the command line: `import gens`, `scores COHORT_ID`, `results verify`
 //! and `results progress COHORT_ID` (docs/cli.md). Thin: each builds one request of
-//! `cohortdb::app`, calls the workspace and renders the report.
+//! `crate::app`, calls the workspace and renders the report.
 
+use super::ExitCode;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
+use crate::app::reports::{ImportGensReport, ProgressReport, ScoresReport};
+use crate::app::{ImportGensRequest, ProgressRequest, ScoresRequest};
 use clap::{Args, Subcommand, ValueEnum};
-use cohortdb::app::reports::{ImportGensReport, ProgressReport, ScoresReport};
-use cohortdb::app::{ImportGensRequest, ProgressRequest, ScoresRequest};
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, print_json, say, verdict};
@@ -27,7 +27,7 @@ pub fn import_gens(
                 clap::error::ErrorKind::UnknownArgument,
                 format!(
                     "import gens takes no FILE ({}); name the folder with --gens-root",
-                    cohortdb::textfmt::visible(&stray.display().to_string())
+                    crate::textfmt::visible(&stray.display().to_string())
                 ),
             )
             .exit();
@@ -173,11 +173,11 @@ impl RowPrinter {
         if self.json {
             self.buf.extend_from_slice(b"[\n  ");
         } else {
-            cohortdb::results::frame::push_record(&mut self.buf, &cohortdb::results::COLUMNS);
+            crate::results::frame::push_record(&mut self.buf, &crate::results::COLUMNS);
         }
     }
 
-    fn row(&mut self, row: &cohortdb::results::EvaluationRow) -> cohortdb::Result<()> {
+    fn row(&mut self, row: &crate::results::EvaluationRow) -> crate::Result<()> {
         if self.rows == 0 {
             self.header();
         } else if self.json {
@@ -186,9 +186,9 @@ impl RowPrinter {
         self.rows += 1;
         if self.json {
             serde_json::to_writer(&mut self.buf, row)
-                .map_err(|e| cohortdb::Error::internal("a row serialises", e.to_string()))?;
+                .map_err(|e| crate::Error::internal("a row serialises", e.to_string()))?;
         } else {
-            cohortdb::results::frame::push_record(&mut self.buf, &row.cells());
+            crate::results::frame::push_record(&mut self.buf, &row.cells());
         }
         if self.buf.len() >= 1 << 20 {
             self.send()?;
@@ -196,7 +196,7 @@ impl RowPrinter {
         Ok(())
     }
 
-    fn send(&mut self) -> cohortdb::Result<()> {
+    fn send(&mut self) -> crate::Result<()> {
         let result = self
             .out
             .write_all(&self.buf)
@@ -206,14 +206,14 @@ impl RowPrinter {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 self.closed = true;
-                Err(cohortdb::Error::io("stdout", e))
+                Err(crate::Error::io("stdout", e))
             }
-            Err(e) => Err(cohortdb::Error::io("stdout", e)),
+            Err(e) => Err(crate::Error::io("stdout", e)),
         }
     }
 
     /// Closes the document (the header alone, or `[]`, for no rows) and flushes it.
-    fn finish(mut self) -> cohortdb::Result<()> {
+    fn finish(mut self) -> crate::Result<()> {
         match (self.json, self.rows) {
             (true, 0) => self.buf.extend_from_slice(b"[]\n"),
             (true, _) => self.buf.extend_from_slice(b"\n]\n"),

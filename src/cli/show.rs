@@ -1,12 +1,12 @@
 //! `cohortdb show COHORT_ID`: the record, the stored spec (`--spec`, `--spec-out DIR`) and the
 //! balance table (members per level of each axis, per stage; unbalanced axes marked).
 
+use super::ExitCode;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::show::{self, ShowReport};
 use clap::Args;
-use cohortdb::show::{self, ShowReport};
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, colour_stdout, say};
@@ -79,7 +79,7 @@ fn print(out: &mut TextOut, r: &ShowReport, colour: bool) -> std::io::Result<()>
             );
             if colour && !axis.balanced {
                 out.raw("\x1b[33m")?;
-                out.raw(&cohortdb::textfmt::visible(&line))?;
+                out.raw(&crate::textfmt::visible(&line))?;
                 out.raw("\x1b[0m\n")?;
             } else {
                 say!(out, "{line}")?;
@@ -108,7 +108,7 @@ pub fn run(s: &Session, args: ShowArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         } else {
             let config = bundle.files.get(&bundle.config).ok_or_else(|| {
-                cohortdb::Error::internal(
+                crate::Error::internal(
                     "a stored bundle holds its config file",
                     format!(
                         "the stored bundle of {} lacks its config file {:?}",

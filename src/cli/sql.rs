@@ -1,15 +1,15 @@
 //! `cohortdb sql SPEC`: the statements the store runs for a spec, one clause a line, values as
 //! `?N` placeholders, then the row count of every table.
 
+use super::ExitCode;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::compile::{self, Compiled};
+use crate::seed::Seed;
 use clap::Args;
-use cohortdb::compile::{self, Compiled};
-use cohortdb::seed::Seed;
 
-use cohortdb::textfmt::{count, visible};
+use crate::textfmt::{count, visible};
 
 use super::Session;
 
@@ -24,7 +24,7 @@ pub struct SqlArgs {
 }
 
 pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
-    let (spec, plan) = cohortdb::app::load_plan(&args.spec, None)?;
+    let (spec, plan) = crate::app::load_plan(&args.spec, None)?;
     let seed = spec.effective_seed(args.seed);
     let compiled = Compiled::new(&plan, &compile::output_selections(&plan), seed.is_some());
     compile::check_width(&compiled)?;

@@ -2,11 +2,11 @@
 //! line per thing that is not (the spec folder, the export, newer cohorts sharing gen_ids).
 //! Exit 0 when everything is current, 1 when anything is stale, 2 on error.
 
-use std::process::ExitCode;
+use super::ExitCode;
 
+use crate::app::StatusRequest;
+use crate::status::{CatalogState, Stale, StatusReport};
 use clap::Args;
-use cohortdb::app::StatusRequest;
-use cohortdb::status::{CatalogState, Stale, StatusReport};
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say, verdict};

@@ -1,13 +1,13 @@
 //! `cohortdb verify COHORT_ID | --all`: recompute from the stored spec and catalogs, check the
 //! export folder; exit 1 when anything differs.
 
+use super::ExitCode;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::app::reports::CohortVerification;
+use crate::app::{VerifyReport, VerifyRequest, VerifyTarget};
+use crate::verify::Severity;
 use clap::Args;
-use cohortdb::app::reports::CohortVerification;
-use cohortdb::app::{VerifyReport, VerifyRequest, VerifyTarget};
-use cohortdb::verify::Severity;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say};
@@ -96,12 +96,10 @@ pub fn run(s: &Session, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     args.format
         .emit(&report, |out, r| print(out, r, args.all))?;
     if !report.errors.is_empty() {
-        return Err(
-            cohortdb::Error::from(cohortdb::UsageError::VerifyAllFailed {
-                count: report.errors.len(),
-            })
-            .into(),
-        );
+        return Err(crate::Error::from(crate::UsageError::VerifyAllFailed {
+            count: report.errors.len(),
+        })
+        .into());
     }
     Ok(super::render::verdict(report.matches))
 }
