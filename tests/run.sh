@@ -5,8 +5,11 @@
 #      CI=true);
 #   2. the SQLite loadable extension (its own workspace, sqlite-ext/): built, and loaded into the
 #      sqlite3 shell by its tests (skipped with a note when there is no sqlite3);
-#   3. the Python package: built with maturin into target/py-venv (created here with
-#      `python3 -m venv`; maturin, pytest and pandas come from PyPI), then its pytest suite.
+#   3. the Python package: its wheel built with maturin (and zig, for glibc 2.28) and installed
+#      into target/py-venv (created here with `python3 -m venv`; maturin, ziglang, pytest,
+#      pandas, datasette and selenium come from PyPI), then its pytest suite (the browser test
+#      needs Debian's chromium and chromium-driver: skipped with one line without them, unless
+#      CI=true).
 #
 # Without access to PyPI step 3 is skipped with a note and the script still succeeds, unless
 # COHORTDB_REQUIRE_PYTHON=1 (CI sets it). COHORTDB_SKIP_PYTHON=1 skips step 3 on purpose.
@@ -57,13 +60,20 @@ venv=target/py-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" || skip_python "python3 -m venv failed"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin pytest pandas jsonschema mypy ||
-  skip_python "cannot install maturin, pytest, pandas, jsonschema and mypy (no access to PyPI?)"
+# ziglang: maturin links the wheel with zig against glibc 2.28 (README, "The Python package");
+# datasette and selenium: the Datasette plugin's tests (python/tests/test_datasette.py,
+# test_browser.py).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin ziglang pytest pandas \
+  jsonschema mypy 'datasette>=0.64,<1.0' selenium ||
+  skip_python "cannot install maturin, ziglang, pytest, pandas, jsonschema, mypy, datasette and selenium (no access to PyPI?)"
 
 cargo build --release --locked --bin cohortdb
+# The wheel users get (README): abi3, stripped, manylinux_2_28 (any Linux x86_64 with glibc >=
+# 2.28). maturin finds zig through the venv's python (`python -m ziglang`).
 rm -rf target/wheels
-"$venv/bin/maturin" build --release --locked --quiet --manifest-path python/Cargo.toml \
-  --interpreter "$venv/bin/python" --out target/wheels
+PATH="$PWD/$venv/bin:$PATH" "$venv/bin/maturin" build --release --locked --quiet \
+  --manifest-path python/Cargo.toml --interpreter "$venv/bin/python" \
+  --zig --compatibility manylinux_2_28 --out target/wheels
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
   --no-deps target/wheels/cohortdb-*.whl
 COHORTDB_BIN="$PWD/target/release/cohortdb" \
