@@ -26,12 +26,20 @@ import json
 import sqlite3
 import weakref
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Set
+from typing import Any, Awaitable, Callable, Dict, List, Set, TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from datasette import hookimpl
+from datasette import hookimpl as _hookimpl
 
 from . import register_functions
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def hookimpl(fn: _F) -> _F:
+    """Datasette's hook marker, typed (Datasette ships no type information)."""
+    return cast(_F, _hookimpl(fn))
+
 
 _HERE = Path(__file__).resolve().parent / "browse"
 _DOCS: Dict[str, Any] = json.loads((_HERE / "views.json").read_text(encoding="utf-8"))

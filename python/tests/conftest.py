@@ -58,3 +58,15 @@ def built(store: cohortdb.Store) -> cohortdb.Store:
     store.import_catalogs()
     store.build("pilot")
     return store
+
+
+@pytest.fixture
+def two_cohorts(built: cohortdb.Store, workdir: Path) -> Path:
+    """The example store with `pilot` and `pilot1` (pilot's spec with its first combo only)."""
+    spec = workdir / "data" / "cohorts" / "pilot" / "spec"
+    other = workdir / "data" / "cohorts" / "pilot1" / "spec"
+    shutil.copytree(spec, other)
+    combos = (other / "items" / "combos.txt").read_text().splitlines()
+    (other / "items" / "combos.txt").write_text(combos[0] + "\n")
+    built.build("pilot1")
+    return workdir / "cohorts.db"

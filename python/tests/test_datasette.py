@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any, Dict, List
@@ -20,18 +19,6 @@ import cohortdb
 datasette_app = pytest.importorskip("datasette.app")
 
 VIEWS_JSON = Path(cohortdb.__file__).parent / "browse" / "views.json"
-
-
-@pytest.fixture
-def two_cohorts(built: cohortdb.Store, workdir: Path) -> Path:
-    """The example store with `pilot` and `pilot1` (pilot's spec with its first combo only)."""
-    spec = workdir / "data" / "cohorts" / "pilot" / "spec"
-    other = workdir / "data" / "cohorts" / "pilot1" / "spec"
-    shutil.copytree(spec, other)
-    combos = (other / "items" / "combos.txt").read_text().splitlines()
-    (other / "items" / "combos.txt").write_text(combos[0] + "\n")
-    built.build("pilot1")
-    return workdir / "cohorts.db"
 
 
 def serve(db: Path) -> Any:
