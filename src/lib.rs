@@ -20,6 +20,9 @@
 
 pub mod app;
 pub mod catalog;
+// The command line's doc comments are its `--help` text (clap), written for a terminal:
+// `cohorts/<id>/` there is a path, not an HTML tag.
+#[allow(rustdoc::invalid_html_tags)]
 mod cli;
 pub mod cohort;
 pub mod compile;
