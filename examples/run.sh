@@ -2,9 +2,8 @@
 # The main job on the bundled example data: import the catalogs, build the `pilot` cohort,
 # export its files, verify it, and query its membership. Works on a copy of examples/data under
 # target/example, so the repository stays clean and every run starts fresh.
-# tests/docs.rs runs this script to check the README's transcript of it: COHORTDB_EXAMPLE_BIN
-# names a binary to use instead of building the release one, COHORTDB_EXAMPLE_WORK another work
-# folder.
+# tests/docs.rs runs this script to check the README's transcript of it, with
+# COHORTDB_EXAMPLE_BIN naming the binary to use instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${COHORTDB_EXAMPLE_BIN:-}" ]; then
@@ -13,7 +12,7 @@ else
   cargo build --release --quiet --bin cohortdb
   cohortdb=target/release/cohortdb
 fi
-work=${COHORTDB_EXAMPLE_WORK:-target/example}
+work=target/example
 rm -rf "$work"
 mkdir -p "$work"
 cp -R examples/data "$work/data"

@@ -6,7 +6,7 @@
 //! How a document is read (docs/cli.md, "Examples in these docs", says the same for readers):
 //!
 //! - Each document gets one scratch project: a fresh folder holding `data/` (a copy of
-//!   examples/data), no store yet; every command runs in that folder, in document order, so an
+//!   examples/data) and `examples/` (a copy of the repository's), no store yet; every command runs in that folder, in document order, so an
 //!   example sees what the examples before it did. `cohortdb` is the binary under test (first
 //!   on `PATH`); `COHORTDB_*` variables are removed, `HOME` is the scratch folder, `TZ=UTC`.
 //! - ```` ```console ```` — a transcript: each `$ ` line is a command (run by bash; lines that
@@ -15,9 +15,8 @@
 //!   0 unless its shown output has an `error:` line or the next command is `echo $?` (which
 //!   prints the status: each command starts with `$?` set to the previous one's).
 //! - ```` ```sh ```` — commands alone: each runs and must exit 0; the output is not compared.
-//!   `./examples/run.sh` runs the repository's script with the binary under test and a work
-//!   folder in the scratch project (its paths then print as `target/release/cohortdb` and
-//!   `target/example`, as on a checkout).
+//!   `./examples/run.sh` runs the copy of the repository's script with the binary under test
+//!   (`COHORTDB_EXAMPLE_BIN`), which prints as `target/release/cohortdb`, as on a checkout.
 //! - ```` ```yaml ```` whose first line is `# PATH` — written to PATH in the scratch project;
 //!   a file under `data/cohorts/` is a spec and is compiled (it must compile).
 //! - Output is compared line by line, trailing spaces ignored. Normalised: the scratch folder's
@@ -285,6 +284,7 @@ fn copy_tree(from: &Path, to: &Path) {
 impl Project {
     fn new() -> Project {
         let dir = tempfile::tempdir().unwrap();
+        copy_tree(&repo().join("examples"), &dir.path().join("examples"));
         copy_tree(&repo().join("examples/data"), &dir.path().join("data"));
         Project {
             dir,
@@ -306,15 +306,7 @@ impl Project {
             bin_dir.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let example = self.root().join("example");
-        let script = if cmd.trim() == "./examples/run.sh" {
-            format!(
-                "exec 2>&1; {}",
-                repo().join("examples/run.sh").display()
-            )
-        } else {
-            format!("exec 2>&1; (exit {}); {cmd}", self.last_status)
-        };
+        let script = format!("exec 2>&1; (exit {}); {cmd}", self.last_status);
         let mut command = Command::new("bash");
         command
             .args(["-c", &script])
@@ -322,8 +314,7 @@ impl Project {
             .env("PATH", path)
             .env("HOME", self.root())
             .env("TZ", "UTC")
-            .env("COHORTDB_EXAMPLE_BIN", &self.bin)
-            .env("COHORTDB_EXAMPLE_WORK", &example);
+            .env("COHORTDB_EXAMPLE_BIN", &self.bin);
         for (key, _) in std::env::vars() {
             if key.starts_with("COHORTDB_") && !key.starts_with("COHORTDB_EXAMPLE_") {
                 command.env_remove(key);
@@ -333,8 +324,7 @@ impl Project {
         let status = out.status.code().unwrap_or(-1);
         self.last_status = status;
         let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-        // The example script's work folder and binary print as on a checkout.
-        text = text.replace(&example.display().to_string(), "target/example");
+        // The example script's binary prints as on a checkout.
         text = text.replace(&self.bin.display().to_string(), "target/release/cohortdb");
         for root in [
             self.root().to_path_buf(),
