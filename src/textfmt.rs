@@ -9,23 +9,22 @@
 use std::io::{self, Write};
 
 /// `n` and a noun, plural unless `n` is 1: `count(1, "row")` is `1 row`, `count(2, "row")`
-/// `2 rows`. For report lines; nouns here take a plain `s`.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
+/// `2 rows`, `count(3, "batch")` `3 batches`. Every count a report or message prints goes
+/// through this (or [`plural`]), so no line says `1 rows`.
+pub fn count(n: impl Into<u128>, noun: &str) -> String {
     let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
+    format!("{n} {}", plural(n, noun))
 }
 
-/// [`count`] for nouns whose plural takes `es`: `count_es(2, "batch")` is `2 batches`.
-pub fn count_es(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
+/// The noun alone, plural unless `n` is 1 (for a count printed apart from its noun, as in a
+/// table column): a noun ending in `s`, `x`, `z`, `ch` or `sh` takes `es`, any other `s`.
+pub fn plural(n: impl Into<u128>, noun: &str) -> String {
+    if n.into() == 1 {
+        noun.to_string()
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {
+        format!("{noun}es")
     } else {
-        format!("{n} {noun}es")
+        format!("{noun}s")
     }
 }
 
@@ -325,6 +324,17 @@ pub fn visible_lines(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(1u64, "row"), "1 row");
+        assert_eq!(count(0u64, "row"), "0 rows");
+        assert_eq!(count(2u64, "batch"), "2 batches");
+        assert_eq!(count(1u64, "batch"), "1 batch");
+        assert_eq!(count(3u128, "generation folder"), "3 generation folders");
+        assert_eq!(plural(1u64, "member"), "member");
+        assert_eq!(plural(7u64, "member"), "members");
+    }
 
     #[test]
     fn visible_escapes_what_a_terminal_would_interpret() {

@@ -84,7 +84,11 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
     match &args.out {
         Some(out) => {
             let ctx = s.ctx();
-            let task = format!("compiling {} rows to {}", plan.row_count(), out.display());
+            let task = format!(
+                "compiling {} to {}",
+                cohortdb::textfmt::count(plan.row_count(), "row"),
+                out.display()
+            );
             ctx.start(&task, None, cohortdb::app::Unit::Steps);
             write_out(out, format, &plan, seed.as_ref())?;
             ctx.finish(&task);
@@ -119,7 +123,10 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
             };
             let total = plan.row_count();
             if (written as u128) < total {
-                s.warn(&format!("showing {written} of {total} rows (--limit)"));
+                s.warn(&format!(
+                    "showing {written} of {} (--limit)",
+                    cohortdb::textfmt::count(total, "row")
+                ));
             }
         }
     }

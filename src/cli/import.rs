@@ -50,7 +50,7 @@ fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
             out,
             "imported {} in {}",
             cohortdb::textfmt::count(report.added, "row"),
-            cohortdb::textfmt::count_es(batches, "batch")
+            cohortdb::textfmt::count(batches, "batch")
         )
     }
 }

@@ -216,7 +216,7 @@ pub enum UsageError {
         suffix: String,
     },
     /// `verify --all` met cohorts it could not verify.
-    #[error("verify --all: {count} cohort(s) could not be verified")]
+    #[error("verify --all: {} could not be verified", crate::textfmt::count(*count as u64, "cohort"))]
     VerifyAllFailed {
         /// How many.
         count: usize,

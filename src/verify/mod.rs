@@ -281,13 +281,15 @@ impl fmt::Display for MembershipChange {
                 let mut what = Vec::new();
                 if *added > 0 {
                     what.push(format!(
-                        "{added} row(s) not in the record ({})",
+                        "{} not in the record ({})",
+                        crate::textfmt::count(*added as u64, "row"),
                         added_sample.join("; ")
                     ));
                 }
                 if *removed > 0 {
                     what.push(format!(
-                        "{removed} row(s) of the record missing ({})",
+                        "{} of the record missing ({})",
+                        crate::textfmt::count(*removed as u64, "row"),
                         removed_sample.join("; ")
                     ));
                 }
@@ -330,7 +332,8 @@ impl fmt::Display for Finding {
             ),
             Finding::StoredRowsMatch { members } => write!(
                 f,
-                "store: the stored rows ({members} members, their values, the manifest, counts and template modes) re-hash to the record"
+                "store: the stored rows ({}, their values, the manifest, counts and template modes) re-hash to the record",
+                crate::textfmt::count(*members as u64, "member")
             ),
             Finding::StoredRowsDiffer { diff } => write!(f, "store: {diff}"),
             Finding::NotExported { dir } => write!(
@@ -373,7 +376,11 @@ impl fmt::Display for Finding {
             }
             Finding::MetadataMissing { count, sample } => write!(
                 f,
-                "metadata: {count} member(s) have no metadata.json: {}",
+                "metadata: {} no metadata.json: {}",
+                match count {
+                    1 => "1 member has".to_string(),
+                    n => format!("{n} members have"),
+                },
                 sample_list(sample, *count)
             ),
             Finding::MetadataForeign { count, sample } => write!(
