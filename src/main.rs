@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             // sequence (docs/reliability.md, "Terminal output").
             let cap = |text: &str| {
                 cohortdb::textfmt::visible(&cohortdb::textfmt::capped_to(
-                    text,
+                    &cohortdb::textfmt::decision_links(text),
                     cohortdb::textfmt::MESSAGE_CHARS,
                 ))
                 .into_owned()

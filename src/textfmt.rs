@@ -21,11 +21,67 @@ pub fn count(n: impl Into<u128>, noun: &str) -> String {
 pub fn plural(n: impl Into<u128>, noun: &str) -> String {
     if n.into() == 1 {
         noun.to_string()
-    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| noun.ends_with(end))
+    {
         format!("{noun}es")
     } else {
         format!("{noun}s")
     }
+}
+
+/// A message's references to design decisions made followable: `(D9)` becomes
+/// `(see docs/decisions.md#d9)`, `(D1, D2)` `(see docs/decisions.md#d1, #d2)`, and
+/// `(append-only, D9)` `(append-only, see docs/decisions.md#d9)` — each decision has that
+/// anchor in docs/decisions.md. Only a `D<n>` right after `(` or `, ` and before `)`, `,` or
+/// `;` counts, so a quoted value such as `"D5"` is left alone. Applied once, where errors are
+/// printed, so every message points the same way.
+pub fn decision_links(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    // The decision reference at `at`: its number's end.
+    let reference = |at: usize| -> Option<usize> {
+        let starts = at > 0 && (bytes[at - 1] == b'(' || (at > 1 && &bytes[at - 2..at] == b", "));
+        if !starts || bytes.get(at) != Some(&b'D') {
+            return None;
+        }
+        let digits = bytes[at + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let end = at + 1 + digits;
+        (digits > 0 && matches!(bytes.get(end), Some(b')' | b',' | b';'))).then_some(end)
+    };
+    if !(0..bytes.len()).any(|at| reference(at).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    // Whether the previous reference ended just before this one (`D1, D2`).
+    let mut in_run = false;
+    while at < text.len() {
+        if let Some(end) = reference(at) {
+            let n = &text[at + 1..end];
+            if in_run {
+                out.push_str(&format!("#d{n}"));
+            } else {
+                out.push_str(&format!("see docs/decisions.md#d{n}"));
+            }
+            in_run = text[end..].starts_with(", D");
+            at = end;
+            continue;
+        }
+        if in_run {
+            // The `, ` between two references of one run.
+            out.push_str(", ");
+            at += 2;
+            continue;
+        }
+        let c = text[at..].chars().next().unwrap_or(' ');
+        out.push(c);
+        at += c.len_utf8();
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// True when Python's csv writer would quote this field.
@@ -326,7 +382,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_are_singular_only_for_one() {
+    fn decision_references_become_links() {
+        assert_eq!(
+            decision_links("the cohort would be empty (D15)"),
+            "the cohort would be empty (see docs/decisions.md#d15)"
+        );
+        assert_eq!(
+            decision_links("shared (D1, D2); done"),
+            "shared (see docs/decisions.md#d1, #d2); done"
+        );
+        assert_eq!(
+            decision_links("differs (catalogs are append-only, D9); restore it"),
+            "differs (catalogs are append-only, see docs/decisions.md#d9); restore it"
+        );
+        assert_eq!(
+            decision_links("unknown key \"D5\" (D18)"),
+            "unknown key \"D5\" (see docs/decisions.md#d18)"
+        );
+        assert_eq!(
+            decision_links("no reference (Dx) D7"),
+            "no reference (Dx) D7"
+        );
+    }
+
+    #[test]
+    fn plural_forms_follow_the_count() {
         assert_eq!(count(1u64, "row"), "1 row");
         assert_eq!(count(0u64, "row"), "0 rows");
         assert_eq!(count(2u64, "batch"), "2 batches");

@@ -224,8 +224,7 @@ fn line_matches(pattern: &str, line: &str) -> bool {
         return pattern == line;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !line.starts_with(first) || line.len() < first.len() + last.len() || !line.ends_with(last)
-    {
+    if !line.starts_with(first) || line.len() < first.len() + last.len() || !line.ends_with(last) {
         return false;
     }
     let mut rest = &line[first.len()..line.len() - last.len()];
@@ -360,9 +359,7 @@ fn run_doc(rel: &str) -> usize {
         for cmd in &block.setup {
             let (status, out) = project.run(cmd);
             if status != 0 {
-                failures.push(format!(
-                    "{rel}:{at}: setup `{cmd}` exited {status}:\n{out}"
-                ));
+                failures.push(format!("{rel}:{at}: setup `{cmd}` exited {status}:\n{out}"));
             }
         }
         match block.info.as_str() {
@@ -430,9 +427,12 @@ fn run_doc(rel: &str) -> usize {
                 std::fs::write(&file, block.lines.join("\n") + "\n").unwrap();
                 if target.starts_with("data/cohorts/") {
                     commands += 1;
-                    let (status, out) = project.run(&format!("cohortdb compile {target} --limit 1"));
+                    let (status, out) =
+                        project.run(&format!("cohortdb compile {target} --limit 1"));
                     if status != 0 {
-                        failures.push(format!("{rel}:{at}: the spec {target} does not compile:\n{out}"));
+                        failures.push(format!(
+                            "{rel}:{at}: the spec {target} does not compile:\n{out}"
+                        ));
                     }
                 }
             }
