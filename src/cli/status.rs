@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use cohortdb::app::StatusRequest;
 use cohortdb::status::{CatalogState, Stale, StatusReport};
+use cohortdb::textfmt::decision_links;
 
 use super::Session;
 use super::render::{FormatArgs, TextOut, say, verdict};
@@ -31,8 +32,11 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
         say!(out, "{catalog}")?;
         if let CatalogState::Refused { detail, .. } = &catalog.state {
             for line in detail {
-                say!(out, "    {line}")?;
+                say!(out, "    {}", decision_links(line))?;
             }
+        }
+        if let Some(fix) = catalog.fix() {
+            say!(out, "    fix: {fix}")?;
         }
     }
     if report.cohorts.is_empty() {
@@ -49,6 +53,9 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
                 for change in changes {
                     say!(out, "    {change}")?;
                 }
+            }
+            if let Some(fix) = stale.fix(&cohort.cohort_id) {
+                say!(out, "    fix: {fix}")?;
             }
         }
         if let Some(progress) = &cohort.progress {
