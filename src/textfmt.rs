@@ -31,6 +31,12 @@ pub fn plural(n: impl Into<u128>, noun: &str) -> String {
     }
 }
 
+/// The pointer to design decision `n` that messages and reports print:
+/// `see docs/decisions.md#d<n>` (each decision has that anchor).
+pub fn decision(n: u32) -> String {
+    format!("see docs/decisions.md#d{n}")
+}
+
 /// A message's references to design decisions made followable: `(D9)` becomes
 /// `(see docs/decisions.md#d9)`, `(D1, D2)` `(see docs/decisions.md#d1, #d2)`, and
 /// `(append-only, D9)` `(append-only, see docs/decisions.md#d9)` — each decision has that
@@ -62,10 +68,10 @@ pub fn decision_links(text: &str) -> std::borrow::Cow<'_, str> {
     while at < text.len() {
         if let Some(end) = reference(at) {
             let n = &text[at + 1..end];
-            if in_run {
-                out.push_str(&format!("#d{n}"));
-            } else {
-                out.push_str(&format!("see docs/decisions.md#d{n}"));
+            match (in_run, n.parse::<u32>()) {
+                (true, _) => out.push_str(&format!("#d{n}")),
+                (false, Ok(n)) => out.push_str(&decision(n)),
+                (false, Err(_)) => out.push_str(&format!("D{n}")),
             }
             in_run = text[end..].starts_with(", D");
             at = end;
@@ -320,7 +326,7 @@ pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
         "an invisible format character"
     };
     format!(
-        "{} contains {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
+        "{} contains {kind} U+{:04X} at character {position} (see docs/decisions.md#d9, #d20)",
         capped_debug(id),
         u32::from(c)
     )

@@ -45,7 +45,10 @@ fn a_built_but_unexported_cohort_is_stale_and_export_makes_it_current() {
         out.starts_with("catalogs: ok\nalpha: not exported (no cohort.lock.json in "),
         "{out}"
     );
-    assert!(out.contains(")\n    fix: `cohortdb export alpha`\n"), "{out}");
+    assert!(
+        out.contains(")\n    fix: `cohortdb export alpha`\n"),
+        "{out}"
+    );
     s.ok(&["export", "alpha", "-q"]);
     assert_eq!(
         status(&s, &[]),
@@ -81,7 +84,8 @@ fn an_edited_spec_file_is_shown_with_what_it_changes_until_restored() {
         "    axis evaluation_template: levels added \"eval-3\""
     );
     assert!(
-        lines[2].starts_with("    fix: keep the edit as a new cohort: `cohortdb build NEW_ID --spec ")
+        lines[2]
+            .starts_with("    fix: keep the edit as a new cohort: `cohortdb build NEW_ID --spec ")
             && lines[2].ends_with("`cohortdb show alpha --spec-out DIR` writes the stored spec"),
         "{out}"
     );
@@ -134,7 +138,9 @@ fn catalog_rows_not_yet_imported_or_refused_are_shown_until_imported_or_restored
     );
     // Each finding says how to fix it.
     assert!(
-        out.contains("llm_models.csv): 1 row not yet imported\n    fix: `cohortdb import`\nalpha: ok\n"),
+        out.contains(
+            "llm_models.csv): 1 row not yet imported\n    fix: `cohortdb import`\nalpha: ok\n"
+        ),
         "{out}"
     );
     // Naming cohorts checks only them.

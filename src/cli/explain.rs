@@ -64,7 +64,11 @@ fn print(out: &mut TextOut, r: &ExplainReport) -> std::io::Result<()> {
     if r.steps.is_empty() {
         say!(out, "rules: none")?;
     } else {
-        say!(out, "rules, in the order their sections are written (D3):")?;
+        say!(
+            out,
+            "rules, in the order their sections are written ({}):",
+            cohortdb::textfmt::decision(3)
+        )?;
         for (i, step) in r.steps.iter().enumerate() {
             say!(
                 out,
