@@ -121,6 +121,9 @@ The data root, as \-\-data\-root (a flag wins).
 \fBPGPASSWORD\fR
 The team store's password when its URL has none (else ~/.pgpass).
 .TP
+\fBCOHORTDB_PROGRESS_EVERY\fR
+Seconds between progress lines when stderr is not a terminal, as \-\-progress\-every (default 5).
+.TP
 \fBNO_COLOR\fR
 When set, no colour.
 .SH FILES

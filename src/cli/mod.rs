@@ -71,6 +71,15 @@ pub struct Global {
     /// No progress bars and no warnings on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// When stderr is not a terminal (a CI or scheduler log): one progress line per this many
+    /// seconds of a long command; 0: a line as each step starts and ends [default: 5]
+    #[arg(
+        long,
+        global = true,
+        env = progress::PROGRESS_EVERY_VAR,
+        value_name = "SECONDS"
+    )]
+    pub progress_every: Option<u64>,
     /// The store file in use: from --db, else the project file, else the default.
     #[arg(skip)]
     pub db: PathBuf,
@@ -186,7 +195,10 @@ impl Session {
     /// stderr unless `--quiet`.
     pub fn new(global: Global) -> Session {
         let cancel = cohortdb::app::Cancel::new();
-        let progress = std::sync::Arc::new(progress::Progress::new(global.quiet));
+        let progress = std::sync::Arc::new(progress::Progress::new(
+            global.quiet,
+            global.progress_every.map(std::time::Duration::from_secs),
+        ));
         {
             let cancel = cancel.clone();
             // One handler per process; `set_handler` fails only when one exists already.
