@@ -251,6 +251,18 @@ impl Session {
     pub fn warn(&self, message: &str) {
         render::warn(&self.global, message);
     }
+
+    /// A status line on stderr (not a warning), unless `--quiet`: the report of a command
+    /// whose stdout carries data (`backup -`).
+    pub fn warn_line(&self, line: &str) {
+        if !self.global.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                cohortdb::textfmt::visible(line)
+            );
+        }
+    }
 }
 
 /// Runs a parsed command line.

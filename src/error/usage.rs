@@ -127,6 +127,19 @@ pub enum UsageError {
         /// What it is instead (`a directory`, `a symbolic link`, …).
         what: String,
     },
+    /// `backup - --format json`: stdout carries the backup.
+    #[error(
+        "backup -: stdout carries the backup's bytes, so there is no stream for --format json; \
+         name a file, or drop --format json (the report line goes to stderr)"
+    )]
+    BackupJsonToStdout,
+    /// SPEC `-`: a spec is not read from stdin (docs/decisions.md D30).
+    #[error(
+        "SPEC -: a spec is read from a file or a folder, not from stdin (its @file: includes are \
+         found next to it, and build stores it by file name); save it as a .yaml file and name \
+         that (a file named - is ./-)"
+    )]
+    SpecFromStdin,
     /// The spec file does not exist.
     #[error("{path}: spec file not found")]
     SpecNotFound {
