@@ -9,12 +9,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod cli;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::parse();
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {
@@ -29,13 +27,18 @@ fn main() -> ExitCode {
                 ))
                 .into_owned()
             };
-            let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
+            let _ = writeln!(
+                stderr,
+                "{} {}",
+                cli::colour::prefix("error:"),
+                cap(&message(&err))
+            );
             if let Some(lib) = err.downcast_ref::<cohortdb::Error>() {
                 for line in lib.detail() {
                     let _ = writeln!(stderr, "  {}", cap(&line));
                 }
                 for hint in lib.hints() {
-                    let _ = writeln!(stderr, "  hint: {}", cap(&hint));
+                    let _ = writeln!(stderr, "  {} {}", cli::colour::prefix("hint:"), cap(&hint));
                 }
             }
             // Stopped by Ctrl-C: the status a shell reports for SIGINT, not a failure of the input.

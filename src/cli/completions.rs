@@ -125,7 +125,10 @@ The team store's password when its URL has none (else ~/.pgpass).
 Seconds between progress lines when stderr is not a terminal, as \-\-progress\-every (default 5).
 .TP
 \fBNO_COLOR\fR
-When set, no colour.
+When set (non\-empty), no colour unless \-\-color always.
+.TP
+\fBCLICOLOR_FORCE\fR
+When set (non\-empty, not 0), colour even off a terminal, unless \-\-color never or NO_COLOR.
 .SH FILES
 .TP
 \fBcohortdb.yaml\fR

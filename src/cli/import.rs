@@ -66,8 +66,7 @@ pub fn run(s: &Session, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     } {
-        use clap::CommandFactory;
-        super::Cli::command()
+        super::command()
             .error(clap::error::ErrorKind::MissingRequiredArgument, message)
             .exit();
     }

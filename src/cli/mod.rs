@@ -5,6 +5,7 @@ mod backup;
 mod build;
 mod catalog;
 mod cohorts;
+pub mod colour;
 mod compile;
 mod completions;
 #[cfg(feature = "postgres")]
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// An embedded SQLite catalog and cohort store for LLM experiment pipelines.
 #[derive(Debug, Parser)]
@@ -71,6 +72,16 @@ pub struct Global {
     /// No progress bars and no warnings on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Colour the error, warning and hint prefixes: auto (on a terminal, unless NO_COLOR is
+    /// set; CLICOLOR_FORCE forces it), always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = colour::ColorWhen::Auto,
+        value_name = "WHEN"
+    )]
+    pub color: colour::ColorWhen,
     /// When stderr is not a terminal (a CI or scheduler log): one progress line per this many
     /// seconds of a long command; 0: a line as each step starts and ends [default: 5]
     #[arg(
@@ -89,6 +100,18 @@ pub struct Global {
     /// The project file the paths came from, if any.
     #[arg(skip)]
     pub project: Option<PathBuf>,
+}
+
+/// Parses the command line, with `--color` applied to clap's own messages too.
+pub fn parse() -> Cli {
+    colour::set(colour::from_args(std::env::args_os()));
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit())
+}
+
+/// The clap command, coloured as `--color` says (for the errors the shell raises itself).
+pub fn command() -> clap::Command {
+    Cli::command().color(colour::clap_choice())
 }
 
 impl Global {

@@ -21,8 +21,7 @@ pub fn import_gens(
     format: &FormatArgs,
 ) -> anyhow::Result<ExitCode> {
     if let Some(stray) = stray {
-        use clap::CommandFactory;
-        super::Cli::command()
+        super::command()
             .error(
                 clap::error::ErrorKind::UnknownArgument,
                 format!(
