@@ -71,9 +71,8 @@ pub enum UsageError {
     },
     /// Compiled rows use values the `--catalog`/`--catalog-csv` lists lack.
     #[error(
-        "compiled rows use values missing from the catalogs ({} column{})",
-        columns.len(),
-        if columns.len() == 1 { "" } else { "s" }
+        "compiled rows use values missing from the catalogs ({})",
+        crate::textfmt::count(columns.len() as u64, "column")
     )]
     NotInCatalogs {
         /// Per column: the axis, its values missing from the lists, and the lists' files.
@@ -342,7 +341,7 @@ pub enum UsageError {
     #[error("verify: --dir names one cohort's export folder; it cannot be used with --all")]
     DirWithAll,
     /// Positional query parameters whose number is not the statement's.
-    #[error("query: the statement has {expected} parameter{}, {given} value{} given", if *expected == 1 { "" } else { "s" }, if *given == 1 { "" } else { "s" })]
+    #[error("query: the statement has {}, {} given", crate::textfmt::count(*expected as u64, "parameter"), crate::textfmt::count(*given as u64, "value"))]
     ParameterCount {
         /// The statement's parameters.
         expected: usize,
@@ -357,8 +356,8 @@ pub enum UsageError {
     },
     /// Parameters of the statement without a `--param`.
     #[error(
-        "query: no value for the statement's parameter{} {}",
-        if missing.len() == 1 { "" } else { "s" },
+        "query: no value for the statement's {} {}",
+        crate::textfmt::plural(missing.len() as u64, "parameter"),
         missing.join(", ")
     )]
     MissingParameters {
