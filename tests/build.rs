@@ -239,7 +239,7 @@ fn a_gen_id_an_earlier_cohort_issued_with_other_values_is_refused_d2() {
     s.ok(&["build", "first"]);
     let err = s.fails(&["build", "second"]);
     assert!(
-        err.contains("reuse gen_ids that earlier cohorts issued with different values"),
+        err.contains("1 member reuses gen_ids that earlier cohorts issued with different values"),
         "{err}"
     );
     assert!(
