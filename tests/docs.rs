@@ -117,11 +117,9 @@ fn needs_more(cmd: &str) -> bool {
     while let Some(c) = chars.next() {
         match q {
             Q::None => match c {
-                '\\' => {
-                    if chars.next().is_none() {
-                        return true;
-                    }
-                }
+                // A backslash escapes the next character (the guard consumes it); at the end
+                // it continues the line.
+                '\\' if chars.next().is_none() => return true,
                 '\'' => q = Q::Single,
                 '"' => q = Q::Double,
                 '#' if prev_space => {

@@ -333,7 +333,7 @@ impl fmt::Display for Finding {
             Finding::StoredRowsMatch { members } => write!(
                 f,
                 "store: the stored rows ({}, their values, the manifest, counts and template modes) re-hash to the record",
-                crate::textfmt::count(*members as u64, "member")
+                crate::textfmt::count(*members, "member")
             ),
             Finding::StoredRowsDiffer { diff } => write!(f, "store: {diff}"),
             Finding::NotExported { dir } => write!(
