@@ -905,7 +905,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "c.yaml: axes.a[0]: level \"a\\u{200b}b\" contains an invisible format character \
-             U+200B at character 2 (docs/decisions.md D9, D20)"
+             U+200B at character 2 (see docs/decisions.md#d9, #d20)"
         );
         let err = Error::spec(
             Location::yaml("c.yaml", "rules.pairs.p"),

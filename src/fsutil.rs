@@ -13,8 +13,23 @@
 //! and their `NotFound` handling.
 
 use std::fs::{File, FileType, Metadata};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
+
+/// Whether a file argument is `-`: standard input where a file is read, standard output where
+/// one is written (docs/cli.md, "Streams"). Only the bare `-` is: a file named `-` is `./-`.
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Copies standard input into a private temporary file, for a reader that needs a file (to
+/// read it twice, or to know its size). The file is removed when the handle is dropped.
+pub fn spool_stdin() -> io::Result<tempfile::NamedTempFile> {
+    let mut spool = tempfile::NamedTempFile::new()?;
+    io::copy(&mut io::stdin().lock(), spool.as_file_mut())?;
+    spool.as_file_mut().flush()?;
+    Ok(spool)
+}
 
 /// What kind of file a (non-regular) file type is, for messages: `a FIFO`, `a directory`, …
 pub fn kind_name(file_type: FileType) -> &'static str {

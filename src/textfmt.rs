@@ -9,24 +9,85 @@
 use std::io::{self, Write};
 
 /// `n` and a noun, plural unless `n` is 1: `count(1, "row")` is `1 row`, `count(2, "row")`
-/// `2 rows`. For report lines; nouns here take a plain `s`.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
+/// `2 rows`, `count(3, "batch")` `3 batches`. Every count a report or message prints goes
+/// through this (or [`plural`]), so no line says `1 rows`.
+pub fn count(n: impl Into<u128>, noun: &str) -> String {
     let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
+    format!("{n} {}", plural(n, noun))
+}
+
+/// The noun alone, plural unless `n` is 1 (for a count printed apart from its noun, as in a
+/// table column): a noun ending in `s`, `x`, `z`, `ch` or `sh` takes `es`, any other `s`.
+pub fn plural(n: impl Into<u128>, noun: &str) -> String {
+    if n.into() == 1 {
+        noun.to_string()
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| noun.ends_with(end))
+    {
+        format!("{noun}es")
     } else {
-        format!("{n} {noun}s")
+        format!("{noun}s")
     }
 }
 
-/// [`count`] for nouns whose plural takes `es`: `count_es(2, "batch")` is `2 batches`.
-pub fn count_es(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}es")
+/// The pointer to design decision `n` that messages and reports print:
+/// `see docs/decisions.md#d<n>` (each decision has that anchor).
+pub fn decision(n: u32) -> String {
+    format!("see docs/decisions.md#d{n}")
+}
+
+/// A message's references to design decisions made followable: `(D9)` becomes
+/// `(see docs/decisions.md#d9)`, `(D1, D2)` `(see docs/decisions.md#d1, #d2)`, and
+/// `(append-only, D9)` `(append-only, see docs/decisions.md#d9)` — each decision has that
+/// anchor in docs/decisions.md. Only a `D<n>` right after `(` or `, ` and before `)`, `,` or
+/// `;` counts, so a quoted value such as `"D5"` is left alone. Applied once, where errors are
+/// printed, so every message points the same way.
+pub fn decision_links(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    // The decision reference at `at`: its number's end.
+    let reference = |at: usize| -> Option<usize> {
+        let starts = at > 0 && (bytes[at - 1] == b'(' || (at > 1 && &bytes[at - 2..at] == b", "));
+        if !starts || bytes.get(at) != Some(&b'D') {
+            return None;
+        }
+        let digits = bytes[at + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let end = at + 1 + digits;
+        (digits > 0 && matches!(bytes.get(end), Some(b')' | b',' | b';'))).then_some(end)
+    };
+    if !(0..bytes.len()).any(|at| reference(at).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    // Whether the previous reference ended just before this one (`D1, D2`).
+    let mut in_run = false;
+    while at < text.len() {
+        if let Some(end) = reference(at) {
+            let n = &text[at + 1..end];
+            match (in_run, n.parse::<u32>()) {
+                (true, _) => out.push_str(&format!("#d{n}")),
+                (false, Ok(n)) => out.push_str(&decision(n)),
+                (false, Err(_)) => out.push_str(&format!("D{n}")),
+            }
+            in_run = text[end..].starts_with(", D");
+            at = end;
+            continue;
+        }
+        if in_run {
+            // The `, ` between two references of one run.
+            out.push_str(", ");
+            at += 2;
+            continue;
+        }
+        let c = text[at..].chars().next().unwrap_or(' ');
+        out.push(c);
+        at += c.len_utf8();
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// True when Python's csv writer would quote this field.
@@ -265,7 +326,7 @@ pub fn invisible_message(id: &str, (position, c): (usize, char)) -> String {
         "an invisible format character"
     };
     format!(
-        "{} contains {kind} U+{:04X} at character {position} (docs/decisions.md D9, D20)",
+        "{} contains {kind} U+{:04X} at character {position} (see docs/decisions.md#d9, #d20)",
         capped_debug(id),
         u32::from(c)
     )
@@ -325,6 +386,41 @@ pub fn visible_lines(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decision_references_become_links() {
+        assert_eq!(
+            decision_links("the cohort would be empty (D15)"),
+            "the cohort would be empty (see docs/decisions.md#d15)"
+        );
+        assert_eq!(
+            decision_links("shared (D1, D2); done"),
+            "shared (see docs/decisions.md#d1, #d2); done"
+        );
+        assert_eq!(
+            decision_links("differs (catalogs are append-only, D9); restore it"),
+            "differs (catalogs are append-only, see docs/decisions.md#d9); restore it"
+        );
+        assert_eq!(
+            decision_links("unknown key \"D5\" (D18)"),
+            "unknown key \"D5\" (see docs/decisions.md#d18)"
+        );
+        assert_eq!(
+            decision_links("no reference (Dx) D7"),
+            "no reference (Dx) D7"
+        );
+    }
+
+    #[test]
+    fn plural_forms_follow_the_count() {
+        assert_eq!(count(1u64, "row"), "1 row");
+        assert_eq!(count(0u64, "row"), "0 rows");
+        assert_eq!(count(2u64, "batch"), "2 batches");
+        assert_eq!(count(1u64, "batch"), "1 batch");
+        assert_eq!(count(3u128, "generation folder"), "3 generation folders");
+        assert_eq!(plural(1u64, "member"), "member");
+        assert_eq!(plural(7u64, "member"), "members");
+    }
 
     #[test]
     fn visible_escapes_what_a_terminal_would_interpret() {

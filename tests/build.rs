@@ -239,7 +239,7 @@ fn a_gen_id_an_earlier_cohort_issued_with_other_values_is_refused_d2() {
     s.ok(&["build", "first"]);
     let err = s.fails(&["build", "second"]);
     assert!(
-        err.contains("reuse gen_ids that earlier cohorts issued with different values"),
+        err.contains("1 member reuses gen_ids that earlier cohorts issued with different values"),
         "{err}"
     );
     assert!(
@@ -263,7 +263,10 @@ fn an_empty_cohort_is_refused_d15() {
         "axes:\n  combo_id: []\n  draft_template: [draft-A]\n  draft_llm: [gen-a]\n  essay_template: [essay-X]\n  essay_llm: [gen-a]\n  evaluation_template: [eval-1]\n  evaluation_llm: [judge]\noutput: {field_order: []}\n",
     );
     let err = s.fails(&["build", "empty"]);
-    assert!(err.contains("zero rows") && err.contains("D15"), "{err}");
+    assert!(
+        err.contains("zero rows") && err.contains("(see docs/decisions.md#d15)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -200,7 +200,7 @@ refused!(
     catalog_active_column,
     [(DRAFTS, "template_id,generator,active\ndraft-A,llm,True\n")],
     ["import"],
-    "the catalog has the selection column \"active\": selection flags are not catalog data (D9)"
+    "the catalog has the selection column \"active\": selection flags are not catalog data (see docs/decisions.md#d9)"
 );
 refused!(
     catalog_for_evaluation_column,
@@ -298,7 +298,7 @@ refused!(
     spec_unknown_top_level_key,
     [(SPEC, cohort_spec("rule: {}\n"))],
     ["build", "bad"],
-    "rule: unknown top-level key \"rule\" (D18)"
+    "rule: unknown top-level key \"rule\" (see docs/decisions.md#d18)"
 );
 refused!(
     spec_legacy_replicates_block,
@@ -567,7 +567,7 @@ refused!(
     spec_unknown_output_key,
     [(SPEC, cohort_spec("output: {order: []}\n"))],
     ["build", "bad"],
-    "output.order: unknown key \"order\" in output (D18)"
+    "output.order: unknown key \"order\" in output (see docs/decisions.md#d18)"
 );
 refused!(
     spec_seed_not_an_integer,
@@ -630,7 +630,7 @@ refused!(
         cohort_spec("").replace("[gen-a]\n  essay_template", "[ghost-llm]\n  essay_template")
     )],
     ["build", "bad"],
-    "cohort \"bad\": 1 id the spec uses is not in the imported catalogs (D16)"
+    "cohort \"bad\": 1 id the spec uses is not in the imported catalogs (see docs/decisions.md#d16)"
 );
 refused!(
     build_row_without_a_draft_llm,
@@ -657,7 +657,7 @@ refused!(
         cohort_spec("").replace("essay_llm: [gen-a]", "essay_llm: [gen-a, gen-b]")
     )],
     ["build", "bad"],
-    "2 essay plan entries would share 1 gen_id; a build never collapses them silently (D2)"
+    "2 essay plan entries would share 1 gen_id; a build never collapses them silently (see docs/decisions.md#d2)"
 );
 
 // ---- Export, verify, query, migrate ---------------------------------------------------------

@@ -236,7 +236,7 @@ fn verify_passes_then_fails_on_every_kind_of_tampering() {
                 let path = s.path("data/gens/draft/d_agoots5ys4g42xz/metadata.json");
                 std::fs::remove_file(path).unwrap();
             },
-            "1 member(s) have no metadata.json",
+            "1 member has no metadata.json",
         ),
         (
             "metadata content",

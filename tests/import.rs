@@ -111,7 +111,8 @@ fn a_changed_row_is_refused_with_file_line_column_old_and_new_and_nothing_is_wri
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines[lines.len() - 2], "  nothing was imported", "{err}");
     assert!(
-        lines[lines.len() - 1].starts_with("  hint: catalog rows are append-only (D9)"),
+        lines[lines.len() - 1]
+            .starts_with("  hint: catalog rows are append-only (see docs/decisions.md#d9)"),
         "{err}"
     );
     assert_eq!(err.matches("append-only").count(), 1, "{err}");

@@ -305,7 +305,9 @@ fn legacy_curated_drafts_mode_migrates_builds_and_checks() {
     let sandbox = legacy_round_trip(Some("curated-drafts"), "curated-drafts");
     let (_, verify) = sandbox.verdict(&["verify", "pilot"]);
     assert!(
-        verify.contains("(2 kept as recorded when the cohort was migrated, D24)"),
+        verify.contains(
+            "(2 kept as recorded when the cohort was migrated, see docs/decisions.md#d24)"
+        ),
         "{verify}"
     );
     let ids = sandbox.query(

@@ -315,7 +315,7 @@ fn a_replication_row_of_an_unknown_stage_says_the_reference_dropped_it() {
     let err = s.fails(&["import"]);
     assert!(
         err.contains("replication_config.csv:3:1: stage \"Draft\" is not a stage")
-            && err.contains("the reference silently dropped this row, D21"),
+            && err.contains("the reference silently dropped this row, see docs/decisions.md#d21"),
         "{err}"
     );
     assert_eq!(s.store_digest(), before);
@@ -326,7 +326,7 @@ fn a_replication_row_of_an_unknown_stage_says_the_reference_dropped_it() {
     let err = s.fails(&["import"]);
     assert!(
         err.contains("replication_config.csv:3:2: replicates \"0\" is not a replicate count")
-            && err.contains("the reference silently dropped this row, D21"),
+            && err.contains("the reference silently dropped this row, see docs/decisions.md#d21"),
         "{err}"
     );
     assert_eq!(s.store_digest(), before);
@@ -347,7 +347,7 @@ fn a_replicate_in_other_digits_says_what_the_reference_read() {
     let before = s.store_digest();
     let err = s.fails(&["build", "digits"]);
     assert!(
-        err.contains("draft_replicate \"٣\" (the reference's int() read this as 3; write 3, D22)")
+        err.contains("draft_replicate \"٣\" (the reference's int() read this as 3; write 3, see docs/decisions.md#d22)")
             && err.contains("axes.draft_replicate[1]"),
         "{err}"
     );

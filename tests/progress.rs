@@ -74,3 +74,79 @@ fn no_progress_when_stderr_is_not_a_terminal() {
         );
     }
 }
+
+/// Off a terminal, every long command writes its progress lines to stderr (one per
+/// `--progress-every` seconds; with 0, one as each step starts and ends, which makes the lines
+/// independent of timing), and stdout stays the report alone.
+#[test]
+fn every_long_command_logs_progress_off_a_terminal() {
+    let s = Sandbox::new();
+    let logged = |args: &[&str], expected: &[&str]| {
+        let out = s
+            .cmd()
+            .args(args)
+            .env("COHORTDB_PROGRESS_EVERY", "0")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for line in expected {
+            assert!(stderr.contains(line), "{args:?}: {line:?} in {stderr}");
+        }
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("cohortdb: "),
+            "{args:?}: progress stays on stderr"
+        );
+    };
+    logged(
+        &["import"],
+        &[
+            "cohortdb: importing concepts: working, ",
+            "cohortdb: importing concepts: done in ",
+        ],
+    );
+    logged(
+        &["build", "alpha"],
+        &[
+            "cohortdb: building alpha: working, ",
+            "cohortdb: building alpha: done in ",
+        ],
+    );
+    logged(
+        &["export", "alpha"],
+        &["cohortdb: exporting alpha: metadata.json: done in "],
+    );
+    logged(
+        &["verify", "alpha"],
+        &["cohortdb: verifying alpha: done in "],
+    );
+    logged(
+        &["import", "gens"],
+        &["cohortdb: importing ", "gens: done in "],
+    );
+    #[cfg(feature = "postgres")]
+    {
+        logged(
+            &["push", "alpha", "--to", "copy.db"],
+            &["cohortdb: copying 1 cohort from ", " to copy.db: done in "],
+        );
+        logged(
+            &["pull", "alpha", "--from", "copy.db"],
+            &["cohortdb: copying 1 cohort from copy.db to "],
+        );
+    }
+    // A quiet run logs nothing; an interval that is not a number is a usage error.
+    let quiet = s
+        .cmd()
+        .args(["verify", "alpha", "-q"])
+        .env("COHORTDB_PROGRESS_EVERY", "0")
+        .output()
+        .unwrap();
+    assert!(quiet.stderr.is_empty());
+    let bad = s
+        .cmd()
+        .args(["verify", "alpha", "--progress-every", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

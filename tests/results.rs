@@ -142,7 +142,10 @@ fn a_cohort_the_reference_would_abort_is_refused_and_nothing_is_written_d25() {
         let err = sandbox.fails(&["scores", "quirks"]);
         assert!(err.contains(says), "{file}: {err}");
         assert!(err.contains(file.trim_start_matches("gens/")), "{err}");
-        assert!(err.contains("nothing was written (D25)"), "{err}");
+        assert!(
+            err.contains("nothing was written (see docs/decisions.md#d25)"),
+            "{err}"
+        );
         assert!(
             !sandbox.path("data/cohorts/quirks/reports").exists(),
             "{file}"

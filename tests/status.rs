@@ -45,6 +45,10 @@ fn a_built_but_unexported_cohort_is_stale_and_export_makes_it_current() {
         out.starts_with("catalogs: ok\nalpha: not exported (no cohort.lock.json in "),
         "{out}"
     );
+    assert!(
+        out.contains(")\n    fix: `cohortdb export alpha`\n"),
+        "{out}"
+    );
     s.ok(&["export", "alpha", "-q"]);
     assert_eq!(
         status(&s, &[]),
@@ -78,6 +82,12 @@ fn an_edited_spec_file_is_shown_with_what_it_changes_until_restored() {
     assert_eq!(
         lines[1],
         "    axis evaluation_template: levels added \"eval-3\""
+    );
+    assert!(
+        lines[2]
+            .starts_with("    fix: keep the edit as a new cohort: `cohortdb build NEW_ID --spec ")
+            && lines[2].ends_with("`cohortdb show alpha --spec-out DIR` writes the stored spec"),
+        "{out}"
     );
     let (_, json) = status_json(&s);
     let stale = &json["cohorts"][0]["stale"][0];
@@ -123,11 +133,14 @@ fn catalog_rows_not_yet_imported_or_refused_are_shown_until_imported_or_restored
         "{out}"
     );
     assert!(
-        lines[1].starts_with("    hint: catalog rows are append-only (D9)"),
+        lines[1].starts_with("    hint: catalog rows are append-only (see docs/decisions.md#d9)"),
         "{out}"
     );
+    // Each finding says how to fix it.
     assert!(
-        out.contains("llm_models.csv): 1 row not yet imported\nalpha: ok\n"),
+        out.contains(
+            "llm_models.csv): 1 row not yet imported\n    fix: `cohortdb import`\nalpha: ok\n"
+        ),
         "{out}"
     );
     // Naming cohorts checks only them.
@@ -181,9 +194,9 @@ fn changed_or_missing_exported_files_are_found_by_hash_and_export_force_fixes_th
     assert_eq!(code, 1);
     assert!(
         out.contains("alpha: exported file differs from the record: ")
-            && out.contains("membership.csv\n")
+            && out.contains("membership.csv\n    fix: `cohortdb export alpha --force` writes it again from the record\n")
             && out.contains("alpha: exported file missing: ")
-            && out.contains("manifest.json\n"),
+            && out.contains("manifest.json\n    fix: `cohortdb export alpha`\n"),
         "{out}"
     );
     let (_, json) = status_json(&s);

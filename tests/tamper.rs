@@ -394,7 +394,7 @@ fn every_field_of_every_exported_file_kind_is_checked() {
             membership.into(),
             format!("draft,{draft}\n"),
             "".into(),
-            "1 row(s) of the record missing".into(),
+            "1 row of the record missing".into(),
         ),
         (
             membership.into(),
@@ -501,7 +501,7 @@ fn nothing_is_skipped_silently() {
     std::fs::create_dir(s.path("data/gens")).unwrap();
     let (code, out) = code_out(&s, &["verify", "alpha"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("28 member(s) have no metadata.json"), "{out}");
+    assert!(out.contains("28 members have no metadata.json"), "{out}");
 
     // Mistyped folders the user named: errors.
     let err = s.fails(&["verify", "alpha", "--dir", "data/cohorts/alhpa"]);

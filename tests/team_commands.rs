@@ -266,7 +266,7 @@ fn errors_are_the_same_on_both_engines_and_leave_the_store_unchanged() {
     let a = stderr(&sq, &["build", "alpha", "--seed", "7"]);
     let b = stderr(&pg, &["build", "alpha", "--seed", "7"]);
     assert_eq!(a, b);
-    assert!(a.contains("D14"), "{a}");
+    assert!(a.contains("(see docs/decisions.md#d14)"), "{a}");
     let count = ["query", "select count(*) as n from cohort_records"];
     assert_eq!(sq.ok(&count), "n\n1\n");
     assert_eq!(pg.ok(&count), "n\n1\n");

@@ -139,7 +139,7 @@ fn closed_stdout_verify_all_with_an_unverifiable_cohort_still_exits_2() {
     std::fs::remove_file(&membership).unwrap();
     std::fs::create_dir(&membership).unwrap();
     let run = run_closed_stdout(&s, &["verify", "--all"]);
-    assert_refused(&run, "1 cohort(s) could not be verified");
+    assert_refused(&run, "1 cohort could not be verified");
 }
 
 #[test]

@@ -58,7 +58,15 @@ fn copy(from: &Endpoint, to: &Endpoint, ids: &[String], ctx: Context<'_>) -> Res
         Endpoint::Sqlite(path) if !path.exists() => Some(path.as_path()),
         _ => None,
     };
+    let task = format!(
+        "copying {} from {} to {}",
+        crate::textfmt::count(ids.len() as u64, "cohort"),
+        from.shown(),
+        to.shown()
+    );
+    ctx.start(&task, None, super::Unit::Steps);
     let result = crate::team::copy::copy(from, to, &ids);
+    ctx.finish(&task);
     if let (Err(_), Some(path)) = (&result, created) {
         super::remove_store_files(Path::new(path));
     }

@@ -194,7 +194,7 @@ impl Workspace {
                 };
                 // `exists`, not `is_file`: a FIFO or device is refused by the import itself,
                 // which says what it is (docs/reliability.md, "Pipes, special files and links").
-                if !file.exists() {
+                if !crate::fsutil::is_stdio(file) && !file.exists() {
                     return Err(UsageError::NoCatalogFile {
                         path: file.display().to_string(),
                     }

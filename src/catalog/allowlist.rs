@@ -29,10 +29,18 @@ impl Catalogs {
         self.by_axis.is_empty()
     }
 
-    /// Loads `--catalog FILE.json`: `{axis: [values…]}` or `{axis: {value: …}}` (keys used).
+    /// Loads `--catalog FILE.json`: `{axis: [values…]}` or `{axis: {value: …}}` (keys used);
+    /// `-` reads it from stdin.
     pub fn add_json_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display().to_string();
-        let bytes = crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?;
+        let bytes = if crate::fsutil::is_stdio(path) {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .map_err(|e| Error::io(path, e))?;
+            bytes
+        } else {
+            crate::fsutil::read_regular(path).map_err(|e| Error::io(path, e))?
+        };
         let text = std::str::from_utf8(&bytes).map_err(|_| UsageError::CatalogNotUtf8 {
             path: shown.clone(),
         })?;
@@ -168,7 +176,11 @@ fn parse_csv_arg(arg: &str, data_root: &Path) -> Result<(String, PathBuf, String
 }
 
 fn read_csv_column(path: &Path, column: &str) -> Result<Vec<String>> {
-    let file = crate::fsutil::open_regular(path).map_err(|e| Error::io(path, e))?;
+    let file: Box<dyn std::io::Read> = if crate::fsutil::is_stdio(path) {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(crate::fsutil::open_regular(path).map_err(|e| Error::io(path, e))?)
+    };
     let mut reader = CsvReader::new(std::io::BufReader::new(file), Dialect::default());
     let mut rec = RawRecord::default();
     let bad = |line: u64| Error::catalog(Location::line(path, line), CatalogErrorKind::Unreadable);

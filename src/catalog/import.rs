@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 
 use super::CatalogKind;
-use crate::error::{CatalogErrorKind, DbContext, Error, Location, Result, UsageError};
+use crate::error::{CatalogErrorKind, DbContext, Error, IoContext, Location, Result, UsageError};
 use crate::store::{Store, queries};
 use reading::CatalogFile;
 use storing::{Batch, Outcome, Writer};
@@ -141,9 +141,9 @@ pub fn import_file(
     )
 }
 
-/// A file named on the command line (`import KIND FILE`) must exist.
+/// A file named on the command line (`import KIND FILE`) must exist (`-` is stdin).
 pub fn check_file_named(path: &Path) -> Result<()> {
-    if !path.exists() {
+    if !crate::fsutil::is_stdio(path) && !path.exists() {
         return Err(UsageError::NoCatalogFile {
             path: path.display().to_string(),
         }
@@ -212,18 +212,27 @@ fn import_one(
         batch_id: None,
         warnings: Vec::new(),
     };
-    if !path.exists() {
+    // `-`: the CSV comes from stdin, copied into a private file to be read twice (its digest,
+    // then its rows); messages and the batch name it `-`, and bodies and descriptions are read
+    // from the current folder, as for a file there (docs/cli.md `import`).
+    let spooled = if crate::fsutil::is_stdio(path) {
+        Some(crate::fsutil::spool_stdin().at(path)?)
+    } else {
+        None
+    };
+    let source = spooled.as_ref().map_or(path, |s| s.path());
+    if spooled.is_none() && !path.exists() {
         return Ok(report);
     }
-    if path.is_dir() {
+    if spooled.is_none() && path.is_dir() {
         return Err(Error::catalog(
             Location::file(path),
             CatalogErrorKind::IsDirectory,
         ));
     }
     report.present = true;
-    let digest = reading::hash_file(path)?;
-    let mut file = CatalogFile::open(kind, path, progress)?;
+    let digest = reading::hash_file_as(source, path)?;
+    let mut file = CatalogFile::open_as(kind, source, path, progress)?;
     let Some(header) = file.header()? else {
         // An empty file, or blank lines only: zero rows (D9).
         progress.finish();

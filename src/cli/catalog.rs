@@ -45,10 +45,10 @@ pub fn run(global: &Global, command: CatalogCommand) -> anyhow::Result<ExitCode>
         for selection in &file.selections {
             writeln!(
                 out,
-                "  {} selected {} of {} rows: {}",
+                "  {} selected {} of {}: {}",
                 selection.flag,
                 selection.selected.len(),
-                selection.rows,
+                crate::textfmt::count(selection.rows as u64, "row"),
                 if selection.selected.is_empty() {
                     "(none)".to_string()
                 } else {

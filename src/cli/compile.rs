@@ -20,7 +20,8 @@ pub struct CompileArgs {
     /// The spec: a .yaml/.yml/.json file, or a folder holding config.yaml.
     #[arg(value_name = "SPEC")]
     spec: PathBuf,
-    /// Write the rows to this file (.csv or .jsonl), byte-identical to the reference CLI.
+    /// Write the rows to this file (.csv or .jsonl), byte-identical to the reference CLI; `-`
+    /// writes the same bytes to stdout.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
     /// Output format; default from the --out suffix, else csv.
@@ -84,7 +85,15 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
     match &args.out {
         Some(out) => {
             let ctx = s.ctx();
-            let task = format!("compiling {} rows to {}", plan.row_count(), out.display());
+            let task = format!(
+                "compiling {} to {}",
+                crate::textfmt::count(plan.row_count(), "row"),
+                if crate::fsutil::is_stdio(out) {
+                    "stdout".to_string()
+                } else {
+                    out.display().to_string()
+                }
+            );
             ctx.start(&task, None, crate::app::Unit::Steps);
             write_out(out, format, &plan, seed.as_ref())?;
             ctx.finish(&task);
@@ -119,7 +128,10 @@ pub fn run(s: &Session, args: CompileArgs) -> anyhow::Result<ExitCode> {
             };
             let total = plan.row_count();
             if (written as u128) < total {
-                s.warn(&format!("showing {written} of {total} rows (--limit)"));
+                s.warn(&format!(
+                    "showing {written} of {} (--limit)",
+                    crate::textfmt::count(total, "row")
+                ));
             }
         }
     }
@@ -137,6 +149,27 @@ fn write_out(
     plan: &crate::spec::Plan,
     seed: Option<&Seed>,
 ) -> anyhow::Result<()> {
+    if crate::fsutil::is_stdio(out) {
+        // `--out -`: the file's bytes (CRLF CSV or JSONL) on stdout. A reader that goes away
+        // ends the output, not the status (the rows are compile's last work).
+        let mut writer = RowWriter::new(
+            BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            format,
+            plan,
+            b"\r\n",
+        );
+        match compile::write_design(plan, seed, &mut writer, None, "stdout") {
+            Err(e) if e.is_broken_pipe() => return Ok(()),
+            other => other?,
+        };
+        return match writer
+            .finish()
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map(drop).map_err(|e| Error::io("stdout", e).into()),
+        };
+    }
     match output_target(out).map_err(|e| Error::io(out, e))? {
         OutputTarget::Replace => write_file(out, format, plan, seed),
         OutputTarget::Stream => {

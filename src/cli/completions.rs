@@ -121,8 +121,14 @@ The data root, as \-\-data\-root (a flag wins).
 \fBPGPASSWORD\fR
 The team store's password when its URL has none (else ~/.pgpass).
 .TP
+\fBCOHORTDB_PROGRESS_EVERY\fR
+Seconds between progress lines when stderr is not a terminal, as \-\-progress\-every (default 5).
+.TP
 \fBNO_COLOR\fR
-When set, no colour.
+When set (non\-empty), no colour unless \-\-color always.
+.TP
+\fBCLICOLOR_FORCE\fR
+When set (non\-empty, not 0), colour even off a terminal, unless \-\-color never or NO_COLOR.
 .SH FILES
 .TP
 \fBcohortdb.yaml\fR

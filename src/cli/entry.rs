@@ -13,9 +13,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::Parser;
-
-use super::{Cli, INTERRUPTED};
+use super::INTERRUPTED;
 
 /// Runs the `cohortdb` command line `args` (the first is the program's name, as in
 /// `std::env::args_os`) and returns the status the process should exit with. It prints to the
@@ -27,7 +25,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match super::parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // What clap's own `exit` does, returned instead: help and --version on stdout
@@ -45,18 +44,28 @@ where
             // sequence (docs/reliability.md, "Terminal output").
             let cap = |text: &str| {
                 crate::textfmt::visible(&crate::textfmt::capped_to(
-                    text,
+                    &crate::textfmt::decision_links(text),
                     crate::textfmt::MESSAGE_CHARS,
                 ))
                 .into_owned()
             };
-            let _ = writeln!(stderr, "error: {}", cap(&message(&err)));
+            let _ = writeln!(
+                stderr,
+                "{} {}",
+                super::colour::prefix("error:"),
+                cap(&message(&err))
+            );
             if let Some(lib) = err.downcast_ref::<crate::Error>() {
                 for line in lib.detail() {
                     let _ = writeln!(stderr, "  {}", cap(&line));
                 }
                 for hint in lib.hints() {
-                    let _ = writeln!(stderr, "  hint: {}", cap(&hint));
+                    let _ = writeln!(
+                        stderr,
+                        "  {} {}",
+                        super::colour::prefix("hint:"),
+                        cap(&hint)
+                    );
                 }
             }
             // Stopped by Ctrl-C: the status a shell reports for SIGINT, not a failure of the input.

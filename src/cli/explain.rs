@@ -49,18 +49,26 @@ fn print(out: &mut TextOut, r: &ExplainReport) -> std::io::Result<()> {
         };
         say!(
             out,
-            "  {:<width$}  {:>6} level{}{dupes}   {origin}",
+            "  {:<width$}  {:>6} {}{dupes}   {origin}",
             axis.axis,
             axis.levels,
-            if axis.levels == 1 { "" } else { "s" }
+            crate::textfmt::plural(axis.levels as u64, "level")
         )?;
     }
-    say!(out, "  product before rules: {} rows", r.rows_before_rules)?;
+    say!(
+        out,
+        "  product before rules: {}",
+        count(r.rows_before_rules, "row")
+    )?;
     say!(out)?;
     if r.steps.is_empty() {
         say!(out, "rules: none")?;
     } else {
-        say!(out, "rules, in the order their sections are written (D3):")?;
+        say!(
+            out,
+            "rules, in the order their sections are written ({}):",
+            crate::textfmt::decision(3)
+        )?;
         for (i, step) in r.steps.iter().enumerate() {
             say!(
                 out,

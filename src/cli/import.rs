@@ -50,7 +50,7 @@ fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
             out,
             "imported {} in {}",
             crate::textfmt::count(report.added, "row"),
-            crate::textfmt::count_es(batches, "batch")
+            crate::textfmt::count(batches, "batch")
         )
     }
 }
@@ -66,8 +66,7 @@ pub fn run(s: &Session, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     } {
-        use clap::CommandFactory;
-        super::Cli::command()
+        super::command()
             .error(clap::error::ErrorKind::MissingRequiredArgument, message)
             .exit();
     }

@@ -204,9 +204,10 @@ fn print_migration(
         writeln!(
             out,
             "  {:<24} {} kept from legacy generations{origins}: recorded in the store, so \
-             verify accepts them as they are (D24)",
+             verify accepts them as they are ({})",
             "legacy metadata",
-            count(migration.origins.len() as u64, "metadata file")
+            count(migration.origins.len() as u64, "metadata file"),
+            crate::textfmt::decision(24)
         )?;
     }
     for note in &migration.notes {

@@ -5,6 +5,7 @@ mod backup;
 mod build;
 mod catalog;
 mod cohorts;
+pub mod colour;
 mod compile;
 mod completions;
 #[cfg(feature = "postgres")]
@@ -31,10 +32,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// A command's exit status: 0 success, 1 a check found a difference, 2 an error, 130 stopped by
-/// Ctrl-C. Like `std::process::ExitCode`, but its number can be read: the Python package's
+/// Ctrl-C. Like `super::ExitCode`, but its number can be read: the Python package's
 /// `cohortdb` command returns it to its interpreter ([`entry::cli_main`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExitCode(u8);
@@ -93,6 +94,25 @@ pub struct Global {
     /// No progress bars and no warnings on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Colour the error, warning and hint prefixes: auto (on a terminal, unless NO_COLOR is
+    /// set; CLICOLOR_FORCE forces it), always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = colour::ColorWhen::Auto,
+        value_name = "WHEN"
+    )]
+    pub color: colour::ColorWhen,
+    /// When stderr is not a terminal (a CI or scheduler log): one progress line per this many
+    /// seconds of a long command; 0: a line as each step starts and ends [default: 5]
+    #[arg(
+        long,
+        global = true,
+        env = progress::PROGRESS_EVERY_VAR,
+        value_name = "SECONDS"
+    )]
+    pub progress_every: Option<u64>,
     /// The store file in use: from --db, else the project file, else the default.
     #[arg(skip)]
     pub db: PathBuf,
@@ -102,6 +122,18 @@ pub struct Global {
     /// The project file the paths came from, if any.
     #[arg(skip)]
     pub project: Option<PathBuf>,
+}
+
+/// Parses the command line, with `--color` applied to clap's own messages too.
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    colour::set(colour::from_args(args.iter().cloned()));
+    let matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command()))
+}
+
+/// The clap command, coloured as `--color` says (for the errors the shell raises itself).
+pub fn command() -> clap::Command {
+    Cli::command().color(colour::clap_choice())
 }
 
 impl Global {
@@ -208,7 +240,10 @@ impl Session {
     /// stderr unless `--quiet`.
     pub fn new(global: Global) -> Session {
         let cancel = crate::app::Cancel::new();
-        let progress = std::sync::Arc::new(progress::Progress::new(global.quiet));
+        let progress = std::sync::Arc::new(progress::Progress::new(
+            global.quiet,
+            global.progress_every.map(std::time::Duration::from_secs),
+        ));
         {
             let cancel = cancel.clone();
             // One handler per process; `set_handler` fails only when one exists already.
@@ -260,6 +295,18 @@ impl Session {
     /// Prints a warning on stderr unless `--quiet`.
     pub fn warn(&self, message: &str) {
         render::warn(&self.global, message);
+    }
+
+    /// A status line on stderr (not a warning), unless `--quiet`: the report of a command
+    /// whose stdout carries data (`backup -`).
+    pub fn warn_line(&self, line: &str) {
+        if !self.global.quiet {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                crate::textfmt::visible(line)
+            );
+        }
     }
 }
 

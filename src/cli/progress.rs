@@ -13,8 +13,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 const BAR_MIN_BYTES: u64 = 8 << 20;
 /// Counts smaller than this get a spinner, not a bar.
 const BAR_MIN_ITEMS: u64 = 50_000;
-/// Off a terminal: the first line after this long, then one line per this long at most.
+/// Off a terminal: the first line after this long, then one line per this long at most
+/// (`COHORTDB_PROGRESS_EVERY` seconds when set).
 const LOG_EVERY: Duration = Duration::from_secs(5);
+/// The variable that sets the interval of log lines off a terminal, in whole seconds; `0`
+/// writes a line as each task starts and as it ends (docs/cli.md, "Progress").
+pub const PROGRESS_EVERY_VAR: &str = "COHORTDB_PROGRESS_EVERY";
 
 /// Where progress goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,12 +41,15 @@ struct Task {
 /// The CLI's [`Events`].
 pub struct Progress {
     mode: Mode,
+    /// Off a terminal: the interval of log lines.
+    every: Duration,
     task: Mutex<Option<Task>>,
 }
 
 impl Progress {
-    /// Progress for this run: off with `--quiet`, bars on a terminal, lines otherwise.
-    pub fn new(quiet: bool) -> Progress {
+    /// Progress for this run: off with `--quiet`, bars on a terminal, lines otherwise, every
+    /// `every` (default [`LOG_EVERY`]).
+    pub fn new(quiet: bool, every: Option<Duration>) -> Progress {
         let mode = if quiet {
             Mode::Off
         } else if std::io::stderr().is_terminal() {
@@ -52,6 +59,7 @@ impl Progress {
         };
         Progress {
             mode,
+            every: every.unwrap_or(LOG_EVERY),
             task: Mutex::new(None),
         }
     }
@@ -122,12 +130,17 @@ impl Events for Progress {
                 if let Some(old) = slot.take().and_then(|t| t.bar) {
                     old.finish_and_clear();
                 }
-                *slot = Some(Task {
+                let new = Task {
                     name: task.clone(),
                     started: Instant::now(),
                     last_line: None,
                     bar: (self.mode == Mode::Terminal).then(|| Progress::bar(task, *total, *unit)),
-                });
+                };
+                let new = slot.insert(new);
+                if self.mode == Mode::Log && self.every.is_zero() {
+                    Progress::line(new, None, *total);
+                    new.last_line = Some(Instant::now());
+                }
             }
             Event::Progress { done, total, .. } => {
                 let Some(task) = slot.as_mut() else {
@@ -137,7 +150,7 @@ impl Events for Progress {
                     bar.set_position(*done);
                     return;
                 }
-                let due = task.last_line.map_or(task.started, |last| last).elapsed() >= LOG_EVERY;
+                let due = task.last_line.map_or(task.started, |last| last).elapsed() >= self.every;
                 if self.mode == Mode::Log && due {
                     Progress::line(task, Some(*done), *total);
                     task.last_line = Some(Instant::now());
@@ -165,14 +178,15 @@ impl Progress {
     /// Off a terminal, work without counts (a build) also gets a line every few seconds: call
     /// this from a timer thread.
     pub fn tick(&self) {
-        if self.mode != Mode::Log {
+        // With an interval of 0 the lines come with the steps, not with the clock.
+        if self.mode != Mode::Log || self.every.is_zero() {
             return;
         }
         let Ok(mut slot) = self.task.lock() else {
             return;
         };
         if let Some(task) = slot.as_mut() {
-            let due = task.last_line.map_or(task.started, |last| last).elapsed() >= LOG_EVERY;
+            let due = task.last_line.map_or(task.started, |last| last).elapsed() >= self.every;
             if due {
                 Progress::line(task, None, None);
                 task.last_line = Some(Instant::now());

@@ -88,7 +88,9 @@ fn read_sql(args: &QueryArgs) -> anyhow::Result<String> {
     match (&args.sql, &args.file) {
         (Some(sql), _) if sql == "-" => from_stdin("the statement from stdin"),
         (Some(sql), _) => Ok(sql.clone()),
-        (None, Some(path)) if path.as_os_str() == "-" => from_stdin("the statement from stdin"),
+        (None, Some(path)) if crate::fsutil::is_stdio(path) => {
+            from_stdin("the statement from stdin")
+        }
         (None, Some(path)) => {
             let bytes = crate::fsutil::read_regular(path).map_err(|e| crate::Error::io(path, e))?;
             String::from_utf8(bytes).map_err(|e| {

@@ -2,7 +2,7 @@
 //! untrusted character escaped on the way (`textfmt::visible_lines`) — and warnings on
 //! stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use super::Global;
 
@@ -11,7 +11,8 @@ pub fn warn(global: &Global, message: &str) {
     if !global.quiet {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "warning: {}",
+            "{} {}",
+            super::colour::prefix("warning:"),
             crate::textfmt::visible(message)
         );
     }
@@ -158,7 +159,7 @@ pub fn verdict(ok: bool) -> super::ExitCode {
     }
 }
 
-/// True when stdout is a terminal and `NO_COLOR` is unset or empty (https://no-color.org).
+/// True when stdout is coloured (`--color`, `NO_COLOR`; [`super::colour`]).
 pub fn colour_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    super::colour::stdout()
 }

@@ -21,8 +21,7 @@ pub fn import_gens(
     format: &FormatArgs,
 ) -> anyhow::Result<ExitCode> {
     if let Some(stray) = stray {
-        use clap::CommandFactory;
-        super::Cli::command()
+        super::command()
             .error(
                 clap::error::ErrorKind::UnknownArgument,
                 format!(
@@ -50,7 +49,11 @@ pub fn import_gens(
 fn print_import(out: &mut TextOut, r: &ImportGensReport) -> std::io::Result<()> {
     say!(out, "gens root: {}", r.gens_root)?;
     for (stage, n) in &r.generations {
-        say!(out, "{stage:<11} {n:>9} generation folders")?;
+        say!(
+            out,
+            "{stage:<11} {n:>9} {}",
+            crate::textfmt::plural(*n, "generation folder")
+        )?;
     }
     say!(out, "files read: {}", r.files_read)?;
     match r.import_id {
@@ -99,9 +102,9 @@ pub struct ScoresArgs {
 fn print_scores(out: &mut TextOut, r: &ScoresReport) -> std::io::Result<()> {
     say!(
         out,
-        "cohort {}: {} rows (ledger import {} of {}, {})",
+        "cohort {}: {} (ledger import {} of {}, {})",
         r.cohort_id,
-        r.rows,
+        crate::textfmt::count(r.rows, "row"),
         r.imported.import_id,
         r.imported.gens_root,
         r.imported.imported_at
@@ -260,10 +263,11 @@ pub fn print_progress(out: &mut TextOut, p: &ProgressReport) -> std::io::Result<
     for stage in &p.stages {
         say!(
             out,
-            "{}: {:<10} {:>9} members {:>9} prompt {:>9} raw {:>9} parsed",
+            "{}: {:<10} {:>9} {:<7} {:>9} prompt {:>9} raw {:>9} parsed",
             p.cohort_id,
             stage.stage,
             stage.members,
+            crate::textfmt::plural(stage.members, "member"),
             stage.with_prompt,
             stage.with_raw,
             stage.with_parsed
@@ -298,8 +302,8 @@ pub fn run(s: &Session, command: ResultsCommand) -> anyhow::Result<ExitCode> {
                 };
                 say!(
                     out,
-                    "{} files checked under {}: {verdict}",
-                    r.checked,
+                    "{} checked under {}: {verdict}",
+                    crate::textfmt::count(r.checked, "file"),
                     r.gens_root
                 )
             })?;

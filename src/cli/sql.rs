@@ -85,7 +85,7 @@ pub fn run(_s: &Session, args: SqlArgs) -> anyhow::Result<ExitCode> {
         let rows = compiled.item_count(&plan, compile::Item::Group(j));
         writeln!(out, "--   p{j:<3} {:<width$}  {rows}", "")?;
     }
-    writeln!(out, "-- product: {} rows", plan.row_count())?;
+    writeln!(out, "-- product: {}", count(plan.row_count(), "row"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ use super::ExitCode;
 
 use crate::app::StatusRequest;
 use crate::status::{CatalogState, Stale, StatusReport};
+use crate::textfmt::decision_links;
 use clap::Args;
 
 use super::Session;
@@ -31,8 +32,11 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
         say!(out, "{catalog}")?;
         if let CatalogState::Refused { detail, .. } = &catalog.state {
             for line in detail {
-                say!(out, "    {line}")?;
+                say!(out, "    {}", decision_links(line))?;
             }
+        }
+        if let Some(fix) = catalog.fix() {
+            say!(out, "    fix: {fix}")?;
         }
     }
     if report.cohorts.is_empty() {
@@ -49,6 +53,9 @@ fn print(out: &mut TextOut, report: &StatusReport) -> std::io::Result<()> {
                 for change in changes {
                     say!(out, "    {change}")?;
                 }
+            }
+            if let Some(fix) = stale.fix(&cohort.cohort_id) {
+                say!(out, "    fix: {fix}")?;
             }
         }
         if let Some(progress) = &cohort.progress {

@@ -74,7 +74,8 @@ fn print(out: &mut TextOut, report: &VerifyReport, all: bool) -> std::io::Result
         let differ = report.cohorts.iter().filter(|c| !c.matches).count();
         say!(
             out,
-            "{total} cohorts: {} ok, {differ} differ, {} failed",
+            "{}: {} ok, {differ} differ, {} failed",
+            crate::textfmt::count(total as u64, "cohort"),
             total - differ - report.errors.len(),
             report.errors.len()
         )?;

@@ -76,9 +76,9 @@ pub enum BuildErrorKind {
     EmptyCohort,
     /// D16: ids not in the imported catalogs.
     #[error(
-        "{} id{} the spec uses {} not in the imported catalogs (D16)",
+        "{} {} the spec uses {} not in the imported catalogs (D16)",
         total(groups),
-        plural(total(groups)),
+        plural(total(groups), "id"),
         if total(groups) == 1 { "is" } else { "are" }
     )]
     MissingCatalogIds {
@@ -89,10 +89,10 @@ pub enum BuildErrorKind {
     },
     /// D2: plan entries of `stage` would share gen_ids.
     #[error(
-        "{entries} {stage} plan entries would share {} gen_id{}; a build never collapses them \
+        "{entries} {stage} plan entries would share {} {}; a build never collapses them \
          silently (D2)",
         shared_ids,
-        plural(*shared_ids)
+        plural(*shared_ids, "gen_id")
     )]
     CollidingEntries {
         /// The earliest stage with a shared id.
@@ -110,8 +110,8 @@ pub enum BuildErrorKind {
     },
     /// D2 across cohorts: members reuse gen_ids earlier cohorts issued with other values.
     #[error(
-        "{total} member{} reuse gen_ids that earlier cohorts issued with different values",
-        plural(*total as usize)
+        "{total} {} gen_ids that earlier cohorts issued with different values",
+        if *total == 1 { "member reuses" } else { "members reuse" }
     )]
     RegistryDisagreement {
         /// How many members disagree.
@@ -138,9 +138,9 @@ pub enum BuildErrorKind {
     },
     /// The compiled rows lack columns every cohort row needs (docs/reference.md §3.4).
     #[error(
-        "the spec's rows lack {} field{} every cohort row needs: {}",
+        "the spec's rows lack {} {} every cohort row needs: {}",
         fields.len(),
-        plural(fields.len()),
+        plural(fields.len(), "field"),
         fields.iter().map(|(name, candidates)| format!("{name} (a column named {})", candidates.join(" or "))).collect::<Vec<_>>().join(", ")
     )]
     MissingFields {
@@ -151,8 +151,8 @@ pub enum BuildErrorKind {
     },
     /// A design row has no value for a field (its columns are empty there).
     #[error(
-        "design row {row} has no value for {field} (its column{} {} {} empty there)",
-        plural(columns.len()),
+        "design row {row} has no value for {field} (its {} {} {} empty there)",
+        plural(columns.len(), "column"),
         columns.join(", "),
         if columns.len() == 1 { "is" } else { "are" }
     )]
@@ -205,8 +205,9 @@ pub enum BuildErrorKind {
     },
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+/// `noun` for one, its plural for any other count (`crate::textfmt::plural`).
+fn plural(n: usize, noun: &str) -> String {
+    crate::textfmt::plural(n as u64, noun)
 }
 
 fn total(groups: &[MissingIds]) -> usize {

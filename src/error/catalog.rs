@@ -273,8 +273,8 @@ pub enum CatalogErrorKind {
     },
     /// Key columns missing from the header.
     #[error(
-        "missing required column{} {} for {label} (found: {})",
-        if missing.len() > 1 { "s" } else { "" },
+        "missing required {} {} for {label} (found: {})",
+        crate::textfmt::plural(missing.len() as u64, "column"),
         missing.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", "),
         header.join(", ")
     )]

@@ -55,8 +55,8 @@ pub struct MetadataClash {
 pub enum ExportError {
     /// Existing metadata.json files describe other generations (D1), or none.
     #[error(
-        "{count} existing metadata.json file{} under {gens_root} {}; nothing was written",
-        if *count == 1 { "" } else { "s" },
+        "{count} existing metadata.json {} under {gens_root} {}; nothing was written",
+        crate::textfmt::plural(*count as u64, "file"),
         if *count == 1 { "is not its member's" } else { "are not their members'" }
     )]
     MetadataConflicts {

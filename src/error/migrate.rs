@@ -31,9 +31,8 @@ pub enum MigrateError {
     },
     /// Members would get new gen_ids and `--allow-new-ids` was not given.
     #[error(
-        "{} member{} cannot keep {} gen_id in a rebuilt cohort",
-        renamed.len(),
-        if renamed.len() == 1 { "" } else { "s" },
+        "{} cannot keep {} gen_id in a rebuilt cohort",
+        crate::textfmt::count(renamed.len() as u64, "member"),
         if renamed.len() == 1 { "its" } else { "their" }
     )]
     RenamedIds {
@@ -44,9 +43,8 @@ pub enum MigrateError {
     },
     /// Drafts or essays of a membership without an evaluation.
     #[error(
-        "{} member{} of the membership {} no evaluation, so a migrated spec would drop {}",
-        members.len(),
-        if members.len() == 1 { "" } else { "s" },
+        "{} of the membership {} no evaluation, so a migrated spec would drop {}",
+        crate::textfmt::count(members.len() as u64, "member"),
         if members.len() == 1 { "has" } else { "have" },
         if members.len() == 1 { "it" } else { "them" }
     )]

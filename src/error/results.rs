@@ -48,7 +48,7 @@ pub enum ResultsError {
         kind: String,
     },
     /// The gens root does not exist while the ledger holds generations of another root.
-    #[error("--gens-root {root}: no such folder; the ledger holds {generations} generation folders from {imported}; nothing was recorded", root = capped(root), imported = capped(imported))]
+    #[error("--gens-root {root}: no such folder; the ledger holds {} from {imported}; nothing was recorded", crate::textfmt::count(*generations, "generation folder"), root = capped(root), imported = capped(imported))]
     NoGensRoot {
         /// The root named.
         root: String,

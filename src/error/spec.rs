@@ -405,8 +405,8 @@ pub enum SpecErrorKind {
     },
     /// field_order names columns no axis provides.
     #[error(
-        "output.field_order names undefined field{} {}",
-        if fields.len() > 1 { "s" } else { "" },
+        "output.field_order names undefined {} {}",
+        crate::textfmt::plural(fields.len() as u64, "field"),
         fields.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ")
     )]
     UndefinedFields {

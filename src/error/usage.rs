@@ -71,9 +71,8 @@ pub enum UsageError {
     },
     /// Compiled rows use values the `--catalog`/`--catalog-csv` lists lack.
     #[error(
-        "compiled rows use values missing from the catalogs ({} column{})",
-        columns.len(),
-        if columns.len() == 1 { "" } else { "s" }
+        "compiled rows use values missing from the catalogs ({})",
+        crate::textfmt::count(columns.len() as u64, "column")
     )]
     NotInCatalogs {
         /// Per column: the axis, its values missing from the lists, and the lists' files.
@@ -127,6 +126,19 @@ pub enum UsageError {
         /// What it is instead (`a directory`, `a symbolic link`, …).
         what: String,
     },
+    /// `backup - --format json`: stdout carries the backup.
+    #[error(
+        "backup -: stdout carries the backup's bytes, so there is no stream for --format json; \
+         name a file, or drop --format json (the report line goes to stderr)"
+    )]
+    BackupJsonToStdout,
+    /// SPEC `-`: a spec is not read from stdin (docs/decisions.md D30).
+    #[error(
+        "SPEC -: a spec is read from a file or a folder, not from stdin (its @file: includes are \
+         found next to it, and build stores it by file name); save it as a .yaml file and name \
+         that (a file named - is ./-)"
+    )]
+    SpecFromStdin,
     /// The spec file does not exist.
     #[error("{path}: spec file not found")]
     SpecNotFound {
@@ -216,7 +228,7 @@ pub enum UsageError {
         suffix: String,
     },
     /// `verify --all` met cohorts it could not verify.
-    #[error("verify --all: {count} cohort(s) could not be verified")]
+    #[error("verify --all: {} could not be verified", crate::textfmt::count(*count as u64, "cohort"))]
     VerifyAllFailed {
         /// How many.
         count: usize,
@@ -329,7 +341,7 @@ pub enum UsageError {
     #[error("verify: --dir names one cohort's export folder; it cannot be used with --all")]
     DirWithAll,
     /// Positional query parameters whose number is not the statement's.
-    #[error("query: the statement has {expected} parameter{}, {given} value{} given", if *expected == 1 { "" } else { "s" }, if *given == 1 { "" } else { "s" })]
+    #[error("query: the statement has {}, {} given", crate::textfmt::count(*expected as u64, "parameter"), crate::textfmt::count(*given as u64, "value"))]
     ParameterCount {
         /// The statement's parameters.
         expected: usize,
@@ -344,8 +356,8 @@ pub enum UsageError {
     },
     /// Parameters of the statement without a `--param`.
     #[error(
-        "query: no value for the statement's parameter{} {}",
-        if missing.len() == 1 { "" } else { "s" },
+        "query: no value for the statement's {} {}",
+        crate::textfmt::plural(missing.len() as u64, "parameter"),
         missing.join(", ")
     )]
     MissingParameters {

@@ -75,8 +75,9 @@ impl std::fmt::Display for ExportNote {
         match self {
             ExportNote::FormattingOnly { path } => write!(
                 f,
-                "{} differs from the stored spec only in formatting; left alone (D12)",
-                path.display()
+                "{} differs from the stored spec only in formatting; left alone ({})",
+                path.display(),
+                crate::textfmt::decision(12)
             ),
         }
     }

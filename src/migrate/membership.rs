@@ -170,8 +170,8 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
     let (lines, repeated) = read_membership(membership)?;
     if repeated > 0 {
         notes.push(format!(
-            "{repeated} repeated line{} of membership.csv dropped (a cohort lists each generation once)",
-            if repeated == 1 { "" } else { "s" }
+            "{} of membership.csv dropped (a cohort lists each generation once)",
+            count(repeated as u64, "repeated line")
         ));
     }
     let gens_root = DataLayout::new(data_root).gens();
@@ -232,8 +232,8 @@ fn chains(data_root: &Path, membership: &Path, notes: &mut Vec<String>) -> Resul
     }
     if none_llm > 0 {
         notes.push(format!(
-            "{none_llm} essay{} without an llm_model_id: essay_llm is the literal \"None\" the reference accepts for them",
-            if none_llm == 1 { "" } else { "s" }
+            "{} without an llm_model_id: essay_llm is the literal \"None\" the reference accepts for them",
+            count(none_llm as u64, "essay")
         ));
     }
     if evaluations.is_empty() {

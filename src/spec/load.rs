@@ -22,6 +22,9 @@ pub const CONFIG_NAME: &str = "config.yaml";
 
 /// Loads a spec from a file, or from a folder holding `config.yaml` (D19).
 pub fn load_path(path: &Path) -> Result<Spec> {
+    if crate::fsutil::is_stdio(path) {
+        return Err(UsageError::SpecFromStdin.into());
+    }
     let (dir, name) = if path.is_dir() {
         (path.to_path_buf(), CONFIG_NAME.to_string())
     } else {

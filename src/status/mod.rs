@@ -78,6 +78,25 @@ impl Stale {
     pub fn is_note(&self) -> bool {
         matches!(self, Stale::SharedGenIds { .. })
     }
+
+    /// How to fix it, for cohort `cohort_id` (docs/cli.md `status`, "the fix"): `None` for a
+    /// note, and where the finding's own text already says what to run.
+    pub fn fix(&self, cohort_id: &str) -> Option<String> {
+        match self {
+            Stale::SpecChanged { dir, .. } => Some(format!(
+                "keep the edit as a new cohort: `cohortdb build NEW_ID --spec {dir}`; or undo it: \
+                 `cohortdb show {cohort_id} --spec-out DIR` writes the stored spec",
+                dir = dir.display()
+            )),
+            Stale::NotExported { .. } | Stale::ExportMissing { .. } => {
+                Some(format!("`cohortdb export {cohort_id}`"))
+            }
+            Stale::ExportDiffers { .. } => Some(format!(
+                "`cohortdb export {cohort_id} --force` writes it again from the record"
+            )),
+            Stale::RowsDamaged { .. } | Stale::SharedGenIds { .. } => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Stale {
@@ -118,8 +137,8 @@ impl std::fmt::Display for Stale {
             }
             Stale::SharedGenIds { cohort_id, shared } => write!(
                 f,
-                "newer cohort {cohort_id} shares {shared} gen_id{}",
-                if *shared == 1 { "" } else { "s" }
+                "newer cohort {cohort_id} shares {}",
+                crate::textfmt::count(*shared, "gen_id")
             ),
         }
     }
@@ -383,6 +402,15 @@ impl CatalogStatus {
     pub fn is_current(&self) -> bool {
         self.state == CatalogState::Current
     }
+
+    /// How to fix it: `None` when current, and when refused (the importer's own hints, in
+    /// `detail`, say how).
+    pub fn fix(&self) -> Option<String> {
+        match self.state {
+            CatalogState::NewRows { .. } => Some("`cohortdb import`".to_string()),
+            CatalogState::Current | CatalogState::Refused { .. } => None,
+        }
+    }
 }
 
 impl std::fmt::Display for CatalogStatus {
@@ -392,8 +420,8 @@ impl std::fmt::Display for CatalogStatus {
             CatalogState::Current => write!(f, "ok"),
             CatalogState::NewRows { rows } => write!(
                 f,
-                "{rows} row{} not yet imported",
-                if *rows == 1 { "" } else { "s" }
+                "{} not yet imported",
+                crate::textfmt::count(*rows, "row")
             ),
             CatalogState::Refused { error, .. } => write!(f, "an import would refuse it: {error}"),
         }

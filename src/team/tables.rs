@@ -211,7 +211,7 @@ pub(crate) fn check(
             kind: TeamErrorKind::bad_value(
                 table.name(),
                 &format!(
-                    "the replicate {} is beyond 64 bits (docs/decisions.md D23), which a team store does not hold yet; keep this cohort in an SQLite store",
+                    "the replicate {} is beyond 64 bits (see docs/decisions.md#d23), which a team store does not hold yet; keep this cohort in an SQLite store",
                     crate::textfmt::capped(t)
                 ),
             ),

@@ -256,13 +256,15 @@ impl fmt::Display for MembershipChange {
                 let mut what = Vec::new();
                 if *added > 0 {
                     what.push(format!(
-                        "{added} row(s) not in the record ({})",
+                        "{} not in the record ({})",
+                        crate::textfmt::count(*added as u64, "row"),
                         added_sample.join("; ")
                     ));
                 }
                 if *removed > 0 {
                     what.push(format!(
-                        "{removed} row(s) of the record missing ({})",
+                        "{} of the record missing ({})",
+                        crate::textfmt::count(*removed as u64, "row"),
                         removed_sample.join("; ")
                     ));
                 }
@@ -305,7 +307,8 @@ impl fmt::Display for Finding {
             ),
             Finding::StoredRowsMatch { members } => write!(
                 f,
-                "store: the stored rows ({members} members, their values, the manifest, counts and template modes) re-hash to the record"
+                "store: the stored rows ({}, their values, the manifest, counts and template modes) re-hash to the record",
+                crate::textfmt::count(*members, "member")
             ),
             Finding::StoredRowsDiffer { diff } => write!(f, "store: {diff}"),
             Finding::NotExported { dir } => write!(
@@ -340,15 +343,20 @@ impl fmt::Display for Finding {
             }
             Finding::SpecFormattingOnly { file } => write!(
                 f,
-                "{}: differs only in formatting (same canonical spec, D12)",
-                file.display()
+                "{}: differs only in formatting (same canonical spec, {})",
+                file.display(),
+                crate::textfmt::decision(12)
             ),
             Finding::SpecDiffers { file } => {
                 write!(f, "{}: differs from the stored spec", file.display())
             }
             Finding::MetadataMissing { count, sample } => write!(
                 f,
-                "metadata: {count} member(s) have no metadata.json: {}",
+                "metadata: {} no metadata.json: {}",
+                match count {
+                    1 => "1 member has".to_string(),
+                    n => format!("{n} members have"),
+                },
                 sample_list(sample, *count)
             ),
             Finding::MetadataForeign { count, sample } => write!(
@@ -391,7 +399,8 @@ impl fmt::Display for Finding {
                 if *legacy > 0 {
                     write!(
                         f,
-                        " ({legacy} kept as recorded when the cohort was migrated, D24)"
+                        " ({legacy} kept as recorded when the cohort was migrated, {})",
+                        crate::textfmt::decision(24)
                     )?;
                 }
                 Ok(())

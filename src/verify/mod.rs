@@ -482,8 +482,8 @@ mod tests {
                 },
             }
             .to_string(),
-            "out/membership.csv: differs from the record: 1 row(s) not in the record (draft,d_x); \
-             4 row(s) of the record missing (a; b; c)"
+            "out/membership.csv: differs from the record: 1 row not in the record (draft,d_x); \
+             4 rows of the record missing (a; b; c)"
         );
         assert_eq!(
             Finding::MembershipDiffers {
@@ -496,7 +496,7 @@ mod tests {
         let sample: Vec<PathBuf> = ["a", "b", "c"].iter().map(PathBuf::from).collect();
         assert_eq!(
             Finding::MetadataMissing { count: 5, sample }.to_string(),
-            "metadata: 5 member(s) have no metadata.json: a, b, c, and 2 more"
+            "metadata: 5 members have no metadata.json: a, b, c, and 2 more"
         );
         assert_eq!(
             text(Finding::SpecFormattingOnly {
@@ -504,7 +504,7 @@ mod tests {
             }),
             (
                 Severity::Note,
-                "spec/config.yaml: differs only in formatting (same canonical spec, D12)".into()
+                "spec/config.yaml: differs only in formatting (same canonical spec, see docs/decisions.md#d12)".into()
             )
         );
     }

@@ -41,12 +41,23 @@ pub(super) struct CatalogFile<'a> {
 
 impl<'a> CatalogFile<'a> {
     /// Opens `path` and starts `progress` with its size, labelled as `kind`.
+    #[cfg(test)]
     pub(super) fn open(
         kind: CatalogKind,
         path: &'a Path,
         progress: &'a dyn Progress,
     ) -> Result<Self> {
-        let file = crate::fsutil::open_regular(path).at(path)?;
+        CatalogFile::open_as(kind, path, path, progress)
+    }
+
+    /// Opens `source`, naming it `path` in every message (`-` for a copy of stdin).
+    pub(super) fn open_as(
+        kind: CatalogKind,
+        source: &Path,
+        path: &'a Path,
+        progress: &'a dyn Progress,
+    ) -> Result<Self> {
+        let file = crate::fsutil::open_regular(source).at(path)?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         progress.start(kind.label(), total);
         let counting = CountingReader {
@@ -122,8 +133,14 @@ impl<'a> CatalogFile<'a> {
 }
 
 /// The BLAKE3 digest of a file's bytes, in hex (recorded with the batch).
+#[cfg(test)]
 pub(super) fn hash_file(path: &Path) -> Result<String> {
-    let mut file = crate::fsutil::open_regular(path).at(path)?;
+    hash_file_as(path, path)
+}
+
+/// [`hash_file`] of `source`, naming it `path` in messages.
+pub(super) fn hash_file_as(source: &Path, path: &Path) -> Result<String> {
+    let mut file = crate::fsutil::open_regular(source).at(path)?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
