@@ -3,7 +3,7 @@
 //! stdout, and clap's own help and usage errors are coloured — never a report's data, never
 //! JSON. `auto` colours a stream that is a terminal, unless `NO_COLOR` is set (non-empty);
 //! `CLICOLOR_FORCE` (non-empty, not `0`) colours it even when it is not. `always` and `never`
-//! win over both variables (https://no-color.org: an explicit choice overrides `NO_COLOR`).
+//! win over both variables (<https://no-color.org>: an explicit choice overrides `NO_COLOR`).
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
