@@ -22,30 +22,30 @@ mod embedded {
     /// `Migration::unapplied`, so names and checksums in existing stores' history are
     /// unchanged; `tests::every_migration_file_is_listed` keeps the list and the folder equal.
     pub(super) const FILES: &[(&str, &str)] = &[
-            (
-                "V1__create_catalogs",
-                include_str!("../../migrations/V1__create_catalogs.sql"),
-            ),
-            (
-                "V2__create_cohort_records",
-                include_str!("../../migrations/V2__create_cohort_records.sql"),
-            ),
-            (
-                "V3__complete_records_reject_inserts",
-                include_str!("../../migrations/V3__complete_records_reject_inserts.sql"),
-            ),
-            (
-                "V4__cohort_reuse",
-                include_str!("../../migrations/V4__cohort_reuse.sql"),
-            ),
-            (
-                "V5__results_ledger",
-                include_str!("../../migrations/V5__results_ledger.sql"),
-            ),
-            (
-                "V6__legacy_origins",
-                include_str!("../../migrations/V6__legacy_origins.sql"),
-            ),
+        (
+            "V1__create_catalogs",
+            include_str!("../../migrations/V1__create_catalogs.sql"),
+        ),
+        (
+            "V2__create_cohort_records",
+            include_str!("../../migrations/V2__create_cohort_records.sql"),
+        ),
+        (
+            "V3__complete_records_reject_inserts",
+            include_str!("../../migrations/V3__complete_records_reject_inserts.sql"),
+        ),
+        (
+            "V4__cohort_reuse",
+            include_str!("../../migrations/V4__cohort_reuse.sql"),
+        ),
+        (
+            "V5__results_ledger",
+            include_str!("../../migrations/V5__results_ledger.sql"),
+        ),
+        (
+            "V6__legacy_origins",
+            include_str!("../../migrations/V6__legacy_origins.sql"),
+        ),
     ];
 
     pub(super) mod migrations {
@@ -250,7 +250,10 @@ mod tests {
             .iter()
             .map(|m| m.version() as u32)
             .collect();
-        assert_eq!(versions, (1..=embedded::FILES.len() as u32).collect::<Vec<_>>());
+        assert_eq!(
+            versions,
+            (1..=embedded::FILES.len() as u32).collect::<Vec<_>>()
+        );
     }
 
     #[test]
