@@ -59,6 +59,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin pytest pandas jsonschema mypy ||
   skip_python "cannot install maturin, pytest, pandas, jsonschema and mypy (no access to PyPI?)"
+# Optional readers of the Parquet output (python/tests/test_columnar.py skips without them).
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pyarrow duckdb polars ||
+  echo "note: cannot install pyarrow, duckdb and polars: the columnar tests are skipped"
 
 cargo build --release --locked --bin cohortdb
 rm -rf target/wheels
