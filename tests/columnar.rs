@@ -13,7 +13,6 @@ use std::path::Path;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use support::Sandbox;
-use support::pg::PgDb;
 
 /// The file's columns as `name:PHYSICAL[:LOGICAL]`, and its rows as text (NULL empty), as the
 /// csv format would print them.
@@ -215,9 +214,10 @@ fn an_empty_result_is_a_file_with_its_columns() {
     assert!(rows.is_empty());
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn a_team_store_writes_the_same_columns_and_rows() {
-    let Some(db) = PgDb::create("columnar") else {
+    let Some(db) = support::pg::PgDb::create("columnar") else {
         return;
     };
     let sqlite = Sandbox::new();

@@ -25,7 +25,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use parquet::basic::{LogicalType, Repetition, Type as Physical};
+use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
@@ -230,7 +230,12 @@ impl<W: Write + Send> ParquetWriter<W> {
                 return Err(internal("the Parquet output is there", String::new()));
             };
             let schema = self.schema()?;
-            let props = Arc::new(WriterProperties::builder().build());
+            // Snappy: the codec every Parquet reader has, pure Rust (docs/decisions.md D31).
+            let props = Arc::new(
+                WriterProperties::builder()
+                    .set_compression(Compression::SNAPPY)
+                    .build(),
+            );
             match SerializedFileWriter::new(out, schema, props) {
                 Ok(file) => self.file = Some(file),
                 Err(e) => return self.parquet_failure(e),
