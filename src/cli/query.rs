@@ -224,8 +224,9 @@ pub fn run(s: &Session, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let shown = path.display().to_string();
     match output_target(path).map_err(|e| cohortdb::Error::io(path, e))? {
         OutputTarget::Replace => {
-            cohortdb::layout::write_with(path, |file, tmp| -> anyhow::Result<()> {
-                emit(s, &request, format, file, &tmp.display().to_string())
+            // Errors name FILE, not the temporary file they happen in.
+            cohortdb::layout::write_with(path, |file, _| -> anyhow::Result<()> {
+                emit(s, &request, format, file, &shown)
             })?;
         }
         OutputTarget::Stream => {
