@@ -100,6 +100,18 @@ fn membership_as_parquet_has_the_csv_rows_in_typed_columns() {
     let first = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
     assert_eq!(first.get_column_iter().nth(4).unwrap().1, &Field::Null);
 
+    // A character device is written into, never replaced.
+    assert_eq!(
+        s.ok(&[
+            "query",
+            MEMBERS,
+            "--format",
+            "parquet",
+            "--out",
+            "/dev/null"
+        ]),
+        ""
+    );
     // `--out` takes every format, and `-` is stdout.
     s.ok(&["query", MEMBERS, "--format", "csv", "--out", "m.csv"]);
     assert_eq!(std::fs::read_to_string(s.path("m.csv")).unwrap(), csv);
