@@ -16,6 +16,9 @@ use rusqlite::{Connection, Statement};
 
 use crate::error::{DbContext, Error, ReadOnlyError, Result, UsageError};
 
+#[cfg(feature = "parquet")]
+pub mod columnar;
+
 /// Prepares `sql` for `query`: exactly one statement, and one that does not write. The
 /// connection should come from `Store::open_read_only`, which also installs the authorizer
 /// (`store::guard`).
@@ -255,9 +258,67 @@ impl<'c> RealText<'c> {
     }
 }
 
+/// A result column's type as the engine declares it, before any row is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// An integer type.
+    Integer,
+    /// A floating-point type.
+    Real,
+    /// A text type.
+    Text,
+    /// A byte-string type.
+    Blob,
+    /// No declared type, or one that does not decide (`NUMERIC`, an expression): the values
+    /// decide.
+    Unknown,
+}
+
+impl ColumnType {
+    /// A SQLite declared type (`sqlite3_column_decltype`) by SQLite's affinity rules; `BLOB`
+    /// and no type at all differ here: a column declared `BLOB` is binary, an untyped one is
+    /// typed by its values.
+    pub fn from_declared(declared: Option<&str>) -> ColumnType {
+        let Some(declared) = declared else {
+            return ColumnType::Unknown;
+        };
+        let upper = declared.to_ascii_uppercase();
+        let has = |part: &str| upper.contains(part);
+        if has("INT") {
+            ColumnType::Integer
+        } else if has("CHAR") || has("CLOB") || has("TEXT") {
+            ColumnType::Text
+        } else if has("BLOB") {
+            ColumnType::Blob
+        } else if has("REAL") || has("FLOA") || has("DOUB") {
+            ColumnType::Real
+        } else {
+            ColumnType::Unknown
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn declared_types_follow_sqlite_affinity() {
+        use ColumnType::*;
+        for (decl, want) in [
+            ("INTEGER", Integer),
+            ("bigint", Integer),
+            ("VARCHAR(10)", Text),
+            ("TEXT", Text),
+            ("BLOB", Blob),
+            ("DOUBLE PRECISION", Real),
+            ("NUMERIC", Unknown),
+            ("", Unknown),
+        ] {
+            assert_eq!(ColumnType::from_declared(Some(decl)), want, "{decl}");
+        }
+        assert_eq!(ColumnType::from_declared(None), Unknown);
+    }
 
     #[test]
     fn comment_only_text_is_no_statement() {

@@ -62,10 +62,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # ziglang: maturin links the wheel with zig against glibc 2.28 (README, "The Python package");
 # datasette and selenium: the Datasette plugin's tests (python/tests/test_datasette.py,
-# test_browser.py).
+# test_browser.py); pyarrow, duckdb and polars: the readers of the Parquet output
+# (python/tests/test_columnar.py).
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin ziglang pytest pandas \
-  jsonschema mypy 'datasette>=0.64,<1.0' selenium ||
-  skip_python "cannot install maturin, ziglang, pytest, pandas, jsonschema, mypy, datasette and selenium (no access to PyPI?)"
+  jsonschema mypy 'datasette>=0.64,<1.0' selenium pyarrow duckdb polars ||
+  skip_python "cannot install maturin, ziglang, pytest, pandas, jsonschema, mypy, datasette, selenium, pyarrow, duckdb and polars (no access to PyPI?)"
 
 cargo build --release --locked --bin cohortdb
 # The wheel users get (README): abi3, stripped, manylinux_2_28 (any Linux x86_64 with glibc >=

@@ -77,6 +77,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
     import pandas
+    # pyarrow ships no type information (and is optional): its names are Any here.
+    import pyarrow  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
 __all__ = [
     "Store",
@@ -487,6 +489,22 @@ class Store:
         cohortdb.
         """
         return _frame(self.iter_batches(sql, params, batch_size, "columns"))
+
+    def query_arrow(self, sql: str, params: Params = None) -> "pyarrow.Table":
+        """Runs one read-only statement and returns a ``pyarrow.Table``: the result is written
+        as Parquet in row groups as it is read (the format ``cohortdb query --format parquet``
+        writes), then read by pyarrow. Columns are int64, double, string or binary, from the
+        columns' declared types, else from the first rows' values; a value that fits neither
+        raises :class:`UsageError` naming the column and row (docs/decisions.md D31). Needs
+        pyarrow (``pip install pyarrow``); it is not a dependency of cohortdb.
+        """
+        try:
+            import pyarrow  # type: ignore[import-untyped, import-not-found, unused-ignore]
+            import pyarrow.parquet  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        except ImportError as e:
+            raise ImportError("query_arrow needs pyarrow: pip install pyarrow") from e
+        data = self._store().query_parquet(sql, params)
+        return pyarrow.parquet.read_table(pyarrow.BufferReader(data))
 
     def membership(self, cohort_id: str) -> List[Dict[str, Any]]:
         """A cohort's members in ``membership.csv`` order: dicts with ``stage``, ``gen_id``,

@@ -83,6 +83,9 @@ class NativeStore:
         shape: str = "dicts",
         max_bytes: Optional[int] = None,
     ) -> Batches: ...
+    def query_parquet(
+        self, sql: str, params: Optional[Union[Sequence[Any], Mapping[str, Any]]] = None
+    ) -> bytes: ...
     @overload
     def membership(self, cohort_id: str, shape: Literal["dicts"]) -> Optional[List[Dict[str, Any]]]: ...
     @overload

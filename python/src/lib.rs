@@ -778,6 +778,35 @@ impl NativeStore {
         Batches::start(py, self.ws.clone(), None, request, limits, shape)
     }
 
+    /// Runs one read-only statement; returns its result as the bytes of a Parquet file
+    /// (`Store.query_arrow` reads them with pyarrow). Column types: docs/decisions.md D31.
+    #[pyo3(signature = (sql, params=None))]
+    fn query_parquet<'py>(
+        &self,
+        py: Python<'py>,
+        sql: String,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let request = QueryRequest {
+            sql,
+            params: params_of(params)?,
+            timeout: None,
+        };
+        let bytes = run(
+            py,
+            &self.callbacks,
+            |ctx| {
+                let mut sink = app::ParquetSink::new(Vec::new(), "query_arrow");
+                self.ws.query(&request, ctx, &mut sink)?;
+                sink.finish()?.ok_or_else(|| {
+                    Error::internal("a Parquet result in memory is written whole", "it stopped")
+                })
+            },
+            |bytes| format!("{} bytes of Parquet were written", bytes.len()),
+        )?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
     /// A stored cohort's members in `membership.csv` order, as batches; an unknown cohort id
     /// raises.
     #[pyo3(signature = (cohort_id, batch_size=None, shape="dicts", max_bytes=None))]

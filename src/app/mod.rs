@@ -35,7 +35,9 @@ pub use context::{Cancel, Context, Event, Events, Quiet, Unit};
 pub use copy::CopyRequest;
 pub use inspect::{DiffRequest, ExplainRequest, StatusRequest, explain};
 pub use migrate::{MigrateRequest, MigrateSource};
-pub use query::{Params, QueryRequest, RowSink};
+#[cfg(feature = "parquet")]
+pub use query::ParquetSink;
+pub use query::{ColumnType, Params, QueryRequest, RowSink};
 pub use reports::{
     BackupReport, BuildReport, CohortsReport, ExplainReport, ImportGensReport, ImportReport,
     InitReport, ProgressReport, ResultsVerifyReport, ScoresReport, VerifyReport,

@@ -9,7 +9,7 @@ use super::{Context, Workspace};
 use crate::error::{Error, Result, UsageError};
 use crate::query::{RealText, Stop};
 
-pub use crate::query::Params;
+pub use crate::query::{ColumnType, Params};
 
 /// `query SQL`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,6 +24,12 @@ pub struct QueryRequest {
 
 /// Receives a query's result as it is read.
 pub trait RowSink {
+    /// The result's column types as the engine declares them, once, before
+    /// [`columns`](RowSink::columns) (Parquet's schema; the text formats ignore them).
+    fn column_types(&mut self, types: &[ColumnType]) -> Result<()> {
+        let _ = types;
+        Ok(())
+    }
     /// The result's column names, once, before any row (also for an empty result).
     fn columns(&mut self, names: &[String]) -> Result<()>;
     /// One row; `real` formats floats as SQLite prints them. `Ok(false)` stops the statement
@@ -67,11 +73,16 @@ impl Workspace {
         let mut stmt = crate::query::prepare_read_only(conn, &request.sql)?;
         crate::query::bind(&mut stmt, &request.params)?;
         let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+        let types: Vec<ColumnType> = stmt
+            .columns()
+            .map(|c| ColumnType::from_declared(c.decl_type()))
+            .collect();
         let width = names.len();
         let mut rows = stmt.raw_query();
         let mut next = rows
             .next()
             .map_err(|e| stopped(e, request.timeout, why()))?;
+        sink.column_types(&types)?;
         sink.columns(&names)?;
         while let Some(row) = next {
             let values = (0..width)
@@ -108,6 +119,9 @@ fn on_server(
         ctx: Context<'s>,
     }
     impl crate::team::query::RowSink for Adapter<'_, '_> {
+        fn column_types(&mut self, types: &[ColumnType]) -> Result<()> {
+            self.sink.column_types(types)
+        }
         fn columns(&mut self, names: &[String]) -> Result<()> {
             self.sink.columns(names)
         }
@@ -151,6 +165,87 @@ fn on_server(
         &url.to_string(),
         crate::error::TeamErrorKind::Disabled,
     ))
+}
+
+/// A [`RowSink`] that writes the result as a Parquet file into `W`, one row group at a time
+/// (`query --format parquet`, Python's `query_arrow`; column types by docs/decisions.md D31).
+#[cfg(feature = "parquet")]
+pub struct ParquetSink<W: std::io::Write + Send> {
+    out: Option<W>,
+    shown: String,
+    declared: Vec<ColumnType>,
+    writer: Option<crate::query::columnar::ParquetWriter<W>>,
+    closed: bool,
+}
+
+#[cfg(feature = "parquet")]
+impl<W: std::io::Write + Send> ParquetSink<W> {
+    /// A sink writing into `out`; `shown` names it in errors (a path, `stdout`).
+    pub fn new(out: W, shown: &str) -> Self {
+        ParquetSink {
+            out: Some(out),
+            shown: shown.to_string(),
+            declared: Vec::new(),
+            writer: None,
+            closed: false,
+        }
+    }
+
+    /// Writes the last row group and the footer; returns the output, or `None` when its reader
+    /// went away (a closed pipe) and nothing more was written.
+    pub fn finish(mut self) -> Result<Option<W>> {
+        if self.closed {
+            return Ok(None);
+        }
+        let Some(writer) = self.writer.take() else {
+            return Err(Error::Internal {
+                invariant: "a query names its columns before it ends",
+                detail: String::new(),
+            });
+        };
+        let (written, out) = writer.finish()?;
+        Ok(match written {
+            crate::query::columnar::Written::Yes => out,
+            crate::query::columnar::Written::Closed => None,
+        })
+    }
+}
+
+#[cfg(feature = "parquet")]
+impl<W: std::io::Write + Send> RowSink for ParquetSink<W> {
+    fn column_types(&mut self, types: &[ColumnType]) -> Result<()> {
+        self.declared = types.to_vec();
+        Ok(())
+    }
+
+    fn columns(&mut self, names: &[String]) -> Result<()> {
+        let Some(out) = self.out.take() else {
+            return Err(Error::Internal {
+                invariant: "a query names its columns once",
+                detail: String::new(),
+            });
+        };
+        self.writer = Some(crate::query::columnar::ParquetWriter::new(
+            out,
+            &self.shown,
+            names,
+            &self.declared,
+        )?);
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[ValueRef<'_>], _: &mut RealText<'_>) -> Result<bool> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(true);
+        };
+        match writer.row(row)? {
+            crate::query::columnar::Written::Yes => Ok(true),
+            crate::query::columnar::Written::Closed => {
+                self.closed = true;
+                Ok(false)
+            }
+        }
+    }
 }
 
 /// The parameters as the server binds them: by name, as text (the server parses each as the

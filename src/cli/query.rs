@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::app::{Params, QueryRequest, RowSink};
 use crate::error::UsageError;
+use crate::fsutil::{OutputTarget, open_stream_output, output_target};
 use crate::query::RealText;
 use crate::textfmt::{push_json_str, visible, write_csv_record};
 use clap::{Args, ValueEnum};
@@ -38,6 +39,10 @@ enum Format {
     /// A GitHub-flavoured Markdown table (`|` escaped, line breaks as `<br>`, other control
     /// characters escaped).
     Markdown,
+    /// A Parquet file, written in row groups as the rows come: int64, double, utf8 or binary
+    /// columns from the declared types, else from the first rows' values (docs/cli.md `query`).
+    /// Needs --out FILE or a redirected stdout.
+    Parquet,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +66,10 @@ pub struct QueryArgs {
     /// Output format; default `table` on a terminal, `csv` otherwise.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write the result to FILE instead of stdout (`-` for stdout). A regular file is replaced
+    /// whole once the statement has finished: a failed or stopped query leaves it as it was.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Stop the statement after this long (`30s`, `5m`, `1h`); exit 2. Ctrl-C also stops it.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     timeout: Option<Duration>,
@@ -191,26 +200,92 @@ const TABLE_SAMPLE_BYTES: usize = 1 << 20;
 const TABLE_MAX_WIDTH: usize = 60;
 
 pub fn run(s: &Session, args: QueryArgs) -> anyhow::Result<ExitCode> {
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+    let out = args.out.as_deref().filter(|p| p.as_os_str() != "-");
+    let to_terminal = out.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
         Format::Table
     } else {
         Format::Csv
     });
+    if format == Format::Parquet && to_terminal {
+        return Err(crate::Error::from(UsageError::ParquetToTerminal).into());
+    }
     let request = QueryRequest {
         sql: read_sql(&args)?,
         params: Params::from_text(&args.params),
         timeout: args.timeout,
     };
-    let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let Some(path) = out else {
+        emit(s, &request, format, std::io::stdout(), "stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    // As `compile --out` (docs/reliability.md, "Pipes, special files and links"): a regular
+    // file is replaced whole through the atomic writer; a FIFO or character device is written
+    // into; anything else is refused before the statement runs.
+    let shown = path.display().to_string();
+    match output_target(path).map_err(|e| crate::Error::io(path, e))? {
+        OutputTarget::Replace => {
+            // Errors name FILE, not the temporary file they happen in.
+            crate::layout::write_with(path, |file, _| -> anyhow::Result<()> {
+                emit(s, &request, format, file, &shown)
+            })?;
+        }
+        OutputTarget::Stream => {
+            let file = open_stream_output(path).map_err(|e| crate::Error::io(path, e))?;
+            emit(s, &request, format, file, &shown)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the statement and writes its rows to `out` in `format`; `shown` names `out` in errors.
+fn emit<W: Write + Send>(
+    s: &Session,
+    request: &QueryRequest,
+    format: Format,
+    out: W,
+    shown: &str,
+) -> anyhow::Result<()> {
+    if format == Format::Parquet {
+        return emit_parquet(s, request, out, shown);
+    }
     let mut printer = Printer {
         format,
-        out,
+        out: BufWriter::with_capacity(1 << 16, out),
         writer: None,
         closed: false,
+        shown: shown.to_string(),
     };
-    s.workspace().query(&request, s.ctx(), &mut printer)?;
+    s.workspace().query(request, s.ctx(), &mut printer)?;
     printer.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn emit_parquet<W: Write + Send>(
+    s: &Session,
+    request: &QueryRequest,
+    out: W,
+    shown: &str,
+) -> anyhow::Result<()> {
+    let mut sink = crate::app::ParquetSink::new(BufWriter::with_capacity(1 << 20, out), shown);
+    s.workspace().query(request, s.ctx(), &mut sink)?;
+    sink.finish()?;
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn emit_parquet<W: Write + Send>(
+    _: &Session,
+    _: &QueryRequest,
+    _: W,
+    _: &str,
+) -> anyhow::Result<()> {
+    Err(crate::Error::from(UsageError::FormatDisabled {
+        format: "parquet",
+        feature: "parquet",
+    })
+    .into())
 }
 
 /// The CLI's [`RowSink`]: every row written in the chosen format as it comes.
@@ -220,6 +295,8 @@ struct Printer<W: Write> {
     writer: Option<RowWriter>,
     /// The reader of stdout went away: nothing more is written.
     closed: bool,
+    /// The output, for errors (`stdout`, a path).
+    shown: String,
 }
 
 impl<W: Write> Printer<W> {
@@ -231,7 +308,7 @@ impl<W: Write> Printer<W> {
                 self.closed = true;
                 Ok(false)
             }
-            Err(e) => Err(crate::Error::io("stdout", e)),
+            Err(e) => Err(crate::Error::io(self.shown.as_str(), e)),
         }
     }
 
@@ -313,7 +390,8 @@ impl RowWriter {
                 out.write_all(markdown_row(&rule).as_bytes())?;
             }
             Format::Json => out.write_all(b"[")?,
-            Format::Jsonl | Format::Table => {}
+            // Parquet never reaches the text writer (`emit` hands it to `ParquetSink`).
+            Format::Jsonl | Format::Table | Format::Parquet => {}
         }
         Ok(())
     }
@@ -363,6 +441,8 @@ impl RowWriter {
                 let cells = lossy(RowWriter::texts(row, real)?);
                 self.table.push(out, cells)
             }
+            // Parquet never reaches the text writer (`emit` hands it to `ParquetSink`).
+            Format::Parquet => Ok(()),
         })
     }
 

@@ -372,6 +372,48 @@ pub enum UsageError {
         /// Why the component was refused.
         reason: String,
     },
+    /// `query --format parquet`: a value of another storage class than its column's Parquet
+    /// type, which nothing converts to (docs/decisions.md D31).
+    #[error(
+        "query --format parquet: column {column} holds {found} at row {row}, but its Parquet type is {kind} ({}); cast it in the statement, e.g. `cast({column} as {})`",
+        if *declared { "from its declared type" } else { "from its first rows" },
+        if *found == "a real" && *kind == "int64" { "real" } else { "text" }
+    )]
+    ParquetValue {
+        /// The column's name, quoted and capped.
+        column: String,
+        /// The row, counted from 1.
+        row: u64,
+        /// The value's storage class (`text`, `a blob`, `a real`, `an integer`).
+        found: &'static str,
+        /// The column's Parquet type (`int64`, `double`, `utf8`, `binary`).
+        kind: &'static str,
+        /// Whether the column's declared type fixed it (else its first row group's values).
+        declared: bool,
+    },
+    /// `query --format parquet` of a result with two columns of one name.
+    #[error(
+        "query --format parquet: two columns named {column}; a Parquet reader addresses columns by name, so give them different names (`… as other_name`)"
+    )]
+    ParquetDuplicateColumn {
+        /// The name, quoted and capped.
+        column: String,
+    },
+    /// `query --format parquet` to a terminal.
+    #[error(
+        "query --format parquet writes a binary file: name it with --out FILE, or redirect stdout"
+    )]
+    ParquetToTerminal,
+    /// A format this build was compiled without (`--no-default-features`).
+    #[error(
+        "query --format {format}: this cohortdb was built without the `{feature}` cargo feature"
+    )]
+    FormatDisabled {
+        /// The format asked for.
+        format: &'static str,
+        /// The cargo feature that provides it.
+        feature: &'static str,
+    },
 }
 
 impl UsageError {

@@ -23,12 +23,18 @@ use rusqlite::types::Value;
 
 use super::{Pg, TeamStore, team_error};
 use crate::error::{Error, ReadOnlyError, Result, TeamErrorKind, UsageError};
+use crate::query::ColumnType;
 
 /// How many rows one portal fetch brings.
 const BATCH: i32 = 1000;
 
 /// Receives a query's result: the column names once, then each row.
 pub trait RowSink {
+    /// The columns' types, before [`columns`](RowSink::columns) (see [`column_type`]).
+    fn column_types(&mut self, types: &[ColumnType]) -> Result<()> {
+        let _ = types;
+        Ok(())
+    }
     /// The column names, before any row.
     fn columns(&mut self, names: &[String]) -> Result<()>;
     /// One row, its values in column order. `Ok(false)` stops the statement (nobody reads any
@@ -121,6 +127,8 @@ pub fn query(
             .query_portal(&portal, BATCH)
             .map_err(|e| statement_error(&shown, e, &text, timeout))?;
         if !started {
+            let declared: Vec<ColumnType> = types.iter().map(column_type).collect();
+            sink.column_types(&declared)?;
             sink.columns(&columns)?;
             started = true;
         }
@@ -338,6 +346,23 @@ impl ToSql for TextParam<'_> {
         }
         let _ = &self.ty;
         self.to_sql(ty, out)
+    }
+}
+
+/// A server type as the type every value of its column has once read (for Parquet's schema,
+/// docs/decisions.md D31): integers, `oid` and `bool` are integers, `float4`/`float8` reals,
+/// `bytea` bytes; `numeric` (an integer or decimal text, value by value) is left to the values;
+/// every other readable type is text.
+pub fn column_type(ty: &Type) -> ColumnType {
+    if let Kind::Domain(inner) = ty.kind() {
+        return column_type(inner);
+    }
+    match *ty {
+        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID | Type::BOOL => ColumnType::Integer,
+        Type::FLOAT4 | Type::FLOAT8 => ColumnType::Real,
+        Type::NUMERIC => ColumnType::Unknown,
+        Type::BYTEA => ColumnType::Blob,
+        _ => ColumnType::Text,
     }
 }
 
