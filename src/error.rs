@@ -10,6 +10,8 @@ use std::fmt;
 use std::path::Path;
 
 mod build;
+/// How many missing ids of one role a refused build names (the rest are counted).
+pub(crate) use build::SHOWN_IDS;
 mod catalog;
 mod data;
 mod export;
@@ -675,6 +677,7 @@ mod tests {
                         .map(|i| MissingId {
                             value: format!("m{i}"),
                             at: "c.yaml: axes".into(),
+                            near: (i == 0).then(|| "m00".to_string()),
                         })
                         .collect(),
                 }],
@@ -686,7 +689,9 @@ mod tests {
             lines[0],
             "error: cohort \"c1\": 12 ids the spec uses are not in the imported catalogs (D16)"
         );
-        assert!(lines[1].starts_with("  evaluation LLMs (12): \"m0\" (c.yaml: axes), "));
+        assert!(lines[1].starts_with(
+            "  evaluation LLMs (12): \"m0\" (c.yaml: axes; did you mean \"m00\"?), \"m1\" (c.yaml: axes), "
+        ));
         assert!(lines[1].ends_with(", and 2 more"), "{}", lines[1]);
         assert_eq!(lines[2], "  note: no LLM models have been imported");
         assert!(lines[3].starts_with("  hint: import the missing rows"));

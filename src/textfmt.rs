@@ -37,6 +37,20 @@ pub fn decision(n: u32) -> String {
     format!("see docs/decisions.md#d{n}")
 }
 
+/// The candidate nearest to `id`, for a "did you mean": Damerau-Levenshtein distance of at most
+/// a third of `id`'s length (at least 1); on a tie the smallest. `None` when none is that near
+/// (or `id` itself is a candidate: nothing to suggest).
+pub fn nearest(id: &str, candidates: impl IntoIterator<Item = String>) -> Option<String> {
+    let limit = (id.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| c.chars().count().abs_diff(id.chars().count()) <= limit)
+        .map(|c| (strsim::damerau_levenshtein(id, &c), c))
+        .filter(|(d, _)| (1..=limit).contains(d))
+        .min()
+        .map(|(_, near)| near)
+}
+
 /// A message's references to design decisions made followable: `(D9)` becomes
 /// `(see docs/decisions.md#d9)`, `(D1, D2)` `(see docs/decisions.md#d1, #d2)`, and
 /// `(append-only, D9)` `(append-only, see docs/decisions.md#d9)` — each decision has that
@@ -385,6 +399,30 @@ pub fn visible_lines(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn nearest_is_within_a_third_of_the_length_and_never_the_id_itself() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            nearest("judg", ids(&["judge", "gen-a"])).as_deref(),
+            Some("judge")
+        );
+        assert_eq!(
+            nearest("alpah", ids(&["alpha", "beta"])).as_deref(),
+            Some("alpha")
+        );
+        // A tie goes to the smallest id; an exact match is no suggestion.
+        assert_eq!(nearest("ab", ids(&["ac", "aa"])).as_deref(), Some("aa"));
+        assert_eq!(nearest("alpha", ids(&["alpha"])), None);
+        // Two edits in a six-letter id is the most; one is allowed in a short one.
+        assert_eq!(nearest("abcdef", ids(&["abcxyz"])), None);
+        assert_eq!(
+            nearest("abcdef", ids(&["abcdxy"])).as_deref(),
+            Some("abcdxy")
+        );
+        assert_eq!(nearest("x", ids(&["y"])).as_deref(), Some("y"));
+        assert_eq!(nearest("x", ids(&["yz"])), None);
+    }
     use super::*;
 
     #[test]

@@ -189,6 +189,35 @@ fn every_missing_id_of_every_kind_is_reported_and_nothing_is_stored() {
 }
 
 #[test]
+fn a_mistyped_catalog_id_gets_the_nearest_id_of_its_own_catalog() {
+    let s = built();
+    s.write(
+        "data/cohorts/typo/spec/config.yaml",
+        "axes:\n  combo_id: [combo-l]\n  draft_template: [draft-a]\n  draft_llm: [gen-a]\n  essay_template: [draft-A]\n  essay_llm: [None]\n  evaluation_template: [eval-1]\n  evaluation_llm: [judg, zzzzzzzz]\noutput: {field_order: []}\n",
+    );
+    let digest = s.store_digest();
+    let err = s.fails(&["build", "typo"]);
+    for needle in [
+        "typo/spec/config.yaml: axes.combo_id[0]; did you mean \"combo-1\"?)",
+        "typo/spec/config.yaml: axes.draft_template[0]; did you mean \"draft-A\"?)",
+        "typo/spec/config.yaml: axes.evaluation_llm[0]; did you mean \"judge\"?)",
+    ] {
+        assert!(err.contains(needle), "{needle}\n{err}");
+    }
+    // An id of another stage's catalog is not offered, and nothing is offered for what is not near.
+    assert!(err.contains("essay templates (1): \"draft-A\" ("), "{err}");
+    assert!(
+        !err.contains("axes.essay_template[0]; did you mean"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("axes.evaluation_llm[1]; did you mean"),
+        "{err}"
+    );
+    assert_eq!(s.store_digest(), digest);
+}
+
+#[test]
 fn essays_that_differ_only_in_essay_llm_are_refused_d2() {
     let s = built();
     s.write(

@@ -7,6 +7,7 @@ use rusqlite::{Connection, params};
 use super::design::Design;
 use super::members::{PlanCounts, Used};
 use super::roles::{NONE_ESSAY_LLM, text_role};
+use crate::error::SHOWN_IDS;
 use crate::error::{
     BuildError, BuildErrorKind, DbContext, FieldDiff, MissingId, MissingIds, Result, SharedId,
 };
@@ -66,7 +67,19 @@ pub fn validate_catalogs(
                 missing.push(MissingId {
                     value: text.to_string(),
                     at,
+                    near: None,
                 });
+            }
+        }
+        if !missing.is_empty() {
+            let catalog = match (role, role.template_stage()) {
+                (Role::Combo, _) => "combo",
+                (_, Some(stage)) => stage.as_str(),
+                _ => "llm",
+            };
+            let known = catalog_ids(conn, catalog, last_batch)?;
+            for id in missing.iter_mut().take(SHOWN_IDS) {
+                id.near = crate::textfmt::nearest(&id.value, known.iter().cloned());
             }
         }
         if !missing.is_empty() {
@@ -297,4 +310,17 @@ pub fn check_registry_agreement(
             members,
         },
     ))
+}
+
+/// The ids of one catalog (`combo`, `llm` or a template stage) as of `last_batch`, for the
+/// "did you mean" of a refused build (read only when a build is refused for missing ids).
+fn catalog_ids(conn: &Connection, catalog: &str, last_batch: i64) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare(queries::CATALOG_IDS_NEAR)
+        .db("catalog_ids_near")?;
+    let rows = stmt
+        .query_map(params![catalog, last_batch], |r| r.get("id"))
+        .db("catalog_ids_near")?;
+    rows.collect::<rusqlite::Result<Vec<String>>>()
+        .db("catalog_ids_near")
 }

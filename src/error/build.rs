@@ -20,6 +20,8 @@ pub struct MissingId {
     pub value: String,
     /// Where the spec first uses it.
     pub at: String,
+    /// The catalog's nearest id, when one is near (a likely typo).
+    pub near: Option<String>,
 }
 
 /// The missing ids of one role (combo, a stage's template, an LLM).
@@ -65,7 +67,7 @@ pub struct Disagreement {
 }
 
 /// How many missing ids of a role are listed before `, and N more`.
-const SHOWN_IDS: usize = 10;
+pub(crate) const SHOWN_IDS: usize = 10;
 
 /// Each kind of refused build.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -216,7 +218,11 @@ fn total(groups: &[MissingIds]) -> usize {
 
 impl fmt::Display for MissingId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} ({})", self.value, self.at)
+        write!(f, "{:?} ({}", self.value, self.at)?;
+        match &self.near {
+            Some(near) => write!(f, "; did you mean {near:?}?)"),
+            None => write!(f, ")"),
+        }
     }
 }
 

@@ -115,14 +115,7 @@ fn stage_counts(r: &rusqlite::Row<'_>) -> rusqlite::Result<[u64; 3]> {
 /// its length, at least 1), for the "did you mean" of an unknown id; the first in id order on a
 /// tie. `None` when none is near or the ids cannot be read.
 pub fn nearest_id(conn: &Connection, id: &str) -> Option<String> {
-    let limit = (id.chars().count() / 3).max(1);
-    list(conn)
-        .ok()?
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(id, &c.cohort_id), c.cohort_id))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, near)| near)
+    crate::textfmt::nearest(id, list(conn).ok()?.into_iter().map(|c| c.cohort_id))
 }
 
 /// Every stored cohort, by id.

@@ -60,6 +60,7 @@ queries! {
     CATALOG_CONCEPTS_INSERT => "catalog_concepts_insert.sql",
     CATALOG_CONCEPTS_SELECT => "catalog_concepts_select.sql",
     CATALOG_COUNT => "catalog_count.sql",
+    CATALOG_IDS_NEAR => "catalog_ids_near.sql",
     CATALOG_LLM_EXISTS => "catalog_llm_exists.sql",
     CATALOG_LLM_MODELS_INSERT => "catalog_llm_models_insert.sql",
     CATALOG_LLM_MODELS_SELECT => "catalog_llm_models_select.sql",
