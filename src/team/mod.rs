@@ -31,6 +31,8 @@ pub mod query;
 #[cfg(feature = "postgres")]
 pub mod schema;
 #[cfg(feature = "postgres")]
+mod streaming;
+#[cfg(feature = "postgres")]
 mod tables;
 #[cfg(feature = "postgres")]
 mod tls;

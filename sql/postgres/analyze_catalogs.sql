@@ -1,0 +1,6 @@
+-- The planner's statistics of the catalog tables, refreshed after an import that added many rows
+-- (a table loaded by COPY has none until autovacuum reaches it). Run after the commit, outside
+-- the write lock; a role that does not own the tables only gets a warning.   No parameters.
+-- Callers: team::publish (imports; analyze.sql for a publish that also wrote records).
+analyze import_batches, catalog_concepts, catalog_templates, catalog_llm_models,
+    catalog_combo_mappings, catalog_replication
