@@ -133,6 +133,9 @@ fn on_server(
     }
     let params = server_params(url, &request.params)?;
     let mut store = crate::team::TeamStore::open_existing(url)?;
+    // A stop cancels the statement on the server at once (not at its timeout).
+    ctx.cancel.on_cancel(store.canceller());
+    ctx.cancel.check()?;
     // SQLite's text of a real, for the same output on both engines.
     let scratch = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db {
         query: "open in-memory",
