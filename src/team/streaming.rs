@@ -140,7 +140,7 @@ mod tests {
     /// takes, in the same order: the rows it stores go to the server as they are.
     #[test]
     fn every_catalog_insert_lists_the_copied_columns_in_order() {
-        for &kind in CatalogKind::ALL {
+        for kind in CatalogKind::ALL {
             let table = table_of(kind);
             let names: Vec<&str> = table.columns().iter().map(|(n, _)| *n).collect();
             let compact: String = kind
