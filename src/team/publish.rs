@@ -376,8 +376,9 @@ impl Team {
     }
 
     /// Writes a just-published record into the mirror at once when it is the mirror's next
-    /// record (its scratch tables are still on the connection); otherwise the next sync
-    /// brings it.
+    /// record (its scratch tables are still on the connection) and no other process is
+    /// writing the mirror; otherwise the next sync brings it (re-hashed on arrival). Builds
+    /// finishing together on one machine thus do not queue behind each other's copies.
     fn keep_locally(
         &mut self,
         id: &CohortId,
@@ -386,7 +387,9 @@ impl Team {
         number: i64,
         now: &str,
     ) -> Result<()> {
-        let tx = self.mirror.write_transaction()?;
+        let Some(tx) = self.mirror.try_write_transaction()? else {
+            return Ok(());
+        };
         if record::next_cohort_no(&tx)? != number || record::load(&tx, id.as_str())?.is_some() {
             return Ok(());
         }
