@@ -4,10 +4,14 @@
 //! nothing, the transaction rolls back), with optimistic validation against what the mirror
 //! had synced:
 //!
-//! - [`Team::stage`] (imports, pushes): the change runs on the mirror inside a mirror write
-//!   transaction; under the lock, if the server moved since the mirror's sync, both roll back
-//!   and it re-syncs and re-runs; else the new batches and records are copied to the server
-//!   (binary COPY), the server commits, then the mirror.
+//! - imports (docs/decisions.md D32): the lock is taken and the server checked unmoved since
+//!   the sync *before* the import runs on the mirror (else it re-syncs first); the rows the
+//!   import adds stream to the server's binary COPY on a second thread while it runs
+//!   ([`super::streaming`]); the server commits, then the mirror.
+//! - [`Team::stage`] (pushes into a team store): the change runs on the mirror inside a mirror
+//!   write transaction; under the lock, if the server moved since the mirror's sync, both roll
+//!   back and it re-syncs and re-runs; else the new batches and records are copied to the
+//!   server (binary COPY), the server commits, then the mirror.
 //! - [`Team::build`]: the cohort is computed on the mirror in a *read* transaction
 //!   (`cohort::prepare`; builds on one machine do not queue behind each other's computation).
 //!   Under the lock the cohort id must still be new, and no registry entry for one of the gen_ids
