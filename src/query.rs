@@ -373,7 +373,7 @@ mod tests {
             bind(&mut stmt, &Params::from_text(&pairs))?;
             let mut rows = stmt.raw_query();
             let row = rows.next().db("step")?.expect("one row");
-            Ok(row.get::<_, String>(0).db("get")?)
+            row.get::<_, String>(0).db("get")
         };
         assert_eq!(
             run("select ? || '-' || ?", &[("2", "b"), ("1", "a")]).unwrap(),
