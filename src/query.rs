@@ -176,8 +176,31 @@ impl Params {
     }
 }
 
-/// The index of the named parameter `name` of `stmt` (given with or without its prefix).
+/// The number of a positional parameter named `N` or `?N` (`--param 1=x` fills `?1`, or the
+/// first `?`), when `name` is one.
+pub fn positional_number(name: &str) -> Option<usize> {
+    let digits = name.strip_prefix('?').unwrap_or(name);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<usize>().ok().filter(|n| *n > 0)
+}
+
+/// The index of the parameter `name` of `stmt`: a named one given with or without its prefix,
+/// or a positional one by its number (`N` or `?N`: SQLite numbers a bare `?` one above the
+/// largest number before it).
 fn named_index(stmt: &Statement<'_>, name: &str) -> Result<Option<usize>> {
+    if let Some(n) = positional_number(name) {
+        // `?N` by its name; a bare `?` has none, only its index (named ones have their own).
+        if let Some(index) = stmt
+            .parameter_index(&format!("?{n}"))
+            .db("query parameter")?
+        {
+            return Ok(Some(index));
+        }
+        let bare = n <= stmt.parameter_count() && stmt.parameter_name(n).is_none();
+        return Ok(bare.then_some(n));
+    }
     if name.starts_with([':', '@', '$']) {
         return stmt.parameter_index(name).db("query parameter");
     }
@@ -334,6 +357,43 @@ mod tests {
         let path = dir.path().join("s.db");
         drop(Store::open(&path).unwrap());
         (dir, path)
+    }
+
+    /// `--param N=…` (or `?N=…`) fills `?N` or the N-th bare `?`; a number the statement does
+    /// not have is refused by name.
+    #[test]
+    fn positional_parameters_are_filled_by_number() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let run = |sql: &str, params: &[(&str, &str)]| -> Result<String> {
+            let mut stmt = conn.prepare(sql).db("prepare")?;
+            let pairs: Vec<(String, String)> = params
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            bind(&mut stmt, &Params::from_text(&pairs))?;
+            let mut rows = stmt.raw_query();
+            let row = rows.next().db("step")?.expect("one row");
+            row.get::<_, String>(0).db("get")
+        };
+        assert_eq!(
+            run("select ? || '-' || ?", &[("2", "b"), ("1", "a")]).unwrap(),
+            "a-b"
+        );
+        assert_eq!(
+            run("select ?2 || '-' || ?1 || ?2", &[("?1", "a"), ("?2", "b")]).unwrap(),
+            "b-ab"
+        );
+        assert_eq!(
+            run("select :x || ?", &[("x", "a"), ("2", "b")]).unwrap(),
+            "ab"
+        );
+        let err = run("select ?", &[("1", "a"), ("2", "b")]).unwrap_err();
+        assert!(err.to_string().contains("no parameter ?2"), "{err}");
+        let err = run("select ? || ?", &[("1", "a")]).unwrap_err();
+        assert!(err.to_string().contains("?2"), "{err}");
+        assert_eq!(positional_number("?07"), Some(7));
+        assert_eq!(positional_number("0"), None);
+        assert_eq!(positional_number("x1"), None);
     }
 
     #[test]

@@ -126,6 +126,16 @@ fn parameter_and_input_errors_exit_2() {
         err.contains("a value was given for x, but the statement has no parameter :x"),
         "{err}"
     );
+    let err = s.fails(&["query", "select ?", "--param", "1=a", "--param", "2=b"]);
+    assert!(
+        err.contains("a value was given for 2, but the statement has no parameter ?2"),
+        "{err}"
+    );
+    let err = s.fails(&["query", "select ? || ?", "--param", "1=a"]);
+    assert!(
+        err.contains("no value for the statement's parameter ?2"),
+        "{err}"
+    );
     let err = s.fails(&["query", "select 1", "--param", "novalue"]);
     assert!(err.contains("expected NAME=VALUE"), "{err}");
     let err = s.fails(&["query", "-- nothing here\n/* nor here */"]);

@@ -1,7 +1,8 @@
 //! Stopping `query` (docs/reliability.md, "Stopping"): a closed pipe ends an endless statement
 //! at once; Ctrl-C stops it even while it waits on stdin or on a full pipe (exit 130); an
 //! absurd `--timeout` is no deadline, not a panic; `--format table` holds a bounded sample of
-//! wide rows.
+//! wide rows. On a team store Ctrl-C cancels the server's statement too (an import waiting for
+//! the write lock, a long query): the command stops at once and nothing stays running there.
 
 #![cfg(unix)]
 
@@ -146,4 +147,127 @@ fn a_table_of_wide_rows_holds_a_bounded_sample() {
                select i, printf('%.*c', 1000000, 'x') as wide from n";
     let peak = support::peak_kib(&s, &["query", sql, "--format", "table"]);
     assert!(peak < 100 * 1024, "peak {} MiB", peak / 1024);
+}
+
+/// The store's write lock (docs/postgres.md, "Writes": `cohortdb` in ASCII).
+#[cfg(feature = "postgres")]
+const WRITE_LOCK_KEY: i64 = 0x636f_686f_7274_6462;
+
+/// The backends of `db` that cohortdb opened (its `application_name`) and that are still
+/// running or waiting: `(state, wait_event_type, query)`.
+#[cfg(feature = "postgres")]
+fn cohortdb_backends(db: &support::pg::PgDb, watcher: &mut postgres::Client) -> Vec<String> {
+    watcher
+        .query(
+            "select coalesce(state, '') || ' ' || coalesce(wait_event_type, '') || ' ' || query \
+             from pg_stat_activity where datname = $1 and application_name = 'cohortdb' \
+             and state <> 'idle'",
+            &[&db.name()],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// Waits until `ready` holds (a backend shows up), failing past [`DEADLINE`].
+#[cfg(feature = "postgres")]
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{what}: not after {DEADLINE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A team store whose write lock another writer holds: the import waits on the server. Ctrl-C
+/// stops it there (the server is sent a cancel request, so the wait ends at once and nothing
+/// stays waiting on the server after the process is gone), status 130, nothing imported.
+#[cfg(feature = "postgres")]
+#[test]
+fn ctrl_c_stops_a_team_import_waiting_on_the_server() {
+    let Some(db) = support::pg::PgDb::create("stop_import") else {
+        return;
+    };
+    let s = Sandbox::baseline();
+    let run = |args: &[&str]| {
+        let mut cmd = s.std_cmd();
+        cmd.env("COHORTDB_DB", &db.url)
+            .env("COHORTDB_MIRROR_DIR", s.path("mirrors"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    assert!(run(&["init"]).status().unwrap().success());
+    let mut holder = db.client();
+    holder
+        .execute("select pg_advisory_lock($1)", &[&WRITE_LOCK_KEY])
+        .unwrap();
+    let mut watcher = db.client();
+    let child = run(&["import"]).spawn().unwrap();
+    wait_until("the import waiting for the write lock", || {
+        cohortdb_backends(&db, &mut watcher)
+            .iter()
+            .any(|b| b.contains("pg_advisory_xact_lock"))
+    });
+    send_sigint(child.id());
+    let out = wait(child, "a team import waiting on the server");
+    assert_eq!(out.code(), Some(130), "{out:?}");
+    // The server's side ended too, while the lock is still held: nothing waits for it.
+    wait_until("the server's side of the import to end", || {
+        cohortdb_backends(&db, &mut watcher).is_empty()
+    });
+    holder
+        .execute("select pg_advisory_unlock($1)", &[&WRITE_LOCK_KEY])
+        .unwrap();
+    let batches: i64 = watcher
+        .query_one("select count(*) from import_batches", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(batches, 0);
+}
+
+/// A long statement on a team store's server: Ctrl-C cancels it there at once (not at the
+/// statement timeout), status 130.
+#[cfg(feature = "postgres")]
+#[test]
+fn ctrl_c_cancels_a_long_query_on_the_server() {
+    let Some(db) = support::pg::PgDb::create("stop_query") else {
+        return;
+    };
+    let s = Sandbox::baseline();
+    let run = |args: &[&str]| {
+        let mut cmd = s.std_cmd();
+        cmd.env("COHORTDB_DB", &db.url)
+            .env("COHORTDB_MIRROR_DIR", s.path("mirrors"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    assert!(run(&["init"]).status().unwrap().success());
+    let mut watcher = db.client();
+    let child = run(&[
+        "query",
+        "select count(*) from (select pg_sleep(3600)) as s",
+        "--timeout",
+        "1h",
+    ])
+    .spawn()
+    .unwrap();
+    wait_until("the query running on the server", || {
+        cohortdb_backends(&db, &mut watcher)
+            .iter()
+            .any(|b| b.contains("pg_sleep"))
+    });
+    send_sigint(child.id());
+    let out = wait(child, "a long query on the server");
+    assert_eq!(out.code(), Some(130), "{out:?}");
+    wait_until("the statement to end on the server", || {
+        cohortdb_backends(&db, &mut watcher).is_empty()
+    });
 }

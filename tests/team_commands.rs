@@ -191,6 +191,23 @@ fn every_command_gives_the_same_reports_and_bytes_on_both_engines() {
         let args = ["query", sql, "--param", "c=alpha", "--format", format];
         assert_eq!(sq.ok(&args), pg.ok(&args), "query --format {format}");
     }
+    // Positional parameters (`?`, `?N`, given as `N=` or `?N=`) on both engines alike.
+    let positional = [
+        "query",
+        "select gen_id from membership where cohort_id = ? and stage = ?2 and replicate >= ? \
+         order by gen_id",
+        "--param",
+        "1=alpha",
+        "--param",
+        "?2=essay",
+        "--param",
+        "3=1",
+        "--format",
+        "csv",
+    ];
+    let rows = sq.ok(&positional);
+    assert_eq!(rows.lines().count(), 9, "{rows}");
+    assert_eq!(rows, pg.ok(&positional));
     let count = ["query", "select count(*) as n from membership"];
     assert_eq!(sq.ok(&count), "n\n28\n");
     assert_eq!(pg.ok(&count), "n\n28\n");

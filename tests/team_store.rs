@@ -534,6 +534,24 @@ fn query_runs_read_only_on_the_server_with_parameters_and_a_timeout() {
     assert_eq!(got.rows.len(), 4);
     assert_eq!(got.rows[0][0], Value::Integer(0));
     assert_eq!(got.rows[0][2], Value::Text("d_agoots5ys4g42xz".into()));
+    // Positional parameters, as SQLite numbers them: `?N`, and a bare `?` one above the largest
+    // number before it; given as `N` or `?N`.
+    let positional = run_query(
+        &mut store,
+        "select ordinal, stage, gen_id, replicate from membership where cohort_id = ? and stage = ?2 and ordinal >= ? order by ordinal",
+        &[("1", "alpha"), ("?2", "draft"), ("3", "0")],
+        None,
+    )
+    .unwrap();
+    assert_eq!(positional.rows, got.rows);
+    let mixed = run_query(&mut store, "select :a, ?", &[("a", "1"), ("2", "2")], None)
+        .err()
+        .expect("mixed");
+    assert!(mixed.to_string().contains("not both"), "{mixed}");
+    let missing = run_query(&mut store, "select ?::int + ?::int", &[("1", "1")], None)
+        .err()
+        .expect("missing");
+    assert!(missing.to_string().contains("?2"), "{missing}");
     // Every view of the stable surface answers.
     for view in [
         "cohorts",

@@ -51,6 +51,7 @@ from .errors import (
 )
 from .reports import (
     BackupReport,
+    CopyReport,
     BuildReport,
     CatalogFile,
     CohortsReport,
@@ -93,6 +94,7 @@ __all__ = [
     "ProgressCallback",
     # reports
     "BackupReport",
+    "CopyReport",
     "BuildReport",
     "CatalogFile",
     "CohortsReport",
@@ -191,6 +193,16 @@ def register_functions(conn: "sqlite3.Connection") -> "sqlite3.Connection":
     conn.create_function("gen_id", -1, _native.gen_id, deterministic=True)
     conn.create_function("gen_signature_digest", 1, _native.gen_signature_digest, deterministic=True)
     return conn
+
+
+def _ids(cohort_ids: Union[str, Sequence[str]]) -> List[str]:
+    """One cohort id, or several."""
+    return [cohort_ids] if isinstance(cohort_ids, str) else list(cohort_ids)
+
+
+def _store_name(value: PathLike) -> str:
+    """Another store: an SQLite path (as given, like the CLI's) or a ``postgres://`` URL."""
+    return os.fspath(value)
 
 
 def _path(value: Optional[PathLike]) -> Optional[str]:
@@ -386,6 +398,18 @@ class Store:
         """A consistent, self-contained copy of the store in the new file ``dest``
         (``cohortdb backup``), safe while others use the store."""
         return BackupReport.from_dict(self._store().backup(os.fspath(dest)))
+
+    def push(self, cohort_ids: Union[str, Sequence[str]], *, to: PathLike) -> CopyReport:
+        """Copies cohorts, with the catalog rows and registry entries they need, from this store
+        to ``to`` (``cohortdb push``): an SQLite store file (created when missing) or a
+        ``postgres://`` URL. Every record is re-hashed on arrival; a cohort the target holds
+        with the same hash is left alone; the same id with another hash is refused."""
+        return CopyReport.from_dict(self._store().push(_ids(cohort_ids), _store_name(to)))
+
+    def pull(self, cohort_ids: Union[str, Sequence[str]], *, from_: PathLike) -> CopyReport:
+        """Copies cohorts, with what they need, from ``from_`` (an SQLite store file or a
+        ``postgres://`` URL) into this store (``cohortdb pull``), as ``push`` does."""
+        return CopyReport.from_dict(self._store().pull(_ids(cohort_ids), _store_name(from_)))
 
     # -- results ------------------------------------------------------------------------------
 

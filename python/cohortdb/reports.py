@@ -57,6 +57,7 @@ __all__ = [
     "ProductAxis",
     "ExplainReport",
     "BackupReport",
+    "CopyReport",
     "ProgressEvent",
     "ImportGensReport",
     "Imported",
@@ -163,6 +164,37 @@ class BackupReport(_Report):
             bytes=d["bytes"],
             schema_version=d["schema_version"],
             cohorts=d["cohorts"],
+            _doc=d,
+        )
+
+
+@dataclass(frozen=True)
+class CopyReport(_Report):
+    """What ``Store.push()`` or ``Store.pull()`` did (``cohortdb push`` / ``pull``)."""
+
+    source: str
+    """The store copied from (a path, or a team store's URL without its password)."""
+    target: str
+    """The store copied to."""
+    copied: List[str]
+    """Cohorts written to the target, in order (those named, and the cohorts their gen_ids'
+    lower collision indices depend on)."""
+    present: List[str]
+    """Cohorts the target already held with the same content hash (left alone)."""
+    catalog_rows: int
+    """Catalog rows carried."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "CopyReport":
+        """Builds the report from its document (``from`` and ``to`` are ``source`` and
+        ``target`` here: ``from`` is a Python keyword)."""
+        return cls(
+            source=d["from"],
+            target=d["to"],
+            copied=list(d["copied"]),
+            present=list(d["present"]),
+            catalog_rows=d["catalog_rows"],
             _doc=d,
         )
 

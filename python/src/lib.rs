@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use cohortdb::Error;
 use cohortdb::app::{
-    self, BuildRequest, Cancel, Context, DiffRequest, Event, Events, ExplainRequest, ExportRequest,
-    ImportGensRequest, ImportRequest, Params, ProgressRequest, QueryRequest, RowSink,
-    ScoresRequest, StatusRequest, VerifyRequest, VerifyTarget, Workspace,
+    self, BuildRequest, Cancel, Context, CopyRequest, DiffRequest, Event, Events, ExplainRequest,
+    ExportRequest, ImportGensRequest, ImportRequest, Params, ProgressRequest, QueryRequest,
+    RowSink, ScoresRequest, StatusRequest, VerifyRequest, VerifyTarget, Workspace,
 };
 use cohortdb::query::RealText;
 use cohortdb::seed::Seed;
@@ -753,6 +753,48 @@ impl NativeStore {
             &self.callbacks,
             |ctx| self.ws.backup(&dest, ctx),
             |r| format!("{} was written", r.dest.display()),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// `push`: copies cohorts (and the catalog rows and registry entries they need) from this
+    /// store to `to` (an SQLite path, created when missing, or a `postgres://` URL).
+    fn push<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_ids: Vec<String>,
+        to: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = CopyRequest {
+            cohort_ids,
+            other: to,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.push(&request, ctx),
+            |r| format!("{} cohorts were copied to {}", r.copied.len(), r.to),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// `pull`: copies cohorts (and what they need) from `from_` (an SQLite path or a
+    /// `postgres://` URL) into this store.
+    fn pull<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_ids: Vec<String>,
+        from_: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = CopyRequest {
+            cohort_ids,
+            other: from_,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.pull(&request, ctx),
+            |r| format!("{} cohorts were copied from {}", r.copied.len(), r.from),
         )?;
         report_to_py(py, &report)
     }

@@ -85,3 +85,33 @@ def test_a_password_is_never_shown_and_server_errors_are_store_errors(team_url: 
     with pytest.raises(cohortdb.errors.StoreError) as err:
         store.query("select nosuch from membership")
     assert "hunter2" not in str(err.value)
+
+
+def test_push_and_pull_move_cohorts_between_sqlite_and_a_team_store(team_url: str, workdir: Path) -> None:
+    laptop = cohortdb.Store(workdir / "laptop.db", data_root=workdir / "data")
+    laptop.import_catalogs()
+    built = laptop.build("pilot")
+    pushed = laptop.push("pilot", to=team_url)
+    assert isinstance(pushed, cohortdb.CopyReport)
+    assert (pushed.source, pushed.target) == (laptop.path, team_url)
+    assert pushed.copied == ["pilot"] and pushed.present == []
+    assert pushed.catalog_rows > 0
+    assert pushed.to_dict()["from"] == laptop.path
+    # Repeating is a no-op.
+    again = laptop.push(["pilot"], to=team_url)
+    assert (again.copied, again.present, again.catalog_rows) == ([], ["pilot"], 0)
+    team = cohortdb.Store(team_url, data_root=workdir / "data")
+    assert team.show("pilot").to_dict()["content_hash"] == built.content_hash
+    # Positional parameters on the server, as on SQLite.
+    sql = "select count(*) as n from membership where cohort_id = ? and stage = ?2"
+    assert team.query(sql, ["pilot", "draft"]) == laptop.query(sql, ["pilot", "draft"])
+    # Into a fresh SQLite store, from the team store: the same record, verified.
+    fresh = cohortdb.Store(workdir / "fresh.db", data_root=workdir / "data")
+    pulled = fresh.pull("pilot", from_=team_url)
+    assert pulled.copied == ["pilot"] and pulled.source == team_url
+    assert fresh.show("pilot").to_dict()["content_hash"] == built.content_hash
+    assert fresh.verify("pilot", store_only=True).matches
+    # A cohort the source does not hold: refused, nothing copied.
+    with pytest.raises(cohortdb.errors.CohortdbError) as err:
+        fresh.pull("nosuch", from_=team_url)
+    assert "nosuch" in str(err.value)

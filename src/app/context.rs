@@ -67,14 +67,20 @@ impl Events for Quiet {
 
 /// Stops a running command from another thread (a Ctrl-C handler, Python's main thread). The
 /// command stops at its next check: between files, between rows, or inside an SQLite
-/// statement (every connection the command opens registers its interrupt handle here).
+/// statement (every connection the command opens registers its interrupt handle here), or
+/// inside a team store's server statement (its connection registers a cancel request:
+/// [`Cancel::on_cancel`]).
 /// A write is committed only when no stop was asked before the commit; a command that was
 /// stopped returns [`Error::Interrupted`].
 #[derive(Clone, Default)]
 pub struct Cancel {
     stopped: Arc<AtomicBool>,
     handles: Arc<Mutex<Vec<rusqlite::InterruptHandle>>>,
+    hooks: Arc<Mutex<Vec<Hook>>>,
 }
+
+/// What a stop runs besides interrupting SQLite: a team store's cancel request to its server.
+pub type Hook = Arc<dyn Fn() + Send + Sync>;
 
 impl Cancel {
     /// A token nobody has stopped yet.
@@ -82,13 +88,34 @@ impl Cancel {
         Cancel::default()
     }
 
-    /// Asks the command to stop, and interrupts the SQLite statements it is running.
+    /// Asks the command to stop, interrupts the SQLite statements it is running and runs the
+    /// hooks (each on a thread of its own: a cancel request to a server that does not answer
+    /// must not hold up the caller, a Ctrl-C handler).
     pub fn cancel(&self) {
         self.stopped.store(true, Ordering::SeqCst);
         if let Ok(handles) = self.handles.lock() {
             for handle in handles.iter() {
                 handle.interrupt();
             }
+        }
+        if let Ok(hooks) = self.hooks.lock() {
+            for hook in hooks.iter() {
+                let hook = hook.clone();
+                std::thread::spawn(move || hook());
+            }
+        }
+    }
+
+    /// Registers `hook` to run when a stop is asked (at once if one was already asked): a team
+    /// store's connection sends its server a cancel request, so a statement running or
+    /// waiting there (a write lock another writer holds, a long query) ends now rather than at
+    /// its timeout.
+    pub fn on_cancel(&self, hook: Hook) {
+        if let Ok(mut hooks) = self.hooks.lock() {
+            hooks.push(hook.clone());
+        }
+        if self.is_cancelled() {
+            std::thread::spawn(move || hook());
         }
     }
 

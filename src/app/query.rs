@@ -133,6 +133,9 @@ fn on_server(
     }
     let params = server_params(url, &request.params)?;
     let mut store = crate::team::TeamStore::open_existing(url)?;
+    // A stop cancels the statement on the server at once (not at its timeout).
+    ctx.cancel.on_cancel(store.canceller());
+    ctx.cancel.check()?;
     // SQLite's text of a real, for the same output on both engines.
     let scratch = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db {
         query: "open in-memory",
@@ -248,37 +251,40 @@ impl<W: std::io::Write + Send> RowSink for ParquetSink<W> {
     }
 }
 
-/// The parameters as the server binds them: by name, as text (the server parses each as the
-/// type it infers for its place). Positional values, NULL and blobs have no such form.
+/// The parameters as the server binds them: by name (a positional one by its number, `?N`), as
+/// text (the server parses each as the type it infers for its place). NULL and blobs have no
+/// such form.
 #[cfg(feature = "postgres")]
 fn server_params(url: &crate::team::PgUrl, params: &Params) -> Result<Vec<(String, String)>> {
     use rusqlite::types::Value;
-    let refuse = |what: &str| {
-        crate::team::team_error(
+    let text = |name: &str, value: &Value| match value {
+        Value::Integer(i) => Ok(i.to_string()),
+        Value::Real(r) => Ok(r.to_string()),
+        Value::Text(t) => Ok(t.clone()),
+        Value::Null | Value::Blob(_) => Err(crate::team::team_error(
             &url.to_string(),
-            crate::error::TeamErrorKind::bad_value("query", what),
-        )
+            crate::error::TeamErrorKind::bad_value(
+                "query",
+                &format!(
+                    "parameter {name:?}: a team store binds parameters as text; NULL and blobs are not supported"
+                ),
+            ),
+        )),
     };
     match params {
         Params::None => Ok(Vec::new()),
-        Params::Positional(_) => Err(refuse(
-            "positional parameters are not supported on a team store; name them (:name) and pass them by name",
-        )),
+        // By number: `?1`, `?2`, … (the bare `?`s in order), as SQLite binds them.
+        Params::Positional(values) => values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let name = format!("?{}", i + 1);
+                text(&name, value).map(|t| (name, t))
+            })
+            .collect(),
         Params::Named(values) => values
             .iter()
-            .map(|(name, value)| {
-                let text = match value {
-                    Value::Integer(i) => i.to_string(),
-                    Value::Real(r) => r.to_string(),
-                    Value::Text(t) => t.clone(),
-                    Value::Null | Value::Blob(_) => {
-                        return Err(refuse(&format!(
-                            "parameter {name:?}: a team store binds parameters as text; NULL and blobs are not supported"
-                        )));
-                    }
-                };
-                Ok((name.clone(), text))
-            })
+            .map(|(name, value)| text(name, value).map(|t| (name.clone(), t)))
             .collect(),
     }
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Cancel;
 use crate::catalog::{CatalogKind, ImportReport, Progress};
 use crate::cohort::BuildReport;
 use crate::error::Result;
@@ -47,19 +48,28 @@ pub(super) fn init(url: &PgUrl) -> Result<(String, u32)> {
     Err(disabled(url))
 }
 
+/// A stop interrupts the mirror's statements and cancels the server's (a write lock another
+/// writer holds, a COPY): the command ends at once, and its transactions roll back.
+#[cfg(feature = "postgres")]
+fn watch(team: &crate::team::publish::Team, cancel: &Cancel) {
+    cancel.watch(team.mirror().conn());
+    cancel.on_cancel(team.store().canceller());
+}
+
 /// `import`: one file of one kind, or every catalog file under `data_root`, staged in the mirror
-/// and published. `watch` is given the mirror's connection (a stop interrupts the import).
+/// and published. A stop (`cancel`) interrupts the mirror's import and the server's statement.
 pub(super) fn import(
     url: &PgUrl,
     file: Option<(CatalogKind, &Path)>,
     data_root: &Path,
     progress: &dyn Progress,
-    watch: &dyn Fn(&rusqlite::Connection),
+    cancel: &Cancel,
 ) -> Result<ImportReport> {
     #[cfg(feature = "postgres")]
     {
         let mut team = crate::team::publish::Team::open(url)?;
-        watch(team.mirror().conn());
+        watch(&team, cancel);
+        cancel.check()?;
         match file {
             Some((kind, path)) => team.import_file(kind, path, progress),
             None => team.import_all(data_root, progress),
@@ -67,32 +77,32 @@ pub(super) fn import(
     }
     #[cfg(not(feature = "postgres"))]
     {
-        let _ = (file, data_root, progress, watch);
+        let _ = (file, data_root, progress, cancel);
         Err(disabled(url))
     }
 }
 
-/// `build`: computed on the mirror, published under the write lock; `before_commit` runs right
-/// before the server commits (an error from it rolls everything back).
-#[allow(clippy::too_many_arguments)]
+/// `build`: computed on the mirror, published under the write lock; a stop (`cancel`)
+/// interrupts the mirror's computation and the server's statement, and one asked before the
+/// server's commit rolls everything back.
 pub(super) fn build(
     url: &PgUrl,
     id: &CohortId,
     spec: &Spec,
     plan: &Plan,
     seed: Option<&Seed>,
-    watch: &dyn Fn(&rusqlite::Connection),
-    before_commit: &dyn Fn() -> Result<()>,
+    cancel: &Cancel,
 ) -> Result<BuildReport> {
     #[cfg(feature = "postgres")]
     {
         let mut team = crate::team::publish::Team::open(url)?;
-        watch(team.mirror().conn());
-        team.build_checked(id, spec, plan, seed, before_commit)
+        watch(&team, cancel);
+        cancel.check()?;
+        team.build_checked(id, spec, plan, seed, &|| cancel.check())
     }
     #[cfg(not(feature = "postgres"))]
     {
-        let _ = (id, spec, plan, seed, watch, before_commit);
+        let _ = (id, spec, plan, seed, cancel);
         Err(disabled(url))
     }
 }

@@ -201,8 +201,8 @@ impl Workspace {
                     .into());
                 }
                 if let Some(url) = self.team_url()? {
-                    let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
-                    super::team::import(&url, Some((kind, file)), self.data_root(), &events, &watch)
+                    let on = Some((kind, file.as_path()));
+                    super::team::import(&url, on, self.data_root(), &events, ctx.cancel)
                         .map_err(|e| ctx.cancel.explain(e))?
                 } else {
                     self.writer(ctx, |store| {
@@ -213,8 +213,7 @@ impl Workspace {
             None => {
                 self.require_some_catalog()?;
                 if let Some(url) = self.team_url()? {
-                    let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
-                    super::team::import(&url, None, self.data_root(), &events, &watch)
+                    super::team::import(&url, None, self.data_root(), &events, ctx.cancel)
                         .map_err(|e| ctx.cancel.explain(e))?
                 } else {
                     self.writer(ctx, |store| {
@@ -240,13 +239,8 @@ impl Workspace {
         let task = format!("building {id}");
         ctx.start(&task, None, Unit::Steps);
         let report = match self.team_url()? {
-            Some(url) => {
-                let watch = |conn: &rusqlite::Connection| ctx.cancel.watch(conn);
-                super::team::build(&url, &id, &spec, &plan, seed.as_ref(), &watch, &|| {
-                    ctx.cancel.check()
-                })
-                .map_err(|e| ctx.cancel.explain(e))?
-            }
+            Some(url) => super::team::build(&url, &id, &spec, &plan, seed.as_ref(), ctx.cancel)
+                .map_err(|e| ctx.cancel.explain(e))?,
             None => self.writer(ctx, |store| {
                 cohort::build_checked(store, &id, &spec, &plan, seed.as_ref(), &|| {
                     ctx.cancel.check()

@@ -167,14 +167,56 @@ fn import_files(
     Ok(report)
 }
 
+/// Receives every row an import adds, as it is stored: a team store streams them to the
+/// server's COPY while the mirror import runs (docs/postgres.md, "Writes"). The rows of one
+/// file come between [`AddedRows::begin`] and [`AddedRows::end`]; an error from any call stops
+/// the import (nothing stays: the caller drops its transaction).
+pub trait AddedRows {
+    /// Rows of catalog `kind` follow.
+    fn begin(&mut self, kind: CatalogKind) -> Result<()>;
+    /// One added row: its values in the order of the catalog's insert statement
+    /// (`sql/catalog_<table>_insert.sql`: the stage first for templates, then the key, content,
+    /// `extra`, attachments, `batch_id`, `line`). The receiver may take them (the vector is
+    /// refilled for the next row).
+    fn row(&mut self, values: &mut Vec<rusqlite::types::Value>) -> Result<()>;
+    /// The file's rows are done.
+    fn end(&mut self) -> Result<()>;
+}
+
+/// An [`AddedRows`] that only stores (an SQLite store's import).
+struct Nowhere;
+
+impl AddedRows for Nowhere {
+    fn begin(&mut self, _: CatalogKind) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &mut Vec<rusqlite::types::Value>) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// Imports `files` inside the caller's write transaction `conn`, which the caller commits (or
-/// drops: nothing stays). The batches go after the store's newest. A team store stages an
-/// import in its mirror this way and publishes it before committing (docs/postgres.md).
+/// drops: nothing stays). The batches go after the store's newest.
 pub fn import_into(
     conn: &Connection,
     files: &[(CatalogKind, PathBuf)],
     progress: &dyn Progress,
     flags: LegacyFlags,
+) -> Result<ImportReport> {
+    import_streaming(conn, files, progress, flags, &mut Nowhere)
+}
+
+/// [`import_into`], handing every added row to `added` as it is stored. A team store stages an
+/// import in its mirror this way while the rows go to the server (docs/postgres.md).
+pub fn import_streaming(
+    conn: &Connection,
+    files: &[(CatalogKind, PathBuf)],
+    progress: &dyn Progress,
+    flags: LegacyFlags,
+    added: &mut dyn AddedRows,
 ) -> Result<ImportReport> {
     let mut next_batch: i64 = conn
         .query_row(queries::BATCH_SELECT_LAST, [], |r| r.get(0))
@@ -183,7 +225,18 @@ pub fn import_into(
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let mut report = ImportReport::default();
     for (kind, path) in files {
-        let file_report = import_one(conn, *kind, path, next_batch, &now, progress, flags)?;
+        let file_report = import_one(
+            conn,
+            File {
+                kind: *kind,
+                path,
+                batch_id: next_batch,
+            },
+            &now,
+            progress,
+            flags,
+            added,
+        )?;
         if file_report.batch_id.is_some() {
             next_batch += 1;
         }
@@ -192,17 +245,28 @@ pub fn import_into(
     Ok(report)
 }
 
+/// One catalog file to import, and the batch its added rows go into.
+struct File<'a> {
+    kind: CatalogKind,
+    path: &'a Path,
+    batch_id: i64,
+}
+
 /// Imports one catalog file inside the command's transaction `conn`; rows that are added go
-/// into batch `batch_id`, recorded only when the file adds rows.
+/// into batch `file.batch_id` (and to `added`), recorded only when the file adds rows.
 fn import_one(
     conn: &Connection,
-    kind: CatalogKind,
-    path: &Path,
-    batch_id: i64,
+    file: File<'_>,
     now: &str,
     progress: &dyn Progress,
     flags: LegacyFlags,
+    added: &mut dyn AddedRows,
 ) -> Result<KindReport> {
+    let File {
+        kind,
+        path,
+        batch_id,
+    } = file;
     let mut report = KindReport {
         kind,
         path: path.display().to_string(),
@@ -241,6 +305,7 @@ fn import_one(
     let layout = Layout::new(kind, path, header, flags)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut writer = Writer::prepare(conn, kind, batch_id)?;
+    added.begin(kind)?;
     let mut problems = Problems::new();
     let mut ids: HashSet<String> = HashSet::new();
     while let Some(rec) = file.next_record()? {
@@ -263,7 +328,10 @@ fn import_one(
             ids.insert(row.keys[0].clone());
         }
         match writer.store(&row)? {
-            Outcome::Added => report.added += 1,
+            Outcome::Added => {
+                added.row(writer.stored_mut())?;
+                report.added += 1;
+            }
             Outcome::Unchanged => report.unchanged += 1,
             Outcome::Conflict(conflict) => {
                 let loc = match conflict.column.and_then(|c| layout.position(c)) {
@@ -276,6 +344,7 @@ fn import_one(
     }
     progress.finish();
     problems.into_result()?;
+    added.end()?;
     if kind.keys_are_file_names() {
         let csv_name = path
             .file_name()

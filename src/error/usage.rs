@@ -349,7 +349,10 @@ pub enum UsageError {
         given: usize,
     },
     /// `query --param NAME=…` for a parameter the statement does not have.
-    #[error("query: a value was given for {name}, but the statement has no parameter :{}", name.trim_start_matches([':', '@', '$']))]
+    #[error("query: a value was given for {name}, but the statement has no parameter {}", match name.trim_start_matches('?') {
+        n if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => format!("?{n}"),
+        _ => format!(":{}", name.trim_start_matches([':', '@', '$'])),
+    })]
     NoSuchParameter {
         /// The name as given.
         name: String,

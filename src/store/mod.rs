@@ -92,6 +92,9 @@ pub struct Store {
     path: PathBuf,
     version: u32,
     mode: Mode,
+    /// A cache (a team store's mirror): closing does not wait for other processes' readers to
+    /// copy the WAL into the file.
+    cache: bool,
 }
 
 impl Store {
@@ -154,6 +157,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             version,
             mode: Mode::Scratch,
+            cache: false,
         })
     }
 
@@ -186,6 +190,33 @@ impl Store {
             .db("begin immediate")
     }
 
+    /// A write transaction when no other connection holds the write lock right now; `None`
+    /// when one does (for work that may be left to later, such as a mirror keeping a record
+    /// the next sync would bring anyway).
+    pub fn try_write_transaction(&mut self) -> Result<Option<rusqlite::Transaction<'_>>> {
+        self.conn
+            .busy_timeout(Duration::ZERO)
+            .db("set busy timeout")?;
+        // `&mut self`: no other transaction is open on this connection.
+        let begun =
+            rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate);
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .db("set busy timeout")?;
+        match begun {
+            Ok(tx) => Ok(Some(tx)),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(None),
+            Err(e) => Err(e).db("begin immediate"),
+        }
+    }
+
+    /// Marks the store as a cache (a team store's mirror): closing it does not wait for other
+    /// processes' readers to copy the WAL into the file (a passive checkpoint instead), since
+    /// nobody copies a mirror's file by hand, and that wait would hold up every other writer.
+    pub fn mark_cache(&mut self) {
+        self.cache = true;
+    }
+
     /// Runs `PRAGMA quick_check` over the whole store; a damaged store is
     /// [`Error::BadStore`].
     pub fn quick_check(&self) -> Result<()> {
@@ -198,7 +229,11 @@ impl Drop for Store {
     /// (`wal_checkpoint(TRUNCATE)`, waiting briefly for readers), so the file alone holds every
     /// committed cohort even while other processes keep the store open.
     fn drop(&mut self) {
-        if self.mode == Mode::Write {
+        if self.mode == Mode::Write && self.cache {
+            let _ = self
+                .conn
+                .query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
+        } else if self.mode == Mode::Write {
             let _ = self.conn.busy_timeout(CHECKPOINT_WAIT);
             let _ = self
                 .conn
@@ -508,6 +543,7 @@ fn finish_open(mut conn: Connection, path: PathBuf, mode: Mode) -> Result<Store>
         path,
         version,
         mode,
+        cache: false,
     })
 }
 
@@ -610,6 +646,27 @@ mod tests {
         drop(first);
         let second = Store::open(&path).unwrap();
         assert_eq!(second.schema_version(), latest_version());
+    }
+
+    /// A try is refused at once while another connection writes, and given once it is done;
+    /// the busy timeout is back for everything else.
+    #[test]
+    fn a_try_for_the_write_lock_does_not_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut holder = Store::open(&path).unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let held = holder.write_transaction().unwrap();
+        assert!(other.try_write_transaction().unwrap().is_none());
+        held.commit().unwrap();
+        let tx = other.try_write_transaction().unwrap();
+        assert!(tx.is_some());
+        drop(tx);
+        let waits: i64 = other
+            .conn()
+            .query_row("pragma busy_timeout", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waits, BUSY_TIMEOUT.as_millis() as i64);
     }
 
     #[test]

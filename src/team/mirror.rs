@@ -60,7 +60,8 @@ pub fn open_mirror(team: &TeamStore, path: &Path) -> Result<crate::Store> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).at(dir)?;
     }
-    let store = crate::Store::open(path)?;
+    let mut store = crate::Store::open(path)?;
+    store.mark_cache();
     let conn = store.conn();
     conn.execute_batch(include_str!("../../sql/team_mirror_create.sql"))
         .db("team_mirror_create")?;

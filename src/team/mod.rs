@@ -31,6 +31,8 @@ pub mod query;
 #[cfg(feature = "postgres")]
 pub mod schema;
 #[cfg(feature = "postgres")]
+mod streaming;
+#[cfg(feature = "postgres")]
 mod tables;
 #[cfg(feature = "postgres")]
 mod tls;
@@ -100,7 +102,11 @@ pub(crate) mod store {
         pub(crate) client: Client,
         uuid: String,
         version: u32,
+        cancel: Canceller,
     }
+
+    /// Sends the server a cancel request for the statement this connection is running.
+    pub type Canceller = std::sync::Arc<dyn Fn() + Send + Sync>;
 
     impl std::fmt::Debug for TeamStore {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,6 +120,14 @@ pub(crate) mod store {
 
     /// Connects to the server `url` names (TLS as its `sslmode` says).
     pub(crate) fn connect(url: &PgUrl) -> Result<Client> {
+        Ok(connect_cancellable(url)?.0)
+    }
+
+    /// [`connect`], and a [`Canceller`] for the connection: the cancel request goes to the same
+    /// server the same way (TLS as `sslmode` says). Best effort: a request that cannot be
+    /// sent changes nothing (the statement then ends at its timeout or when the connection
+    /// drops).
+    pub(crate) fn connect_cancellable(url: &PgUrl) -> Result<(Client, Canceller)> {
         let shown = url.to_string();
         let mut config = postgres::Config::new();
         config
@@ -134,11 +148,20 @@ pub(crate) mod store {
             _ => postgres::config::SslMode::Require,
         });
         let tls = super::tls::client_config(url).map_err(|kind| team_error(&shown, kind))?;
-        let connected = match tls {
+        let connected = match tls.clone() {
             None => config.connect(postgres::NoTls),
             Some(tls) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
         };
-        connected.map_err(|source| team_error(&shown, TeamErrorKind::Connect { source }))
+        let client =
+            connected.map_err(|source| team_error(&shown, TeamErrorKind::Connect { source }))?;
+        let token = client.cancel_token();
+        let cancel: Canceller = std::sync::Arc::new(move || {
+            let _ = match tls.clone() {
+                None => token.cancel_query(postgres::NoTls),
+                Some(tls) => token.cancel_query(tokio_postgres_rustls::MakeRustlsConnect::new(tls)),
+            };
+        });
+        Ok((client, cancel))
     }
 
     impl TeamStore {
@@ -156,7 +179,7 @@ pub(crate) mod store {
 
         fn open_as(url: &PgUrl, writer: bool) -> Result<TeamStore> {
             let shown = url.to_string();
-            let mut client = connect(url)?;
+            let (mut client, cancel) = connect_cancellable(url)?;
             let version = schema::prepare(&mut client, &shown, writer)?;
             let uuid: String = client
                 .query_one(queries::STORE_UUID, &[])
@@ -167,7 +190,14 @@ pub(crate) mod store {
                 client,
                 uuid,
                 version,
+                cancel,
             })
+        }
+
+        /// What sends the server a cancel request for this connection's running statement
+        /// (a stop: `app::Cancel::on_cancel`).
+        pub fn canceller(&self) -> Canceller {
+            self.cancel.clone()
         }
 
         /// The store's UUID (made when it was created; the mirror's file name).

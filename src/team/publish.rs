@@ -4,10 +4,14 @@
 //! nothing, the transaction rolls back), with optimistic validation against what the mirror
 //! had synced:
 //!
-//! - [`Team::stage`] (imports, pushes): the change runs on the mirror inside a mirror write
-//!   transaction; under the lock, if the server moved since the mirror's sync, both roll back
-//!   and it re-syncs and re-runs; else the new batches and records are copied to the server
-//!   (binary COPY), the server commits, then the mirror.
+//! - imports (docs/decisions.md D32): the lock is taken and the server checked unmoved since
+//!   the sync *before* the import runs on the mirror (else it re-syncs first); the rows the
+//!   import adds stream to the server's binary COPY on a second thread while it runs
+//!   ([`super::streaming`]); the server commits, then the mirror.
+//! - [`Team::stage`] (pushes into a team store): the change runs on the mirror inside a mirror
+//!   write transaction; under the lock, if the server moved since the mirror's sync, both roll
+//!   back and it re-syncs and re-runs; else the new batches and records are copied to the
+//!   server (binary COPY), the server commits, then the mirror.
 //! - [`Team::build`]: the cohort is computed on the mirror in a *read* transaction
 //!   (`cohort::prepare`; builds on one machine do not queue behind each other's computation).
 //!   Under the lock the cohort id must still be new, and no registry entry for one of the gen_ids
@@ -26,6 +30,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 
 use super::mirror::{self, Ids, SyncReport, sqlite_ids};
+use super::streaming;
 use super::tables::Table;
 use super::transfer::{Row, pg_copy, pg_insert_record, sqlite_query_rows, sqlite_to_pg};
 use super::url::PgUrl;
@@ -141,14 +146,74 @@ impl Team {
         self.import_files(&[(kind, path.to_path_buf())], progress)
     }
 
+    /// Imports `files` into the mirror inside a mirror write transaction while the rows it adds
+    /// stream to the server's `COPY` on a second thread ([`super::streaming`]), inside one
+    /// server transaction that holds the write lock from before the first row: the server must
+    /// still hold exactly what the mirror synced (else both roll back and it re-syncs), and then
+    /// nothing can move under the import. The batch rows go last; the server commits, then the
+    /// mirror (a kill before the server's commit leaves nothing on either).
     fn import_files(
         &mut self,
         files: &[(CatalogKind, PathBuf)],
         progress: &dyn Progress,
     ) -> Result<ImportReport> {
-        self.stage(&mut |conn| {
-            crate::catalog::import::import_into(conn, files, progress, LegacyFlags::Refuse)
-        })
+        let shown = self.store.shown.clone();
+        for _ in 0..MAX_ATTEMPTS {
+            self.sync()?;
+            let tx = self.mirror.write_transaction()?;
+            let before = sqlite_ids(&tx)?;
+            let mut pg = self
+                .store
+                .client
+                .transaction()
+                .pg(&shown, "begin publish")?;
+            if !lock_unmoved(&mut pg, &shown, &before)? {
+                continue; // both transactions roll back as they drop
+            }
+            let (mut sender, receiver) = streaming::channel();
+            let (imported, streamed) = std::thread::scope(|scope| {
+                let server = scope.spawn(|| streaming::serve(&mut pg, &shown, receiver));
+                let imported = crate::catalog::import::import_streaming(
+                    &tx,
+                    files,
+                    progress,
+                    LegacyFlags::Refuse,
+                    &mut sender,
+                );
+                drop(sender); // the server's thread ends its loop
+                // A panic on the server's thread is carried on here, as if it were one thread.
+                let streamed = server
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (imported, streamed)
+            });
+            // The server's error first: the importer's is then only "the channel closed".
+            let mut rows = streamed?;
+            let report = imported?;
+            let after = sqlite_ids(&tx)?;
+            let batches: Vec<i64> = after.batches.difference(&before.batches).copied().collect();
+            if batches.is_empty() {
+                return Ok(report); // nothing added: both roll back, nothing is written
+            }
+            let same = |_: Table, _: &mut Row| {};
+            for batch in &batches {
+                rows += sqlite_to_pg(&tx, &mut pg, &shown, &[Table::ImportBatches], *batch, &same)?;
+            }
+            // A test's crash point (`COHORTDB_CRASH_AT_WRITE`): everything sent, nothing committed.
+            crate::store::crash_point();
+            pg.commit().pg(&shown, "commit publish")?;
+            // The server holds the change now; a failure here only leaves the mirror behind,
+            // and the next sync brings it.
+            tx.commit().db("commit mirror")?;
+            self.refresh_statistics(rows, queries::ANALYZE_CATALOGS);
+            return Ok(report);
+        }
+        Err(team_error(
+            &shown,
+            TeamErrorKind::Contended {
+                attempts: MAX_ATTEMPTS,
+            },
+        ))
     }
 
     /// Runs `change` on the mirror inside a mirror write transaction and publishes the batches
@@ -209,7 +274,7 @@ impl Team {
             // The server holds the change now; a failure here only leaves the mirror behind,
             // and the next sync brings it.
             tx.commit().db("commit mirror")?;
-            self.refresh_statistics(rows);
+            self.refresh_statistics(rows, queries::ANALYZE);
             return Ok(out);
         }
         Err(team_error(
@@ -292,7 +357,7 @@ impl Team {
             // Committing keeps the scratch tables (a rollback would drop them); the mirror's
             // own tables were only read.
             read.commit().db("end build")?;
-            self.refresh_statistics(computed.counts.iter().sum());
+            self.refresh_statistics(computed.counts.iter().sum(), queries::ANALYZE_RECORDS);
             self.keep_locally(id, spec, &computed, number, &now)?;
             return Ok(computed.created(id));
         }
@@ -304,19 +369,20 @@ impl Team {
         ))
     }
 
-    /// After a publish of `rows` rows: refreshes the server's statistics when they were many
-    /// (`sql/postgres/analyze.sql`: a table just loaded by COPY has none, and the planner then
-    /// joins the `membership` view row by row). Best effort, after the commit: the change is
-    /// stored whatever happens here.
-    fn refresh_statistics(&mut self, rows: u64) {
+    /// After a publish of `rows` rows: refreshes the statistics of the tables it wrote
+    /// (`analyze`, one of `sql/postgres/analyze*.sql`) when they were many (a table just loaded
+    /// by COPY has none, and the planner then joins the `membership` view row by row). Best
+    /// effort, after the commit: the change is stored whatever happens here.
+    fn refresh_statistics(&mut self, rows: u64, analyze: &str) {
         if rows >= ANALYZE_ROWS {
-            let _ = self.store.client.batch_execute(queries::ANALYZE);
+            let _ = self.store.client.batch_execute(analyze);
         }
     }
 
     /// Writes a just-published record into the mirror at once when it is the mirror's next
-    /// record (its scratch tables are still on the connection); otherwise the next sync
-    /// brings it.
+    /// record (its scratch tables are still on the connection) and no other process is
+    /// writing the mirror; otherwise the next sync brings it (re-hashed on arrival). Builds
+    /// finishing together on one machine thus do not queue behind each other's copies.
     fn keep_locally(
         &mut self,
         id: &CohortId,
@@ -325,7 +391,9 @@ impl Team {
         number: i64,
         now: &str,
     ) -> Result<()> {
-        let tx = self.mirror.write_transaction()?;
+        let Some(tx) = self.mirror.try_write_transaction()? else {
+            return Ok(());
+        };
         if record::next_cohort_no(&tx)? != number || record::load(&tx, id.as_str())?.is_some() {
             return Ok(());
         }

@@ -17,6 +17,8 @@ macro_rules! queries {
 
 queries! {
     ANALYZE => "analyze.sql",
+    ANALYZE_CATALOGS => "analyze_catalogs.sql",
+    ANALYZE_RECORDS => "analyze_records.sql",
     GEN_IDS_REGISTERED_SINCE => "gen_ids_registered_since.sql",
     LOCK_SESSION => "lock_session.sql",
     LOCK_WRITE => "lock_write.sql",

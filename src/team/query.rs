@@ -57,10 +57,23 @@ pub fn query(
     if text.trim().is_empty() || only_comments(&text) {
         return Err(ReadOnlyError::Empty.into());
     }
+    let positional = |n: &str| crate::query::positional_number(n).is_some();
+    if names.iter().any(|n| positional(n)) && !names.iter().all(|n| positional(n)) {
+        return Err(team_error(
+            &shown,
+            TeamErrorKind::bad_value(
+                "query",
+                "a statement on a team store takes named (:name) or positional (?, ?N) parameters, not both",
+            ),
+        ));
+    }
     let mut values: Vec<Option<&str>> = vec![None; names.len()];
     for (name, value) in params {
-        let bare = name.trim_start_matches([':', '@', '$']);
-        let Some(i) = names.iter().position(|n| n == bare) else {
+        let bare = match crate::query::positional_number(name) {
+            Some(n) => n.to_string(),
+            None => name.trim_start_matches([':', '@', '$']).to_string(),
+        };
+        let Some(i) = names.iter().position(|n| *n == bare) else {
             return Err(UsageError::NoSuchParameter { name: name.clone() }.into());
         };
         values[i] = Some(value);
@@ -69,7 +82,10 @@ pub fn query(
         .iter()
         .zip(&values)
         .filter(|(_, v)| v.is_none())
-        .map(|(n, _)| format!(":{n}"))
+        .map(|(n, _)| match positional(n) {
+            true => format!("?{n}"),
+            false => format!(":{n}"),
+        })
         .collect();
     if !missing.is_empty() {
         return Err(UsageError::MissingParameters { missing }.into());
@@ -208,10 +224,11 @@ fn only_comments(sql: &str) -> bool {
     }
 }
 
-/// Rewrites the named parameters `:name`, `@name` and `$name` (SQLite's forms, which `--param`
-/// names) to PostgreSQL's `$1`, `$2`, … — outside string literals, quoted identifiers,
-/// comments and dollar-quoted strings, and not in a `::` cast. Returns the text and the names
-/// in number order (one number per distinct name).
+/// Rewrites the named parameters `:name`, `@name` and `$name` and the positional ones `?N` and
+/// `?` (SQLite's forms, which `--param` names; a positional one is named by its number) to
+/// PostgreSQL's `$1`, `$2`, … — outside string literals, quoted identifiers, comments and
+/// dollar-quoted strings, and not in a `::` cast. Returns the text and the names in number
+/// order (one number per distinct name).
 fn number_parameters(sql: &str) -> (String, Vec<String>) {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
@@ -258,6 +275,37 @@ fn number_parameters(sql: &str) -> (String, Vec<String>) {
         if end > i {
             out.push_str(&sql[i..end]);
             i = end;
+            continue;
+        }
+        if b == b'?' {
+            // Positional: `?N` is number N, a bare `?` one above the largest number before it
+            // (SQLite's numbering); both are named by their number.
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                j += 1;
+            }
+            let number = match crate::query::positional_number(&sql[i..j]) {
+                Some(n) => n,
+                None => {
+                    let largest = names
+                        .iter()
+                        .filter_map(|n| crate::query::positional_number(n))
+                        .max()
+                        .unwrap_or(0);
+                    j = i + 1;
+                    largest + 1
+                }
+            };
+            let name = number.to_string();
+            let n = match names.iter().position(|x| *x == name) {
+                Some(p) => p + 1,
+                None => {
+                    names.push(name);
+                    names.len()
+                }
+            };
+            out.push_str(&format!("${n}"));
+            i = j;
             continue;
         }
         let prefix = matches!(b, b':' | b'@' | b'$');
@@ -556,6 +604,9 @@ mod tests {
         );
         let (sql, names) = number_parameters("select 'it''s :x', :x");
         assert_eq!((sql.as_str(), names.len()), ("select 'it''s :x', $1", 1));
+        let (sql, names) = number_parameters("select ?, '?', ?3, ?, ?1 -- ?");
+        assert_eq!(sql, "select $1, '?', $2, $3, $1 -- ?");
+        assert_eq!(names, ["1", "3", "4"]);
     }
 
     #[test]

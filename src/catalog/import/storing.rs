@@ -94,6 +94,12 @@ impl<'c> Writer<'c> {
             .extend(row.keys.iter().map(|k| k.clone().into()));
     }
 
+    /// The values the last [`Writer::store`] that returned [`Outcome::Added`] inserted, in the
+    /// insert statement's order (the caller may take them: the next row refills the vector).
+    pub(super) fn stored_mut(&mut self) -> &mut Vec<rusqlite::types::Value> {
+        &mut self.params
+    }
+
     /// Inserts `row`, or compares it with the stored row of its key.
     pub(super) fn store(&mut self, row: &Row) -> Result<Outcome> {
         self.bind_keys(row);
