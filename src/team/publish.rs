@@ -7,7 +7,7 @@
 //! - imports (docs/decisions.md D32): the lock is taken and the server checked unmoved since
 //!   the sync *before* the import runs on the mirror (else it re-syncs first); the rows the
 //!   import adds stream to the server's binary COPY on a second thread while it runs
-//!   ([`super::streaming`]); the server commits, then the mirror.
+//!   (`team::streaming`); the server commits, then the mirror.
 //! - [`Team::stage`] (pushes into a team store): the change runs on the mirror inside a mirror
 //!   write transaction; under the lock, if the server moved since the mirror's sync, both roll
 //!   back and it re-syncs and re-runs; else the new batches and records are copied to the
