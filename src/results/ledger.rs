@@ -603,12 +603,28 @@ pub fn import_gens(
     gens_root: &Path,
     tick: &dyn Fn(u64) -> Result<()>,
 ) -> Result<ImportGensReport> {
+    let tx = store.write_transaction()?;
+    let report = import_gens_into(&tx, gens_root, tick)?;
+    if report.import_id.is_some() {
+        tx.commit().db("commit")?;
+    }
+    Ok(report)
+}
+
+/// [`import_gens`] inside the caller's write transaction `tx` (a team store's mirror stages it
+/// there and publishes what it added, docs/postgres.md): the rows of a new import are written
+/// but not committed. `import_id` is `None` when there was nothing to record (then nothing was
+/// written).
+pub fn import_gens_into(
+    tx: &Connection,
+    gens_root: &Path,
+    tick: &dyn Fn(u64) -> Result<()>,
+) -> Result<ImportGensReport> {
     let started = std::time::SystemTime::now();
     let started_ns = started
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64);
     let root = resolve(gens_root);
-    let tx = store.write_transaction()?;
     let (import_id, last_root, versions): (i64, Option<String>, i64) = tx
         .query_row(queries::RESULTS_IMPORT_NEXT, [], |r| {
             Ok((r.get("next_id")?, r.get("last_root")?, r.get("versions")?))
@@ -643,7 +659,7 @@ pub fn import_gens(
         Err(e) => return Err(Error::io(gens_root, e)),
     }
     let mut writer = Writer {
-        conn: &tx,
+        conn: tx,
         import_id,
         started_ns,
         observations: 0,
@@ -664,7 +680,7 @@ pub fn import_gens(
         if chunks.is_empty() {
             chunks.push(Vec::new());
         }
-        process_stage(&tx, stage, &dir, chunks, readers, &mut writer, &root)?;
+        process_stage(tx, stage, &dir, chunks, readers, &mut writer, &root)?;
     }
     let observations = writer.observations;
     let mut report = writer.report;
@@ -688,7 +704,6 @@ pub fn import_gens(
         ],
     )
     .db("results_import_insert")?;
-    tx.commit().db("commit")?;
     report.import_id = Some(import_id);
     Ok(report)
 }

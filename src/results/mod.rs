@@ -30,7 +30,7 @@ use crate::error::{DbContext, Error, IoContext, Result, ResultsError};
 use crate::ids::CohortId;
 use crate::store::queries;
 
-pub use ledger::{ImportGensReport, import_gens};
+pub use ledger::{ImportGensReport, import_gens, import_gens_into};
 pub use table::{COLUMNS, EvaluationRow};
 
 /// The latest import: its id, gens root and time.
