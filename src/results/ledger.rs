@@ -185,6 +185,16 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<&'r str> {
     r.get_ref(at)?.as_str().map_err(|e| conversion(at, e))
 }
 
+/// A chunk's upper bound as the range statements take it: the last gen_id of the chunk, or for
+/// the last chunk an empty BLOB (it sorts after every text, so the bound stays an index range
+/// and a chunk never scans the rest of the stage).
+fn bound(upper: Option<&str>) -> rusqlite::types::Value {
+    match upper {
+        Some(u) => rusqlite::types::Value::Text(u.to_string()),
+        None => rusqlite::types::Value::Blob(Vec::new()),
+    }
+}
+
 /// Reads the ledger's current state for gen_ids in `(lower, upper]` of a stage.
 fn load_current(
     conn: &Connection,
@@ -197,7 +207,7 @@ fn load_current(
         .prepare_cached(queries::RESULTS_CURRENT_RANGE)
         .db("results_current_range")?;
     let mut rows = stmt
-        .query(params![stage.as_str(), lower, upper])
+        .query(params![stage.as_str(), lower, bound(upper)])
         .db("results_current_range")?;
     // Columns by position: gen_id, version, folder, name, kind, size, blake3.
     while let Some(r) = rows.next().db("results_current_range")? {
@@ -226,7 +236,7 @@ fn load_current(
         .prepare_cached(queries::RESULTS_OBSERVATIONS_RANGE)
         .db("results_observations_range")?;
     let mut rows = stmt
-        .query(params![stage.as_str(), lower, upper])
+        .query(params![stage.as_str(), lower, bound(upper)])
         .db("results_observations_range")?;
     // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean.
     while let Some(r) = rows.next().db("results_observations_range")? {
@@ -264,11 +274,83 @@ fn unchanged(entries: &[Entry], current: &Current) -> bool {
         })
 }
 
+/// A stage folder, opened once per chunk: the stats of its generation folders and their files
+/// are taken relative to it (`fstatat` with `AT_SYMLINK_NOFOLLOW`, one or two path components)
+/// rather than walking the whole absolute path each time. Where it cannot be opened (or off
+/// Unix) the absolute path is used, as before.
+struct StageDir {
+    path: PathBuf,
+    #[cfg(unix)]
+    fd: Option<rustix::fd::OwnedFd>,
+    /// A reusable buffer for `<gen_id>/<file>`.
+    rel: String,
+}
+
+impl StageDir {
+    fn open(path: &Path) -> StageDir {
+        #[cfg(unix)]
+        let fd = {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            rustix::fs::open(path, flags, Mode::empty()).ok()
+        };
+        StageDir {
+            path: path.to_path_buf(),
+            #[cfg(unix)]
+            fd,
+            rel: String::new(),
+        }
+    }
+
+    /// The kind and stat of `<gen_id>` (`file` `None`) or `<gen_id>/<file>`, never following
+    /// a link in the last component.
+    fn stat(&mut self, gen_id: &str, file: Option<&str>) -> std::io::Result<(Kind, Stat)> {
+        self.rel.clear();
+        self.rel.push_str(gen_id);
+        if let Some(file) = file {
+            self.rel.push('/');
+            self.rel.push_str(file);
+        }
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            use rustix::fs::{AtFlags, FileType};
+            let st = rustix::fs::statat(fd, self.rel.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| std::io::Error::from_raw_os_error(e.raw_os_error()))?;
+            let kind = match FileType::from_raw_mode(st.st_mode) {
+                FileType::RegularFile => Kind::File,
+                FileType::Directory => Kind::Dir,
+                FileType::Symlink => Kind::Link,
+                FileType::Fifo => Kind::Fifo,
+                FileType::Socket => Kind::Socket,
+                FileType::CharacterDevice | FileType::BlockDevice => Kind::Device,
+                _ => Kind::Other,
+            };
+            let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
+            #[allow(clippy::unnecessary_cast, reason = "the field types differ between targets")]
+            let stat = Stat {
+                size: st.st_size as i64,
+                mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+                ctime_ns: ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
+                inode: st.st_ino as i64,
+                device: st.st_dev as i64,
+            };
+            return Ok((kind, stat));
+        }
+        let meta = std::fs::symlink_metadata(self.path.join(&self.rel))?;
+        Ok((Kind::of(meta.file_type()), Stat::of(&meta)))
+    }
+}
+
 /// True when the folder's own observation vouches for its entries (the same stat, clean) and
 /// every regular file the ledger holds still has the stat of a clean observation: no entry was
 /// added, removed, renamed or replaced (each changes the folder's mtime and ctime), and no file
 /// was written (each write changes its ctime). Stats the files without listing the folder.
-fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::Result<bool> {
+fn unchanged_by_stat(
+    dir: &mut StageDir,
+    name: &str,
+    folder: &Stat,
+    current: &Current,
+) -> std::io::Result<bool> {
     if current.folder != "dir"
         || !current
             .observed
@@ -278,16 +360,16 @@ fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::
         return Ok(false);
     }
     for file in current.files.iter().filter(|f| f.kind == Kind::File) {
-        let meta = match std::fs::symlink_metadata(path.join(&file.name)) {
-            Ok(m) => m,
+        let (kind, stat) = match dir.stat(name, Some(&file.name)) {
+            Ok(found) => found,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e),
         };
-        let vouched = meta.file_type().is_file()
+        let vouched = kind == Kind::File
             && current
                 .observed
                 .get(&file.name)
-                .is_some_and(|(stat, clean)| *clean && *stat == Stat::of(&meta));
+                .is_some_and(|(observed, clean)| *clean && *observed == stat);
         if !vouched {
             return Ok(false);
         }
@@ -297,14 +379,12 @@ fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::
 
 /// Lists (and when needed reads) one generation folder.
 fn examine(
-    dir: &Path,
+    dir: &mut StageDir,
     stage: Stage,
     name: &str,
     current: Option<&Current>,
 ) -> std::io::Result<Found> {
-    let path = dir.join(name);
-    let meta = std::fs::symlink_metadata(&path)?;
-    let kind = Kind::of(meta.file_type());
+    let (kind, folder) = dir.stat(name, None)?;
     if kind != Kind::Dir {
         return Ok(Found::NotFolder(if kind == Kind::Link {
             "link"
@@ -312,12 +392,12 @@ fn examine(
             "other"
         }));
     }
-    let folder = Stat::of(&meta);
     if let Some(c) = current
-        && unchanged_by_stat(&path, &folder, c)?
+        && unchanged_by_stat(dir, name, &folder, c)?
     {
         return Ok(Found::Unchanged);
     }
+    let path = dir.path.join(name);
     let (entries, odd) = generation::list(&path)?;
     let _ = odd;
     if current.is_some_and(|c| unchanged(&entries, c)) {
@@ -327,10 +407,11 @@ fn examine(
 }
 
 fn run_job(job: Job) -> Done {
+    let mut dir = StageDir::open(&job.dir);
     let found = job
         .names
         .iter()
-        .map(|name| examine(&job.dir, job.stage, name, job.current.get(name)))
+        .map(|name| examine(&mut dir, job.stage, name, job.current.get(name)))
         .collect();
     Done {
         stage: job.stage,

@@ -373,18 +373,25 @@ pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<P
         .prepare(queries::RESULTS_PROGRESS)
         .db("results_progress")?;
     let mut rows = stmt.query([cohort.as_str()]).db("results_progress")?;
+    // Columns by position (sql/results_progress.sql): stage, gen_id, has_prompt, has_raw,
+    // has_parsed; only a missing member's gen_id is copied.
     while let Some(r) = rows.next().db("results_progress")? {
-        let stage: String = r.get("stage").db("results_progress")?;
-        let Some(p) = stages.iter_mut().find(|p| p.stage == stage) else {
+        let stage: i64 = r.get(0).db("results_progress")?;
+        let Some(p) = usize::try_from(stage).ok().and_then(|i| stages.get_mut(i)) else {
             continue;
         };
+        let flag = |at: usize| -> Result<u64> {
+            Ok(u64::from(r.get::<_, i64>(at).db("results_progress")? != 0))
+        };
         p.members += 1;
-        p.with_prompt += u64::from(r.get::<_, bool>("has_prompt").db("results_progress")?);
-        p.with_raw += u64::from(r.get::<_, bool>("has_raw").db("results_progress")?);
-        let parsed: bool = r.get("has_parsed").db("results_progress")?;
-        p.with_parsed += u64::from(parsed);
-        if !parsed && let Some(list) = p.missing.as_mut() {
-            list.push(r.get("gen_id").db("results_progress")?);
+        p.with_prompt += flag(2)?;
+        p.with_raw += flag(3)?;
+        let parsed = flag(4)?;
+        p.with_parsed += parsed;
+        if parsed == 0
+            && let Some(list) = p.missing.as_mut()
+        {
+            list.push(r.get(1).db("results_progress")?);
         }
     }
     Ok(ProgressReport {
