@@ -76,8 +76,23 @@ struct Current {
     version: i64,
     folder: String,
     files: Vec<FileRecord>,
-    /// The last observation of each file: its stat and whether it vouches for the bytes.
-    observed: BTreeMap<String, (Stat, bool)>,
+    /// The last observation of each of `files` (same positions): its stat and whether it
+    /// vouches for the bytes. Observations of names the current version does not hold are
+    /// never consulted (a folder whose entries differ is read again), so they are not kept.
+    files_observed: Vec<Option<(Stat, bool)>>,
+    /// The last observation of the folder itself (under the name [`FOLDER`]).
+    folder_observed: Option<(Stat, bool)>,
+}
+
+impl Current {
+    /// The last observation of `name` ([`FOLDER`] for the folder), if the ledger keeps one.
+    fn observed(&self, name: &str) -> Option<&(Stat, bool)> {
+        if name == FOLDER {
+            return self.folder_observed.as_ref();
+        }
+        let at = self.files.iter().position(|f| f.name == name)?;
+        self.files_observed.get(at)?.as_ref()
+    }
 }
 
 /// What a reader found for one generation folder of a chunk.
@@ -212,9 +227,10 @@ fn load_current(
     // Columns by position: gen_id, version, folder, name, kind, size, blake3.
     while let Some(r) = rows.next().db("results_current_range")? {
         let gen_id = text(r, 0).db("results_current_range")?;
-        let cur = match out.get_mut(gen_id) {
-            Some(cur) => cur,
-            None => out.entry(gen_id.to_string()).or_default(),
+        // Rows come in gen_id order: a generation's rows follow each other.
+        let cur = match out.last_entry() {
+            Some(last) if last.key() == gen_id => last.into_mut(),
+            _ => out.entry(gen_id.to_string()).or_default(),
         };
         cur.version = r.get(1).db("results_current_range")?;
         cur.folder = r.get(2).db("results_current_range")?;
@@ -238,13 +254,33 @@ fn load_current(
     let mut rows = stmt
         .query(params![stage.as_str(), lower, bound(upper)])
         .db("results_observations_range")?;
-    // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean.
+    // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean. Rows
+    // come in gen_id order (the same byte order as the map's keys), walked beside the map;
+    // a later observation of a name replaces an earlier one.
+    for cur in out.values_mut() {
+        cur.files_observed = vec![None; cur.files.len()];
+    }
+    let mut cursor = out.iter_mut().peekable();
     while let Some(r) = rows.next().db("results_observations_range")? {
         let gen_id = text(r, 0).db("results_observations_range")?;
-        let Some(cur) = out.get_mut(gen_id) else {
-            continue;
+        while cursor.peek().is_some_and(|(k, _)| k.as_str() < gen_id) {
+            cursor.next();
+        }
+        let Some((key, cur)) = cursor.peek_mut() else {
+            break;
         };
-        let name: String = r.get(1).db("results_observations_range")?;
+        if key.as_str() != gen_id {
+            continue;
+        }
+        let name = text(r, 1).db("results_observations_range")?;
+        let slot = if name == FOLDER {
+            &mut cur.folder_observed
+        } else {
+            match cur.files.iter().position(|f| f.name == name) {
+                Some(at) => &mut cur.files_observed[at],
+                None => continue,
+            }
+        };
         let stat = Stat {
             size: r.get(2).db("results_observations_range")?,
             mtime_ns: r.get(3).db("results_observations_range")?,
@@ -253,7 +289,7 @@ fn load_current(
             device: r.get(6).db("results_observations_range")?,
         };
         let clean: bool = r.get(7).db("results_observations_range")?;
-        cur.observed.insert(name, (stat, clean));
+        *slot = Some((stat, clean));
     }
     Ok(out)
 }
@@ -263,15 +299,18 @@ fn load_current(
 fn unchanged(entries: &[Entry], current: &Current) -> bool {
     current.folder == "dir"
         && entries.len() == current.files.len()
-        && entries.iter().zip(&current.files).all(|(e, f)| {
-            e.name == f.name
-                && e.kind == f.kind
-                && (e.kind != Kind::File
-                    || current
-                        .observed
-                        .get(&e.name)
-                        .is_some_and(|(stat, clean)| *clean && *stat == e.stat))
-        })
+        && entries
+            .iter()
+            .zip(&current.files)
+            .zip(&current.files_observed)
+            .all(|((e, f), observed)| {
+                e.name == f.name
+                    && e.kind == f.kind
+                    && (e.kind != Kind::File
+                        || observed
+                            .as_ref()
+                            .is_some_and(|(stat, clean)| *clean && *stat == e.stat))
+            })
 }
 
 /// A stage folder, opened once per chunk: the stats of its generation folders and their files
@@ -353,22 +392,24 @@ fn unchanged_by_stat(
 ) -> std::io::Result<bool> {
     if current.folder != "dir"
         || !current
-            .observed
-            .get(FOLDER)
+            .folder_observed
+            .as_ref()
             .is_some_and(|(stat, clean)| *clean && stat == folder)
     {
         return Ok(false);
     }
-    for file in current.files.iter().filter(|f| f.kind == Kind::File) {
+    for (file, observed) in current.files.iter().zip(&current.files_observed) {
+        if file.kind != Kind::File {
+            continue;
+        }
         let (kind, stat) = match dir.stat(name, Some(&file.name)) {
             Ok(found) => found,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e),
         };
         let vouched = kind == Kind::File
-            && current
-                .observed
-                .get(&file.name)
+            && observed
+                .as_ref()
                 .is_some_and(|(observed, clean)| *clean && *observed == stat);
         if !vouched {
             return Ok(false);
@@ -534,7 +575,7 @@ impl Writer<'_> {
     /// one could not either (taken while racy): then nothing new is recorded.
     fn known(&self, current: Option<&Current>, name: &str, stat: &Stat) -> bool {
         current
-            .and_then(|c| c.observed.get(name))
+            .and_then(|c| c.observed(name))
             .is_some_and(|(s, clean)| s == stat && (*clean || !self.clean(stat)))
     }
 
