@@ -365,7 +365,10 @@ impl StageDir {
                 _ => Kind::Other,
             };
             let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
-            #[allow(clippy::unnecessary_cast, reason = "the field types differ between targets")]
+            #[allow(
+                clippy::unnecessary_cast,
+                reason = "the field types differ between targets"
+            )]
             let stat = Stat {
                 size: st.st_size as i64,
                 mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),

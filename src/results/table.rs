@@ -232,11 +232,7 @@ fn opt<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<&'r s
     match r.get_ref(at)? {
         ValueRef::Null => Ok(None),
         ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                at,
-                rusqlite::types::Type::Text,
-                Box::new(e),
-            )
+            rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
         }),
         other => Err(rusqlite::Error::InvalidColumnType(
             at,
@@ -414,7 +410,11 @@ fn render<'a>(
     paths.evaluation.clear();
     paths.generation.clear();
     // Writing into a String cannot fail.
-    let _ = write!(paths.evaluation, "{root}/evaluation/{}/parsed.txt", m.gen_id);
+    let _ = write!(
+        paths.evaluation,
+        "{root}/evaluation/{}/parsed.txt",
+        m.gen_id
+    );
     if let Some(pe) = m.e_parent {
         let _ = write!(paths.generation, "{root}/essay/{pe}/parsed.txt");
     }
@@ -520,7 +520,12 @@ pub fn render_rows(
         refusal(m, source)?;
         found.add(m);
         rows += 1;
-        f(&render(m, typing.unwrap_or(&plain), source.gens_root, &mut paths))
+        f(&render(
+            m,
+            typing.unwrap_or(&plain),
+            source.gens_root,
+            &mut paths,
+        ))
     })?;
     Ok((found, rows))
 }
