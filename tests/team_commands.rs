@@ -338,29 +338,6 @@ fn a_password_in_the_url_is_never_printed() {
 }
 
 #[test]
-fn import_gens_is_refused_on_a_team_store_and_writes_nothing() {
-    let Some(db) = PgDb::create("results") else {
-        return;
-    };
-    let s = Sandbox::new();
-    std::fs::create_dir_all(s.path("data/gens/draft")).unwrap();
-    let out = s
-        .cmd()
-        .env("COHORTDB_DB", &db.url)
-        .env("COHORTDB_MIRROR_DIR", s.path("mirrors"))
-        .args(["import", "gens"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("import gens does not run on a team store"),
-        "{err}"
-    );
-    assert!(!s.path("postgres:").exists(), "no file named like the URL");
-}
-
-#[test]
 fn migrate_with_legacy_metadata_to_record_is_refused_on_a_team_store() {
     let Some(db) = PgDb::create("migrate") else {
         return;

@@ -7,4 +7,5 @@
 -- analyze_records.sql).
 analyze (skip_locked) import_batches, catalog_concepts, catalog_templates, catalog_llm_models,
     catalog_combo_mappings, catalog_replication, cohort_spec_files, cohort_template_modes,
-    cohort_values, cohort_members, gen_ids, cohort_reuse, cohort_records
+    cohort_values, cohort_members, gen_ids, cohort_reuse, cohort_records, results_imports,
+    results_generations, results_superseded, results_files, results_observations

@@ -159,7 +159,7 @@ impl Workspace {
             return Err(crate::team::team_error(
                 &url.to_string(),
                 crate::error::TeamErrorKind::NotOnTeamStore {
-                    command: "import gens",
+                    command: "this command",
                 },
             ));
         }

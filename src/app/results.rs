@@ -63,6 +63,7 @@ impl Workspace {
 
     /// `import gens`: records what every `gens/<stage>/<gen_id>/` holds, append-only, in one
     /// transaction; reads only files whose size and stat changed (docs/cli.md `import gens`).
+    /// On a team store the import is staged in the mirror and published (D28).
     pub fn import_gens(
         &self,
         request: &ImportGensRequest,
@@ -79,7 +80,13 @@ impl Workspace {
             });
             ctx.cancel.check()
         };
-        let report = self.writer(ctx, |store| results::import_gens(store, &root, &tick))?;
+        let report = match self.team_url()? {
+            Some(url) => {
+                super::team::import_gens(&url, &root, &tick, &|conn| ctx.cancel.watch(conn))
+                    .map_err(|e| ctx.cancel.explain(e))?
+            }
+            None => self.writer(ctx, |store| results::import_gens(store, &root, &tick))?,
+        };
         ctx.finish(&task);
         Ok(report)
     }

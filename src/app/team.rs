@@ -82,6 +82,27 @@ pub(super) fn import(
     }
 }
 
+/// `import gens`: scanned into the mirror's ledger, the new import published. `watch` is given
+/// the mirror's connection (a stop interrupts the import).
+pub(super) fn import_gens(
+    url: &PgUrl,
+    gens_root: &Path,
+    tick: &dyn Fn(u64) -> Result<()>,
+    watch: &dyn Fn(&rusqlite::Connection),
+) -> Result<crate::results::ImportGensReport> {
+    #[cfg(feature = "postgres")]
+    {
+        let mut team = crate::team::publish::Team::open(url)?;
+        watch(team.mirror().conn());
+        team.import_gens(gens_root, tick)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = (gens_root, tick, watch);
+        Err(disabled(url))
+    }
+}
+
 /// `build`: computed on the mirror, published under the write lock; a stop (`cancel`)
 /// interrupts the mirror's computation and the server's statement, and one asked before the
 /// server's commit rolls everything back.

@@ -81,7 +81,7 @@ pub enum TeamErrorKind {
          build with it, or an SQLite store file"
     )]
     Disabled,
-    /// A command a team store does not run yet (the results ledger: `import gens`).
+    /// A command a team store does not run yet (`migrate` with legacy metadata to record).
     #[error(
         "{command} does not run on a team store yet (docs/postgres.md); run it on an SQLite store \
          (`cohortdb pull` copies cohorts into one)"

@@ -174,11 +174,31 @@ impl<R: std::io::BufRead> Tokenizer<R> {
         if self.done {
             return Ok(None);
         }
-        let mut record: Vec<String> = Vec::new();
+        let mut record: Vec<String> = Vec::with_capacity(16);
         if std::mem::take(&mut self.lead_empty) {
             record.push(String::new());
         }
         loop {
+            // Inside a field, the bytes up to the next one that matters to the state machine
+            // are taken in one step (the same transitions, byte by byte, would only push them).
+            if self.again.is_none() && matches!(self.st, St::InField | St::InQuoted) {
+                let quoted = self.st == St::InQuoted;
+                let buf = self.inner.fill_buf()?;
+                let n = buf
+                    .iter()
+                    .position(|&b| {
+                        if quoted {
+                            b == b'"'
+                        } else {
+                            b == b',' || b == b'\n' || b == b'\r'
+                        }
+                    })
+                    .unwrap_or(buf.len());
+                if n > 0 {
+                    self.field.extend_from_slice(&buf[..n]);
+                    self.inner.consume(n);
+                }
+            }
             let Some(c) = self.next_byte()? else {
                 self.done = true;
                 return match self.st {

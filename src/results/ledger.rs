@@ -76,8 +76,23 @@ struct Current {
     version: i64,
     folder: String,
     files: Vec<FileRecord>,
-    /// The last observation of each file: its stat and whether it vouches for the bytes.
-    observed: BTreeMap<String, (Stat, bool)>,
+    /// The last observation of each of `files` (same positions): its stat and whether it
+    /// vouches for the bytes. Observations of names the current version does not hold are
+    /// never consulted (a folder whose entries differ is read again), so they are not kept.
+    files_observed: Vec<Option<(Stat, bool)>>,
+    /// The last observation of the folder itself (under the name [`FOLDER`]).
+    folder_observed: Option<(Stat, bool)>,
+}
+
+impl Current {
+    /// The last observation of `name` ([`FOLDER`] for the folder), if the ledger keeps one.
+    fn observed(&self, name: &str) -> Option<&(Stat, bool)> {
+        if name == FOLDER {
+            return self.folder_observed.as_ref();
+        }
+        let at = self.files.iter().position(|f| f.name == name)?;
+        self.files_observed.get(at)?.as_ref()
+    }
 }
 
 /// What a reader found for one generation folder of a chunk.
@@ -185,6 +200,16 @@ fn text<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<&'r str> {
     r.get_ref(at)?.as_str().map_err(|e| conversion(at, e))
 }
 
+/// A chunk's upper bound as the range statements take it: the last gen_id of the chunk, or for
+/// the last chunk an empty BLOB (it sorts after every text, so the bound stays an index range
+/// and a chunk never scans the rest of the stage).
+fn bound(upper: Option<&str>) -> rusqlite::types::Value {
+    match upper {
+        Some(u) => rusqlite::types::Value::Text(u.to_string()),
+        None => rusqlite::types::Value::Blob(Vec::new()),
+    }
+}
+
 /// Reads the ledger's current state for gen_ids in `(lower, upper]` of a stage.
 fn load_current(
     conn: &Connection,
@@ -197,14 +222,15 @@ fn load_current(
         .prepare_cached(queries::RESULTS_CURRENT_RANGE)
         .db("results_current_range")?;
     let mut rows = stmt
-        .query(params![stage.as_str(), lower, upper])
+        .query(params![stage.as_str(), lower, bound(upper)])
         .db("results_current_range")?;
     // Columns by position: gen_id, version, folder, name, kind, size, blake3.
     while let Some(r) = rows.next().db("results_current_range")? {
         let gen_id = text(r, 0).db("results_current_range")?;
-        let cur = match out.get_mut(gen_id) {
-            Some(cur) => cur,
-            None => out.entry(gen_id.to_string()).or_default(),
+        // Rows come in gen_id order: a generation's rows follow each other.
+        let cur = match out.last_entry() {
+            Some(last) if last.key() == gen_id => last.into_mut(),
+            _ => out.entry(gen_id.to_string()).or_default(),
         };
         cur.version = r.get(1).db("results_current_range")?;
         cur.folder = r.get(2).db("results_current_range")?;
@@ -226,15 +252,35 @@ fn load_current(
         .prepare_cached(queries::RESULTS_OBSERVATIONS_RANGE)
         .db("results_observations_range")?;
     let mut rows = stmt
-        .query(params![stage.as_str(), lower, upper])
+        .query(params![stage.as_str(), lower, bound(upper)])
         .db("results_observations_range")?;
-    // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean.
+    // Columns by position: gen_id, name, size, mtime_ns, ctime_ns, inode, device, clean. Rows
+    // come in gen_id order (the same byte order as the map's keys), walked beside the map;
+    // a later observation of a name replaces an earlier one.
+    for cur in out.values_mut() {
+        cur.files_observed = vec![None; cur.files.len()];
+    }
+    let mut cursor = out.iter_mut().peekable();
     while let Some(r) = rows.next().db("results_observations_range")? {
         let gen_id = text(r, 0).db("results_observations_range")?;
-        let Some(cur) = out.get_mut(gen_id) else {
-            continue;
+        while cursor.peek().is_some_and(|(k, _)| k.as_str() < gen_id) {
+            cursor.next();
+        }
+        let Some((key, cur)) = cursor.peek_mut() else {
+            break;
         };
-        let name: String = r.get(1).db("results_observations_range")?;
+        if key.as_str() != gen_id {
+            continue;
+        }
+        let name = text(r, 1).db("results_observations_range")?;
+        let slot = if name == FOLDER {
+            &mut cur.folder_observed
+        } else {
+            match cur.files.iter().position(|f| f.name == name) {
+                Some(at) => &mut cur.files_observed[at],
+                None => continue,
+            }
+        };
         let stat = Stat {
             size: r.get(2).db("results_observations_range")?,
             mtime_ns: r.get(3).db("results_observations_range")?,
@@ -243,7 +289,7 @@ fn load_current(
             device: r.get(6).db("results_observations_range")?,
         };
         let clean: bool = r.get(7).db("results_observations_range")?;
-        cur.observed.insert(name, (stat, clean));
+        *slot = Some((stat, clean));
     }
     Ok(out)
 }
@@ -253,41 +299,121 @@ fn load_current(
 fn unchanged(entries: &[Entry], current: &Current) -> bool {
     current.folder == "dir"
         && entries.len() == current.files.len()
-        && entries.iter().zip(&current.files).all(|(e, f)| {
-            e.name == f.name
-                && e.kind == f.kind
-                && (e.kind != Kind::File
-                    || current
-                        .observed
-                        .get(&e.name)
-                        .is_some_and(|(stat, clean)| *clean && *stat == e.stat))
-        })
+        && entries
+            .iter()
+            .zip(&current.files)
+            .zip(&current.files_observed)
+            .all(|((e, f), observed)| {
+                e.name == f.name
+                    && e.kind == f.kind
+                    && (e.kind != Kind::File
+                        || observed
+                            .as_ref()
+                            .is_some_and(|(stat, clean)| *clean && *stat == e.stat))
+            })
+}
+
+/// A stage folder, opened once per chunk: the stats of its generation folders and their files
+/// are taken relative to it (`fstatat` with `AT_SYMLINK_NOFOLLOW`, one or two path components)
+/// rather than walking the whole absolute path each time. Where it cannot be opened (or off
+/// Unix) the absolute path is used, as before.
+struct StageDir {
+    path: PathBuf,
+    #[cfg(unix)]
+    fd: Option<rustix::fd::OwnedFd>,
+    /// A reusable buffer for `<gen_id>/<file>`.
+    rel: String,
+}
+
+impl StageDir {
+    fn open(path: &Path) -> StageDir {
+        #[cfg(unix)]
+        let fd = {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            rustix::fs::open(path, flags, Mode::empty()).ok()
+        };
+        StageDir {
+            path: path.to_path_buf(),
+            #[cfg(unix)]
+            fd,
+            rel: String::new(),
+        }
+    }
+
+    /// The kind and stat of `<gen_id>` (`file` `None`) or `<gen_id>/<file>`, never following
+    /// a link in the last component.
+    fn stat(&mut self, gen_id: &str, file: Option<&str>) -> std::io::Result<(Kind, Stat)> {
+        self.rel.clear();
+        self.rel.push_str(gen_id);
+        if let Some(file) = file {
+            self.rel.push('/');
+            self.rel.push_str(file);
+        }
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            use rustix::fs::{AtFlags, FileType};
+            let st = rustix::fs::statat(fd, self.rel.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| std::io::Error::from_raw_os_error(e.raw_os_error()))?;
+            let kind = match FileType::from_raw_mode(st.st_mode) {
+                FileType::RegularFile => Kind::File,
+                FileType::Directory => Kind::Dir,
+                FileType::Symlink => Kind::Link,
+                FileType::Fifo => Kind::Fifo,
+                FileType::Socket => Kind::Socket,
+                FileType::CharacterDevice | FileType::BlockDevice => Kind::Device,
+                _ => Kind::Other,
+            };
+            let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
+            #[allow(
+                clippy::unnecessary_cast,
+                reason = "the field types differ between targets"
+            )]
+            let stat = Stat {
+                size: st.st_size as i64,
+                mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+                ctime_ns: ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
+                inode: st.st_ino as i64,
+                device: st.st_dev as i64,
+            };
+            return Ok((kind, stat));
+        }
+        let meta = std::fs::symlink_metadata(self.path.join(&self.rel))?;
+        Ok((Kind::of(meta.file_type()), Stat::of(&meta)))
+    }
 }
 
 /// True when the folder's own observation vouches for its entries (the same stat, clean) and
 /// every regular file the ledger holds still has the stat of a clean observation: no entry was
 /// added, removed, renamed or replaced (each changes the folder's mtime and ctime), and no file
 /// was written (each write changes its ctime). Stats the files without listing the folder.
-fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::Result<bool> {
+fn unchanged_by_stat(
+    dir: &mut StageDir,
+    name: &str,
+    folder: &Stat,
+    current: &Current,
+) -> std::io::Result<bool> {
     if current.folder != "dir"
         || !current
-            .observed
-            .get(FOLDER)
+            .folder_observed
+            .as_ref()
             .is_some_and(|(stat, clean)| *clean && stat == folder)
     {
         return Ok(false);
     }
-    for file in current.files.iter().filter(|f| f.kind == Kind::File) {
-        let meta = match std::fs::symlink_metadata(path.join(&file.name)) {
-            Ok(m) => m,
+    for (file, observed) in current.files.iter().zip(&current.files_observed) {
+        if file.kind != Kind::File {
+            continue;
+        }
+        let (kind, stat) = match dir.stat(name, Some(&file.name)) {
+            Ok(found) => found,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e),
         };
-        let vouched = meta.file_type().is_file()
-            && current
-                .observed
-                .get(&file.name)
-                .is_some_and(|(stat, clean)| *clean && *stat == Stat::of(&meta));
+        let vouched = kind == Kind::File
+            && observed
+                .as_ref()
+                .is_some_and(|(observed, clean)| *clean && *observed == stat);
         if !vouched {
             return Ok(false);
         }
@@ -297,14 +423,12 @@ fn unchanged_by_stat(path: &Path, folder: &Stat, current: &Current) -> std::io::
 
 /// Lists (and when needed reads) one generation folder.
 fn examine(
-    dir: &Path,
+    dir: &mut StageDir,
     stage: Stage,
     name: &str,
     current: Option<&Current>,
 ) -> std::io::Result<Found> {
-    let path = dir.join(name);
-    let meta = std::fs::symlink_metadata(&path)?;
-    let kind = Kind::of(meta.file_type());
+    let (kind, folder) = dir.stat(name, None)?;
     if kind != Kind::Dir {
         return Ok(Found::NotFolder(if kind == Kind::Link {
             "link"
@@ -312,12 +436,12 @@ fn examine(
             "other"
         }));
     }
-    let folder = Stat::of(&meta);
     if let Some(c) = current
-        && unchanged_by_stat(&path, &folder, c)?
+        && unchanged_by_stat(dir, name, &folder, c)?
     {
         return Ok(Found::Unchanged);
     }
+    let path = dir.path.join(name);
     let (entries, odd) = generation::list(&path)?;
     let _ = odd;
     if current.is_some_and(|c| unchanged(&entries, c)) {
@@ -327,10 +451,11 @@ fn examine(
 }
 
 fn run_job(job: Job) -> Done {
+    let mut dir = StageDir::open(&job.dir);
     let found = job
         .names
         .iter()
-        .map(|name| examine(&job.dir, job.stage, name, job.current.get(name)))
+        .map(|name| examine(&mut dir, job.stage, name, job.current.get(name)))
         .collect();
     Done {
         stage: job.stage,
@@ -453,7 +578,7 @@ impl Writer<'_> {
     /// one could not either (taken while racy): then nothing new is recorded.
     fn known(&self, current: Option<&Current>, name: &str, stat: &Stat) -> bool {
         current
-            .and_then(|c| c.observed.get(name))
+            .and_then(|c| c.observed(name))
             .is_some_and(|(s, clean)| s == stat && (*clean || !self.clean(stat)))
     }
 
@@ -603,12 +728,28 @@ pub fn import_gens(
     gens_root: &Path,
     tick: &dyn Fn(u64) -> Result<()>,
 ) -> Result<ImportGensReport> {
+    let tx = store.write_transaction()?;
+    let report = import_gens_into(&tx, gens_root, tick)?;
+    if report.import_id.is_some() {
+        tx.commit().db("commit")?;
+    }
+    Ok(report)
+}
+
+/// [`import_gens`] inside the caller's write transaction `tx` (a team store's mirror stages it
+/// there and publishes what it added, docs/postgres.md): the rows of a new import are written
+/// but not committed. `import_id` is `None` when there was nothing to record (then nothing was
+/// written).
+pub fn import_gens_into(
+    tx: &Connection,
+    gens_root: &Path,
+    tick: &dyn Fn(u64) -> Result<()>,
+) -> Result<ImportGensReport> {
     let started = std::time::SystemTime::now();
     let started_ns = started
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64);
     let root = resolve(gens_root);
-    let tx = store.write_transaction()?;
     let (import_id, last_root, versions): (i64, Option<String>, i64) = tx
         .query_row(queries::RESULTS_IMPORT_NEXT, [], |r| {
             Ok((r.get("next_id")?, r.get("last_root")?, r.get("versions")?))
@@ -643,7 +784,7 @@ pub fn import_gens(
         Err(e) => return Err(Error::io(gens_root, e)),
     }
     let mut writer = Writer {
-        conn: &tx,
+        conn: tx,
         import_id,
         started_ns,
         observations: 0,
@@ -664,7 +805,7 @@ pub fn import_gens(
         if chunks.is_empty() {
             chunks.push(Vec::new());
         }
-        process_stage(&tx, stage, &dir, chunks, readers, &mut writer, &root)?;
+        process_stage(tx, stage, &dir, chunks, readers, &mut writer, &root)?;
     }
     let observations = writer.observations;
     let mut report = writer.report;
@@ -688,7 +829,6 @@ pub fn import_gens(
         ],
     )
     .db("results_import_insert")?;
-    tx.commit().db("commit")?;
     report.import_id = Some(import_id);
     Ok(report)
 }

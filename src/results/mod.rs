@@ -21,7 +21,7 @@ pub mod summary;
 pub mod table;
 mod unprintable;
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -30,7 +30,7 @@ use crate::error::{DbContext, Error, IoContext, Result, ResultsError};
 use crate::ids::CohortId;
 use crate::store::queries;
 
-pub use ledger::{ImportGensReport, import_gens};
+pub use ledger::{ImportGensReport, import_gens, import_gens_into};
 pub use table::{COLUMNS, EvaluationRow};
 
 /// The latest import: its id, gens root and time.
@@ -199,17 +199,44 @@ pub fn score_rows(
 
 /// Writes the reference's results files for a cohort under `cohorts/<id>/reports/`
 /// (docs/cli.md `scores`): nothing at all when the reference would abort (D25).
+///
+/// One pass over the ledger checks and renders every row into an unnamed scratch file in the
+/// data root (it vanishes with the process; nothing visible exists before the last row passed
+/// the check); only when a raw-copied column turns out to print its ints in float form
+/// (`3.0`, which depends on every row) is the pass redone with that typing. The report files
+/// are then copied from the scratch file.
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
-    let (imported, source, json, typing, rows) = prepare(conn, req)?;
+    let imported = imported_root(conn, &req.gens_root)?;
+    let (ids, source) = members(conn, req)?;
+    let json = serde_json::to_string(&ids)
+        .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
+    drop(ids);
     let id = req.cohort.as_str();
+    let src = table::Source {
+        cohort: id,
+        members_json: json,
+        gens_root: &imported.gens_root,
+    };
+    let mut header = Vec::new();
+    frame::push_record(&mut header, &COLUMNS);
+    let root = &req.data_root;
+    let mut scratch = tempfile::tempfile_in(root).at(root)?;
+    let (_, rows) = {
+        let first = write_rows(conn, &src, None, &header, &mut scratch, root)?;
+        if first.0.any_float_form() {
+            scratch.set_len(0).at(root)?;
+            scratch.seek(SeekFrom::Start(0)).at(root)?;
+            write_rows(conn, &src, Some(&first.0), &header, &mut scratch, root)?
+        } else {
+            first
+        }
+    };
     let parsing_rel = format!("cohorts/{id}/reports/parsing");
     let parsing = req.data_root.join(&parsing_rel);
     let summary_dir = crate::layout::create_below(
         &req.data_root,
         Path::new(&format!("cohorts/{id}/reports/summary")),
     )?;
-    let mut header = Vec::new();
-    frame::push_record(&mut header, &COLUMNS);
     let aggregated = parsing.join("aggregated_scores.csv");
     let evaluation_scores = summary_dir.join("evaluation_scores.csv");
     let mut report = ScoresReport {
@@ -219,11 +246,6 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         rows,
         written: Vec::new(),
         not_written: Vec::new(),
-    };
-    let src = table::Source {
-        cohort: id,
-        members_json: json,
-        gens_root: &imported.gens_root,
     };
     if rows == 0 {
         crate::layout::write_atomic(&evaluation_scores, &header)?;
@@ -242,15 +264,9 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     }
     crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
     crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        out.write_all(&header).at(shown)?;
-        let mut line = Vec::with_capacity(512);
-        table::rows(conn, &src, &typing, |row| {
-            line.clear();
-            frame::push_record(&mut line, &row.cells());
-            out.write_all(&line).at(shown)
-        })?;
-        out.flush().at(shown)
+        scratch.seek(SeekFrom::Start(0)).at(root)?;
+        std::io::copy(&mut scratch, file).at(shown)?;
+        Ok(())
     })?;
     report.written.push(aggregated.display().to_string());
     crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
@@ -284,6 +300,28 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         }
     }
     Ok(report)
+}
+
+/// One pass of [`table::render_rows`] into `scratch` (the header, then every row); returns
+/// the typing found and the number of rows.
+fn write_rows(
+    conn: &Connection,
+    src: &table::Source<'_>,
+    typing: Option<&table::Typing>,
+    header: &[u8],
+    scratch: &mut std::fs::File,
+    shown: &Path,
+) -> Result<(table::Typing, u64)> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, scratch);
+    out.write_all(header).at(shown)?;
+    let mut line = Vec::with_capacity(512);
+    let found = table::render_rows(conn, src, typing, |cells| {
+        line.clear();
+        frame::push_record(&mut line, cells);
+        out.write_all(&line).at(shown)
+    })?;
+    out.flush().at(shown)?;
+    Ok(found)
 }
 
 const SUMMARY_FILES: [&str; 3] = [
@@ -335,18 +373,25 @@ pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<P
         .prepare(queries::RESULTS_PROGRESS)
         .db("results_progress")?;
     let mut rows = stmt.query([cohort.as_str()]).db("results_progress")?;
+    // Columns by position (sql/results_progress.sql): stage, gen_id, has_prompt, has_raw,
+    // has_parsed; only a missing member's gen_id is copied.
     while let Some(r) = rows.next().db("results_progress")? {
-        let stage: String = r.get("stage").db("results_progress")?;
-        let Some(p) = stages.iter_mut().find(|p| p.stage == stage) else {
+        let stage: i64 = r.get(0).db("results_progress")?;
+        let Some(p) = usize::try_from(stage).ok().and_then(|i| stages.get_mut(i)) else {
             continue;
         };
+        let flag = |at: usize| -> Result<u64> {
+            Ok(u64::from(r.get::<_, i64>(at).db("results_progress")? != 0))
+        };
         p.members += 1;
-        p.with_prompt += u64::from(r.get::<_, bool>("has_prompt").db("results_progress")?);
-        p.with_raw += u64::from(r.get::<_, bool>("has_raw").db("results_progress")?);
-        let parsed: bool = r.get("has_parsed").db("results_progress")?;
-        p.with_parsed += u64::from(parsed);
-        if !parsed && let Some(list) = p.missing.as_mut() {
-            list.push(r.get("gen_id").db("results_progress")?);
+        p.with_prompt += flag(2)?;
+        p.with_raw += flag(3)?;
+        let parsed = flag(4)?;
+        p.with_parsed += parsed;
+        if parsed == 0
+            && let Some(list) = p.missing.as_mut()
+        {
+            list.push(r.get(1).db("results_progress")?);
         }
     }
     Ok(ProgressReport {

@@ -84,12 +84,12 @@ impl EvaluationRow {
     }
 }
 
-/// A raw cell as the ledger stores it.
-#[derive(Debug, Clone, Default)]
-struct Raw {
-    kind: Option<String>,
-    text: Option<String>,
-    float: Option<String>,
+/// A raw cell as the ledger stores it, borrowed from the statement's current row.
+#[derive(Debug, Clone, Copy, Default)]
+struct Raw<'r> {
+    kind: Option<&'r str>,
+    text: Option<&'r str>,
+    float: Option<&'r str>,
 }
 
 /// How pandas types one raw-copied column over all rows (§6.2): it only matters whether ints
@@ -124,11 +124,11 @@ impl ColumnKinds {
         self.ints > 0 && self.numeric_or_missing == self.rows && self.gaps > 0
     }
 
-    fn render(&self, raw: &Raw) -> String {
-        if self.float_form() && raw.kind.as_deref() == Some("int") {
-            return raw.float.clone().unwrap_or_default();
+    fn render<'r>(&self, raw: &Raw<'r>) -> &'r str {
+        if self.float_form() && raw.kind == Some("int") {
+            return raw.float.unwrap_or_default();
         }
-        raw.text.clone().unwrap_or_default()
+        raw.text.unwrap_or_default()
     }
 }
 
@@ -141,32 +141,50 @@ pub struct Typing {
     copied_from: ColumnKinds,
 }
 
-/// One member's facts from the ledger (`sql/results_score_materials.sql`).
+impl Typing {
+    fn add(&mut self, m: &Materials<'_>) {
+        self.template.add(m.template.kind);
+        self.llm.add(m.llm.kind);
+        self.input_mode.add(m.input_mode.kind);
+        self.copied_from.add(m.copied_from.kind);
+    }
+
+    /// True when some column prints its ints in float form (`3.0`): only then do the rows
+    /// depend on the rows after them.
+    pub fn any_float_form(&self) -> bool {
+        [self.template, self.llm, self.input_mode, self.copied_from]
+            .iter()
+            .any(ColumnKinds::float_form)
+    }
+}
+
+/// One member's facts from the ledger (`sql/results_score_materials.sql`), borrowed from the
+/// statement's current row: no allocation per row.
 #[derive(Debug, Clone, Default)]
-struct Materials {
-    gen_id: String,
-    e_folder: Option<String>,
-    e_refusal: Option<String>,
-    e_raw_meta_refusal: Option<String>,
-    e_parent: Option<String>,
-    e_combo: Option<String>,
-    e_draft_template: Option<String>,
-    template: Raw,
-    llm: Raw,
-    origin: Option<String>,
-    score_text: Option<String>,
-    score_error: Option<String>,
-    input_mode: Raw,
-    copied_from: Raw,
-    s_refusal: Option<String>,
-    s_template: Option<String>,
-    s_llm: Option<String>,
-    s_parent: Option<String>,
-    d_refusal: Option<String>,
+struct Materials<'r> {
+    gen_id: &'r str,
+    e_folder: Option<&'r str>,
+    e_refusal: Option<&'r str>,
+    e_raw_meta_refusal: Option<&'r str>,
+    e_parent: Option<&'r str>,
+    e_combo: Option<&'r str>,
+    e_draft_template: Option<&'r str>,
+    template: Raw<'r>,
+    llm: Raw<'r>,
+    origin: Option<&'r str>,
+    score_text: Option<&'r str>,
+    score_error: Option<&'r str>,
+    input_mode: Raw<'r>,
+    copied_from: Raw<'r>,
+    s_refusal: Option<&'r str>,
+    s_template: Option<&'r str>,
+    s_llm: Option<&'r str>,
+    s_parent: Option<&'r str>,
+    d_refusal: Option<&'r str>,
     d_nonempty: bool,
-    d_combo: Option<String>,
-    d_template: Option<String>,
-    d_llm: Option<String>,
+    d_combo: Option<&'r str>,
+    d_template: Option<&'r str>,
+    d_llm: Option<&'r str>,
 }
 
 /// The columns of `sql/results_score_materials.sql`, in order: rows are read by position
@@ -208,40 +226,56 @@ const MATERIAL_COLUMNS: [&str; 34] = [
     "d_llm",
 ];
 
+/// An optional text column of the current row, borrowed.
+fn opt<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<&'r str>> {
+    use rusqlite::types::ValueRef;
+    match r.get_ref(at)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
+        }),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            at,
+            format!("column {at}"),
+            other.data_type(),
+        )),
+    }
+}
+
 /// A raw cell: its kind, text and float form at `at`, `at + 1`, `at + 2`.
-fn raw(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Raw> {
+fn raw<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Raw<'r>> {
     Ok(Raw {
-        kind: r.get(at)?,
-        text: r.get(at + 1)?,
-        float: r.get(at + 2)?,
+        kind: opt(r, at)?,
+        text: opt(r, at + 1)?,
+        float: opt(r, at + 2)?,
     })
 }
 
-fn materials(r: &rusqlite::Row<'_>) -> rusqlite::Result<Materials> {
+fn materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
     Ok(Materials {
-        gen_id: r.get(1)?,
-        e_folder: r.get(2)?,
-        e_refusal: r.get(3)?,
-        e_raw_meta_refusal: r.get(4)?,
-        e_parent: r.get(5)?,
-        e_combo: r.get(6)?,
-        e_draft_template: r.get(7)?,
+        gen_id: opt(r, 1)?.unwrap_or_default(),
+        e_folder: opt(r, 2)?,
+        e_refusal: opt(r, 3)?,
+        e_raw_meta_refusal: opt(r, 4)?,
+        e_parent: opt(r, 5)?,
+        e_combo: opt(r, 6)?,
+        e_draft_template: opt(r, 7)?,
         template: raw(r, 8)?,
         llm: raw(r, 11)?,
-        origin: r.get(14)?,
-        score_text: r.get(15)?,
-        score_error: r.get(16)?,
+        origin: opt(r, 14)?,
+        score_text: opt(r, 15)?,
+        score_error: opt(r, 16)?,
         input_mode: raw(r, 17)?,
         copied_from: raw(r, 20)?,
-        s_refusal: r.get(24)?,
-        s_template: r.get(25)?,
-        s_llm: r.get(26)?,
-        s_parent: r.get(27)?,
-        d_refusal: r.get(29)?,
+        s_refusal: opt(r, 24)?,
+        s_template: opt(r, 25)?,
+        s_llm: opt(r, 26)?,
+        s_parent: opt(r, 27)?,
+        d_refusal: opt(r, 29)?,
         d_nonempty: r.get::<_, Option<bool>>(30)?.unwrap_or(false),
-        d_combo: r.get(31)?,
-        d_template: r.get(32)?,
-        d_llm: r.get(33)?,
+        d_combo: opt(r, 31)?,
+        d_template: opt(r, 32)?,
+        d_llm: opt(r, 33)?,
     })
 }
 
@@ -264,7 +298,7 @@ pub struct Source<'a> {
 fn each(
     conn: &Connection,
     source: &Source<'_>,
-    mut f: impl FnMut(Materials) -> Result<()>,
+    mut f: impl FnMut(&Materials<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn
         .prepare(queries::RESULTS_SCORE_MATERIALS)
@@ -279,13 +313,13 @@ fn each(
         .query([&source.members_json])
         .db("results_score_materials")?;
     while let Some(r) = rows.next().db("results_score_materials")? {
-        f(materials(r).db("results_score_materials")?)?;
+        f(&materials(r).db("results_score_materials")?)?;
     }
     Ok(())
 }
 
 /// The first reason the reference would abort on this member (in its read order, §8), if any.
-fn refusal(m: &Materials, source: &Source<'_>) -> Result<()> {
+fn refusal(m: &Materials<'_>, source: &Source<'_>) -> Result<()> {
     let abort = |stored: &str| -> crate::Error {
         let (file, why) = stored.split_once(": ").unwrap_or((stored, "unreadable"));
         ResultsError::WouldAbort {
@@ -304,17 +338,17 @@ fn refusal(m: &Materials, source: &Source<'_>) -> Result<()> {
         }
         .into()
     };
-    if !is_folder_name(&m.gen_id) {
+    if !is_folder_name(m.gen_id) {
         return Err(not_folder(
             "membership gen_id".into(),
             "evaluation",
-            &m.gen_id,
+            m.gen_id,
         ));
     }
-    if let Some(r) = &m.e_refusal {
+    if let Some(r) = m.e_refusal {
         return Err(abort(r));
     }
-    if let Some(pe) = &m.e_parent {
+    if let Some(pe) = m.e_parent {
         if !is_folder_name(pe) {
             return Err(not_folder(
                 format!("parent_gen_id in evaluation/{}/metadata.json", m.gen_id),
@@ -322,10 +356,10 @@ fn refusal(m: &Materials, source: &Source<'_>) -> Result<()> {
                 pe,
             ));
         }
-        if let Some(r) = &m.s_refusal {
+        if let Some(r) = m.s_refusal {
             return Err(abort(r));
         }
-        if let Some(pd) = &m.s_parent {
+        if let Some(pd) = m.s_parent {
             if !is_folder_name(pd) {
                 return Err(not_folder(
                     format!("parent_gen_id in essay/{pe}/metadata.json"),
@@ -333,12 +367,12 @@ fn refusal(m: &Materials, source: &Source<'_>) -> Result<()> {
                     pd,
                 ));
             }
-            if let Some(r) = &m.d_refusal {
+            if let Some(r) = m.d_refusal {
                 return Err(abort(r));
             }
         }
     }
-    if let Some(r) = &m.e_raw_meta_refusal {
+    if let Some(r) = m.e_raw_meta_refusal {
         return Err(abort(r));
     }
     Ok(())
@@ -350,15 +384,73 @@ pub fn check(conn: &Connection, source: &Source<'_>) -> Result<(Typing, u64)> {
     let mut typing = Typing::default();
     let mut rows = 0;
     each(conn, source, |m| {
-        refusal(&m, source)?;
-        typing.template.add(m.template.kind.as_deref());
-        typing.llm.add(m.llm.kind.as_deref());
-        typing.input_mode.add(m.input_mode.kind.as_deref());
-        typing.copied_from.add(m.copied_from.kind.as_deref());
+        refusal(m, source)?;
+        typing.add(m);
         rows += 1;
         Ok(())
     })?;
     Ok((typing, rows))
+}
+
+/// Reusable buffers for a row's two path cells.
+#[derive(Debug, Default)]
+struct Paths {
+    evaluation: String,
+    generation: String,
+}
+
+/// A member's row as the CSV writes it, in column order: cells borrowed from `m` and `paths`.
+fn render<'a>(
+    m: &'a Materials<'a>,
+    typing: &Typing,
+    root: &str,
+    paths: &'a mut Paths,
+) -> [&'a str; 15] {
+    use std::fmt::Write as _;
+    paths.evaluation.clear();
+    paths.generation.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(
+        paths.evaluation,
+        "{root}/evaluation/{}/parsed.txt",
+        m.gen_id
+    );
+    if let Some(pe) = m.e_parent {
+        let _ = write!(paths.generation, "{root}/essay/{pe}/parsed.txt");
+    }
+    let paths: &'a Paths = paths;
+    let present = m.e_folder == Some("dir");
+    let (score, error) = if present {
+        (m.score_text, m.score_error)
+    } else {
+        (None, Some(super::score::MISSING))
+    };
+    let draft = m.d_nonempty;
+    [
+        m.gen_id,
+        m.e_parent.unwrap_or_default(),
+        typing.template.render(&m.template),
+        typing.llm.render(&m.llm),
+        score.unwrap_or_default(),
+        error.unwrap_or_default(),
+        &paths.evaluation,
+        m.d_combo
+            .filter(|_| draft)
+            .or(m.e_combo)
+            .unwrap_or_default(),
+        m.d_template
+            .filter(|_| draft)
+            .or(m.e_draft_template)
+            .unwrap_or_default(),
+        m.s_template.unwrap_or_default(),
+        m.s_llm
+            .or_else(|| m.d_llm.filter(|_| draft))
+            .unwrap_or_default(),
+        m.origin.unwrap_or_default(),
+        &paths.generation,
+        typing.input_mode.render(&m.input_mode),
+        typing.copied_from.render(&m.copied_from),
+    ]
 }
 
 /// Streams the rows (after [`check`]) through `f`.
@@ -368,49 +460,72 @@ pub fn rows(
     typing: &Typing,
     mut f: impl FnMut(EvaluationRow) -> Result<()>,
 ) -> Result<()> {
-    let root = source.gens_root;
+    let mut paths = Paths::default();
     each(conn, source, |m| {
-        let present = m.e_folder.as_deref() == Some("dir");
-        let (score, error) = if present {
-            (m.score_text.clone(), m.score_error.clone())
-        } else {
-            (None, Some(super::score::MISSING.to_string()))
-        };
-        let draft = m.d_nonempty;
+        let c = render(m, typing, source.gens_root, &mut paths).map(str::to_string);
+        let [
+            gen_id,
+            parent_gen_id,
+            evaluation_template,
+            evaluation_llm_model,
+            score,
+            error,
+            evaluation_response_path,
+            combo_id,
+            draft_template,
+            generation_template,
+            generation_model,
+            origin_cohort_id,
+            generation_response_path,
+            input_mode,
+            copied_from,
+        ] = c;
         f(EvaluationRow {
-            parent_gen_id: m.e_parent.clone().unwrap_or_default(),
-            evaluation_template: typing.template.render(&m.template),
-            evaluation_llm_model: typing.llm.render(&m.llm),
-            score: score.unwrap_or_default(),
-            error: error.unwrap_or_default(),
-            evaluation_response_path: format!("{root}/evaluation/{}/parsed.txt", m.gen_id),
-            combo_id: m
-                .d_combo
-                .clone()
-                .filter(|_| draft)
-                .or(m.e_combo.clone())
-                .unwrap_or_default(),
-            draft_template: m
-                .d_template
-                .clone()
-                .filter(|_| draft)
-                .or(m.e_draft_template.clone())
-                .unwrap_or_default(),
-            generation_template: m.s_template.clone().unwrap_or_default(),
-            generation_model: m
-                .s_llm
-                .clone()
-                .or_else(|| m.d_llm.clone().filter(|_| draft))
-                .unwrap_or_default(),
-            origin_cohort_id: m.origin.clone().unwrap_or_default(),
-            generation_response_path: m
-                .e_parent
-                .as_ref()
-                .map(|pe| format!("{root}/essay/{pe}/parsed.txt"))
-                .unwrap_or_default(),
-            input_mode: typing.input_mode.render(&m.input_mode),
-            copied_from: typing.copied_from.render(&m.copied_from),
-            gen_id: m.gen_id,
+            gen_id,
+            parent_gen_id,
+            evaluation_template,
+            evaluation_llm_model,
+            score,
+            error,
+            evaluation_response_path,
+            combo_id,
+            draft_template,
+            generation_template,
+            generation_model,
+            origin_cohort_id,
+            generation_response_path,
+            input_mode,
+            copied_from,
         })
     })
+}
+
+/// One pass that checks and renders at once (what `scores` writes): every member is checked
+/// (refusing as the reference would abort, D25, before `f` sees a later row) and handed to `f`
+/// as its cells. The raw-copied columns are rendered with `typing` when given, else as if no
+/// int printed in float form; the typing found is returned with the number of rows, and when
+/// it says some column prints ints as floats ([`Typing::any_float_form`]) a pass without
+/// `typing` must be redone with it.
+pub fn render_rows(
+    conn: &Connection,
+    source: &Source<'_>,
+    typing: Option<&Typing>,
+    mut f: impl FnMut(&[&str; 15]) -> Result<()>,
+) -> Result<(Typing, u64)> {
+    let plain = Typing::default();
+    let mut found = Typing::default();
+    let mut rows = 0;
+    let mut paths = Paths::default();
+    each(conn, source, |m| {
+        refusal(m, source)?;
+        found.add(m);
+        rows += 1;
+        f(&render(
+            m,
+            typing.unwrap_or(&plain),
+            source.gens_root,
+            &mut paths,
+        ))
+    })?;
+    Ok((found, rows))
 }

@@ -92,20 +92,46 @@ pub fn open_mirror(team: &TeamStore, path: &Path) -> Result<crate::Store> {
     Ok(store)
 }
 
-/// What a store holds, by id: import batches and cohort records (number → id).
+/// What a store holds, by id: import batches, cohort records (number → id) and results
+/// imports.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Ids {
     pub(crate) batches: BTreeSet<i64>,
     pub(crate) records: BTreeMap<i64, String>,
+    pub(crate) results: BTreeSet<i64>,
+}
+
+/// The newest batch, record and results import numbers (0 for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tops {
+    pub(crate) batch: i64,
+    pub(crate) record: i64,
+    pub(crate) results: i64,
 }
 
 impl Ids {
-    /// The newest batch and record numbers (0 for none).
-    pub(crate) fn tops(&self) -> (i64, i64) {
-        (
-            self.batches.last().copied().unwrap_or(0),
-            self.records.keys().last().copied().unwrap_or(0),
-        )
+    /// The newest batch, record and results import numbers.
+    pub(crate) fn tops(&self) -> Tops {
+        Tops {
+            batch: self.batches.last().copied().unwrap_or(0),
+            record: self.records.keys().last().copied().unwrap_or(0),
+            results: self.results.last().copied().unwrap_or(0),
+        }
+    }
+
+    /// Files the id of one `state_ids` row under its kind.
+    fn add(&mut self, kind: &str, id: i64, cohort_id: impl FnOnce() -> Option<String>) {
+        match kind {
+            "batch" => {
+                self.batches.insert(id);
+            }
+            "results" => {
+                self.results.insert(id);
+            }
+            _ => {
+                self.records.insert(id, cohort_id().unwrap_or_default());
+            }
+        }
     }
 }
 
@@ -119,12 +145,8 @@ pub(crate) fn sqlite_ids(conn: &Connection) -> Result<Ids> {
     while let Some(r) = rows.next().db("team_state_ids")? {
         let kind: String = r.get("kind").db("team_state_ids")?;
         let id: i64 = r.get("id").db("team_state_ids")?;
-        if kind == "batch" {
-            ids.batches.insert(id);
-        } else {
-            ids.records
-                .insert(id, r.get("cohort_id").db("team_state_ids")?);
-        }
+        let cohort_id: Option<String> = r.get("cohort_id").db("team_state_ids")?;
+        ids.add(&kind, id, || cohort_id);
     }
     Ok(ids)
 }
@@ -135,11 +157,7 @@ pub(crate) fn pg_ids(tx: &mut Transaction<'_>, store: &str) -> Result<Ids> {
     for r in tx.query(queries::STATE_IDS, &[]).pg(store, "state_ids")? {
         let kind: String = r.get("kind");
         let id: i64 = r.get("id");
-        if kind == "batch" {
-            ids.batches.insert(id);
-        } else {
-            ids.records.insert(id, r.get("cohort_id"));
-        }
+        ids.add(&kind, id, || r.get("cohort_id"));
     }
     Ok(ids)
 }
@@ -151,6 +169,8 @@ pub struct SyncReport {
     pub batches: u64,
     /// Cohort records added to the mirror (ids, in build order).
     pub records: Vec<String>,
+    /// Results imports (`import gens`) added to the mirror.
+    pub results: u64,
 }
 
 /// How many batches or records one PostgreSQL statement fetches.
@@ -183,7 +203,12 @@ pub(crate) fn sync_ids(
     let local = sqlite_ids(&tx)?;
     let (mut pg, server) = snapshot(team, &shown)?;
     check_divergence(&local, &server, &shown, &path)?;
-    let Some((batches, records)) = missing(&local, &server) else {
+    let Some(Missing {
+        batches,
+        records,
+        results,
+    }) = missing(&local, &server)
+    else {
         return Ok((SyncReport::default(), local));
     };
     let mut sink = SqliteSink::new(&tx);
@@ -197,10 +222,14 @@ pub(crate) fn sync_ids(
             })?;
         }
     }
+    for chunk in results.chunks(CHUNK) {
+        copy_results(&mut pg, &mut sink, &shown, chunk)?;
+    }
     drop(sink);
     let mut report = SyncReport {
         batches: batches.len() as u64,
         records: Vec::new(),
+        results: results.len() as u64,
     };
     for no in &records {
         let id = &server.records[no];
@@ -225,8 +254,16 @@ fn snapshot<'t>(team: &'t mut TeamStore, shown: &str) -> Result<(Transaction<'t>
     Ok((pg, server))
 }
 
-/// The batches and records `server` has that `local` lacks, or `None` when there are none.
-fn missing(local: &Ids, server: &Ids) -> Option<(Vec<i64>, Vec<i64>)> {
+/// What a mirror lacks: batches, records and results imports.
+struct Missing {
+    batches: Vec<i64>,
+    records: Vec<i64>,
+    results: Vec<i64>,
+}
+
+/// The batches, records and results imports `server` has that `local` lacks, or `None` when
+/// there are none.
+fn missing(local: &Ids, server: &Ids) -> Option<Missing> {
     let batches: Vec<i64> = server.batches.difference(&local.batches).copied().collect();
     let records: Vec<i64> = server
         .records
@@ -234,7 +271,12 @@ fn missing(local: &Ids, server: &Ids) -> Option<(Vec<i64>, Vec<i64>)> {
         .filter(|no| !local.records.contains_key(no))
         .copied()
         .collect();
-    (!batches.is_empty() || !records.is_empty()).then_some((batches, records))
+    let results: Vec<i64> = server.results.difference(&local.results).copied().collect();
+    (!batches.is_empty() || !records.is_empty() || !results.is_empty()).then_some(Missing {
+        batches,
+        records,
+        results,
+    })
 }
 
 /// A mirror holding a record or batch the server does not (or the same number for another
@@ -245,13 +287,12 @@ fn check_divergence(local: &Ids, server: &Ids, shown: &str, path: &str) -> Resul
         .iter()
         .find(|(no, id)| server.records.get(no) != Some(id));
     let foreign_batch = local.batches.difference(&server.batches).next();
-    if foreign_record.is_none() && foreign_batch.is_none() {
-        return Ok(());
-    }
-    let what = match (foreign_record, foreign_batch) {
-        (Some((no, id)), _) => format!("cohort {id:?} as record {no}"),
-        (None, Some(b)) => format!("import batch {b}"),
-        (None, None) => String::new(),
+    let foreign_results = local.results.difference(&server.results).next();
+    let what = match (foreign_record, foreign_batch, foreign_results) {
+        (Some((no, id)), _, _) => format!("cohort {id:?} as record {no}"),
+        (None, Some(b), _) => format!("import batch {b}"),
+        (None, None, Some(i)) => format!("results import {i}"),
+        (None, None, None) => return Ok(()),
     };
     Err(team_error(
         shown,
@@ -297,6 +338,48 @@ fn copy_batches(
                 }
             } else {
                 *arrived.entry(batch).or_default() += 1;
+            }
+            sink.insert(table, &row)
+        })?;
+    }
+    Ok(())
+}
+
+/// Copies results imports (their ledger rows, then the import rows) into the mirror, checking
+/// that each import brings the generation versions it says it added. The ledger's tables are
+/// append-only on both sides, so a row the server holds twice (or a second version 1) fails
+/// the mirror's primary keys and refuses the sync.
+fn copy_results(
+    pg: &mut Transaction<'_>,
+    sink: &mut SqliteSink<'_>,
+    shown: &str,
+    imports: &[i64],
+) -> Result<()> {
+    let mut arrived: BTreeMap<i64, i64> = BTreeMap::new();
+    for table in Table::results_tables() {
+        pg_rows(pg, shown, table, imports, &mut |row| {
+            let int = |column: &str| match row[table.position(column)] {
+                rusqlite::types::Value::Integer(n) => n,
+                _ => -1,
+            };
+            match table {
+                Table::ResultsGenerations => *arrived.entry(int("import_id")).or_default() += 1,
+                Table::ResultsImports => {
+                    let (import, versions) = (int("import_id"), int("versions"));
+                    let found = arrived.get(&import).copied().unwrap_or(0);
+                    if versions != found {
+                        return Err(team_error(
+                            shown,
+                            TeamErrorKind::bad_value(
+                                "results_imports",
+                                &format!(
+                                    "results import {import} says it added {versions} generation versions; the server holds {found}"
+                                ),
+                            ),
+                        ));
+                    }
+                }
+                _ => {}
             }
             sink.insert(table, &row)
         })?;

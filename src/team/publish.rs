@@ -8,7 +8,7 @@
 //!   the sync *before* the import runs on the mirror (else it re-syncs first); the rows the
 //!   import adds stream to the server's binary COPY on a second thread while it runs
 //!   (`team::streaming`); the server commits, then the mirror.
-//! - [`Team::stage`] (pushes into a team store): the change runs on the mirror inside a mirror
+//! - [`Team::stage`] (`import gens`, pushes into a team store): the change runs on the mirror inside a mirror
 //!   write transaction; under the lock, if the server moved since the mirror's sync, both roll
 //!   back and it re-syncs and re-runs; else the new batches and records are copied to the
 //!   server (binary COPY), the server commits, then the mirror.
@@ -29,7 +29,7 @@ use postgres::Transaction;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
-use super::mirror::{self, Ids, SyncReport, sqlite_ids};
+use super::mirror::{self, Ids, SyncReport, Tops, sqlite_ids};
 use super::streaming;
 use super::tables::Table;
 use super::transfer::{Row, pg_copy, pg_insert_record, sqlite_query_rows, sqlite_to_pg};
@@ -216,8 +216,19 @@ impl Team {
         ))
     }
 
-    /// Runs `change` on the mirror inside a mirror write transaction and publishes the batches
-    /// and records it added to the server in one transaction under the write lock; re-syncs
+    /// `import gens`: scans the gens root into the mirror's results ledger and publishes the
+    /// import it added (nothing when the tree is unchanged). Re-run from the scan when another
+    /// writer moved the server meanwhile, so its version numbers follow the other's.
+    pub fn import_gens(
+        &mut self,
+        gens_root: &Path,
+        tick: &dyn Fn(u64) -> Result<()>,
+    ) -> Result<crate::results::ImportGensReport> {
+        self.stage(&mut |conn| crate::results::import_gens_into(conn, gens_root, tick))
+    }
+
+    /// Runs `change` on the mirror inside a mirror write transaction and publishes the batches,
+    /// records and results imports it added to the server in one transaction under the write lock; re-syncs
     /// and re-runs it while the server moved since the sync. Nothing added: nothing is written
     /// anywhere.
     pub fn stage<T>(&mut self, change: &mut dyn FnMut(&Connection) -> Result<T>) -> Result<T> {
@@ -235,7 +246,8 @@ impl Team {
                 .filter(|no| !before.records.contains_key(no))
                 .copied()
                 .collect();
-            if batches.is_empty() && records.is_empty() {
+            let results: Vec<i64> = after.results.difference(&before.results).copied().collect();
+            if batches.is_empty() && records.is_empty() && results.is_empty() {
                 return Ok(out);
             }
             let mut pg = self
@@ -265,6 +277,16 @@ impl Team {
                     &shown,
                     &Table::record_tables().collect::<Vec<_>>(),
                     *no,
+                    &same,
+                )?;
+            }
+            for import in &results {
+                rows += sqlite_to_pg(
+                    &tx,
+                    &mut pg,
+                    &shown,
+                    &Table::results_tables().collect::<Vec<_>>(),
+                    *import,
                     &same,
                 )?;
             }
@@ -336,8 +358,8 @@ impl Team {
                 // the mirror and says "unchanged" or refuses (D14), as SQLite would.
                 continue;
             }
-            let (_, synced_top) = synced.tops();
-            let (_, server_top) = tops(&mut pg, &shown)?;
+            let synced_top = synced.tops().record;
+            let server_top = tops(&mut pg, &shown)?.record;
             if server_top != synced_top {
                 let ids: Vec<&str> = fresh.iter().map(|e| e.gen_id()).collect();
                 let collided = pg
@@ -405,20 +427,24 @@ impl Team {
 }
 
 /// Takes the write lock and says whether the server still holds exactly what the mirror had
-/// (its newest batch and record: the server numbers both under this lock, so equal tops mean
-/// nothing was added since).
+/// (its newest batch, record and results import: they are numbered under this lock, so equal
+/// tops mean nothing was added since).
 fn lock_unmoved(pg: &mut Transaction<'_>, shown: &str, synced: &Ids) -> Result<bool> {
     pg.execute(queries::LOCK_WRITE, &[&WRITE_LOCK_KEY])
         .pg(shown, "lock_write")?;
     Ok(tops(pg, shown)? == synced.tops())
 }
 
-/// The server's newest batch and record numbers.
-fn tops(pg: &mut Transaction<'_>, shown: &str) -> Result<(i64, i64)> {
+/// The server's newest batch, record and results import numbers.
+fn tops(pg: &mut Transaction<'_>, shown: &str) -> Result<Tops> {
     let row = pg
         .query_one(queries::STATE_TOPS, &[])
         .pg(shown, "state_tops")?;
-    Ok((row.get("last_batch"), row.get("last_cohort")))
+    Ok(Tops {
+        batch: row.get("last_batch"),
+        record: row.get("last_cohort"),
+        results: row.get("last_results"),
+    })
 }
 
 /// The registry entries a new record adds: its members' gen_ids that no earlier cohort

@@ -1,5 +1,5 @@
 //! The tables a copy between two stores carries — catalog batches and their rows, cohort records
-//! and theirs — described once: their columns in order and the kind of value each holds. Every
+//! and theirs, results imports and theirs — described once: their columns in order and the kind of value each holds. Every
 //! statement that moves rows (`sql/team_<table>_{select,insert}.sql` for SQLite,
 //! `sql/postgres/<table>_{select,copy}.sql` for PostgreSQL) lists the columns in this order;
 //! unit tests prepare each one and compare.
@@ -25,6 +25,10 @@ pub(crate) enum Kind {
     OptText,
     /// Bytes.
     Bytes,
+    /// Bytes or null.
+    OptBytes,
+    /// A 64-bit float or null.
+    OptReal,
     /// A shuffle seed (any integer, D23) or null: decimal text in transit, INTEGER or BLOB on
     /// SQLite, numeric on PostgreSQL.
     Seed,
@@ -37,6 +41,10 @@ pub(crate) enum Group {
     Batch,
     /// By `cohort_no`.
     Cohort,
+    /// By results `import_id` (a `results_files` row by the import of its version): the
+    /// results ledger, which a mirror syncs and `import gens` publishes, but `push`/`pull` do
+    /// not carry (its rows describe one gens root's files, not a cohort).
+    Results,
 }
 
 macro_rules! tables {
@@ -136,6 +144,34 @@ tables! {
         ("manifest", Text), ("drafts", Int), ("essays", Int), ("evaluations", Int),
         ("created_at", Text),
     ];
+    ResultsGenerations => "results_generations", Results, [
+        ("stage", Text), ("gen_id", Text), ("version", Int), ("import_id", Int), ("folder", Text),
+        ("has_prompt", Int), ("has_raw", Int), ("has_parsed", Int), ("refusal", OptText),
+        ("raw_meta_refusal", OptText), ("meta_nonempty", Int), ("parent_gen_id", OptText),
+        ("combo_id", OptText), ("draft_template", OptText), ("template", OptText),
+        ("llm_model_id", OptText), ("origin_cohort_id", OptText),
+        ("eval_template_kind", OptText), ("eval_template", OptText),
+        ("eval_template_f", OptText), ("eval_llm_kind", OptText), ("eval_llm", OptText),
+        ("eval_llm_f", OptText), ("input_mode_kind", OptText), ("input_mode", OptText),
+        ("input_mode_f", OptText), ("copied_from_kind", OptText), ("copied_from", OptText),
+        ("copied_from_f", OptText), ("score", OptReal), ("score_text", OptText),
+        ("score_error", OptText),
+    ];
+    ResultsFiles => "results_files", Results, [
+        ("stage", Text), ("gen_id", Text), ("version", Int), ("name", Text), ("kind", Text),
+        ("size", OptInt), ("blake3", OptBytes),
+    ];
+    ResultsSuperseded => "results_superseded", Results, [
+        ("stage", Text), ("gen_id", Text), ("version", Int), ("import_id", Int),
+    ];
+    ResultsObservations => "results_observations", Results, [
+        ("stage", Text), ("gen_id", Text), ("name", Text), ("import_id", Int), ("size", Int),
+        ("mtime_ns", Int), ("ctime_ns", Int), ("inode", Int), ("device", Int), ("clean", Int),
+    ];
+    ResultsImports => "results_imports", Results, [
+        ("import_id", Int), ("gens_root", Text), ("imported_at", Text), ("generations", Int),
+        ("files_read", Int), ("versions", Int),
+    ];
 }
 
 impl Table {
@@ -153,6 +189,14 @@ impl Table {
             .iter()
             .copied()
             .filter(|t| t.group() == Group::Cohort)
+    }
+
+    /// A results import's tables, the import row last (it is written after its rows).
+    pub(crate) fn results_tables() -> impl Iterator<Item = Table> {
+        Table::ALL
+            .iter()
+            .copied()
+            .filter(|t| t.group() == Group::Results)
     }
 
     /// The position of column `name` (a constant of this module's tables).
@@ -197,7 +241,9 @@ pub(crate) fn check(
         (Value::Integer(_), Kind::Int | Kind::OptInt) => true,
         (Value::Null, Kind::OptInt | Kind::OptText | Kind::Seed) => true,
         (Value::Text(_), Kind::Text | Kind::OptText) => true,
-        (Value::Blob(_), Kind::Bytes) => true,
+        (Value::Blob(_), Kind::Bytes | Kind::OptBytes) => true,
+        (Value::Null, Kind::OptBytes | Kind::OptReal) => true,
+        (Value::Real(_), Kind::OptReal) => true,
         (Value::Text(t), Kind::Seed) => t.parse::<Seed>().is_ok(),
         _ => false,
     };
@@ -274,6 +320,7 @@ mod tests {
         // Batches after their rows, records after theirs.
         assert_eq!(Table::batch_tables().last(), Some(Table::ImportBatches));
         assert_eq!(Table::record_tables().last(), Some(Table::CohortRecords));
+        assert_eq!(Table::results_tables().last(), Some(Table::ResultsImports));
     }
 
     #[test]

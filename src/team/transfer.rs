@@ -90,6 +90,14 @@ pub(crate) fn pg_rows(
                 Kind::Bytes => {
                     Value::Blob(r.try_get::<_, Vec<u8>>(i).pg(store, "team_rows_select")?)
                 }
+                Kind::OptBytes => r
+                    .try_get::<_, Option<Vec<u8>>>(i)
+                    .pg(store, "team_rows_select")?
+                    .map_or(Value::Null, Value::Blob),
+                Kind::OptReal => r
+                    .try_get::<_, Option<f64>>(i)
+                    .pg(store, "team_rows_select")?
+                    .map_or(Value::Null, Value::Real),
             };
             row.push(value);
         }
@@ -171,7 +179,8 @@ fn pg_type(kind: Kind) -> Type {
     match kind {
         Kind::Int | Kind::OptInt => Type::INT8,
         Kind::Text | Kind::OptText | Kind::Seed => Type::TEXT,
-        Kind::Bytes => Type::BYTEA,
+        Kind::Bytes | Kind::OptBytes => Type::BYTEA,
+        Kind::OptReal => Type::FLOAT8,
     }
 }
 
@@ -238,6 +247,15 @@ fn copy_sql(table: Table) -> &'static str {
         Table::CohortMembers => include_str!("../../sql/postgres/cohort_members_copy.sql"),
         Table::GenIds => include_str!("../../sql/postgres/gen_ids_copy.sql"),
         Table::CohortReuse => include_str!("../../sql/postgres/cohort_reuse_copy.sql"),
+        Table::ResultsGenerations => {
+            include_str!("../../sql/postgres/results_generations_copy.sql")
+        }
+        Table::ResultsFiles => include_str!("../../sql/postgres/results_files_copy.sql"),
+        Table::ResultsSuperseded => include_str!("../../sql/postgres/results_superseded_copy.sql"),
+        Table::ResultsObservations => {
+            include_str!("../../sql/postgres/results_observations_copy.sql")
+        }
+        Table::ResultsImports => include_str!("../../sql/postgres/results_imports_copy.sql"),
         // The record row goes in by INSERT (its seed is numeric); no COPY statement exists.
         Table::CohortRecords => "",
     }

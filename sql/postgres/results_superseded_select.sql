@@ -1,0 +1,8 @@
+-- The results_superseded rows of the given results imports, in the column order of
+-- src/team/tables.rs (what a sync copies into the mirror).   $1 import_ids (bigint[]).
+-- Caller: team::mirror.
+select
+    stage, gen_id, version, import_id
+from results_superseded
+where import_id = any($1)
+order by import_id, stage, gen_id, version
