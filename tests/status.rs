@@ -49,6 +49,14 @@ fn a_built_but_unexported_cohort_is_stale_and_export_makes_it_current() {
         out.contains(")\n    fix: `cohortdb export alpha`\n"),
         "{out}"
     );
+    // The JSON report carries the same fix as data, beside the finding.
+    let (code, json) = status_json(&s);
+    assert_eq!(code, 1);
+    assert_eq!(json["cohorts"][0]["stale"][0]["kind"], "not_exported");
+    assert_eq!(
+        json["cohorts"][0]["stale"][0]["fix"],
+        "`cohortdb export alpha`"
+    );
     s.ok(&["export", "alpha", "-q"]);
     assert_eq!(
         status(&s, &[]),
@@ -156,10 +164,14 @@ fn catalog_rows_not_yet_imported_or_refused_are_shown_until_imported_or_restored
     assert_eq!(state("concepts").as_deref(), Some("refused"));
     assert_eq!(state("llm-models").as_deref(), Some("new_rows"));
     assert_eq!(state("draft-templates").as_deref(), Some("current"));
-    assert_eq!(
-        catalogs.iter().find(|c| c["kind"] == "llm-models").unwrap()["rows"],
-        1
-    );
+    let llm = catalogs.iter().find(|c| c["kind"] == "llm-models").unwrap();
+    assert_eq!(llm["rows"], 1);
+    assert_eq!(llm["fix"], "`cohortdb import`");
+    let current = catalogs
+        .iter()
+        .find(|c| c["kind"] == "draft-templates")
+        .unwrap();
+    assert!(current.get("fix").is_none(), "{current}");
     assert_eq!(s.store_digest(), before, "status imports nothing");
     // The matching fixes: restore the changed row, import the new one.
     s.write("data/1_raw/concepts_metadata.csv", concepts);

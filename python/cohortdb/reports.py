@@ -585,11 +585,14 @@ class SpecChange(_SpecChangeKind, total=False):
 
 
 class _StaleKind(TypedDict):
-    kind: Literal["spec_changed", "not_exported", "export_missing", "export_differs", "shared_gen_ids"]
+    kind: Literal[
+        "spec_changed", "not_exported", "export_missing", "export_differs", "rows_damaged", "shared_gen_ids"
+    ]
 
 
 class Stale(_StaleKind, total=False):
-    """One way a cohort is not current; ``kind`` says which other keys are present."""
+    """One way a cohort is not current; ``kind`` says which other keys are present, and
+    ``fix`` (when there is one) the command that fixes it."""
 
     dir: str
     files: List[str]
@@ -598,6 +601,8 @@ class Stale(_StaleKind, total=False):
     file: str
     cohort_id: str
     shared: int
+    row: str
+    fix: str
 
 
 class _CohortStatusBase(TypedDict):
@@ -626,6 +631,7 @@ class CatalogStatus(_CatalogStatusBase, total=False):
     rows: int
     error: str
     detail: List[str]
+    fix: str
 
 
 @dataclass(frozen=True)

@@ -144,8 +144,9 @@ impl std::fmt::Display for Stale {
     }
 }
 
-/// The status of one stored cohort.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The status of one stored cohort. In JSON each finding of `stale` also carries its `fix`
+/// ([`Stale::fix`]: the command to run), as the text report prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CohortStatus {
     /// The cohort.
     pub cohort_id: String,
@@ -155,8 +156,45 @@ pub struct CohortStatus {
     pub stale: Vec<Stale>,
     /// Per stage, members with prompt / raw / parsed outputs in the results ledger (when
     /// anything was imported with `import gens`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<crate::results::ProgressReport>,
+}
+
+impl serde::Serialize for CohortStatus {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        /// A finding with its fix.
+        #[derive(serde::Serialize)]
+        struct Finding<'a> {
+            #[serde(flatten)]
+            stale: &'a Stale,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            fix: Option<String>,
+        }
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            cohort_id: &'a str,
+            current: bool,
+            stale: Vec<Finding<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            progress: Option<&'a crate::results::ProgressReport>,
+        }
+        Doc {
+            cohort_id: &self.cohort_id,
+            current: self.current,
+            stale: self
+                .stale
+                .iter()
+                .map(|stale| Finding {
+                    stale,
+                    fix: stale.fix(&self.cohort_id),
+                })
+                .collect(),
+            progress: self.progress.as_ref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl CohortStatus {
@@ -385,16 +423,40 @@ pub enum CatalogState {
     },
 }
 
-/// The status of one catalog file of the data layout.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The status of one catalog file of the data layout. In JSON it also carries its `fix`
+/// ([`CatalogStatus::fix`]) when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogStatus {
     /// The catalog kind (`concepts`, `llm-models`, …).
     pub kind: String,
     /// The file.
     pub path: PathBuf,
     /// What an import would do.
-    #[serde(flatten)]
     pub state: CatalogState,
+}
+
+impl serde::Serialize for CatalogStatus {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            kind: &'a str,
+            path: &'a Path,
+            #[serde(flatten)]
+            state: &'a CatalogState,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            fix: Option<String>,
+        }
+        Doc {
+            kind: &self.kind,
+            path: &self.path,
+            state: &self.state,
+            fix: self.fix(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl CatalogStatus {
