@@ -31,8 +31,8 @@
 //!   command cannot hide in an untested block.
 //!
 //! `COHORTDB_DOCS_BLESS=1 cargo test --test docs` rewrites each differing output in the
-//! document with the one produced (wildcards in it are lost: put them back where output
-//! varies), for updating the docs after a deliberate change.
+//! document with the one produced (a documented `[..]` line that still matches is kept; check
+//! that nothing else varies between runs), for updating the docs after a deliberate change.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -333,6 +333,26 @@ impl Project {
     }
 }
 
+/// The produced lines to write back in bless mode, keeping each documented `[..]` line that
+/// still matches its produced line (in order), so a blessed output keeps its wildcards.
+fn blessed(expected: &[&str], actual: &[&str]) -> Vec<String> {
+    let mut next = 0;
+    actual
+        .iter()
+        .map(|line| {
+            let kept = (next..expected.len())
+                .find(|&i| expected[i].contains("[..]") && line_matches(expected[i], line));
+            match kept {
+                Some(i) => {
+                    next = i + 1;
+                    expected[i].to_string()
+                }
+                None => line.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// A replacement of document lines `first..end` by `lines` (bless mode).
 struct Bless {
     first: usize,
@@ -393,7 +413,7 @@ fn run_doc(rel: &str) -> usize {
                         blesses.push(Bless {
                             first: step.out_first,
                             end: step.out_end,
-                            lines: actual.iter().map(|l| l.to_string()).collect(),
+                            lines: blessed(&expected, &actual),
                         });
                     }
                 }
