@@ -358,7 +358,10 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
     // The missing list is in membership order, which is not the ledger's key order here.
     let mut sorted = later_evals.clone();
     sorted.sort();
-    assert_ne!(sorted, later_evals, "the fixture's evaluations are in key order");
+    assert_ne!(
+        sorted, later_evals,
+        "the fixture's evaluations are in key order"
+    );
     sandbox.ok(&["import", "gens"]);
     let json: serde_json::Value = serde_json::from_str(
         &sandbox
@@ -379,7 +382,10 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
     );
     assert!(!missing.iter().any(|m| m == first_eval.as_deref().unwrap()));
     assert_eq!(
-        missing.iter().map(|m| m.as_str().unwrap()).collect::<Vec<_>>(),
+        missing
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect::<Vec<_>>(),
         later_evals
     );
     let progress = sandbox.query(

@@ -187,6 +187,10 @@ const PIVOT_INDEX: [&str; 5] = [
 /// Groups keyed by their key cells' text, keeping the typed cells for sorting and printing.
 type Groups = HashMap<Vec<String>, (Vec<Cell>, Group)>;
 
+/// One pivot row: its typed key cells, and its cells (column number, running mean) sorted by
+/// column.
+type PivotRow = (Vec<Cell>, Vec<(usize, Mean)>);
+
 /// Everything the three tables need, accumulated valid row by valid row (in table order).
 /// Pivot rows and columns are numbered once; each pivot row keeps only its own cells (a
 /// column number and a running mean, sorted by column), so the pivot costs a few words per
@@ -200,8 +204,8 @@ struct Acc {
     perfect_rows: u64,
     /// A pivot row's key texts (see [`pivot_key`]) → its number.
     pivot_row_ids: HashMap<Box<[u8]>, usize>,
-    /// By row number: the typed key cells, and the cells (column number, mean) by column.
-    pivot_rows: Vec<(Vec<Cell>, Vec<(usize, Mean)>)>,
+    /// The rows, by number.
+    pivot_rows: Vec<PivotRow>,
     /// A pivot column's name → its number; the names by number.
     pivot_column_ids: HashMap<String, usize>,
     pivot_columns: Vec<String>,
