@@ -185,7 +185,8 @@ const PIVOT_INDEX: [&str; 5] = [
 ];
 
 /// Groups keyed by their key cells' text, keeping the typed cells for sorting and printing.
-type Groups = HashMap<Vec<String>, (Vec<Cell>, Group)>;
+/// The key is the texts as [`encode_key`] writes them.
+type Groups = HashMap<Box<[u8]>, (Vec<Cell>, Group)>;
 
 /// One pivot row: its typed key cells, and its cells (column number, running mean) sorted by
 /// column.
@@ -202,32 +203,42 @@ struct Acc {
     scores: Vec<f64>,
     perfect: Vec<u8>,
     perfect_rows: u64,
-    /// A pivot row's key texts (see [`pivot_key`]) → its number.
+    /// A pivot row's key texts (see [`encode_key`]) → its number.
     pivot_row_ids: HashMap<Box<[u8]>, usize>,
     /// The rows, by number.
     pivot_rows: Vec<PivotRow>,
     /// A pivot column's name → its number; the names by number.
     pivot_column_ids: HashMap<String, usize>,
     pivot_columns: Vec<String>,
+    /// A reused buffer for the key of the row at hand ([`encode_key`]).
+    key: Vec<u8>,
 }
 
-/// The key texts of the pivot index as one byte string (each text preceded by its length, so
-/// two keys are equal exactly when their texts are), or `None` when a key cell is missing
-/// (pivot_table drops the row).
-fn pivot_key(cells: &[Cell], keys: &[usize]) -> Option<Box<[u8]>> {
+/// Writes the texts of the key cells `keys` into `out` (cleared first), each preceded by its
+/// length, so two keys are equal exactly when their texts are; false when a key cell is
+/// missing (groupby and pivot_table drop the row).
+fn encode_key(cells: &[Cell], keys: &[usize], out: &mut Vec<u8>) -> bool {
+    out.clear();
     if keys.iter().any(|k| cells[*k].is_na()) {
-        return None;
+        return false;
     }
-    let mut out = Vec::with_capacity(128);
     for k in keys {
-        let text = cells[*k].csv_text();
-        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
+        match &cells[*k] {
+            Cell::Str(text) => {
+                out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+            other => {
+                let text = other.csv_text();
+                out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
     }
-    Some(out.into_boxed_slice())
+    true
 }
 
-/// The texts of a [`pivot_key`], in key order.
+/// The texts of a key [`encode_key`] wrote, in key order.
 fn pivot_key_texts(key: &[u8]) -> Vec<String> {
     let mut texts = Vec::with_capacity(PIVOT_INDEX.len());
     let mut rest = key;
@@ -238,14 +249,6 @@ fn pivot_key_texts(key: &[u8]) -> Vec<String> {
         rest = tail;
     }
     texts
-}
-
-/// The texts of the key cells `keys`, or `None` when a key cell is missing (groupby drops it).
-fn key_of(cells: &[Cell], keys: &[usize]) -> Option<Vec<String>> {
-    if keys.iter().any(|k| cells[*k].is_na()) {
-        return None;
-    }
-    Some(keys.iter().map(|k| cells[*k].csv_text()).collect())
 }
 
 /// The typed key cells (cloned only for a new group).
@@ -290,13 +293,16 @@ impl Acc {
             );
         }
         for (keys, groups) in at.blocks.iter().zip(&mut self.blocks) {
-            if let Some(id) = key_of(cells, keys) {
-                match groups.get_mut(&id) {
+            if encode_key(cells, keys, &mut self.key) {
+                match groups.get_mut(self.key.as_slice()) {
                     Some(group) => group.1.add(score),
                     None => {
                         let mut group = Group::default();
                         group.add(score);
-                        groups.insert(id, (key_cells(cells, keys), group));
+                        groups.insert(
+                            self.key.clone().into_boxed_slice(),
+                            (key_cells(cells, keys), group),
+                        );
                     }
                 }
             }
@@ -324,14 +330,15 @@ impl Acc {
                 ],
             );
         }
-        if let Some(id) = pivot_key(cells, &at.pivot) {
-            let row = match self.pivot_row_ids.get(&id) {
+        if encode_key(cells, &at.pivot, &mut self.key) {
+            let row = match self.pivot_row_ids.get(self.key.as_slice()) {
                 Some(row) => *row,
                 None => {
                     let row = self.pivot_rows.len();
                     self.pivot_rows
                         .push((key_cells(cells, &at.pivot), Vec::new()));
-                    self.pivot_row_ids.insert(id, row);
+                    self.pivot_row_ids
+                        .insert(self.key.clone().into_boxed_slice(), row);
                     row
                 }
             };
@@ -604,5 +611,23 @@ mod tests {
             g.add(v);
         }
         assert_eq!(g.average(), f64::INFINITY);
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_their_texts_are() {
+        let cells = [
+            Cell::Str("a,b".into()),
+            Cell::Int(3),
+            Cell::Str(String::new()),
+            Cell::Na,
+        ];
+        let mut key = Vec::new();
+        assert!(encode_key(&cells, &[0, 1, 2], &mut key));
+        assert_eq!(pivot_key_texts(&key), ["a,b", "3", ""]);
+        let mut other = Vec::new();
+        let split = [Cell::Str("a".into()), Cell::Str(",b3".into())];
+        assert!(encode_key(&split, &[0, 1], &mut other));
+        assert_ne!(key[..], other[..]);
+        assert!(!encode_key(&cells, &[0, 3], &mut key));
     }
 }
