@@ -4,7 +4,9 @@
 -- The members are listed in the ledger's key order (stage, gen_id) first, so the lookups into
 -- results_generations walk its pages in order instead of seeking at random (at 1,200,000
 -- members the ledger no longer fits any cache); rows come out in that order, and the caller
--- restores membership order where it needs it (the missing gen_ids).
+-- restores membership order where it needs it (the missing gen_ids). Only the speed depends
+-- on the order (SQLite honours the ORDER BY of a materialised CTE: "USE TEMP B-TREE FOR
+-- ORDER BY" in its plan); no result does.
 -- Caller: results::progress.
 with m as materialized (
     select m.ordinal, m.stage, m.gen_id,
