@@ -341,6 +341,7 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
         .query("select stage, gen_id from membership where cohort_id = 'alpha' order by ordinal");
     // Give every draft a prompt and a parsed output, and the first evaluation a parsed one.
     let mut first_eval = None;
+    let mut later_evals = Vec::new();
     for line in members.lines().skip(1) {
         let (stage, gen_id) = line.split_once(',').unwrap();
         if stage == "draft" {
@@ -350,8 +351,17 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
         if stage == "evaluation" && first_eval.is_none() {
             first_eval = Some(gen_id.to_string());
             sandbox.write(&format!("data/gens/evaluation/{gen_id}/parsed.txt"), "7");
+        } else if stage == "evaluation" {
+            later_evals.push(gen_id.to_string());
         }
     }
+    // The missing list is in membership order, which is not the ledger's key order here.
+    let mut sorted = later_evals.clone();
+    sorted.sort();
+    assert_ne!(
+        sorted, later_evals,
+        "the fixture's evaluations are in key order"
+    );
     sandbox.ok(&["import", "gens"]);
     let json: serde_json::Value = serde_json::from_str(
         &sandbox
@@ -371,6 +381,13 @@ fn status_reports_progress_per_stage_and_lists_missing_parsed_outputs() {
         stages[2]["members"].as_u64().unwrap() - 1
     );
     assert!(!missing.iter().any(|m| m == first_eval.as_deref().unwrap()));
+    assert_eq!(
+        missing
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        later_evals
+    );
     let progress = sandbox.query(
         "select stage, members, with_parsed from cohort_progress where cohort_id = 'alpha' order by stage",
     );

@@ -373,13 +373,17 @@ pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<P
         .prepare(queries::RESULTS_PROGRESS)
         .db("results_progress")?;
     let mut rows = stmt.query([cohort.as_str()]).db("results_progress")?;
+    // The missing members of each stage with their ordinals: the rows come in the ledger's key
+    // order, the list is in membership order.
+    let mut missing_by_stage: Vec<Vec<(i64, String)>> = vec![Vec::new(); stages.len()];
     // Columns by position (sql/results_progress.sql): stage, gen_id, has_prompt, has_raw,
-    // has_parsed; only a missing member's gen_id is copied.
+    // has_parsed, ordinal; only a missing member's gen_id is copied.
     while let Some(r) = rows.next().db("results_progress")? {
         let stage: i64 = r.get(0).db("results_progress")?;
-        let Some(p) = usize::try_from(stage).ok().and_then(|i| stages.get_mut(i)) else {
+        let Some(i) = usize::try_from(stage).ok().filter(|i| *i < stages.len()) else {
             continue;
         };
+        let p = &mut stages[i];
         let flag = |at: usize| -> Result<u64> {
             Ok(u64::from(r.get::<_, i64>(at).db("results_progress")? != 0))
         };
@@ -388,10 +392,17 @@ pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<P
         p.with_raw += flag(3)?;
         let parsed = flag(4)?;
         p.with_parsed += parsed;
-        if parsed == 0
-            && let Some(list) = p.missing.as_mut()
-        {
-            list.push(r.get(1).db("results_progress")?);
+        if parsed == 0 && missing {
+            missing_by_stage[i].push((
+                r.get(5).db("results_progress")?,
+                r.get(1).db("results_progress")?,
+            ));
+        }
+    }
+    for (p, mut list) in stages.iter_mut().zip(missing_by_stage) {
+        if let Some(out) = p.missing.as_mut() {
+            list.sort_unstable_by_key(|(ordinal, _)| *ordinal);
+            *out = list.into_iter().map(|(_, gen_id)| gen_id).collect();
         }
     }
     Ok(ProgressReport {

@@ -50,12 +50,37 @@ fn fmt_float(x: f64) -> String {
     }
 }
 
+/// A running mean as pandas' `group_mean` keeps it: a count and a Kahan sum.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mean {
+    count: u64,
+    sum: f64,
+    compensation: f64,
+}
+
+impl Mean {
+    fn add(&mut self, v: f64) {
+        self.count += 1;
+        // An infinity makes the compensation NaN, reset to 0.
+        let y = v - self.compensation;
+        let t = self.sum + y;
+        self.compensation = t - self.sum - y;
+        if self.compensation.is_nan() {
+            self.compensation = 0.0;
+        }
+        self.sum = t;
+    }
+
+    fn average(&self) -> f64 {
+        self.sum / self.count as f64
+    }
+}
+
 /// One group's running statistics, as pandas' cython group aggregations keep them.
 #[derive(Debug, Clone, Default)]
 struct Group {
     count: u64,
-    sum: f64,
-    compensation: f64,
+    sum: Mean,
     mean: f64,
     m2: f64,
     min: f64,
@@ -72,14 +97,8 @@ impl Group {
             self.max = v;
         }
         self.count += 1;
-        // group_mean: Kahan summation; an infinity makes the compensation NaN, reset to 0.
-        let y = v - self.compensation;
-        let t = self.sum + y;
-        self.compensation = t - self.sum - y;
-        if self.compensation.is_nan() {
-            self.compensation = 0.0;
-        }
-        self.sum = t;
+        // group_mean: Kahan summation.
+        self.sum.add(v);
         // group_var: Welford.
         let old = self.mean;
         self.mean += (v - old) / self.count as f64;
@@ -92,7 +111,7 @@ impl Group {
     }
 
     fn average(&self) -> f64 {
-        self.sum / self.count as f64
+        self.sum.average()
     }
 
     fn std(&self) -> f64 {
@@ -166,32 +185,70 @@ const PIVOT_INDEX: [&str; 5] = [
 ];
 
 /// Groups keyed by their key cells' text, keeping the typed cells for sorting and printing.
-type Groups = HashMap<Vec<String>, (Vec<Cell>, Group)>;
+/// The key is the texts as [`encode_key`] writes them.
+type Groups = HashMap<Box<[u8]>, (Vec<Cell>, Group)>;
+
+/// One pivot row: its typed key cells, and its cells (column number, running mean) sorted by
+/// column.
+type PivotRow = (Vec<Cell>, Vec<(usize, Mean)>);
 
 /// Everything the three tables need, accumulated valid row by valid row (in table order).
-/// Pivot rows and columns are numbered once, so each cell of the pivot is keyed by two
-/// integers, not by copies of its row's five texts.
+/// Pivot rows and columns are numbered once; each pivot row keeps only its own cells (a
+/// column number and a running mean, sorted by column), so the pivot costs a few words per
+/// cell however many rows it has (one per essay: 100,000 rows of 10 cells at 1,000,000
+/// evaluations), not a hash map entry holding a full `Group` per cell.
 #[derive(Default)]
 struct Acc {
     blocks: Vec<Groups>,
     scores: Vec<f64>,
     perfect: Vec<u8>,
     perfect_rows: u64,
-    /// A pivot row's key texts → its number; the typed key cells of each number.
-    pivot_row_ids: HashMap<Vec<String>, usize>,
-    pivot_rows: Vec<Vec<Cell>>,
+    /// A pivot row's key texts (see [`encode_key`]) → its number.
+    pivot_row_ids: HashMap<Box<[u8]>, usize>,
+    /// The rows, by number.
+    pivot_rows: Vec<PivotRow>,
     /// A pivot column's name → its number; the names by number.
     pivot_column_ids: HashMap<String, usize>,
     pivot_columns: Vec<String>,
-    pivot: HashMap<(usize, usize), Group>,
+    /// A reused buffer for the key of the row at hand ([`encode_key`]).
+    key: Vec<u8>,
 }
 
-/// The texts of the key cells `keys`, or `None` when a key cell is missing (groupby drops it).
-fn key_of(cells: &[Cell], keys: &[usize]) -> Option<Vec<String>> {
+/// Writes the texts of the key cells `keys` into `out` (cleared first), each preceded by its
+/// length, so two keys are equal exactly when their texts are; false when a key cell is
+/// missing (groupby and pivot_table drop the row).
+fn encode_key(cells: &[Cell], keys: &[usize], out: &mut Vec<u8>) -> bool {
+    out.clear();
     if keys.iter().any(|k| cells[*k].is_na()) {
-        return None;
+        return false;
     }
-    Some(keys.iter().map(|k| cells[*k].csv_text()).collect())
+    for k in keys {
+        match &cells[*k] {
+            Cell::Str(text) => {
+                out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+            other => {
+                let text = other.csv_text();
+                out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+    true
+}
+
+/// The texts of a key [`encode_key`] wrote, in key order.
+fn pivot_key_texts(key: &[u8]) -> Vec<String> {
+    let mut texts = Vec::with_capacity(PIVOT_INDEX.len());
+    let mut rest = key;
+    while let Some((len, tail)) = rest.split_first_chunk::<8>() {
+        let len = usize::try_from(u64::from_le_bytes(*len)).unwrap_or(usize::MAX);
+        let (text, tail) = tail.split_at(len.min(tail.len()));
+        texts.push(String::from_utf8_lossy(text).into_owned());
+        rest = tail;
+    }
+    texts
 }
 
 /// The typed key cells (cloned only for a new group).
@@ -236,13 +293,16 @@ impl Acc {
             );
         }
         for (keys, groups) in at.blocks.iter().zip(&mut self.blocks) {
-            if let Some(id) = key_of(cells, keys) {
-                match groups.get_mut(&id) {
+            if encode_key(cells, keys, &mut self.key) {
+                match groups.get_mut(self.key.as_slice()) {
                     Some(group) => group.1.add(score),
                     None => {
                         let mut group = Group::default();
                         group.add(score);
-                        groups.insert(id, (key_cells(cells, keys), group));
+                        groups.insert(
+                            self.key.clone().into_boxed_slice(),
+                            (key_cells(cells, keys), group),
+                        );
                     }
                 }
             }
@@ -270,13 +330,15 @@ impl Acc {
                 ],
             );
         }
-        if let Some(id) = key_of(cells, &at.pivot) {
-            let row = match self.pivot_row_ids.get(&id) {
+        if encode_key(cells, &at.pivot, &mut self.key) {
+            let row = match self.pivot_row_ids.get(self.key.as_slice()) {
                 Some(row) => *row,
                 None => {
                     let row = self.pivot_rows.len();
-                    self.pivot_rows.push(key_cells(cells, &at.pivot));
-                    self.pivot_row_ids.insert(id, row);
+                    self.pivot_rows
+                        .push((key_cells(cells, &at.pivot), Vec::new()));
+                    self.pivot_row_ids
+                        .insert(self.key.clone().into_boxed_slice(), row);
                     row
                 }
             };
@@ -294,7 +356,15 @@ impl Acc {
                     column
                 }
             };
-            self.pivot.entry((row, column)).or_default().add(score);
+            let row_cells = &mut self.pivot_rows[row].1;
+            let at = match row_cells.binary_search_by_key(&column, |(c, _)| *c) {
+                Ok(at) => at,
+                Err(at) => {
+                    row_cells.insert(at, (column, Mean::default()));
+                    at
+                }
+            };
+            row_cells[at].1.add(score);
         }
     }
 }
@@ -347,10 +417,12 @@ pub fn summarise<R: BufRead>(
     if acc.scores.is_empty() {
         return Ok(Summaries::default());
     }
+    let final_results = final_results(&acc);
+    let evaluation_model_template_pivot = pivot(&mut acc);
     Ok(Summaries {
-        final_results: Some(final_results(&acc)),
-        perfect_score_paths: (acc.perfect_rows > 0).then(|| acc.perfect.clone()),
-        evaluation_model_template_pivot: pivot(&acc),
+        final_results: Some(final_results),
+        perfect_score_paths: (acc.perfect_rows > 0).then(|| std::mem::take(&mut acc.perfect)),
+        evaluation_model_template_pivot,
     })
 }
 
@@ -461,42 +533,52 @@ fn final_results(acc: &Acc) -> Vec<u8> {
     out
 }
 
-fn pivot(acc: &Acc) -> Option<Vec<u8>> {
+fn pivot(acc: &mut Acc) -> Option<Vec<u8>> {
     // pivot_table drops NaN aggregates before unstacking, then all-NaN columns.
-    let kept: HashMap<(usize, usize), f64> = acc
-        .pivot
+    let kept =
+        |cells: &[(usize, Mean)]| -> bool { cells.iter().any(|(_, m)| !m.average().is_nan()) };
+    let mut columns: Vec<usize> = acc
+        .pivot_rows
         .iter()
-        .map(|(k, g)| (*k, g.average()))
-        .filter(|(_, m)| !m.is_nan())
+        .flat_map(|(_, cells)| cells.iter())
+        .filter(|(_, m)| !m.average().is_nan())
+        .map(|(c, _)| *c)
         .collect();
-    if kept.is_empty() {
+    if columns.is_empty() {
         return None;
     }
-    let mut columns: Vec<usize> = kept.keys().map(|(_, c)| *c).collect();
-    columns.sort_by(|a, b| acc.pivot_columns[*a].cmp(&acc.pivot_columns[*b]));
+    columns.sort_unstable();
     columns.dedup();
-    let mut rows: Vec<usize> = kept.keys().map(|(r, _)| *r).collect();
-    rows.sort_unstable();
-    rows.dedup();
+    columns.sort_by(|a, b| acc.pivot_columns[*a].cmp(&acc.pivot_columns[*b]));
+    // The key texts by row number, taken out of the map (which is not needed any more).
+    let mut texts: Vec<Vec<String>> = vec![Vec::new(); acc.pivot_rows.len()];
+    for (key, row) in acc.pivot_row_ids.drain() {
+        if let Some(t) = texts.get_mut(row) {
+            *t = pivot_key_texts(&key);
+        }
+    }
+    let mut rows: Vec<usize> = (0..acc.pivot_rows.len())
+        .filter(|r| kept(&acc.pivot_rows[*r].1))
+        .collect();
     // Sorted by the typed key cells, ties (equal cells, other texts) by the key texts.
-    let text =
-        |row: usize| -> Vec<String> { acc.pivot_rows[row].iter().map(Cell::csv_text).collect() };
-    let texts: HashMap<usize, Vec<String>> = rows.iter().map(|r| (*r, text(*r))).collect();
     rows.sort_by(|a, b| {
-        cmp_cells(&acc.pivot_rows[*a], &acc.pivot_rows[*b]).then_with(|| texts[a].cmp(&texts[b]))
+        cmp_cells(&acc.pivot_rows[*a].0, &acc.pivot_rows[*b].0)
+            .then_with(|| texts[*a].cmp(&texts[*b]))
     });
     let mut out = Vec::new();
     let mut header: Vec<String> = PIVOT_INDEX.iter().map(|s| s.to_string()).collect();
     header.extend(columns.iter().map(|c| acc.pivot_columns[*c].clone()));
     frame::push_record(&mut out, &header);
     for row in rows {
-        let mut record = texts[&row].clone();
+        let cells = &acc.pivot_rows[row].1;
+        let mut record = std::mem::take(&mut texts[row]);
         for column in &columns {
-            record.push(
-                kept.get(&(row, *column))
-                    .map(|m| fmt_float(np_round(*m, 2)))
-                    .unwrap_or_default(),
-            );
+            let mean = cells
+                .binary_search_by_key(column, |(c, _)| *c)
+                .ok()
+                .map(|at| cells[at].1.average())
+                .filter(|m| !m.is_nan());
+            record.push(mean.map(|m| fmt_float(np_round(m, 2))).unwrap_or_default());
         }
         frame::push_record(&mut out, &record);
     }
@@ -529,5 +611,23 @@ mod tests {
             g.add(v);
         }
         assert_eq!(g.average(), f64::INFINITY);
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_their_texts_are() {
+        let cells = [
+            Cell::Str("a,b".into()),
+            Cell::Int(3),
+            Cell::Str(String::new()),
+            Cell::Na,
+        ];
+        let mut key = Vec::new();
+        assert!(encode_key(&cells, &[0, 1, 2], &mut key));
+        assert_eq!(pivot_key_texts(&key), ["a,b", "3", ""]);
+        let mut other = Vec::new();
+        let split = [Cell::Str("a".into()), Cell::Str(",b3".into())];
+        assert!(encode_key(&split, &[0, 1], &mut other));
+        assert_ne!(key[..], other[..]);
+        assert!(!encode_key(&cells, &[0, 3], &mut key));
     }
 }
