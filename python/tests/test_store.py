@@ -158,6 +158,9 @@ def test_query_df_and_membership_df(built):
     assert list(dup.columns) == ["a", "a"] and dup.iloc[0].tolist() == [1, 2]
 
 
+# sqlite3 reports the exception a registered function raised to sys.unraisablehook as well as
+# turning it into OperationalError (the last assertion): that report is expected here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_register_functions_on_a_plain_sqlite3_connection(built):
     conn = sqlite3.connect(built.path)
     with pytest.raises(sqlite3.OperationalError, match="no such function: gen_id"):
