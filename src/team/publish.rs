@@ -199,21 +199,11 @@ impl Team {
             for batch in &batches {
                 rows += sqlite_to_pg(&tx, &mut pg, &shown, &[Table::ImportBatches], *batch, &same)?;
             }
-            // A test's crash point (`COHORTDB_CRASH_AT_WRITE`): everything sent, nothing committed.
-            crate::store::crash_point();
-            pg.commit().pg(&shown, "commit publish")?;
-            // The server holds the change now; a failure here only leaves the mirror behind,
-            // and the next sync brings it.
-            tx.commit().db("commit mirror")?;
+            commit_both(pg, tx, &shown)?;
             self.refresh_statistics(rows, queries::ANALYZE_CATALOGS);
             return Ok(report);
         }
-        Err(team_error(
-            &shown,
-            TeamErrorKind::Contended {
-                attempts: MAX_ATTEMPTS,
-            },
-        ))
+        Err(contended(&shown))
     }
 
     /// `import gens`: scans the gens root into the mirror's results ledger and publishes the
@@ -290,21 +280,11 @@ impl Team {
                     &same,
                 )?;
             }
-            // A test's crash point (`COHORTDB_CRASH_AT_WRITE`): everything sent, nothing committed.
-            crate::store::crash_point();
-            pg.commit().pg(&shown, "commit publish")?;
-            // The server holds the change now; a failure here only leaves the mirror behind,
-            // and the next sync brings it.
-            tx.commit().db("commit mirror")?;
+            commit_both(pg, tx, &shown)?;
             self.refresh_statistics(rows, queries::ANALYZE);
             return Ok(out);
         }
-        Err(team_error(
-            &shown,
-            TeamErrorKind::Contended {
-                attempts: MAX_ATTEMPTS,
-            },
-        ))
+        Err(contended(&shown))
     }
 
     /// Builds cohort `id` into the team store (see the module documentation).
@@ -383,12 +363,7 @@ impl Team {
             self.keep_locally(id, spec, &computed, number, &now)?;
             return Ok(computed.created(id));
         }
-        Err(team_error(
-            &shown,
-            TeamErrorKind::Contended {
-                attempts: MAX_ATTEMPTS,
-            },
-        ))
+        Err(contended(&shown))
     }
 
     /// After a publish of `rows` rows: refreshes the statistics of the tables it wrote
@@ -424,6 +399,26 @@ impl Team {
         record::write(&tx, id.as_str(), &local, &spec.bundle, now)?;
         tx.commit().db("commit mirror")
     }
+}
+
+/// Commits a publish: the server first, then the mirror. A test's crash point
+/// (`COHORTDB_CRASH_AT_WRITE`) comes first: everything sent, nothing committed. Once the server
+/// holds the change, a failure only leaves the mirror behind, and the next sync brings it.
+fn commit_both(pg: Transaction<'_>, mirror: rusqlite::Transaction<'_>, shown: &str) -> Result<()> {
+    crate::store::crash_point();
+    pg.commit().pg(shown, "commit publish")?;
+    mirror.commit().db("commit mirror")?;
+    Ok(())
+}
+
+/// The error of a publish that found the server moved on every attempt.
+fn contended(shown: &str) -> crate::error::Error {
+    team_error(
+        shown,
+        TeamErrorKind::Contended {
+            attempts: MAX_ATTEMPTS,
+        },
+    )
 }
 
 /// Takes the write lock and says whether the server still holds exactly what the mirror had
