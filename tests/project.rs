@@ -44,7 +44,7 @@ fn fails_in(s: &Sandbox, dir: &Path, args: &[&str]) -> String {
 fn project() -> Sandbox {
     let s = Sandbox::empty();
     let top = s.path("");
-    let out = ok_in(&s, &top, &["init"]);
+    let out = ok_in(&s, &top, &["init", "--bare"]);
     assert!(out.contains("created cohortdb.yaml"), "{out}");
     copy_tree(&fixtures().join("data"), &s.path("data"));
     ok_in(&s, &top, &["import", "-q"]);
@@ -212,11 +212,126 @@ fn new_from_a_stored_cohort_copies_its_spec_files() {
 fn new_without_catalogs_says_to_import_them() {
     let s = Sandbox::empty();
     let top = s.path("");
-    ok_in(&s, &top, &["init"]);
+    ok_in(&s, &top, &["init", "--bare"]);
     let err = fails_in(&s, &top, &["new", "first"]);
     assert!(
         err.contains("no ids for combo_id") && err.contains("cohortdb import"),
         "{err}"
     );
     assert!(!s.path("data/cohorts/first").exists());
+}
+
+/// The starter catalogs' files, relative to the data root (the bundled example's catalogs).
+fn starter_files(s: &Sandbox) -> Vec<String> {
+    let mut files = Vec::new();
+    let data = s.path("data");
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(&data)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push(rel);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn init_new_and_build_work_in_an_empty_folder_from_any_subfolder() {
+    let s = Sandbox::empty();
+    let top = s.path("");
+    let out = ok_in(&s, &top, &["init"]);
+    for line in [
+        "created cohortdb.yaml\n",
+        "starter catalogs: 18 files under data (the bundled example; `init --bare` leaves them out)\n",
+        "imported 20 rows in 7 batches\n",
+        "next: `cohortdb new COHORT_ID`, then `cohortdb build COHORT_ID`\n",
+    ] {
+        assert!(out.contains(line), "{line:?} in {out}");
+    }
+    // The files are the bundled example's catalogs, byte for byte (no cohort folder of it).
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    for rel in starter_files(&s) {
+        assert_eq!(
+            std::fs::read(s.path("data").join(&rel)).unwrap(),
+            std::fs::read(example.join(&rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    assert!(!s.path("data/cohorts/pilot").exists());
+    let sub = s.path("data/cohorts");
+    ok_in(&s, &sub, &["new", "first"]);
+    let built = ok_in(&s, &sub, &["build", "first"]);
+    assert!(built.contains("cohort first: built"), "{built}");
+    ok_in(&s, &sub, &["export", "first"]);
+    ok_in(&s, &sub, &["verify", "first"]);
+    // Again: nothing new is written or imported.
+    let again = validate(
+        "init.schema.json",
+        &ok_in(&s, &top, &["init", "--format", "json"]),
+    );
+    assert_eq!(again["starter_files"], serde_json::json!([]));
+    assert_eq!(again["imported"], serde_json::Value::Null);
+}
+
+#[test]
+fn init_writes_starter_catalogs_only_into_a_new_project_without_catalogs() {
+    // JSON: the files written and the import, as `import --format json` prints it.
+    let s = Sandbox::empty();
+    let json = validate(
+        "init.schema.json",
+        &ok_in(&s, &s.path(""), &["init", "--format", "json"]),
+    );
+    assert_eq!(json["starter_files"].as_array().unwrap().len(), 18);
+    let imported = serde_json::to_string(&json["imported"]).unwrap();
+    let imported = validate("import.schema.json", &imported);
+    assert_eq!(imported["added"], 20);
+
+    // --bare: folders and the project file only.
+    let s = Sandbox::empty();
+    let json = validate(
+        "init.schema.json",
+        &ok_in(&s, &s.path(""), &["init", "--bare", "--format", "json"]),
+    );
+    assert_eq!(json["starter_files"], serde_json::json!([]));
+    assert_eq!(json["imported"], serde_json::Value::Null);
+    assert!(!s.path("data/combo_mappings.csv").exists());
+
+    // A data root holding any catalog file (even one, even a dangling link): nothing is added
+    // beside it, nothing imported.
+    for plant in ["file", "link"] {
+        let s = Sandbox::empty();
+        std::fs::create_dir_all(s.path("data")).unwrap();
+        let at = s.path("data/combo_mappings.csv");
+        if plant == "file" {
+            std::fs::write(&at, "combo_id,concept_id\n").unwrap();
+        } else {
+            std::os::unix::fs::symlink(s.path("nowhere.csv"), &at).unwrap();
+        }
+        let json = validate(
+            "init.schema.json",
+            &ok_in(&s, &s.path(""), &["init", "--format", "json"]),
+        );
+        assert_eq!(json["starter_files"], serde_json::json!([]), "{plant}");
+        assert!(!s.path("data/1_raw/llm_models.csv").exists(), "{plant}");
+    }
+
+    // A store that exists already (here made by `init --bare`) gets no starter catalogs.
+    let s = Sandbox::empty();
+    ok_in(&s, &s.path(""), &["init", "--bare"]);
+    let json = validate(
+        "init.schema.json",
+        &ok_in(&s, &s.path(""), &["init", "--format", "json"]),
+    );
+    assert_eq!(json["starter_files"], serde_json::json!([]));
+    assert!(!s.path("data/1_raw/llm_models.csv").exists());
 }

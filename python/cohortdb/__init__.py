@@ -51,6 +51,7 @@ from .errors import (
 )
 from .reports import (
     BackupReport,
+    NewReport,
     CopyReport,
     BuildReport,
     CatalogFile,
@@ -94,6 +95,7 @@ __all__ = [
     "ProgressCallback",
     # reports
     "BackupReport",
+    "NewReport",
     "CopyReport",
     "BuildReport",
     "CatalogFile",
@@ -278,10 +280,13 @@ class Store:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def init(self) -> InitReport:
-        """Creates the store file, or migrates an older one (``cohortdb init``). Not needed
-        before ``import_catalogs``, which creates the store too."""
-        return InitReport.from_dict(self._store().init())
+    def init(self, starter: bool = False) -> InitReport:
+        """Creates the store file, or migrates an older one, and the data layout's missing
+        folders (``cohortdb init``). Not needed before ``import_catalogs``, which creates the
+        store too. With ``starter=True``, when this call creates the store and the data root
+        holds no catalog file, the bundled example's catalogs are written there and imported
+        (``report.imported``), as ``cohortdb init`` does in an empty folder."""
+        return InitReport.from_dict(self._store().init(starter))
 
     def import_catalogs(self, kind: Optional[str] = None, file: Optional[PathLike] = None) -> ImportReport:
         """Imports catalogs append-only (``cohortdb import``): every file of the data layout,
@@ -393,6 +398,13 @@ class Store:
     def cohorts(self) -> CohortsReport:
         """The stored cohorts (``cohortdb cohorts``), by id."""
         return CohortsReport.from_dict(self._store().cohorts())
+
+    def new(self, cohort_id: str, from_cohort: Optional[str] = None) -> NewReport:
+        """Writes a new cohort's spec folder ``<data-root>/cohorts/<id>/spec/`` (``cohortdb
+        new``): a starter spec over the first id of each imported catalog, or with
+        ``from_cohort`` the stored spec files of that cohort. Refused, writing nothing: a stored
+        id, an existing spec folder, catalogs without an id for some axis."""
+        return NewReport.from_dict(self._store().new_spec(cohort_id, from_cohort))
 
     def backup(self, dest: PathLike) -> BackupReport:
         """A consistent, self-contained copy of the store in the new file ``dest``

@@ -128,16 +128,49 @@ class InitReport(_Report):
     writes none."""
     created: List[str]
     """The data layout folders (and project file) ``init`` created."""
+    starter_files: List[str]
+    """The starter catalogs' files ``init(starter=True)`` wrote into a new project."""
+    imported: Optional["ImportReport"]
+    """The import of the starter catalogs ``init`` wrote, or ``None``."""
     _doc: Dict[str, Any] = _doc_field()
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "InitReport":
         """Builds the report from its document."""
+        imported = d["imported"]
         return cls(
             store=d["store"],
             schema_version=d["schema_version"],
             project=d["project"],
             created=list(d["created"]),
+            starter_files=list(d["starter_files"]),
+            imported=None if imported is None else ImportReport.from_dict(imported),
+            _doc=d,
+        )
+
+
+@dataclass(frozen=True)
+class NewReport(_Report):
+    """The spec folder ``Store.new()`` wrote (``cohortdb new``)."""
+
+    cohort_id: str
+    """The new cohort's id."""
+    spec_dir: str
+    """The spec folder written."""
+    from_cohort: Optional[str]
+    """The stored cohort whose spec was copied; ``None`` for a starter spec."""
+    files: List[str]
+    """The files written."""
+    _doc: Dict[str, Any] = _doc_field()
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "NewReport":
+        """Builds the report from its document."""
+        return cls(
+            cohort_id=d["cohort_id"],
+            spec_dir=d["spec_dir"],
+            from_cohort=d["from"],
+            files=list(d["files"]),
             _doc=d,
         )
 

@@ -402,11 +402,16 @@ impl NativeStore {
     }
 
     /// Creates or migrates the store.
-    fn init<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (starter=false))]
+    fn init<'py>(&self, py: Python<'py>, starter: bool) -> PyResult<Bound<'py, PyAny>> {
+        let request = app::InitRequest {
+            project_file: None,
+            starter,
+        };
         let report = run(
             py,
             &self.callbacks,
-            |ctx| self.ws.init(&app::InitRequest::default(), ctx),
+            |ctx| self.ws.init(&request, ctx),
             |_| "the store is created".into(),
         )?;
         report_to_py(py, &report)
@@ -742,6 +747,27 @@ impl NativeStore {
             &self.callbacks,
             |ctx| self.ws.results_verify(ctx),
             |_| "verified".into(),
+        )?;
+        report_to_py(py, &report)
+    }
+
+    /// `new`: writes a new cohort's spec folder (a starter spec, or `from_cohort`'s spec files).
+    #[pyo3(signature = (cohort_id, from_cohort=None))]
+    fn new_spec<'py>(
+        &self,
+        py: Python<'py>,
+        cohort_id: String,
+        from_cohort: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = app::NewRequest {
+            cohort_id,
+            from: from_cohort,
+        };
+        let report = run(
+            py,
+            &self.callbacks,
+            |ctx| self.ws.new_spec(&request, ctx),
+            |r| format!("{} was written", r.spec_dir),
         )?;
         report_to_py(py, &report)
     }

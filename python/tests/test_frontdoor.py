@@ -86,6 +86,8 @@ def test_every_report_is_the_same_document_from_the_cli_and_python(cli, two_work
         ("diff", ["diff", "pilot", spec], None),
         ("explain", ["explain", spec], None),
         ("backup", ["backup", "backup.db"], None),
+        ("new", ["new", "second"], lambda: store.new("second")),
+        ("new", ["new", "third", "--from", "pilot"], lambda: store.new("third", from_cohort="pilot")),
     ]
     for schema, args, call in steps:
         if schema == "import-gens":

@@ -222,6 +222,21 @@ def test_init_creates_the_store(tmp_path):
     version = store.init().schema_version
     assert version >= 1 and store.init().schema_version == version
     assert len(store.cohorts()) == 0
+    assert store.init().imported is None
+
+
+def test_init_with_starter_catalogs_builds_in_an_empty_folder(tmp_path):
+    """``init(starter=True)`` is ``cohortdb init`` in an empty folder: the bundled example's
+    catalogs written and imported, once, so a starter spec builds."""
+    store = cohortdb.Store(tmp_path / "cohorts.db", data_root=tmp_path / "data")
+    report = store.init(starter=True)
+    assert len(report.starter_files) == 18
+    assert report.imported is not None and report.imported.added == 20
+    assert (tmp_path / "data" / "combo_mappings.csv").is_file()
+    assert store.new("first").cohort_id == "first"
+    assert store.build("first").status == "created"
+    again = store.init(starter=True)
+    assert again.starter_files == [] and again.imported is None
 
 
 def test_build_releases_the_gil_while_it_works(store):

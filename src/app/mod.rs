@@ -218,7 +218,8 @@ impl Workspace {
 
     /// `cohortdb init`: creates the store, or migrates an older one; creates the data layout's
     /// folders (the data root, `1_raw/`, `cohorts/`, `gens/`) when they are missing, and with
-    /// [`InitRequest::project_file`] writes the project file naming this store and data root.
+    /// [`InitRequest::project_file`] writes the project file naming this store and data root;
+    /// with [`InitRequest::starter`], in a new project, writes and imports the starter catalogs.
     /// Nothing that exists is changed.
     pub fn init(&self, request: &InitRequest, ctx: Context<'_>) -> Result<InitReport> {
         let mut created = Vec::new();
@@ -252,17 +253,32 @@ impl Workspace {
             }
             None => None,
         };
-        let (store, schema_version) = match self.team_url()? {
+        let team_url = self.team_url()?;
+        let starter = request.starter
+            && team_url.is_none()
+            && scaffold::wants_starter(root, !self.store.exists());
+        let (store, schema_version) = match team_url {
             Some(url) => team::init(&url)?,
             None => self.writer(ctx, |store| {
                 Ok((store.path().display().to_string(), store.schema_version()))
             })?,
+        };
+        let mut starter_files = Vec::new();
+        let imported = if starter {
+            for file in scaffold::write_starter_catalogs(root)? {
+                starter_files.push(file.display().to_string());
+            }
+            Some(self.import(&ImportRequest { file: None }, ctx)?)
+        } else {
+            None
         };
         Ok(InitReport {
             store,
             schema_version,
             project,
             created,
+            starter_files,
+            imported,
         })
     }
 }
@@ -274,6 +290,11 @@ pub struct InitRequest {
     /// root, unless it exists; `None` for none (the CLI passes the project file it found, else
     /// `./cohortdb.yaml`; Python passes none).
     pub project_file: Option<PathBuf>,
+    /// Write the starter catalogs (the bundled example's catalog files) into the data root and
+    /// import them — only when this `init` creates an SQLite store and the data root holds no
+    /// catalog file, so `init`, `new` and `build` work in an empty folder (docs/cli.md `init`;
+    /// the CLI asks for them unless `--bare`; Python's `Store.init` only when asked).
+    pub starter: bool,
 }
 
 /// Whether a store names a team store (a `postgres://` or `postgresql://` URL).

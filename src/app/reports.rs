@@ -34,6 +34,10 @@ pub struct InitReport {
     pub project: Option<String>,
     /// The folders and files `init` created (the store itself is `store`).
     pub created: Vec<String>,
+    /// The starter catalogs' files `init` wrote into a new project (empty when it wrote none).
+    pub starter_files: Vec<String>,
+    /// The import of the starter catalogs, when `init` wrote them.
+    pub imported: Option<ImportReport>,
 }
 
 /// One catalog file of an import.

@@ -2,6 +2,12 @@
 //! (`<data-root>/cohorts/<id>/spec/`), as `cargo new` and `dbt init` start a project: a copy of
 //! a stored cohort's spec, or a starter spec over the first ids of the imported catalogs. The
 //! spec compiles as written; `build` then checks it against the catalogs.
+//!
+//! And the starter catalogs `init` writes into a new project (docs/cli.md `init`): the bundled
+//! example's catalog files, so `init`, `new` and `build` work in an empty folder, as `cargo new`
+//! writes a program that runs.
+
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -44,6 +50,128 @@ const STARTER_AXES: [(&str, &str); 7] = [
     ("evaluation_llm", "llm"),
 ];
 
+/// The starter catalogs (paths relative to the data root, bytes): the catalog files of the
+/// bundled example (`examples/data`), compiled in. Their ids (`combo_v1_learning_a`,
+/// `link-brainstorm-v1`, `sonnet-4`, …) are ordinary catalog rows once imported.
+const STARTER_CATALOGS: &[(&str, &[u8])] = &[
+    (
+        "1_raw/concepts_metadata.csv",
+        include_bytes!("../../examples/data/1_raw/concepts_metadata.csv"),
+    ),
+    (
+        "1_raw/concepts/descriptions-sentence/desirable-difficulty.txt",
+        include_bytes!(
+            "../../examples/data/1_raw/concepts/descriptions-sentence/desirable-difficulty.txt"
+        ),
+    ),
+    (
+        "1_raw/concepts/descriptions-sentence/interleaving.txt",
+        include_bytes!("../../examples/data/1_raw/concepts/descriptions-sentence/interleaving.txt"),
+    ),
+    (
+        "1_raw/concepts/descriptions-sentence/retrieval-practice.txt",
+        include_bytes!(
+            "../../examples/data/1_raw/concepts/descriptions-sentence/retrieval-practice.txt"
+        ),
+    ),
+    (
+        "1_raw/concepts/descriptions-sentence/spaced-repetition.txt",
+        include_bytes!(
+            "../../examples/data/1_raw/concepts/descriptions-sentence/spaced-repetition.txt"
+        ),
+    ),
+    (
+        "1_raw/concepts/descriptions-paragraph/retrieval-practice.txt",
+        include_bytes!(
+            "../../examples/data/1_raw/concepts/descriptions-paragraph/retrieval-practice.txt"
+        ),
+    ),
+    (
+        "1_raw/concepts/descriptions-paragraph/spaced-repetition.txt",
+        include_bytes!(
+            "../../examples/data/1_raw/concepts/descriptions-paragraph/spaced-repetition.txt"
+        ),
+    ),
+    (
+        "1_raw/draft_templates.csv",
+        include_bytes!("../../examples/data/1_raw/draft_templates.csv"),
+    ),
+    (
+        "1_raw/templates/draft/link-brainstorm-v1.txt",
+        include_bytes!("../../examples/data/1_raw/templates/draft/link-brainstorm-v1.txt"),
+    ),
+    (
+        "1_raw/templates/draft/link-structured-v2.txt",
+        include_bytes!("../../examples/data/1_raw/templates/draft/link-structured-v2.txt"),
+    ),
+    (
+        "1_raw/essay_templates.csv",
+        include_bytes!("../../examples/data/1_raw/essay_templates.csv"),
+    ),
+    (
+        "1_raw/templates/essay/essay-synthesis-v1.txt",
+        include_bytes!("../../examples/data/1_raw/templates/essay/essay-synthesis-v1.txt"),
+    ),
+    (
+        "1_raw/evaluation_templates.csv",
+        include_bytes!("../../examples/data/1_raw/evaluation_templates.csv"),
+    ),
+    (
+        "1_raw/templates/evaluation/coherence-v1.txt",
+        include_bytes!("../../examples/data/1_raw/templates/evaluation/coherence-v1.txt"),
+    ),
+    (
+        "1_raw/templates/evaluation/novelty-v1.txt",
+        include_bytes!("../../examples/data/1_raw/templates/evaluation/novelty-v1.txt"),
+    ),
+    (
+        "1_raw/llm_models.csv",
+        include_bytes!("../../examples/data/1_raw/llm_models.csv"),
+    ),
+    (
+        "1_raw/replication_config.csv",
+        include_bytes!("../../examples/data/1_raw/replication_config.csv"),
+    ),
+    (
+        "combo_mappings.csv",
+        include_bytes!("../../examples/data/combo_mappings.csv"),
+    ),
+];
+
+/// Whether `init` writes the starter catalogs into `data_root`: only for an SQLite store that
+/// this `init` creates (`store_is_new`) and a data root holding no catalog file at all (a link
+/// or a special file at a catalog's place counts as one), so nothing a user has is ever added
+/// to or changed.
+pub(super) fn wants_starter(data_root: &Path, store_is_new: bool) -> bool {
+    store_is_new
+        && crate::catalog::import::layout_files(data_root)
+            .iter()
+            .all(|(_, path)| std::fs::symlink_metadata(path).is_err())
+}
+
+/// Writes the starter catalogs under `data_root`, folder by folder without following links,
+/// each file only where none exists; returns the files written, in order.
+pub(super) fn write_starter_catalogs(data_root: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (rel, bytes) in STARTER_CATALOGS {
+        let rel = Path::new(rel);
+        let dir = match rel.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => {
+                crate::layout::create_below(data_root, parent)?
+            }
+            _ => data_root.to_path_buf(),
+        };
+        let Some(name) = rel.file_name() else {
+            continue;
+        };
+        let path = dir.join(name);
+        if crate::layout::write_new(&path, bytes)? {
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
 impl Workspace {
     /// `cohortdb new`: writes the spec folder of a new cohort. Refuses, writing nothing, an id
     /// that is stored already or whose spec folder exists.
@@ -80,7 +208,7 @@ impl Workspace {
 }
 
 /// `cohorts/<id>/spec`, below the data root.
-fn relative_spec_dir(id: &str) -> std::path::PathBuf {
+fn relative_spec_dir(id: &str) -> PathBuf {
     crate::layout::DataLayout::new("").spec_dir(id)
 }
 

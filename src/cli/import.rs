@@ -27,7 +27,7 @@ pub struct ImportArgs {
     format: FormatArgs,
 }
 
-fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
+pub(super) fn print(out: &mut TextOut, report: &ImportReport) -> std::io::Result<()> {
     for file in &report.files {
         let label = ImportReport::label(file.kind);
         if file.present {

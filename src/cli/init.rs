@@ -3,14 +3,29 @@
 
 use super::ExitCode;
 
+use clap::Args;
+
 use crate::app::InitRequest;
 use crate::app::project::PROJECT_FILE;
 
 use super::Session;
 use super::render::{FormatArgs, say};
 
-pub fn run(s: &Session, format: &FormatArgs) -> anyhow::Result<ExitCode> {
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Do not write the starter catalogs into a new project (by default, when `init` creates
+    /// the store and the data root holds no catalog file, it writes the bundled example's
+    /// catalogs there and imports them, so `new` and `build` work at once).
+    #[arg(long)]
+    bare: bool,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+pub fn run(s: &Session, args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let format = &args.format;
     let request = InitRequest {
+        starter: !args.bare,
         // The project file in use, or (outside a project) this folder's new one.
         project_file: Some(
             s.global
@@ -28,6 +43,16 @@ pub fn run(s: &Session, format: &FormatArgs) -> anyhow::Result<ExitCode> {
         say!(out, "schema version: {}", r.schema_version)?;
         if let Some(project) = &r.project {
             say!(out, "project: {project}")?;
+        }
+        if let Some(imported) = &r.imported {
+            say!(
+                out,
+                "starter catalogs: {} under {} (the bundled example; `init --bare` leaves them out)",
+                crate::textfmt::count(r.starter_files.len() as u64, "file"),
+                s.workspace().data_root().display()
+            )?;
+            super::import::print(out, imported)?;
+            say!(out, "next: `cohortdb new COHORT_ID`, then `cohortdb build COHORT_ID`")?;
         }
         Ok(())
     })?;

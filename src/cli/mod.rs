@@ -151,8 +151,9 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create or migrate the store; prints its path and schema version.
-    Init(render::FormatArgs),
+    /// Create or migrate the store, the data layout's folders and the project file; in an
+    /// empty folder also the starter catalogs (unless --bare).
+    Init(init::InitArgs),
     /// Start a new cohort: write its spec folder (a starter spec over the imported catalogs,
     /// or a copy of a stored cohort's spec with --from).
     New(new::NewArgs),
@@ -318,7 +319,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let session = Session::new(cli.global);
     let s = &session;
     match cli.command {
-        Command::Init(format) => init::run(s, &format),
+        Command::Init(args) => init::run(s, &args),
         Command::New(args) => new::run(s, args),
         Command::Import(args) => import::run(s, args),
         Command::Compile(args) => compile::run(s, args),
