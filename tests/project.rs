@@ -221,30 +221,6 @@ fn new_without_catalogs_says_to_import_them() {
     assert!(!s.path("data/cohorts/first").exists());
 }
 
-/// The starter catalogs' files, relative to the data root (the bundled example's catalogs).
-fn starter_files(s: &Sandbox) -> Vec<String> {
-    let mut files = Vec::new();
-    let data = s.path("data");
-    let mut stack = vec![data.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(&data)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.push(rel);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn init_new_and_build_work_in_an_empty_folder_from_any_subfolder() {
     let s = Sandbox::empty();
@@ -260,7 +236,7 @@ fn init_new_and_build_work_in_an_empty_folder_from_any_subfolder() {
     }
     // The files are the bundled example's catalogs, byte for byte (no cohort folder of it).
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
-    for rel in starter_files(&s) {
+    for rel in support::files_under(&s.path("data")) {
         assert_eq!(
             std::fs::read(s.path("data").join(&rel)).unwrap(),
             std::fs::read(example.join(&rel)).unwrap(),

@@ -8,7 +8,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -169,24 +168,6 @@ fn a_build_killed_at_any_point_stores_the_whole_cohort_or_nothing() {
     );
 }
 
-/// Every file under `dir`, relative.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 #[ignore = "slow (kills a large export at 8 points); run by .ci/run"]
 fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() {
@@ -218,7 +199,7 @@ fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() 
         }
         let gens = sandbox.path("data/gens");
         if gens.exists() {
-            for file in files(&gens) {
+            for file in support::files_under(&gens) {
                 if file.ends_with("/metadata.json") {
                     let text = std::fs::read_to_string(gens.join(&file)).unwrap();
                     assert!(
@@ -245,7 +226,7 @@ fn an_interrupted_export_leaves_only_complete_files_and_the_next_completes_it() 
     // A killed write may leave its own hidden temporary file behind (temporary names are
     // unique, so it is never reused or read); the completing export adds none.
     let temporary = |sandbox: &Sandbox| -> Vec<String> {
-        files(&sandbox.path("data"))
+        support::files_under(&sandbox.path("data"))
             .into_iter()
             .filter(|f| f.ends_with(".tmp"))
             .collect()
@@ -475,7 +456,7 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
             &gens,
         ]);
         let root = s.path(&gens);
-        let bytes = files(&root)
+        let bytes = support::files_under(&root)
             .into_iter()
             .map(|f| {
                 let b = std::fs::read(root.join(&f)).unwrap();
@@ -508,7 +489,7 @@ fn overlapping_exports_into_one_gens_root_match_one_after_the_other() {
         let scripts: Vec<&[&[&str]]> = scripts.iter().map(Vec::as_slice).collect();
         assert_all_ok(&concurrently(&s, &scripts));
         let root = s.path(&gens);
-        let written = files(&root);
+        let written = support::files_under(&root);
         // The first export to take the gens root's lock wrote every file: all of them are that
         // cohort's bytes, exactly as when it runs alone first.
         let first = alone.iter().find(|(_, bytes)| {

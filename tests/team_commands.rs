@@ -5,9 +5,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use support::Sandbox;
 use support::pg::PgDb;
 
@@ -75,23 +72,6 @@ fn drop_times(value: &mut serde_json::Value) {
     }
 }
 
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
 /// The two engines: SQLite and a fresh PostgreSQL database (`None` when no server, outside CI).
 fn engines(tag: &str) -> Option<(Engine, Engine, PgDb)> {
     let db = PgDb::create(tag)?;
@@ -152,8 +132,8 @@ fn every_command_gives_the_same_reports_and_bytes_on_both_engines() {
     assert_eq!(again["status"], "unchanged");
 
     same_json(&sq, &pg, 0, &["export", "alpha"]);
-    let cohort = |e: &Engine| tree(&e.s.path("data/cohorts/alpha"));
-    let gens = |e: &Engine| tree(&e.s.path("data/gens"));
+    let cohort = |e: &Engine| support::tree(&e.s.path("data/cohorts/alpha"));
+    let gens = |e: &Engine| support::tree(&e.s.path("data/gens"));
     assert_eq!(cohort(&sq), cohort(&pg), "exported cohort folders differ");
     assert_eq!(gens(&sq), gens(&pg), "exported gens differ");
     assert_eq!(
@@ -242,8 +222,8 @@ fn every_command_gives_the_same_reports_and_bytes_on_both_engines() {
     ];
     assert_eq!(sq.ok(&migrate), pg.ok(&migrate));
     assert_eq!(
-        tree(&sq.s.path("data/cohorts/alpha-migrated/spec")),
-        tree(&pg.s.path("data/cohorts/alpha-migrated/spec"))
+        support::tree(&sq.s.path("data/cohorts/alpha-migrated/spec")),
+        support::tree(&pg.s.path("data/cohorts/alpha-migrated/spec"))
     );
     same_json(&sq, &pg, 0, &["build", "alpha-migrated"]);
 }

@@ -8,28 +8,9 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use support::Sandbox;
 use support::pg::PgDb;
-
-/// Every file under `dir`, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
 
 fn with_db(s: &Sandbox, db: &str, args: &[&str]) -> std::process::Output {
     s.cmd()
@@ -90,7 +71,7 @@ fn export_tree(s: &Sandbox, db: &str, name: &str) -> BTreeMap<String, Vec<u8>> {
         ],
     );
     assert!(verified.contains("result: ok"), "{verified}");
-    tree(&s.path(&format!("exports/{name}")))
+    support::tree(&s.path(&format!("exports/{name}")))
 }
 
 #[test]

@@ -13,6 +13,35 @@ use assert_cmd::Command;
 pub mod pg;
 pub mod schema;
 
+/// Every file below `dir` (links are not followed), as sorted paths relative to `dir`.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every file below `dir` with its bytes, by relative path.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files_under(dir)
+        .into_iter()
+        .map(|rel| {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
 /// A sandbox: `<tmp>/data` (a copy of tests/fixtures/data unless empty) and `<tmp>/store.db`.
 pub struct Sandbox {
     dir: tempfile::TempDir,
