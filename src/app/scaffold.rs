@@ -259,3 +259,64 @@ fn starter(conn: &rusqlite::Connection, id: &CohortId) -> Result<Bundle> {
         config,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of the bundled example except its cohort folders, relative to its data root.
+    fn example_catalog_files() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("examples/data is readable") {
+                let path = entry.expect("a readable folder entry").path();
+                let rel = path
+                    .strip_prefix(&root)
+                    .expect("below the root")
+                    .to_string_lossy()
+                    .into_owned();
+                if rel == "cohorts" {
+                    continue;
+                }
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push(rel);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_starter_catalogs_are_the_bundled_examples_catalog_files() {
+        let mut listed: Vec<String> = STARTER_CATALOGS
+            .iter()
+            .map(|(rel, _)| rel.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(listed, example_catalog_files());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+        for (rel, bytes) in STARTER_CATALOGS {
+            assert_eq!(
+                &std::fs::read(root.join(rel)).expect("the example file"),
+                bytes,
+                "{rel}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_data_root_with_any_catalog_file_gets_no_starter() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        assert!(wants_starter(dir.path(), true));
+        assert!(!wants_starter(dir.path(), false));
+        std::fs::create_dir(dir.path().join("1_raw")).expect("mkdir");
+        std::os::unix::fs::symlink("nowhere", dir.path().join("1_raw/llm_models.csv"))
+            .expect("a link");
+        assert!(!wants_starter(dir.path(), true));
+    }
+}
