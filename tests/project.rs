@@ -311,3 +311,88 @@ fn init_writes_starter_catalogs_only_into_a_new_project_without_catalogs() {
     assert_eq!(json["starter_files"], serde_json::json!([]));
     assert!(!s.path("data/1_raw/llm_models.csv").exists());
 }
+
+/// What a refused or partial-layout `init` leaves: found by an attack on the starter catalogs.
+#[test]
+fn init_leaves_a_users_layout_alone_and_a_refused_init_leaves_nothing() {
+    // A template body of the user's at a starter path: no starter catalogs, the body is not
+    // imported as the example's row.
+    let s = Sandbox::empty();
+    s.write(
+        "data/1_raw/templates/draft/link-brainstorm-v1.txt",
+        "my own prompt\n",
+    );
+    let json = validate(
+        "init.schema.json",
+        &ok_in(&s, &s.path(""), &["init", "--format", "json"]),
+    );
+    assert_eq!(json["starter_files"], serde_json::json!([]));
+    assert_eq!(
+        std::fs::read_to_string(s.path("data/1_raw/templates/draft/link-brainstorm-v1.txt"))
+            .unwrap(),
+        "my own prompt\n"
+    );
+
+    // A link on the way (1_raw/templates pointing out of the project): no starter catalogs,
+    // nothing written through it.
+    let s = Sandbox::empty();
+    std::fs::create_dir_all(s.path("data/1_raw")).unwrap();
+    std::fs::create_dir_all(s.path("outside")).unwrap();
+    std::os::unix::fs::symlink("../../outside", s.path("data/1_raw/templates")).unwrap();
+    let out = ok_in(&s, &s.path(""), &["init"]);
+    assert!(!out.contains("starter catalogs"), "{out}");
+    assert_eq!(std::fs::read_dir(s.path("outside")).unwrap().count(), 0);
+
+    // An orphan file beside the starter catalogs: imported as `import` would, and its warning
+    // printed on stderr in text.
+    let s = Sandbox::empty();
+    s.write("data/1_raw/templates/draft/mine.txt", "x\n");
+    let out = run_in(&s, &s.path(""), &["init"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("mine.txt"), "{stderr}");
+
+    // A dangling link at the store's path: refused by name, the link kept, nothing written.
+    let s = Sandbox::empty();
+    std::os::unix::fs::symlink("elsewhere/real.db", s.path("cohorts.db")).unwrap();
+    let err = fails_in(&s, &s.path(""), &["init"]);
+    assert!(err.contains("a symbolic link to a missing file"), "{err}");
+    assert!(std::fs::symlink_metadata(s.path("cohorts.db")).is_ok());
+    assert!(!s.path("cohortdb.yaml").exists() && !s.path("data").exists());
+
+    // A store in a folder that does not exist: refused before anything is written.
+    let s = Sandbox::empty();
+    let err = fails_in(&s, &s.path(""), &["--db", "nodir/deeper/x.db", "init"]);
+    assert!(err.contains("its folder does not exist"), "{err}");
+    assert!(!err.contains("creating-"), "no temporary name: {err}");
+    assert!(!s.path("cohortdb.yaml").exists() && !s.path("data").exists());
+
+    // A data root that is a file: named as such, nothing written.
+    let s = Sandbox::empty();
+    s.write("data", "not a folder\n");
+    let err = fails_in(&s, &s.path(""), &["init"]);
+    assert!(err.contains("is a regular file, not a folder"), "{err}");
+    assert!(!s.path("cohortdb.yaml").exists() && !s.path("cohorts.db").exists());
+}
+
+#[test]
+fn a_path_the_project_file_cannot_hold_is_refused_before_anything_is_written() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Sandbox::empty();
+    let root = std::ffi::OsStr::from_bytes(b"d\xff");
+    let out = s
+        .std_cmd()
+        .current_dir(s.path(""))
+        .env_remove("COHORTDB_DB")
+        .env_remove("COHORTDB_DATA_ROOT")
+        .arg("--data-root")
+        .arg(root)
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not UTF-8"), "{err}");
+    assert!(!s.path("cohortdb.yaml").exists() && !s.path("cohorts.db").exists());
+    assert!(std::fs::symlink_metadata(s.path("").join(root)).is_err());
+}

@@ -163,7 +163,9 @@ impl Workspace {
                 },
             ));
         }
-        let existed = self.store.exists();
+        // `symlink_metadata`: a link (even to nothing) is something that existed; it is never
+        // removed below.
+        let existed = std::fs::symlink_metadata(&self.store).is_ok();
         let result = Store::open(&self.store).and_then(|mut store| {
             ctx.cancel.watch(store.conn());
             f(&mut store)
@@ -222,55 +224,96 @@ impl Workspace {
     /// with [`InitRequest::starter`], in a new project, writes and imports the starter catalogs.
     /// Nothing that exists is changed.
     pub fn init(&self, request: &InitRequest, ctx: Context<'_>) -> Result<InitReport> {
-        let mut created = Vec::new();
         let root = self.data_root();
-        if !root.exists() {
-            created.push(root.display().to_string());
+        let team_url = self.team_url()?;
+        // Checked before anything is written: the data root (or its nearest existing ancestor)
+        // is a folder this process may write, and the project file can name both paths.
+        layout::check_writable_root(root, "--data-root")?;
+        let project_text = match &request.project_file {
+            Some(file) => Some(
+                project::ProjectFile {
+                    db: self.store_for_project_file(),
+                    data_root: root.to_path_buf(),
+                }
+                .to_yaml(file)?,
+            ),
+            None => None,
+        };
+        let starter = request.starter
+            && team_url.is_none()
+            && std::fs::symlink_metadata(&self.store).is_err()
+            && scaffold::wants_starter(root);
+        // What this `init` created, removed again when it fails (Ctrl-C included): a refused
+        // `init` leaves the folder as it found it.
+        let mut undo = scaffold::Undo::default();
+        let result = self.init_steps(request, ctx, team_url, project_text, starter, &mut undo);
+        if result.is_err() {
+            undo.run();
         }
-        std::fs::create_dir_all(root).at(root)?;
+        result
+    }
+
+    /// [`Workspace::init`]'s writes, in order: an existing (or team) store opened and migrated
+    /// first, so a store that cannot be used stops `init` before it writes anything; the
+    /// folders; the project file; then, for a new project, the starter catalogs and the store,
+    /// created by their import in one transaction.
+    fn init_steps(
+        &self,
+        request: &InitRequest,
+        ctx: Context<'_>,
+        team_url: Option<crate::team::PgUrl>,
+        project_text: Option<String>,
+        starter: bool,
+        undo: &mut scaffold::Undo,
+    ) -> Result<InitReport> {
+        let root = self.data_root();
+        let opened = match (&team_url, starter) {
+            (Some(url), _) => Some(team::init(url)?),
+            (None, false) => Some(self.writer(ctx, |store| {
+                Ok((store.path().display().to_string(), store.schema_version()))
+            })?),
+            (None, true) => None,
+        };
+        let mut created = Vec::new();
+        for dir in undo.create_root(root)? {
+            created.push(dir.display().to_string());
+        }
         for folder in [
             crate::catalog::RAW_DIR,
             layout::data::COHORTS_DIR,
             layout::data::GENS_DIR,
         ] {
-            let path = root.join(folder);
-            let existed = path.exists();
-            crate::layout::create_one(root, &path)?;
-            if !existed {
-                created.push(path.display().to_string());
+            if let Some(dir) = undo.create_dir(root, &root.join(folder))? {
+                created.push(dir.display().to_string());
             }
         }
-        let project = match &request.project_file {
-            Some(file) => {
-                let settings = project::ProjectFile {
-                    db: self.store_for_project_file(),
-                    data_root: root.to_path_buf(),
-                };
-                if crate::layout::write_new(file, settings.to_yaml().as_bytes())? {
+        let project = match (&request.project_file, project_text) {
+            (Some(file), Some(text)) => {
+                if crate::layout::write_new(file, text.as_bytes())? {
+                    undo.file(file);
                     created.push(file.display().to_string());
                 }
                 Some(file.display().to_string())
             }
-            None => None,
+            _ => None,
         };
-        let team_url = self.team_url()?;
-        let starter = request.starter
-            && team_url.is_none()
-            && scaffold::wants_starter(root, !self.store.exists());
-        let (store, schema_version) = match team_url {
-            Some(url) => team::init(&url)?,
-            None => self.writer(ctx, |store| {
-                Ok((store.path().display().to_string(), store.schema_version()))
-            })?,
-        };
-        let mut starter_files = Vec::new();
-        let imported = if starter {
-            for file in scaffold::write_starter_catalogs(root)? {
-                starter_files.push(file.display().to_string());
+        ctx.cancel.check()?;
+        let (store, schema_version, starter_files, imported) = match opened {
+            Some((store, version)) => (store, version, Vec::new(), None),
+            None => {
+                let files = scaffold::write_starter_catalogs(root, ctx.cancel, undo)?;
+                let (store, version, report) = self.writer(ctx, |store| {
+                    let events = work::ImportEvents::new(ctx);
+                    let report = crate::catalog::import_all(store, root, &events)?;
+                    Ok((
+                        store.path().display().to_string(),
+                        store.schema_version(),
+                        ImportReport::from(report),
+                    ))
+                })?;
+                let files = files.iter().map(|f| f.display().to_string()).collect();
+                (store, version, files, Some(report))
             }
-            Some(self.import(&ImportRequest { file: None }, ctx)?)
-        } else {
-            None
         };
         Ok(InitReport {
             store,

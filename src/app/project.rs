@@ -47,22 +47,35 @@ impl Default for ProjectFile {
 }
 
 impl ProjectFile {
-    /// The file's text, as `init` writes it.
-    pub fn to_yaml(&self) -> String {
-        format!(
+    /// The file's text, as `init` writes it to `file`. A path that is not UTF-8 cannot be
+    /// written in a YAML file as it is (a lossy copy would name another file): refused.
+    pub fn to_yaml(&self, file: &Path) -> Result<String> {
+        Ok(format!(
             "# The cohortdb project: commands run anywhere below this folder use this store and\n\
              # data root (paths relative to this file). docs/cli.md, \"The project file\".\n\
              db: {}\ndata_root: {}\n",
-            yaml_scalar(&self.db),
-            yaml_scalar(&self.data_root)
-        )
+            yaml_scalar(file, "db", &self.db)?,
+            yaml_scalar(file, "data_root", &self.data_root)?
+        ))
     }
 }
 
 /// A path as a YAML scalar: double-quoted with JSON escapes (JSON is YAML), so any name reads
 /// back as written.
-fn yaml_scalar(path: &Path) -> String {
-    serde_json::to_string(&path.to_string_lossy()).unwrap_or_else(|_| "\"\"".into())
+fn yaml_scalar(file: &Path, key: &str, path: &Path) -> Result<String> {
+    let Some(text) = path.to_str() else {
+        return Err(UsageError::BadProjectFile {
+            path: file.display().to_string(),
+            problem: format!(
+                "cannot name {key} {}: the path is not UTF-8 and a project file holds text; \
+                 use a UTF-8 name, or run with --db and --data-root and no project file",
+                crate::textfmt::capped(&path.to_string_lossy())
+            ),
+        }
+        .into());
+    };
+    serde_json::to_string(text)
+        .map_err(|e| crate::error::Error::internal("a string is JSON", e.to_string()))
 }
 
 /// A project file found from a folder upward.
@@ -250,7 +263,8 @@ mod tests {
             db: "a b/c:\"d\".db".into(),
             data_root: "#data".into(),
         };
-        let parsed: ProjectFile = serde_yaml::from_str(&settings.to_yaml()).unwrap();
+        let parsed: ProjectFile =
+            serde_yaml::from_str(&settings.to_yaml(Path::new("cohortdb.yaml")).unwrap()).unwrap();
         assert_eq!(parsed, settings);
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Context, Workspace};
-use crate::error::{DbContext, Result, UsageError};
+use crate::error::{DbContext, IoContext, Result, UsageError};
 use crate::ids::CohortId;
 use crate::spec::Bundle;
 use crate::store::queries;
@@ -138,34 +138,113 @@ const STARTER_CATALOGS: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// Whether `init` writes the starter catalogs into `data_root`: only for an SQLite store that
-/// this `init` creates (`store_is_new`) and a data root holding no catalog file at all (a link
-/// or a special file at a catalog's place counts as one), so nothing a user has is ever added
-/// to or changed.
-pub(super) fn wants_starter(data_root: &Path, store_is_new: bool) -> bool {
-    store_is_new
-        && crate::catalog::import::layout_files(data_root)
-            .iter()
-            .all(|(_, path)| std::fs::symlink_metadata(path).is_err())
+/// Whether `init` writes the starter catalogs into `data_root` (for a store it creates): when
+/// none of their paths exists, as anything (a file, a link, a FIFO), and every folder on the
+/// way is a real folder or missing — an empty project. A layout with any catalog file, template
+/// body or description of its own gets none, so nothing a user has is ever imported as a
+/// starter row, added to or changed.
+pub(super) fn wants_starter(data_root: &Path) -> bool {
+    STARTER_CATALOGS.iter().all(|(rel, _)| {
+        let mut at = data_root.to_path_buf();
+        for part in Path::new(rel).components() {
+            at.push(part);
+            match std::fs::symlink_metadata(&at) {
+                Err(_) => return true,
+                Ok(meta) if meta.is_dir() => continue,
+                Ok(_) => return false,
+            }
+        }
+        // The file's own path is a real folder.
+        false
+    })
+}
+
+/// Files and folders `init` created, to remove again when it fails: files first, then the
+/// folders that are empty, newest first.
+#[derive(Debug, Default)]
+pub(super) struct Undo {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Undo {
+    /// A file this command created.
+    pub(super) fn file(&mut self, path: &Path) {
+        self.files.push(path.to_path_buf());
+    }
+
+    /// Creates `root` and its missing ancestors, one at a time; returns the folders created.
+    pub(super) fn create_root(&mut self, root: &Path) -> Result<Vec<PathBuf>> {
+        let mut missing = Vec::new();
+        let mut at = root.to_path_buf();
+        while !at.as_os_str().is_empty() && std::fs::symlink_metadata(&at).is_err() {
+            missing.push(at.clone());
+            if !at.pop() {
+                break;
+            }
+        }
+        let mut created = Vec::new();
+        for dir in missing.into_iter().rev() {
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {
+                    self.dirs.push(dir.clone());
+                    created.push(dir);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e).at(&dir),
+            }
+        }
+        Ok(created)
+    }
+
+    /// Creates the folder `dir` below `root` unless it is a folder already (a link or a file
+    /// there is refused, never followed); returns it when this call created it.
+    pub(super) fn create_dir(&mut self, root: &Path, dir: &Path) -> Result<Option<PathBuf>> {
+        let existed = std::fs::symlink_metadata(dir).is_ok();
+        crate::layout::create_one(root, dir)?;
+        if existed {
+            return Ok(None);
+        }
+        self.dirs.push(dir.to_path_buf());
+        Ok(Some(dir.to_path_buf()))
+    }
+
+    /// Removes what was created (best effort: a folder someone else wrote into stays).
+    pub(super) fn run(self) {
+        for file in self.files.iter().rev() {
+            let _ = std::fs::remove_file(file);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Writes the starter catalogs under `data_root`, folder by folder without following links,
-/// each file only where none exists; returns the files written, in order.
-pub(super) fn write_starter_catalogs(data_root: &Path) -> Result<Vec<PathBuf>> {
+/// each file only where none exists, checking for a stop between files; returns the files
+/// written, in order. Everything created is recorded in `undo`.
+pub(super) fn write_starter_catalogs(
+    data_root: &Path,
+    cancel: &super::Cancel,
+    undo: &mut Undo,
+) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (rel, bytes) in STARTER_CATALOGS {
+        cancel.check()?;
         let rel = Path::new(rel);
-        let dir = match rel.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => {
-                crate::layout::create_below(data_root, parent)?
+        let mut dir = data_root.to_path_buf();
+        if let Some(parent) = rel.parent() {
+            for part in parent.components() {
+                dir.push(part);
+                undo.create_dir(data_root, &dir)?;
             }
-            _ => data_root.to_path_buf(),
-        };
+        }
         let Some(name) = rel.file_name() else {
             continue;
         };
         let path = dir.join(name);
         if crate::layout::write_new(&path, bytes)? {
+            undo.file(&path);
             written.push(path);
         }
     }
@@ -310,13 +389,62 @@ mod tests {
     }
 
     #[test]
-    fn a_data_root_with_any_catalog_file_gets_no_starter() {
+    fn only_an_empty_layout_gets_the_starter_catalogs() {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        assert!(wants_starter(dir.path(), true));
-        assert!(!wants_starter(dir.path(), false));
-        std::fs::create_dir(dir.path().join("1_raw")).expect("mkdir");
-        std::os::unix::fs::symlink("nowhere", dir.path().join("1_raw/llm_models.csv"))
-            .expect("a link");
-        assert!(!wants_starter(dir.path(), true));
+        assert!(wants_starter(&dir.path().join("missing")));
+        assert!(wants_starter(dir.path()));
+        std::fs::create_dir_all(dir.path().join("1_raw/templates/draft")).expect("mkdir");
+        assert!(
+            wants_starter(dir.path()),
+            "empty folders are an empty project"
+        );
+        let link = dir.path().join("1_raw/llm_models.csv");
+        std::os::unix::fs::symlink("nowhere", &link).expect("a link");
+        assert!(
+            !wants_starter(dir.path()),
+            "a dangling link at a catalog's place"
+        );
+        std::fs::remove_file(&link).expect("rm");
+        let body = dir
+            .path()
+            .join("1_raw/templates/draft/link-brainstorm-v1.txt");
+        std::fs::write(&body, "mine").expect("write");
+        assert!(!wants_starter(dir.path()), "a template body of the user's");
+        std::fs::remove_file(&body).expect("rm");
+        std::os::unix::fs::symlink("/tmp", dir.path().join("1_raw/concepts")).expect("a link");
+        assert!(!wants_starter(dir.path()), "a link on the way");
+    }
+
+    #[test]
+    fn undo_removes_what_it_created_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path().join("a/b");
+        std::fs::create_dir(dir.path().join("kept")).expect("mkdir");
+        let mut undo = Undo::default();
+        let created = undo.create_root(&root).expect("root");
+        assert_eq!(created, vec![dir.path().join("a"), root.clone()]);
+        assert_eq!(
+            undo.create_dir(dir.path(), &dir.path().join("kept"))
+                .expect("kept"),
+            None
+        );
+        let cancel = crate::app::Cancel::default();
+        let written = write_starter_catalogs(&root, &cancel, &mut undo).expect("written");
+        assert_eq!(written.len(), STARTER_CATALOGS.len());
+        std::fs::write(dir.path().join("kept/mine"), "x").expect("write");
+        undo.run();
+        assert!(!dir.path().join("a").exists());
+        assert!(dir.path().join("kept/mine").exists());
+    }
+
+    #[test]
+    fn a_stop_ends_the_starter_catalogs_before_the_next_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cancel = crate::app::Cancel::default();
+        cancel.cancel();
+        let mut undo = Undo::default();
+        let err = write_starter_catalogs(dir.path(), &cancel, &mut undo).expect_err("stopped");
+        assert!(matches!(err, crate::error::Error::Interrupted), "{err:?}");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("read").count(), 0);
     }
 }

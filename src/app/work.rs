@@ -90,9 +90,18 @@ pub fn load_plan(path: &std::path::Path, max_rows: Option<u128>) -> Result<(Spec
 }
 
 /// Forwards a catalog import's byte counts and checks for a stop.
-struct ImportEvents<'a> {
+pub(super) struct ImportEvents<'a> {
     ctx: Context<'a>,
     task: std::cell::RefCell<Option<(String, u64, u64)>>,
+}
+
+impl<'a> ImportEvents<'a> {
+    pub(super) fn new(ctx: Context<'a>) -> Self {
+        ImportEvents {
+            ctx,
+            task: std::cell::RefCell::new(None),
+        }
+    }
 }
 
 impl catalog::Progress for ImportEvents<'_> {
@@ -176,10 +185,7 @@ impl Workspace {
 
     /// `import`: catalogs, append-only, in one transaction (docs/cli.md `import`).
     pub fn import(&self, request: &ImportRequest, ctx: Context<'_>) -> Result<ImportReport> {
-        let events = ImportEvents {
-            ctx,
-            task: std::cell::RefCell::new(None),
-        };
+        let events = ImportEvents::new(ctx);
         let report = match &request.file {
             Some((kind, file)) => {
                 let Some(kind) = CatalogKind::parse(kind) else {

@@ -35,6 +35,13 @@ pub fn run(s: &Session, args: &InitArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let report = s.workspace().init(&request, s.ctx())?;
+    if !format.is_json() {
+        // As `import` prints them; in JSON they are part of the document.
+        let warnings = report.imported.iter().flat_map(|r| &r.files);
+        for warning in warnings.flat_map(|f| &f.warnings) {
+            s.warn(warning);
+        }
+    }
     format.emit(&report, |out, r| {
         for path in &r.created {
             say!(out, "created {path}")?;

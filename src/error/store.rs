@@ -98,6 +98,14 @@ pub enum StoreProblem {
     /// The path is a folder or a special file.
     #[error("not a file")]
     NotAFile,
+    /// The path is a symbolic link to nothing: a store is never created through a link.
+    #[error(
+        "a symbolic link to a missing file; cohortdb creates no store through a link (point          --db at the store, or remove the link)"
+    )]
+    DanglingLink,
+    /// A new store's folder does not exist (a store is created in an existing folder).
+    #[error("its folder does not exist; create the folder first, or point --db at another path")]
+    NoFolder,
     /// A zero-byte file (what a failed command may leave).
     #[error(
         "the file is empty (0 bytes), not a cohortdb store; remove it if a failed command left \

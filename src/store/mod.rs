@@ -262,7 +262,16 @@ enum Journal {
 fn check_file(path: &Path) -> Result<Option<Journal>> {
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A link to nothing would be written through (or its creation fail as if the
+            // folder were read-only): refused, and the link is left alone.
+            return match fs::symlink_metadata(path) {
+                Ok(link) if link.file_type().is_symlink() => {
+                    Err(bad(path, StoreProblem::DanglingLink))
+                }
+                _ => Ok(None),
+            };
+        }
         Err(e) => return Err(Error::io(path, e)),
     };
     if !meta.is_file() {
@@ -604,6 +613,13 @@ fn quick_check(conn: &Connection, path: &Path) -> Result<()> {
 /// schema, is closed (which folds its WAL into it), and is hard-linked to `path` — which fails
 /// harmlessly when another process created the store first.
 fn create(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(bad(path, StoreProblem::NoFolder));
+    }
     let scratch = Scratch::new(path, Purpose::Creating)?;
     let tmp = scratch.path();
     let result = (|| {
