@@ -209,15 +209,21 @@ fn diff_member(m: crate::record::Member<'_>) -> DiffMember {
 }
 
 /// Members of `from` that `other` lacks, counted per stage, listed unless `stat_only`.
+/// The set is hashed with foldhash (already in the tree through rusqlite's hashbrown): the
+/// keys are the store's own gen_ids, and SipHash's protection against chosen keys cost most of
+/// a million-member diff's time.
 fn only_in(from: &Members, other: &Members, stat_only: bool) -> ([u64; 3], Vec<DiffMember>) {
-    let keys: HashSet<(Stage, &str)> = other.iter().map(|m| (m.stage, m.gen_id)).collect();
+    let mut keys: HashSet<(Stage, &str), foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher(other.len(), Default::default());
+    keys.extend((0..other.len()).map(|i| other.key(i)));
     let mut counts = [0u64; 3];
     let mut list = Vec::new();
-    for m in from.iter() {
-        if !keys.contains(&(m.stage, m.gen_id)) {
-            counts[m.stage as usize] += 1;
+    for i in 0..from.len() {
+        let key = from.key(i);
+        if !keys.contains(&key) {
+            counts[key.0 as usize] += 1;
             if !stat_only {
-                list.push(diff_member(m));
+                list.push(diff_member(from.get(i)));
             }
         }
     }

@@ -299,6 +299,12 @@ impl Members {
         }
     }
 
+    /// Member `i`'s stage and gen_id: its identity within a cohort, without the rest of
+    /// [`Members::get`] (`diff` compares millions of them).
+    pub fn key(&self, i: usize) -> (Stage, &str) {
+        (Stage::ALL[self.rows[i].stage as usize], self.gen_id(i))
+    }
+
     /// Member `i`'s references: its parent's ordinal and the ids of its combo, template and
     /// LLM texts in [`Members::texts`] of their roles (for callers that convert each distinct
     /// text once, like the Python package).
