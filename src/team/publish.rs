@@ -170,7 +170,7 @@ impl Team {
             if !lock_unmoved(&mut pg, &shown, &before)? {
                 continue; // both transactions roll back as they drop
             }
-            let (mut sender, receiver) = streaming::channel();
+            let (mut sender, receiver) = streaming::channel(&shown);
             let (imported, streamed) = std::thread::scope(|scope| {
                 let server = scope.spawn(|| streaming::serve(&mut pg, &shown, receiver));
                 let imported = crate::catalog::import::import_streaming(
