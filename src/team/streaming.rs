@@ -232,6 +232,63 @@ fn copy_error(shown: &str, e: std::io::Error) -> Error {
 mod tests {
     use super::*;
 
+    /// Values go in PostgreSQL's binary format of their column's type (a length, -1 for
+    /// null, then the bytes; bigint and float8 big-endian); a value of another kind is refused.
+    #[test]
+    fn values_are_encoded_as_their_column_type_and_other_kinds_are_refused() {
+        let mut buf = Vec::new();
+        assert!(encode(&mut buf, Kind::Text, &Value::Text("ab".into())));
+        assert!(encode(&mut buf, Kind::OptText, &Value::Null));
+        assert!(encode(&mut buf, Kind::Int, &Value::Integer(-2)));
+        assert!(encode(&mut buf, Kind::OptReal, &Value::Real(1.5)));
+        assert!(encode(&mut buf, Kind::Bytes, &Value::Blob(vec![7])));
+        let mut want = vec![0, 0, 0, 2, b'a', b'b', 255, 255, 255, 255, 0, 0, 0, 8];
+        want.extend_from_slice(&(-2i64).to_be_bytes());
+        want.extend_from_slice(&[0, 0, 0, 8]);
+        want.extend_from_slice(&1.5f64.to_bits().to_be_bytes());
+        want.extend_from_slice(&[0, 0, 0, 1, 7]);
+        assert_eq!(buf, want);
+        for (kind, value) in [
+            (Kind::Text, Value::Null),
+            (Kind::Text, Value::Integer(1)),
+            (Kind::Int, Value::Text("1".into())),
+            (Kind::Seed, Value::Text("1".into())),
+        ] {
+            assert!(!encode(&mut Vec::new(), kind, &value), "{kind:?} {value:?}");
+        }
+    }
+
+    /// A file's rows are one binary COPY stream: the header, each row's field count and
+    /// values, the trailer; a row of the wrong kind is refused naming its column.
+    #[test]
+    fn a_file_is_one_copy_stream_and_a_wrong_value_is_refused() {
+        let (mut sender, receiver) = channel("postgres://db");
+        sender.begin(CatalogKind::Replication).expect("begins");
+        let row = [
+            Value::Text("draft".into()),
+            Value::Text("2".into()),
+            Value::Null,
+            Value::Integer(1),
+            Value::Integer(2),
+        ];
+        sender.row(&row).expect("encodes");
+        sender.end().expect("ends");
+        let messages: Vec<Message> = receiver.try_iter().collect();
+        let [Message::Begin(Table::CatalogReplication), Message::Bytes(bytes), Message::End] =
+            &messages[..]
+        else {
+            panic!("begin, one chunk, end");
+        };
+        assert!(bytes.starts_with(COPY_HEADER) && bytes.ends_with(&COPY_TRAILER));
+        assert_eq!(bytes[COPY_HEADER.len()..COPY_HEADER.len() + 2], [0, 5]);
+        let (mut sender, _receiver) = channel("postgres://db");
+        sender.begin(CatalogKind::Replication).expect("begins");
+        let mut bad = row.to_vec();
+        bad[3] = Value::Text("1".into());
+        let err = sender.row(&bad).expect_err("a text batch id");
+        assert!(err.to_string().contains("batch_id"), "{err}");
+    }
+
     /// The importer's insert statement of every catalog lists the columns the server's `COPY`
     /// takes, in the same order: the rows it stores go to the server as they are.
     #[test]
