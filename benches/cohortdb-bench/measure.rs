@@ -190,7 +190,10 @@ pub fn report(rows: &[Row], runs: u32, judged: bool) -> String {
             ),
             (Target::TimesBaseline(f), None) => format!("≤ {f}× baseline (not measured)"),
             (Target::MemoryOnly, Some((_, b))) => {
-                format!("memory only (ours is {:.2}× baseline)", row.ours.secs / b.secs)
+                format!(
+                    "memory only (ours is {:.2}× baseline)",
+                    row.ours.secs / b.secs
+                )
             }
             (Target::MemoryOnly, None) => "memory only".to_owned(),
         };

@@ -7,7 +7,7 @@
 //! the next ones, and nothing is read back from the mirror afterwards.
 //!
 //! The encoding is done on the importer's thread from the values it bound for the mirror (no
-//! copy of a row, no allocation per row), so the second thread only moves bytes to the socket
+//! copy of the row and no allocation per row here), so the second thread only moves bytes to the socket
 //! (D34: a row went through four allocations and a runtime round trip there before).
 //!
 //! Either side failing stops both: a failed `COPY` closes the channel, so the importer's next
@@ -20,9 +20,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use postgres::Transaction;
 use rusqlite::types::Value;
 
-use super::{Pg, team_error};
 use super::tables::{self, Kind, Table};
 use super::transfer::copy_sql;
+use super::{Pg, team_error};
 use crate::catalog::CatalogKind;
 use crate::catalog::import::AddedRows;
 use crate::error::{Error, Result, TeamErrorKind};
@@ -148,13 +148,21 @@ impl AddedRows for Sender {
     fn row(&mut self, values: &[Value]) -> Result<()> {
         // Rows come only between a begin and its end (the importer's order).
         let Some(table) = self.table else {
-            return Err(Error::internal("an added row comes after its file began", ""));
+            return Err(Error::internal(
+                "an added row comes after its file began",
+                "",
+            ));
         };
         let columns = table.columns();
         if values.len() != columns.len() {
             return Err(Error::internal(
                 "an added row has its table's columns",
-                format!("{} has {}, the row {}", table.name(), columns.len(), values.len()),
+                format!(
+                    "{} has {}, the row {}",
+                    table.name(),
+                    columns.len(),
+                    values.len()
+                ),
             ));
         }
         // A table has a handful of columns: the count fits.
@@ -212,10 +220,16 @@ pub(crate) fn serve(tx: &mut Transaction<'_>, shown: &str, from: Receiver<Messag
 
 /// The error of a failed write into a `COPY`: the server's, when the connection carries one.
 fn copy_error(shown: &str, e: std::io::Error) -> Error {
-    if !e.get_ref().is_some_and(|inner| inner.is::<postgres::Error>()) {
+    if !e
+        .get_ref()
+        .is_some_and(|inner| inner.is::<postgres::Error>())
+    {
         return Error::io(shown, e);
     }
-    match e.into_inner().map(|inner| inner.downcast::<postgres::Error>()) {
+    match e
+        .into_inner()
+        .map(|inner| inner.downcast::<postgres::Error>())
+    {
         Some(Ok(source)) => team_error(
             shown,
             TeamErrorKind::Query {
@@ -274,8 +288,11 @@ mod tests {
         sender.row(&row).expect("encodes");
         sender.end().expect("ends");
         let messages: Vec<Message> = receiver.try_iter().collect();
-        let [Message::Begin(Table::CatalogReplication), Message::Bytes(bytes), Message::End] =
-            &messages[..]
+        let [
+            Message::Begin(Table::CatalogReplication),
+            Message::Bytes(bytes),
+            Message::End,
+        ] = &messages[..]
         else {
             panic!("begin, one chunk, end");
         };
