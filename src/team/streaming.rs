@@ -7,8 +7,8 @@
 //! the next ones, and nothing is read back from the mirror afterwards.
 //!
 //! The encoding is done on the importer's thread from the values it bound for the mirror (no
-//! copy of the row and no allocation per row here), so the second thread only moves bytes to the socket
-//! (D34: a row went through four allocations and a runtime round trip there before).
+//! copy of the row and no allocation per row here), so the second thread only moves bytes to
+//! the socket (D34: a row went through four allocations and a runtime round trip there before).
 //!
 //! Either side failing stops both: a failed `COPY` closes the channel, so the importer's next
 //! chunk fails, and an importer that stops closes it, so the `COPY` is abandoned; the caller then
