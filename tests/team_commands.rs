@@ -269,6 +269,72 @@ fn errors_are_the_same_on_both_engines_and_leave_the_store_unchanged() {
     assert_eq!(pg.ok(&count), "n\n1\n");
 }
 
+/// The import's refusals and reports are the mirror importer's on both engines
+/// (docs/decisions.md D34: the team import streams what that importer stores, so the rules have
+/// one implementation): a row changed against the store, a combo gaining a concept in a later
+/// batch, a key twice with other content, a bad field; identical repeats are counted unchanged.
+#[test]
+fn import_refusals_and_reports_are_the_same_on_both_engines() {
+    let Some((sq, pg, _db)) = engines("import_errors") else {
+        return;
+    };
+    let files: [(&str, &[u8]); 4] = [
+        (
+            "changed.csv",
+            b"id,model,provider,display_name,specialization\n\
+             gen-a,vendor/gen-a2,vendor,Gen A,general\n",
+        ),
+        (
+            "gains.csv",
+            b"combo_id,version,concept_id,description_level,k_max,created_at\n\
+             combo-2,v1,tides,sentence,1,\n\
+             combo-9,v1,tides,sentence,1,\n",
+        ),
+        (
+            "twice.csv",
+            b"combo_id,version,concept_id,description_level,k_max,created_at\n\
+             combo-7,v1,tides,sentence,1,\n\
+             combo-7,v1,tides,article,1,\n\
+             combo-8,v1,tides,sentence,\xff,\n",
+        ),
+        (
+            "repeats.csv",
+            b"combo_id,version,concept_id,description_level,k_max,created_at\n\
+             combo-1,v1,tides,paragraph,2,\n\
+             combo-5,v1,tides,sentence,1,\n\
+             combo-5,v1,tides,sentence,1,\n\
+             combo-5,v1,markets,sentence,1,\n",
+        ),
+    ];
+    for e in [&sq, &pg] {
+        e.ok(&["import", "-q"]);
+        for (name, text) in files {
+            e.s.write(name, text);
+        }
+    }
+    let refused = |e: &Engine, args: &[&str]| {
+        let out = e.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let dir = e.s.path("").display().to_string();
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .replace(dir.trim_end_matches('/'), "<sandbox>")
+    };
+    for args in [
+        &["import", "llm-models", "changed.csv"][..],
+        &["import", "combo-mappings", "gains.csv"],
+        &["import", "combo-mappings", "twice.csv"],
+    ] {
+        let a = refused(&sq, args);
+        assert_eq!(a, refused(&pg, args), "{args:?}");
+        assert!(a.starts_with("error: "), "{a}");
+    }
+    let report = same_json(&sq, &pg, 0, &["import", "combo-mappings", "repeats.csv"]);
+    assert_eq!(report["added"], 2, "{report}");
+    let count = ["query", "select count(*) as n from combo_mappings"];
+    assert_eq!(sq.ok(&count), pg.ok(&count));
+}
+
 #[test]
 fn a_password_in_the_url_is_never_printed() {
     let Some(db) = PgDb::create("password") else {

@@ -189,7 +189,13 @@ pub fn report(rows: &[Row], runs: u32, judged: bool) -> String {
                 row.ours.secs / b.secs
             ),
             (Target::TimesBaseline(f), None) => format!("≤ {f}× baseline (not measured)"),
-            (Target::MemoryOnly, _) => "memory only".to_owned(),
+            (Target::MemoryOnly, Some((_, b))) => {
+                format!(
+                    "memory only (ours is {:.2}× baseline)",
+                    row.ours.secs / b.secs
+                )
+            }
+            (Target::MemoryOnly, None) => "memory only".to_owned(),
         };
         let _ = writeln!(
             out,

@@ -110,7 +110,7 @@ impl Bench<'_> {
 
     /// Every team benchmark, in one run.
     pub fn team(&self, pg: &Pg, sizes: &Sizes) -> Result<Vec<Row>> {
-        let mut rows = vec![self.team_import(pg, sizes.import_rows)?];
+        let mut rows = self.team_import(pg, sizes.import_rows)?;
         let (build, built) = self.team_build(pg, sizes.build)?;
         rows.push(build);
         rows.push(self.team_query(&built, sizes.build)?);
@@ -123,25 +123,34 @@ impl Bench<'_> {
     }
 
     /// `import combo_mappings FILE` into a fresh team store, against `psql \copy` of the same
-    /// file into a plain table of a fresh database.
-    fn team_import(&self, pg: &Pg, rows: u64) -> Result<Row> {
+    /// file into a plain table of a fresh database (the target's baseline: the strict floor) and,
+    /// side by side, into a table with the store's own key, `(combo_id, concept_id)` (the floor
+    /// of any import that must refuse duplicates; docs/decisions.md D34). Two rows, one figure
+    /// of ours.
+    fn team_import(&self, pg: &Pg, rows: u64) -> Result<Vec<Row>> {
         let file = fs::canonicalize(self.data(Input::ComboCatalog(rows))?)?;
         let dir = self.scratch("team_import")?;
-        let copy = self.median(|| {
-            pg.fresh("bench_team_import")?;
-            measure(&mut pg.psql(
-                "bench_team_import",
-                "create table combo_mappings (combo_id text, version text, concept_id text, \
-                 description_level text, k_max text, created_at text)",
-            ))?;
-            Ok(pg.psql(
-                "bench_team_import",
-                &format!(
-                    "\\copy combo_mappings from '{}' with (format csv, header true)",
-                    file.display()
-                ),
-            ))
-        })?;
+        let copy_into = |key: &str| {
+            self.median(|| {
+                pg.fresh("bench_team_import")?;
+                measure(&mut pg.psql(
+                    "bench_team_import",
+                    &format!(
+                        "create table combo_mappings (combo_id text, version text, \
+                         concept_id text, description_level text, k_max text, created_at text{key})"
+                    ),
+                ))?;
+                Ok(pg.psql(
+                    "bench_team_import",
+                    &format!(
+                        "\\copy combo_mappings from '{}' with (format csv, header true)",
+                        file.display()
+                    ),
+                ))
+            })
+        };
+        let copy = copy_into("")?;
+        let keyed = copy_into(", primary key (combo_id, concept_id)")?;
         let ours = self.median(|| {
             let url = pg.fresh("bench_team_import")?;
             generate::remove(&dir.join("mirrors"))?;
@@ -153,16 +162,26 @@ impl Bench<'_> {
                 .env("COHORTDB_MIRROR_DIR", dir.join("mirrors"));
             Ok(cmd)
         })?;
-        Ok(Row {
-            work: format!(
-                "team store: import combo_mappings, {} rows",
-                thousands(rows)
-            ),
-            ours,
-            baseline: Some(("psql \\copy".to_owned(), copy)),
-            target: Target::TimesBaseline(1.5),
-            mem_limit_mib: 100.0,
-        })
+        let work = format!(
+            "team store: import combo_mappings, {} rows",
+            thousands(rows)
+        );
+        Ok(vec![
+            Row {
+                work: work.clone(),
+                ours,
+                baseline: Some(("psql \\copy".to_owned(), copy)),
+                target: Target::TimesBaseline(1.5),
+                mem_limit_mib: 100.0,
+            },
+            Row {
+                work: format!("{work} (beside a keyed table)"),
+                ours,
+                baseline: Some(("psql \\copy, primary key".to_owned(), keyed)),
+                target: Target::MemoryOnly,
+                mem_limit_mib: 100.0,
+            },
+        ])
     }
 
     /// `build bench` into a fresh team store (imported, untimed), against the same build into a

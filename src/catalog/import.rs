@@ -176,9 +176,8 @@ pub trait AddedRows {
     fn begin(&mut self, kind: CatalogKind) -> Result<()>;
     /// One added row: its values in the order of the catalog's insert statement
     /// (`sql/catalog_<table>_insert.sql`: the stage first for templates, then the key, content,
-    /// `extra`, attachments, `batch_id`, `line`). The receiver may take them (the vector is
-    /// refilled for the next row).
-    fn row(&mut self, values: &mut Vec<rusqlite::types::Value>) -> Result<()>;
+    /// `extra`, attachments, `batch_id`, `line`).
+    fn row(&mut self, values: &[rusqlite::types::Value]) -> Result<()>;
     /// The file's rows are done.
     fn end(&mut self) -> Result<()>;
 }
@@ -190,7 +189,7 @@ impl AddedRows for Nowhere {
     fn begin(&mut self, _: CatalogKind) -> Result<()> {
         Ok(())
     }
-    fn row(&mut self, _: &mut Vec<rusqlite::types::Value>) -> Result<()> {
+    fn row(&mut self, _: &[rusqlite::types::Value]) -> Result<()> {
         Ok(())
     }
     fn end(&mut self) -> Result<()> {
@@ -329,7 +328,7 @@ fn import_one(
         }
         match writer.store(&row)? {
             Outcome::Added => {
-                added.row(writer.stored_mut())?;
+                added.row(writer.stored())?;
                 report.added += 1;
             }
             Outcome::Unchanged => report.unchanged += 1,

@@ -55,6 +55,7 @@ queries! {
     CATALOG_COMBO_MAPPINGS_INSERT => "catalog_combo_mappings_insert.sql",
     CATALOG_COMBO_MAPPINGS_SELECT => "catalog_combo_mappings_select.sql",
     CATALOG_COMBO_MAPPINGS_SELECT_OLDER => "catalog_combo_mappings_select_older.sql",
+    CATALOG_COMBO_MAPPINGS_SELECT_ANY_OLDER => "catalog_combo_mappings_select_any_older.sql",
     CATALOG_COMBO_ROWS => "catalog_combo_rows.sql",
     CATALOG_CONCEPT_ROW => "catalog_concept_row.sql",
     CATALOG_CONCEPTS_INSERT => "catalog_concepts_insert.sql",

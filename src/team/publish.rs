@@ -170,7 +170,7 @@ impl Team {
             if !lock_unmoved(&mut pg, &shown, &before)? {
                 continue; // both transactions roll back as they drop
             }
-            let (mut sender, receiver) = streaming::channel();
+            let (mut sender, receiver) = streaming::channel(&shown);
             let (imported, streamed) = std::thread::scope(|scope| {
                 let server = scope.spawn(|| streaming::serve(&mut pg, &shown, receiver));
                 let imported = crate::catalog::import::import_streaming(
@@ -199,8 +199,14 @@ impl Team {
             for batch in &batches {
                 rows += sqlite_to_pg(&tx, &mut pg, &shown, &[Table::ImportBatches], *batch, &same)?;
             }
-            commit_both(pg, tx, &shown)?;
-            self.refresh_statistics(rows, queries::ANALYZE_CATALOGS);
+            commit_server(pg, &shown)?;
+            // The server holds the import: the refresh of its statistics (server work) runs
+            // beside the mirror's commit and WAL checkpoint (local work), not after it (D34).
+            let store = &mut self.store;
+            std::thread::scope(|scope| {
+                scope.spawn(move || refresh_statistics(store, rows, queries::ANALYZE_CATALOGS));
+                tx.commit().db("commit mirror")
+            })?;
             return Ok(report);
         }
         Err(contended(&shown))
@@ -281,7 +287,7 @@ impl Team {
                 )?;
             }
             commit_both(pg, tx, &shown)?;
-            self.refresh_statistics(rows, queries::ANALYZE);
+            refresh_statistics(&mut self.store, rows, queries::ANALYZE);
             return Ok(out);
         }
         Err(contended(&shown))
@@ -359,21 +365,15 @@ impl Team {
             // Committing keeps the scratch tables (a rollback would drop them); the mirror's
             // own tables were only read.
             read.commit().db("end build")?;
-            self.refresh_statistics(computed.counts.iter().sum(), queries::ANALYZE_RECORDS);
+            refresh_statistics(
+                &mut self.store,
+                computed.counts.iter().sum(),
+                queries::ANALYZE_RECORDS,
+            );
             self.keep_locally(id, spec, &computed, number, &now)?;
             return Ok(computed.created(id));
         }
         Err(contended(&shown))
-    }
-
-    /// After a publish of `rows` rows: refreshes the statistics of the tables it wrote
-    /// (`analyze`, one of `sql/postgres/analyze*.sql`) when they were many (a table just loaded
-    /// by COPY has none, and the planner then joins the `membership` view row by row). Best
-    /// effort, after the commit: the change is stored whatever happens here.
-    fn refresh_statistics(&mut self, rows: u64, analyze: &str) {
-        if rows >= ANALYZE_ROWS {
-            let _ = self.store.client.batch_execute(analyze);
-        }
     }
 
     /// Writes a just-published record into the mirror at once when it is the mirror's next
@@ -401,14 +401,30 @@ impl Team {
     }
 }
 
+/// After a publish of `rows` rows: refreshes the statistics of the tables it wrote
+/// (`analyze`, one of `sql/postgres/analyze*.sql`) when they were many (a table just loaded
+/// by COPY has none, and the planner then joins the `membership` view row by row). Best
+/// effort, after the commit: the change is stored whatever happens here.
+fn refresh_statistics(store: &mut TeamStore, rows: u64, analyze: &str) {
+    if rows >= ANALYZE_ROWS {
+        let _ = store.client.batch_execute(analyze);
+    }
+}
+
 /// Commits a publish: the server first, then the mirror. A test's crash point
 /// (`COHORTDB_CRASH_AT_WRITE`) comes first: everything sent, nothing committed. Once the server
 /// holds the change, a failure only leaves the mirror behind, and the next sync brings it.
 fn commit_both(pg: Transaction<'_>, mirror: rusqlite::Transaction<'_>, shown: &str) -> Result<()> {
-    crate::store::crash_point();
-    pg.commit().pg(shown, "commit publish")?;
+    commit_server(pg, shown)?;
     mirror.commit().db("commit mirror")?;
     Ok(())
+}
+
+/// The server's half of [`commit_both`]: the crash point, then the server's commit; the caller
+/// commits the mirror next.
+fn commit_server(pg: Transaction<'_>, shown: &str) -> Result<()> {
+    crate::store::crash_point();
+    pg.commit().pg(shown, "commit publish")
 }
 
 /// The error of a publish that found the server moved on every attempt.

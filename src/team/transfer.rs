@@ -227,7 +227,7 @@ impl PgCopy<'_> {
 }
 
 /// `sql/postgres/<table>_copy.sql`.
-fn copy_sql(table: Table) -> &'static str {
+pub(crate) fn copy_sql(table: Table) -> &'static str {
     match table {
         Table::CatalogConcepts => include_str!("../../sql/postgres/catalog_concepts_copy.sql"),
         Table::CatalogTemplates => include_str!("../../sql/postgres/catalog_templates_copy.sql"),

@@ -48,7 +48,8 @@ pub(super) struct Writer<'c> {
     batch_id: i64,
     insert: CachedStatement<'c>,
     select: CachedStatement<'c>,
-    /// Combo mappings only: an earlier batch's row of a combo id.
+    /// Combo mappings only, when an earlier batch stored any: an earlier batch's row of a combo
+    /// id.
     older: Option<CachedStatement<'c>>,
     /// The last combo id found new to the store (rows of one combo are consecutive).
     checked_combo: Option<String>,
@@ -64,7 +65,17 @@ impl<'c> Writer<'c> {
         let select = conn
             .prepare_cached(kind.select_sql())
             .db("catalog select")?;
-        let older = if kind == CatalogKind::ComboMappings {
+        // Only an earlier batch's rows can make a new concept a change: with none stored, the
+        // per-combo query would find nothing, so it is not run (docs/decisions.md D34).
+        let any_older = kind == CatalogKind::ComboMappings
+            && conn
+                .query_row(
+                    queries::CATALOG_COMBO_MAPPINGS_SELECT_ANY_OLDER,
+                    [batch_id],
+                    |r| r.get::<_, bool>(0),
+                )
+                .db("catalog_combo_mappings_select_any_older")?;
+        let older = if any_older {
             Some(
                 conn.prepare_cached(queries::CATALOG_COMBO_MAPPINGS_SELECT_OLDER)
                     .db("catalog_combo_mappings_select_older")?,
@@ -95,9 +106,9 @@ impl<'c> Writer<'c> {
     }
 
     /// The values the last [`Writer::store`] that returned [`Outcome::Added`] inserted, in the
-    /// insert statement's order (the caller may take them: the next row refills the vector).
-    pub(super) fn stored_mut(&mut self) -> &mut Vec<rusqlite::types::Value> {
-        &mut self.params
+    /// insert statement's order.
+    pub(super) fn stored(&self) -> &[rusqlite::types::Value] {
+        &self.params
     }
 
     /// Inserts `row`, or compares it with the stored row of its key.
