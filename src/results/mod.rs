@@ -16,12 +16,13 @@ pub mod ledger;
 pub mod membership;
 pub mod pyjson;
 pub mod pytext;
+pub mod reorder;
 pub mod score;
 pub mod summary;
 pub mod table;
 mod unprintable;
 
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -174,6 +175,7 @@ fn prepare(
         cohort: req.cohort.as_str(),
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     let (typing, rows) = table::check(conn, &src)?;
     let json = src.members_json;
@@ -187,11 +189,12 @@ pub fn score_rows(
     req: &ScoresRequest,
     mut f: impl FnMut(&EvaluationRow) -> Result<()>,
 ) -> Result<u64> {
-    let (imported, _, json, typing, rows) = prepare(conn, req)?;
+    let (imported, source, json, typing, rows) = prepare(conn, req)?;
     let src = table::Source {
         cohort: req.cohort.as_str(),
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     table::rows(conn, &src, &typing, |row| f(&row))?;
     Ok(rows)
@@ -200,33 +203,44 @@ pub fn score_rows(
 /// Writes the reference's results files for a cohort under `cohorts/<id>/reports/`
 /// (docs/cli.md `scores`): nothing at all when the reference would abort (D25).
 ///
-/// One pass over the ledger checks and renders every row into an unnamed scratch file in the
-/// data root (it vanishes with the process; nothing visible exists before the last row passed
-/// the check); only when a raw-copied column turns out to print its ints in float form
-/// (`3.0`, which depends on every row) is the pass redone with that typing. The report files
-/// are then copied from the scratch file.
+/// One pass over the ledger, in its key order (docs/decisions.md D35), checks and renders
+/// every row into unnamed scratch files in the data root ([`reorder::Reorder`]: they vanish
+/// with the process; nothing visible exists before the last row passed the check); only when
+/// a raw-copied column turns out to print its ints in float form (`3.0`, which depends on
+/// every row) is the pass redone with that typing. The report files are then written from the
+/// scratch files in membership order.
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     let imported = imported_root(conn, &req.gens_root)?;
     let (ids, source) = members(conn, req)?;
     let json = serde_json::to_string(&ids)
         .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
+    let members = ids.len() as u64;
     drop(ids);
     let id = req.cohort.as_str();
     let src = table::Source {
         cohort: id,
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     let mut header = Vec::new();
     frame::push_record(&mut header, &COLUMNS);
     let root = &req.data_root;
-    let mut scratch = tempfile::tempfile_in(root).at(root)?;
+    let mut rows_in_order = reorder::Reorder::new(root, members);
+    let mut types = summary::Types::new(&COLUMNS);
     let (_, rows) = {
-        let first = write_rows(conn, &src, None, &header, &mut scratch, root)?;
+        let first = write_rows(conn, &src, None, &mut rows_in_order, &mut types, root)?;
         if first.0.any_float_form() {
-            scratch.set_len(0).at(root)?;
-            scratch.seek(SeekFrom::Start(0)).at(root)?;
-            write_rows(conn, &src, Some(&first.0), &header, &mut scratch, root)?
+            rows_in_order.clear();
+            types = summary::Types::new(&COLUMNS);
+            write_rows(
+                conn,
+                &src,
+                Some(&first.0),
+                &mut rows_in_order,
+                &mut types,
+                root,
+            )?
         } else {
             first
         }
@@ -264,8 +278,10 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     }
     crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
     crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
-        scratch.seek(SeekFrom::Start(0)).at(root)?;
-        std::io::copy(&mut scratch, file).at(shown)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&header).at(shown)?;
+        rows_in_order.write_in_order(&mut out).at(shown)?;
+        out.flush().at(shown)?;
         Ok(())
     })?;
     report.written.push(aggregated.display().to_string());
@@ -275,9 +291,10 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         Ok(())
     })?;
     report.written.push(evaluation_scores.display().to_string());
-    let summaries = summary::summarise(|| {
-        crate::fsutil::open_regular(&aggregated).map(|f| BufReader::with_capacity(1 << 20, f))
-    })
+    let summaries = summary::summarise_typed(
+        || crate::fsutil::open_regular(&aggregated).map(|f| BufReader::with_capacity(1 << 20, f)),
+        Some(types),
+    )
     .at(&aggregated)?;
     for (name, bytes) in [
         ("final_results.csv", summaries.final_results),
@@ -302,26 +319,24 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     Ok(report)
 }
 
-/// One pass of [`table::render_rows`] into `scratch` (the header, then every row); returns
-/// the typing found and the number of rows.
+/// One pass of [`table::render_rows`] into `rows` (every row's CSV record at its position in
+/// the membership) and `types` (the dtypes the summaries read, so they read the file once);
+/// returns the typing found and the number of rows.
 fn write_rows(
     conn: &Connection,
     src: &table::Source<'_>,
     typing: Option<&table::Typing>,
-    header: &[u8],
-    scratch: &mut std::fs::File,
+    rows: &mut reorder::Reorder,
+    types: &mut summary::Types,
     shown: &Path,
 ) -> Result<(table::Typing, u64)> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, scratch);
-    out.write_all(header).at(shown)?;
     let mut line = Vec::with_capacity(512);
-    let found = table::render_rows(conn, src, typing, |cells| {
+    table::render_rows(conn, src, typing, |position, cells| {
+        types.add(cells);
         line.clear();
         frame::push_record(&mut line, cells);
-        out.write_all(&line).at(shown)
-    })?;
-    out.flush().at(shown)?;
-    Ok(found)
+        rows.push(position, &line).at(shown)
+    })
 }
 
 const SUMMARY_FILES: [&str; 3] = [
