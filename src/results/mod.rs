@@ -14,6 +14,7 @@ pub mod frame;
 pub mod generation;
 pub mod ledger;
 pub mod membership;
+pub mod pipe;
 pub mod pyjson;
 pub mod pytext;
 pub mod reorder;
@@ -277,25 +278,59 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         return Ok(report);
     }
     crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
-    crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        out.write_all(&header).at(shown)?;
-        rows_in_order.write_in_order(&mut out).at(shown)?;
-        out.flush().at(shown)?;
-        Ok(())
-    })?;
+    // The summaries are computed on a second thread from the bytes of aggregated_scores.csv
+    // as they are written (pipe.rs), with the dtypes computed as the rows were rendered; where
+    // those cannot be trusted (a cell with a `\r`) or that thread fails, the file is read back
+    // afterwards, as pandas reads it (D35).
+    let streamed = types.usable();
+    let (written, summarised) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(pipe::IN_FLIGHT);
+        let summarising = streamed.then(|| {
+            let types = types.clone();
+            scope.spawn(move || {
+                let mut once = Some(pipe::Chunks::new(rx));
+                summary::summarise_typed(
+                    || {
+                        once.take()
+                            .ok_or_else(|| std::io::Error::other("the stream is read once"))
+                    },
+                    Some(types),
+                )
+            })
+        });
+        let to = streamed.then_some(tx);
+        let written = crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
+            let mut out = pipe::Tee::new(std::io::BufWriter::with_capacity(1 << 20, file), to);
+            out.write_all(&header).at(shown)?;
+            rows_in_order.write_in_order(&mut out).at(shown)?;
+            out.finish().at(shown)?;
+            Ok(())
+        });
+        // The copy runs while the summaries' thread finishes.
+        let written = written.and_then(|()| {
+            crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
+                let mut from = crate::fsutil::open_regular(&aggregated).at(&aggregated)?;
+                std::io::copy(&mut from, file).at(shown)?;
+                Ok(())
+            })
+        });
+        let summarised = summarising.and_then(|t| t.join().ok()).and_then(|s| s.ok());
+        (written, summarised)
+    });
+    written?;
     report.written.push(aggregated.display().to_string());
-    crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
-        let mut from = crate::fsutil::open_regular(&aggregated).at(&aggregated)?;
-        std::io::copy(&mut from, file).at(shown)?;
-        Ok(())
-    })?;
     report.written.push(evaluation_scores.display().to_string());
-    let summaries = summary::summarise_typed(
-        || crate::fsutil::open_regular(&aggregated).map(|f| BufReader::with_capacity(1 << 20, f)),
-        Some(types),
-    )
-    .at(&aggregated)?;
+    let summaries = match summarised {
+        Some(summaries) => summaries,
+        None => summary::summarise_typed(
+            || {
+                crate::fsutil::open_regular(&aggregated)
+                    .map(|f| BufReader::with_capacity(1 << 20, f))
+            },
+            Some(types),
+        )
+        .at(&aggregated)?,
+    };
     for (name, bytes) in [
         ("final_results.csv", summaries.final_results),
         ("perfect_score_paths.csv", summaries.perfect_score_paths),
@@ -321,7 +356,9 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
 
 /// One pass of [`table::render_rows`] into `rows` (every row's CSV record at its position in
 /// the membership) and `types` (the dtypes the summaries read, so they read the file once);
-/// returns the typing found and the number of rows.
+/// returns the typing found and the number of rows. This thread steps the ledger and renders
+/// each row's cells; a second one writes them as CSV records and types them (D35), fed
+/// batches of rows through a bounded channel.
 fn write_rows(
     conn: &Connection,
     src: &table::Source<'_>,
@@ -330,13 +367,80 @@ fn write_rows(
     types: &mut summary::Types,
     shown: &Path,
 ) -> Result<(table::Typing, u64)> {
-    let mut line = Vec::with_capacity(512);
-    table::render_rows(conn, src, typing, |position, cells| {
-        types.add(cells);
-        line.clear();
-        frame::push_record(&mut line, cells);
-        rows.push(position, &line).at(shown)
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut line = Vec::with_capacity(512);
+            for batch in rx {
+                for (position, cells) in batch.rows() {
+                    types.add(&cells);
+                    line.clear();
+                    frame::push_record(&mut line, &cells);
+                    rows.push(position, &line)?;
+                }
+            }
+            Ok(())
+        });
+        let gone = || Error::internal("the rows' writer thread takes every batch", "it stopped");
+        let mut batch = Batch::default();
+        let found = table::render_rows(conn, src, typing, |position, cells| {
+            batch.push(position, cells);
+            if batch.positions.len() >= Batch::ROWS {
+                tx.send(std::mem::take(&mut batch)).map_err(|_| gone())?;
+            }
+            Ok(())
+        })
+        .and_then(|found| {
+            tx.send(batch).map_err(|_| gone())?;
+            Ok(found)
+        });
+        drop(tx);
+        // The writer's own error (an I/O error on the scratch files) explains a stop.
+        match writer.join() {
+            Ok(Ok(())) => found,
+            Ok(Err(e)) => Err(Error::io(shown, e)),
+            Err(_) => Err(Error::internal(
+                "the rows' writer thread does not panic",
+                "it did",
+            )),
+        }
     })
+}
+
+/// Rows handed from the ledger's thread to the rows' writer: each row's position and its 15
+/// cells, concatenated.
+#[derive(Default)]
+struct Batch {
+    positions: Vec<u64>,
+    text: String,
+    /// The end of each cell in `text`, 15 per row.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    /// Rows per batch.
+    const ROWS: usize = 4096;
+
+    fn push(&mut self, position: u64, cells: &[&str; 15]) {
+        self.positions.push(position);
+        for cell in cells {
+            self.text.push_str(cell);
+            self.ends.push(self.text.len());
+        }
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (u64, [&str; 15])> + '_ {
+        self.positions.iter().enumerate().map(|(i, position)| {
+            let ends = &self.ends[i * 15..i * 15 + 15];
+            let mut start = if i == 0 { 0 } else { self.ends[i * 15 - 1] };
+            let cells = std::array::from_fn(|k| {
+                let cell = &self.text[start..ends[k]];
+                start = ends[k];
+                cell
+            });
+            (*position, cells)
+        })
+    }
 }
 
 const SUMMARY_FILES: [&str; 3] = [

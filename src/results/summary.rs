@@ -2,7 +2,8 @@
 //! `perfect_score_paths.csv` and `evaluation_model_template_pivot.csv`, computed from
 //! `aggregated_scores.csv` *as pandas reads it back* — typed per column, `""` missing, a raw
 //! `\r` splitting a record — with pandas' statistics (Kahan-summed group means, Welford group
-//! variances, numpy's `round`). Two streaming passes over the file: types, then groups.
+//! variances, numpy's `round`). Two streaming passes over the file: types, then groups — or one,
+//! when the writer computed the types as it wrote the rows ([`Types`], docs/decisions.md D35).
 
 use std::collections::HashMap;
 use std::io::BufRead;
