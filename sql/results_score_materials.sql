@@ -1,7 +1,9 @@
 -- For each evaluation gen_id of ?1 (a JSON array, membership order): the current ledger facts
 -- of the evaluation, of the essay its metadata names and of that essay's draft (NULL columns
 -- when the ledger has none). results::table assembles the reference's row from them
--- (docs/reference.md, "Results" §4).   Caller: results::scores.
+-- (docs/reference.md, "Results" §4).   Caller: results::score_rows (rows handed out in
+-- membership order as they are made; `scores` reads the same facts in key order,
+-- results_score_keyed.sql, docs/decisions.md D35).
 with members as (
     select cast(j.key as integer) as ordinal, j.value as gen_id from json_each(?1) as j
 )

@@ -158,6 +158,25 @@ fn a_cohort_the_reference_would_abort_is_refused_and_nothing_is_written_d25() {
     sandbox.ok(&["scores", "quirks"]);
 }
 
+/// `scores` reads the ledger in its key order and puts the rows back in membership order
+/// (docs/decisions.md D35): the refusal still names the first failing member in membership
+/// order, not in key order.
+#[test]
+fn the_refusal_names_the_first_failing_member_in_membership_order_d35() {
+    let sandbox = quirks();
+    sandbox.write(
+        "data/cohorts/quirks/membership.csv",
+        b"stage,gen_id\nevaluation,v4\nevaluation,v3\nevaluation,v1\nevaluation,v2\n",
+    );
+    sandbox.write("data/gens/evaluation/v1/metadata.json", b"{\"a\": 1,}");
+    sandbox.write("data/gens/evaluation/v3/metadata.json", b"{\"b\": 2,}");
+    sandbox.ok(&["import", "gens"]);
+    let err = sandbox.fails(&["scores", "quirks"]);
+    assert!(err.contains("evaluation/v3/metadata.json"), "{err}");
+    assert!(!err.contains("evaluation/v1/"), "{err}");
+    assert!(!sandbox.path("data/cohorts/quirks/reports").exists());
+}
+
 #[test]
 fn re_importing_an_unchanged_tree_adds_nothing_and_a_change_adds_a_version() {
     let sandbox = quirks();

@@ -164,19 +164,44 @@ impl<R: std::io::BufRead> Tokenizer<R> {
         }
     }
 
-    fn end_field(&mut self, record: &mut Vec<String>) {
-        record.push(String::from_utf8_lossy(&self.field).into_owned());
+    /// Ends the field at hand as the record's next one, reusing the `String` already in that
+    /// place of `record` (fields `0..used` are this record's; the rest are left from earlier
+    /// records, kept for their buffers).
+    fn end_field(&mut self, record: &mut Vec<String>, used: &mut usize) {
+        let text = String::from_utf8_lossy(&self.field);
+        match record.get_mut(*used) {
+            Some(slot) => {
+                slot.clear();
+                slot.push_str(&text);
+            }
+            None => record.push(text.into_owned()),
+        }
+        *used += 1;
         self.field.clear();
     }
 
     /// The next record; `Err(InvalidData)` for a quoted field never closed.
     pub fn next_record(&mut self) -> std::io::Result<Option<Vec<String>>> {
+        let mut record = Vec::with_capacity(16);
+        Ok(self.next_record_into(&mut record)?.then_some(record))
+    }
+
+    /// [`Tokenizer::next_record`] into `record` (replaced; its strings' buffers are reused, so
+    /// a pass over a million records allocates nothing per field): false at the end.
+    pub fn next_record_into(&mut self, record: &mut Vec<String>) -> std::io::Result<bool> {
+        let mut used = 0;
+        let found = self.fill_record(record, &mut used);
+        record.truncate(used);
+        found
+    }
+
+    fn fill_record(&mut self, record: &mut Vec<String>, used: &mut usize) -> std::io::Result<bool> {
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut record: Vec<String> = Vec::with_capacity(16);
         if std::mem::take(&mut self.lead_empty) {
-            record.push(String::new());
+            self.field.clear();
+            self.end_field(record, used);
         }
         loop {
             // Inside a field, the bytes up to the next one that matters to the state machine
@@ -207,11 +232,11 @@ impl<R: std::io::BufRead> Tokenizer<R> {
                         "EOF inside string",
                     )),
                     St::InField | St::StartField | St::QuoteInQuoted => {
-                        self.end_field(&mut record);
-                        Ok(Some(record))
+                        self.end_field(record, used);
+                        Ok(true)
                     }
-                    St::EatCrnl => Ok(Some(record)),
-                    _ => Ok(None),
+                    St::EatCrnl => Ok(true),
+                    _ => Ok(false),
                 };
             };
             match self.st {
@@ -251,16 +276,16 @@ impl<R: std::io::BufRead> Tokenizer<R> {
                 }
                 St::StartField => {
                     if c == b'\n' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::StartRecord;
-                        return Ok(Some(record));
+                        return Ok(true);
                     } else if c == b'\r' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::EatCrnl;
                     } else if c == b'"' {
                         self.st = St::InQuoted;
                     } else if c == b',' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                     } else {
                         self.field.push(c);
                         self.st = St::InField;
@@ -268,14 +293,14 @@ impl<R: std::io::BufRead> Tokenizer<R> {
                 }
                 St::InField => {
                     if c == b'\n' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::StartRecord;
-                        return Ok(Some(record));
+                        return Ok(true);
                     } else if c == b'\r' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::EatCrnl;
                     } else if c == b',' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::StartField;
                     } else {
                         self.field.push(c);
@@ -293,14 +318,14 @@ impl<R: std::io::BufRead> Tokenizer<R> {
                         self.field.push(c);
                         self.st = St::InQuoted;
                     } else if c == b',' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::StartField;
                     } else if c == b'\n' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::StartRecord;
-                        return Ok(Some(record));
+                        return Ok(true);
                     } else if c == b'\r' {
-                        self.end_field(&mut record);
+                        self.end_field(record, used);
                         self.st = St::EatCrnl;
                     } else {
                         self.field.push(c);
@@ -310,17 +335,17 @@ impl<R: std::io::BufRead> Tokenizer<R> {
                 St::EatCrnl => {
                     if c == b'\n' {
                         self.st = St::StartRecord;
-                        return Ok(Some(record));
+                        return Ok(true);
                     } else if c == b',' {
                         // The C tokenizer ends the line and starts the next with an empty field.
                         self.field.clear();
                         self.st = St::StartField;
                         self.lead_empty = true;
-                        return Ok(Some(record));
+                        return Ok(true);
                     } else {
                         self.st = St::StartRecord;
                         self.again = Some(c);
-                        return Ok(Some(record));
+                        return Ok(true);
                     }
                 }
             }

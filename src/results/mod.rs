@@ -14,14 +14,16 @@ pub mod frame;
 pub mod generation;
 pub mod ledger;
 pub mod membership;
+pub mod pipe;
 pub mod pyjson;
 pub mod pytext;
+pub mod reorder;
 pub mod score;
 pub mod summary;
 pub mod table;
 mod unprintable;
 
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -174,6 +176,7 @@ fn prepare(
         cohort: req.cohort.as_str(),
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     let (typing, rows) = table::check(conn, &src)?;
     let json = src.members_json;
@@ -187,11 +190,12 @@ pub fn score_rows(
     req: &ScoresRequest,
     mut f: impl FnMut(&EvaluationRow) -> Result<()>,
 ) -> Result<u64> {
-    let (imported, _, json, typing, rows) = prepare(conn, req)?;
+    let (imported, source, json, typing, rows) = prepare(conn, req)?;
     let src = table::Source {
         cohort: req.cohort.as_str(),
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     table::rows(conn, &src, &typing, |row| f(&row))?;
     Ok(rows)
@@ -200,33 +204,44 @@ pub fn score_rows(
 /// Writes the reference's results files for a cohort under `cohorts/<id>/reports/`
 /// (docs/cli.md `scores`): nothing at all when the reference would abort (D25).
 ///
-/// One pass over the ledger checks and renders every row into an unnamed scratch file in the
-/// data root (it vanishes with the process; nothing visible exists before the last row passed
-/// the check); only when a raw-copied column turns out to print its ints in float form
-/// (`3.0`, which depends on every row) is the pass redone with that typing. The report files
-/// are then copied from the scratch file.
+/// One pass over the ledger, in its key order (docs/decisions.md D35), checks and renders
+/// every row into unnamed scratch files in the data root ([`reorder::Reorder`]: they vanish
+/// with the process; nothing visible exists before the last row passed the check); only when
+/// a raw-copied column turns out to print its ints in float form (`3.0`, which depends on
+/// every row) is the pass redone with that typing. The report files are then written from the
+/// scratch files in membership order.
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     let imported = imported_root(conn, &req.gens_root)?;
     let (ids, source) = members(conn, req)?;
     let json = serde_json::to_string(&ids)
         .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
+    let members = ids.len() as u64;
     drop(ids);
     let id = req.cohort.as_str();
     let src = table::Source {
         cohort: id,
         members_json: json,
         gens_root: &imported.gens_root,
+        stored: source == MembershipSource::Store,
     };
     let mut header = Vec::new();
     frame::push_record(&mut header, &COLUMNS);
     let root = &req.data_root;
-    let mut scratch = tempfile::tempfile_in(root).at(root)?;
+    let mut rows_in_order = reorder::Reorder::new(root, members);
+    let mut types = summary::Types::new(&COLUMNS);
     let (_, rows) = {
-        let first = write_rows(conn, &src, None, &header, &mut scratch, root)?;
+        let first = write_rows(conn, &src, None, &mut rows_in_order, &mut types, root)?;
         if first.0.any_float_form() {
-            scratch.set_len(0).at(root)?;
-            scratch.seek(SeekFrom::Start(0)).at(root)?;
-            write_rows(conn, &src, Some(&first.0), &header, &mut scratch, root)?
+            rows_in_order.clear();
+            types = summary::Types::new(&COLUMNS);
+            write_rows(
+                conn,
+                &src,
+                Some(&first.0),
+                &mut rows_in_order,
+                &mut types,
+                root,
+            )?
         } else {
             first
         }
@@ -263,22 +278,59 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         return Ok(report);
     }
     crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
-    crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
-        scratch.seek(SeekFrom::Start(0)).at(root)?;
-        std::io::copy(&mut scratch, file).at(shown)?;
-        Ok(())
-    })?;
+    // The summaries are computed on a second thread from the bytes of aggregated_scores.csv
+    // as they are written (pipe.rs), with the dtypes computed as the rows were rendered; where
+    // those cannot be trusted (a cell with a `\r`) or that thread fails, the file is read back
+    // afterwards, as pandas reads it (D35).
+    let streamed = types.usable();
+    let (written, summarised) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(pipe::IN_FLIGHT);
+        let summarising = streamed.then(|| {
+            let types = types.clone();
+            scope.spawn(move || {
+                let mut once = Some(pipe::Chunks::new(rx));
+                summary::summarise_typed(
+                    || {
+                        once.take()
+                            .ok_or_else(|| std::io::Error::other("the stream is read once"))
+                    },
+                    Some(types),
+                )
+            })
+        });
+        let to = streamed.then_some(tx);
+        let written = crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
+            let mut out = pipe::Tee::new(std::io::BufWriter::with_capacity(1 << 20, file), to);
+            out.write_all(&header).at(shown)?;
+            rows_in_order.write_in_order(&mut out).at(shown)?;
+            out.finish().at(shown)?;
+            Ok(())
+        });
+        // The copy runs while the summaries' thread finishes.
+        let written = written.and_then(|()| {
+            crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
+                let mut from = crate::fsutil::open_regular(&aggregated).at(&aggregated)?;
+                std::io::copy(&mut from, file).at(shown)?;
+                Ok(())
+            })
+        });
+        let summarised = summarising.and_then(|t| t.join().ok()).and_then(|s| s.ok());
+        (written, summarised)
+    });
+    written?;
     report.written.push(aggregated.display().to_string());
-    crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
-        let mut from = crate::fsutil::open_regular(&aggregated).at(&aggregated)?;
-        std::io::copy(&mut from, file).at(shown)?;
-        Ok(())
-    })?;
     report.written.push(evaluation_scores.display().to_string());
-    let summaries = summary::summarise(|| {
-        crate::fsutil::open_regular(&aggregated).map(|f| BufReader::with_capacity(1 << 20, f))
-    })
-    .at(&aggregated)?;
+    let summaries = match summarised {
+        Some(summaries) => summaries,
+        None => summary::summarise_typed(
+            || {
+                crate::fsutil::open_regular(&aggregated)
+                    .map(|f| BufReader::with_capacity(1 << 20, f))
+            },
+            Some(types),
+        )
+        .at(&aggregated)?,
+    };
     for (name, bytes) in [
         ("final_results.csv", summaries.final_results),
         ("perfect_score_paths.csv", summaries.perfect_score_paths),
@@ -302,26 +354,93 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     Ok(report)
 }
 
-/// One pass of [`table::render_rows`] into `scratch` (the header, then every row); returns
-/// the typing found and the number of rows.
+/// One pass of [`table::render_rows`] into `rows` (every row's CSV record at its position in
+/// the membership) and `types` (the dtypes the summaries read, so they read the file once);
+/// returns the typing found and the number of rows. This thread steps the ledger and renders
+/// each row's cells; a second one writes them as CSV records and types them (D35), fed
+/// batches of rows through a bounded channel.
 fn write_rows(
     conn: &Connection,
     src: &table::Source<'_>,
     typing: Option<&table::Typing>,
-    header: &[u8],
-    scratch: &mut std::fs::File,
+    rows: &mut reorder::Reorder,
+    types: &mut summary::Types,
     shown: &Path,
 ) -> Result<(table::Typing, u64)> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, scratch);
-    out.write_all(header).at(shown)?;
-    let mut line = Vec::with_capacity(512);
-    let found = table::render_rows(conn, src, typing, |cells| {
-        line.clear();
-        frame::push_record(&mut line, cells);
-        out.write_all(&line).at(shown)
-    })?;
-    out.flush().at(shown)?;
-    Ok(found)
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut line = Vec::with_capacity(512);
+            for batch in rx {
+                for (position, cells) in batch.rows() {
+                    types.add(&cells);
+                    line.clear();
+                    frame::push_record(&mut line, &cells);
+                    rows.push(position, &line)?;
+                }
+            }
+            Ok(())
+        });
+        let gone = || Error::internal("the rows' writer thread takes every batch", "it stopped");
+        let mut batch = Batch::default();
+        let found = table::render_rows(conn, src, typing, |position, cells| {
+            batch.push(position, cells);
+            if batch.positions.len() >= Batch::ROWS {
+                tx.send(std::mem::take(&mut batch)).map_err(|_| gone())?;
+            }
+            Ok(())
+        })
+        .and_then(|found| {
+            tx.send(batch).map_err(|_| gone())?;
+            Ok(found)
+        });
+        drop(tx);
+        // The writer's own error (an I/O error on the scratch files) explains a stop.
+        match writer.join() {
+            Ok(Ok(())) => found,
+            Ok(Err(e)) => Err(Error::io(shown, e)),
+            Err(_) => Err(Error::internal(
+                "the rows' writer thread does not panic",
+                "it did",
+            )),
+        }
+    })
+}
+
+/// Rows handed from the ledger's thread to the rows' writer: each row's position and its 15
+/// cells, concatenated.
+#[derive(Default)]
+struct Batch {
+    positions: Vec<u64>,
+    text: String,
+    /// The end of each cell in `text`, 15 per row.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    /// Rows per batch.
+    const ROWS: usize = 4096;
+
+    fn push(&mut self, position: u64, cells: &[&str; 15]) {
+        self.positions.push(position);
+        for cell in cells {
+            self.text.push_str(cell);
+            self.ends.push(self.text.len());
+        }
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (u64, [&str; 15])> + '_ {
+        self.positions.iter().enumerate().map(|(i, position)| {
+            let ends = &self.ends[i * 15..i * 15 + 15];
+            let mut start = if i == 0 { 0 } else { self.ends[i * 15 - 1] };
+            let cells = std::array::from_fn(|k| {
+                let cell = &self.text[start..ends[k]];
+                start = ends[k];
+                cell
+            });
+            (*position, cells)
+        })
+    }
 }
 
 const SUMMARY_FILES: [&str; 3] = [

@@ -2,7 +2,8 @@
 //! `perfect_score_paths.csv` and `evaluation_model_template_pivot.csv`, computed from
 //! `aggregated_scores.csv` *as pandas reads it back* — typed per column, `""` missing, a raw
 //! `\r` splitting a record — with pandas' statistics (Kahan-summed group means, Welford group
-//! variances, numpy's `round`). Two streaming passes over the file: types, then groups.
+//! variances, numpy's `round`). Two streaming passes over the file: types, then groups — or one,
+//! when the writer computed the types as it wrote the rows ([`Types`], docs/decisions.md D35).
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -212,6 +213,16 @@ struct Acc {
     pivot_columns: Vec<String>,
     /// A reused buffer for the key of the row at hand ([`encode_key`]).
     key: Vec<u8>,
+    /// A reused buffer for the pivot column name of the row at hand.
+    name: String,
+}
+
+/// Appends the cell as `astype(str)` makes it ([`Cell::str_text`]), without a copy for text.
+fn push_str_text(out: &mut String, cell: &Cell) {
+    match cell {
+        Cell::Str(text) => out.push_str(text),
+        other => out.push_str(&other.str_text()),
+    }
 }
 
 /// Writes the texts of the key cells `keys` into `out` (cleared first), each preceded by its
@@ -342,20 +353,23 @@ impl Acc {
                     row
                 }
             };
-            let name = format!(
-                "{}_{}",
-                cells[idx("evaluation_llm_model")].str_text(),
-                cells[idx("evaluation_template")].str_text()
-            );
-            let column = match self.pivot_column_ids.get(&name) {
+            // The column's name, `<model>_<template>` as `astype(str)` prints them, into a
+            // reused buffer (no allocation per row).
+            let mut name = std::mem::take(&mut self.name);
+            name.clear();
+            push_str_text(&mut name, &cells[idx("evaluation_llm_model")]);
+            name.push('_');
+            push_str_text(&mut name, &cells[idx("evaluation_template")]);
+            let column = match self.pivot_column_ids.get(name.as_str()) {
                 Some(column) => *column,
                 None => {
                     let column = self.pivot_columns.len();
                     self.pivot_columns.push(name.clone());
-                    self.pivot_column_ids.insert(name, column);
+                    self.pivot_column_ids.insert(name.clone(), column);
                     column
                 }
             };
+            self.name = name;
             let row_cells = &mut self.pivot_rows[row].1;
             let at = match row_cells.binary_search_by_key(&column, |(c, _)| *c) {
                 Ok(at) => at,
@@ -369,11 +383,64 @@ impl Acc {
     }
 }
 
+/// The dtypes of the columns the summaries read, computed from the records of a CSV file
+/// without reading it back ([`summarise_typed`]): the writer feeds each record's cells as it
+/// writes them, in any order (a column's dtype does not depend on the order of its values).
+/// They are what `read_csv` infers from the file only when every record reads back as the
+/// cells written — true unless a cell holds a `\r`, which `to_csv` writes raw and
+/// `read_csv` takes for the end of a record; a cell with one makes the types unusable
+/// ([`Types::usable`]) and the file is read twice, as before.
+#[derive(Debug, Clone)]
+pub struct Types {
+    header: Vec<String>,
+    at: Vec<Option<usize>>,
+    inference: Vec<Inference>,
+    carriage_return: bool,
+}
+
+impl Types {
+    /// Types for a file whose header record is `header`.
+    pub fn new(header: &[&str]) -> Types {
+        Types {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            at: NEEDED
+                .iter()
+                .map(|n| header.iter().position(|h| h == n))
+                .collect(),
+            inference: vec![Inference::default(); NEEDED.len()],
+            carriage_return: false,
+        }
+    }
+
+    /// Takes one record's cells, as written.
+    pub fn add(&mut self, cells: &[&str]) {
+        if cells.iter().any(|c| c.contains('\r')) {
+            self.carriage_return = true;
+        }
+        for (k, col) in self.at.iter().enumerate() {
+            self.inference[k].add(col.and_then(|c| cells.get(c)).copied());
+        }
+    }
+
+    /// False when a cell held a `\r` (the file reads back as other records).
+    pub fn usable(&self) -> bool {
+        !self.carriage_return
+    }
+}
+
 /// Computes the summaries from `aggregated_scores.csv` (`open` opens it afresh for each pass).
 pub fn summarise<R: BufRead>(
-    mut open: impl FnMut() -> std::io::Result<R>,
+    open: impl FnMut() -> std::io::Result<R>,
 ) -> std::io::Result<Summaries> {
-    // Pass 1: the header and each needed column's dtype.
+    summarise_typed(open, None)
+}
+
+/// [`summarise`], with the columns' dtypes computed as the file was written ([`Types`]) when
+/// they are given, usable, and of the same header: then the file is read once, not twice.
+pub fn summarise_typed<R: BufRead>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    types: Option<Types>,
+) -> std::io::Result<Summaries> {
     let mut tok = Tokenizer::new(open()?);
     let Some(header) = tok.next_record()? else {
         return Ok(Summaries::default());
@@ -382,12 +449,22 @@ pub fn summarise<R: BufRead>(
         .iter()
         .map(|n| header.iter().position(|h| h == n))
         .collect();
-    let mut inference = vec![Inference::default(); NEEDED.len()];
-    while let Some(record) = tok.next_record()? {
-        for (k, col) in at.iter().enumerate() {
-            inference[k].add(col.and_then(|c| record.get(c)).map(String::as_str));
+    let mut record = Vec::new();
+    let (inference, mut tok) = match types.filter(|t| t.usable() && t.header == header) {
+        Some(types) => (types.inference, tok),
+        None => {
+            // Pass 1: each needed column's dtype.
+            let mut inference = vec![Inference::default(); NEEDED.len()];
+            while tok.next_record_into(&mut record)? {
+                for (k, col) in at.iter().enumerate() {
+                    inference[k].add(col.and_then(|c| record.get(c)).map(String::as_str));
+                }
+            }
+            let mut tok = Tokenizer::new(open()?);
+            tok.next_record_into(&mut record)?;
+            (inference, tok)
         }
-    }
+    };
     // The reference's mean of a text column fails, and no text equals 10.0: nothing written.
     if !matches!(
         inference[idx("score")].dtype(),
@@ -398,9 +475,8 @@ pub fn summarise<R: BufRead>(
     // Pass 2: the valid rows (no error, a score), typed, accumulated in table order.
     let mut acc = Acc::default();
     let positions = Positions::new();
-    let mut tok = Tokenizer::new(open()?);
-    tok.next_record()?;
-    while let Some(record) = tok.next_record()? {
+    let mut cells: Vec<Cell> = Vec::with_capacity(NEEDED.len());
+    while tok.next_record_into(&mut record)? {
         let token = |k: usize| at[k].and_then(|c| record.get(c)).map(String::as_str);
         if !token(idx("error")).is_none_or(frame::is_na) {
             continue;
@@ -409,9 +485,8 @@ pub fn summarise<R: BufRead>(
         let Some(value) = score.number().filter(|v| !v.is_nan()) else {
             continue;
         };
-        let cells: Vec<Cell> = (0..NEEDED.len())
-            .map(|k| inference[k].cell(token(k)))
-            .collect();
+        cells.clear();
+        cells.extend((0..NEEDED.len()).map(|k| inference[k].cell(token(k))));
         acc.add(&positions, value, &cells);
     }
     if acc.scores.is_empty() {

@@ -2,7 +2,7 @@
 //! evaluation gen_id of the cohort, assembled from the ledger's facts of the evaluation, its
 //! essay and that essay's draft, with the raw-copied columns typed as pandas types them.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
 use crate::error::{DbContext, Result, ResultsError};
 use crate::store::queries;
@@ -292,6 +292,8 @@ pub struct Source<'a> {
     pub members_json: String,
     /// The resolved gens root, for the path cells and messages.
     pub gens_root: &'a str,
+    /// True for a stored cohort (its essay and draft members are loaded in key order first).
+    pub stored: bool,
 }
 
 /// Streams the materials of every member through `f`.
@@ -500,32 +502,310 @@ pub fn rows(
     })
 }
 
-/// One pass that checks and renders at once (what `scores` writes): every member is checked
-/// (refusing as the reference would abort, D25, before `f` sees a later row) and handed to `f`
-/// as its cells. The raw-copied columns are rendered with `typing` when given, else as if no
-/// int printed in float form; the typing found is returned with the number of rows, and when
-/// it says some column prints ints as floats ([`Typing::any_float_form`]) a pass without
-/// `typing` must be redone with it.
+/// An essay's facts that a row reads (`sql/results_score_essay.sql`).
+#[derive(Debug, Clone, Default)]
+struct Essay {
+    refusal: Option<String>,
+    template: Option<String>,
+    llm: Option<String>,
+    parent: Option<String>,
+}
+
+/// A draft's facts that a row reads (`sql/results_score_draft.sql`).
+#[derive(Debug, Clone, Default)]
+struct Draft {
+    refusal: Option<String>,
+    nonempty: bool,
+    combo: Option<String>,
+    template: Option<String>,
+    llm: Option<String>,
+}
+
+/// Essays or drafts remembered per run before the memory is given back and they are looked
+/// up again (about 250 bytes each).
+const REMEMBERED: usize = 1 << 18;
+
+/// The essays and drafts the rows name, each looked up once by key and remembered (a
+/// cohort's evaluations name each essay about ten times, in no useful order). A stored
+/// cohort's essay and draft members are loaded first in the ledger's key order
+/// (`results_score_parents.sql`); a parent that is not a member is looked up when first named.
+struct Parents<'c> {
+    essay: rusqlite::CachedStatement<'c>,
+    draft: rusqlite::CachedStatement<'c>,
+    /// gen_id → place in `essay_rows`.
+    essays: std::collections::HashMap<String, usize>,
+    /// An essay's facts (`None`: not in the ledger) and its draft's place in `draft_rows`.
+    essay_rows: Vec<Option<(Essay, Option<usize>)>>,
+    drafts: std::collections::HashMap<String, usize>,
+    draft_rows: Vec<Option<Draft>>,
+}
+
+fn owned(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<String>> {
+    opt(r, at).map(|t| t.map(str::to_string))
+}
+
+impl<'c> Parents<'c> {
+    fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(Parents {
+            essay: conn
+                .prepare_cached(queries::RESULTS_SCORE_ESSAY)
+                .db("results_score_essay")?,
+            draft: conn
+                .prepare_cached(queries::RESULTS_SCORE_DRAFT)
+                .db("results_score_draft")?,
+            essays: std::collections::HashMap::new(),
+            essay_rows: Vec::new(),
+            drafts: std::collections::HashMap::new(),
+            draft_rows: Vec::new(),
+        })
+    }
+
+    /// Loads a stored cohort's draft, then essay members that the ledger holds.
+    fn preload(&mut self, conn: &Connection, cohort: &str) -> Result<()> {
+        let mut stmt = conn
+            .prepare(queries::RESULTS_SCORE_PARENTS)
+            .db("results_score_parents")?;
+        {
+            let mut rows = stmt
+                .query(params![cohort, 0, "draft"])
+                .db("results_score_parents")?;
+            while let Some(r) = rows.next().db("results_score_parents")? {
+                if self.draft_rows.len() >= REMEMBERED {
+                    break;
+                }
+                let gen_id = opt(r, 0).db("results_score_parents")?.unwrap_or_default();
+                let draft = Draft {
+                    refusal: owned(r, 1).db("results_score_parents")?,
+                    nonempty: r
+                        .get::<_, Option<bool>>(5)
+                        .db("results_score_parents")?
+                        .unwrap_or(false),
+                    combo: owned(r, 6).db("results_score_parents")?,
+                    template: owned(r, 2).db("results_score_parents")?,
+                    llm: owned(r, 3).db("results_score_parents")?,
+                };
+                self.drafts
+                    .insert(gen_id.to_string(), self.draft_rows.len());
+                self.draft_rows.push(Some(draft));
+            }
+        }
+        let mut rows = stmt
+            .query(params![cohort, 1, "essay"])
+            .db("results_score_parents")?;
+        while let Some(r) = rows.next().db("results_score_parents")? {
+            if self.essay_rows.len() >= REMEMBERED || self.draft_rows.len() >= REMEMBERED {
+                break;
+            }
+            let gen_id = opt(r, 0).db("results_score_parents")?.unwrap_or_default();
+            let essay = Essay {
+                refusal: owned(r, 1).db("results_score_parents")?,
+                template: owned(r, 2).db("results_score_parents")?,
+                llm: owned(r, 3).db("results_score_parents")?,
+                parent: owned(r, 4).db("results_score_parents")?,
+            };
+            let draft = match essay.parent.as_deref() {
+                Some(pd) => Some(self.draft(pd)?),
+                None => None,
+            };
+            self.essays
+                .insert(gen_id.to_string(), self.essay_rows.len());
+            self.essay_rows.push(Some((essay, draft)));
+        }
+        Ok(())
+    }
+
+    /// The place of draft `pd` in `draft_rows`, looked up when it is not remembered.
+    fn draft(&mut self, pd: &str) -> Result<usize> {
+        if let Some(at) = self.drafts.get(pd) {
+            return Ok(*at);
+        }
+        let mut rows = self.draft.query([pd]).db("results_score_draft")?;
+        let draft = match rows.next().db("results_score_draft")? {
+            None => None,
+            Some(r) => Some(
+                (|| {
+                    Ok::<_, rusqlite::Error>(Draft {
+                        refusal: owned(r, 0)?,
+                        nonempty: r.get::<_, Option<bool>>(1)?.unwrap_or(false),
+                        combo: owned(r, 2)?,
+                        template: owned(r, 3)?,
+                        llm: owned(r, 4)?,
+                    })
+                })()
+                .db("results_score_draft")?,
+            ),
+        };
+        drop(rows);
+        let at = self.draft_rows.len();
+        self.draft_rows.push(draft);
+        self.drafts.insert(pd.to_string(), at);
+        Ok(at)
+    }
+
+    /// The place of essay `pe` in `essay_rows` (with its draft), looked up when it is not
+    /// remembered.
+    fn essay(&mut self, pe: &str) -> Result<usize> {
+        if let Some(at) = self.essays.get(pe) {
+            return Ok(*at);
+        }
+        if self.essay_rows.len() >= REMEMBERED || self.draft_rows.len() >= REMEMBERED {
+            // Forget everything (the essays' places of their drafts go with the drafts).
+            self.essays.clear();
+            self.essay_rows.clear();
+            self.drafts.clear();
+            self.draft_rows.clear();
+        }
+        let mut rows = self.essay.query([pe]).db("results_score_essay")?;
+        let essay = match rows.next().db("results_score_essay")? {
+            None => None,
+            Some(r) => Some(
+                (|| {
+                    Ok::<_, rusqlite::Error>(Essay {
+                        refusal: owned(r, 0)?,
+                        template: owned(r, 1)?,
+                        llm: owned(r, 2)?,
+                        parent: owned(r, 3)?,
+                    })
+                })()
+                .db("results_score_essay")?,
+            ),
+        };
+        drop(rows);
+        let row = match essay {
+            None => None,
+            Some(essay) => {
+                let draft = match essay.parent.as_deref() {
+                    Some(pd) => Some(self.draft(pd)?),
+                    None => None,
+                };
+                Some((essay, draft))
+            }
+        };
+        let at = self.essay_rows.len();
+        self.essay_rows.push(row);
+        self.essays.insert(pe.to_string(), at);
+        Ok(at)
+    }
+
+    /// Fills the essay and draft facts of `m` from the essay at `at` ([`Parents::essay`]).
+    fn fill<'a>(&'a self, at: usize, m: &mut Materials<'a>) {
+        let Some((s, draft)) = self.essay_rows.get(at).and_then(Option::as_ref) else {
+            return;
+        };
+        m.s_refusal = s.refusal.as_deref();
+        m.s_template = s.template.as_deref();
+        m.s_llm = s.llm.as_deref();
+        m.s_parent = s.parent.as_deref();
+        let Some(d) = draft
+            .and_then(|at| self.draft_rows.get(at))
+            .and_then(Option::as_ref)
+        else {
+            return;
+        };
+        m.d_refusal = d.refusal.as_deref();
+        m.d_nonempty = d.nonempty;
+        m.d_combo = d.combo.as_deref();
+        m.d_template = d.template.as_deref();
+        m.d_llm = d.llm.as_deref();
+    }
+}
+
+/// The columns of `sql/results_score_keyed.sql`: the evaluation's part of
+/// [`MATERIAL_COLUMNS`], in the same positions.
+const KEYED_COLUMNS: usize = 23;
+
+/// The evaluation's facts of a `results_score_keyed.sql` row (the essay's and draft's are
+/// filled by [`Parents::fill`]).
+fn evaluation_materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
+    Ok(Materials {
+        gen_id: opt(r, 1)?.unwrap_or_default(),
+        e_folder: opt(r, 2)?,
+        e_refusal: opt(r, 3)?,
+        e_raw_meta_refusal: opt(r, 4)?,
+        e_parent: opt(r, 5)?,
+        e_combo: opt(r, 6)?,
+        e_draft_template: opt(r, 7)?,
+        template: raw(r, 8)?,
+        llm: raw(r, 11)?,
+        origin: opt(r, 14)?,
+        score_text: opt(r, 15)?,
+        score_error: opt(r, 16)?,
+        input_mode: raw(r, 17)?,
+        copied_from: raw(r, 20)?,
+        ..Materials::default()
+    })
+}
+
+/// One pass that checks and renders at once (what `scores` writes), in the ledger's key order
+/// (`sql/results_score_keyed.sql`: the evaluations' pages are read in order, each essay and
+/// draft looked up once) rather than membership order: every member is checked and, unless it
+/// is refused, handed to `f` with its ordinal (its position in the membership) and its cells;
+/// the caller puts the rows back in membership order (docs/decisions.md D35). Where the
+/// reference would abort (D25) the error is the one of the *first* member in membership order
+/// that fails — the same member and message as a pass in membership order — returned after
+/// the pass, so `f` must write nowhere visible. The raw-copied columns are rendered with
+/// `typing` when given, else as if no int printed in float form; the typing found is returned
+/// with the number of rows, and when it says some column prints ints as floats
+/// ([`Typing::any_float_form`]) a pass without `typing` must be redone with it.
 pub fn render_rows(
     conn: &Connection,
     source: &Source<'_>,
     typing: Option<&Typing>,
-    mut f: impl FnMut(&[&str; 15]) -> Result<()>,
+    mut f: impl FnMut(u64, &[&str; 15]) -> Result<()>,
 ) -> Result<(Typing, u64)> {
     let plain = Typing::default();
     let mut found = Typing::default();
     let mut rows = 0;
     let mut paths = Paths::default();
-    each(conn, source, |m| {
-        refusal(m, source)?;
-        found.add(m);
+    let mut first: Option<(u64, crate::Error)> = None;
+    let mut stmt = conn
+        .prepare(queries::RESULTS_SCORE_KEYED)
+        .db("results_score_keyed")?;
+    if !stmt
+        .column_names()
+        .eq(MATERIAL_COLUMNS[..KEYED_COLUMNS].iter().copied())
+    {
+        return Err(crate::Error::internal(
+            "results_score_keyed.sql returns the columns results::table reads",
+            format!("{:?}", stmt.column_names().collect::<Vec<_>>()),
+        ));
+    }
+    let mut parents = Parents::new(conn)?;
+    if source.stored {
+        parents.preload(conn, source.cohort)?;
+    }
+    let mut it = stmt
+        .query([&source.members_json])
+        .db("results_score_keyed")?;
+    while let Some(r) = it.next().db("results_score_keyed")? {
+        let ordinal =
+            u64::try_from(r.get::<_, i64>(0).db("results_score_keyed")?).map_err(|e| {
+                crate::Error::internal("a JSON array index is not negative", e.to_string())
+            })?;
+        let mut m = evaluation_materials(r).db("results_score_keyed")?;
+        if let Some(pe) = m.e_parent {
+            let at = parents.essay(pe)?;
+            parents.fill(at, &mut m);
+        }
+        if let Err(e) = refusal(&m, source) {
+            if first.as_ref().is_none_or(|(at, _)| ordinal < *at) {
+                first = Some((ordinal, e));
+            }
+            continue;
+        }
+        if first.is_some() {
+            // Nothing will be written: the rows after a refusal are only checked.
+            continue;
+        }
+        found.add(&m);
         rows += 1;
-        f(&render(
-            m,
-            typing.unwrap_or(&plain),
-            source.gens_root,
-            &mut paths,
-        ))
-    })?;
+        f(
+            ordinal,
+            &render(&m, typing.unwrap_or(&plain), source.gens_root, &mut paths),
+        )?;
+    }
+    if let Some((_, e)) = first {
+        return Err(e);
+    }
     Ok((found, rows))
 }
