@@ -252,21 +252,8 @@ fn raw<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Raw<'r>> {
 }
 
 fn materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
+    // The evaluation's columns are at the same positions in both statements.
     Ok(Materials {
-        gen_id: opt(r, 1)?.unwrap_or_default(),
-        e_folder: opt(r, 2)?,
-        e_refusal: opt(r, 3)?,
-        e_raw_meta_refusal: opt(r, 4)?,
-        e_parent: opt(r, 5)?,
-        e_combo: opt(r, 6)?,
-        e_draft_template: opt(r, 7)?,
-        template: raw(r, 8)?,
-        llm: raw(r, 11)?,
-        origin: opt(r, 14)?,
-        score_text: opt(r, 15)?,
-        score_error: opt(r, 16)?,
-        input_mode: raw(r, 17)?,
-        copied_from: raw(r, 20)?,
         s_refusal: opt(r, 24)?,
         s_template: opt(r, 25)?,
         s_llm: opt(r, 26)?,
@@ -276,6 +263,7 @@ fn materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
         d_combo: opt(r, 31)?,
         d_template: opt(r, 32)?,
         d_llm: opt(r, 33)?,
+        ..evaluation_materials(r)?
     })
 }
 
