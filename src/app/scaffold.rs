@@ -411,7 +411,11 @@ mod tests {
         std::fs::write(&body, "mine").expect("write");
         assert!(!wants_starter(dir.path()), "a template body of the user's");
         std::fs::remove_file(&body).expect("rm");
-        std::os::unix::fs::symlink("/tmp", dir.path().join("1_raw/concepts")).expect("a link");
+        std::os::unix::fs::symlink(
+            dir.path().join("elsewhere"),
+            dir.path().join("1_raw/concepts"),
+        )
+        .expect("a link");
         assert!(!wants_starter(dir.path()), "a link on the way");
     }
 
