@@ -255,36 +255,16 @@ impl Team {
                 continue; // both transactions roll back as they drop
             }
             let same = |_: Table, _: &mut Row| {};
+            let groups = [
+                (Table::batch_tables().collect::<Vec<_>>(), &batches),
+                (Table::record_tables().collect(), &records),
+                (Table::results_tables().collect(), &results),
+            ];
             let mut rows = 0;
-            for batch in &batches {
-                rows += sqlite_to_pg(
-                    &tx,
-                    &mut pg,
-                    &shown,
-                    &Table::batch_tables().collect::<Vec<_>>(),
-                    *batch,
-                    &same,
-                )?;
-            }
-            for no in &records {
-                rows += sqlite_to_pg(
-                    &tx,
-                    &mut pg,
-                    &shown,
-                    &Table::record_tables().collect::<Vec<_>>(),
-                    *no,
-                    &same,
-                )?;
-            }
-            for import in &results {
-                rows += sqlite_to_pg(
-                    &tx,
-                    &mut pg,
-                    &shown,
-                    &Table::results_tables().collect::<Vec<_>>(),
-                    *import,
-                    &same,
-                )?;
+            for (tables, keys) in &groups {
+                for &key in keys.iter() {
+                    rows += sqlite_to_pg(&tx, &mut pg, &shown, tables, key, &same)?;
+                }
             }
             commit_both(pg, tx, &shown)?;
             refresh_statistics(&mut self.store, rows, queries::ANALYZE);
