@@ -3,7 +3,7 @@
 -- when the ledger has none). results::table assembles the reference's row from them
 -- (docs/reference.md, "Results" §4).   Caller: results::score_rows (rows handed out in
 -- membership order as they are made; `scores` reads the same facts in key order,
--- results_score_keyed.sql, docs/decisions.md D35).
+-- results_score_walk.sql, docs/decisions.md D35, D37).
 with members as (
     select cast(j.key as integer) as ordinal, j.value as gen_id from json_each(?1) as j
 )

@@ -14,7 +14,6 @@ pub mod frame;
 pub mod generation;
 pub mod ledger;
 pub mod membership;
-pub mod pipe;
 pub mod pyjson;
 pub mod pytext;
 pub mod reorder;
@@ -22,6 +21,7 @@ pub mod score;
 pub mod summary;
 pub mod table;
 mod unprintable;
+pub mod walk;
 
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -107,18 +107,30 @@ fn stored(conn: &Connection, id: &str) -> Result<bool> {
         .db("results_cohort_stored")
 }
 
+/// A stored cohort's gen_ids of one stage, in membership order.
+fn stored_members(conn: &Connection, cohort: &str, stage: crate::ids::Stage) -> Result<walk::Ids> {
+    let mut stmt = conn
+        .prepare_cached(queries::RESULTS_STORED_MEMBERS)
+        .db("results_stored_members")?;
+    let stage = crate::ids::Stage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .unwrap_or_default() as i64;
+    let mut rows = stmt
+        .query(rusqlite::params![cohort, stage])
+        .db("results_stored_members")?;
+    let mut ids = walk::Ids::default();
+    while let Some(r) = rows.next().db("results_stored_members")? {
+        ids.push(walk::text(r, 0).db("results_stored_members")?);
+    }
+    Ok(ids)
+}
+
 /// The cohort's evaluation gen_ids (membership order) and where they came from.
-fn members(conn: &Connection, req: &ScoresRequest) -> Result<(Vec<String>, MembershipSource)> {
+fn members(conn: &Connection, req: &ScoresRequest) -> Result<(walk::Ids, MembershipSource)> {
     let id = req.cohort.as_str();
     if stored(conn, id)? {
-        let mut stmt = conn
-            .prepare(queries::RESULTS_STORED_EVALUATIONS)
-            .db("results_stored_evaluations")?;
-        let ids = stmt
-            .query_map([id], |r| r.get::<_, String>("gen_id"))
-            .db("results_stored_evaluations")?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .db("results_stored_evaluations")?;
+        let ids = stored_members(conn, id, crate::ids::Stage::Evaluation)?;
         return Ok((ids, MembershipSource::Store));
     }
     let dir = crate::layout::DataLayout::new(&req.data_root).cohort(id);
@@ -138,7 +150,7 @@ fn members(conn: &Connection, req: &ScoresRequest) -> Result<(Vec<String>, Membe
     let bytes = match crate::fsutil::read_regular(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((Vec::new(), MembershipSource::None));
+            return Ok((walk::Ids::default(), MembershipSource::None));
         }
         Err(e) => return Err(Error::io(&path, e)),
     };
@@ -146,7 +158,7 @@ fn members(conn: &Connection, req: &ScoresRequest) -> Result<(Vec<String>, Membe
         path: path.display().to_string(),
         problem: e.to_string(),
     })?;
-    Ok((ids, MembershipSource::MembershipCsv))
+    Ok((ids.into_iter().collect(), MembershipSource::MembershipCsv))
 }
 
 /// The latest import, which must be of `gens_root`.
@@ -167,20 +179,17 @@ fn imported_root(conn: &Connection, gens_root: &Path) -> Result<Imported> {
 fn prepare(
     conn: &Connection,
     req: &ScoresRequest,
-) -> Result<(Imported, MembershipSource, String, table::Typing, u64)> {
+) -> Result<(Imported, MembershipSource, walk::Ids, table::Typing, u64)> {
     let imported = imported_root(conn, &req.gens_root)?;
     let (ids, source) = members(conn, req)?;
-    let json = serde_json::to_string(&ids)
-        .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
     let src = table::Source {
         cohort: req.cohort.as_str(),
-        members_json: json,
+        members: &ids,
         gens_root: &imported.gens_root,
         stored: source == MembershipSource::Store,
     };
     let (typing, rows) = table::check(conn, &src)?;
-    let json = src.members_json;
-    Ok((imported, source, json, typing, rows))
+    Ok((imported, source, ids, typing, rows))
 }
 
 /// Streams the cohort's rows (the reference's normalised table) through `f`; refuses, before
@@ -190,10 +199,10 @@ pub fn score_rows(
     req: &ScoresRequest,
     mut f: impl FnMut(&EvaluationRow) -> Result<()>,
 ) -> Result<u64> {
-    let (imported, source, json, typing, rows) = prepare(conn, req)?;
+    let (imported, source, ids, typing, rows) = prepare(conn, req)?;
     let src = table::Source {
         cohort: req.cohort.as_str(),
-        members_json: json,
+        members: &ids,
         gens_root: &imported.gens_root,
         stored: source == MembershipSource::Store,
     };
@@ -213,39 +222,52 @@ pub fn score_rows(
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     let imported = imported_root(conn, &req.gens_root)?;
     let (ids, source) = members(conn, req)?;
-    let json = serde_json::to_string(&ids)
-        .map_err(|e| Error::internal("a list of strings serialises as JSON", e.to_string()))?;
     let members = ids.len() as u64;
-    drop(ids);
     let id = req.cohort.as_str();
     let src = table::Source {
         cohort: id,
-        members_json: json,
+        members: &ids,
         gens_root: &imported.gens_root,
         stored: source == MembershipSource::Store,
     };
+    // The members' key order is sorted on a second thread while this one loads the stored
+    // cohort's essays and drafts (D37).
+    let (order, parents) = std::thread::scope(|scope| {
+        let sorting = scope.spawn(|| ids.key_order());
+        let parents = table::Parents::new(conn, &src);
+        let order = sorting
+            .join()
+            .map_err(|_| Error::internal("sorting the members does not panic", "it did"));
+        (order, parents)
+    });
+    let (order, mut parents) = (order?, parents?);
     let mut header = Vec::new();
     frame::push_record(&mut header, &COLUMNS);
     let root = &req.data_root;
     let mut rows_in_order = reorder::Reorder::new(root, members);
     let mut types = summary::Types::new(&COLUMNS);
+    let mut pass = |typing: Option<&table::Typing>,
+                    rows_in_order: &mut reorder::Reorder,
+                    types: &mut summary::Types| {
+        let keyed = Keyed {
+            src: &src,
+            order: &order,
+            parents: &mut parents,
+        };
+        write_rows(conn, keyed, typing, rows_in_order, types, root)
+    };
     let (_, rows) = {
-        let first = write_rows(conn, &src, None, &mut rows_in_order, &mut types, root)?;
+        let first = pass(None, &mut rows_in_order, &mut types)?;
         if first.0.any_float_form() {
             rows_in_order.clear();
             types = summary::Types::new(&COLUMNS);
-            write_rows(
-                conn,
-                &src,
-                Some(&first.0),
-                &mut rows_in_order,
-                &mut types,
-                root,
-            )?
+            pass(Some(&first.0), &mut rows_in_order, &mut types)?
         } else {
             first
         }
     };
+    drop(parents);
+    drop(order);
     let parsing_rel = format!("cohorts/{id}/reports/parsing");
     let parsing = req.data_root.join(&parsing_rel);
     let summary_dir = crate::layout::create_below(
@@ -278,32 +300,49 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
         return Ok(report);
     }
     crate::layout::create_below(&req.data_root, Path::new(&parsing_rel))?;
-    // The summaries are computed on a second thread from the bytes of aggregated_scores.csv
-    // as they are written (pipe.rs), with the dtypes computed as the rows were rendered; where
-    // those cannot be trusted (a cell with a `\r`) or that thread fails, the file is read back
-    // afterwards, as pandas reads it (D35).
-    let streamed = types.usable();
+    // The summaries are computed on a second thread from the rows' cells as they are written
+    // in membership order, with the dtypes computed as the rows were rendered: what read_csv
+    // reads back from the file. Where that cannot be trusted (a cell with a `\r`) or that
+    // thread fails, the file is read back afterwards, as pandas reads it (D35, D37).
+    let summariser = summary::Summariser::of_cells(types.clone());
     let (written, summarised) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(pipe::IN_FLIGHT);
-        let summarising = streamed.then(|| {
-            let types = types.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let summarising = summariser.map(|mut summariser| {
             scope.spawn(move || {
-                let mut once = Some(pipe::Chunks::new(rx));
-                summary::summarise_typed(
-                    || {
-                        once.take()
-                            .ok_or_else(|| std::io::Error::other("the stream is read once"))
-                    },
-                    Some(types),
-                )
+                for batch in rx {
+                    for (_, cells) in batch.rows() {
+                        summariser.add_cells(&cells);
+                    }
+                }
+                summariser.finish()
             })
         });
-        let to = streamed.then_some(tx);
+        let mut to = summarising.is_some().then_some(tx);
         let written = crate::layout::write_with(&aggregated, |file, shown| -> Result<()> {
-            let mut out = pipe::Tee::new(std::io::BufWriter::with_capacity(1 << 20, file), to);
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
             out.write_all(&header).at(shown)?;
-            rows_in_order.write_in_order(&mut out).at(shown)?;
-            out.finish().at(shown)?;
+            let mut line = Vec::with_capacity(512);
+            let mut batch = Batch::default();
+            rows_in_order
+                .write_in_order(|cells| {
+                    let cells = <&[&str; 15]>::try_from(cells).map_err(|_| {
+                        std::io::Error::other("a scratch row does not hold the table's 15 cells")
+                    })?;
+                    line.clear();
+                    frame::push_record(&mut line, cells);
+                    out.write_all(&line)?;
+                    if to.is_some() {
+                        batch.push(0, cells);
+                        if batch.positions.len() >= Batch::ROWS {
+                            send(&mut to, std::mem::take(&mut batch));
+                        }
+                    }
+                    Ok(())
+                })
+                .at(shown)?;
+            send(&mut to, batch);
+            drop(to.take());
+            out.flush().at(shown)?;
             Ok(())
         });
         // The copy runs while the summaries' thread finishes.
@@ -314,7 +353,7 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
                 Ok(())
             })
         });
-        let summarised = summarising.and_then(|t| t.join().ok()).and_then(|s| s.ok());
+        let summarised = summarising.and_then(|t| t.join().ok());
         (written, summarised)
     });
     written?;
@@ -361,7 +400,7 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
 /// batches of rows through a bounded channel.
 fn write_rows(
     conn: &Connection,
-    src: &table::Source<'_>,
+    keyed: Keyed<'_, '_, '_>,
     typing: Option<&table::Typing>,
     rows: &mut reorder::Reorder,
     types: &mut summary::Types,
@@ -370,26 +409,30 @@ fn write_rows(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            let mut line = Vec::with_capacity(512);
             for batch in rx {
                 for (position, cells) in batch.rows() {
                     types.add(&cells);
-                    line.clear();
-                    frame::push_record(&mut line, &cells);
-                    rows.push(position, &line)?;
+                    rows.push(position, &cells)?;
                 }
             }
             Ok(())
         });
         let gone = || Error::internal("the rows' writer thread takes every batch", "it stopped");
         let mut batch = Batch::default();
-        let found = table::render_rows(conn, src, typing, |position, cells| {
-            batch.push(position, cells);
-            if batch.positions.len() >= Batch::ROWS {
-                tx.send(std::mem::take(&mut batch)).map_err(|_| gone())?;
-            }
-            Ok(())
-        })
+        let found = table::render_rows(
+            conn,
+            keyed.src,
+            keyed.order,
+            keyed.parents,
+            typing,
+            |position, cells| {
+                batch.push(position, cells);
+                if batch.positions.len() >= Batch::ROWS {
+                    tx.send(std::mem::take(&mut batch)).map_err(|_| gone())?;
+                }
+                Ok(())
+            },
+        )
         .and_then(|found| {
             tx.send(batch).map_err(|_| gone())?;
             Ok(found)
@@ -407,8 +450,26 @@ fn write_rows(
     })
 }
 
-/// Rows handed from the ledger's thread to the rows' writer: each row's position and its 15
-/// cells, concatenated.
+/// What a pass of [`write_rows`] walks: the cohort, its members' key order and the essays
+/// and drafts remembered so far.
+struct Keyed<'a, 'p, 'c> {
+    src: &'a table::Source<'a>,
+    order: &'a [u32],
+    parents: &'p mut table::Parents<'c>,
+}
+
+/// Sends a batch to the summaries' thread, if it still takes them (a thread that stopped
+/// early, which only happens when it panicked, leaves the file to be read back).
+fn send(to: &mut Option<std::sync::mpsc::SyncSender<Batch>>, batch: Batch) {
+    if let Some(tx) = to
+        && tx.send(batch).is_err()
+    {
+        *to = None;
+    }
+}
+
+/// Rows handed from one thread to another: each row's position and its 15 cells,
+/// concatenated.
 #[derive(Default)]
 struct Batch {
     positions: Vec<u64>,
@@ -479,6 +540,10 @@ pub struct ProgressReport {
 }
 
 /// The progress of a stored cohort; `missing` lists the gen_ids without parsed.txt.
+///
+/// Each stage's members are sorted by gen_id and the ledger is walked beside them
+/// ([`walk::walk`], docs/decisions.md D37): its pages are read once, in order, with no sort in
+/// SQL and no seek per member where the cohort holds most of the stage.
 pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<ProgressReport> {
     let mut stages: Vec<StageProgress> = crate::ids::Stage::ALL
         .iter()
@@ -488,40 +553,63 @@ pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<P
             ..StageProgress::default()
         })
         .collect();
-    let mut stmt = conn
-        .prepare(queries::RESULTS_PROGRESS)
-        .db("results_progress")?;
-    let mut rows = stmt.query([cohort.as_str()]).db("results_progress")?;
-    // The missing members of each stage with their ordinals: the rows come in the ledger's key
-    // order, the list is in membership order.
-    let mut missing_by_stage: Vec<Vec<(i64, String)>> = vec![Vec::new(); stages.len()];
-    // Columns by position (sql/results_progress.sql): stage, gen_id, has_prompt, has_raw,
-    // has_parsed, ordinal; only a missing member's gen_id is copied.
-    while let Some(r) = rows.next().db("results_progress")? {
-        let stage: i64 = r.get(0).db("results_progress")?;
-        let Some(i) = usize::try_from(stage).ok().filter(|i| *i < stages.len()) else {
-            continue;
-        };
-        let p = &mut stages[i];
-        let flag = |at: usize| -> Result<u64> {
-            Ok(u64::from(r.get::<_, i64>(at).db("results_progress")? != 0))
-        };
-        p.members += 1;
-        p.with_prompt += flag(2)?;
-        p.with_raw += flag(3)?;
-        let parsed = flag(4)?;
-        p.with_parsed += parsed;
-        if parsed == 0 && missing {
-            missing_by_stage[i].push((
-                r.get(5).db("results_progress")?,
-                r.get(1).db("results_progress")?,
+    // Each stage's members: gen_id and ordinal (sql/results_progress_members.sql: stage,
+    // gen_id, ordinal by position).
+    let mut members: Vec<Vec<(String, i64)>> = vec![Vec::new(); stages.len()];
+    {
+        let mut stmt = conn
+            .prepare(queries::RESULTS_PROGRESS_MEMBERS)
+            .db("results_progress_members")?;
+        let mut rows = stmt
+            .query([cohort.as_str()])
+            .db("results_progress_members")?;
+        while let Some(r) = rows.next().db("results_progress_members")? {
+            let stage: i64 = r.get(0).db("results_progress_members")?;
+            let Some(list) = usize::try_from(stage).ok().and_then(|i| members.get_mut(i)) else {
+                continue;
+            };
+            list.push((
+                r.get(1).db("results_progress_members")?,
+                r.get(2).db("results_progress_members")?,
             ));
         }
     }
-    for (p, mut list) in stages.iter_mut().zip(missing_by_stage) {
+    for ((p, mut list), stage) in stages.iter_mut().zip(members).zip(crate::ids::Stage::ALL) {
+        // By gen_id, then ordinal.
+        list.sort_unstable();
+        // The members without parsed.txt: ordinal and place in `list`.
+        let mut absent: Vec<(i64, usize)> = Vec::new();
+        walk::walk(
+            conn,
+            queries::RESULTS_PROGRESS_WALK,
+            "results_progress_walk",
+            stage.as_str(),
+            list.len(),
+            |k| &list[k].0,
+            |k, row| {
+                // Columns by position: gen_id, has_prompt, has_raw, has_parsed.
+                let flag = |at: usize| -> Result<u64> {
+                    match row {
+                        None => Ok(0),
+                        Some(r) => Ok(u64::from(
+                            r.get::<_, i64>(at).db("results_progress_walk")? != 0,
+                        )),
+                    }
+                };
+                p.members += 1;
+                p.with_prompt += flag(1)?;
+                p.with_raw += flag(2)?;
+                let parsed = flag(3)?;
+                p.with_parsed += parsed;
+                if parsed == 0 && missing {
+                    absent.push((list[k].1, k));
+                }
+                Ok(())
+            },
+        )?;
         if let Some(out) = p.missing.as_mut() {
-            list.sort_unstable_by_key(|(ordinal, _)| *ordinal);
-            *out = list.into_iter().map(|(_, gen_id)| gen_id).collect();
+            absent.sort_unstable();
+            *out = absent.into_iter().map(|(_, k)| list[k].0.clone()).collect();
         }
     }
     Ok(ProgressReport {

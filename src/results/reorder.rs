@@ -1,9 +1,10 @@
 //! Rows produced in one order put back in another (docs/decisions.md D35): `scores` renders a
 //! cohort's rows in the ledger's key order, which reads the ledger's pages in order, and
-//! writes them in membership order. Each row goes, with its position, to one of a bounded
-//! number of unnamed scratch files by position range (a distribution sort); each file is then
-//! read back whole, its rows sorted by position in memory and written out. Memory holds one
-//! file's rows (about 65,536 rows); the scratch files vanish with the process.
+//! writes them in membership order. Each row's cells go, with its position, to one of a
+//! bounded number of unnamed scratch files by position range (a distribution sort); each file
+//! is then read back whole, its rows sorted by position in memory and handed out as cells
+//! (D37: the caller writes the CSV record and gives the same cells to the summaries). Memory
+//! holds one file's rows (about 65,536 rows); the scratch files vanish with the process.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -33,8 +34,8 @@ impl Reorder {
         }
     }
 
-    /// Adds the bytes of the row at `position`.
-    pub fn push(&mut self, position: u64, bytes: &[u8]) -> std::io::Result<()> {
+    /// Adds the cells of the row at `position`.
+    pub fn push(&mut self, position: u64, cells: &[&str]) -> std::io::Result<()> {
         let at = usize::try_from(position / self.per).unwrap_or(usize::MAX);
         if at >= self.files.len() {
             self.files.resize_with(at + 1, || None);
@@ -49,10 +50,16 @@ impl Reorder {
         let Some(out) = slot.as_mut() else {
             return Ok(());
         };
-        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        // A row: its position, its number of cells, each cell's length, then their bytes.
         out.write_all(&position.to_le_bytes())?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(bytes)
+        out.write_all(&(cells.len() as u64).to_le_bytes())?;
+        for cell in cells {
+            out.write_all(&(cell.len() as u64).to_le_bytes())?;
+        }
+        for cell in cells {
+            out.write_all(cell.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Forgets every row (their scratch files are closed, and so removed).
@@ -62,10 +69,14 @@ impl Reorder {
         }
     }
 
-    /// Writes every row's bytes to `out` in position order.
-    pub fn write_in_order(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+    /// Hands every row's cells to `f` in position order.
+    pub fn write_in_order(
+        &mut self,
+        mut f: impl FnMut(&[&str]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let mut buf = Vec::new();
-        let mut index: Vec<(u64, usize, usize)> = Vec::new();
+        // Each row: its position, and the range of its cell lengths and of its bytes in `buf`.
+        let mut index: Vec<(u64, usize, usize, usize)> = Vec::new();
         for slot in &mut self.files {
             let Some(w) = slot.take() else {
                 continue;
@@ -79,24 +90,48 @@ impl Reorder {
             drop(file);
             index.clear();
             let mut at = 0;
-            while let Some(head) = buf.get(at..at + 16) {
-                let mut position = [0u8; 8];
-                let mut len = [0u8; 8];
-                position.copy_from_slice(&head[..8]);
-                len.copy_from_slice(&head[8..]);
-                let len = usize::try_from(u64::from_le_bytes(len)).unwrap_or(usize::MAX);
-                let start = at + 16;
-                let end = start.saturating_add(len).min(buf.len());
-                index.push((u64::from_le_bytes(position), start, end));
-                at = end;
+            while let (Some(position), Some(count)) = (word(&buf, at), word(&buf, at + 8)) {
+                let torn = || std::io::Error::other("a scratch file ends inside a row");
+                let lengths = at + 16;
+                let start = count
+                    .checked_mul(8)
+                    .and_then(|n| n.checked_add(lengths))
+                    .ok_or_else(torn)?;
+                let bytes = (0..count)
+                    .try_fold(start, |end, k| {
+                        word(&buf, lengths + 8 * k).and_then(|len| end.checked_add(len))
+                    })
+                    .filter(|end| *end <= buf.len())
+                    .ok_or_else(torn)?;
+                index.push((position as u64, lengths, count, bytes));
+                at = bytes;
             }
-            index.sort_unstable_by_key(|(position, _, _)| *position);
-            for (_, start, end) in &index {
-                out.write_all(&buf[*start..*end])?;
+            index.sort_unstable_by_key(|(position, ..)| *position);
+            let mut cells: Vec<&str> = Vec::new();
+            for &(_, lengths, count, _) in &index {
+                cells.clear();
+                let mut start = lengths + 8 * count;
+                for k in 0..count {
+                    let end = start + word(&buf, lengths + 8 * k).unwrap_or(0);
+                    let cell = buf
+                        .get(start..end)
+                        .ok_or_else(|| std::io::Error::other("a scratch file ends inside a row"))?;
+                    cells.push(std::str::from_utf8(cell).map_err(std::io::Error::other)?);
+                    start = end;
+                }
+                f(&cells)?;
             }
         }
         Ok(())
     }
+}
+
+/// The little-endian word at `at` in `buf`, if it is all there.
+fn word(buf: &[u8], at: usize) -> Option<usize> {
+    let bytes = buf.get(at..at.checked_add(8)?)?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    usize::try_from(u64::from_le_bytes(word)).ok()
 }
 
 #[cfg(test)]
@@ -112,19 +147,41 @@ mod tests {
         let step = 7919u64;
         for i in 0..n {
             let p = (i * step) % n;
-            r.push(p, format!("{p}\n").as_bytes()).expect("push");
+            let text = p.to_string();
+            r.push(p, &[&text, "", "é,\"\n"][..(p % 4) as usize])
+                .expect("push");
         }
-        let mut out = Vec::new();
-        r.write_in_order(&mut out).expect("write");
-        let expected: String = (0..n).map(|p| format!("{p}\n")).collect();
-        assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+        let mut out: Vec<Vec<String>> = Vec::new();
+        r.write_in_order(|cells| {
+            out.push(cells.iter().map(|c| c.to_string()).collect());
+            Ok(())
+        })
+        .expect("write");
+        let expected: Vec<Vec<String>> = (0..n)
+            .map(|p| {
+                let text = p.to_string();
+                [text.as_str(), "", "é,\"\n"][..(p % 4) as usize]
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(out, expected);
         // Nothing is left to write, and a cleared reorder writes nothing.
-        let mut again = Vec::new();
-        r.write_in_order(&mut again).expect("write");
-        assert!(again.is_empty());
-        r.push(1, b"x").expect("push");
+        let mut again = 0;
+        r.write_in_order(|_| {
+            again += 1;
+            Ok(())
+        })
+        .expect("write");
+        assert_eq!(again, 0);
+        r.push(1, &["x"]).expect("push");
         r.clear();
-        r.write_in_order(&mut again).expect("write");
-        assert!(again.is_empty());
+        r.write_in_order(|_| {
+            again += 1;
+            Ok(())
+        })
+        .expect("write");
+        assert_eq!(again, 0);
     }
 }

@@ -5,7 +5,9 @@
 //! variances, numpy's `round`). Two streaming passes over the file: types, then groups — or one,
 //! when the writer computed the types as it wrote the rows ([`Types`], docs/decisions.md D35).
 
-use std::collections::HashMap;
+/// Hash maps keyed by text, hashed with foldhash (docs/decisions.md "Dependencies"): several
+/// lookups per row. Their iteration order never reaches a file (groups are sorted by key).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::io::BufRead;
 
 use super::frame::{self, Cell, Inference, Tokenizer};
@@ -288,7 +290,7 @@ impl Positions {
 impl Acc {
     fn add(&mut self, at: &Positions, score: f64, cells: &[Cell]) {
         if self.blocks.is_empty() {
-            self.blocks = vec![Groups::new(); BLOCKS.len()];
+            self.blocks = vec![Groups::default(); BLOCKS.len()];
             frame::push_record(
                 &mut self.perfect,
                 &[
@@ -465,40 +467,95 @@ pub fn summarise_typed<R: BufRead>(
             (inference, tok)
         }
     };
-    // The reference's mean of a text column fails, and no text equals 10.0: nothing written.
-    if !matches!(
-        inference[idx("score")].dtype(),
-        frame::Dtype::Int | frame::Dtype::Float
-    ) {
-        return Ok(Summaries::default());
-    }
-    // Pass 2: the valid rows (no error, a score), typed, accumulated in table order.
-    let mut acc = Acc::default();
-    let positions = Positions::new();
-    let mut cells: Vec<Cell> = Vec::with_capacity(NEEDED.len());
+    let mut summariser = Summariser::new(inference);
     while tok.next_record_into(&mut record)? {
-        let token = |k: usize| at[k].and_then(|c| record.get(c)).map(String::as_str);
-        if !token(idx("error")).is_none_or(frame::is_na) {
-            continue;
+        summariser.add(|k| at[k].and_then(|c| record.get(c)).map(String::as_str));
+    }
+    Ok(summariser.finish())
+}
+
+/// The summaries' second pass, row by row in table order, once the columns' dtypes are known:
+/// from the records of a file read back ([`summarise_typed`]), or from the cells of the rows
+/// as they are written ([`Summariser::add_cells`]: what `read_csv` reads back from them when
+/// [`Types::usable`], D35).
+pub struct Summariser {
+    inference: Vec<Inference>,
+    /// The score column holds numbers (else the reference writes nothing).
+    numeric: bool,
+    acc: Acc,
+    positions: Positions,
+    cells: Vec<Cell>,
+    /// The position of each needed column in a record of [`Types`]' header.
+    at: Vec<Option<usize>>,
+}
+
+impl Summariser {
+    fn new(inference: Vec<Inference>) -> Summariser {
+        // The reference's mean of a text column fails, and no text equals 10.0: nothing
+        // written.
+        let numeric = matches!(
+            inference[idx("score")].dtype(),
+            frame::Dtype::Int | frame::Dtype::Float
+        );
+        Summariser {
+            inference,
+            numeric,
+            acc: Acc::default(),
+            positions: Positions::new(),
+            cells: Vec::with_capacity(NEEDED.len()),
+            at: Vec::new(),
         }
-        let score = inference[idx("score")].cell(token(idx("score")));
+    }
+
+    /// A summariser of rows whose cells are those `types` took, in the same columns; `None`
+    /// when the types are not usable (a cell held a `\r`: the file must be read back).
+    pub fn of_cells(types: Types) -> Option<Summariser> {
+        if !types.usable() {
+            return None;
+        }
+        let at = types.at;
+        let mut summariser = Summariser::new(types.inference);
+        summariser.at = at;
+        Some(summariser)
+    }
+
+    /// Takes one row's cells, as written (in the columns of [`Summariser::of_cells`]' types).
+    pub fn add_cells(&mut self, cells: &[&str]) {
+        let at = std::mem::take(&mut self.at);
+        self.add(|k| at[k].and_then(|c| cells.get(c)).copied());
+        self.at = at;
+    }
+
+    /// Takes one row: `token(k)` is the text of the `k`-th needed column (`None`: absent).
+    fn add<'t>(&mut self, token: impl Fn(usize) -> Option<&'t str>) {
+        if !self.numeric || !token(idx("error")).is_none_or(frame::is_na) {
+            return;
+        }
+        let score = self.inference[idx("score")].cell(token(idx("score")));
         let Some(value) = score.number().filter(|v| !v.is_nan()) else {
-            continue;
+            return;
         };
-        cells.clear();
-        cells.extend((0..NEEDED.len()).map(|k| inference[k].cell(token(k))));
-        acc.add(&positions, value, &cells);
+        self.cells.clear();
+        let inference = &self.inference;
+        self.cells
+            .extend((0..NEEDED.len()).map(|k| inference[k].cell(token(k))));
+        self.acc.add(&self.positions, value, &self.cells);
     }
-    if acc.scores.is_empty() {
-        return Ok(Summaries::default());
+
+    /// The three tables.
+    pub fn finish(mut self) -> Summaries {
+        let acc = &mut self.acc;
+        if !self.numeric || acc.scores.is_empty() {
+            return Summaries::default();
+        }
+        let final_results = final_results(acc);
+        let evaluation_model_template_pivot = pivot(acc);
+        Summaries {
+            final_results: Some(final_results),
+            perfect_score_paths: (acc.perfect_rows > 0).then(|| std::mem::take(&mut acc.perfect)),
+            evaluation_model_template_pivot,
+        }
     }
-    let final_results = final_results(&acc);
-    let evaluation_model_template_pivot = pivot(&mut acc);
-    Ok(Summaries {
-        final_results: Some(final_results),
-        perfect_score_paths: (acc.perfect_rows > 0).then(|| std::mem::take(&mut acc.perfect)),
-        evaluation_model_template_pivot,
-    })
 }
 
 /// Sorts groups by their key cells as pandas sorts group keys.
@@ -663,6 +720,7 @@ fn pivot(acc: &mut Acc) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn numpy_rounding_and_sums() {
@@ -704,5 +762,69 @@ mod tests {
         assert!(encode_key(&split, &[0, 1], &mut other));
         assert_ne!(key[..], other[..]);
         assert!(!encode_key(&cells, &[0, 3], &mut key));
+    }
+
+    /// A row of the scores table: scores, errors and keys drawn so that groups repeat and
+    /// some cells need quoting (commas, quotes, newlines) or carry a `\r`; `text` lets the
+    /// score be text (then the reference writes no summary).
+    fn row(text: bool) -> impl Strategy<Value = Vec<String>> {
+        let key = || {
+            prop_oneof![
+                30 => "[ab1, \"\n]{1,3}|[ab1]|1\\.0",
+                2 => Just(String::new()),
+                1 => Just("a\rb".to_string()),
+            ]
+        };
+        let score = if text {
+            "10(\\.0)?|[0-9](\\.[05])?||x|nan|1e3"
+        } else {
+            "10(\\.0)?|[0-9](\\.[05])?||nan|1e3|-?inf"
+        };
+        let error = "|||missing parsed.txt";
+        (
+            proptest::collection::vec(key(), 4),
+            score,
+            error,
+            proptest::collection::vec(key(), 9),
+        )
+            .prop_map(|(head, score, error, tail)| {
+                let mut row = head;
+                row.push(score);
+                row.push(error);
+                row.extend(tail);
+                row
+            })
+    }
+
+    proptest! {
+        /// The summaries of the rows' cells, as `scores` computes them while it writes, are
+        /// those of the file read back as pandas reads it — or, when a cell holds a `\r`, the
+        /// cells are refused and the file is read back (D35, D37).
+        #[test]
+        fn cells_summarise_as_their_file_reads_back(
+            rows in proptest::bool::weighted(0.2)
+                .prop_flat_map(|text| proptest::collection::vec(row(text), 0..40)),
+        ) {
+            let header = crate::results::COLUMNS;
+            let mut bytes = Vec::new();
+            frame::push_record(&mut bytes, &header);
+            let mut types = Types::new(&header);
+            for row in &rows {
+                let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+                frame::push_record(&mut bytes, &cells);
+                types.add(&cells);
+            }
+            let read_back = summarise(|| Ok(std::io::Cursor::new(bytes.clone()))).unwrap();
+            match Summariser::of_cells(types) {
+                None => prop_assert!(rows.iter().flatten().any(|c| c.contains('\r'))),
+                Some(mut summariser) => {
+                    for row in &rows {
+                        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+                        summariser.add_cells(&cells);
+                    }
+                    prop_assert_eq!(summariser.finish(), read_back);
+                }
+            }
+        }
     }
 }

@@ -2,8 +2,9 @@
 //! evaluation gen_id of the cohort, assembled from the ledger's facts of the evaluation, its
 //! essay and that essay's draft, with the raw-copied columns typed as pandas types them.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
+use super::walk;
 use crate::error::{DbContext, Result, ResultsError};
 use crate::store::queries;
 
@@ -263,7 +264,7 @@ fn materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
         d_combo: opt(r, 31)?,
         d_template: opt(r, 32)?,
         d_llm: opt(r, 33)?,
-        ..evaluation_materials(r)?
+        ..evaluation_materials(r, 1)?
     })
 }
 
@@ -276,8 +277,8 @@ pub fn is_folder_name(id: &str) -> bool {
 pub struct Source<'a> {
     /// The cohort (for messages).
     pub cohort: &'a str,
-    /// The evaluation gen_ids, in membership order, as a JSON array.
-    pub members_json: String,
+    /// The evaluation gen_ids, in membership order.
+    pub members: &'a walk::Ids,
     /// The resolved gens root, for the path cells and messages.
     pub gens_root: &'a str,
     /// True for a stored cohort (its essay and draft members are loaded in key order first).
@@ -299,9 +300,10 @@ fn each(
             format!("{:?}", stmt.column_names().collect::<Vec<_>>()),
         ));
     }
-    let mut rows = stmt
-        .query([&source.members_json])
-        .db("results_score_materials")?;
+    let json = serde_json::to_string(source.members).map_err(|e| {
+        crate::Error::internal("a list of strings serialises as JSON", e.to_string())
+    })?;
+    let mut rows = stmt.query([&json]).db("results_score_materials")?;
     while let Some(r) = rows.next().db("results_score_materials")? {
         f(&materials(r).db("results_score_materials")?)?;
     }
@@ -513,18 +515,23 @@ struct Draft {
 /// up again (about 250 bytes each).
 const REMEMBERED: usize = 1 << 18;
 
+/// gen_id → place, hashed with foldhash (docs/decisions.md "Dependencies"): one lookup per
+/// row.
+type Places = std::collections::HashMap<String, usize, foldhash::fast::RandomState>;
+
 /// The essays and drafts the rows name, each looked up once by key and remembered (a
 /// cohort's evaluations name each essay about ten times, in no useful order). A stored
-/// cohort's essay and draft members are loaded first in the ledger's key order
-/// (`results_score_parents.sql`); a parent that is not a member is looked up when first named.
-struct Parents<'c> {
+/// cohort's essay and draft members are loaded first, walked in the ledger's key order
+/// (`results_score_parent_walk.sql`, D37); a parent that is not a member is looked up when
+/// first named.
+pub struct Parents<'c> {
     essay: rusqlite::CachedStatement<'c>,
     draft: rusqlite::CachedStatement<'c>,
     /// gen_id → place in `essay_rows`.
-    essays: std::collections::HashMap<String, usize>,
+    essays: Places,
     /// An essay's facts (`None`: not in the ledger) and its draft's place in `draft_rows`.
     essay_rows: Vec<Option<(Essay, Option<usize>)>>,
-    drafts: std::collections::HashMap<String, usize>,
+    drafts: Places,
     draft_rows: Vec<Option<Draft>>,
 }
 
@@ -533,7 +540,16 @@ fn owned(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<String>> {
 }
 
 impl<'c> Parents<'c> {
-    fn new(conn: &'c Connection) -> Result<Self> {
+    /// Nothing remembered yet; for a stored cohort, its essay and draft members loaded.
+    pub fn new(conn: &'c Connection, source: &Source<'_>) -> Result<Self> {
+        let mut parents = Parents::empty(conn)?;
+        if source.stored {
+            parents.preload(conn, source.cohort)?;
+        }
+        Ok(parents)
+    }
+
+    fn empty(conn: &'c Connection) -> Result<Self> {
         Ok(Parents {
             essay: conn
                 .prepare_cached(queries::RESULTS_SCORE_ESSAY)
@@ -541,65 +557,76 @@ impl<'c> Parents<'c> {
             draft: conn
                 .prepare_cached(queries::RESULTS_SCORE_DRAFT)
                 .db("results_score_draft")?,
-            essays: std::collections::HashMap::new(),
+            essays: Places::default(),
             essay_rows: Vec::new(),
-            drafts: std::collections::HashMap::new(),
+            drafts: Places::default(),
             draft_rows: Vec::new(),
         })
     }
 
-    /// Loads a stored cohort's draft, then essay members that the ledger holds.
+    /// Loads a stored cohort's draft, then essay members that the ledger holds (up to
+    /// [`REMEMBERED`] of each), each stage's sorted by gen_id and walked beside the ledger.
     fn preload(&mut self, conn: &Connection, cohort: &str) -> Result<()> {
-        let mut stmt = conn
-            .prepare(queries::RESULTS_SCORE_PARENTS)
-            .db("results_score_parents")?;
-        {
-            let mut rows = stmt
-                .query(params![cohort, 0, "draft"])
-                .db("results_score_parents")?;
-            while let Some(r) = rows.next().db("results_score_parents")? {
-                if self.draft_rows.len() >= REMEMBERED {
-                    break;
-                }
-                let gen_id = opt(r, 0).db("results_score_parents")?.unwrap_or_default();
-                let draft = Draft {
-                    refusal: owned(r, 1).db("results_score_parents")?,
-                    nonempty: r
-                        .get::<_, Option<bool>>(5)
-                        .db("results_score_parents")?
-                        .unwrap_or(false),
-                    combo: owned(r, 6).db("results_score_parents")?,
-                    template: owned(r, 2).db("results_score_parents")?,
-                    llm: owned(r, 3).db("results_score_parents")?,
+        // Columns by position (results_score_parent_walk.sql): gen_id, refusal, template,
+        // llm_model_id, parent_gen_id, meta_nonempty, combo_id.
+        const WHAT: &str = "results_score_parent_walk";
+        let ids = super::stored_members(conn, cohort, crate::ids::Stage::Draft)?;
+        let order = ids.key_order();
+        let id = |k: usize| ids.get(order[k] as usize);
+        walk::walk(
+            conn,
+            queries::RESULTS_SCORE_PARENT_WALK,
+            WHAT,
+            "draft",
+            ids.len(),
+            id,
+            |k, row| {
+                let Some(r) = row.filter(|_| self.draft_rows.len() < REMEMBERED) else {
+                    return Ok(());
                 };
-                self.drafts
-                    .insert(gen_id.to_string(), self.draft_rows.len());
+                let draft = Draft {
+                    refusal: owned(r, 1).db(WHAT)?,
+                    nonempty: r.get::<_, Option<bool>>(5).db(WHAT)?.unwrap_or(false),
+                    combo: owned(r, 6).db(WHAT)?,
+                    template: owned(r, 2).db(WHAT)?,
+                    llm: owned(r, 3).db(WHAT)?,
+                };
+                self.drafts.insert(id(k).to_string(), self.draft_rows.len());
                 self.draft_rows.push(Some(draft));
-            }
-        }
-        let mut rows = stmt
-            .query(params![cohort, 1, "essay"])
-            .db("results_score_parents")?;
-        while let Some(r) = rows.next().db("results_score_parents")? {
-            if self.essay_rows.len() >= REMEMBERED || self.draft_rows.len() >= REMEMBERED {
-                break;
-            }
-            let gen_id = opt(r, 0).db("results_score_parents")?.unwrap_or_default();
-            let essay = Essay {
-                refusal: owned(r, 1).db("results_score_parents")?,
-                template: owned(r, 2).db("results_score_parents")?,
-                llm: owned(r, 3).db("results_score_parents")?,
-                parent: owned(r, 4).db("results_score_parents")?,
-            };
-            let draft = match essay.parent.as_deref() {
-                Some(pd) => Some(self.draft(pd)?),
-                None => None,
-            };
-            self.essays
-                .insert(gen_id.to_string(), self.essay_rows.len());
-            self.essay_rows.push(Some((essay, draft)));
-        }
-        Ok(())
+                Ok(())
+            },
+        )?;
+        let ids = super::stored_members(conn, cohort, crate::ids::Stage::Essay)?;
+        let order = ids.key_order();
+        let id = |k: usize| ids.get(order[k] as usize);
+        walk::walk(
+            conn,
+            queries::RESULTS_SCORE_PARENT_WALK,
+            WHAT,
+            "essay",
+            ids.len(),
+            id,
+            |k, row| {
+                let Some(r) = row.filter(|_| {
+                    self.essay_rows.len() < REMEMBERED && self.draft_rows.len() < REMEMBERED
+                }) else {
+                    return Ok(());
+                };
+                let essay = Essay {
+                    refusal: owned(r, 1).db(WHAT)?,
+                    template: owned(r, 2).db(WHAT)?,
+                    llm: owned(r, 3).db(WHAT)?,
+                    parent: owned(r, 4).db(WHAT)?,
+                };
+                let draft = match essay.parent.as_deref() {
+                    Some(pd) => Some(self.draft(pd)?),
+                    None => None,
+                };
+                self.essays.insert(id(k).to_string(), self.essay_rows.len());
+                self.essay_rows.push(Some((essay, draft)));
+                Ok(())
+            },
+        )
     }
 
     /// The place of draft `pd` in `draft_rows`, looked up when it is not remembered.
@@ -698,100 +725,112 @@ impl<'c> Parents<'c> {
     }
 }
 
-/// The columns of `sql/results_score_keyed.sql`: the evaluation's part of
-/// [`MATERIAL_COLUMNS`], in the same positions.
-const KEYED_COLUMNS: usize = 23;
+/// The columns of `sql/results_score_walk.sql`: the evaluation's part of
+/// [`MATERIAL_COLUMNS`] (from gen_id), in the same order.
+const WALK_COLUMNS: std::ops::Range<usize> = 1..23;
 
-/// The evaluation's facts of a `results_score_keyed.sql` row (the essay's and draft's are
-/// filled by [`Parents::fill`]).
-fn evaluation_materials<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<Materials<'r>> {
+/// The evaluation's facts of a row whose gen_id is at column `at`, the rest after it in
+/// [`MATERIAL_COLUMNS`] order (the essay's and draft's are filled by [`Parents::fill`]).
+fn evaluation_materials<'r>(
+    r: &'r rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Materials<'r>> {
     Ok(Materials {
-        gen_id: opt(r, 1)?.unwrap_or_default(),
-        e_folder: opt(r, 2)?,
-        e_refusal: opt(r, 3)?,
-        e_raw_meta_refusal: opt(r, 4)?,
-        e_parent: opt(r, 5)?,
-        e_combo: opt(r, 6)?,
-        e_draft_template: opt(r, 7)?,
-        template: raw(r, 8)?,
-        llm: raw(r, 11)?,
-        origin: opt(r, 14)?,
-        score_text: opt(r, 15)?,
-        score_error: opt(r, 16)?,
-        input_mode: raw(r, 17)?,
-        copied_from: raw(r, 20)?,
+        gen_id: opt(r, at)?.unwrap_or_default(),
+        e_folder: opt(r, at + 1)?,
+        e_refusal: opt(r, at + 2)?,
+        e_raw_meta_refusal: opt(r, at + 3)?,
+        e_parent: opt(r, at + 4)?,
+        e_combo: opt(r, at + 5)?,
+        e_draft_template: opt(r, at + 6)?,
+        template: raw(r, at + 7)?,
+        llm: raw(r, at + 10)?,
+        origin: opt(r, at + 13)?,
+        score_text: opt(r, at + 14)?,
+        score_error: opt(r, at + 15)?,
+        input_mode: raw(r, at + 16)?,
+        copied_from: raw(r, at + 19)?,
         ..Materials::default()
     })
 }
 
 /// One pass that checks and renders at once (what `scores` writes), in the ledger's key order
-/// (`sql/results_score_keyed.sql`: the evaluations' pages are read in order, each essay and
-/// draft looked up once) rather than membership order: every member is checked and, unless it
-/// is refused, handed to `f` with its ordinal (its position in the membership) and its cells;
-/// the caller puts the rows back in membership order (docs/decisions.md D35). Where the
-/// reference would abort (D25) the error is the one of the *first* member in membership order
-/// that fails — the same member and message as a pass in membership order — returned after
-/// the pass, so `f` must write nowhere visible. The raw-copied columns are rendered with
-/// `typing` when given, else as if no int printed in float form; the typing found is returned
-/// with the number of rows, and when it says some column prints ints as floats
-/// ([`Typing::any_float_form`]) a pass without `typing` must be redone with it.
+/// rather than membership order: the evaluations are walked beside the members sorted by
+/// gen_id (`order`, from [`walk::key_order`]; `sql/results_score_walk.sql`, D37), so the
+/// ledger's pages are read once, in order, and each essay and draft is looked up once
+/// (`parents`, kept between passes). Every member is checked and, unless it is refused, handed
+/// to `f` with its ordinal (its position in the membership) and its cells; the caller puts the
+/// rows back in membership order (docs/decisions.md D35). Where the reference would abort
+/// (D25) the error is the one of the *first* member in membership order that fails — the same
+/// member and message as a pass in membership order — returned after the pass, so `f` must
+/// write nowhere visible. The raw-copied columns are rendered with `typing` when given, else
+/// as if no int printed in float form; the typing found is returned with the number of rows,
+/// and when it says some column prints ints as floats ([`Typing::any_float_form`]) a pass
+/// without `typing` must be redone with it.
 pub fn render_rows(
     conn: &Connection,
     source: &Source<'_>,
+    order: &[u32],
+    parents: &mut Parents<'_>,
     typing: Option<&Typing>,
     mut f: impl FnMut(u64, &[&str; 15]) -> Result<()>,
 ) -> Result<(Typing, u64)> {
+    const WHAT: &str = "results_score_walk";
     let plain = Typing::default();
     let mut found = Typing::default();
     let mut rows = 0;
     let mut paths = Paths::default();
     let mut first: Option<(u64, crate::Error)> = None;
-    let mut stmt = conn
-        .prepare(queries::RESULTS_SCORE_KEYED)
-        .db("results_score_keyed")?;
-    if !stmt
-        .column_names()
-        .eq(MATERIAL_COLUMNS[..KEYED_COLUMNS].iter().copied())
     {
-        return Err(crate::Error::internal(
-            "results_score_keyed.sql returns the columns results::table reads",
-            format!("{:?}", stmt.column_names().collect::<Vec<_>>()),
-        ));
-    }
-    let mut parents = Parents::new(conn)?;
-    if source.stored {
-        parents.preload(conn, source.cohort)?;
-    }
-    let mut it = stmt
-        .query([&source.members_json])
-        .db("results_score_keyed")?;
-    while let Some(r) = it.next().db("results_score_keyed")? {
-        let ordinal =
-            u64::try_from(r.get::<_, i64>(0).db("results_score_keyed")?).map_err(|e| {
-                crate::Error::internal("a JSON array index is not negative", e.to_string())
-            })?;
-        let mut m = evaluation_materials(r).db("results_score_keyed")?;
-        if let Some(pe) = m.e_parent {
-            let at = parents.essay(pe)?;
-            parents.fill(at, &mut m);
+        let stmt = conn.prepare_cached(queries::RESULTS_SCORE_WALK).db(WHAT)?;
+        if !stmt
+            .column_names()
+            .eq(MATERIAL_COLUMNS[WALK_COLUMNS].iter().copied())
+        {
+            return Err(crate::Error::internal(
+                "results_score_walk.sql returns the columns results::table reads",
+                format!("{:?}", stmt.column_names().collect::<Vec<_>>()),
+            ));
         }
-        if let Err(e) = refusal(&m, source) {
-            if first.as_ref().is_none_or(|(at, _)| ordinal < *at) {
-                first = Some((ordinal, e));
+    }
+    let ids = source.members;
+    let id = |k: usize| ids.get(order[k] as usize);
+    walk::walk(
+        conn,
+        queries::RESULTS_SCORE_WALK,
+        WHAT,
+        "evaluation",
+        order.len(),
+        id,
+        |k, row| {
+            let ordinal = u64::from(order[k]);
+            let mut m = match row {
+                Some(r) => evaluation_materials(r, 0).db(WHAT)?,
+                None => Materials::default(),
+            };
+            m.gen_id = id(k);
+            if let Some(pe) = m.e_parent {
+                let at = parents.essay(pe)?;
+                parents.fill(at, &mut m);
             }
-            continue;
-        }
-        if first.is_some() {
-            // Nothing will be written: the rows after a refusal are only checked.
-            continue;
-        }
-        found.add(&m);
-        rows += 1;
-        f(
-            ordinal,
-            &render(&m, typing.unwrap_or(&plain), source.gens_root, &mut paths),
-        )?;
-    }
+            if let Err(e) = refusal(&m, source) {
+                if first.as_ref().is_none_or(|(at, _)| ordinal < *at) {
+                    first = Some((ordinal, e));
+                }
+                return Ok(());
+            }
+            if first.is_some() {
+                // Nothing will be written: the rows after a refusal are only checked.
+                return Ok(());
+            }
+            found.add(&m);
+            rows += 1;
+            f(
+                ordinal,
+                &render(&m, typing.unwrap_or(&plain), source.gens_root, &mut paths),
+            )
+        },
+    )?;
     if let Some((_, e)) = first {
         return Err(e);
     }
