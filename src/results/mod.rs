@@ -199,6 +199,8 @@ pub fn score_rows(
     req: &ScoresRequest,
     mut f: impl FnMut(&EvaluationRow) -> Result<()>,
 ) -> Result<u64> {
+    // The check and the rows read one snapshot.
+    let _snapshot = crate::store::read_snapshot(conn)?;
     let (imported, source, ids, typing, rows) = prepare(conn, req)?;
     let src = table::Source {
         cohort: req.cohort.as_str(),
@@ -220,6 +222,7 @@ pub fn score_rows(
 /// every row) is the pass redone with that typing. The report files are then written from the
 /// scratch files in membership order.
 pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
+    let snapshot = crate::store::read_snapshot(conn)?;
     let imported = imported_root(conn, &req.gens_root)?;
     let (ids, source) = members(conn, req)?;
     let members = ids.len() as u64;
@@ -268,6 +271,8 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
     };
     drop(parents);
     drop(order);
+    // Everything is read: the files are written from the scratch files.
+    drop(snapshot);
     let parsing_rel = format!("cohorts/{id}/reports/parsing");
     let parsing = req.data_root.join(&parsing_rel);
     let summary_dir = crate::layout::create_below(
@@ -341,10 +346,11 @@ pub fn scores(conn: &Connection, req: &ScoresRequest) -> Result<ScoresReport> {
                 })
                 .at(shown)?;
             send(&mut to, batch);
-            drop(to.take());
             out.flush().at(shown)?;
             Ok(())
         });
+        // The summaries' thread ends when its sender is gone — also when writing failed.
+        drop(to);
         // The copy runs while the summaries' thread finishes.
         let written = written.and_then(|()| {
             crate::layout::write_with(&evaluation_scores, |file, shown| -> Result<()> {
@@ -545,6 +551,7 @@ pub struct ProgressReport {
 /// ([`walk::walk`], docs/decisions.md D37): its pages are read once, in order, with no sort in
 /// SQL and no seek per member where the cohort holds most of the stage.
 pub fn progress(conn: &Connection, cohort: &CohortId, missing: bool) -> Result<ProgressReport> {
+    let _snapshot = crate::store::read_snapshot(conn)?;
     let mut stages: Vec<StageProgress> = crate::ids::Stage::ALL
         .iter()
         .map(|s| StageProgress {

@@ -1,7 +1,8 @@
 //! Finding many gen_ids in one stage of the ledger (docs/decisions.md D37): the gen_ids are
 //! sorted, and one statement over the stage's current rows in gen_id order walks beside them,
 //! *stepping* to the next wanted gen_id when it is a few rows ahead and *seeking* to it (the
-//! statement run again from that gen_id) when it is farther. A cohort that holds most of the
+//! statement run again from that gen_id) when it is farther — after a seek, the next gen_id
+//! gets only two steps before its own seek, so a sparse list costs a seek each. A cohort that holds most of the
 //! ledger's generations is read as one sequential scan, with no sort of its members in SQL
 //! and no B-tree descent per member; a small cohort in a large ledger costs a seek per member,
 //! as a join would. Either way the pages are visited in key order.
@@ -12,8 +13,11 @@ use rusqlite::{Connection, params};
 use crate::error::{DbContext, Result};
 
 /// Rows a walk steps past on the way to a gen_id before it seeks to it instead: a step costs
-/// a fraction of a seek (no descent from the root, no comparison per level).
+/// a fraction of a seek (no descent from the root, no statement run again).
 const STEPS: usize = 16;
+/// … right after a seek: where the wanted gen_ids are sparse, each would otherwise step
+/// [`STEPS`] rows in vain before its seek.
+const STEPS_AFTER_SEEK: usize = 2;
 
 /// Walks the current ledger rows of `stage` beside `count` gen_ids, `id(0) <= id(1) <= …` in
 /// byte order (duplicates allowed), and calls `f(k, row)` for each `k` in order with the row
@@ -37,9 +41,11 @@ pub fn walk<'i>(
     let mut stmt = conn.prepare_cached(sql).db(what)?;
     let mut rows = stmt.query(params![stage, id(0)]).db(what)?;
     rows.advance().db(what)?;
+    let mut budget = STEPS;
     for k in 0..count {
         let want = id(k);
         let mut steps = 0;
+        let mut sought = false;
         let found = loop {
             let Some(row) = rows.get() else {
                 // Nothing at or after the last seek, so nothing at or after `want`.
@@ -49,16 +55,18 @@ pub fn walk<'i>(
             if at >= want {
                 break at == want;
             }
-            if steps == STEPS {
+            if steps >= budget && !sought {
                 drop(rows);
                 rows = stmt.query(params![stage, want]).db(what)?;
                 rows.advance().db(what)?;
-                steps = 0;
+                // It lands at or after `want`.
+                sought = true;
                 continue;
             }
             rows.advance().db(what)?;
             steps += 1;
         };
+        budget = if sought { STEPS_AFTER_SEEK } else { STEPS };
         f(k, if found { rows.get() } else { None })?;
     }
     Ok(())

@@ -571,6 +571,8 @@ pub fn status(
     } else {
         Vec::new()
     };
+    // Every cohort is checked against one snapshot of the store.
+    let _snapshot = crate::store::read_snapshot(conn)?;
     let ids: Vec<CohortId> = if ids.is_empty() {
         crate::record::list(conn)?
             .into_iter()

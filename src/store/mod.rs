@@ -478,12 +478,34 @@ fn connect(path: &Path, mode: Mode, journal: Journal) -> Result<Connection> {
         .db("persist wal")?;
     }
     conn.busy_timeout(BUSY_TIMEOUT).db("set busy timeout")?;
+    // Query plans never depend on the values bound to a statement: a cached statement rebound
+    // in a loop (the ledger's range reads, a walk's seeks) is otherwise prepared again at
+    // each bind (docs/decisions.md D37).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .db("enable the query planner stability guarantee")?;
     // `verify` needs temporary tables, which `query_only` forbids; it commits nothing.
     if mode == Mode::Read {
         conn.pragma_update(None, "query_only", "on")
             .db("pragma query_only")?;
     }
     Ok(conn)
+}
+
+/// One read snapshot for every statement a command runs: a deferred transaction (its first
+/// read fixes what every later one sees, in WAL mode without blocking writers), unless the
+/// caller already holds a transaction on `conn`. A command that reads the store in several
+/// statements (`scores`: the members, the essays and drafts, the ledger; `status`) takes one,
+/// so an import committed meanwhile never tears its result. Dropping it ends the snapshot.
+pub(crate) fn read_snapshot(conn: &Connection) -> Result<Option<rusqlite::Transaction<'_>>> {
+    if !conn.is_autocommit() {
+        return Ok(None);
+    }
+    conn.unchecked_transaction()
+        .map(Some)
+        .db("begin a read snapshot")
 }
 
 /// Checks that `conn` holds a cohortdb store this build can use, migrates it (writers) and
@@ -662,6 +684,47 @@ mod tests {
         drop(first);
         let second = Store::open(&path).unwrap();
         assert_eq!(second.schema_version(), latest_version());
+    }
+
+    /// A read snapshot does not see what another connection commits while it is held, and is
+    /// not nested in a caller's transaction.
+    #[test]
+    fn a_read_snapshot_is_not_torn_by_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let writer = Store::open(&path).unwrap();
+        let reader = Store::open_read_only(&path).unwrap();
+        let count = |s: &Store| -> i64 {
+            s.conn()
+                .query_row("select count(*) from results_imports", [], |r| r.get(0))
+                .unwrap()
+        };
+        let insert = |n: i64| {
+            writer
+                .conn()
+                .execute(
+                    "insert into results_imports values (?1, '/g', 't', 0, 0, 0)",
+                    [n],
+                )
+                .unwrap();
+        };
+        // Rebinding a statement never prepares it again (D37).
+        for store in [&writer, &reader] {
+            assert!(
+                store
+                    .conn()
+                    .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+                    .unwrap()
+            );
+        }
+        let snapshot = read_snapshot(reader.conn()).unwrap();
+        assert!(snapshot.is_some());
+        assert_eq!(count(&reader), 0);
+        insert(1);
+        assert_eq!(count(&reader), 0, "the commit is after the snapshot");
+        assert!(read_snapshot(reader.conn()).unwrap().is_none());
+        drop(snapshot);
+        assert_eq!(count(&reader), 1);
     }
 
     /// A try is refused at once while another connection writes, and given once it is done;
