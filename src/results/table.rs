@@ -756,7 +756,7 @@ fn evaluation_materials<'r>(
 
 /// One pass that checks and renders at once (what `scores` writes), in the ledger's key order
 /// rather than membership order: the evaluations are walked beside the members sorted by
-/// gen_id (`order`, from [`walk::key_order`]; `sql/results_score_walk.sql`, D37), so the
+/// gen_id (`order`, from [`walk::Ids::key_order`]; `sql/results_score_walk.sql`, D37), so the
 /// ledger's pages are read once, in order, and each essay and draft is looked up once
 /// (`parents`, kept between passes). Every member is checked and, unless it is refused, handed
 /// to `f` with its ordinal (its position in the membership) and its cells; the caller puts the
