@@ -6,6 +6,7 @@ use rusqlite::Connection;
 
 use super::walk;
 use crate::error::{DbContext, Result, ResultsError};
+use crate::ids::Stage;
 use crate::store::queries;
 
 /// The columns, in order (§6.1).
@@ -515,6 +516,34 @@ struct Draft {
 /// up again (about 250 bytes each).
 const REMEMBERED: usize = 1 << 18;
 
+const PARENT_WALK: &str = "results_score_parent_walk";
+
+/// Walks a stored cohort's members of `stage` (a draft or essay stage) beside the ledger
+/// (`results_score_parent_walk.sql`, D37), calling `f` with each member the ledger holds and
+/// its row.
+fn walk_members(
+    conn: &Connection,
+    cohort: &str,
+    stage: Stage,
+    mut f: impl FnMut(&str, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let ids = super::stored_members(conn, cohort, stage)?;
+    let order = ids.key_order();
+    let id = |k: usize| ids.get(order[k] as usize);
+    walk::walk(
+        conn,
+        queries::RESULTS_SCORE_PARENT_WALK,
+        PARENT_WALK,
+        stage.as_str(),
+        ids.len(),
+        id,
+        |k, row| match row {
+            Some(r) => f(id(k), r),
+            None => Ok(()),
+        },
+    )
+}
+
 /// gen_id → place, hashed with foldhash (docs/decisions.md "Dependencies"): one lookup per
 /// row.
 type Places = std::collections::HashMap<String, usize, foldhash::fast::RandomState>;
@@ -569,64 +598,44 @@ impl<'c> Parents<'c> {
     fn preload(&mut self, conn: &Connection, cohort: &str) -> Result<()> {
         // Columns by position (results_score_parent_walk.sql): gen_id, refusal, template,
         // llm_model_id, parent_gen_id, meta_nonempty, combo_id.
-        const WHAT: &str = "results_score_parent_walk";
-        let ids = super::stored_members(conn, cohort, crate::ids::Stage::Draft)?;
-        let order = ids.key_order();
-        let id = |k: usize| ids.get(order[k] as usize);
-        walk::walk(
-            conn,
-            queries::RESULTS_SCORE_PARENT_WALK,
-            WHAT,
-            "draft",
-            ids.len(),
-            id,
-            |k, row| {
-                let Some(r) = row.filter(|_| self.draft_rows.len() < REMEMBERED) else {
-                    return Ok(());
-                };
-                let draft = Draft {
-                    refusal: owned(r, 1).db(WHAT)?,
-                    nonempty: r.get::<_, Option<bool>>(5).db(WHAT)?.unwrap_or(false),
-                    combo: owned(r, 6).db(WHAT)?,
-                    template: owned(r, 2).db(WHAT)?,
-                    llm: owned(r, 3).db(WHAT)?,
-                };
-                self.drafts.insert(id(k).to_string(), self.draft_rows.len());
-                self.draft_rows.push(Some(draft));
-                Ok(())
-            },
-        )?;
-        let ids = super::stored_members(conn, cohort, crate::ids::Stage::Essay)?;
-        let order = ids.key_order();
-        let id = |k: usize| ids.get(order[k] as usize);
-        walk::walk(
-            conn,
-            queries::RESULTS_SCORE_PARENT_WALK,
-            WHAT,
-            "essay",
-            ids.len(),
-            id,
-            |k, row| {
-                let Some(r) = row.filter(|_| {
-                    self.essay_rows.len() < REMEMBERED && self.draft_rows.len() < REMEMBERED
-                }) else {
-                    return Ok(());
-                };
-                let essay = Essay {
-                    refusal: owned(r, 1).db(WHAT)?,
-                    template: owned(r, 2).db(WHAT)?,
-                    llm: owned(r, 3).db(WHAT)?,
-                    parent: owned(r, 4).db(WHAT)?,
-                };
-                let draft = match essay.parent.as_deref() {
-                    Some(pd) => Some(self.draft(pd)?),
-                    None => None,
-                };
-                self.essays.insert(id(k).to_string(), self.essay_rows.len());
-                self.essay_rows.push(Some((essay, draft)));
-                Ok(())
-            },
-        )
+        walk_members(conn, cohort, Stage::Draft, |gen_id, r| {
+            if self.draft_rows.len() >= REMEMBERED {
+                return Ok(());
+            }
+            let draft = Draft {
+                refusal: owned(r, 1).db(PARENT_WALK)?,
+                nonempty: r
+                    .get::<_, Option<bool>>(5)
+                    .db(PARENT_WALK)?
+                    .unwrap_or(false),
+                combo: owned(r, 6).db(PARENT_WALK)?,
+                template: owned(r, 2).db(PARENT_WALK)?,
+                llm: owned(r, 3).db(PARENT_WALK)?,
+            };
+            self.drafts
+                .insert(gen_id.to_string(), self.draft_rows.len());
+            self.draft_rows.push(Some(draft));
+            Ok(())
+        })?;
+        walk_members(conn, cohort, Stage::Essay, |gen_id, r| {
+            if self.essay_rows.len() >= REMEMBERED || self.draft_rows.len() >= REMEMBERED {
+                return Ok(());
+            }
+            let essay = Essay {
+                refusal: owned(r, 1).db(PARENT_WALK)?,
+                template: owned(r, 2).db(PARENT_WALK)?,
+                llm: owned(r, 3).db(PARENT_WALK)?,
+                parent: owned(r, 4).db(PARENT_WALK)?,
+            };
+            let draft = match essay.parent.as_deref() {
+                Some(pd) => Some(self.draft(pd)?),
+                None => None,
+            };
+            self.essays
+                .insert(gen_id.to_string(), self.essay_rows.len());
+            self.essay_rows.push(Some((essay, draft)));
+            Ok(())
+        })
     }
 
     /// The place of draft `pd` in `draft_rows`, looked up when it is not remembered.
