@@ -3,15 +3,17 @@
 //! `aggregated_scores.csv` *as pandas reads it back* — typed per column, `""` missing, a raw
 //! `\r` splitting a record — with pandas' statistics (Kahan-summed group means, Welford group
 //! variances, numpy's `round`). Two streaming passes over the file: types, then groups — or one,
-//! when the writer computed the types as it wrote the rows ([`Types`], docs/decisions.md D35).
+//! when the writer computed the types as it wrote the rows ([`Types`], docs/decisions.md D35) —
+//! or none, when `scores` hands over the rows' cells as it writes them ([`Summariser`], D37).
 
-/// Hash maps keyed by text, hashed with foldhash (docs/decisions.md "Dependencies"): several
-/// lookups per row. Their iteration order never reaches a file (groups are sorted by key).
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::io::BufRead;
 
 use super::frame::{self, Cell, Inference, Tokenizer};
 use super::pytext::float_repr;
+
+/// Hash maps keyed by text, hashed with foldhash (docs/decisions.md "Dependencies"): several
+/// lookups per row. Their iteration order never reaches a file (groups are sorted by key).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The columns the summaries read.
 const NEEDED: [&str; 11] = [
@@ -468,6 +470,9 @@ pub fn summarise_typed<R: BufRead>(
         }
     };
     let mut summariser = Summariser::new(inference);
+    if !summariser.numeric {
+        return Ok(Summaries::default());
+    }
     while tok.next_record_into(&mut record)? {
         summariser.add(|k| at[k].and_then(|c| record.get(c)).map(String::as_str));
     }

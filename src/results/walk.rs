@@ -1,11 +1,12 @@
 //! Finding many gen_ids in one stage of the ledger (docs/decisions.md D37): the gen_ids are
 //! sorted, and one statement over the stage's current rows in gen_id order walks beside them,
 //! *stepping* to the next wanted gen_id when it is a few rows ahead and *seeking* to it (the
-//! statement run again from that gen_id) when it is farther — after a seek, the next gen_id
-//! gets only two steps before its own seek, so a sparse list costs a seek each. A cohort that holds most of the
-//! ledger's generations is read as one sequential scan, with no sort of its members in SQL
-//! and no B-tree descent per member; a small cohort in a large ledger costs a seek per member,
-//! as a join would. Either way the pages are visited in key order.
+//! statement run again from that gen_id) when it is farther; right after a seek the next
+//! gen_id gets only two steps before its own seek, so a sparse list costs a seek each. A
+//! cohort that holds most of the ledger's generations is read as one sequential scan, with no
+//! sort of its members in SQL and no B-tree descent per member; a small cohort in a large
+//! ledger costs a seek per member, as a join would. Either way the pages are visited in key
+//! order.
 
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::{Connection, params};
