@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, params};
 
 use super::generation::{self, Entry, Facts, FileRecord, Kind, Stat};
+use super::walk::text;
 use crate::error::{DbContext, Error, IoContext, Result, ResultsError};
 use crate::ids::Stage;
 use crate::store::{Store, queries};
@@ -196,11 +197,6 @@ fn stage_names(root: &Path, stage: Stage, report: &mut ImportGensReport) -> Resu
 
 fn conversion(at: usize, e: rusqlite::types::FromSqlError) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
-}
-
-/// A text column of a row, borrowed (no allocation per row).
-fn text<'r>(r: &'r rusqlite::Row<'_>, at: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(at)?.as_str().map_err(|e| conversion(at, e))
 }
 
 /// A chunk's upper bound as the range statements take it: the last gen_id of the chunk, or for
